@@ -1,0 +1,32 @@
+//! `memlens config`: the effective settings and their sources.
+
+use std::process::ExitCode;
+
+use super::Context;
+
+/// Print every setting (secrets masked) with its source.
+pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
+    let rows = ctx.settings.rows();
+    if ctx.json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(k, v, s)| serde_json::json!({"key": k, "value": v, "source": s.to_string()}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+        for (k, v, s) in rows {
+            println!("{k:width$}  {v}  [{s}]");
+        }
+        match &ctx.settings.config_file {
+            Some(p) => println!("\nconfig file: {}", p.display()),
+            None => println!(
+                "\nconfig file: none (would be read from {})",
+                crate::config::default_config_file()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "(no home dir)".into())
+            ),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,173 @@
+//! The command line: clap commands over the engine. With no subcommand, `memlens [EXPORT]`
+//! opens the terminal UI.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Inputs, Settings};
+
+pub mod check;
+pub mod config_cmd;
+pub mod embed;
+pub mod index;
+pub mod text;
+
+/// memlens: look inside Omi's memory embeddings.
+#[derive(Debug, Parser)]
+#[command(
+    name = "memlens",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Export file to open in the terminal UI (default: none).
+    pub export: Option<PathBuf>,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Options every command accepts. Keys are never flags (they would show in `ps`): set
+/// them in the environment, an env file or the config file.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Config file (TOML); default: the platform config dir's memlens/config.toml.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// A backend `.env` file to read settings from (OPENAI_API_KEY, PINECONE_*, …).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+    /// Omi user id (scopes queries, writes and deletes).
+    #[arg(long, global = true)]
+    pub uid: Option<String>,
+    /// Namespace of memory vectors (default ns1).
+    #[arg(long, global = true)]
+    pub namespace: Option<String>,
+    /// Embedding text format (omi-2024-07-30, omi-2024-07-31, omi-2024-08-26,
+    /// omi-2025-04-30, omi-2025-10-17 or current).
+    #[arg(long, global = true, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Embedder: auto, builtin or openai.
+    #[arg(long, global = true)]
+    pub embedder: Option<String>,
+    /// Vector store: auto, local or pinecone.
+    #[arg(long, global = true)]
+    pub store: Option<String>,
+    /// Data dir (local store, caches, journal, log).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub data_dir: Option<PathBuf>,
+    /// Refuse every write.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// OpenAI-compatible base URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub openai_base_url: Option<String>,
+    /// Embedding model.
+    #[arg(long, global = true)]
+    pub openai_model: Option<String>,
+    /// Pinecone index name.
+    #[arg(long, global = true)]
+    pub pinecone_index: Option<String>,
+    /// Pinecone index host (bare host or full URL).
+    #[arg(long, global = true)]
+    pub pinecone_host: Option<String>,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the effective settings, where each came from (secrets masked).
+    Config,
+    /// Check an export: shape, counts, date range, ambiguous dates, duplicates, bad records.
+    Check(check::CheckArgs),
+    /// Print the embedding text of memories.
+    Text(text::TextArgs),
+    /// Embed a text (or a memory of an export) and show the vector.
+    Embed(embed::EmbedArgs),
+    /// Look at the vector index: stats, fetch, list.
+    Index(index::IndexArgs),
+}
+
+impl GlobalArgs {
+    /// Settings inputs from these flags plus the process environment.
+    pub fn inputs(&self) -> Inputs {
+        let mut i = Inputs::from_process_env();
+        i.config_file = self.config.clone();
+        i.env_file = self.env_file.clone();
+        i.flag("uid", "--uid", self.uid.as_ref());
+        i.flag("namespace", "--namespace", self.namespace.as_ref());
+        i.flag("text_format", "--format", self.format.as_ref());
+        i.flag("embedder", "--embedder", self.embedder.as_ref());
+        i.flag("store", "--store", self.store.as_ref());
+        i.flag(
+            "data_dir",
+            "--data-dir",
+            self.data_dir.as_ref().map(|p| p.display()),
+        );
+        if self.read_only {
+            i.flag("read_only", "--read-only", Some("true"));
+        }
+        i.flag(
+            "openai_base_url",
+            "--openai-base-url",
+            self.openai_base_url.as_ref(),
+        );
+        i.flag("openai_model", "--openai-model", self.openai_model.as_ref());
+        i.flag(
+            "pinecone_index_name",
+            "--pinecone-index",
+            self.pinecone_index.as_ref(),
+        );
+        i.flag(
+            "pinecone_index_host",
+            "--pinecone-host",
+            self.pinecone_host.as_ref(),
+        );
+        i
+    }
+}
+
+/// What every command gets.
+#[derive(Debug)]
+pub struct Context {
+    pub settings: Settings,
+    pub json: bool,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::resolve(&cli.global.inputs())?;
+    for w in &settings.warnings {
+        eprintln!("warning: {w}");
+    }
+    let ctx = Context {
+        settings,
+        json: cli.global.json,
+    };
+    match cli.command {
+        Some(Command::Config) => config_cmd::run(&ctx),
+        Some(Command::Check(a)) => check::run(&ctx, a),
+        Some(Command::Text(a)) => text::run(&ctx, a),
+        Some(Command::Embed(a)) => embed::run(&ctx, a),
+        Some(Command::Index(a)) => index::run(&ctx, a),
+        None => crate::tui::run(&ctx, cli.export),
+    }
+}

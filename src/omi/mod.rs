@@ -1,0 +1,11 @@
+//! Omi memories: the model, the export loader (shapes E0–E5) and the byte-exact
+//! embedding text in Omi's five historical formats.
+
+pub mod conventions;
+pub mod date;
+pub mod export;
+pub mod model;
+pub mod pystr;
+pub mod text;
+
+pub use model::{ActionItem, Category, CategoryKind, Event, Memory, Structured};

@@ -1,0 +1,1 @@
+//! Status of each memory, reprocess planning and jobs, journal (in progress).
