@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod embed;
+pub mod http;
 pub mod omi;
 pub mod store;
 pub mod sync;
