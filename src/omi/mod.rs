@@ -6,6 +6,8 @@ pub mod date;
 pub mod export;
 pub mod model;
 pub mod pystr;
+#[rustfmt::skip]
+mod pystr_tables;
 pub mod text;
 
 pub use model::{ActionItem, Category, CategoryKind, Event, Memory, Structured};

@@ -1,0 +1,5 @@
+//! The export loader (in progress).
+
+pub mod raw;
+
+pub use raw::parse_structured;
