@@ -1,1 +1,6 @@
-//! Status of each memory, reprocess planning and jobs, journal (in progress).
+//! Keeping an export and an index in step: the embedding status of each memory, its
+//! lookup (fetch by ids in groups) and its on-disk cache.
+
+pub mod status;
+
+pub use status::{EmbeddingStatus, StatusEntry};

@@ -1,0 +1,150 @@
+//! The one `Action` enum: every state change in the TUI is an Action — keys become
+//! Actions through the keymap, and background tasks report back as Actions.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::sync::status::StatusCache;
+use crate::tui::loader::LoadedExport;
+
+/// A user intent that a key can be bound to. The keymap, the help overlay and the footer
+/// hints are all generated from [`crate::tui::keymap::DEFAULT_BINDINGS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    Quit,
+    ForceQuit,
+    Help,
+    ClosePopup,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    HalfPageDown,
+    HalfPageUp,
+    PageDown,
+    PageUp,
+    Filter,
+    ToggleMark,
+    CycleSort,
+    CycleStatusFilter,
+    CycleCategoryFilter,
+    ClearFilters,
+    ToggleTranscript,
+    CycleFormat,
+    Refresh,
+    Confirm,
+}
+
+impl Command {
+    /// Every command, for config parsing.
+    pub const ALL: [Command; 24] = [
+        Self::Quit,
+        Self::ForceQuit,
+        Self::Help,
+        Self::ClosePopup,
+        Self::FocusNext,
+        Self::FocusPrev,
+        Self::Up,
+        Self::Down,
+        Self::Top,
+        Self::Bottom,
+        Self::HalfPageDown,
+        Self::HalfPageUp,
+        Self::PageDown,
+        Self::PageUp,
+        Self::Filter,
+        Self::ToggleMark,
+        Self::CycleSort,
+        Self::CycleStatusFilter,
+        Self::CycleCategoryFilter,
+        Self::ClearFilters,
+        Self::ToggleTranscript,
+        Self::CycleFormat,
+        Self::Refresh,
+        Self::Confirm,
+    ];
+
+    /// The name used in the config file's `[keys]` table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quit => "quit",
+            Self::ForceQuit => "force_quit",
+            Self::Help => "help",
+            Self::ClosePopup => "close",
+            Self::FocusNext => "focus_next",
+            Self::FocusPrev => "focus_prev",
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Top => "top",
+            Self::Bottom => "bottom",
+            Self::HalfPageDown => "half_page_down",
+            Self::HalfPageUp => "half_page_up",
+            Self::PageDown => "page_down",
+            Self::PageUp => "page_up",
+            Self::Filter => "filter",
+            Self::ToggleMark => "mark",
+            Self::CycleSort => "sort",
+            Self::CycleStatusFilter => "status_filter",
+            Self::CycleCategoryFilter => "category_filter",
+            Self::ClearFilters => "clear_filters",
+            Self::ToggleTranscript => "transcript",
+            Self::CycleFormat => "text_format",
+            Self::Refresh => "refresh",
+            Self::Confirm => "confirm",
+        }
+    }
+
+    /// The command with this config name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// Severity of a status-line message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// Everything that can change the app's state.
+#[derive(Debug)]
+pub enum Action {
+    /// A key press (goes to the focused input first, then the keymap).
+    Key(KeyEvent),
+    /// Mouse scroll or click.
+    Mouse(MouseEvent),
+    /// The terminal was resized.
+    Resize(u16, u16),
+    /// Animation tick (spinners); redraws only while something is running.
+    Tick,
+    /// A bound command.
+    Command(Command),
+    /// Export loading progress: bytes done of total.
+    LoadProgress { done: u64, total: u64 },
+    /// The export finished loading.
+    ExportLoaded(Box<LoadedExport>),
+    /// The export could not be loaded.
+    LoadFailed(String),
+    /// Status lookup progress for request `generation`.
+    StatusProgress {
+        generation: u64,
+        done: usize,
+        total: usize,
+    },
+    /// Status lookup finished (`from_cache` when read from the data dir).
+    StatusLoaded {
+        generation: u64,
+        cache: Box<StatusCache>,
+        from_cache: bool,
+        took: Duration,
+    },
+    /// Status lookup failed.
+    StatusFailed { generation: u64, error: String },
+    /// A message for the status line.
+    Notify(Level, String),
+}

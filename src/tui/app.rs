@@ -1,0 +1,538 @@
+//! The update half of the app: applies an [`Action`] to the [`State`] and starts
+//! background work. Nothing here awaits: slow work runs in spawned tasks that report back
+//! through the action channel.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use tokio::sync::mpsc::UnboundedSender;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::embed::Embedder;
+use crate::omi::text::TextFormat;
+use crate::store::VectorStore;
+use crate::sync::EmbeddingStatus;
+use crate::sync::status::{self, StatusCache};
+use crate::tui::action::{Action, Command, Level};
+use crate::tui::keymap::KeyOutcome;
+use crate::tui::state::{Focus, LoadState, Popup, State};
+use crate::tui::view;
+
+/// The backends the app talks to (real ones, or fakes in tests).
+#[derive(Clone, Default)]
+pub struct Services {
+    pub store: Option<Arc<dyn VectorStore>>,
+    pub embedder: Option<Arc<dyn Embedder>>,
+}
+
+/// State plus the means to start background work.
+pub struct App {
+    pub state: State,
+    pub services: Services,
+    tx: UnboundedSender<Action>,
+}
+
+/// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
+pub fn spawn_reporting<F>(tx: &UnboundedSender<Action>, what: &'static str, fut: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let handle = tokio::spawn(fut);
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        if let Err(e) = handle.await
+            && e.is_panic()
+        {
+            tracing::error!("task {what} panicked");
+            let _ = tx.send(Action::Notify(
+                Level::Error,
+                format!("internal error in {what} (details in the log)"),
+            ));
+        }
+    });
+}
+
+impl App {
+    /// An app over a state, with its services and the channel its tasks report to.
+    pub fn new(state: State, services: Services, tx: UnboundedSender<Action>) -> Self {
+        Self {
+            state,
+            services,
+            tx,
+        }
+    }
+
+    /// Apply one action. Returns true when the screen needs redrawing.
+    pub fn update(&mut self, action: Action) -> bool {
+        let changed = self.apply(action);
+        if changed {
+            let rows = view::list_rows(self.state.size) as usize;
+            self.state.list.scroll_into_view(rows);
+        }
+        changed
+    }
+
+    fn apply(&mut self, action: Action) -> bool {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Mouse(m) => self.on_mouse(m),
+            Action::Resize(w, h) => {
+                self.state.size = (w, h);
+                true
+            }
+            Action::Tick => {
+                self.state.tick = self.state.tick.wrapping_add(1);
+                self.state.job_running()
+            }
+            Action::Command(c) => {
+                self.on_command(c);
+                true
+            }
+            Action::LoadProgress { done, total } => {
+                self.state.load = LoadState::Loading { done, total };
+                true
+            }
+            Action::ExportLoaded(export) => {
+                let n = export.memories.len();
+                let bad = export.bad_records.len();
+                if self.state.setup.uid.is_none()
+                    && let Some(uid) = export.profile_uid.clone()
+                {
+                    self.state.setup.uid = Some(uid);
+                    self.state.setup.uid_source = "export profile".into();
+                }
+                self.state.statuses = vec![EmbeddingStatus::Unknown; n];
+                self.state.export = Some(*export);
+                self.state.load = LoadState::Loaded;
+                self.state.list.invalidate();
+                self.state.refresh_list();
+                if bad > 0 {
+                    self.state.notify(
+                        Level::Warn,
+                        format!("{n} memories loaded; {bad} bad records skipped (memlens check lists them)"),
+                    );
+                } else {
+                    self.state
+                        .notify(Level::Info, format!("{n} memories loaded"));
+                }
+                self.start_status_lookup(false);
+                true
+            }
+            Action::LoadFailed(e) => {
+                self.state.load = LoadState::Failed(e.clone());
+                self.state.notify(Level::Error, e);
+                true
+            }
+            Action::StatusProgress {
+                generation,
+                done,
+                total,
+            } => {
+                if generation == self.state.lookup.generation {
+                    self.state.lookup.running = Some((done, total));
+                }
+                true
+            }
+            Action::StatusLoaded {
+                generation,
+                cache,
+                from_cache,
+                took,
+            } => {
+                if generation != self.state.lookup.generation {
+                    return false;
+                }
+                self.apply_statuses(*cache, from_cache, took.as_millis());
+                true
+            }
+            Action::StatusFailed { generation, error } => {
+                if generation != self.state.lookup.generation {
+                    return false;
+                }
+                self.state.lookup.running = None;
+                self.state
+                    .notify(Level::Error, format!("status lookup failed: {error}"));
+                true
+            }
+            Action::Notify(level, text) => {
+                self.state.notify(level, text);
+                true
+            }
+        }
+    }
+
+    fn apply_statuses(&mut self, cache: StatusCache, from_cache: bool, took_ms: u128) {
+        let state = &mut self.state;
+        state.lookup.running = None;
+        state.lookup.checked_at = Some(cache.checked_at);
+        state.lookup.from_cache = from_cache;
+        state.lookup.took_ms = Some(took_ms);
+        let memories = state
+            .export
+            .as_ref()
+            .map(|e| &e.memories[..])
+            .unwrap_or(&[]);
+        state.statuses = memories
+            .iter()
+            .map(|m| {
+                cache
+                    .entries
+                    .get(&m.id)
+                    .map(|e| e.status)
+                    .unwrap_or(EmbeddingStatus::Unknown)
+            })
+            .collect();
+        state.status_entries = cache.entries;
+        state.list.invalidate();
+        state.refresh_list();
+        if state.looks_like_first_run() {
+            let key = state
+                .keymap
+                .keys_for(Command::Refresh, crate::tui::keymap::Scope::Global);
+            state.notify(
+                Level::Info,
+                format!(
+                    "The store has no vectors for these memories yet. Embed them with `memlens reprocess EXPORT --all`, then press {key}."
+                ),
+            );
+        }
+    }
+
+    /// Look statuses up: from the cache when allowed and present, else from the store.
+    pub fn start_status_lookup(&mut self, force: bool) {
+        let Some(uid) = self.state.setup.uid.clone() else {
+            self.state.notify(
+                Level::Warn,
+                "no uid set: statuses unknown (set one with --uid, MEMLENS_UID or the config file)",
+            );
+            return;
+        };
+        let Some(store) = self.services.store.clone() else {
+            return;
+        };
+        let Some(export) = &self.state.export else {
+            return;
+        };
+        self.state.lookup.generation += 1;
+        let generation = self.state.lookup.generation;
+        let namespace = self.state.setup.namespace.clone();
+        let key = StatusCache::key_for(&self.state.setup.store_target, &namespace, &uid);
+        let data_dir = self.state.setup.data_dir.clone();
+        if !force && let Some(cache) = StatusCache::load(&data_dir, &key) {
+            let _ = self.tx.send(Action::StatusLoaded {
+                generation,
+                cache: Box::new(cache),
+                from_cache: true,
+                took: std::time::Duration::ZERO,
+            });
+            return;
+        }
+        let memories = export.memories.clone();
+        let dimension = Some(self.state.setup.embedder_dimension).filter(|d| *d > 0);
+        let total = memories.len();
+        self.state.lookup.running = Some((0, total));
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "status lookup", async move {
+            let started = Instant::now();
+            let progress_tx = tx.clone();
+            let result = status::lookup(
+                store.as_ref(),
+                &namespace,
+                &uid,
+                &memories,
+                dimension,
+                |done, total| {
+                    let _ = progress_tx.send(Action::StatusProgress {
+                        generation,
+                        done,
+                        total,
+                    });
+                },
+            )
+            .await;
+            let action = match result {
+                Ok(entries) => {
+                    let cache = StatusCache {
+                        key,
+                        checked_at: chrono::Utc::now().timestamp(),
+                        entries,
+                    };
+                    if let Err(e) = cache.save(&data_dir) {
+                        tracing::warn!("cannot save the status cache: {e}");
+                    }
+                    Action::StatusLoaded {
+                        generation,
+                        cache: Box::new(cache),
+                        from_cache: false,
+                        took: started.elapsed(),
+                    }
+                }
+                Err(e) => Action::StatusFailed {
+                    generation,
+                    error: e.to_string(),
+                },
+            };
+            let _ = tx.send(action);
+        });
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> bool {
+        if key.kind == KeyEventKind::Release {
+            return false;
+        }
+        let ctrl_c = key.code == KeyCode::Char('c')
+            && key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL);
+        if ctrl_c {
+            self.state.should_quit = true;
+            return true;
+        }
+        match self.state.popup {
+            Some(Popup::Help) => {
+                let max = view::help_line_count(&self.state).saturating_sub(3) as u16;
+                let scroll = &mut self.state.help_scroll;
+                match key.code {
+                    KeyCode::Esc
+                    | KeyCode::Char('q')
+                    | KeyCode::Char('?')
+                    | KeyCode::F(1)
+                    | KeyCode::Enter => {
+                        self.state.popup = None;
+                    }
+                    KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(max),
+                    KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                    KeyCode::PageDown | KeyCode::Char(' ') => *scroll = (*scroll + 10).min(max),
+                    KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                    _ => {}
+                }
+                return true;
+            }
+            Some(Popup::ConfirmQuit) => {
+                match key.code {
+                    KeyCode::Char('y') | KeyCode::Char('Y') => self.state.should_quit = true,
+                    _ => self.state.popup = None,
+                }
+                return true;
+            }
+            None => {}
+        }
+        if let Some(input) = &mut self.state.filter_input {
+            match key.code {
+                KeyCode::Esc => {
+                    self.state.filter_input = None;
+                    self.state.list.query.clear();
+                    self.state.refresh_list();
+                }
+                KeyCode::Enter | KeyCode::Down | KeyCode::Up | KeyCode::Tab => {
+                    self.state.filter_input = None;
+                }
+                _ => {
+                    if input.handle_event(&Event::Key(key)).is_some()
+                        && input.value() != self.state.list.query
+                    {
+                        self.state.list.query = input.value().to_string();
+                        self.state.refresh_list();
+                        // A new query shows its best match first.
+                        self.state.list.select(0);
+                        self.state.details_scroll = 0;
+                    }
+                }
+            }
+            return true;
+        }
+        let scope = self.state.focus.scope();
+        match self.state.keymap.feed(&key, scope) {
+            KeyOutcome::Command(c) => {
+                self.on_command(c);
+                true
+            }
+            KeyOutcome::Pending => false,
+            KeyOutcome::Unbound => false,
+        }
+    }
+
+    fn page(&self) -> usize {
+        view::list_rows(self.state.size).max(1) as usize
+    }
+
+    fn on_command(&mut self, c: Command) {
+        let page = self.page();
+        let details = self.state.focus == Focus::Details;
+        let state = &mut self.state;
+        match c {
+            Command::Quit => {
+                if state.job_running() {
+                    state.popup = Some(Popup::ConfirmQuit);
+                } else {
+                    state.should_quit = true;
+                }
+            }
+            Command::ForceQuit => state.should_quit = true,
+            Command::Help => {
+                state.help_scroll = 0;
+                state.popup = Some(Popup::Help);
+            }
+            Command::ClosePopup => {
+                if state.popup.is_some() {
+                    state.popup = None;
+                } else if !state.list.query.is_empty() {
+                    state.list.query.clear();
+                    state.refresh_list();
+                } else {
+                    state.message = None;
+                }
+            }
+            Command::FocusNext | Command::FocusPrev => {
+                state.focus = match state.focus {
+                    Focus::List => Focus::Details,
+                    Focus::Details => Focus::List,
+                };
+            }
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::HalfPageUp
+            | Command::HalfPageDown
+            | Command::Top
+            | Command::Bottom => {
+                let delta: isize = match c {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -(page as isize),
+                    Command::PageDown => page as isize,
+                    Command::HalfPageUp => -((page / 2).max(1) as isize),
+                    Command::HalfPageDown => (page / 2).max(1) as isize,
+                    Command::Top => isize::MIN / 2,
+                    _ => isize::MAX / 2,
+                };
+                if details {
+                    let max = view::details_line_count(state).saturating_sub(1) as isize;
+                    let next = (state.details_scroll as isize)
+                        .saturating_add(delta)
+                        .clamp(0, max.max(0));
+                    state.details_scroll = next.min(u16::MAX as isize) as u16;
+                } else {
+                    let before = state.list.selected;
+                    state.list.move_by(delta);
+                    if state.list.selected != before {
+                        state.details_scroll = 0;
+                    }
+                }
+            }
+            Command::Filter => {
+                let mut input = Input::new(state.list.query.clone());
+                input = input.with_cursor(state.list.query.chars().count());
+                state.filter_input = Some(input);
+                state.focus = Focus::List;
+            }
+            Command::ToggleMark => {
+                state.list.toggle_mark();
+                state.list.move_by(1);
+            }
+            Command::CycleSort => {
+                state.list.sort = state.list.sort.next();
+                state.refresh_list();
+            }
+            Command::CycleStatusFilter => {
+                let present: Vec<EmbeddingStatus> =
+                    state.status_counts().into_iter().map(|(s, _)| s).collect();
+                state.list.status_filter = cycle(&present, state.list.status_filter);
+                state.refresh_list();
+            }
+            Command::CycleCategoryFilter => {
+                let mut cats: Vec<_> = state
+                    .memories()
+                    .iter()
+                    .map(|m| m.structured.category.kind)
+                    .collect();
+                cats.sort();
+                cats.dedup();
+                state.list.category_filter = cycle(&cats, state.list.category_filter);
+                state.refresh_list();
+            }
+            Command::ClearFilters => {
+                state.list.query.clear();
+                state.list.status_filter = None;
+                state.list.category_filter = None;
+                state.refresh_list();
+            }
+            Command::ToggleTranscript => state.transcript_expanded = !state.transcript_expanded,
+            Command::CycleFormat => {
+                let all = TextFormat::ALL;
+                let i = all
+                    .iter()
+                    .position(|f| *f == state.text_format)
+                    .unwrap_or(0);
+                state.text_format = all[(i + 1) % all.len()];
+                state.notify(
+                    Level::Info,
+                    format!("text format: {}", state.text_format.name()),
+                );
+            }
+            Command::Refresh => self.start_status_lookup(true),
+            Command::Confirm => {}
+        }
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) -> bool {
+        if self.state.popup.is_some() {
+            return false;
+        }
+        let areas = view::layout(self.state.size);
+        let in_rect = |r: ratatui::layout::Rect| {
+            m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
+        };
+        let over_list = in_rect(areas.list);
+        match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let c = if m.kind == MouseEventKind::ScrollDown {
+                    Command::Down
+                } else {
+                    Command::Up
+                };
+                let prev = self.state.focus;
+                self.state.focus = if over_list {
+                    Focus::List
+                } else {
+                    Focus::Details
+                };
+                for _ in 0..3 {
+                    self.on_command(c);
+                }
+                self.state.focus = prev;
+                true
+            }
+            MouseEventKind::Down(_) if over_list => {
+                self.state.focus = Focus::List;
+                let inner_top = areas.list.y + 1;
+                if m.row >= inner_top {
+                    let row = (m.row - inner_top) as usize + self.state.list.offset;
+                    if row < self.state.list.visible.len() {
+                        self.state.list.select(row);
+                        self.state.details_scroll = 0;
+                    }
+                }
+                true
+            }
+            MouseEventKind::Down(_) if in_rect(areas.details) => {
+                self.state.focus = Focus::Details;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn cycle<T: Copy + PartialEq>(options: &[T], current: Option<T>) -> Option<T> {
+    match current {
+        None => options.first().copied(),
+        Some(c) => {
+            let i = options.iter().position(|o| *o == c)?;
+            options.get(i + 1).copied()
+        }
+    }
+}

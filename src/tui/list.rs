@@ -1,0 +1,439 @@
+//! The memory list's state: the filtered and sorted view of the export, the selection,
+//! the scroll window and the marks. Pure logic, no drawing.
+
+use std::collections::BTreeSet;
+
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32String};
+
+use crate::omi::{CategoryKind, Memory};
+use crate::sync::EmbeddingStatus;
+
+/// How the list is ordered (a fuzzy query orders by match score first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Newest first.
+    #[default]
+    Date,
+    /// Title, A to Z.
+    Title,
+    /// Status, then newest first.
+    Status,
+}
+
+impl SortKey {
+    /// The next sort key in the cycle.
+    pub fn next(self) -> Self {
+        match self {
+            Self::Date => Self::Title,
+            Self::Title => Self::Status,
+            Self::Status => Self::Date,
+        }
+    }
+
+    /// Name for the list title.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Date => "date",
+            Self::Title => "title",
+            Self::Status => "status",
+        }
+    }
+}
+
+/// Search text of one memory, prepared once at load for the fuzzy matcher.
+#[derive(Debug, Clone)]
+pub struct Haystack(Utf32String);
+
+impl Haystack {
+    /// Title, overview and id of a memory.
+    pub fn of(memory: &Memory) -> Self {
+        let s = &memory.structured;
+        Self(Utf32String::from(format!(
+            "{} {} {}",
+            s.title, s.overview, memory.id
+        )))
+    }
+}
+
+/// The memory list: which memories are visible, in which order, which is selected.
+#[derive(Debug, Default)]
+pub struct MemoryList {
+    /// Fuzzy filter over title, overview and id.
+    pub query: String,
+    pub status_filter: Option<EmbeddingStatus>,
+    pub category_filter: Option<CategoryKind>,
+    pub sort: SortKey,
+    /// Indices into the export's memories, filtered and sorted.
+    pub visible: Vec<u32>,
+    /// Position of the selection in `visible`.
+    pub selected: usize,
+    /// First visible row (scroll position).
+    pub offset: usize,
+    /// Marked memories (indices into the export), for batch actions.
+    pub marks: BTreeSet<u32>,
+    /// The query `visible` was computed for, to refine instead of rescanning.
+    last_query: Option<(
+        String,
+        Option<EmbeddingStatus>,
+        Option<CategoryKind>,
+        SortKey,
+    )>,
+    matcher: Option<Box<Matcher>>,
+}
+
+/// Inputs the list is computed from.
+pub struct ListSource<'a> {
+    pub memories: &'a [Memory],
+    pub haystacks: &'a [Haystack],
+    pub statuses: &'a [EmbeddingStatus],
+}
+
+fn is_refinement(old: &str, new: &str) -> bool {
+    // Appending plain characters to a fuzzy query can only narrow its matches; pattern
+    // syntax (`!`, `^`, `$`, `'`, `\`) can change an atom's kind, so rescan then.
+    new.starts_with(old)
+        && !old.ends_with('\\')
+        && !new[old.len()..].contains(['!', '^', '$', '\'', '\\'])
+        && !old.contains(['!', '^', '$', '\'', '\\'])
+}
+
+impl MemoryList {
+    /// The memory index of the selected row.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.visible.get(self.selected).map(|i| *i as usize)
+    }
+
+    /// Recompute `visible` from the source, keeping the selected memory when it is still
+    /// visible.
+    pub fn refresh(&mut self, src: &ListSource<'_>) {
+        let keep = self.selected_index();
+        let key = (
+            self.query.clone(),
+            self.status_filter,
+            self.category_filter,
+            self.sort,
+        );
+        let refine = match &self.last_query {
+            Some((q, st, cat, sort)) => {
+                *st == self.status_filter
+                    && *cat == self.category_filter
+                    && *sort == self.sort
+                    && !q.is_empty()
+                    && is_refinement(q, &self.query)
+                    && self.visible.len() <= src.memories.len()
+            }
+            None => false,
+        };
+        let candidates: Vec<u32> = if refine {
+            std::mem::take(&mut self.visible)
+        } else {
+            (0..src.memories.len() as u32)
+                .filter(|&i| self.passes_filters(src, i as usize))
+                .collect()
+        };
+        self.visible = if self.query.trim().is_empty() {
+            let mut v = candidates;
+            self.sort_rows(src, &mut v);
+            v
+        } else {
+            self.fuzzy(src, candidates)
+        };
+        self.last_query = Some(key);
+        self.selected = keep
+            .and_then(|k| self.visible.iter().position(|&i| i as usize == k))
+            .unwrap_or(0);
+        self.clamp();
+    }
+
+    /// Forget the cached query so the next `refresh` rescans everything (after the
+    /// statuses or the export changed).
+    pub fn invalidate(&mut self) {
+        self.last_query = None;
+    }
+
+    fn passes_filters(&self, src: &ListSource<'_>, i: usize) -> bool {
+        let status_ok = self.status_filter.is_none_or(|s| {
+            src.statuses
+                .get(i)
+                .copied()
+                .unwrap_or(EmbeddingStatus::Unknown)
+                == s
+        });
+        let cat_ok = self
+            .category_filter
+            .is_none_or(|c| src.memories[i].structured.category.kind == c);
+        status_ok && cat_ok
+    }
+
+    fn sort_rows(&self, src: &ListSource<'_>, rows: &mut [u32]) {
+        let m = src.memories;
+        let date = |i: u32| {
+            m[i as usize]
+                .created_at
+                .as_ref()
+                .map(|d| d.naive)
+                .unwrap_or_default()
+        };
+        match self.sort {
+            SortKey::Date => rows.sort_by(|&a, &b| date(b).cmp(&date(a)).then(a.cmp(&b))),
+            SortKey::Title => rows.sort_by(|&a, &b| {
+                let ta = &m[a as usize].structured.title;
+                let tb = &m[b as usize].structured.title;
+                ta.to_lowercase().cmp(&tb.to_lowercase()).then(a.cmp(&b))
+            }),
+            SortKey::Status => rows.sort_by(|&a, &b| {
+                let sa = src.statuses.get(a as usize);
+                let sb = src.statuses.get(b as usize);
+                sa.cmp(&sb).then(date(b).cmp(&date(a))).then(a.cmp(&b))
+            }),
+        }
+    }
+
+    fn fuzzy(&mut self, src: &ListSource<'_>, candidates: Vec<u32>) -> Vec<u32> {
+        let pattern = Pattern::parse(&self.query, CaseMatching::Smart, Normalization::Smart);
+        let matcher = self
+            .matcher
+            .get_or_insert_with(|| Box::new(Matcher::new(Config::DEFAULT)));
+        let mut scored: Vec<(u32, u32)> = candidates
+            .into_iter()
+            .filter_map(|i| {
+                let hay = src.haystacks.get(i as usize)?;
+                pattern.score(hay.0.slice(..), matcher).map(|s| (s, i))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// Move the selection by `delta` rows (clamped).
+    pub fn move_by(&mut self, delta: isize) {
+        if self.visible.is_empty() {
+            return;
+        }
+        let max = self.visible.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(max);
+    }
+
+    /// Select a row by its position.
+    pub fn select(&mut self, pos: usize) {
+        self.selected = pos.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Select the memory with this export index, if visible.
+    pub fn select_memory(&mut self, index: usize) -> bool {
+        match self.visible.iter().position(|&i| i as usize == index) {
+            Some(p) => {
+                self.selected = p;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn clamp(&mut self) {
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Adjust the scroll offset so the selection is inside a window of `height` rows.
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        let max_offset = self.visible.len().saturating_sub(height);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    /// Mark or unmark the selected memory.
+    pub fn toggle_mark(&mut self) {
+        if let Some(i) = self.visible.get(self.selected).copied()
+            && !self.marks.remove(&i)
+        {
+            self.marks.insert(i);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::omi::date::OmiDate;
+    use crate::omi::{Category, Structured};
+
+    fn mem(id: &str, title: &str, day: u32, cat: &str) -> Memory {
+        Memory {
+            id: id.into(),
+            created_at: Some(OmiDate {
+                naive: chrono::NaiveDate::from_ymd_opt(2025, 1, day)
+                    .unwrap()
+                    .and_hms_opt(12, 0, 0)
+                    .unwrap(),
+                offset: None,
+            }),
+            structured: Structured {
+                title: title.into(),
+                overview: format!("about {title}"),
+                category: Category::from_value(cat),
+                ..Structured::default()
+            },
+            ..Memory::default()
+        }
+    }
+
+    fn fixture() -> (Vec<Memory>, Vec<Haystack>, Vec<EmbeddingStatus>) {
+        let m = vec![
+            mem("a1", "Dentist appointment", 3, "health"),
+            mem("b2", "Marathon training", 5, "sports"),
+            mem("c3", "Budget review", 1, "finance"),
+            mem("d4", "Dental insurance call", 4, "finance"),
+        ];
+        let h = m.iter().map(Haystack::of).collect();
+        let s = vec![
+            EmbeddingStatus::Missing,
+            EmbeddingStatus::Present,
+            EmbeddingStatus::Missing,
+            EmbeddingStatus::Fresh,
+        ];
+        (m, h, s)
+    }
+
+    fn titles(list: &MemoryList, m: &[Memory]) -> Vec<String> {
+        list.visible
+            .iter()
+            .map(|&i| m[i as usize].structured.title.clone())
+            .collect()
+    }
+
+    #[test]
+    fn sorts_by_date_title_status() {
+        let (m, h, s) = fixture();
+        let src = ListSource {
+            memories: &m,
+            haystacks: &h,
+            statuses: &s,
+        };
+        let mut l = MemoryList::default();
+        l.refresh(&src);
+        assert_eq!(titles(&l, &m)[0], "Marathon training");
+        l.sort = SortKey::Title;
+        l.refresh(&src);
+        assert_eq!(
+            titles(&l, &m),
+            [
+                "Budget review",
+                "Dental insurance call",
+                "Dentist appointment",
+                "Marathon training"
+            ]
+        );
+        l.sort = SortKey::Status;
+        l.refresh(&src);
+        // Status order (missing, present, fresh), then newest first.
+        assert_eq!(
+            titles(&l, &m),
+            [
+                "Dentist appointment",
+                "Budget review",
+                "Marathon training",
+                "Dental insurance call"
+            ]
+        );
+    }
+
+    #[test]
+    fn fuzzy_filter_and_refinement() {
+        let (m, h, s) = fixture();
+        let src = ListSource {
+            memories: &m,
+            haystacks: &h,
+            statuses: &s,
+        };
+        let mut l = MemoryList {
+            query: "dent".into(),
+            ..MemoryList::default()
+        };
+        l.refresh(&src);
+        assert_eq!(l.visible.len(), 2);
+        l.query = "dentist".into();
+        l.refresh(&src);
+        assert_eq!(titles(&l, &m)[0], "Dentist appointment", "best match first");
+        // Refining gives exactly what a fresh scan gives.
+        let mut fresh = MemoryList {
+            query: "dentist".into(),
+            ..MemoryList::default()
+        };
+        fresh.refresh(&src);
+        assert_eq!(fresh.visible, l.visible);
+        l.query = "xyz".into();
+        l.refresh(&src);
+        assert!(l.visible.is_empty());
+        assert_eq!(l.selected_index(), None);
+        l.query = "b2".into();
+        l.refresh(&src);
+        assert_eq!(titles(&l, &m), ["Marathon training"], "id is searchable");
+        l.query.clear();
+        l.refresh(&src);
+        assert_eq!(l.visible.len(), 4);
+    }
+
+    #[test]
+    fn status_and_category_filters() {
+        let (m, h, s) = fixture();
+        let src = ListSource {
+            memories: &m,
+            haystacks: &h,
+            statuses: &s,
+        };
+        let mut l = MemoryList {
+            status_filter: Some(EmbeddingStatus::Missing),
+            ..MemoryList::default()
+        };
+        l.refresh(&src);
+        assert_eq!(l.visible.len(), 2);
+        l.category_filter = Some(CategoryKind::Finance);
+        l.refresh(&src);
+        assert_eq!(titles(&l, &m), ["Budget review"]);
+    }
+
+    #[test]
+    fn selection_survives_refresh_and_marks() {
+        let (m, h, s) = fixture();
+        let src = ListSource {
+            memories: &m,
+            haystacks: &h,
+            statuses: &s,
+        };
+        let mut l = MemoryList::default();
+        l.refresh(&src);
+        l.move_by(2);
+        let chosen = l.selected_index();
+        l.toggle_mark();
+        l.sort = SortKey::Title;
+        l.refresh(&src);
+        assert_eq!(l.selected_index(), chosen);
+        assert_eq!(l.marks.len(), 1);
+        l.toggle_mark();
+        assert!(l.marks.is_empty());
+        l.move_by(-10);
+        assert_eq!(l.selected, 0);
+        l.move_by(100);
+        assert_eq!(l.selected, 3);
+    }
+
+    #[test]
+    fn scroll_window_follows_selection() {
+        let mut l = MemoryList {
+            visible: (0..100).collect(),
+            ..MemoryList::default()
+        };
+        l.select(50);
+        l.scroll_into_view(10);
+        assert_eq!(l.offset, 41);
+        l.select(3);
+        l.scroll_into_view(10);
+        assert_eq!(l.offset, 3);
+    }
+}

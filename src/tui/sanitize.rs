@@ -1,0 +1,186 @@
+//! Export text is untrusted: before it is drawn, every escape sequence and control
+//! character becomes inert. Escape sequences (CSI, OSC — including OSC 52 clipboard
+//! writes —, DCS, SOS/PM/APC, and two-byte ESC forms) are replaced by one visible `␛`;
+//! other C0 controls by their Unicode control pictures (`␇`); C1 controls by `�`;
+//! bidi overrides/isolates and invisible zero-width characters are dropped. The zero-width
+//! joiner stays (emoji sequences need it).
+
+use std::borrow::Cow;
+
+/// Marker drawn where an escape sequence was.
+pub const ESCAPE_MARKER: char = '␛';
+
+fn is_dropped_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{200B}' | '\u{200C}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}')
+}
+
+fn needs_work(c: char) -> bool {
+    (c as u32) < 0x20 || ('\u{7F}'..='\u{9F}').contains(&c) || is_dropped_format_char(c)
+}
+
+/// Make `s` safe to draw on one line: newlines and tabs become spaces.
+pub fn line(s: &str) -> Cow<'_, str> {
+    clean(s, false)
+}
+
+/// Make `s` safe to draw, keeping `\n` (for multi-line blocks); tabs become spaces.
+pub fn block(s: &str) -> Cow<'_, str> {
+    clean(s, true)
+}
+
+fn clean(s: &str, keep_newlines: bool) -> Cow<'_, str> {
+    if !s.chars().any(needs_work) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' if keep_newlines => out.push('\n'),
+            '\n' | '\t' | '\r' => out.push(' '),
+            '\u{1B}' => {
+                skip_escape(&mut chars);
+                out.push(ESCAPE_MARKER);
+            }
+            // C1 CSI / OSC / DCS / SOS / PM / APC introduce a sequence like ESC does.
+            '\u{9B}' => {
+                skip_csi(&mut chars);
+                out.push(ESCAPE_MARKER);
+            }
+            '\u{9D}' | '\u{90}' | '\u{98}' | '\u{9E}' | '\u{9F}' => {
+                skip_string(&mut chars);
+                out.push(ESCAPE_MARKER);
+            }
+            c if (c as u32) < 0x20 => {
+                out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'))
+            }
+            '\u{7F}' => out.push('␡'),
+            '\u{80}'..='\u{9F}' => out.push('\u{FFFD}'),
+            c if is_dropped_format_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// After ESC: consume the rest of the sequence.
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.peek().copied() {
+        Some('[') => {
+            chars.next();
+            skip_csi(chars);
+        }
+        Some(']') | Some('P') | Some('X') | Some('^') | Some('_') => {
+            chars.next();
+            skip_string(chars);
+        }
+        // Intermediate bytes then one final byte (e.g. `ESC ( B`, `ESC 7`).
+        Some(c) if (' '..='/').contains(&c) => {
+            while chars.peek().is_some_and(|c| (' '..='/').contains(c)) {
+                chars.next();
+            }
+            if chars.peek().is_some_and(|c| ('0'..='~').contains(c)) {
+                chars.next();
+            }
+        }
+        Some(c) if ('0'..='~').contains(&c) => {
+            chars.next();
+        }
+        _ => {}
+    }
+}
+
+/// CSI: parameter and intermediate bytes, then a final byte in `@`..`~`.
+fn skip_csi(chars: &mut Chars<'_>) {
+    while let Some(&c) = chars.peek() {
+        if ('0'..='?').contains(&c) || (' '..='/').contains(&c) {
+            chars.next();
+        } else {
+            if ('@'..='~').contains(&c) {
+                chars.next();
+            }
+            return;
+        }
+    }
+}
+
+/// OSC/DCS/SOS/PM/APC: until BEL, ST (`ESC \`) or C1 ST, or the end.
+fn skip_string(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{07}' | '\u{9C}' => return,
+            '\u{1B}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_borrowed() {
+        assert!(matches!(line("Guitar lesson 🎸 café"), Cow::Borrowed(_)));
+        assert!(matches!(line("family 👨‍👩‍👧"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn sequences_become_one_marker() {
+        assert_eq!(line("a\u{1b}[31mred\u{1b}[0m b"), "a␛red␛ b");
+        assert_eq!(
+            line("x\u{1b}]52;c;ZXZpbA==\u{07}y"),
+            "x␛y",
+            "OSC 52 clipboard write"
+        );
+        assert_eq!(
+            line("x\u{1b}]8;;http://e\u{1b}\\link\u{1b}]8;;\u{1b}\\"),
+            "x␛link␛"
+        );
+        assert_eq!(line("x\u{1b}Pq#0;2;0;0;0\u{1b}\\y"), "x␛y", "DCS sixel");
+        assert_eq!(line("x\u{9b}2Jy"), "x␛y", "C1 CSI");
+        assert_eq!(line("x\u{1b}(By"), "x␛y");
+        assert_eq!(line("trailing\u{1b}"), "trailing␛");
+        assert_eq!(line("open osc \u{1b}]0;title"), "open osc ␛");
+    }
+
+    #[test]
+    fn controls_are_visible_and_inert() {
+        assert_eq!(line("bell\u{07}nul\u{0}"), "bell␇nul␀");
+        assert_eq!(line("a\nb\tc\rd"), "a b c d");
+        assert_eq!(block("a\nb\tc"), "a\nb c");
+        assert_eq!(line("c1\u{85}x"), "c1\u{FFFD}x");
+        assert_eq!(line("del\u{7f}"), "del␡");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_are_dropped() {
+        assert_eq!(line("abc\u{202E}fed\u{202C}"), "abcfed");
+        assert_eq!(line("a\u{2066}b\u{2069}c\u{200B}d\u{FEFF}"), "abcd");
+    }
+
+    #[test]
+    fn output_never_contains_controls() {
+        let nasty: String = (0u32..0x100)
+            .filter_map(char::from_u32)
+            .chain("\u{202E}\u{2067}\u{200B}".chars())
+            .collect();
+        for s in [line(&nasty), block(&nasty)] {
+            assert!(
+                !s.chars()
+                    .any(|c| c != '\n' && ((c as u32) < 0x20 || ('\u{7f}'..='\u{9f}').contains(&c))),
+                "{s:?}"
+            );
+        }
+    }
+}

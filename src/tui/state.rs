@@ -1,0 +1,217 @@
+//! Everything the screen is drawn from. Drawing is a pure function of [`State`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use tui_input::Input;
+
+use crate::omi::Memory;
+use crate::omi::text::TextFormat;
+use crate::sync::{EmbeddingStatus, StatusEntry};
+use crate::tui::action::Level;
+use crate::tui::keymap::{Keymap, Scope};
+use crate::tui::list::{ListSource, MemoryList};
+use crate::tui::loader::LoadedExport;
+use crate::tui::theme::Theme;
+
+/// What the header says about the set-up (fixed for the session).
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub uid: Option<String>,
+    /// Where the uid came from (`flag --uid`, `export profile`, …).
+    pub uid_source: String,
+    pub namespace: String,
+    /// `pinecone idx/ns1` or `local /path/store.db`.
+    pub store_target: String,
+    pub store_is_remote: bool,
+    /// Honest label of the embedder.
+    pub embedder_label: String,
+    pub embedder_model: String,
+    pub embedder_dimension: usize,
+    pub read_only: bool,
+    pub data_dir: PathBuf,
+}
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Details,
+}
+
+impl Focus {
+    /// Keymap scope of the pane.
+    pub fn scope(self) -> Scope {
+        match self {
+            Focus::List => Scope::List,
+            Focus::Details => Scope::Details,
+        }
+    }
+}
+
+/// A window over the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    Help,
+    /// `q` while a job runs.
+    ConfirmQuit,
+}
+
+/// Where the export is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadState {
+    /// No export given.
+    NoExport,
+    Loading {
+        done: u64,
+        total: u64,
+    },
+    Loaded,
+    Failed(String),
+}
+
+/// The background status lookup.
+#[derive(Debug, Clone, Default)]
+pub struct StatusLookup {
+    /// Generation of the newest request; older results are dropped.
+    pub generation: u64,
+    /// (done, total) while running.
+    pub running: Option<(usize, usize)>,
+    /// Unix seconds of the shown statuses' lookup.
+    pub checked_at: Option<i64>,
+    pub from_cache: bool,
+    pub took_ms: Option<u128>,
+}
+
+/// The whole UI state.
+#[derive(Debug)]
+pub struct State {
+    pub setup: Setup,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub export_path: Option<PathBuf>,
+    pub export: Option<LoadedExport>,
+    pub load: LoadState,
+    pub list: MemoryList,
+    /// Status per memory, aligned with `export.memories`.
+    pub statuses: Vec<EmbeddingStatus>,
+    /// Details of looked-up statuses, by memory id.
+    pub status_entries: BTreeMap<String, StatusEntry>,
+    pub lookup: StatusLookup,
+    pub focus: Focus,
+    pub popup: Option<Popup>,
+    /// The fuzzy filter being typed (`/`), if any.
+    pub filter_input: Option<Input>,
+    pub details_scroll: u16,
+    /// Scroll of the help overlay.
+    pub help_scroll: u16,
+    pub transcript_expanded: bool,
+    pub text_format: TextFormat,
+    pub message: Option<(Level, String)>,
+    pub should_quit: bool,
+    /// Frame counter for spinners.
+    pub tick: u64,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+}
+
+impl State {
+    /// A fresh state for a set-up.
+    pub fn new(setup: Setup, keymap: Keymap, theme: Theme, text_format: TextFormat) -> Self {
+        Self {
+            setup,
+            theme,
+            keymap,
+            export_path: None,
+            export: None,
+            load: LoadState::NoExport,
+            list: MemoryList::default(),
+            statuses: Vec::new(),
+            status_entries: BTreeMap::new(),
+            lookup: StatusLookup::default(),
+            focus: Focus::List,
+            popup: None,
+            filter_input: None,
+            details_scroll: 0,
+            help_scroll: 0,
+            transcript_expanded: false,
+            text_format,
+            message: None,
+            should_quit: false,
+            tick: 0,
+            size: (80, 24),
+        }
+    }
+
+    /// The memories (empty before the export loads).
+    pub fn memories(&self) -> &[Memory] {
+        self.export
+            .as_ref()
+            .map(|e| e.memories.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The selected memory and its index.
+    pub fn selected(&self) -> Option<(usize, &Memory)> {
+        let i = self.list.selected_index()?;
+        self.memories().get(i).map(|m| (i, m))
+    }
+
+    /// Status of memory `i`.
+    pub fn status_of(&self, i: usize) -> EmbeddingStatus {
+        self.statuses
+            .get(i)
+            .copied()
+            .unwrap_or(EmbeddingStatus::Unknown)
+    }
+
+    /// Recompute the visible list.
+    pub fn refresh_list(&mut self) {
+        let Some(export) = &self.export else {
+            return;
+        };
+        let src = ListSource {
+            memories: &export.memories,
+            haystacks: &export.haystacks,
+            statuses: &self.statuses,
+        };
+        self.list.refresh(&src);
+    }
+
+    /// Counts per status, for the header.
+    pub fn status_counts(&self) -> Vec<(EmbeddingStatus, usize)> {
+        let mut counts = [0usize; EmbeddingStatus::ALL.len()];
+        for s in &self.statuses {
+            if let Some(p) = EmbeddingStatus::ALL.iter().position(|x| x == s) {
+                counts[p] += 1;
+            }
+        }
+        EmbeddingStatus::ALL
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| (*s, n))
+            .collect()
+    }
+
+    /// True while a background job runs (quit asks first).
+    pub fn job_running(&self) -> bool {
+        self.lookup.running.is_some() || matches!(self.load, LoadState::Loading { .. })
+    }
+
+    /// True when the store holds nothing for this export (first run on the local store).
+    pub fn looks_like_first_run(&self) -> bool {
+        !self.statuses.is_empty()
+            && self.lookup.running.is_none()
+            && self.lookup.checked_at.is_some()
+            && self
+                .statuses
+                .iter()
+                .all(|s| matches!(s, EmbeddingStatus::Missing | EmbeddingStatus::Skipped))
+    }
+
+    /// Show a message in the status line.
+    pub fn notify(&mut self, level: Level, text: impl Into<String>) {
+        self.message = Some((level, text.into()));
+    }
+}

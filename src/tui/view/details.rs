@@ -1,0 +1,334 @@
+//! The details pane: every field of the selected memory, then its embedding block with the
+//! exact text that would be embedded. Lines are built per draw for one memory only.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::omi::Memory;
+use crate::omi::date::OmiDate;
+use crate::omi::text::render;
+use crate::store::MetaValue;
+use crate::tui::sanitize;
+use crate::tui::state::{Focus, State};
+use crate::tui::theme::Theme;
+
+fn date(d: &Option<OmiDate>) -> (String, bool) {
+    match d {
+        None => ("—".into(), false),
+        Some(d) => match d.offset {
+            Some(o) => (
+                format!("{} {o}", d.naive.format("%Y-%m-%d %H:%M:%S")),
+                false,
+            ),
+            None => (format!("{}", d.naive.format("%Y-%m-%d %H:%M:%S")), true),
+        },
+    }
+}
+
+fn field<'a>(t: &Theme, label: &str, value: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<12}"), t.label),
+        Span::raw(value),
+    ])
+}
+
+fn date_field<'a>(t: &Theme, label: &str, d: &Option<OmiDate>) -> Line<'a> {
+    let (text, ambiguous) = date(d);
+    let mut spans = vec![
+        Span::styled(format!("{label:<12}"), t.label),
+        Span::raw(text),
+    ];
+    if ambiguous {
+        spans.push(Span::styled(
+            "  ⚠ no offset: device-local, ambiguous",
+            t.warn,
+        ));
+    }
+    Line::from(spans)
+}
+
+fn wrapped<'a>(text: &str, width: usize, indent: &str, style: Style) -> Vec<Line<'a>> {
+    let clean = sanitize::block(text);
+    let opts = textwrap::Options::new(width.max(8))
+        .initial_indent(indent)
+        .subsequent_indent(indent);
+    clean
+        .split('\n')
+        .flat_map(|para| {
+            if para.is_empty() {
+                vec![Line::from(indent.to_string())]
+            } else {
+                textwrap::wrap(para, &opts)
+                    .into_iter()
+                    .map(|l| Line::styled(l.into_owned(), style))
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+fn meta_value(v: &MetaValue) -> String {
+    match v {
+        MetaValue::Bool(b) => b.to_string(),
+        MetaValue::Number(n) => {
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                format!("{}", *n as i64)
+            } else {
+                n.to_string()
+            }
+        }
+        MetaValue::String(s) => format!("{:?}", sanitize::line(s)),
+        MetaValue::List(l) => format!(
+            "[{}]",
+            l.iter()
+                .map(|s| format!("{:?}", sanitize::line(s)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The lines of the details pane for the selected memory at a given inner width.
+pub fn details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
+    let t = &state.theme;
+    let width = width as usize;
+    let Some((index, m)) = state.selected() else {
+        return vec![Line::styled("Nothing selected.", t.dim)];
+    };
+    let s = &m.structured;
+    let mut out: Vec<Line<'a>> = Vec::new();
+    let title = if s.title.is_empty() {
+        "(untitled)"
+    } else {
+        &s.title
+    };
+    out.push(Line::from(vec![
+        Span::raw(format!("{} ", sanitize::line(&s.emoji))),
+        Span::styled(sanitize::line(title).into_owned(), t.title),
+    ]));
+    out.push(field(t, "id", sanitize::line(&m.id).into_owned()));
+    out.push(date_field(t, "created", &m.created_at));
+    out.push(date_field(t, "started", &m.started_at));
+    out.push(date_field(t, "finished", &m.finished_at));
+    let opt = |o: &Option<String>| {
+        o.as_deref()
+            .map(|v| sanitize::line(v).into_owned())
+            .unwrap_or_else(|| "—".into())
+    };
+    out.push(field(t, "source", opt(&m.source)));
+    out.push(field(t, "language", opt(&m.language)));
+    out.push(field(t, "status", opt(&m.status)));
+    let mut flags = vec![format!(
+        "discarded: {}",
+        if m.discarded { "yes" } else { "no" }
+    )];
+    if m.deleted {
+        flags.push("deleted: yes".into());
+    }
+    out.push(field(t, "flags", flags.join(" · ")));
+    let mut cat = s.category.kind.value().to_string();
+    if let Some(raw) = &s.category.unknown_raw {
+        cat = format!("other (export says {:?})", sanitize::line(raw));
+    }
+    out.push(field(t, "category", cat));
+    if let Some(g) = &m.geolocation {
+        let mut place = g
+            .address
+            .clone()
+            .map(|a| sanitize::line(&a).into_owned())
+            .unwrap_or_default();
+        if let (Some(la), Some(lo)) = (g.latitude, g.longitude) {
+            place.push_str(&format!(" ({la:.4}, {lo:.4})"));
+        }
+        out.push(field(t, "location", place));
+    }
+    out.push(Line::from(""));
+    out.push(Line::styled("Overview", t.label));
+    out.extend(wrapped(&s.overview, width, "  ", t.base));
+
+    out.push(Line::from(""));
+    out.push(Line::styled(
+        format!("Action items ({})", s.action_items.len()),
+        t.label,
+    ));
+    for a in &s.action_items {
+        let mark = if a.completed { "[x]" } else { "[ ]" };
+        out.extend(wrapped(
+            &format!("{mark} {}", a.description),
+            width,
+            "  ",
+            t.base,
+        ));
+        let times: Vec<String> = [
+            ("created", &a.created_at),
+            ("due", &a.due_at),
+            ("completed", &a.completed_at),
+        ]
+        .into_iter()
+        .filter(|(_, d)| d.is_some())
+        .map(|(l, d)| format!("{l} {}", date(d).0))
+        .collect();
+        if !times.is_empty() {
+            out.push(Line::styled(format!("      {}", times.join(" · ")), t.dim));
+        }
+    }
+    out.push(Line::from(""));
+    out.push(Line::styled(
+        format!("Events ({})", s.events.len()),
+        t.label,
+    ));
+    for e in &s.events {
+        out.extend(wrapped(
+            &format!("• {} — {} · {} min", e.title, date(&e.start).0, e.duration),
+            width,
+            "  ",
+            t.base,
+        ));
+    }
+    out.push(Line::from(""));
+    transcript(&mut out, state, m, width);
+    out.push(Line::from(""));
+    embedding(&mut out, state, index, m, width);
+    out
+}
+
+fn transcript<'a>(out: &mut Vec<Line<'a>>, state: &State, m: &Memory, width: usize) {
+    let t = &state.theme;
+    let n = m.transcript.len();
+    let key = state.keymap.keys_for(
+        crate::tui::action::Command::ToggleTranscript,
+        crate::tui::keymap::Scope::Details,
+    );
+    if !state.transcript_expanded {
+        out.push(Line::from(vec![
+            Span::styled(format!("Transcript ({n} segments) "), t.label),
+            Span::styled(format!("▸ {key} expands"), t.dim),
+        ]));
+        return;
+    }
+    out.push(Line::from(vec![
+        Span::styled(format!("Transcript ({n} segments) "), t.label),
+        Span::styled(format!("▾ {key} collapses"), t.dim),
+    ]));
+    for seg in &m.transcript {
+        let who = seg
+            .speaker
+            .clone()
+            .or_else(|| seg.speaker_id.map(|i| format!("SPEAKER_{i:02}")))
+            .unwrap_or_else(|| "?".into());
+        let who = if seg.is_user {
+            format!("{who} (user)")
+        } else {
+            who
+        };
+        out.extend(wrapped(
+            &format!("[{:>6.1}s] {who}: {}", seg.start, seg.text),
+            width,
+            "  ",
+            t.base,
+        ));
+    }
+    if let Some(text) = &m.transcript_text
+        && m.transcript.is_empty()
+    {
+        out.extend(wrapped(text, width, "  ", t.base));
+    }
+}
+
+fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memory, width: usize) {
+    let t = &state.theme;
+    let setup = &state.setup;
+    out.push(Line::styled("Embedding", t.label));
+    let vid = match &setup.uid {
+        Some(uid) => crate::omi::conventions::vector_id(uid, &m.id),
+        None => "(set a uid to know the vector id)".into(),
+    };
+    out.push(field(t, "  vector id", sanitize::line(&vid).into_owned()));
+    out.push(field(t, "  namespace", setup.namespace.clone()));
+    let status = state.status_of(index);
+    let entry = state.status_entries.get(&m.id);
+    let mut status_spans = vec![
+        Span::styled(format!("{:<12}", "  status"), t.label),
+        Span::styled(
+            format!("{} {}", status.glyph(), status.word()),
+            t.status(status),
+        ),
+    ];
+    if let Some(reason) = entry.and_then(|e| e.reason.clone()) {
+        status_spans.push(Span::styled(
+            format!(" — {}", sanitize::line(&reason)),
+            t.dim,
+        ));
+    }
+    out.push(Line::from(status_spans));
+    if let Some(e) = entry {
+        if let Some(d) = e.dimension {
+            out.push(field(
+                t,
+                "  dimension",
+                format!("{d} (embedder: {})", setup.embedder_dimension),
+            ));
+        }
+        if let Some(n) = e.norm {
+            out.push(field(t, "  norm", format!("{n:.6}")));
+        }
+        if let Some(meta) = &e.metadata {
+            out.push(Line::styled("  stored metadata", t.label));
+            for (k, v) in meta {
+                let mut shown = meta_value(v);
+                if k == "created_at"
+                    && let MetaValue::Number(n) = v
+                {
+                    let secs = *n as i64;
+                    let when = chrono::DateTime::from_timestamp(secs, 0)
+                        .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                        .unwrap_or_else(|| "out of range".into());
+                    shown = if *n < 1e9 {
+                        format!("{shown} (< 1e9: Omi's 2024 divide-by-1000 bug)")
+                    } else {
+                        format!("{when} ({shown})")
+                    };
+                }
+                out.extend(wrapped(&format!("{k} = {shown}"), width, "    ", t.base));
+            }
+        }
+    }
+    let key = state.keymap.keys_for(
+        crate::tui::action::Command::CycleFormat,
+        crate::tui::keymap::Scope::Global,
+    );
+    out.push(field(
+        t,
+        "  format",
+        format!("{} ({key} cycles)", state.text_format.name()),
+    ));
+    let text = render(&m.structured, state.text_format);
+    out.push(Line::styled(
+        format!("  text that would be embedded ({} bytes)", text.len()),
+        t.label,
+    ));
+    out.extend(wrapped(&text, width, "  │ ", t.base));
+}
+
+/// How many lines the details pane has for the selection (for scroll limits).
+pub fn details_line_count(state: &State) -> usize {
+    let width = super::layout(state.size).details.width.saturating_sub(2);
+    details_lines(state, width).len()
+}
+
+pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let focused = state.focus == Focus::Details && state.popup.is_none();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Details ")
+        .border_style(if focused { t.border_focused } else { t.border });
+    let lines = details_lines(state, area.width.saturating_sub(2));
+    let p = Paragraph::new(lines)
+        .block(block)
+        .scroll((state.details_scroll, 0));
+    frame.render_widget(p, area);
+}

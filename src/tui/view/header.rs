@@ -1,0 +1,105 @@
+//! The two header lines: the set-up, then status counts and the lookup's progress.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::sanitize;
+use crate::tui::state::{LoadState, State};
+
+pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let setup = &state.setup;
+    let mut first = vec![Span::styled("memlens ", t.title)];
+    match (&state.export, &state.export_path) {
+        (Some(e), _) => {
+            let name = e
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            first.push(Span::raw(format!(
+                "{} · {} memories",
+                sanitize::line(&name),
+                e.memories.len()
+            )));
+        }
+        (None, Some(p)) => {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            first.push(Span::raw(sanitize::line(&name).into_owned()));
+        }
+        (None, None) => first.push(Span::styled("no export", t.dim)),
+    }
+    first.push(Span::styled(" │ uid ", t.dim));
+    match &setup.uid {
+        Some(uid) => first.push(Span::raw(sanitize::line(uid).into_owned())),
+        None => first.push(Span::styled("not set", t.warn)),
+    }
+    first.push(Span::styled(" │ ", t.dim));
+    first.push(Span::raw(format!(
+        "{}/{}",
+        setup.store_target, setup.namespace
+    )));
+    first.push(Span::styled(" │ ", t.dim));
+    first.push(Span::raw(format!(
+        "{} {}d",
+        setup.embedder_model, setup.embedder_dimension
+    )));
+    if setup.read_only {
+        first.push(Span::styled(" READ-ONLY", t.warn));
+    }
+
+    let mut second: Vec<Span<'_>> = Vec::new();
+    if let Some(e) = &state.export {
+        second.push(Span::styled(format!("{} · ", e.shape), t.dim));
+    }
+    match &state.load {
+        LoadState::Loading { done, total } => {
+            let pct = if *total > 0 { done * 100 / total } else { 0 };
+            second.push(Span::styled(
+                format!(
+                    "{} loading export {pct}% ({:.1} / {:.1} MB)",
+                    super::spinner(state.tick),
+                    *done as f64 / 1e6,
+                    *total as f64 / 1e6
+                ),
+                t.info,
+            ));
+        }
+        LoadState::Failed(_) => second.push(Span::styled("export failed to load", t.error)),
+        _ => {
+            for (status, n) in state.status_counts() {
+                second.push(Span::styled(
+                    format!("{} {} {n}", status.glyph(), status.word()),
+                    t.status(status),
+                ));
+                second.push(Span::raw("  "));
+            }
+            if let Some((done, total)) = state.lookup.running {
+                second.push(Span::styled(
+                    format!(
+                        "{} checking store {done}/{total}",
+                        super::spinner(state.tick)
+                    ),
+                    t.info,
+                ));
+            } else if let Some(at) = state.lookup.checked_at {
+                let when = chrono::DateTime::from_timestamp(at, 0)
+                    .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default();
+                let how = if state.lookup.from_cache {
+                    "cached"
+                } else {
+                    "looked up"
+                };
+                second.push(Span::styled(format!("status {how} {when}"), t.dim));
+            }
+        }
+    }
+    let p = Paragraph::new(vec![Line::from(first), Line::from(second)]).style(t.header);
+    frame.render_widget(p, area);
+}

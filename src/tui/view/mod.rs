@@ -1,0 +1,78 @@
+//! The draw half of the app: pure functions of `&State` that paint a frame. No I/O, no
+//! panics, nothing slow — only the visible rows of the list are built.
+
+mod details;
+mod footer;
+mod header;
+mod list;
+mod popup;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+
+use crate::tui::state::State;
+
+pub use details::{details_line_count, details_lines};
+pub use popup::help_lines;
+
+/// Lines in the help overlay.
+pub fn help_line_count(state: &State) -> usize {
+    help_lines(state).len()
+}
+
+/// Where each part of the screen goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub list: Rect,
+    pub details: Rect,
+    pub footer: Rect,
+}
+
+/// Split a screen of `size` (columns, rows) into the app's areas.
+pub fn layout(size: (u16, u16)) -> Areas {
+    let full = Rect::new(0, 0, size.0, size.1);
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([
+            Constraint::Length(2),
+            Constraint::Min(3),
+            Constraint::Length(2),
+        ])
+        .split(full);
+    let list_share = if size.0 >= 120 { 55 } else { 50 };
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([
+            Constraint::Percentage(list_share),
+            Constraint::Percentage(100 - list_share),
+        ])
+        .split(rows[1]);
+    Areas {
+        header: rows[0],
+        list: cols[0],
+        details: cols[1],
+        footer: rows[2],
+    }
+}
+
+/// Rows of memories the list shows at this screen size (inside its border).
+pub fn list_rows(size: (u16, u16)) -> u16 {
+    layout(size).list.height.saturating_sub(2)
+}
+
+/// Paint the whole screen.
+pub fn draw(frame: &mut Frame<'_>, state: &State) {
+    let areas = layout((frame.area().width, frame.area().height));
+    header::draw(frame, areas.header, state);
+    list::draw(frame, areas.list, state);
+    details::draw(frame, areas.details, state);
+    footer::draw(frame, areas.footer, state);
+    popup::draw(frame, frame.area(), state);
+}
+
+/// A spinner frame for `tick`.
+pub fn spinner(tick: u64) -> char {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    FRAMES[(tick % FRAMES.len() as u64) as usize]
+}

@@ -1,0 +1,90 @@
+//! Popups over the panes: the help overlay (generated from the keymap) and the quit
+//! confirmation.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::tui::state::{Popup, State};
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    match &state.popup {
+        None => {}
+        Some(Popup::Help) => {
+            let lines = help_lines(state);
+            let height = lines.len() as u16 + 2;
+            let rect = centered(area, 84, height);
+            let more = height > rect.height;
+            let title = if more {
+                " Help — j/k scroll · Esc closes "
+            } else {
+                " Help — Esc closes "
+            };
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(lines).scroll((state.help_scroll, 0)).block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(title)
+                        .border_style(t.border_focused),
+                ),
+                rect,
+            );
+        }
+        Some(Popup::ConfirmQuit) => {
+            let rect = centered(area, 52, 5);
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(vec![
+                    Line::from("A background job is still running."),
+                    Line::from(vec![
+                        Span::raw("Quit anyway? "),
+                        Span::styled("y", t.key),
+                        Span::raw(" quits, any other key stays"),
+                    ]),
+                ])
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .title(" Quit? ")
+                        .border_style(t.warn),
+                ),
+                rect,
+            );
+        }
+    }
+}
+
+/// The help overlay's lines, generated from the keymap.
+pub fn help_lines(state: &State) -> Vec<Line<'static>> {
+    let t = &state.theme;
+    let mut lines = Vec::new();
+    for (scope, rows) in state.keymap.help_rows() {
+        lines.push(Line::styled(scope.title(), t.title));
+        for (keys, what) in rows {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<22}"), t.key),
+                Span::raw(what),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::styled(
+        "Mouse: wheel scrolls, click selects. Keys can be changed in the config file's [keys] table.",
+        t.dim,
+    ));
+    lines
+}
