@@ -1212,7 +1212,7 @@ def build(rng: random.Random):
                      "sender": "ai", "type": "text", "app_id": None, "memories_id": ref})
 
     export = {
-        "profile": {"name": "Sam Rivera", "email": "sam.rivera@example.com",
+        "profile": {"uid": "demo-sam-rivera", "name": "Sam Rivera", "email": "sam.rivera@example.com",
                     "time_zone": "America/Los_Angeles", "language": "en"},
         "conversations": convs,
         "memories": memories,
