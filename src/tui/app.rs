@@ -64,6 +64,11 @@ impl App {
         }
     }
 
+    /// The channel background tasks report to.
+    pub fn sender(&self) -> UnboundedSender<Action> {
+        self.tx.clone()
+    }
+
     /// Apply one action. Returns true when the screen needs redrawing.
     pub fn update(&mut self, action: Action) -> bool {
         let changed = self.apply(action);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 
 use crate::omi::{CategoryKind, Memory};
@@ -41,19 +41,85 @@ impl SortKey {
     }
 }
 
-/// Search text of one memory, prepared once at load for the fuzzy matcher.
+/// Search text of one memory, prepared once at load for the matcher: title and id are
+/// matched fuzzily (and ranked), the overview by substring (a fuzzy subsequence over a
+/// long overview matches nearly any short query, which is noise, not a filter).
 #[derive(Debug, Clone)]
-pub struct Haystack(Utf32String);
+pub struct Haystack {
+    title_id: Utf32String,
+    overview: Utf32String,
+}
 
 impl Haystack {
     /// Title, overview and id of a memory.
     pub fn of(memory: &Memory) -> Self {
         let s = &memory.structured;
-        Self(Utf32String::from(format!(
-            "{} {} {}",
-            s.title, s.overview, memory.id
-        )))
+        Self {
+            title_id: Utf32String::from(format!("{} {}", s.title, memory.id)),
+            overview: Utf32String::from(s.overview.as_str()),
+        }
     }
+}
+
+/// One word of the query: how it matches the title/id, and the overview.
+struct QueryAtom {
+    title: Atom,
+    overview: Option<Atom>,
+    negative: bool,
+}
+
+fn parse_query(query: &str) -> Vec<QueryAtom> {
+    query
+        .split_whitespace()
+        .map(|word| {
+            let title = Atom::parse(word, CaseMatching::Smart, Normalization::Smart);
+            let negative = title.negative;
+            let needle = title.needle_text().to_string();
+            let overview = match title.kind {
+                AtomKind::Fuzzy | AtomKind::Substring if !needle.is_empty() => Some(Atom::new(
+                    &needle,
+                    CaseMatching::Smart,
+                    Normalization::Smart,
+                    AtomKind::Substring,
+                    false,
+                )),
+                _ => None,
+            };
+            QueryAtom {
+                title,
+                overview,
+                negative,
+            }
+        })
+        .collect()
+}
+
+/// Score of a memory for the query (higher is better), `None` when it does not match.
+fn score(atoms: &[QueryAtom], hay: &Haystack, matcher: &mut Matcher) -> Option<u32> {
+    let mut total = 0u32;
+    for atom in atoms {
+        let in_title = atom.title.score(hay.title_id.slice(..), matcher);
+        if atom.negative {
+            // Negated atoms must hold on every field.
+            in_title?;
+            if let Some(o) = &atom.overview
+                && o.score(hay.overview.slice(..), matcher).is_some()
+            {
+                return None;
+            }
+            continue;
+        }
+        match in_title {
+            // Title/id matches rank above overview-only ones.
+            Some(s) => total += 1000 + s as u32,
+            None => {
+                let o = atom.overview.as_ref()?;
+                o.score(hay.overview.slice(..), matcher)?;
+                total += 1;
+            }
+        }
+    }
+    Some(total)
 }
 
 /// The memory list: which memories are visible, in which order, which is selected.
@@ -73,14 +139,14 @@ pub struct MemoryList {
     /// Marked memories (indices into the export), for batch actions.
     pub marks: BTreeSet<u32>,
     /// The query `visible` was computed for, to refine instead of rescanning.
-    last_query: Option<(
-        String,
-        Option<EmbeddingStatus>,
-        Option<CategoryKind>,
-        SortKey,
-    )>,
-    matcher: Option<Box<Matcher>>,
+    last_query: Option<(String, Option<EmbeddingStatus>, Option<CategoryKind>, SortKey)>,
+    /// The filtered and sorted rows without a query, for the filters and sort they were
+    /// computed with (typing and clearing a query reuse them).
+    base: Option<((Option<EmbeddingStatus>, Option<CategoryKind>, SortKey), Vec<u32>)>,
 }
+
+/// Below this many candidates one thread scores them all.
+const PARALLEL_THRESHOLD: usize = 20_000;
 
 /// Inputs the list is computed from.
 pub struct ListSource<'a> {
@@ -108,6 +174,16 @@ impl MemoryList {
     /// visible.
     pub fn refresh(&mut self, src: &ListSource<'_>) {
         let keep = self.selected_index();
+        let filters = (self.status_filter, self.category_filter, self.sort);
+        if self.base.as_ref().is_none_or(|(k, _)| *k != filters) {
+            let mut rows: Vec<u32> = (0..src.memories.len() as u32)
+                .filter(|&i| self.passes_filters(src, i as usize))
+                .collect();
+            self.sort_rows(src, &mut rows);
+            self.base = Some((filters, rows));
+            self.last_query = None;
+        }
+        let base = self.base.as_ref().map(|(_, rows)| rows.as_slice()).unwrap_or(&[]);
         let key = (
             self.query.clone(),
             self.status_filter,
@@ -116,28 +192,29 @@ impl MemoryList {
         );
         let refine = match &self.last_query {
             Some((q, st, cat, sort)) => {
-                *st == self.status_filter
-                    && *cat == self.category_filter
-                    && *sort == self.sort
-                    && !q.is_empty()
-                    && is_refinement(q, &self.query)
-                    && self.visible.len() <= src.memories.len()
+                (*st, *cat, *sort) == filters && !q.trim().is_empty() && is_refinement(q, &self.query)
             }
             None => false,
         };
-        let candidates: Vec<u32> = if refine {
-            std::mem::take(&mut self.visible)
-        } else {
-            (0..src.memories.len() as u32)
-                .filter(|&i| self.passes_filters(src, i as usize))
-                .collect()
-        };
         self.visible = if self.query.trim().is_empty() {
-            let mut v = candidates;
-            self.sort_rows(src, &mut v);
-            v
+            base.to_vec()
+        } else if refine {
+            // Only the previous matches can still match; keep them in base order so ties
+            // rank exactly as a fresh scan would.
+            let mut still = vec![false; src.memories.len()];
+            for &i in &self.visible {
+                if let Some(flag) = still.get_mut(i as usize) {
+                    *flag = true;
+                }
+            }
+            let candidates: Vec<u32> = base
+                .iter()
+                .copied()
+                .filter(|&i| still.get(i as usize).copied().unwrap_or(false))
+                .collect();
+            rank(src, &self.query, &candidates)
         } else {
-            self.fuzzy(src, candidates)
+            rank(src, &self.query, base)
         };
         self.last_query = Some(key);
         self.selected = keep
@@ -146,27 +223,24 @@ impl MemoryList {
         self.clamp();
     }
 
-    /// Forget the cached query so the next `refresh` rescans everything (after the
+    /// Forget cached orderings so the next `refresh` rescans everything (after the
     /// statuses or the export changed).
     pub fn invalidate(&mut self) {
         self.last_query = None;
+        self.base = None;
     }
 
     fn passes_filters(&self, src: &ListSource<'_>, i: usize) -> bool {
-        let status_ok = self.status_filter.is_none_or(|s| {
-            src.statuses
-                .get(i)
-                .copied()
-                .unwrap_or(EmbeddingStatus::Unknown)
-                == s
-        });
+        let status_ok = self
+            .status_filter
+            .is_none_or(|s| src.statuses.get(i).copied().unwrap_or(EmbeddingStatus::Unknown) == s);
         let cat_ok = self
             .category_filter
             .is_none_or(|c| src.memories[i].structured.category.kind == c);
         status_ok && cat_ok
     }
 
-    fn sort_rows(&self, src: &ListSource<'_>, rows: &mut [u32]) {
+    fn sort_rows(&self, src: &ListSource<'_>, rows: &mut Vec<u32>) {
         let m = src.memories;
         let date = |i: u32| {
             m[i as usize]
@@ -176,34 +250,18 @@ impl MemoryList {
                 .unwrap_or_default()
         };
         match self.sort {
-            SortKey::Date => rows.sort_by(|&a, &b| date(b).cmp(&date(a)).then(a.cmp(&b))),
-            SortKey::Title => rows.sort_by(|&a, &b| {
-                let ta = &m[a as usize].structured.title;
-                let tb = &m[b as usize].structured.title;
-                ta.to_lowercase().cmp(&tb.to_lowercase()).then(a.cmp(&b))
-            }),
-            SortKey::Status => rows.sort_by(|&a, &b| {
-                let sa = src.statuses.get(a as usize);
-                let sb = src.statuses.get(b as usize);
-                sa.cmp(&sb).then(date(b).cmp(&date(a))).then(a.cmp(&b))
+            SortKey::Date => rows.sort_by_cached_key(|&i| (std::cmp::Reverse(date(i)), i)),
+            SortKey::Title => {
+                rows.sort_by_cached_key(|&i| (m[i as usize].structured.title.to_lowercase(), i))
+            }
+            SortKey::Status => rows.sort_by_cached_key(|&i| {
+                (
+                    src.statuses.get(i as usize).copied(),
+                    std::cmp::Reverse(date(i)),
+                    i,
+                )
             }),
         }
-    }
-
-    fn fuzzy(&mut self, src: &ListSource<'_>, candidates: Vec<u32>) -> Vec<u32> {
-        let pattern = Pattern::parse(&self.query, CaseMatching::Smart, Normalization::Smart);
-        let matcher = self
-            .matcher
-            .get_or_insert_with(|| Box::new(Matcher::new(Config::DEFAULT)));
-        let mut scored: Vec<(u32, u32)> = candidates
-            .into_iter()
-            .filter_map(|i| {
-                let hay = src.haystacks.get(i as usize)?;
-                pattern.score(hay.0.slice(..), matcher).map(|s| (s, i))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, i)| i).collect()
     }
 
     /// Move the selection by `delta` rows (clamped).
@@ -255,6 +313,39 @@ impl MemoryList {
             self.marks.insert(i);
         }
     }
+}
+
+/// Rows of `candidates` matching `query`, best first (ties keep the candidates' order).
+/// Large lists are scored on two threads.
+fn rank(src: &ListSource<'_>, query: &str, candidates: &[u32]) -> Vec<u32> {
+    let atoms = parse_query(query);
+    let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32)> {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        chunk
+            .iter()
+            .filter_map(|&i| {
+                let hay = src.haystacks.get(i as usize)?;
+                score(&atoms, hay, &mut matcher).map(|s| (s, i))
+            })
+            .collect()
+    };
+    let mut scored: Vec<(u32, u32)> = if candidates.len() < PARALLEL_THRESHOLD {
+        score_chunk(candidates)
+    } else {
+        let (a, b) = candidates.split_at(candidates.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| score_chunk(b));
+            let mut first = score_chunk(a);
+            match other.join() {
+                Ok(second) => first.extend(second),
+                Err(_) => first.extend(score_chunk(b)),
+            }
+            first
+        })
+    };
+    // Stable: equal scores keep the base order (date, title or status).
+    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.into_iter().map(|(_, i)| i).collect()
 }
 
 #[cfg(test)]
@@ -435,5 +526,37 @@ mod tests {
         l.select(3);
         l.scroll_into_view(10);
         assert_eq!(l.offset, 3);
+    }
+
+    #[test]
+    fn typing_gives_the_same_rows_as_a_fresh_scan() {
+        let words = ["dentist", "dental", "marathon", "tax", "taxi", "trip", "tent", "ant"];
+        let mut rng = fastrand::Rng::with_seed(3);
+        let m: Vec<Memory> = (0..400)
+            .map(|i| {
+                let t: Vec<&str> = (0..3).map(|_| words[rng.usize(..words.len())]).collect();
+                let o: Vec<&str> = (0..8).map(|_| words[rng.usize(..words.len())]).collect();
+                let mut x = mem(&format!("id{i}"), &t.join(" "), 1 + (i % 28) as u32, "work");
+                x.structured.overview = o.join(" ");
+                x
+            })
+            .collect();
+        let h: Vec<Haystack> = m.iter().map(Haystack::of).collect();
+        let s = vec![EmbeddingStatus::Unknown; m.len()];
+        let src = ListSource { memories: &m, haystacks: &h, statuses: &s };
+        for query in ["dentist tax", "tent !taxi", "ant  mar", "'dent trip"] {
+            let mut typed = MemoryList::default();
+            typed.refresh(&src);
+            for end in 1..=query.len() {
+                typed.query = query[..end].to_string();
+                typed.refresh(&src);
+                let mut fresh = MemoryList {
+                    query: typed.query.clone(),
+                    ..MemoryList::default()
+                };
+                fresh.refresh(&src);
+                assert_eq!(typed.visible, fresh.visible, "query {:?}", typed.query);
+            }
+        }
     }
 }
