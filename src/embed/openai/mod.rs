@@ -573,7 +573,9 @@ impl OpenAiEmbedder {
         EmbedError::ContextTooLong(self.scrub(&format!(
             "{} has {} tokens{chunked}; the server said: {}. Shorten that text or use a model \
              with a longer context",
-            job.labels[p.owner], job.totals[p.owner], err.message
+            job.labels[p.owner],
+            job.totals[p.owner],
+            err.message.trim_end_matches(['.', ' '])
         )))
     }
 
