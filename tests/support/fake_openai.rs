@@ -322,7 +322,7 @@ async fn handle(
     }
     let req = match validate(kind, &parsed) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
 
     // Model and dimension.
@@ -391,19 +391,19 @@ async fn handle(
             None,
         );
     }
-    if let Some(cap) = opts.batch_cap {
-        if inputs.len() > cap {
-            return error(
-                kind,
-                422,
-                &format!(
-                    "batch size {} > maximum allowed batch size {cap}",
-                    inputs.len()
-                ),
-                "validation",
-                None,
-            );
-        }
+    if let Some(cap) = opts.batch_cap
+        && inputs.len() > cap
+    {
+        return error(
+            kind,
+            422,
+            &format!(
+                "batch size {} > maximum allowed batch size {cap}",
+                inputs.len()
+            ),
+            "validation",
+            None,
+        );
     }
     let total: usize = inputs.iter().map(Vec::len).sum();
     if kind == ServerKind::OpenAi && total > 300_000 {
@@ -415,10 +415,10 @@ async fn handle(
             None,
         );
     }
-    if let Some(longest) = inputs.iter().map(Vec::len).max() {
-        if longest > opts.context_limit {
-            return context_error(kind, opts.context_limit, longest);
-        }
+    if let Some(longest) = inputs.iter().map(Vec::len).max()
+        && longest > opts.context_limit
+    {
+        return context_error(kind, opts.context_limit, longest);
     }
 
     // Vectors.
@@ -492,12 +492,12 @@ struct Valid {
 }
 
 /// Check the body against `CreateEmbeddingRequest` (additionalProperties: false).
-fn validate(kind: ServerKind, body: &Value) -> Result<Valid, Response> {
+fn validate(kind: ServerKind, body: &Value) -> Result<Valid, Box<Response>> {
     let (status, typ) = match kind {
         ServerKind::Tei => (422, "validation"),
         _ => (400, "invalid_request_error"),
     };
-    let bad = |msg: &str| error(kind, status, msg, typ, None);
+    let bad = |msg: &str| Box::new(error(kind, status, msg, typ, None));
     let Some(obj) = body.as_object() else {
         return Err(bad("We could not parse the JSON body of your request."));
     };
@@ -529,10 +529,8 @@ fn validate(kind: ServerKind, body: &Value) -> Result<Valid, Response> {
             _ => return Err(bad("'$.dimensions' must be an integer >= 1")),
         },
     };
-    if let Some(u) = obj.get("user") {
-        if !u.is_string() {
-            return Err(bad("'$.user' must be a string"));
-        }
+    if obj.get("user").is_some_and(|u| !u.is_string()) {
+        return Err(bad("'$.user' must be a string"));
     }
     let invalid_input = || bad("'$.input' is invalid. Please check the API reference.");
     let ids = |v: &Value| -> Option<Vec<u32>> {

@@ -49,7 +49,8 @@ pub(crate) fn classify(status: StatusCode, err: &ServerError) -> Failure {
     if is_batch_limit(&msg) {
         return Failure::BatchTooLarge(
             number_after(&msg, "maximum allowed batch size")
-                .or_else(|| number_after(&msg, "max batch size")),
+                .or_else(|| number_after(&msg, "max batch size"))
+                .or_else(|| number_after(&msg, "max number of inputs is")),
         );
     }
     if is_context_length(&msg, &code) {
@@ -70,6 +71,7 @@ fn is_batch_limit(msg: &str) -> bool {
     msg.contains("maximum allowed batch size")
         || msg.contains("max batch size")
         || msg.contains("too many inputs")
+        || msg.contains("tokens per request")
         || (msg.contains("batch size") && msg.contains('>'))
 }
 
@@ -168,6 +170,22 @@ mod tests {
                 None
             ),
             Failure::ContextTooLong(None)
+        );
+        assert_eq!(
+            c(
+                400,
+                "Too many inputs. The max number of inputs is 16.",
+                None
+            ),
+            Failure::BatchTooLarge(Some(16))
+        );
+        assert_eq!(
+            c(
+                400,
+                "Requested 300001 tokens, max 300000 tokens per request",
+                None
+            ),
+            Failure::BatchTooLarge(None)
         );
         assert_eq!(c(400, "invalid input type", None), Failure::Invalid);
     }
