@@ -16,6 +16,11 @@
 //!   its limit (TEI: 32); finds and names the input that is too long;
 //! - checks every vector (count, dimension, finite, not all zero).
 //!
+//! Omi parity: LangChain sent every text as `cl100k_base` token ids; memlens sends texts
+//! that fit as strings, which OpenAI tokenises with the same encoding, so the vectors are
+//! the same. Special-token text such as `<|endoftext|>` is counted and chunked as plain
+//! text.
+//!
 //! The dimension is known in advance for OpenAI's three embedding models or when
 //! `dimensions` is set; for any other model [`Embedder::dimension`] returns 0 until the
 //! first answer (or [`OpenAiEmbedder::probe_dimension`]) teaches it.
@@ -755,6 +760,48 @@ mod tests {
         let e = OpenAiEmbedder::new(OpenAiConfig::new("http://127.0.0.1:9/v1", "nomic")).unwrap();
         assert_eq!(e.dimension(), 0);
         assert!(e.label().contains("OpenAI-compatible"), "{}", e.label());
+    }
+
+    #[test]
+    fn config_from_settings() {
+        use crate::config::Inputs;
+        let settings = |env: &[(&str, &str)]| {
+            let mut i = Inputs {
+                skip_default_config: true,
+                ..Inputs::default()
+            };
+            i.env
+                .insert("MEMLENS_DATA_DIR".into(), "/tmp/memlens-test".into());
+            for (k, v) in env {
+                i.env.insert(k.to_string(), v.to_string());
+            }
+            Settings::resolve(&i).unwrap()
+        };
+        let cfg = OpenAiConfig::from_settings(&settings(&[]));
+        assert_eq!(cfg.base_url, DEFAULT_BASE_URL);
+        assert_eq!(cfg.model, DEFAULT_MODEL);
+        assert!(cfg.api_key.is_none() && cfg.azure.is_none() && cfg.dimensions.is_none());
+        let cfg = OpenAiConfig::from_settings(&settings(&[
+            ("OPENAI_API_KEY", "sk-x"),
+            ("OPENAI_BASE_URL", "https://res.openai.azure.com"),
+            ("MEMLENS_AZURE_DEPLOYMENT", "emb"),
+            ("MEMLENS_OPENAI_DIMENSIONS", "1024"),
+        ]));
+        assert_eq!(cfg.api_key.as_ref().map(Secret::expose), Some("sk-x"));
+        assert_eq!(cfg.dimensions, Some(1024));
+        assert_eq!(
+            cfg.azure,
+            Some(AzureTarget {
+                deployment: "emb".into(),
+                api_version: "2024-10-21".into()
+            })
+        );
+        let e = OpenAiEmbedder::new(cfg).unwrap();
+        assert_eq!(e.dimension(), 1024);
+        assert!(
+            e.endpoint()
+                .ends_with("/openai/deployments/emb/embeddings?api-version=2024-10-21")
+        );
     }
 
     #[test]
