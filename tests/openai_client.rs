@@ -696,3 +696,52 @@ async fn empty_text_is_named_and_nothing_is_sent() {
     assert_eq!(s.request_count(), 0);
     assert!(c.embed(&[]).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn fake_server_enforces_the_request_schema() {
+    let s = server(ServerKind::OpenAi, |_| {}).await;
+    let http = memlens::http::client(Duration::from_secs(10));
+    let url = format!("{}/embeddings", s.base_url());
+    let cases = [
+        (json!({"input": "x"}), "model parameter"),
+        (json!({"model": "tiny-embed"}), "input parameter"),
+        (
+            json!({"model": "tiny-embed", "input": ""}),
+            "'$.input' is invalid",
+        ),
+        (
+            json!({"model": "tiny-embed", "input": ["a", 5]}),
+            "'$.input' is invalid",
+        ),
+        (
+            json!({"model": "tiny-embed", "input": [[1, 2], []]}),
+            "'$.input' is invalid",
+        ),
+        (
+            json!({"model": "tiny-embed", "input": "a", "encoding_format": "hex"}),
+            "encoding_format",
+        ),
+        (
+            json!({"model": "tiny-embed", "input": "a", "dimensions": 0}),
+            "dimensions",
+        ),
+        (
+            json!({"model": "tiny-embed", "input": "a", "extra": 1}),
+            "'extra' was unexpected",
+        ),
+    ];
+    for (body, words) in cases {
+        let r = http.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains(words), "{body}: {text}");
+    }
+    for body in [
+        json!({"model": "tiny-embed", "input": "a"}),
+        json!({"model": "tiny-embed", "input": [1, 2, 3], "user": "u"}),
+        json!({"model": "tiny-embed", "input": [[1, 2], [3]], "encoding_format": "float"}),
+    ] {
+        let r = http.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{body}");
+    }
+}
