@@ -574,6 +574,18 @@ async fn each_compatible_server_error_shape_is_understood() {
         matches!(&e, EmbedError::ModelNotFound(m) if m.contains("try pulling it")),
         "{e:?}"
     );
+    // A base URL without /v1 hits no route: say so.
+    let mut cfg = OpenAiConfig::new(s.root_url(), "tiny-embed");
+    cfg.retry = fast_retry(0);
+    let e = OpenAiEmbedder::new(cfg)
+        .unwrap()
+        .embed(&texts(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, EmbedError::Refused(m) if m.contains("check openai_base_url")),
+        "{e:?}"
+    );
     // A validation error the client cannot work around is a refusal with the message.
     let s = server(ServerKind::OpenAi, |_| {}).await;
     let e = client(&s, "text-embedding-ada-002", |c| {

@@ -13,6 +13,8 @@ pub(crate) enum Failure {
     Unauthorized,
     /// Unknown model (404, `model_not_found`, or a message saying so).
     ModelNotFound,
+    /// 404 that does not mention a model: the base URL is probably wrong.
+    NoEndpoint,
     /// 429 that outlived the retries.
     RateLimited,
     /// 5xx/408 that outlived the retries.
@@ -39,9 +41,16 @@ pub(crate) fn classify(status: StatusCode, err: &ServerError) -> Failure {
     if status == StatusCode::TOO_MANY_REQUESTS {
         return Failure::RateLimited;
     }
-    if code == "model_not_found" || status == StatusCode::NOT_FOUND || mentions_missing_model(&msg)
+    if code == "model_not_found"
+        || code == "deploymentnotfound"
+        || mentions_missing_model(&msg)
+        || (status == StatusCode::NOT_FOUND
+            && (msg.contains("model") || msg.contains("deployment")))
     {
         return Failure::ModelNotFound;
+    }
+    if status == StatusCode::NOT_FOUND {
+        return Failure::NoEndpoint;
     }
     if crate::http::is_retryable(status) {
         return Failure::Unavailable;
@@ -139,6 +148,15 @@ mod tests {
         );
         assert_eq!(
             c(400, "model \"x\" not found, try pulling it first", None),
+            Failure::ModelNotFound
+        );
+        assert_eq!(c(404, "404 page not found", None), Failure::NoEndpoint);
+        assert_eq!(
+            c(
+                404,
+                "The API deployment for this resource does not exist.",
+                Some("DeploymentNotFound")
+            ),
             Failure::ModelNotFound
         );
         assert_eq!(c(429, "slow down", None), Failure::RateLimited);

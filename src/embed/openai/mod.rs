@@ -620,6 +620,11 @@ impl OpenAiEmbedder {
             Failure::ContextTooLong(_) => {
                 return EmbedError::ContextTooLong(self.scrub(msg));
             }
+            Failure::NoEndpoint => format!(
+                "HTTP 404 from {}: {msg}; check openai_base_url (OpenAI-compatible servers \
+                 usually want the /v1 suffix)",
+                self.url
+            ),
             Failure::BatchTooLarge(_) | Failure::Invalid => {
                 format!("HTTP {status} from {}: {msg}", self.url)
             }
