@@ -23,11 +23,36 @@ use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 
 const WORDS: &[&str] = &[
-    "dentist", "marathon", "budget", "kitchen", "spanish", "vet", "tax", "wedding", "guitar",
-    "interview", "book", "japan", "sleep", "garden", "coffee", "meeting", "call", "plan",
-    "review", "walk", "dinner", "project", "deadline", "trip", "doctor", "class",
+    "dentist",
+    "marathon",
+    "budget",
+    "kitchen",
+    "spanish",
+    "vet",
+    "tax",
+    "wedding",
+    "guitar",
+    "interview",
+    "book",
+    "japan",
+    "sleep",
+    "garden",
+    "coffee",
+    "meeting",
+    "call",
+    "plan",
+    "review",
+    "walk",
+    "dinner",
+    "project",
+    "deadline",
+    "trip",
+    "doctor",
+    "class",
 ];
-const CATS: &[&str] = &["health", "sports", "finance", "work", "family", "travel", "music"];
+const CATS: &[&str] = &[
+    "health", "sports", "finance", "work", "family", "travel", "music",
+];
 
 fn memories(n: usize) -> Vec<Memory> {
     let mut rng = fastrand::Rng::with_seed(7);
@@ -71,7 +96,12 @@ fn new_app(n: usize) -> (App, mpsc::UnboundedReceiver<Action>) {
         read_only: false,
         data_dir: std::env::temp_dir(),
     };
-    let mut state = State::new(setup, Keymap::default(), Theme::colored(), TextFormat::CURRENT);
+    let mut state = State::new(
+        setup,
+        Keymap::default(),
+        Theme::colored(),
+        TextFormat::CURRENT,
+    );
     state.size = (120, 40);
     let mut app = App::new(state, Services::default(), tx);
     if n > 0 {
@@ -138,7 +168,9 @@ fn bench(c: &mut Criterion) {
 /// Time to first frame while a large export loads: the app draws before the loader ends.
 fn first_frame_report() {
     let Some(path) = std::env::var_os("MEMLENS_BENCH_EXPORT") else {
-        eprintln!("(set MEMLENS_BENCH_EXPORT=path/to/large-export.json to measure time to first frame)");
+        eprintln!(
+            "(set MEMLENS_BENCH_EXPORT=path/to/large-export.json to measure time to first frame)"
+        );
         return;
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
