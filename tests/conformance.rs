@@ -96,3 +96,53 @@ fn difference_report_is_readable() {
     assert!(d.contains("byte 3"), "{d}");
     assert!(first_difference("x", TextFormat::CURRENT, "same", "same").is_none());
 }
+
+#[test]
+fn sample_exports_expected_texts() {
+    let expected: Value = serde_json::from_str(&fixture("samples/expected.json")).unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for shape in ["e0", "e1", "e2", "e3", "e4", "e5"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/samples")
+            .join(format!("{shape}.json"));
+        let export =
+            memlens::omi::export::load_path(&path).unwrap_or_else(|e| panic!("{shape}: {e}"));
+        let want = &expected[shape];
+        let ids: Vec<&str> = export.memories.iter().map(|m| m.id.as_str()).collect();
+        let want_ids: Vec<&str> = want["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(ids, want_ids, "{shape}: ids");
+        assert_eq!(
+            export.memories.len() as u64,
+            want["count"].as_u64().unwrap(),
+            "{shape}: count"
+        );
+        for format in TextFormat::ALL {
+            for m in &export.memories {
+                let w = want["texts"][format.name()][&m.id]
+                    .as_str()
+                    .unwrap_or_else(|| {
+                        panic!("{shape}: no expected text for {} in {format}", m.id)
+                    });
+                checked += 1;
+                let case = format!("{shape}/{}", m.id);
+                if let Some(d) = first_difference(&case, format, w, &render(&m.structured, format))
+                {
+                    failures.push(d);
+                }
+            }
+        }
+    }
+    assert!(checked >= 31 * 5, "too few texts checked: {checked}");
+    assert!(
+        failures.is_empty(),
+        "{} texts differ; first:\n{}",
+        failures.len(),
+        failures[..failures.len().min(5)].join("\n")
+    );
+}

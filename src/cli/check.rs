@@ -1,14 +1,157 @@
-//! `memlens check` (in progress).
+//! `memlens check EXPORT`: what an export holds and what is wrong with it: shape, counts,
+//! categories, date range, dates without an offset, duplicate ids, every bad record.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use serde_json::json;
+
 use super::Context;
+use crate::omi::export::{Export, Summary, load_path};
 
 /// Arguments of `memlens check`.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// The export file (any shape E0–E5: memories.json, conversations.json,
+    /// omi-export.json, an API response or a webhook body).
+    pub export: PathBuf,
+}
 
-/// Run `memlens check`.
-pub fn run(_ctx: &Context, _args: CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("memlens check is not built yet")
+/// Run `memlens check`. Exit status: 0 when the file loads (bad records are reported),
+/// 1 when the file cannot be read as an export or none of its records loads.
+pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let export = match load_path(&args.export) {
+        Ok(e) => e,
+        Err(err) if ctx.json => {
+            let out = json!({"file": args.export.display().to_string(), "ok": false, "error": err.to_string()});
+            println!("{out}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let summary = export.summary();
+    if ctx.json {
+        println!("{}", json_report(&args, &export, &summary));
+    } else {
+        print!("{}", human_report(&export, &summary));
+    }
+    if export.all_bad() {
+        if !ctx.json {
+            eprintln!(
+                "error: {}: none of the {} records loaded",
+                export.name, export.total_records
+            );
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn json_report(args: &CheckArgs, export: &Export, summary: &Summary) -> serde_json::Value {
+    let mut v = serde_json::to_value(summary).unwrap_or_else(|_| json!({}));
+    if let Some(o) = v.as_object_mut() {
+        o.insert("file".into(), json!(args.export.display().to_string()));
+        o.insert("ok".into(), json!(!export.all_bad()));
+        o.insert("bytes".into(), json!(export.bytes));
+        o.insert("profile_name".into(), json!(export.profile_name));
+        o.insert("bad_record_list".into(), json!(export.bad_records));
+        o.insert("duplicate_list".into(), json!(export.duplicates));
+    }
+    v
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The report for people.
+pub fn human_report(export: &Export, s: &Summary) -> String {
+    let mut out = String::new();
+    let mut line = |k: &str, v: String| out.push_str(&format!("{k:<16}{v}\n"));
+    line("file", format!("{} ({} bytes)", export.name, export.bytes));
+    line("shape", format!("{} {}", s.shape, s.shape_description));
+    if let Some(p) = &export.profile_name {
+        line("profile", p.clone());
+    }
+    line(
+        "records",
+        format!(
+            "{} ({} loaded, {}, {})",
+            s.records,
+            s.memories,
+            plural(s.bad_records, "bad", "bad"),
+            plural(s.duplicates, "duplicate", "duplicates")
+        ),
+    );
+    line(
+        "memories",
+        format!(
+            "{} (discarded {}, deleted {})",
+            s.memories, s.discarded, s.deleted
+        ),
+    );
+    match (&s.first_created, &s.last_created) {
+        (Some(a), Some(b)) => line("created", format!("{a} … {b}")),
+        _ => line("created", "no dates".into()),
+    }
+    if s.missing_created_at > 0 {
+        line(
+            "no created_at",
+            plural(s.missing_created_at, "memory", "memories"),
+        );
+    }
+    line(
+        "ambiguous dates",
+        if s.ambiguous_dates == 0 {
+            "none".into()
+        } else {
+            format!(
+                "{} in {} (written without an offset: device-local time)",
+                plural(s.ambiguous_dates, "date", "dates"),
+                plural(s.memories_with_ambiguous_dates, "memory", "memories")
+            )
+        },
+    );
+    let mut cats: Vec<(&String, &usize)> = s.by_category.iter().collect();
+    cats.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let cats: Vec<String> = cats.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    line(
+        "categories",
+        if cats.is_empty() {
+            "none".into()
+        } else {
+            cats.join(", ")
+        },
+    );
+    if !s.unknown_categories.is_empty() {
+        let u: Vec<String> = s
+            .unknown_categories
+            .iter()
+            .map(|(k, n)| format!("{k:?} {n}"))
+            .collect();
+        line("unknown", format!("{} (counted as other)", u.join(", ")));
+    }
+    if !export.duplicates.is_empty() {
+        out.push_str("\nduplicate ids (later records skipped):\n");
+        for d in &export.duplicates {
+            out.push_str(&format!(
+                "  record {}: id {:?} already at record {}\n",
+                d.index, d.id, d.first_index
+            ));
+        }
+    }
+    if !export.bad_records.is_empty() {
+        out.push_str("\nbad records (skipped):\n");
+        for b in &export.bad_records {
+            let id =
+                b.id.as_ref()
+                    .map(|i| format!(" id {i:?}"))
+                    .unwrap_or_default();
+            out.push_str(&format!(
+                "  record {}{id} (line {}): {}\n",
+                b.index, b.line, b.reason
+            ));
+        }
+    }
+    out
 }

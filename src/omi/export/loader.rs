@@ -1,0 +1,527 @@
+//! The loading machinery behind [`super::load_bytes_with_progress`].
+//!
+//! The top-level list or object (and E3's `conversations` list) is walked by hand, which
+//! costs nothing and needs no recursion; each record in it is deserialised straight from
+//! the file buffer into [`RawRecord`] by a serde_json stream deserializer that reports
+//! where the record ended. When a record does not fit the typed structs, it is scanned
+//! again as a [`RawValue`] from its start to find its end, reported, and skipped; only
+//! when that scan fails too is the file itself broken (a whole-file error). Good records
+//! are therefore parsed in one pass, with no JSON tree of the file or of a record.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use super::raw::{RawProfile, RawRecord, ShapeHints};
+use super::{BadRecord, Duplicate, Export, ExportError, Progress, Shape};
+use crate::omi::model::Memory;
+
+/// Report progress at most this often (bytes).
+const PROGRESS_STEP: usize = 256 * 1024;
+
+/// Keys of an `omi-export.json` beside `conversations`.
+const E3_KEYS: &[&str] = &[
+    "profile",
+    "memories",
+    "people",
+    "action_items",
+    "chat_messages",
+    "export_complete",
+    "folders",
+    "apps",
+];
+
+/// Keys under which an API response may hold its list of records.
+const LIST_KEYS: &[&str] = &["memories", "data", "items", "results", "records"];
+
+/// A failure of the walk: where, and what.
+struct WalkError {
+    offset: usize,
+    eof: bool,
+    message: String,
+}
+
+/// Load `bytes` (see [`super::load_bytes_with_progress`]).
+pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Export, ExportError> {
+    let total = bytes.len();
+    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut c = Collector::new(name, bytes, progress);
+    c.pos = start;
+    c.skip_ws();
+    let Some(first) = c.peek() else {
+        return Err(ExportError::EmptyFile { name: name.into() });
+    };
+    let top_at = c.pos;
+    let shape = match first {
+        b'[' => {
+            c.walk_records().map_err(|e| c.error(e))?;
+            c.expect_end().map_err(|e| c.error(e))?;
+            if c.total == 0 {
+                return Err(c.empty_list(top_at));
+            }
+            c.array_shape()
+        }
+        b'{' => {
+            let top = c.walk_top_object().map_err(|e| c.error(e))?;
+            c.expect_end().map_err(|e| c.error(e))?;
+            c.object_shape(top, top_at)?
+        }
+        _ => {
+            let _: IgnoredAny = c.value().map_err(|e| c.error(e))?;
+            c.expect_end().map_err(|e| c.error(e))?;
+            let (line, column) = c.line_col(top_at);
+            return Err(ExportError::UnknownShape {
+                name: name.into(),
+                detail: "the top level is a single value, not a list or an object".into(),
+                line,
+                column,
+            });
+        }
+    };
+    (c.progress)(total, total);
+    Ok(Export {
+        name: name.to_string(),
+        shape,
+        memories: c.memories,
+        bad_records: c.bad,
+        duplicates: c.duplicates,
+        profile_name: c.profile_name,
+        total_records: c.total,
+        bytes: total,
+    })
+}
+
+/// What the top-level object held.
+#[derive(Default)]
+struct TopObject {
+    keys: Vec<String>,
+    had_conversations: bool,
+    had_id: bool,
+    /// Candidate record lists: key and byte offset of the value.
+    lists: Vec<(String, usize)>,
+}
+
+#[derive(Default)]
+struct HintCounts {
+    camel_top: usize,
+    camel_structured: usize,
+    memory_source: usize,
+    conversation_source: usize,
+}
+
+/// Walks the buffer and accumulates records as they are parsed.
+struct Collector<'b, 'p> {
+    name: String,
+    /// The whole file.
+    buf: &'b [u8],
+    /// Current byte offset of the walk.
+    pos: usize,
+    /// (byte offset, line) of the last line computation, to count newlines incrementally.
+    line_cursor: (usize, usize),
+    progress: Progress<'p>,
+    last_report: usize,
+    memories: Vec<Memory>,
+    bad: Vec<BadRecord>,
+    duplicates: Vec<Duplicate>,
+    seen: HashMap<String, usize>,
+    total: usize,
+    hints: HintCounts,
+    profile_name: Option<String>,
+}
+
+impl<'b, 'p> Collector<'b, 'p> {
+    fn new(name: &str, buf: &'b [u8], progress: Progress<'p>) -> Self {
+        Self {
+            name: name.into(),
+            buf,
+            pos: 0,
+            line_cursor: (0, 1),
+            progress,
+            last_report: 0,
+            memories: Vec::new(),
+            bad: Vec::new(),
+            duplicates: Vec::new(),
+            seen: HashMap::new(),
+            total: 0,
+            hints: HintCounts::default(),
+            profile_name: None,
+        }
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.buf.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.buf.get(self.pos).copied()
+    }
+
+    fn fail(&self, message: &str) -> WalkError {
+        WalkError {
+            offset: self.pos,
+            eof: self.pos >= self.buf.len(),
+            message: if self.pos >= self.buf.len() {
+                format!("EOF while parsing {message}")
+            } else {
+                format!("expected {message}")
+            },
+        }
+    }
+
+    /// Turn a serde_json error on `buf[start..]` into a walk error at its absolute offset.
+    fn serde_error(&self, start: usize, e: &serde_json::Error) -> WalkError {
+        let sub = &self.buf[start..];
+        let mut line_start = 0;
+        if e.line() > 1 {
+            let mut seen = 1;
+            for (i, &b) in sub.iter().enumerate() {
+                if b == b'\n' {
+                    seen += 1;
+                    if seen == e.line() {
+                        line_start = i + 1;
+                        break;
+                    }
+                }
+            }
+        }
+        let offset = (start + line_start + e.column().saturating_sub(1)).min(self.buf.len());
+        let full = e.to_string();
+        let message = match full.rfind(" at line ") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        };
+        WalkError {
+            offset,
+            eof: e.is_eof(),
+            message,
+        }
+    }
+
+    /// Deserialise one value at `pos` and move past it.
+    fn value<T: Deserialize<'b>>(&mut self) -> Result<T, WalkError> {
+        let start = self.pos;
+        let buf: &'b [u8] = self.buf;
+        let mut it = serde_json::Deserializer::from_slice(&buf[start..]).into_iter::<T>();
+        match it.next() {
+            Some(Ok(v)) => {
+                self.pos = start + it.byte_offset();
+                Ok(v)
+            }
+            Some(Err(e)) => Err(self.serde_error(start, &e)),
+            None => Err(self.fail("a value")),
+        }
+    }
+
+    /// After the top-level value only whitespace may follow.
+    fn expect_end(&mut self) -> Result<(), WalkError> {
+        self.skip_ws();
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(WalkError {
+                offset: self.pos,
+                eof: false,
+                message: "trailing characters after the JSON value".into(),
+            }),
+        }
+    }
+
+    /// Walk a list of records at `pos` (`null` is an empty list).
+    fn walk_records(&mut self) -> Result<(), WalkError> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'[') => self.pos += 1,
+            Some(b'n') => {
+                let _: IgnoredAny = self.value()?;
+                return Ok(());
+            }
+            _ => return Err(self.fail("a list of memories")),
+        }
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.skip_ws();
+            self.record()?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.fail("`,` or `]` after a record")),
+            }
+        }
+    }
+
+    /// Parse the record at `pos`: keep it, or report it and skip it.
+    fn record(&mut self) -> Result<(), WalkError> {
+        let start = self.pos;
+        let index = self.total;
+        let mut it =
+            serde_json::Deserializer::from_slice(&self.buf[start..]).into_iter::<RawRecord>();
+        match it.next() {
+            Some(Ok(r)) => {
+                self.pos = start + it.byte_offset();
+                self.total += 1;
+                self.keep(index, r);
+            }
+            Some(Err(e)) => {
+                // Does not fit the record types: find its end (a scan that fails only when
+                // the JSON itself is broken, a whole-file error), report it, go on.
+                let raw: &RawValue = self.value()?;
+                self.total += 1;
+                let (line, _) = self.line_col(start);
+                self.bad.push(BadRecord {
+                    index,
+                    id: readable_id(raw.get()),
+                    line,
+                    reason: record_reason(&e),
+                });
+            }
+            None => return Err(self.fail("a record")),
+        }
+        if self.pos >= self.last_report + PROGRESS_STEP {
+            self.last_report = self.pos;
+            (self.progress)(self.pos, self.buf.len());
+        }
+        Ok(())
+    }
+
+    fn keep(&mut self, index: usize, r: RawRecord) {
+        let (mut memory, hints) = r.into_memory();
+        self.count_hints(hints);
+        match self.seen.get(&memory.id) {
+            Some(&first_index) => self.duplicates.push(Duplicate {
+                id: memory.id,
+                first_index,
+                index,
+            }),
+            None => {
+                memory.transcript.shrink_to_fit();
+                self.seen.insert(memory.id.clone(), index);
+                self.memories.push(memory);
+            }
+        }
+    }
+
+    /// Walk the top-level object: stream `conversations`, keep the E3 profile name,
+    /// remember other candidate lists, skip everything else.
+    fn walk_top_object(&mut self) -> Result<TopObject, WalkError> {
+        let mut top = TopObject::default();
+        self.pos += 1; // `{`
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(top);
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.fail("a key"));
+            }
+            let key: std::borrow::Cow<'b, str> = self.value()?;
+            self.skip_ws();
+            if self.peek() != Some(b':') {
+                return Err(self.fail("`:` after a key"));
+            }
+            self.pos += 1;
+            self.skip_ws();
+            match key.as_ref() {
+                "conversations" if !top.had_conversations => {
+                    top.had_conversations = true;
+                    self.walk_records()?;
+                }
+                "profile" => {
+                    let raw: &RawValue = self.value()?;
+                    if let Ok(Some(p)) = serde_json::from_str::<Option<RawProfile>>(raw.get()) {
+                        self.profile_name = p.name;
+                    }
+                }
+                "id" => {
+                    top.had_id = true;
+                    let _: IgnoredAny = self.value()?;
+                }
+                k if LIST_KEYS.contains(&k) => {
+                    top.lists.push((k.to_string(), self.pos));
+                    let _: IgnoredAny = self.value()?;
+                }
+                _ => {
+                    let _: IgnoredAny = self.value()?;
+                }
+            }
+            if top.keys.len() < 64 {
+                top.keys.push(key.into_owned());
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(top);
+                }
+                _ => return Err(self.fail("`,` or `}` in the top-level object")),
+            }
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset; incremental for
+    /// increasing offsets.
+    fn line_col(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.buf.len());
+        let (from, mut line) = if offset >= self.line_cursor.0 {
+            self.line_cursor
+        } else {
+            (0, 1)
+        };
+        let bytes = self.buf;
+        line += bytes[from..offset].iter().filter(|&&b| b == b'\n').count();
+        let line_start = bytes[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let column = String::from_utf8_lossy(&bytes[line_start..offset])
+            .chars()
+            .count()
+            + 1;
+        self.line_cursor = (offset, line);
+        (line, column)
+    }
+
+    fn error(&mut self, e: WalkError) -> ExportError {
+        let (line, column) = self.line_col(e.offset);
+        ExportError::Json {
+            name: self.name.clone(),
+            what: if e.eof {
+                "the file ends early (truncated?)"
+            } else {
+                "not valid JSON"
+            },
+            line,
+            column,
+            message: e.message,
+        }
+    }
+
+    fn empty_list(&mut self, at: usize) -> ExportError {
+        let (line, column) = self.line_col(at);
+        ExportError::EmptyList {
+            name: self.name.clone(),
+            line,
+            column,
+        }
+    }
+
+    fn count_hints(&mut self, h: ShapeHints) {
+        self.hints.camel_top += usize::from(h.camel_top);
+        self.hints.camel_structured += usize::from(h.camel_structured);
+        self.hints.memory_source += usize::from(h.memory_source);
+        self.hints.conversation_source += usize::from(h.conversation_source);
+    }
+
+    /// The shape of a top-level list, from how its records are spelled.
+    fn array_shape(&self) -> Shape {
+        let h = &self.hints;
+        if h.camel_top > 0 && h.camel_top * 2 >= self.memories.len() {
+            Shape::E0
+        } else if h.camel_structured > 0 || h.memory_source > 0 || h.conversation_source > 0 {
+            let lower = self.name.to_lowercase();
+            if h.memory_source > h.conversation_source {
+                Shape::E1
+            } else if h.conversation_source > h.memory_source || lower.contains("conversation") {
+                Shape::E2
+            } else if lower.contains("memor") {
+                Shape::E1
+            } else {
+                Shape::E2
+            }
+        } else {
+            Shape::E4
+        }
+    }
+
+    /// The shape of a top-level object; loads the record list found in it if needed.
+    fn object_shape(&mut self, top: TopObject, top_at: usize) -> Result<Shape, ExportError> {
+        if top.had_conversations {
+            let e3 = top.keys.iter().any(|k| E3_KEYS.contains(&k.as_str()));
+            return Ok(if e3 { Shape::E3 } else { Shape::E4 });
+        }
+        if top.had_id {
+            self.pos = top_at;
+            self.record().map_err(|e| self.error(e))?;
+            return Ok(Shape::E5);
+        }
+        if let [(_, at)] = top.lists.as_slice()
+            && self.buf.get(*at) == Some(&b'[')
+        {
+            self.pos = *at;
+            self.walk_records().map_err(|e| self.error(e))?;
+            if self.total == 0 {
+                return Err(self.empty_list(*at));
+            }
+            return Ok(Shape::E4);
+        }
+        let mut keys: Vec<String> = top.keys.iter().take(8).map(|k| format!("{k:?}")).collect();
+        if top.keys.len() > 8 {
+            keys.push("…".into());
+        }
+        let detail = if keys.is_empty() {
+            "an empty object".to_string()
+        } else {
+            format!("an object with keys {}", keys.join(", "))
+        };
+        let (line, column) = self.line_col(top_at);
+        Err(ExportError::UnknownShape {
+            name: self.name.clone(),
+            detail,
+            line,
+            column,
+        })
+    }
+}
+
+/// The record's id, when it has a readable one (for reporting a bad record).
+fn readable_id(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        #[serde(default)]
+        id: Option<IdAny>,
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum IdAny {
+        S(String),
+        I(i64),
+        U(u64),
+    }
+    match serde_json::from_str::<IdOnly>(text).ok()?.id? {
+        IdAny::S(s) if !s.is_empty() => Some(s),
+        IdAny::S(_) => None,
+        IdAny::I(i) => Some(i.to_string()),
+        IdAny::U(u) => Some(u.to_string()),
+    }
+}
+
+/// serde's message for a bad record, in the user's terms.
+fn record_reason(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => &msg,
+    };
+    msg.replace("struct RawRecord", "a memory object")
+        .replace("struct RawStructured", "a structured object")
+        .replace("struct RawEvent", "an event object")
+        .replace("struct RawSegment", "a transcript segment object")
+        .replace("struct RawGeo", "a geolocation object")
+}

@@ -1,0 +1,104 @@
+//! What `memlens check` (and the UI's header) say about a loaded export: counts, the
+//! categories, the date range and the dates that had no offset.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::omi::date::OmiDate;
+use crate::omi::export::Export;
+
+/// Counts and ranges of an export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// `E0`…`E5`.
+    pub shape: &'static str,
+    /// What the shape is.
+    pub shape_description: &'static str,
+    /// Records in the file (loaded, bad and duplicate).
+    pub records: usize,
+    /// Memories loaded.
+    pub memories: usize,
+    /// Loaded memories marked discarded (they never get a vector).
+    pub discarded: usize,
+    /// Loaded memories marked deleted.
+    pub deleted: usize,
+    /// Skipped records.
+    pub bad_records: usize,
+    /// Records skipped because their id repeats.
+    pub duplicates: usize,
+    /// Memories per category value (`romantic`, …); unknown values count as `other`.
+    pub by_category: BTreeMap<String, usize>,
+    /// Category values that were not known, with their counts (counted as `other`).
+    pub unknown_categories: BTreeMap<String, usize>,
+    /// Earliest `created_at`, Python `str(datetime)` form.
+    pub first_created: Option<String>,
+    /// Latest `created_at`.
+    pub last_created: Option<String>,
+    /// Memories without `created_at`.
+    pub missing_created_at: usize,
+    /// Memories with at least one date written without an offset (device-local, ambiguous).
+    pub memories_with_ambiguous_dates: usize,
+    /// Dates without an offset, over every date of every memory.
+    pub ambiguous_dates: usize,
+}
+
+fn all_dates(m: &crate::omi::model::Memory) -> impl Iterator<Item = &OmiDate> {
+    let s = &m.structured;
+    [&m.created_at, &m.started_at, &m.finished_at]
+        .into_iter()
+        .flatten()
+        .chain(s.events.iter().filter_map(|e| e.start.as_ref()))
+        .chain(s.action_items.iter().flat_map(|a| {
+            [&a.created_at, &a.due_at, &a.completed_at]
+                .into_iter()
+                .flatten()
+        }))
+}
+
+impl Summary {
+    /// Summarise a loaded export.
+    pub fn of(e: &Export) -> Self {
+        let mut by_category = BTreeMap::new();
+        let mut unknown_categories = BTreeMap::new();
+        let (mut first, mut last): (Option<&OmiDate>, Option<&OmiDate>) = (None, None);
+        let (mut discarded, mut deleted, mut missing, mut amb_mem, mut amb) = (0, 0, 0, 0, 0);
+        for m in &e.memories {
+            *by_category
+                .entry(m.structured.category.kind.value().to_string())
+                .or_insert(0) += 1;
+            if let Some(raw) = &m.structured.category.unknown_raw {
+                *unknown_categories.entry(raw.clone()).or_insert(0) += 1;
+            }
+            discarded += usize::from(m.discarded);
+            deleted += usize::from(m.deleted);
+            match &m.created_at {
+                Some(d) => {
+                    first = Some(first.map_or(d, |f| f.min(d)));
+                    last = Some(last.map_or(d, |l| l.max(d)));
+                }
+                None => missing += 1,
+            }
+            let n = all_dates(m).filter(|d| d.is_ambiguous()).count();
+            amb += n;
+            amb_mem += usize::from(n > 0);
+        }
+        Self {
+            shape: e.shape.code(),
+            shape_description: e.shape.description(),
+            records: e.total_records,
+            memories: e.memories.len(),
+            discarded,
+            deleted,
+            bad_records: e.bad_records.len(),
+            duplicates: e.duplicates.len(),
+            by_category,
+            unknown_categories,
+            first_created: first.map(OmiDate::python_str),
+            last_created: last.map(OmiDate::python_str),
+            missing_created_at: missing,
+            memories_with_ambiguous_dates: amb_mem,
+            ambiguous_dates: amb,
+        }
+    }
+}
