@@ -257,3 +257,33 @@ pub async fn open_from_settings(settings: &Settings) -> Result<Arc<dyn VectorSto
         }
     }
 }
+
+/// Every id starting with `prefix`, following pagination to the last page.
+pub async fn list_all_ids(
+    store: &dyn VectorStore,
+    namespace: &str,
+    prefix: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = store
+            .list(
+                namespace,
+                prefix,
+                Some(limits::DEFAULT_LIST_LIMIT),
+                token.clone(),
+            )
+            .await?;
+        ids.extend(page.ids);
+        match page.next {
+            Some(next) if token.as_deref() == Some(next.as_str()) => {
+                return Err(StoreError::BadResponse(
+                    "list returned the same pagination token twice".into(),
+                ));
+            }
+            Some(next) => token = Some(next),
+            None => return Ok(ids),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+pub mod pinecone_emulator;
