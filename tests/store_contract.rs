@@ -1002,3 +1002,70 @@ fn the_spec_checker_catches_wrong_bodies() {
         r#"{"topK": 3, "namespace": "x", "vector": [1.0]}"#
     ));
 }
+
+#[tokio::test]
+async fn the_emulator_enforces_pinecone_limits_and_headers() {
+    let emu = PineconeEmulator::start(2).await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: String, version: bool| {
+        let mut rb = http
+            .post(format!("{}{path}", emu.url()))
+            .header("Api-Key", emu.api_key().expose())
+            .header("content-type", "application/json")
+            .body(body);
+        if version {
+            rb = rb.header("X-Pinecone-Api-Version", "2025-10");
+        }
+        rb.send()
+    };
+    let vectors = |n: usize| {
+        let v: Vec<Value> = (0..n)
+            .map(|i| serde_json::json!({"id": format!("v{i}"), "values": [1.0, 0.5]}))
+            .collect();
+        serde_json::json!({"vectors": v, "namespace": "ns"}).to_string()
+    };
+    let r = post("/vectors/upsert", vectors(1001), true).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], 3);
+    assert!(body["message"].as_str().unwrap().contains("1000"));
+    let r = post("/vectors/upsert", vectors(1000), true).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["upsertedCount"], 1000);
+    let huge = format!(
+        r#"{{"vectors":[{{"id":"a","values":[1,2],"metadata":{{"x":"{}"}}}}]}}"#,
+        "y".repeat(2_200_000)
+    );
+    let r = post("/vectors/upsert", huge, true).await.unwrap();
+    assert_eq!(r.status(), 413);
+    let r = post("/vectors/upsert", vectors(1), false).await.unwrap();
+    assert_eq!(r.status(), 400, "X-Pinecone-Api-Version is required");
+    let r = post(
+        "/vectors/upsert",
+        r#"{"vectors":[{"id":"a","values":[1,2,3]}]}"#.into(),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["message"],
+        "Vector dimension 3 does not match the dimension of the index 2"
+    );
+    let r = post(
+        "/vectors/upsert",
+        r#"{"vectors":[{"id":"a","values":[1,2],"metadata":{"n":null}}]}"#.into(),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400, "null metadata refused");
+    let r = http
+        .post(format!("{}/describe_index_stats", emu.url()))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.text().await.unwrap(), "Invalid API Key", "plain-text 401");
+}

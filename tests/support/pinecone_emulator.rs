@@ -341,10 +341,13 @@ fn ok(body: Value) -> Response {
         .into_response()
 }
 
-type Reply = Result<Value, Response>;
+/// A refused request: status and message (sent in the data-plane error shape).
+struct Fail(StatusCode, String);
 
-fn bad(message: impl AsRef<str>) -> Response {
-    data_error(StatusCode::BAD_REQUEST, message.as_ref())
+type Reply = Result<Value, Fail>;
+
+fn bad(message: impl AsRef<str>) -> Fail {
+    Fail(StatusCode::BAD_REQUEST, message.as_ref().to_string())
 }
 
 async fn handle(
@@ -410,7 +413,10 @@ async fn handle(
         };
     }
     if headers.get("x-pinecone-api-version").is_none() {
-        return bad("Missing required header X-Pinecone-Api-Version");
+        return data_error(
+            StatusCode::BAD_REQUEST,
+            "Missing required header X-Pinecone-Api-Version",
+        );
     }
     if body.len() > MAX_REQUEST_BYTES {
         return data_error(
@@ -456,7 +462,7 @@ async fn handle(
     };
     match result {
         Ok(v) => ok(v),
-        Err(r) => r,
+        Err(Fail(status, message)) => data_error(status, &message),
     }
 }
 
@@ -473,7 +479,7 @@ fn take_fault(faults: &mut VecDeque<Fault>, path: &str) -> Option<Fault> {
     Some(out)
 }
 
-fn json_body(body: &[u8]) -> Result<Map<String, Value>, Response> {
+fn json_body(body: &[u8]) -> Result<Map<String, Value>, Fail> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(bad("Request body must be a JSON object")),
@@ -481,7 +487,7 @@ fn json_body(body: &[u8]) -> Result<Map<String, Value>, Response> {
     }
 }
 
-fn only_fields(obj: &Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), Response> {
+fn only_fields(obj: &Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), Fail> {
     match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(bad(format!(
             "Invalid request: unknown field \"{k}\" in {what}"
@@ -490,7 +496,7 @@ fn only_fields(obj: &Map<String, Value>, allowed: &[&str], what: &str) -> Result
     }
 }
 
-fn namespace_of(obj: &Map<String, Value>) -> Result<String, Response> {
+fn namespace_of(obj: &Map<String, Value>) -> Result<String, Fail> {
     match obj.get("namespace") {
         None => Ok(String::new()),
         Some(Value::String(s)) => Ok(s.clone()),
@@ -498,7 +504,7 @@ fn namespace_of(obj: &Map<String, Value>) -> Result<String, Response> {
     }
 }
 
-fn values_of(v: &Value, dimension: usize) -> Result<Vec<f32>, Response> {
+fn values_of(v: &Value, dimension: usize) -> Result<Vec<f32>, Fail> {
     let Value::Array(items) = v else {
         return Err(bad("values must be a list of numbers"));
     };
@@ -521,7 +527,7 @@ fn values_of(v: &Value, dimension: usize) -> Result<Vec<f32>, Response> {
     Ok(values)
 }
 
-fn metadata_of(v: &Value, field: &str) -> Result<Metadata, Response> {
+fn metadata_of(v: &Value, field: &str) -> Result<Metadata, Fail> {
     let Value::Object(obj) = v else {
         return Err(bad(format!("{field} must be an object")));
     };
@@ -668,7 +674,7 @@ fn query_op(s: &EmuState, b: Map<String, Value>) -> Reply {
         Some(_) => return Err(bad("topK must be between 1 and 10000")),
         None => return Err(bad("Invalid request: topK is required")),
     };
-    let flag = |k: &str| -> Result<bool, Response> {
+    let flag = |k: &str| -> Result<bool, Fail> {
         match b.get(k) {
             None => Ok(false),
             Some(Value::Bool(v)) => Ok(*v),
