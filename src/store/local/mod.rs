@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use async_trait::async_trait;
@@ -50,7 +51,12 @@ struct Inner {
     /// Lock order: `conn` before `indexes`, always.
     conn: Mutex<Connection>,
     indexes: RwLock<HashMap<String, NsIndex>>,
+    /// `PRAGMA data_version` when the loaded indexes were last known current.
+    seen_version: AtomicI64,
 }
+
+/// `seen_version` before the first check.
+const NO_VERSION: i64 = i64::MIN;
 
 impl std::fmt::Debug for LocalStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -139,6 +145,7 @@ impl LocalStore {
             inner: Arc::new(Inner {
                 conn: Mutex::new(conn),
                 indexes: RwLock::new(HashMap::new()),
+                seen_version: AtomicI64::new(NO_VERSION),
             }),
         })
     }
@@ -185,12 +192,18 @@ impl Inner {
         .map_err(sql_err("reading the namespace"))
     }
 
-    /// Make sure the namespace's index is in memory; false when the namespace is empty.
+    /// Make sure the namespace's index is in memory and current; false when the namespace
+    /// is empty. Another process's commits (seen through `PRAGMA data_version`, which
+    /// changes only for other connections' writes) drop every loaded index.
     fn ensure_loaded(&self, ns: &str) -> Result<bool, StoreError> {
-        if self.indexes.read().map_err(poisoned)?.contains_key(ns) {
-            return Ok(true);
-        }
         let conn = self.conn()?;
+        let version: i64 = conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(sql_err("checking for other writers"))?;
+        let seen = self.seen_version.swap(version, Ordering::SeqCst);
+        if seen != version && seen != NO_VERSION {
+            self.indexes.write().map_err(poisoned)?.clear();
+        }
         if self.indexes.read().map_err(poisoned)?.contains_key(ns) {
             return Ok(true);
         }
