@@ -144,7 +144,7 @@ fn bench(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("local_query_{}k", rows / 1000));
         g.sample_size(samples)
             .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(if rows > 50_000 { 8 } else { 4 }));
+            .measurement_time(Duration::from_secs(if rows > 50_000 { 15 } else { 4 }));
         let mut rng = fastrand::Rng::with_seed(1);
         g.bench_function("query_top10_uid_filter", |b| {
             b.iter_custom(|iters| (0..iters).map(|_| query_once(&s, &mut rng)).sum())

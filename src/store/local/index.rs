@@ -5,7 +5,8 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
-use crate::store::{Filter, Metadata};
+use crate::store::filter::Condition;
+use crate::store::{Filter, MetaValue, Metadata};
 
 /// Lanes of the dot-product accumulators: enough independent sums for the compiler to
 /// use full-width SIMD registers and hide add latency.
@@ -23,7 +24,18 @@ pub struct NsIndex {
     /// `ids.len() × dim` unit-length values, row-major.
     matrix: Vec<f32>,
     metas: Vec<Metadata>,
+    /// Per row: the interned `uid` string, or [`NO_UID`] / [`OTHER_UID`]. Lets a query
+    /// for one user skip other users' rows without touching their metadata or vectors.
+    uid_codes: Vec<u32>,
+    uid_dict: HashMap<String, u32>,
 }
+
+/// The metadata key the uid column is built from.
+const UID_KEY: &str = "uid";
+/// No `uid` key, or one that is a number or boolean: never equal to a uid string.
+const NO_UID: u32 = u32::MAX;
+/// A `uid` that is a list: evaluate the filter in full.
+const OTHER_UID: u32 = u32::MAX - 1;
 
 /// A row and its score.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +73,23 @@ impl NsIndex {
             rows: HashMap::new(),
             matrix: Vec::new(),
             metas: Vec::new(),
+            uid_codes: Vec::new(),
+            uid_dict: HashMap::new(),
+        }
+    }
+
+    fn uid_code(&mut self, meta: &Metadata) -> u32 {
+        match meta.get(UID_KEY) {
+            Some(MetaValue::String(uid)) => {
+                if let Some(&c) = self.uid_dict.get(uid) {
+                    return c;
+                }
+                let c = (self.uid_dict.len() as u32).min(OTHER_UID - 1);
+                self.uid_dict.insert(uid.clone(), c);
+                c
+            }
+            Some(MetaValue::List(_)) => OTHER_UID,
+            _ => NO_UID,
         }
     }
 
@@ -71,6 +100,7 @@ impl NsIndex {
         s.rows.reserve(rows);
         s.matrix.reserve(rows.saturating_mul(dim));
         s.metas.reserve(rows);
+        s.uid_codes.reserve(rows);
         s
     }
 
@@ -114,16 +144,19 @@ impl NsIndex {
     pub fn upsert(&mut self, id: &str, values: &[f32], meta: Metadata) {
         debug_assert_eq!(values.len(), self.dim);
         let unit = normalised(values);
+        let code = self.uid_code(&meta);
         match self.rows.get(id) {
             Some(&row) => {
                 self.matrix[row * self.dim..(row + 1) * self.dim].copy_from_slice(&unit);
                 self.metas[row] = meta;
+                self.uid_codes[row] = code;
             }
             None => {
                 self.rows.insert(id.to_string(), self.ids.len());
                 self.ids.push(id.to_string());
                 self.matrix.extend_from_slice(&unit);
                 self.metas.push(meta);
+                self.uid_codes.push(code);
             }
         }
     }
@@ -139,16 +172,19 @@ impl NsIndex {
             head[row * self.dim..(row + 1) * self.dim].copy_from_slice(&tail[..self.dim]);
             self.ids.swap(row, last);
             self.metas.swap(row, last);
+            self.uid_codes.swap(row, last);
             self.rows.insert(self.ids[row].clone(), row);
         }
         self.ids.pop();
         self.metas.pop();
+        self.uid_codes.pop();
         self.matrix.truncate(last * self.dim);
     }
 
     /// Replace a record's metadata.
     pub fn set_metadata(&mut self, id: &str, meta: Metadata) {
         if let Some(&row) = self.rows.get(id) {
+            self.uid_codes[row] = self.uid_code(&meta);
             self.metas[row] = meta;
         }
     }
@@ -158,6 +194,14 @@ impl NsIndex {
         if k == 0 || self.is_empty() || unit_query.len() != self.dim {
             return Vec::new();
         }
+        let uid = match filter.and_then(required_uid) {
+            Some(uid) => match self.uid_dict.get(uid) {
+                Some(&code) => Some(code),
+                // No row has this uid as a string: only list-valued uids may match.
+                None => Some(NO_UID),
+            },
+            None => None,
+        };
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(4);
@@ -168,7 +212,7 @@ impl NsIndex {
                 let handles: Vec<_> = (0..threads)
                     .map(|t| {
                         let (lo, hi) = (t * per, ((t + 1) * per).min(n));
-                        s.spawn(move || self.scan(unit_query, k, filter, lo, hi))
+                        s.spawn(move || self.scan(unit_query, k, filter, uid, lo, hi))
                     })
                     .collect();
                 handles
@@ -178,30 +222,61 @@ impl NsIndex {
             });
             top_k(parts.into_iter().flatten(), k)
         } else {
-            self.scan(unit_query, k, filter, 0, n)
+            self.scan(unit_query, k, filter, uid, 0, n)
         };
         hits.sort_unstable_by(|a, b| b.cmp(a));
         hits
     }
 
-    fn scan(&self, q: &[f32], k: usize, filter: Option<&Filter>, lo: usize, hi: usize) -> Vec<Hit> {
+    /// Rows `lo..hi`: skip rows of other uids by the uid column, score the rest, and
+    /// evaluate the full filter only for rows good enough to enter the heap (the same
+    /// result as filtering first, without touching most rows' metadata).
+    fn scan(
+        &self,
+        q: &[f32],
+        k: usize,
+        filter: Option<&Filter>,
+        uid: Option<u32>,
+        lo: usize,
+        hi: usize,
+    ) -> Vec<Hit> {
         let mut heap: BinaryHeap<std::cmp::Reverse<Hit>> = BinaryHeap::with_capacity(k + 1);
         for row in lo..hi {
+            if let Some(code) = uid {
+                let have = self.uid_codes[row];
+                if have != code && have != OTHER_UID {
+                    continue;
+                }
+            }
+            let score = dot(q, &self.matrix[row * self.dim..(row + 1) * self.dim]);
+            let hit = Hit { row, score };
+            let full = heap.len() >= k;
+            if full && heap.peek().is_some_and(|worst| hit <= worst.0) {
+                continue;
+            }
             if let Some(f) = filter
                 && !f.matches(&self.metas[row])
             {
                 continue;
             }
-            let score = dot(q, &self.matrix[row * self.dim..(row + 1) * self.dim]);
-            let hit = Hit { row, score };
-            if heap.len() < k {
-                heap.push(std::cmp::Reverse(hit));
-            } else if heap.peek().is_some_and(|worst| hit > worst.0) {
+            if full {
                 heap.pop();
-                heap.push(std::cmp::Reverse(hit));
             }
+            heap.push(std::cmp::Reverse(hit));
         }
         heap.into_iter().map(|r| r.0).collect()
+    }
+}
+
+/// The uid a filter requires (`{"uid": X}` alone or inside a top-level `$and`).
+fn required_uid(filter: &Filter) -> Option<&str> {
+    match filter {
+        Filter::Field { key, conds } if key == UID_KEY => conds.iter().find_map(|c| match c {
+            Condition::Eq(MetaValue::String(u)) => Some(u.as_str()),
+            _ => None,
+        }),
+        Filter::And(parts) => parts.iter().find_map(required_uid),
+        _ => None,
     }
 }
 
@@ -212,17 +287,16 @@ fn top_k(hits: impl Iterator<Item = Hit>, k: usize) -> Vec<Hit> {
     all
 }
 
-/// Dot product with `LANES` independent accumulators (vectorises; a plain
-/// `zip().map().sum()` does not, because float addition is not reassociated).
+/// Dot product with `LANES` independent accumulators over fixed-size chunks (vectorises
+/// with no bounds checks; a plain `zip().map().sum()` does not, because float addition
+/// is not reassociated).
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
+    let (ca, ra) = a[..n].as_chunks::<LANES>();
+    let (cb, rb) = b[..n].as_chunks::<LANES>();
     let mut acc = [0f32; LANES];
-    let ca = a.chunks_exact(LANES);
-    let cb = b.chunks_exact(LANES);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
+    for (x, y) in ca.iter().zip(cb) {
         for i in 0..LANES {
             acc[i] += x[i] * y[i];
         }
@@ -237,9 +311,8 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// Sum of `f32`s with the same accumulator layout as [`dot`] (the bandwidth probe).
 #[inline]
 pub fn sum(a: &[f32]) -> f32 {
+    let (chunks, rest) = a.as_chunks::<LANES>();
     let mut acc = [0f32; LANES];
-    let chunks = a.chunks_exact(LANES);
-    let rest = chunks.remainder();
     for x in chunks {
         for i in 0..LANES {
             acc[i] += x[i];
@@ -280,7 +353,6 @@ pub fn normalised(v: &[f32]) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MetaValue;
 
     #[test]
     fn dot_matches_naive() {
@@ -344,7 +416,7 @@ mod tests {
         let q = normalised(&(0..dim).map(|_| rng.f32() - 0.5).collect::<Vec<_>>());
         let f = Filter::eq("uid", "a");
         let par = ix.search(&q, 10, Some(&f));
-        let mut serial = ix.scan(&q, 10, Some(&f), 0, n);
+        let mut serial = ix.scan(&q, 10, Some(&f), None, 0, n);
         serial.sort_unstable_by(|a, b| b.cmp(a));
         assert_eq!(par.len(), 10);
         assert_eq!(
@@ -352,5 +424,65 @@ mod tests {
             serial.iter().map(|h| h.row).collect::<Vec<_>>()
         );
         assert!(par.iter().all(|h| h.row % 2 == 0));
+    }
+
+    /// The uid column and lazy filtering give exactly the filter-first answer.
+    #[test]
+    fn uid_column_and_lazy_filter_match_brute_force() {
+        let dim = 8;
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut ix = NsIndex::new(dim);
+        let uid_of = |i: usize| -> Option<MetaValue> {
+            match i % 6 {
+                0 | 1 => Some(MetaValue::String("a".into())),
+                2 => Some(MetaValue::String("b".into())),
+                3 => Some(MetaValue::List(vec!["x".into(), "a".into()])),
+                4 => Some(MetaValue::Number(1.0)),
+                _ => None,
+            }
+        };
+        for i in 0..600 {
+            let v: Vec<f32> = (0..dim).map(|_| rng.f32() - 0.5).collect();
+            let mut m = Metadata::new();
+            if let Some(u) = uid_of(i) {
+                m.insert("uid".into(), u);
+            }
+            m.insert("n".into(), MetaValue::Number((i % 10) as f64));
+            ix.upsert(&format!("r{i}"), &v, m);
+        }
+        // Edits: a uid changes, rows are removed (rows move).
+        ix.set_metadata(
+            "r2",
+            Metadata::from([("uid".into(), MetaValue::String("a".into()))]),
+        );
+        for i in (0..600).step_by(7) {
+            ix.remove(&format!("r{i}"));
+        }
+        let filters = [
+            Filter::eq("uid", "a"),
+            Filter::eq("uid", "b"),
+            Filter::eq("uid", "x"),
+            Filter::eq("uid", "nobody"),
+            Filter::parse(r#"{"uid": "a", "n": {"$gte": 5}}"#).unwrap(),
+            Filter::parse(r#"{"$or": [{"uid": "b"}, {"n": 3}]}"#).unwrap(),
+            Filter::parse(r#"{"n": {"$lt": 2}}"#).unwrap(),
+        ];
+        for f in &filters {
+            for k in [1, 5, 50, 1000] {
+                let q = normalised(&(0..dim).map(|_| rng.f32() - 0.5).collect::<Vec<_>>());
+                let got: Vec<usize> = ix.search(&q, k, Some(f)).iter().map(|h| h.row).collect();
+                let mut want: Vec<Hit> = (0..ix.len())
+                    .filter(|&r| f.matches(ix.metadata(r)))
+                    .map(|row| Hit {
+                        row,
+                        score: dot(&q, ix.unit_vector(row)),
+                    })
+                    .collect();
+                want.sort_unstable_by(|a, b| b.cmp(a));
+                want.truncate(k);
+                let want: Vec<usize> = want.iter().map(|h| h.row).collect();
+                assert_eq!(got, want, "{f:?} k={k}");
+            }
+        }
     }
 }
