@@ -3,9 +3,12 @@
 //! same trait.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+
+use crate::config::{Settings, StoreChoice};
 
 pub mod filter;
 pub mod local;
@@ -18,7 +21,7 @@ pub use filter::Filter;
 #[serde(untagged)]
 pub enum MetaValue {
     Bool(bool),
-    Number(f64),
+    Number(#[serde(serialize_with = "filter::serialize_number")] f64),
     String(String),
     List(Vec<String>),
 }
@@ -142,4 +145,145 @@ pub trait VectorStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Dimension, metric and counts per namespace.
     async fn stats(&self) -> Result<IndexStats, StoreError>;
+    /// Refuse (with [`StoreError::DimensionMismatch`]) to write `dimension`-long vectors
+    /// into `namespace` when the index (Pinecone) or the namespace (local) holds another
+    /// dimension or does not use the cosine metric. Call it before the first write.
+    async fn check_compatible(&self, namespace: &str, dimension: usize) -> Result<(), StoreError>;
+}
+
+/// Pinecone's limits, shared by both stores.
+pub mod limits {
+    /// Largest dimension of a dense vector.
+    pub const MAX_DIMENSION: usize = 20_000;
+    /// Largest `topK`.
+    pub const MAX_TOP_K: usize = 10_000;
+    /// Largest metadata per record, serialized, in bytes.
+    pub const MAX_METADATA_BYTES: usize = 40 * 1024;
+    /// Most vectors per upsert request.
+    pub const MAX_UPSERT_VECTORS: usize = 1000;
+    /// Largest upsert request body, in bytes.
+    pub const MAX_REQUEST_BYTES: usize = 2 * 1024 * 1024;
+    /// Most ids per delete request.
+    pub const MAX_DELETE_IDS: usize = 1000;
+    /// Ids per fetch request (they travel in the URL).
+    pub const FETCH_GROUP: usize = 100;
+    /// Default page size of `list`.
+    pub const DEFAULT_LIST_LIMIT: usize = 100;
+}
+
+/// Refuse values Pinecone refuses: empty, too long, NaN or infinite, or all zero.
+pub fn validate_values(id: &str, values: &[f32]) -> Result<(), StoreError> {
+    if values.is_empty() {
+        return Err(StoreError::Invalid(format!("vector {id} has no values")));
+    }
+    if values.len() > limits::MAX_DIMENSION {
+        return Err(StoreError::Invalid(format!(
+            "vector {id} has {} values (the limit is {})",
+            values.len(),
+            limits::MAX_DIMENSION
+        )));
+    }
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(StoreError::Invalid(format!(
+            "vector {id} has a NaN or infinite value at position {i}"
+        )));
+    }
+    if values.iter().all(|v| *v == 0.0) {
+        return Err(StoreError::Invalid(format!(
+            "vector {id} is all zeros (a dense vector needs at least one non-zero value)"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuse metadata Pinecone refuses: non-finite numbers, more than 40 KB.
+pub fn validate_metadata(id: &str, metadata: &Metadata) -> Result<(), StoreError> {
+    for (k, v) in metadata {
+        if let MetaValue::Number(n) = v
+            && !n.is_finite()
+        {
+            return Err(StoreError::Invalid(format!(
+                "metadata {k} of vector {id} is not a finite number"
+            )));
+        }
+    }
+    let size = serde_json::to_vec(metadata).map_or(0, |b| b.len());
+    if size > limits::MAX_METADATA_BYTES {
+        return Err(StoreError::Invalid(format!(
+            "metadata of vector {id} is {size} bytes (the limit is {} bytes)",
+            limits::MAX_METADATA_BYTES
+        )));
+    }
+    Ok(())
+}
+
+/// Check a whole record: id rules, values, metadata.
+pub fn validate_record(record: &Record) -> Result<(), StoreError> {
+    crate::omi::conventions::validate_id(&record.id).map_err(StoreError::Invalid)?;
+    validate_values(&record.id, &record.values)?;
+    validate_metadata(&record.id, &record.metadata)
+}
+
+/// Refuse a `topK` outside 1..=10 000.
+pub fn validate_top_k(top_k: usize) -> Result<(), StoreError> {
+    if top_k == 0 || top_k > limits::MAX_TOP_K {
+        return Err(StoreError::Invalid(format!(
+            "top_k must be between 1 and {}, got {top_k}",
+            limits::MAX_TOP_K
+        )));
+    }
+    Ok(())
+}
+
+/// The message Pinecone gives for a vector of the wrong length.
+pub fn dimension_message(got: usize, want: usize) -> String {
+    format!("Vector dimension {got} does not match the dimension of the index {want}")
+}
+
+/// Open the store the settings choose: the local SQLite store in the data dir, or the
+/// Pinecone index (resolving its host through the control plane when only a name is set).
+pub async fn open_from_settings(settings: &Settings) -> Result<Arc<dyn VectorStore>, StoreError> {
+    match settings.store {
+        StoreChoice::Local => {
+            let path = local::LocalStore::default_path(&settings.data_dir);
+            let store = tokio::task::spawn_blocking(move || local::LocalStore::open(&path))
+                .await
+                .map_err(|e| StoreError::Local(format!("opening the store failed: {e}")))??;
+            Ok(Arc::new(store))
+        }
+        StoreChoice::Pinecone => {
+            let config = pinecone::PineconeConfig::from_settings(settings)?;
+            Ok(Arc::new(pinecone::PineconeStore::connect(config).await?))
+        }
+    }
+}
+
+/// Every id starting with `prefix`, following pagination to the last page.
+pub async fn list_all_ids(
+    store: &dyn VectorStore,
+    namespace: &str,
+    prefix: Option<&str>,
+) -> Result<Vec<String>, StoreError> {
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = store
+            .list(
+                namespace,
+                prefix,
+                Some(limits::DEFAULT_LIST_LIMIT),
+                token.clone(),
+            )
+            .await?;
+        ids.extend(page.ids);
+        match page.next {
+            Some(next) if token.as_deref() == Some(next.as_str()) => {
+                return Err(StoreError::BadResponse(
+                    "list returned the same pagination token twice".into(),
+                ));
+            }
+            Some(next) => token = Some(next),
+            None => return Ok(ids),
+        }
+    }
 }

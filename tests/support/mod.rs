@@ -1,1 +1,2 @@
 pub mod fake_openai;
+pub mod pinecone_emulator;
