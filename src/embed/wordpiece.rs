@@ -17,12 +17,13 @@
 //!
 //! Parity with the reference implementation is checked by `tests/builtin_embedder.rs`
 //! against ids produced by `scripts/make_wordpiece_fixture.py`. Character categories
-//! come from `unicode-general-category` (Unicode 16); the reference uses older tables, so
-//! characters assigned or recategorised in recent Unicode versions may differ.
+//! come from the `unicode_categories` crate, the same (frozen, pre-2017) tables the
+//! reference uses: newer Unicode tables split recently added punctuation differently,
+//! which would change the ids the static table was distilled for.
 
 use std::collections::HashMap;
 
-use unicode_general_category::{GeneralCategory, get_general_category};
+use unicode_categories::UnicodeCategories;
 use unicode_normalization::UnicodeNormalization;
 
 use super::EmbedError;
@@ -251,7 +252,7 @@ fn normalize_into(text: &str, out: &mut String) {
     out.extend(
         cleaned
             .nfd()
-            .filter(|&c| get_general_category(c) != GeneralCategory::NonspacingMark)
+            .filter(|&c| !c.is_mark_nonspacing())
             .flat_map(char::to_lowercase),
     );
 }
@@ -261,15 +262,12 @@ fn is_whitespace(c: char) -> bool {
     c.is_whitespace()
 }
 
-/// Characters BERT's cleaning drops: control, format and private-use (not tab/newline/CR).
+/// Characters BERT's cleaning drops: Cc, Cf and Co (not tab, newline or carriage return).
 fn is_control(c: char) -> bool {
     if matches!(c, '\t' | '\n' | '\r') {
         return false;
     }
-    matches!(
-        get_general_category(c),
-        GeneralCategory::Control | GeneralCategory::Format | GeneralCategory::PrivateUse
-    )
+    c.is_other_control() || c.is_other_format() || c.is_other_private_use()
 }
 
 /// CJK ideographs that BERT isolates as single-character words.
@@ -289,17 +287,7 @@ fn is_chinese_char(c: char) -> bool {
 
 /// BERT punctuation: ASCII punctuation or any Unicode P* category.
 fn is_bert_punctuation(c: char) -> bool {
-    c.is_ascii_punctuation()
-        || matches!(
-            get_general_category(c),
-            GeneralCategory::ConnectorPunctuation
-                | GeneralCategory::DashPunctuation
-                | GeneralCategory::OpenPunctuation
-                | GeneralCategory::ClosePunctuation
-                | GeneralCategory::InitialPunctuation
-                | GeneralCategory::FinalPunctuation
-                | GeneralCategory::OtherPunctuation
-        )
+    c.is_ascii_punctuation() || c.is_punctuation()
 }
 
 #[cfg(test)]
