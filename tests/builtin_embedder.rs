@@ -233,6 +233,8 @@ fn paraphrase_search_accuracy_on_demo_export() {
     }
     let queries: Vec<ParaphraseQuery> =
         serde_json::from_str(&read("tests/fixtures/paraphrase-queries.json")).expect("queries");
+    let title_queries: Vec<ParaphraseQuery> =
+        serde_json::from_str(&read("tests/fixtures/title-queries.json")).expect("title queries");
     assert!(queries.len() >= 36, "{} queries", queries.len());
 
     let e = embedder();
@@ -286,5 +288,25 @@ fn paraphrase_search_accuracy_on_demo_export() {
     assert!(
         ours > lexical,
         "built-in {ours} does not beat word overlap {lexical}"
+    );
+
+    // Queries made of title words: the lexical case must stay easy.
+    let title_hits = title_queries
+        .iter()
+        .filter(|q| {
+            let target = ids.iter().position(|id| *id == q.memory_id);
+            let qv = e.embed_one(&q.query).unwrap();
+            let scores: Vec<f32> = memory_vecs.iter().map(|m| cosine(&qv, m)).collect();
+            target.is_some_and(|t| rank_of(&scores, t) == 0)
+        })
+        .count();
+    println!(
+        "title-word queries top-1: {title_hits}/{}",
+        title_queries.len()
+    );
+    assert!(
+        title_hits * 10 >= title_queries.len() * 9,
+        "title-word queries: {title_hits}/{} top-1",
+        title_queries.len()
     );
 }
