@@ -52,3 +52,16 @@ pub mod builtin;
 pub mod fake;
 pub mod openai;
 pub mod wordpiece;
+
+/// The embedder the settings ask for: the OpenAI-compatible client, or the built-in one.
+pub fn from_settings(
+    settings: &crate::config::Settings,
+) -> Result<std::sync::Arc<dyn Embedder>, EmbedError> {
+    use crate::config::EmbedderChoice;
+    Ok(match settings.embedder {
+        EmbedderChoice::Builtin => std::sync::Arc::new(builtin::BuiltinEmbedder::new()?),
+        EmbedderChoice::OpenAi => {
+            std::sync::Arc::new(openai::OpenAiEmbedder::from_settings(settings)?)
+        }
+    })
+}

@@ -415,7 +415,9 @@ impl App {
                     _ => isize::MAX / 2,
                 };
                 if details {
-                    let max = view::details_line_count(state).saturating_sub(1) as isize;
+                    let visible =
+                        view::layout(state.size).details.height.saturating_sub(2) as usize;
+                    let max = view::details_line_count(state).saturating_sub(visible) as isize;
                     let next = (state.details_scroll as isize)
                         .saturating_add(delta)
                         .clamp(0, max.max(0));

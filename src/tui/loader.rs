@@ -45,9 +45,31 @@ pub fn load_blocking(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<LoadedExport, String> {
-    let _ = progress;
-    Err(format!(
-        "{}: the export loader is not merged yet",
-        path.display()
-    ))
+    let export = crate::omi::export::load_path_with_progress(path, &mut |done, total| {
+        progress(done as u64, total as u64)
+    })
+    .map_err(|e| e.to_string())?;
+    let mut loaded = LoadedExport::new(
+        path,
+        format!("{} {}", export.shape.code(), export.shape.description()),
+        export.memories,
+    );
+    loaded.bad_records = export
+        .bad_records
+        .iter()
+        .map(|b| {
+            format!(
+                "record {} (line {}){}: {}",
+                b.index,
+                b.line,
+                b.id.as_deref()
+                    .map(|i| format!(" id {i}"))
+                    .unwrap_or_default(),
+                b.reason
+            )
+        })
+        .collect();
+    loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
+    loaded.profile_uid = export.profile_uid;
+    Ok(loaded)
 }

@@ -1,4 +1,5 @@
-//! Building the TUI's set-up and backends from the settings.
+//! Building the TUI's set-up and backends from the settings. A backend that cannot be
+//! opened leaves the app usable (browsing works) and says why.
 
 use crate::config::Settings;
 use crate::tui::app::Services;
@@ -6,8 +7,9 @@ use crate::tui::state::Setup;
 
 /// The header facts, the backends, and warnings to show.
 pub async fn build(settings: &Settings) -> (Setup, Services, Vec<String>) {
-    let warnings = settings.warnings.clone();
-    let setup = Setup {
+    let mut warnings = settings.warnings.clone();
+    let mut services = Services::default();
+    let mut setup = Setup {
         uid: settings.uid.clone(),
         uid_source: settings
             .table
@@ -15,13 +17,30 @@ pub async fn build(settings: &Settings) -> (Setup, Services, Vec<String>) {
             .map(|r| r.source.to_string())
             .unwrap_or_default(),
         namespace: settings.namespace.clone(),
-        store_target: "(store not connected)".into(),
+        store_target: "no store".into(),
         store_is_remote: false,
-        embedder_label: "(embedder not connected)".into(),
+        embedder_label: "no embedder".into(),
         embedder_model: "-".into(),
         embedder_dimension: 0,
         read_only: settings.read_only,
         data_dir: settings.data_dir.clone(),
     };
-    (setup, Services::default(), warnings)
+    match crate::embed::from_settings(settings) {
+        Ok(e) => {
+            setup.embedder_label = e.label();
+            setup.embedder_model = e.model_id().to_string();
+            setup.embedder_dimension = e.dimension();
+            services.embedder = Some(e);
+        }
+        Err(e) => warnings.push(format!("embedder unavailable: {e}")),
+    }
+    match crate::store::open_from_settings(settings).await {
+        Ok(s) => {
+            setup.store_target = s.target();
+            setup.store_is_remote = s.is_remote();
+            services.store = Some(s);
+        }
+        Err(e) => warnings.push(format!("vector store unavailable: {e}")),
+    }
+    (setup, services, warnings)
 }

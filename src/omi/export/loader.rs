@@ -92,6 +92,7 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         bad_records: c.bad,
         duplicates: c.duplicates,
         profile_name: c.profile_name,
+        profile_uid: c.profile_uid,
         total_records: c.total,
         bytes: total,
     })
@@ -133,6 +134,7 @@ struct Collector<'b, 'p> {
     total: usize,
     hints: HintCounts,
     profile_name: Option<String>,
+    profile_uid: Option<String>,
 }
 
 impl<'b, 'p> Collector<'b, 'p> {
@@ -151,6 +153,7 @@ impl<'b, 'p> Collector<'b, 'p> {
             total: 0,
             hints: HintCounts::default(),
             profile_name: None,
+            profile_uid: None,
         }
     }
 
@@ -346,6 +349,7 @@ impl<'b, 'p> Collector<'b, 'p> {
                     let raw: &RawValue = self.value()?;
                     if let Ok(Some(p)) = serde_json::from_str::<Option<RawProfile>>(raw.get()) {
                         self.profile_name = p.name;
+                        self.profile_uid = p.uid;
                     }
                 }
                 "id" => {

@@ -107,6 +107,8 @@ pub struct Export {
     pub duplicates: Vec<Duplicate>,
     /// E3: the profile's name, when present.
     pub profile_name: Option<String>,
+    /// E3: the profile's uid, when present.
+    pub profile_uid: Option<String>,
     /// Number of records in the file (loaded + bad + duplicates).
     pub total_records: usize,
     /// Size of the file in bytes.

@@ -449,6 +449,9 @@ pub struct RawProfile {
     /// The user's display name.
     #[serde(default)]
     pub name: Option<String>,
+    /// The user's id, when the export names it.
+    #[serde(default)]
+    pub uid: Option<String>,
 }
 
 #[cfg(test)]
