@@ -16,12 +16,7 @@ pub mod text;
 
 /// memlens: look inside Omi's memory embeddings.
 #[derive(Debug, Parser)]
-#[command(
-    name = "memlens",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "memlens", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -143,6 +138,7 @@ pub struct Context {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -169,5 +165,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Embed(a)) => embed::run(&ctx, a),
         Some(Command::Index(a)) => index::run(&ctx, a),
         None => crate::tui::run(&ctx, cli.export),
+    }
+}
+
+/// Die quietly on a closed pipe (`memlens text … | head`), like other Unix tools, instead
+/// of panicking in `println!`.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_flags_before_or_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["memlens", "--uid", "u1", "config"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Config)));
+        assert_eq!(cli.global.uid.as_deref(), Some("u1"));
+        let cli = Cli::try_parse_from(["memlens", "check", "x.json", "--json"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Check(_))));
+        assert!(cli.global.json);
+    }
+
+    #[test]
+    fn a_bare_path_opens_the_tui() {
+        let cli = Cli::try_parse_from(["memlens", "--read-only", "export.json"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.export, Some(PathBuf::from("export.json")));
+        assert!(cli.global.read_only);
     }
 }

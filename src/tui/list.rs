@@ -154,19 +154,14 @@ pub struct MemoryList {
     /// Marked memories (indices into the export), for batch actions.
     pub marks: BTreeSet<u32>,
     /// The query `visible` was computed for, to refine instead of rescanning.
-    last_query: Option<(
-        String,
-        Option<EmbeddingStatus>,
-        Option<CategoryKind>,
-        SortKey,
-    )>,
+    last_query: Option<(String, FilterKey)>,
     /// The filtered and sorted rows without a query, for the filters and sort they were
     /// computed with (typing and clearing a query reuse them).
-    base: Option<(
-        (Option<EmbeddingStatus>, Option<CategoryKind>, SortKey),
-        Vec<u32>,
-    )>,
+    base: Option<(FilterKey, Vec<u32>)>,
 }
+
+/// The list's non-query filters and sort.
+type FilterKey = (Option<EmbeddingStatus>, Option<CategoryKind>, SortKey);
 
 /// Below this many candidates one thread scores them all.
 const PARALLEL_THRESHOLD: usize = 20_000;
@@ -211,18 +206,9 @@ impl MemoryList {
             .as_ref()
             .map(|(_, rows)| rows.as_slice())
             .unwrap_or(&[]);
-        let key = (
-            self.query.clone(),
-            self.status_filter,
-            self.category_filter,
-            self.sort,
-        );
+        let key = (self.query.clone(), filters);
         let refine = match &self.last_query {
-            Some((q, st, cat, sort)) => {
-                (*st, *cat, *sort) == filters
-                    && !q.trim().is_empty()
-                    && is_refinement(q, &self.query)
-            }
+            Some((q, f)) => *f == filters && !q.trim().is_empty() && is_refinement(q, &self.query),
             None => false,
         };
         self.visible = if self.query.trim().is_empty() {
@@ -273,7 +259,7 @@ impl MemoryList {
         status_ok && cat_ok
     }
 
-    fn sort_rows(&self, src: &ListSource<'_>, rows: &mut Vec<u32>) {
+    fn sort_rows(&self, src: &ListSource<'_>, rows: &mut [u32]) {
         let m = src.memories;
         let date = |i: u32| {
             m[i as usize]
@@ -377,7 +363,7 @@ fn rank(src: &ListSource<'_>, query: &str, candidates: &[u32]) -> Vec<u32> {
         })
     };
     // Stable: equal scores keep the base order (date, title or status).
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
