@@ -290,3 +290,27 @@ fn progress_is_monotonic_and_complete() {
     assert_eq!(seen.last(), Some(&(size, size)));
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
 }
+
+#[test]
+fn progress_on_a_larger_file() {
+    let record = r#"{"id": "ID", "created_at": "2025-01-01T00:00:00+00:00", "structured": {"title": "t", "overview": "PAD"}}"#
+        .replace("PAD", &"x".repeat(300));
+    let body: Vec<String> = (0..4000)
+        .map(|i| record.replace("ID", &format!("m{i}")))
+        .collect();
+    let json = format!(
+        "{{\"profile\": null, \"conversations\": [\n{}\n]}}",
+        body.join(",\n")
+    );
+    let mut seen = Vec::new();
+    let e =
+        memlens::omi::export::load_bytes_with_progress("big.json", json.as_bytes(), &mut |d, t| {
+            seen.push((d, t))
+        })
+        .unwrap();
+    assert_eq!((e.shape, e.memories.len()), (Shape::E3, 4000));
+    assert!(seen.len() >= 4, "only {} progress reports", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+    assert!(seen.iter().all(|&(d, t)| d <= t && t == json.len()));
+    assert_eq!(seen.last().unwrap().0, json.len());
+}
