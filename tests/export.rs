@@ -314,3 +314,14 @@ fn progress_on_a_larger_file() {
     assert!(seen.iter().all(|&(d, t)| d <= t && t == json.len()));
     assert_eq!(seen.last().unwrap().0, json.len());
 }
+
+#[test]
+fn api_records_with_both_app_result_keys() {
+    // Omi's Conversation model dumps `apps_results` and a copy as `plugins_results`.
+    let json = br#"[{"id": "a", "structured": {}, "apps_results": [{"app_id": "x", "content": "from apps"}],
+                    "plugins_results": [{"plugin_id": "x", "content": "from apps"}]}]"#;
+    let e = load_bytes("api.json", json).unwrap();
+    assert!(e.bad_records.is_empty(), "{:?}", e.bad_records);
+    assert_eq!(e.memories[0].app_results.len(), 1);
+    assert_eq!(e.memories[0].app_results[0].app_id.as_deref(), Some("x"));
+}
