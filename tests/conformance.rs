@@ -90,6 +90,20 @@ fn conformance_every_case_every_format() {
     );
 }
 
+/// Random cases whose expected texts CPython 3.11 computed
+/// (`tests/fixtures/conformance/generate_random.py`).
+#[test]
+fn random_cases_match_python_311() {
+    let (n, fails) = run_file("embedding-text-random.jsonl");
+    assert!(n >= 500 * 5, "too few random texts: {n}");
+    assert!(
+        fails.is_empty(),
+        "{} of {n} texts differ; first:\n{}",
+        fails.len(),
+        fails.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
 #[test]
 fn difference_report_is_readable() {
     let d = first_difference("x", TextFormat::CURRENT, "abcdef", "abcXef").unwrap();
