@@ -325,3 +325,32 @@ fn api_records_with_both_app_result_keys() {
     assert_eq!(e.memories[0].app_results.len(), 1);
     assert_eq!(e.memories[0].app_results[0].app_id.as_deref(), Some("x"));
 }
+
+#[test]
+fn summary_counts_flags_categories_and_range() {
+    let json = br#"{"profile": {"name": "P"}, "conversations": [
+        {"id": "a", "created_at": "2025-01-02T00:00:00+00:00", "discarded": true, "structured": {"category": "romantic"}},
+        {"id": "b", "created_at": "2024-12-31T23:00:00-02:00", "deleted": true, "structured": {"category": "romantic"}},
+        {"id": "c", "structured": {"events": [{"title": "e", "start": "2025-01-01T10:00:00"}]}}
+    ], "chat_messages": [{"text": "skipped"}]}"#;
+    let e = load_bytes("omi-export.json", json).unwrap();
+    let s = e.summary();
+    assert_eq!(s.shape, "E3");
+    assert_eq!((s.memories, s.discarded, s.deleted), (3, 1, 1));
+    assert_eq!(s.by_category.get("romantic"), Some(&2));
+    assert_eq!(s.by_category.get("other"), Some(&1));
+    // 2024-12-31T23:00-02:00 is 2025-01-01T01:00Z: earlier than a, as an instant.
+    assert_eq!(
+        s.first_created.as_deref(),
+        Some("2024-12-31 23:00:00-02:00")
+    );
+    assert_eq!(s.last_created.as_deref(), Some("2025-01-02 00:00:00+00:00"));
+    assert_eq!(
+        (
+            s.missing_created_at,
+            s.ambiguous_dates,
+            s.memories_with_ambiguous_dates
+        ),
+        (1, 1, 1)
+    );
+}
