@@ -290,3 +290,67 @@ fn progress_is_monotonic_and_complete() {
     assert_eq!(seen.last(), Some(&(size, size)));
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
 }
+
+#[test]
+fn progress_on_a_larger_file() {
+    let record = r#"{"id": "ID", "created_at": "2025-01-01T00:00:00+00:00", "structured": {"title": "t", "overview": "PAD"}}"#
+        .replace("PAD", &"x".repeat(300));
+    let body: Vec<String> = (0..4000)
+        .map(|i| record.replace("ID", &format!("m{i}")))
+        .collect();
+    let json = format!(
+        "{{\"profile\": null, \"conversations\": [\n{}\n]}}",
+        body.join(",\n")
+    );
+    let mut seen = Vec::new();
+    let e =
+        memlens::omi::export::load_bytes_with_progress("big.json", json.as_bytes(), &mut |d, t| {
+            seen.push((d, t))
+        })
+        .unwrap();
+    assert_eq!((e.shape, e.memories.len()), (Shape::E3, 4000));
+    assert!(seen.len() >= 4, "only {} progress reports", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+    assert!(seen.iter().all(|&(d, t)| d <= t && t == json.len()));
+    assert_eq!(seen.last().unwrap().0, json.len());
+}
+
+#[test]
+fn api_records_with_both_app_result_keys() {
+    // Omi's Conversation model dumps `apps_results` and a copy as `plugins_results`.
+    let json = br#"[{"id": "a", "structured": {}, "apps_results": [{"app_id": "x", "content": "from apps"}],
+                    "plugins_results": [{"plugin_id": "x", "content": "from apps"}]}]"#;
+    let e = load_bytes("api.json", json).unwrap();
+    assert!(e.bad_records.is_empty(), "{:?}", e.bad_records);
+    assert_eq!(e.memories[0].app_results.len(), 1);
+    assert_eq!(e.memories[0].app_results[0].app_id.as_deref(), Some("x"));
+}
+
+#[test]
+fn summary_counts_flags_categories_and_range() {
+    let json = br#"{"profile": {"name": "P"}, "conversations": [
+        {"id": "a", "created_at": "2025-01-02T00:00:00+00:00", "discarded": true, "structured": {"category": "romantic"}},
+        {"id": "b", "created_at": "2024-12-31T23:00:00-02:00", "deleted": true, "structured": {"category": "romantic"}},
+        {"id": "c", "structured": {"events": [{"title": "e", "start": "2025-01-01T10:00:00"}]}}
+    ], "chat_messages": [{"text": "skipped"}]}"#;
+    let e = load_bytes("omi-export.json", json).unwrap();
+    let s = e.summary();
+    assert_eq!(s.shape, "E3");
+    assert_eq!((s.memories, s.discarded, s.deleted), (3, 1, 1));
+    assert_eq!(s.by_category.get("romantic"), Some(&2));
+    assert_eq!(s.by_category.get("other"), Some(&1));
+    // 2024-12-31T23:00-02:00 is 2025-01-01T01:00Z: earlier than a, as an instant.
+    assert_eq!(
+        s.first_created.as_deref(),
+        Some("2024-12-31 23:00:00-02:00")
+    );
+    assert_eq!(s.last_created.as_deref(), Some("2025-01-02 00:00:00+00:00"));
+    assert_eq!(
+        (
+            s.missing_created_at,
+            s.ambiguous_dates,
+            s.memories_with_ambiguous_dates
+        ),
+        (1, 1, 1)
+    );
+}

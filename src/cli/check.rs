@@ -1,6 +1,7 @@
 //! `memlens check EXPORT`: what an export holds and what is wrong with it: shape, counts,
 //! categories, date range, dates without an offset, duplicate ids, every bad record.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -30,10 +31,16 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
         Err(err) => return Err(err.into()),
     };
     let summary = export.summary();
-    if ctx.json {
-        println!("{}", json_report(&args, &export, &summary));
+    let report = if ctx.json {
+        format!("{}\n", json_report(&args, &export, &summary))
     } else {
-        print!("{}", human_report(&export, &summary));
+        human_report(&export, &summary)
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(report.as_bytes()).and_then(|()| out.flush()) {
+        // The reader went away (`| head`): not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
+        r => r?,
     }
     if export.all_bad() {
         if !ctx.json {

@@ -70,6 +70,16 @@ pub fn run(ctx: &Context, args: TextArgs) -> anyhow::Result<ExitCode> {
         }
         chosen
     };
+    match write_texts(ctx, format, &chosen) {
+        // The reader went away (`| head`): not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Print the texts (plain, with headers when several, or JSON lines).
+fn write_texts(ctx: &Context, format: TextFormat, chosen: &[&Memory]) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (i, m) in chosen.iter().enumerate() {
@@ -97,6 +107,5 @@ pub fn run(ctx: &Context, args: TextArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "{text}")?;
         }
     }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    out.flush()
 }

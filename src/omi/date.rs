@@ -169,7 +169,16 @@ impl OmiDate {
     /// Python `str(datetime)`: `2024-09-01 15:00:00+00:00`, `.ffffff` only when the
     /// microseconds are non-zero, no offset when naive.
     pub fn python_str(&self) -> String {
-        let mut s = self.strftime_ymd_hms();
+        let n = &self.naive;
+        let mut s = format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            n.year(),
+            n.month(),
+            n.day(),
+            n.hour(),
+            n.minute(),
+            n.second()
+        );
         let us = self.microsecond();
         if us != 0 {
             s.push_str(&format!(".{us:06}"));
@@ -180,17 +189,13 @@ impl OmiDate {
         s
     }
 
-    /// `strftime("%Y-%m-%d %H:%M:%S")` of the time as written.
+    /// `strftime("%Y-%m-%d %H:%M:%S")` of the time as written. Like CPython on Linux
+    /// (glibc), `%Y` is not zero-padded: year 999 is `999` (while `str()` gives `0999`).
     pub fn strftime_ymd_hms(&self) -> String {
         let n = &self.naive;
-        let year = n.year();
-        let y = if (0..10000).contains(&year) {
-            format!("{year:04}")
-        } else {
-            year.to_string()
-        };
         format!(
-            "{y}-{:02}-{:02} {:02}:{:02}:{:02}",
+            "{}-{:02}-{:02} {:02}:{:02}:{:02}",
+            n.year(),
             n.month(),
             n.day(),
             n.hour(),
@@ -314,6 +319,13 @@ mod tests {
             d("2024-09-01T15:00:00.9+05:30").strftime_ymd_hms(),
             "2024-09-01 15:00:00"
         );
+    }
+
+    #[test]
+    fn year_padding_like_cpython() {
+        let old = d("0999-01-02T03:04:05Z");
+        assert_eq!(old.python_str(), "0999-01-02 03:04:05+00:00");
+        assert_eq!(old.strftime_ymd_hms(), "999-01-02 03:04:05");
     }
 
     #[test]

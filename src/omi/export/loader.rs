@@ -284,7 +284,7 @@ impl<'b, 'p> Collector<'b, 'p> {
                 // the JSON itself is broken, a whole-file error), report it, go on.
                 let raw: &RawValue = self.value()?;
                 self.total += 1;
-                let (line, _) = self.line_col(start);
+                let line = self.line_at(start);
                 self.bad.push(BadRecord {
                     index,
                     id: readable_id(raw.get()),
@@ -379,17 +379,28 @@ impl<'b, 'p> Collector<'b, 'p> {
         }
     }
 
-    /// 1-based line and column (in characters) of a byte offset; incremental for
-    /// increasing offsets.
-    fn line_col(&mut self, offset: usize) -> (usize, usize) {
+    /// 1-based line of a byte offset; incremental for increasing offsets, so reporting
+    /// many bad records costs one pass over the file.
+    fn line_at(&mut self, offset: usize) -> usize {
         let offset = offset.min(self.buf.len());
         let (from, mut line) = if offset >= self.line_cursor.0 {
             self.line_cursor
         } else {
             (0, 1)
         };
+        line += self.buf[from..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.line_cursor = (offset, line);
+        line
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_col(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.buf.len());
+        let line = self.line_at(offset);
         let bytes = self.buf;
-        line += bytes[from..offset].iter().filter(|&&b| b == b'\n').count();
         let line_start = bytes[..offset]
             .iter()
             .rposition(|&b| b == b'\n')
@@ -398,7 +409,6 @@ impl<'b, 'p> Collector<'b, 'p> {
             .chars()
             .count()
             + 1;
-        self.line_cursor = (offset, line);
         (line, column)
     }
 

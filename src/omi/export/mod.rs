@@ -1,11 +1,12 @@
 //! The export loader: every export shape of omi.md §2 (E0–E5), detected automatically.
 //!
 //! The file is read once into memory and parsed without building a JSON tree of it: the
-//! records list is walked as borrowed [`RawValue`] slices, each of which is then
-//! deserialised into typed structs ([`raw::RawRecord`]). A record that does not fit (wrong
-//! types, no id, an unparsable date) is skipped and reported ([`BadRecord`]) while the
-//! rest load; only a broken file (not JSON, truncated, an unknown shape, an empty list)
-//! is an [`ExportError`].
+//! top level is walked by hand and each record is deserialised straight into typed
+//! structs ([`raw::RawRecord`]); a record that does not fit (wrong types, no id, an
+//! unparsable date) is re-scanned as a `serde_json` `RawValue` to find its end, skipped
+//! and reported ([`BadRecord`]) while the rest load. Only a broken file (not JSON,
+//! truncated, an unknown shape, an empty list) is an [`ExportError`]. Records with a
+//! repeated id are reported ([`Duplicate`]); the first is kept.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -73,7 +73,13 @@ impl<'de> Deserialize<'de> for RawId {
     }
 }
 
-/// An integer duration in minutes; an integral float (`30.0`) is accepted, null is 0.
+/// Omi's `Event.duration` default.
+fn default_duration() -> i64 {
+    30
+}
+
+/// An integer duration in minutes; an integral float (`30.0`) is accepted, null is the
+/// default (30).
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     struct V;
     impl Visitor<'_> for V {
@@ -95,7 +101,7 @@ fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
             }
         }
         fn visit_unit<E: de::Error>(self) -> Result<i64, E> {
-            Ok(0)
+            Ok(default_duration())
         }
     }
     d.deserialize_any(V)
@@ -192,7 +198,8 @@ pub struct RawEvent {
     description: Option<String>,
     #[serde(default, alias = "startsAt", alias = "starts_at")]
     start: Option<OmiDate>,
-    #[serde(default, deserialize_with = "de_duration")]
+    /// Omi's default is 30 minutes.
+    #[serde(default = "default_duration", deserialize_with = "de_duration")]
     duration: i64,
     #[serde(default, deserialize_with = "de_bool")]
     created: bool,
@@ -207,7 +214,7 @@ pub struct RawStructured {
     overview: Option<String>,
     #[serde(default)]
     emoji: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_category")]
     category: Option<String>,
     #[serde(default, deserialize_with = "de_vec")]
     action_items: Vec<RawActionItem>,
@@ -216,6 +223,37 @@ pub struct RawStructured {
     action_items_camel: Option<Vec<RawActionItem>>,
     #[serde(default, deserialize_with = "de_vec")]
     events: Vec<RawEvent>,
+}
+
+/// A category value: a string, or (as Omi's validator does) anything else becomes an
+/// unknown value, kept as its JSON text; null is missing.
+fn de_category<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a category string")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+    }
+    d.deserialize_any(V)
 }
 
 fn de_opt_vec<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
@@ -364,9 +402,11 @@ pub struct RawRecord {
     deleted: bool,
     #[serde(default, alias = "geoLocation")]
     geolocation: Option<RawGeo>,
+    /// Server shapes; API responses may repeat them as `plugins_results`.
+    #[serde(default, deserialize_with = "de_vec")]
+    apps_results: Vec<RawAppResult>,
     #[serde(
         default,
-        alias = "apps_results",
         alias = "pluginsResponse",
         alias = "plugins_response",
         deserialize_with = "de_vec"
@@ -435,7 +475,14 @@ impl RawRecord {
             discarded: self.discarded,
             deleted: self.deleted,
             geolocation,
-            app_results: self.plugins_results.into_iter().map(|a| a.0).collect(),
+            app_results: if self.apps_results.is_empty() {
+                self.plugins_results
+            } else {
+                self.apps_results
+            }
+            .into_iter()
+            .map(|a| a.0)
+            .collect(),
             transcript_text: self.transcript,
             photo_count: self.photos,
         };
@@ -472,6 +519,13 @@ mod tests {
         assert!(!s.action_items[0].completed);
         assert_eq!(s.events[0].duration, 30);
         assert!(s.events[0].start.as_ref().unwrap().is_ambiguous());
+        let s = parse_structured(
+            r#"{"events":[{"title":"t","start":"2024-01-01T00:00:00Z"}],"category":7}"#,
+        )
+        .unwrap();
+        assert_eq!(s.events[0].duration, 30, "Omi's default duration");
+        assert_eq!(s.category.kind, CategoryKind::Other);
+        assert_eq!(s.category.unknown_raw.as_deref(), Some("7"));
     }
 
     #[test]
