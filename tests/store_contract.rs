@@ -617,9 +617,19 @@ async fn pinecone_upserts_are_split_by_bytes_and_fetches_grouped() {
         sent += r.json()["vectors"].as_array().unwrap().len();
     }
     assert_eq!(sent, 130);
-    // Batches are full: each but the last could not take one more vector.
-    let per = upserts[0].body.len() / upserts[0].json()["vectors"].as_array().unwrap().len();
-    assert!(upserts[0].body.len() + per > 2_000_000);
+    // Batches are full: each but the smallest (the last, sent concurrently) could not
+    // take one more vector.
+    let mut sizes: Vec<(usize, usize)> = upserts
+        .iter()
+        .map(|r| (r.body.len(), r.json()["vectors"].as_array().unwrap().len()))
+        .collect();
+    sizes.sort_unstable();
+    for (size, count) in &sizes[1..] {
+        assert!(
+            size + size / count > 2_000_000,
+            "batch of {size} bytes was not full"
+        );
+    }
     let stored = emu.records(NS);
     assert_eq!(stored.len(), 130);
     assert_eq!(
@@ -1068,4 +1078,111 @@ async fn the_emulator_enforces_pinecone_limits_and_headers() {
         .unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.text().await.unwrap(), "Invalid API Key", "plain-text 401");
+}
+
+fn settings(env: &[(&str, String)]) -> memlens::config::Settings {
+    let inputs = memlens::config::Inputs {
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        skip_default_config: true,
+        ..memlens::config::Inputs::default()
+    };
+    memlens::config::Settings::resolve(&inputs).unwrap()
+}
+
+#[tokio::test]
+async fn settings_open_pinecone_by_host_or_name_and_the_index_commands_work() {
+    use memlens::cli::index::{IndexArgs, IndexCommand, execute};
+    let emu = PineconeEmulator::start(DIM).await;
+    emu.seed(
+        NS,
+        (0..3).map(|i| {
+            (
+                format!("u1-m{i}"),
+                StoredVector {
+                    values: vec![1.0, i as f32, 0.0, 0.5],
+                    metadata: memory_metadata("u1", &format!("m{i}"), 1_700_000_000 + i),
+                },
+            )
+        }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let key = emu.api_key().expose().to_string();
+    let data = dir.path().display().to_string();
+    let by_host = settings(&[
+        ("PINECONE_API_KEY", key.clone()),
+        ("PINECONE_INDEX_HOST", emu.url()),
+        ("MEMLENS_DATA_DIR", data.clone()),
+    ]);
+    let by_name = settings(&[
+        ("PINECONE_API_KEY", key),
+        ("PINECONE_INDEX_NAME", "emulated-index".into()),
+        ("PINECONE_CONTROLLER_HOST", emu.url()),
+        ("MEMLENS_DATA_DIR", data.clone()),
+    ]);
+    for s in [by_host, by_name] {
+        let store = memlens::store::open_from_settings(&s).await.unwrap();
+        assert!(store.is_remote());
+        assert_eq!(store.stats().await.unwrap().total, 3);
+        let ctx = memlens::cli::Context {
+            settings: s,
+            json: true,
+        };
+        let (text, _) = execute(
+            &ctx,
+            &IndexArgs {
+                command: IndexCommand::Stats,
+            },
+        )
+        .await
+        .unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["namespaces"]["ns1"], 3);
+        assert_eq!(v["dimension"], DIM);
+        let (text, _) = execute(
+            &ctx,
+            &IndexArgs {
+                command: IndexCommand::List {
+                    prefix: Some("u1-".into()),
+                    limit: Some(2),
+                },
+            },
+        )
+        .await
+        .unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["ids"], serde_json::json!(["u1-m0", "u1-m1"]));
+        assert_eq!(v["more"], true);
+        let (text, code) = execute(
+            &ctx,
+            &IndexArgs {
+                command: IndexCommand::Fetch {
+                    ids: vec!["u1-m2".into()],
+                },
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(code, std::process::ExitCode::SUCCESS);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["records"][0]["metadata"]["created_at"], 1_700_000_002);
+    }
+    // The local store is the offline default.
+    let local = memlens::store::open_from_settings(&settings(&[("MEMLENS_DATA_DIR", data)]))
+        .await
+        .unwrap();
+    assert!(!local.is_remote());
+    assert!(dir.path().join("store.db").exists());
+    // No key: a clear refusal.
+    let s = settings(&[
+        ("MEMLENS_STORE", "pinecone".into()),
+        ("PINECONE_INDEX_HOST", emu.url()),
+        ("MEMLENS_DATA_DIR", dir.path().display().to_string()),
+    ]);
+    let Err(err) = memlens::store::open_from_settings(&s).await else {
+        panic!("opened Pinecone without a key");
+    };
+    assert!(err.to_string().contains("PINECONE_API_KEY"), "{err}");
 }

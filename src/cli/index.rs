@@ -166,9 +166,11 @@ fn render_stats(
     writeln!(
         out,
         "dimension  {}",
-        stats
-            .dimension
-            .map_or_else(|| "unknown or mixed".to_string(), |d| d.to_string())
+        match stats.dimension {
+            Some(d) => d.to_string(),
+            None if stats.total == 0 => "none yet (empty)".to_string(),
+            None => "unknown or mixed".to_string(),
+        }
     )?;
     writeln!(
         out,

@@ -40,6 +40,19 @@ pub fn memory_metadata(uid: &str, memory_id: &str, created_at: i64) -> Metadata 
     m
 }
 
+/// Metadata for a re-embedded vector: Omi's three keys from `fresh`, every other key of
+/// the stored record (`people`, `topics`, `entities`, `dates`, …) carried over, because
+/// an upsert replaces metadata whole.
+pub fn carry_over_metadata(existing: &Metadata, fresh: Metadata) -> Metadata {
+    let mut out: Metadata = existing
+        .iter()
+        .filter(|(k, _)| ![KEY_UID, KEY_MEMORY_ID, KEY_CREATED_AT].contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    out.extend(fresh);
+    out
+}
+
 /// Omi's query filter: `{"uid": uid}`, plus `"created_at": {"$gte": start, "$lte": end}`
 /// when a range is given (either side may be open).
 pub fn query_filter(uid: &str, start: Option<i64>, end: Option<i64>) -> Filter {
@@ -148,6 +161,16 @@ mod tests {
             serde_json::to_string(&m).unwrap(),
             r#"{"created_at":1700000000,"memory_id":"m","uid":"u1"}"#
         );
+    }
+
+    #[test]
+    fn re_embeds_keep_extra_keys() {
+        let mut old = memory_metadata("u1", "m", 1_730_000);
+        old.insert("people".into(), MetaValue::List(vec!["ann".into()]));
+        let new = carry_over_metadata(&old, memory_metadata("u1", "m", 1_730_000_000));
+        assert_eq!(new["created_at"], MetaValue::Number(1_730_000_000.0));
+        assert_eq!(new["people"], MetaValue::List(vec!["ann".into()]));
+        assert_eq!(new.len(), 4);
     }
 
     #[test]

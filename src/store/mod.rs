@@ -148,7 +148,29 @@ pub trait VectorStore: Send + Sync {
     /// Refuse (with [`StoreError::DimensionMismatch`]) to write `dimension`-long vectors
     /// into `namespace` when the index (Pinecone) or the namespace (local) holds another
     /// dimension or does not use the cosine metric. Call it before the first write.
-    async fn check_compatible(&self, namespace: &str, dimension: usize) -> Result<(), StoreError>;
+    /// The default reads [`stats`](VectorStore::stats); stores override it when they
+    /// know better (per-namespace dimensions, a cached index description).
+    async fn check_compatible(&self, namespace: &str, dimension: usize) -> Result<(), StoreError> {
+        let _ = namespace;
+        let stats = self.stats().await?;
+        if let Some(have) = stats.dimension
+            && have != dimension
+        {
+            return Err(StoreError::DimensionMismatch(format!(
+                "{} holds {have}-dimensional vectors, these have {dimension}",
+                self.target()
+            )));
+        }
+        match stats.metric.as_deref() {
+            Some(m) if !m.eq_ignore_ascii_case("cosine") => {
+                Err(StoreError::DimensionMismatch(format!(
+                    "{} uses the {m} metric; memlens compares by cosine",
+                    self.target()
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Pinecone's limits, shared by both stores.
@@ -285,5 +307,105 @@ pub async fn list_all_ids(
             Some(next) => token = Some(next),
             None => return Ok(ids),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store that only answers `stats`, to test the trait's defaults.
+    struct StatsOnly(IndexStats);
+
+    #[async_trait]
+    impl VectorStore for StatsOnly {
+        fn target(&self) -> String {
+            "stats-only".into()
+        }
+        fn is_remote(&self) -> bool {
+            false
+        }
+        async fn upsert(&self, _: &str, _: Vec<Record>) -> Result<usize, StoreError> {
+            Err(StoreError::Unsupported("upsert".into()))
+        }
+        async fn fetch(
+            &self,
+            _: &str,
+            _: &[String],
+        ) -> Result<BTreeMap<String, Record>, StoreError> {
+            Err(StoreError::Unsupported("fetch".into()))
+        }
+        async fn query(&self, _: Query) -> Result<Vec<Match>, StoreError> {
+            Err(StoreError::Unsupported("query".into()))
+        }
+        async fn list(
+            &self,
+            _: &str,
+            _: Option<&str>,
+            _: Option<usize>,
+            _: Option<String>,
+        ) -> Result<ListPage, StoreError> {
+            Err(StoreError::Unsupported("list".into()))
+        }
+        async fn delete(&self, _: &str, _: &[String]) -> Result<(), StoreError> {
+            Err(StoreError::Unsupported("delete".into()))
+        }
+        async fn update_metadata(&self, _: &str, _: &str, _: Metadata) -> Result<(), StoreError> {
+            Err(StoreError::Unsupported("update".into()))
+        }
+        async fn stats(&self) -> Result<IndexStats, StoreError> {
+            Ok(self.0.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn default_compatibility_check_reads_stats() {
+        let store = |dimension, metric: &str| {
+            StatsOnly(IndexStats {
+                dimension,
+                metric: Some(metric.into()),
+                ..IndexStats::default()
+            })
+        };
+        assert!(
+            store(Some(4), "cosine")
+                .check_compatible("ns", 4)
+                .await
+                .is_ok()
+        );
+        assert!(
+            store(None, "cosine")
+                .check_compatible("ns", 4)
+                .await
+                .is_ok()
+        );
+        let e = store(Some(3), "cosine")
+            .check_compatible("ns", 4)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::DimensionMismatch(_)), "{e}");
+        let e = store(Some(4), "dotproduct")
+            .check_compatible("ns", 4)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("dotproduct"), "{e}");
+    }
+
+    #[test]
+    fn validation() {
+        assert!(validate_values("a", &[0.0, 1.0]).is_ok());
+        assert!(validate_values("a", &[]).is_err());
+        assert!(validate_values("a", &[0.0, -0.0]).is_err());
+        assert!(validate_values("a", &[f32::NEG_INFINITY]).is_err());
+        assert!(validate_values("a", &vec![1.0; limits::MAX_DIMENSION + 1]).is_err());
+        let big = Metadata::from([("t".to_string(), MetaValue::String("x".repeat(41_000)))]);
+        assert!(
+            validate_metadata("a", &big)
+                .unwrap_err()
+                .to_string()
+                .contains("40960")
+        );
+        assert!(validate_top_k(0).is_err() && validate_top_k(10_001).is_err());
+        assert!(validate_top_k(10_000).is_ok());
     }
 }

@@ -289,9 +289,25 @@ fn top_k(hits: impl Iterator<Item = Hit>, k: usize) -> Vec<Hit> {
 
 /// Dot product with `LANES` independent accumulators over fixed-size chunks (vectorises
 /// with no bounds checks; a plain `zip().map().sum()` does not, because float addition
-/// is not reassociated).
+/// is not reassociated). Uses AVX2 when the CPU has it (same lanes, same result).
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { dot_avx2(a, b) };
+    }
+    dot_lanes(a, b)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    dot_lanes(a, b)
+}
+
+#[inline(always)]
+fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (ca, ra) = a[..n].as_chunks::<LANES>();
     let (cb, rb) = b[..n].as_chunks::<LANES>();
@@ -308,9 +324,26 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     lanes_sum(acc) + tail
 }
 
-/// Sum of `f32`s with the same accumulator layout as [`dot`] (the bandwidth probe).
+/// Sum of `f32`s with the same accumulator layout and dispatch as [`dot`] (the
+/// bandwidth probe).
 #[inline]
 pub fn sum(a: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { sum_avx2(a) };
+    }
+    sum_lanes(a)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sum_avx2(a: &[f32]) -> f32 {
+    sum_lanes(a)
+}
+
+#[inline(always)]
+fn sum_lanes(a: &[f32]) -> f32 {
     let (chunks, rest) = a.as_chunks::<LANES>();
     let mut acc = [0f32; LANES];
     for x in chunks {
@@ -321,6 +354,7 @@ pub fn sum(a: &[f32]) -> f32 {
     lanes_sum(acc) + rest.iter().sum::<f32>()
 }
 
+#[inline(always)]
 fn lanes_sum(acc: [f32; LANES]) -> f32 {
     let mut half = acc;
     let mut width = LANES / 2;

@@ -1,6 +1,10 @@
 //! The offline vector store: one SQLite file (WAL; every write one transaction, so a crash
 //! never leaves half a batch) with Pinecone's semantics, and an exact in-memory search
 //! index per namespace loaded on first query and kept in step with every write.
+//!
+//! Durability: WAL with `synchronous=NORMAL`, so a killed process never loses a committed
+//! write and never leaves a partial one; a power cut may lose the last commits but never
+//! corrupts the file. Another process's writes are noticed through `PRAGMA data_version`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

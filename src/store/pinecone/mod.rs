@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
@@ -25,6 +26,10 @@ use wire::{
     DeleteRequest, FetchResponse, IndexModel, ListResponse, QueryRequest, QueryResponse,
     StatsResponse, UpdateRequest, UpsertResponse,
 };
+
+/// Upsert requests in flight at once (upserts are idempotent; a failed call can be
+/// repeated whole).
+pub const UPSERT_CONCURRENCY: usize = 4;
 
 /// Default request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -345,17 +350,20 @@ impl VectorStore for PineconeStore {
             limits::MAX_UPSERT_VECTORS,
             wire::UPSERT_BATCH_BYTES,
         )?;
+        let url = self.url("vectors/upsert")?;
+        let mut sends = futures::stream::iter(bodies)
+            .map(|(count, body)| {
+                let url = url.clone();
+                async move {
+                    let reply: UpsertResponse =
+                        self.call("upsert", Method::POST, url, Some(body)).await?;
+                    Ok::<usize, StoreError>(reply.upserted_count.map_or(count, |n| n as usize))
+                }
+            })
+            .buffer_unordered(UPSERT_CONCURRENCY);
         let mut total = 0usize;
-        for (count, body) in bodies {
-            let reply: UpsertResponse = self
-                .call(
-                    "upsert",
-                    Method::POST,
-                    self.url("vectors/upsert")?,
-                    Some(body),
-                )
-                .await?;
-            total += reply.upserted_count.map_or(count, |n| n as usize);
+        while let Some(done) = sends.next().await {
+            total += done?;
         }
         Ok(total)
     }
