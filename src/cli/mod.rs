@@ -10,8 +10,12 @@ use crate::config::{Inputs, Settings};
 
 pub mod check;
 pub mod config_cmd;
+pub mod drift;
 pub mod embed;
 pub mod index;
+pub mod orphans;
+pub mod search;
+pub mod status;
 pub mod text;
 
 /// memlens: look inside Omi's memory embeddings.
@@ -88,6 +92,14 @@ pub enum Command {
     Embed(embed::EmbedArgs),
     /// Look at the vector index: stats, fetch, list.
     Index(index::IndexArgs),
+    /// Search the index as Omi does (uid filter, optional date range), or "more like" a memory.
+    Search(search::SearchArgs),
+    /// The embedding status of every memory of an export (--verify: fresh or stale).
+    Status(status::StatusArgs),
+    /// Which Omi text format made a memory's stored vector.
+    Drift(drift::DriftArgs),
+    /// Vectors of the user whose memory is not in the export (--delete --yes removes them).
+    Orphans(orphans::OrphansArgs),
 }
 
 impl GlobalArgs {
@@ -164,6 +176,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Text(a)) => text::run(&ctx, a),
         Some(Command::Embed(a)) => embed::run(&ctx, a),
         Some(Command::Index(a)) => index::run(&ctx, a),
+        Some(Command::Search(a)) => search::run(&ctx, a),
+        Some(Command::Status(a)) => status::run(&ctx, a),
+        Some(Command::Drift(a)) => drift::run(&ctx, a),
+        Some(Command::Orphans(a)) => orphans::run(&ctx, a),
         None => crate::tui::run(&ctx, cli.export),
     }
 }

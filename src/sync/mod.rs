@@ -1,6 +1,11 @@
 //! Keeping an export and an index in step: the embedding status of each memory, its
-//! lookup (fetch by ids in groups) and its on-disk cache.
+//! lookup (fetch by ids in groups) and its on-disk cache; search, format drift and
+//! orphan vectors.
 
+pub mod daterange;
+pub mod drift;
+pub mod orphans;
+pub mod search;
 pub mod status;
 
 pub use status::{EmbeddingStatus, StatusEntry};

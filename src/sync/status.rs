@@ -1,12 +1,18 @@
 //! The embedding status of a memory, computed from the store record (fetched by id), the
 //! export and the embedder, and cached in the data dir.
+//!
+//! A lookup alone tells `missing` / `present` / `skipped` / `mismatch` / `legacy`;
+//! verification ([`verify`]) also embeds each memory's current text with the same model
+//! and compares: cosine ≥ [`FRESH_THRESHOLD`] → `fresh`, else `stale`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::embed::{EmbedError, Embedder};
 use crate::omi::Memory;
+use crate::omi::text::{TextFormat, render};
 use crate::store::{MetaValue, Metadata, Record, StoreError, VectorStore};
 
 /// What memlens knows about a memory's vector.
@@ -85,6 +91,10 @@ pub struct StatusEntry {
     pub metadata: Option<Metadata>,
     /// Why the status was chosen, when not obvious.
     pub reason: Option<String>,
+    /// Cosine similarity of the stored vector with the embedding of the current text,
+    /// when verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
 }
 
 impl StatusEntry {
@@ -96,6 +106,7 @@ impl StatusEntry {
             norm: None,
             metadata: None,
             reason: None,
+            similarity: None,
         }
     }
 }
@@ -127,6 +138,7 @@ pub fn classify(
         norm: Some(norm),
         metadata: Some(meta.clone()),
         reason: None,
+        similarity: None,
     };
     let mismatch = if str_of("uid").is_some_and(|u| u != uid) {
         Some(format!(
@@ -197,6 +209,150 @@ pub async fn lookup(
         progress(out.len(), total);
     }
     Ok(out)
+}
+
+/// Cosine similarity at or above which a stored vector counts as the embedding of the
+/// current text (same model; allows for float noise and server-side nondeterminism).
+pub const FRESH_THRESHOLD: f32 = 0.999;
+
+/// Cosine similarity of two vectors (computed in f64); `None` when the lengths differ,
+/// a vector is empty or has zero length.
+pub fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    let (mut dot, mut na, mut nb) = (0f64, 0f64, 0f64);
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(*x), f64::from(*y));
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    let denom = (na * nb).sqrt();
+    (denom > 0.0 && denom.is_finite()).then(|| (dot / denom) as f32)
+}
+
+/// `fresh` when `similarity` ≥ [`FRESH_THRESHOLD`], else `stale`.
+pub fn freshness(similarity: f32) -> EmbeddingStatus {
+    if similarity >= FRESH_THRESHOLD {
+        EmbeddingStatus::Fresh
+    } else {
+        EmbeddingStatus::Stale
+    }
+}
+
+/// Refine a looked-up entry with the embedding of the memory's current text: a
+/// `present` entry becomes `fresh` or `stale`; a `legacy` one keeps its class (its
+/// metadata is the finding) but records the similarity. Other classes are left alone.
+pub fn apply_verification(entry: &mut StatusEntry, stored: &[f32], current: &[f32]) {
+    if !matches!(
+        entry.status,
+        EmbeddingStatus::Present | EmbeddingStatus::Legacy
+    ) {
+        return;
+    }
+    let Some(sim) = cosine(stored, current) else {
+        entry.reason = Some(format!(
+            "cannot compare: stored vector has {} values, the current embedding {}",
+            stored.len(),
+            current.len()
+        ));
+        return;
+    };
+    entry.similarity = Some(sim);
+    if entry.status == EmbeddingStatus::Present {
+        entry.status = freshness(sim);
+        entry.reason = Some(format!(
+            "cosine with the current text {sim:.5} ({} {FRESH_THRESHOLD})",
+            if sim >= FRESH_THRESHOLD { "≥" } else { "<" }
+        ));
+    }
+}
+
+/// Why a verification failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("looking up vectors failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("embedding the current texts failed: {0}")]
+    Embed(#[from] EmbedError),
+}
+
+/// Look up and verify every memory: per group of [`FETCH_GROUP`] memories, one fetch,
+/// then one embedding request for the current texts (in `format`) of those with a
+/// comparable vector. `progress` gets (done, total) after each group. Returns entries
+/// by memory id.
+pub async fn verify(
+    store: &dyn VectorStore,
+    embedder: &dyn Embedder,
+    namespace: &str,
+    uid: &str,
+    memories: &[Memory],
+    format: TextFormat,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
+    let mut out = BTreeMap::new();
+    let total = memories.len();
+    let dimension = embedder.dimension();
+    for group in memories.chunks(FETCH_GROUP) {
+        let ids: Vec<String> = group
+            .iter()
+            .map(|m| crate::omi::conventions::vector_id(uid, &m.id))
+            .collect();
+        let records = store.fetch(namespace, &ids).await?;
+        let mut to_embed: Vec<(usize, String)> = Vec::new();
+        let mut entries: Vec<StatusEntry> = Vec::with_capacity(group.len());
+        for (i, (memory, id)) in group.iter().zip(&ids).enumerate() {
+            let record = records.get(id);
+            let mut entry = classify(memory, uid, record, Some(dimension));
+            let comparable = matches!(
+                entry.status,
+                EmbeddingStatus::Present | EmbeddingStatus::Legacy
+            ) && record.is_some_and(|r| r.values.len() == dimension);
+            if comparable {
+                let text = render(&memory.structured, format);
+                if text.is_empty() {
+                    entry.reason = Some("empty text: nothing to compare".into());
+                } else {
+                    to_embed.push((i, text));
+                }
+            }
+            entries.push(entry);
+        }
+        if !to_embed.is_empty() {
+            let texts: Vec<String> = to_embed.iter().map(|(_, t)| t.clone()).collect();
+            let vectors = embedder.embed(&texts).await?;
+            if vectors.len() != texts.len() {
+                return Err(VerifyError::Embed(EmbedError::BadResponse(format!(
+                    "asked for {} vectors, got {}",
+                    texts.len(),
+                    vectors.len()
+                ))));
+            }
+            for ((i, _), current) in to_embed.iter().zip(&vectors) {
+                if let (Some(entry), Some(record)) = (entries.get_mut(*i), records.get(&ids[*i])) {
+                    apply_verification(entry, &record.values, current);
+                }
+            }
+        }
+        for (memory, entry) in group.iter().zip(entries) {
+            out.insert(memory.id.clone(), entry);
+        }
+        progress(out.len(), total);
+    }
+    Ok(out)
+}
+
+/// How many memories have each status (every status listed, zeros included).
+pub fn counts<'a>(
+    entries: impl IntoIterator<Item = &'a StatusEntry>,
+) -> BTreeMap<EmbeddingStatus, usize> {
+    let mut c: BTreeMap<EmbeddingStatus, usize> =
+        EmbeddingStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    for e in entries {
+        *c.entry(e.status).or_default() += 1;
+    }
+    c
 }
 
 /// The on-disk status cache for one (store target, namespace, uid).
@@ -315,6 +471,36 @@ mod tests {
         let e = classify(&m, "u", Some(&bare), Some(4));
         assert_eq!(e.status, EmbeddingStatus::Legacy);
         assert!(e.reason.unwrap().contains("uid"));
+    }
+
+    #[test]
+    fn verification_sets_fresh_and_stale() {
+        let m = memory("m", false);
+        let good = record(
+            &[
+                ("uid", s("u")),
+                ("memory_id", s("m")),
+                ("created_at", MetaValue::Number(1.7e9)),
+            ],
+            4,
+        );
+        let mut e = classify(&m, "u", Some(&good), Some(4));
+        apply_verification(&mut e, &good.values, &[1.0, 1.0, 1.0, 1.0]);
+        assert_eq!(e.status, EmbeddingStatus::Fresh);
+        assert!((e.similarity.unwrap() - 1.0).abs() < 1e-6);
+        let mut e = classify(&m, "u", Some(&good), Some(4));
+        apply_verification(&mut e, &good.values, &[1.0, 1.0, 1.0, 0.0]);
+        assert_eq!(e.status, EmbeddingStatus::Stale);
+        let mut e = classify(&m, "u", None, Some(4));
+        apply_verification(&mut e, &good.values, &[1.0; 4]);
+        assert_eq!(e.status, EmbeddingStatus::Missing);
+        assert_eq!(cosine(&[1.0], &[1.0, 2.0]), None);
+        assert_eq!(cosine(&[0.0, 0.0], &[1.0, 2.0]), None);
+        assert_eq!(freshness(0.999), EmbeddingStatus::Fresh);
+        assert_eq!(freshness(0.9989), EmbeddingStatus::Stale);
+        let c = counts([&e]);
+        assert_eq!(c[&EmbeddingStatus::Missing], 1);
+        assert_eq!(c.len(), EmbeddingStatus::ALL.len());
     }
 
     #[test]

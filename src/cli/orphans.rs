@@ -1,0 +1,103 @@
+//! `memlens orphans EXPORT [--delete --yes]`: the user's vectors (`{uid}-…`) whose memory
+//! is not in the export, with their metadata; a dry run unless `--delete --yes`.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::Context;
+use super::search::{load_export, open_store, resolve_uid, runtime};
+use crate::sync::orphans::{DEFAULT_PAGE_SIZE, DeletePlan, delete_orphans, scan_orphans};
+use crate::sync::search::hit_date;
+
+/// Arguments of `memlens orphans`.
+#[derive(Debug, clap::Args)]
+pub struct OrphansArgs {
+    /// The export file (any shape E0–E5).
+    pub export: PathBuf,
+    /// Delete the orphan vectors (needs --yes; without it, only lists them).
+    #[arg(long)]
+    pub delete: bool,
+    /// Confirm --delete.
+    #[arg(long, requires = "delete")]
+    pub yes: bool,
+}
+
+/// Run `memlens orphans`.
+pub fn run(ctx: &Context, args: OrphansArgs) -> anyhow::Result<ExitCode> {
+    let (text, code) = runtime()?.block_on(execute(ctx, &args))?;
+    print!("{text}");
+    Ok(code)
+}
+
+/// Scan (and delete) and return what the command prints.
+pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(String, ExitCode)> {
+    let export = load_export(&args.export)?;
+    let uid = resolve_uid(&ctx.settings, Some(&export))?;
+    let store = open_store(&ctx.settings).await?;
+    let ns = ctx.settings.namespace.as_str();
+    let scan = scan_orphans(
+        store.as_ref(),
+        ns,
+        &uid,
+        &export.memories,
+        DEFAULT_PAGE_SIZE,
+        |_, _| {},
+    )
+    .await?;
+    let plan = DeletePlan::from_scan(&scan);
+    let mut out = String::new();
+    let mut code = ExitCode::SUCCESS;
+    let deleted = if args.delete && !plan.ids.is_empty() {
+        if args.yes {
+            Some(delete_orphans(store.as_ref(), &plan, true, ctx.settings.read_only).await?)
+        } else {
+            code = ExitCode::FAILURE;
+            None
+        }
+    } else {
+        None
+    };
+    if ctx.json {
+        let v = json!({"scan": scan, "deleted": deleted.unwrap_or(0), "dry_run": deleted.is_none()});
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok((out, code));
+    }
+    writeln!(
+        out,
+        "{} vectors under {uid}- in namespace {ns} ({} pages) · {} in the export · {} orphans · {} memories without a vector",
+        scan.listed,
+        scan.pages,
+        scan.in_export,
+        scan.orphans.len(),
+        scan.missing
+    )?;
+    for o in &scan.orphans {
+        let date = o
+            .created_at
+            .and_then(|c| hit_date(c).date)
+            .unwrap_or_else(|| "no created_at".into());
+        let notes = if o.notes.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", o.notes.join("; "))
+        };
+        writeln!(out, "  {}  {date}{notes}", o.vector_id)?;
+    }
+    match deleted {
+        Some(n) => writeln!(out, "deleted {n} orphan vectors")?,
+        None if args.delete && !plan.ids.is_empty() => writeln!(
+            out,
+            "dry run: add --yes to delete these {} vectors",
+            plan.ids.len()
+        )?,
+        None if !plan.ids.is_empty() => writeln!(
+            out,
+            "dry run: nothing deleted (memlens orphans EXPORT --delete --yes deletes them)"
+        )?,
+        None => {}
+    }
+    Ok((out, code))
+}

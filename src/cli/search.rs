@@ -1,0 +1,245 @@
+//! `memlens search "query"`: Omi's retrieval made visible — the query embedded, the
+//! namespace queried with Omi's filter (uid, optional `created_at` range), the `{uid}-`
+//! prefix stripped; `--like ID` searches with a stored vector instead. Hits can be joined
+//! with an export and saved as JSON + CSV.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use serde_json::json;
+
+use super::Context;
+use crate::config::Settings;
+use crate::embed::Embedder;
+use crate::omi::export::{Export, load_path};
+use crate::store::{VectorStore, open_from_settings};
+use crate::sync::daterange::DateRange;
+use crate::sync::search::{
+    DEFAULT_TOP_K, HitMemory, SearchRequest, SearchResults, SearchTarget, export_results,
+    join_hits, search,
+};
+
+/// Arguments of `memlens search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// What to search for (not needed with --like).
+    #[arg(required_unless_present = "like")]
+    pub query: Option<String>,
+    /// Number of hits.
+    #[arg(long, default_value_t = DEFAULT_TOP_K, value_name = "N")]
+    pub top_k: usize,
+    /// Only memories created on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", conflicts_with = "range")]
+    pub from: Option<String>,
+    /// Only memories created on or before this day (inclusive, UTC).
+    #[arg(long, value_name = "DATE", conflicts_with = "range")]
+    pub to: Option<String>,
+    /// A date range: 2024-08-01..2024-09-01, 2024-08-01.., ..2024-09-01, 2024-08-01, 7d.
+    #[arg(long, value_name = "R")]
+    pub range: Option<String>,
+    /// More like this memory: search with its stored vector (no embedding call).
+    #[arg(long, value_name = "ID", conflicts_with = "query")]
+    pub like: Option<String>,
+    /// Join hits with this export (emoji, title, category; `not in export` for orphans).
+    #[arg(long, value_name = "EXPORT")]
+    pub export: Option<PathBuf>,
+    /// Also save the results to this directory as JSON and CSV.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+}
+
+/// Run `memlens search`.
+pub fn run(ctx: &Context, args: SearchArgs) -> anyhow::Result<ExitCode> {
+    let text = runtime()?.block_on(execute(ctx, &args))?;
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A single-threaded runtime for one command.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Load an export, warning about skipped records on stderr.
+pub(crate) fn load_export(path: &Path) -> anyhow::Result<Export> {
+    let export = load_path(path)?;
+    if !export.bad_records.is_empty() || !export.duplicates.is_empty() {
+        eprintln!(
+            "warning: {}: {} bad and {} duplicate records skipped (see memlens check)",
+            export.name,
+            export.bad_records.len(),
+            export.duplicates.len()
+        );
+    }
+    Ok(export)
+}
+
+/// The uid: the settings (`--uid`, `MEMLENS_UID`, config), else the export's profile.
+pub(crate) fn resolve_uid(settings: &Settings, export: Option<&Export>) -> anyhow::Result<String> {
+    if let Some(uid) = settings.uid.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        return Ok(uid.to_string());
+    }
+    if let Some(uid) = export
+        .and_then(|e| e.profile_uid.as_deref())
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        return Ok(uid.to_string());
+    }
+    bail!(
+        "no Omi uid: pass --uid, set MEMLENS_UID (or uid in the config file), or use an export \
+         whose profile names the user"
+    )
+}
+
+/// The store and embedder the settings choose.
+pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn VectorStore>> {
+    open_from_settings(settings)
+        .await
+        .context("cannot open the vector store")
+}
+
+/// The embedder the settings choose.
+pub(crate) fn open_embedder(settings: &Settings) -> anyhow::Result<Arc<dyn Embedder>> {
+    crate::embed::from_settings(settings).context("cannot set up the embedder")
+}
+
+/// Run the search and return what it prints.
+pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String> {
+    let range = match &args.range {
+        Some(r) => DateRange::parse(r, chrono::Utc::now()),
+        None => DateRange::from_bounds(args.from.as_deref(), args.to.as_deref()),
+    }
+    .context("bad date range")?;
+    let export = args.export.as_deref().map(load_export).transpose()?;
+    let uid = resolve_uid(&ctx.settings, export.as_ref())?;
+    let target = match (&args.like, &args.query) {
+        (Some(id), _) => SearchTarget::LikeMemory(id.clone()),
+        (None, Some(q)) => SearchTarget::Text(q.clone()),
+        (None, None) => bail!("give a query, or --like ID"),
+    };
+    let store = open_store(&ctx.settings).await?;
+    let embedder = open_embedder(&ctx.settings)?;
+    let request = SearchRequest {
+        uid,
+        namespace: ctx.settings.namespace.clone(),
+        target,
+        top_k: args.top_k,
+        range,
+    };
+    let results = search(embedder.as_ref(), store.as_ref(), &request).await?;
+    let joined = export.as_ref().map(|e| join_hits(&results.hits, &e.memories));
+    let mut out = if ctx.json {
+        render_json(&results, joined.as_deref())?
+    } else {
+        render_text(&results, joined.as_deref())
+    };
+    if let Some(dir) = &args.save {
+        let paths = export_results(&results, joined.as_deref(), dir)
+            .with_context(|| format!("cannot save the results to {}", dir.display()))?;
+        eprintln!(
+            "saved {} and {}",
+            paths.json.display(),
+            paths.csv.display()
+        );
+        if !ctx.json {
+            writeln!(out, "saved: {}, {}", paths.json.display(), paths.csv.display())?;
+        }
+    }
+    Ok(out)
+}
+
+/// One JSON object per hit per line.
+fn render_json(results: &SearchResults, joined: Option<&[HitMemory]>) -> anyhow::Result<String> {
+    let mut out = String::new();
+    for (i, h) in results.hits.iter().enumerate() {
+        let mut v = json!({
+            "rank": h.rank,
+            "score": h.score,
+            "vector_id": h.vector_id,
+            "memory_id": h.memory_id,
+            "created_at": h.created_at.as_ref().and_then(|c| c.date.clone()),
+            "created_at_raw": h.created_at.as_ref().map(|c| c.raw),
+            "legacy_id": h.legacy_id,
+            "metadata": h.metadata,
+        });
+        if let Some(m) = joined.and_then(|j| j.get(i)) {
+            match m {
+                HitMemory::Found {
+                    emoji,
+                    title,
+                    category,
+                    discarded,
+                } => {
+                    v["in_export"] = json!(true);
+                    v["emoji"] = json!(emoji);
+                    v["title"] = json!(title);
+                    v["category"] = json!(category);
+                    v["discarded"] = json!(discarded);
+                }
+                HitMemory::NotInExport => v["in_export"] = json!(false),
+            }
+        }
+        writeln!(out, "{}", serde_json::to_string(&v)?)?;
+    }
+    Ok(out)
+}
+
+/// A header (what was asked, the filter, timings), then one line per hit.
+fn render_text(results: &SearchResults, joined: Option<&[HitMemory]>) -> String {
+    let r = &results.request;
+    let mut out = String::new();
+    let what = match &r.target {
+        SearchTarget::Text(q) => format!("{q:?}"),
+        SearchTarget::LikeMemory(id) => format!("like memory {id}"),
+    };
+    let _ = writeln!(
+        out,
+        "search {what} · uid {} · namespace {} · top {} · {}",
+        r.uid, r.namespace, r.top_k, r.range
+    );
+    let _ = writeln!(
+        out,
+        "filter {} · {}",
+        results.filter,
+        match (&results.model, results.timings.embed_ms) {
+            (Some(m), Some(ms)) => format!(
+                "embed {ms:.1} ms ({m}) · query {:.1} ms",
+                results.timings.query_ms
+            ),
+            _ => format!("query {:.1} ms (stored vector)", results.timings.query_ms),
+        }
+    );
+    if results.hits.is_empty() {
+        out.push_str("no hits (nothing in the namespace matches this uid and date range)\n");
+        return out;
+    }
+    for (i, h) in results.hits.iter().enumerate() {
+        let date = h
+            .created_at
+            .as_ref()
+            .and_then(|c| c.date.as_deref().map(|d| d.get(..10).unwrap_or(d)))
+            .unwrap_or("no date");
+        let legacy = if h.created_at.as_ref().is_some_and(|c| c.legacy) {
+            " (legacy created_at)"
+        } else {
+            ""
+        };
+        let label = joined
+            .and_then(|j| j.get(i))
+            .map(|m| format!("  {}", m.label()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{:>3}  {:.4}  {date}{legacy}  {}{label}",
+            h.rank, h.score, h.memory_id
+        );
+    }
+    out
+}

@@ -1,0 +1,293 @@
+//! Orphan vectors: vectors of a user (`{uid}-…` ids) whose memory is not in the export.
+//! Until 2025-12 Omi's delete used the bare memory id, so deleted memories left their
+//! vectors behind (omi.md §1); `{uid}-{integer}` ids are from the 2024 app era.
+//!
+//! Deleting is a two-step affair: [`scan_orphans`] lists (a dry run), then
+//! [`delete_orphans`] deletes the planned ids, and only when confirmed, not read-only, and
+//! every id carries the user's `{uid}-` prefix — checked here, whatever the caller did.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Serialize;
+
+use crate::omi::Memory;
+use crate::omi::conventions::{
+    KEY_CREATED_AT, VectorIdKind, is_legacy_created_at, parse_vector_id, strip_uid_prefix,
+    user_prefix,
+};
+use crate::store::{MetaValue, Metadata, StoreError, VectorStore, limits};
+
+/// A vector whose memory is not in the export.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Orphan {
+    pub vector_id: String,
+    /// The id with `{uid}-` stripped.
+    pub memory_id: String,
+    /// The `{uid}-{integer}` form of the 2024 app era.
+    pub legacy_integer_id: bool,
+    /// Stored metadata (`None` when the vector vanished between list and fetch).
+    pub metadata: Option<Metadata>,
+    /// Stored `created_at` number.
+    pub created_at: Option<f64>,
+    /// What else is worth knowing (legacy id, legacy `created_at`, metadata disagreeing).
+    pub notes: Vec<String>,
+}
+
+/// What a scan found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrphanScan {
+    pub namespace: String,
+    pub uid: String,
+    /// Ids listed under `{uid}-`.
+    pub listed: usize,
+    /// List pages read.
+    pub pages: usize,
+    /// Listed ids whose memory is in the export.
+    pub in_export: usize,
+    /// Export memories (not discarded) with no listed vector.
+    pub missing: usize,
+    pub orphans: Vec<Orphan>,
+}
+
+/// Why a scan or a delete failed or was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OrphanError {
+    #[error(
+        "no Omi uid: orphans are found per user; set it with --uid, MEMLENS_UID or the export's profile"
+    )]
+    NoUid,
+    #[error(
+        "this vector store cannot list ids ({0}); Pinecone lists only on serverless indexes, \
+         so orphans cannot be found on a pod-based index"
+    )]
+    CannotList(String),
+    #[error("the store is read-only (--read-only / read_only): nothing was deleted")]
+    ReadOnly,
+    #[error("deleting needs an explicit confirmation (--delete --yes): nothing was deleted")]
+    NotConfirmed,
+    #[error(
+        "refusing to delete {} id(s) without the {prefix:?} prefix (e.g. {:?}): only this user's vectors can be deleted; nothing was deleted",
+        ids.len(),
+        ids.first().map(String::as_str).unwrap_or("")
+    )]
+    NotUserPrefixed { prefix: String, ids: Vec<String> },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Default page size when listing ids.
+pub const DEFAULT_PAGE_SIZE: usize = limits::DEFAULT_LIST_LIMIT;
+
+/// Every id under `{uid}-` in `namespace`, `page_size` per page; `progress` gets the
+/// number of ids so far after each page. Returns the ids and the number of pages.
+pub async fn list_user_ids(
+    store: &dyn VectorStore,
+    namespace: &str,
+    uid: &str,
+    page_size: usize,
+    mut progress: impl FnMut(usize),
+) -> Result<(Vec<String>, usize), OrphanError> {
+    let prefix = user_prefix(uid);
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    let mut token: Option<String> = None;
+    loop {
+        let page = store
+            .list(
+                namespace,
+                Some(&prefix),
+                Some(page_size.max(1)),
+                token.clone(),
+            )
+            .await
+            .map_err(list_error)?;
+        pages += 1;
+        ids.extend(page.ids);
+        progress(ids.len());
+        match page.next {
+            Some(next) if token.as_deref() == Some(next.as_str()) => {
+                return Err(OrphanError::Store(StoreError::BadResponse(
+                    "list returned the same pagination token twice".into(),
+                )));
+            }
+            Some(next) => token = Some(next),
+            None => return Ok((ids, pages)),
+        }
+    }
+}
+
+/// Map a store's "cannot list" to [`OrphanError::CannotList`].
+fn list_error(e: StoreError) -> OrphanError {
+    match e {
+        StoreError::Unsupported(what) => OrphanError::CannotList(what),
+        StoreError::Invalid(msg) | StoreError::NotFound(msg)
+            if msg.to_ascii_lowercase().contains("pod") =>
+        {
+            OrphanError::CannotList(msg)
+        }
+        other => OrphanError::Store(other),
+    }
+}
+
+/// List the user's vectors and compare with the export: orphans are fetched (groups of
+/// 100) with their metadata. `progress` gets (stage, done) — stage `"list"` with the ids
+/// listed, then `"fetch"` with the orphans fetched.
+pub async fn scan_orphans(
+    store: &dyn VectorStore,
+    namespace: &str,
+    uid: &str,
+    memories: &[Memory],
+    page_size: usize,
+    mut progress: impl FnMut(&'static str, usize),
+) -> Result<OrphanScan, OrphanError> {
+    let uid = uid.trim();
+    if uid.is_empty() {
+        return Err(OrphanError::NoUid);
+    }
+    let (ids, pages) =
+        list_user_ids(store, namespace, uid, page_size, |n| progress("list", n)).await?;
+    let known: HashSet<&str> = memories.iter().map(|m| m.id.as_str()).collect();
+    let mut in_export = 0;
+    let mut listed_memories: HashSet<&str> = HashSet::new();
+    let mut orphan_ids = Vec::new();
+    for id in &ids {
+        match strip_uid_prefix(uid, id) {
+            Some(m) if known.contains(m) => {
+                in_export += 1;
+                listed_memories.insert(m);
+            }
+            // The prefix was asked for; anything else the store sent is not ours.
+            None => {}
+            Some(_) => orphan_ids.push(id.clone()),
+        }
+    }
+    let missing = memories
+        .iter()
+        .filter(|m| !m.discarded && !listed_memories.contains(m.id.as_str()))
+        .count();
+    let mut fetched: BTreeMap<String, crate::store::Record> = BTreeMap::new();
+    for group in orphan_ids.chunks(limits::FETCH_GROUP) {
+        fetched.extend(store.fetch(namespace, group).await?);
+        progress("fetch", fetched.len());
+    }
+    let orphans = orphan_ids
+        .into_iter()
+        .map(|id| {
+            let metadata = fetched.remove(&id).map(|r| r.metadata);
+            orphan(uid, id, metadata)
+        })
+        .collect();
+    Ok(OrphanScan {
+        namespace: namespace.to_string(),
+        uid: uid.to_string(),
+        listed: ids.len(),
+        pages,
+        in_export,
+        missing,
+        orphans,
+    })
+}
+
+fn orphan(uid: &str, vector_id: String, metadata: Option<Metadata>) -> Orphan {
+    let kind = parse_vector_id(uid, &vector_id);
+    let legacy_integer_id = matches!(kind, VectorIdKind::LegacyInteger(_));
+    let mut notes = Vec::new();
+    if legacy_integer_id {
+        notes
+            .push("legacy id {uid}-{integer}: a memory from the 2024 app era (integer ids)".into());
+    }
+    let mut o = Orphan {
+        memory_id: kind.memory_id().to_string(),
+        vector_id,
+        legacy_integer_id,
+        metadata: None,
+        created_at: None,
+        notes,
+    };
+    match metadata {
+        Some(m) => fill(&mut o, uid, m),
+        None => o
+            .notes
+            .push("no longer in the store (deleted since it was listed)".into()),
+    }
+    o
+}
+
+fn fill(o: &mut Orphan, uid: &str, metadata: Metadata) {
+    o.created_at = match metadata.get(KEY_CREATED_AT) {
+        Some(MetaValue::Number(n)) => Some(*n),
+        _ => None,
+    };
+    if o.created_at.is_some_and(is_legacy_created_at) {
+        o.notes
+            .push("created_at < 1e9: Omi's 2024 divide-by-1000 bug".into());
+    }
+    match metadata.get("uid") {
+        Some(MetaValue::String(u)) if u != uid => {
+            o.notes.push(format!("metadata uid is {u:?}, not {uid:?}"))
+        }
+        Some(_) => {}
+        None => o.notes.push("metadata has no uid".into()),
+    }
+    o.metadata = Some(metadata);
+}
+
+/// The ids a delete would remove (the dry run).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeletePlan {
+    pub namespace: String,
+    pub uid: String,
+    pub ids: Vec<String>,
+}
+
+impl DeletePlan {
+    /// Plan to delete every orphan of a scan.
+    pub fn from_scan(scan: &OrphanScan) -> Self {
+        Self {
+            namespace: scan.namespace.clone(),
+            uid: scan.uid.clone(),
+            ids: scan.orphans.iter().map(|o| o.vector_id.clone()).collect(),
+        }
+    }
+
+    /// Ids in the plan without the `{uid}-` prefix (these are never deleted).
+    pub fn foreign_ids(&self) -> Vec<String> {
+        self.ids
+            .iter()
+            .filter(|id| self.uid.trim().is_empty() || strip_uid_prefix(&self.uid, id).is_none())
+            .cloned()
+            .collect()
+    }
+}
+
+/// Delete the planned ids. Refused (nothing deleted) when `read_only`, when not
+/// `confirmed`, when the uid is empty, or when any id lacks the `{uid}-` prefix.
+/// Returns the number of ids deleted.
+pub async fn delete_orphans(
+    store: &dyn VectorStore,
+    plan: &DeletePlan,
+    confirmed: bool,
+    read_only: bool,
+) -> Result<usize, OrphanError> {
+    if read_only {
+        return Err(OrphanError::ReadOnly);
+    }
+    if plan.uid.trim().is_empty() {
+        return Err(OrphanError::NoUid);
+    }
+    let foreign = plan.foreign_ids();
+    if !foreign.is_empty() {
+        return Err(OrphanError::NotUserPrefixed {
+            prefix: user_prefix(&plan.uid),
+            ids: foreign,
+        });
+    }
+    if !confirmed {
+        return Err(OrphanError::NotConfirmed);
+    }
+    if plan.ids.is_empty() {
+        return Ok(0);
+    }
+    store.delete(&plan.namespace, &plan.ids).await?;
+    Ok(plan.ids.len())
+}
