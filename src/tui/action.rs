@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::sync::search::SearchResults;
 use crate::sync::status::StatusCache;
 use crate::tui::loader::LoadedExport;
 
@@ -36,11 +37,23 @@ pub enum Command {
     CycleFormat,
     Refresh,
     Confirm,
+    /// Open the search pane and edit the query.
+    Search,
+    /// Edit the search's date range.
+    EditRange,
+    TopKUp,
+    TopKDown,
+    /// Search with the selected memory's stored vector.
+    MoreLikeThis,
+    /// Write the search results as JSON and CSV.
+    ExportResults,
+    /// Open the selected search hit in the list and details.
+    OpenHit,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 24] = [
+    pub const ALL: [Command; 31] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -65,6 +78,13 @@ impl Command {
         Self::CycleFormat,
         Self::Refresh,
         Self::Confirm,
+        Self::Search,
+        Self::EditRange,
+        Self::TopKUp,
+        Self::TopKDown,
+        Self::MoreLikeThis,
+        Self::ExportResults,
+        Self::OpenHit,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -94,6 +114,13 @@ impl Command {
             Self::CycleFormat => "text_format",
             Self::Refresh => "refresh",
             Self::Confirm => "confirm",
+            Self::Search => "search",
+            Self::EditRange => "search_range",
+            Self::TopKUp => "top_k_up",
+            Self::TopKDown => "top_k_down",
+            Self::MoreLikeThis => "more_like_this",
+            Self::ExportResults => "export_results",
+            Self::OpenHit => "open_hit",
         }
     }
 
@@ -145,6 +172,11 @@ pub enum Action {
     },
     /// Status lookup failed.
     StatusFailed { generation: u64, error: String },
+    /// A search finished (results are dropped unless `generation` is the newest).
+    SearchDone {
+        generation: u64,
+        outcome: Result<Box<SearchResults>, String>,
+    },
     /// A message for the status line.
     Notify(Level, String),
 }

@@ -14,10 +14,12 @@ use crate::embed::Embedder;
 use crate::omi::text::TextFormat;
 use crate::store::VectorStore;
 use crate::sync::EmbeddingStatus;
+use crate::sync::search::{self as search_engine, SearchRequest, SearchTarget};
 use crate::sync::status::{self, StatusCache};
 use crate::tui::action::{Action, Command, Level};
 use crate::tui::keymap::KeyOutcome;
-use crate::tui::state::{Focus, LoadState, Popup, State};
+use crate::tui::search::SearchField;
+use crate::tui::state::{Focus, LoadState, Popup, RightPane, State};
 use crate::tui::view;
 
 /// The backends the app talks to (real ones, or fakes in tests).
@@ -32,14 +34,20 @@ pub struct App {
     pub state: State,
     pub services: Services,
     tx: UnboundedSender<Action>,
+    search_task: Option<tokio::task::AbortHandle>,
 }
 
 /// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
-pub fn spawn_reporting<F>(tx: &UnboundedSender<Action>, what: &'static str, fut: F)
+pub fn spawn_reporting<F>(
+    tx: &UnboundedSender<Action>,
+    what: &'static str,
+    fut: F,
+) -> tokio::task::AbortHandle
 where
     F: std::future::Future<Output = ()> + Send + 'static,
 {
     let handle = tokio::spawn(fut);
+    let abort = handle.abort_handle();
     let tx = tx.clone();
     tokio::spawn(async move {
         if let Err(e) = handle.await
@@ -52,6 +60,7 @@ where
             ));
         }
     });
+    abort
 }
 
 impl App {
@@ -61,6 +70,7 @@ impl App {
             state,
             services,
             tx,
+            search_task: None,
         }
     }
 
@@ -161,11 +171,158 @@ impl App {
                     .notify(Level::Error, format!("status lookup failed: {error}"));
                 true
             }
+            Action::SearchDone {
+                generation,
+                outcome,
+            } => {
+                let pane = &mut self.state.search;
+                if generation != pane.generation {
+                    return false;
+                }
+                pane.running = None;
+                match outcome {
+                    Ok(results) => {
+                        let memories = self
+                            .state
+                            .export
+                            .as_ref()
+                            .map(|e| &e.memories[..])
+                            .unwrap_or(&[]);
+                        pane.joined = search_engine::join_hits(&results.hits, memories);
+                        pane.results = Some(*results);
+                        pane.selected = 0;
+                        pane.error = None;
+                    }
+                    Err(e) => pane.error = Some(e),
+                }
+                true
+            }
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
             }
         }
+    }
+
+    /// Run a search in the background; a newer one supersedes it (its results are
+    /// dropped, its task aborted).
+    pub fn start_search(&mut self, target: SearchTarget) {
+        let pane = &mut self.state.search;
+        let Some(uid) = self.state.setup.uid.clone() else {
+            pane.error = Some(
+                "no uid set: every search is scoped to one user. Start memlens with --uid UID (or MEMLENS_UID)."
+                    .into(),
+            );
+            return;
+        };
+        let range = match &pane.range_check {
+            Ok(r) => *r,
+            Err(e) => {
+                pane.error = Some(format!("fix the date range first: {e}"));
+                return;
+            }
+        };
+        let (Some(embedder), Some(store)) =
+            (self.services.embedder.clone(), self.services.store.clone())
+        else {
+            pane.error = Some("no embedder or store is connected (see the log)".into());
+            return;
+        };
+        if let SearchTarget::Text(q) = &target {
+            if q.trim().is_empty() {
+                pane.error = Some("type a query first".into());
+                return;
+            }
+            pane.remember(q);
+        }
+        if let Some(h) = self.search_task.take() {
+            h.abort();
+        }
+        pane.generation += 1;
+        let generation = pane.generation;
+        pane.running = Some(match &target {
+            SearchTarget::Text(q) => format!("searching for {q:?}"),
+            SearchTarget::LikeMemory(id) => format!("finding memories like {id}"),
+        });
+        pane.error = None;
+        let request = SearchRequest {
+            uid,
+            namespace: self.state.setup.namespace.clone(),
+            target,
+            top_k: pane.top_k,
+            range,
+        };
+        let tx = self.tx.clone();
+        self.search_task = Some(spawn_reporting(&self.tx, "search", async move {
+            let outcome = search_engine::search(embedder.as_ref(), store.as_ref(), &request)
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Action::SearchDone {
+                generation,
+                outcome,
+            });
+        }));
+    }
+
+    fn export_search_results(&mut self) {
+        let Some(results) = self.state.search.results.clone() else {
+            self.state.notify(Level::Warn, "no results to export yet");
+            return;
+        };
+        let joined = self.state.search.joined.clone();
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "results export", async move {
+            let written = tokio::task::spawn_blocking(move || {
+                let dir = std::env::current_dir()?;
+                search_engine::export_results(&results, Some(&joined), &dir)
+            })
+            .await;
+            let action = match written {
+                Ok(Ok(paths)) => Action::Notify(
+                    Level::Info,
+                    format!(
+                        "results written to {} and {}",
+                        paths.json.display(),
+                        paths.csv.display()
+                    ),
+                ),
+                Ok(Err(e)) => Action::Notify(Level::Error, format!("export failed: {e}")),
+                Err(e) => Action::Notify(Level::Error, format!("export failed: {e}")),
+            };
+            let _ = tx.send(action);
+        });
+    }
+
+    fn open_selected_hit(&mut self) {
+        let state = &mut self.state;
+        let Some(hit) = state
+            .search
+            .results
+            .as_ref()
+            .and_then(|r| r.hits.get(state.search.selected))
+        else {
+            return;
+        };
+        let memory_id = hit.memory_id.clone();
+        let Some(index) = state.memories().iter().position(|m| m.id == memory_id) else {
+            state.notify(
+                Level::Warn,
+                format!("{memory_id} is not in the loaded export (an orphan vector?)"),
+            );
+            return;
+        };
+        if !state.list.select_memory(index) {
+            // Hidden by a filter: clear the filters so it can be shown.
+            state.list.query.clear();
+            state.list.status_filter = None;
+            state.list.category_filter = None;
+            state.refresh_list();
+            state.list.select_memory(index);
+        }
+        state.details_scroll = 0;
+        state.right = RightPane::Details;
+        state.focus = Focus::Details;
     }
 
     fn apply_statuses(&mut self, cache: StatusCache, from_cache: bool, took_ms: u128) {
@@ -324,6 +481,10 @@ impl App {
             }
             None => {}
         }
+        if let Some(field) = self.state.search.editing {
+            self.on_search_key(key, field);
+            return true;
+        }
         if let Some(input) = &mut self.state.filter_input {
             match key.code {
                 KeyCode::Esc => {
@@ -359,13 +520,59 @@ impl App {
         }
     }
 
+    fn on_search_key(&mut self, key: KeyEvent, field: SearchField) {
+        let pane = &mut self.state.search;
+        match key.code {
+            KeyCode::Esc => pane.editing = None,
+            KeyCode::Enter => {
+                pane.editing = None;
+                let q = pane.query.value().to_string();
+                self.start_search(SearchTarget::Text(q));
+            }
+            KeyCode::Tab | KeyCode::BackTab => {
+                pane.editing = Some(match field {
+                    SearchField::Query => SearchField::Range,
+                    SearchField::Range => SearchField::Query,
+                });
+            }
+            KeyCode::Up if field == SearchField::Query => pane.recall(true),
+            KeyCode::Down if field == SearchField::Query => pane.recall(false),
+            _ => {
+                let input = match field {
+                    SearchField::Query => &mut pane.query,
+                    SearchField::Range => &mut pane.range,
+                };
+                if input.handle_event(&Event::Key(key)).is_some() && field == SearchField::Range {
+                    pane.check_range(chrono::Utc::now());
+                }
+            }
+        }
+    }
+
     fn page(&self) -> usize {
         view::list_rows(self.state.size).max(1) as usize
     }
 
     fn on_command(&mut self, c: Command) {
+        // Commands that start work need the whole app.
+        match c {
+            Command::OpenHit => return self.open_selected_hit(),
+            Command::ExportResults => return self.export_search_results(),
+            Command::Refresh => return self.start_status_lookup(true),
+            Command::MoreLikeThis => {
+                if let Some((_, m)) = self.state.selected() {
+                    let id = m.id.clone();
+                    self.state.right = RightPane::Search;
+                    self.state.focus = Focus::Search;
+                    self.start_search(SearchTarget::LikeMemory(id));
+                }
+                return;
+            }
+            _ => {}
+        }
         let page = self.page();
         let details = self.state.focus == Focus::Details;
+        let searching = self.state.focus == Focus::Search;
         let state = &mut self.state;
         match c {
             Command::Quit => {
@@ -391,11 +598,36 @@ impl App {
                 }
             }
             Command::FocusNext | Command::FocusPrev => {
-                state.focus = match state.focus {
-                    Focus::List => Focus::Details,
-                    Focus::Details => Focus::List,
+                let order = [Focus::List, Focus::Details, Focus::Search];
+                let i = order.iter().position(|f| *f == state.focus).unwrap_or(0);
+                let step = if c == Command::FocusNext {
+                    1
+                } else {
+                    order.len() - 1
                 };
+                state.focus = order[(i + step) % order.len()];
+                match state.focus {
+                    Focus::Details => state.right = RightPane::Details,
+                    Focus::Search => state.right = RightPane::Search,
+                    Focus::List => {}
+                }
             }
+            Command::Search => {
+                state.right = RightPane::Search;
+                state.focus = Focus::Search;
+                state.search.editing = Some(SearchField::Query);
+            }
+            Command::EditRange => {
+                state.right = RightPane::Search;
+                state.focus = Focus::Search;
+                state.search.editing = Some(SearchField::Range);
+            }
+            Command::TopKUp => state.search.adjust_top_k(1),
+            Command::TopKDown => state.search.adjust_top_k(-1),
+            Command::OpenHit
+            | Command::ExportResults
+            | Command::Refresh
+            | Command::MoreLikeThis => {}
             Command::Up
             | Command::Down
             | Command::PageUp
@@ -414,7 +646,9 @@ impl App {
                     Command::Top => isize::MIN / 2,
                     _ => isize::MAX / 2,
                 };
-                if details {
+                if searching {
+                    state.search.move_by(delta.clamp(-1000, 1000));
+                } else if details {
                     let visible =
                         view::layout(state.size).details.height.saturating_sub(2) as usize;
                     let max = view::details_line_count(state).saturating_sub(visible) as isize;
@@ -480,7 +714,6 @@ impl App {
                     format!("text format: {}", state.text_format.name()),
                 );
             }
-            Command::Refresh => self.start_status_lookup(true),
             Command::Confirm => {}
         }
     }
@@ -489,7 +722,7 @@ impl App {
         if self.state.popup.is_some() {
             return false;
         }
-        let areas = view::layout(self.state.size);
+        let areas = view::layout_for(self.state.size, self.state.right);
         let in_rect = |r: ratatui::layout::Rect| {
             m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
         };
@@ -526,7 +759,10 @@ impl App {
                 true
             }
             MouseEventKind::Down(_) if in_rect(areas.details) => {
-                self.state.focus = Focus::Details;
+                self.state.focus = match self.state.right {
+                    RightPane::Details => Focus::Details,
+                    RightPane::Search => Focus::Search,
+                };
                 true
             }
             _ => false,

@@ -18,6 +18,8 @@ pub enum Scope {
     List,
     /// The details pane is focused.
     Details,
+    /// The search pane is focused (not typing in its inputs).
+    Search,
 }
 
 impl Scope {
@@ -27,6 +29,7 @@ impl Scope {
             Scope::Global => "Everywhere",
             Scope::List => "Memory list",
             Scope::Details => "Details",
+            Scope::Search => "Search pane",
         }
     }
 }
@@ -173,58 +176,17 @@ pub struct Binding {
 }
 
 /// The default bindings: (scope, keys, command, description, footer label or "").
+#[rustfmt::skip]
 pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
-    (
-        Scope::Global,
-        "q",
-        Command::Quit,
-        "quit (asks first if a job is running)",
-        "quit",
-    ),
-    (
-        Scope::Global,
-        "ctrl-c",
-        Command::ForceQuit,
-        "exit now, always cleanly",
-        "",
-    ),
+    (Scope::Global, "q", Command::Quit, "quit (asks first if a job is running)", "quit"),
+    (Scope::Global, "ctrl-c", Command::ForceQuit, "exit now, always cleanly", ""),
     (Scope::Global, "?", Command::Help, "this help", "help"),
     (Scope::Global, "f1", Command::Help, "this help", ""),
-    (
-        Scope::Global,
-        "esc",
-        Command::ClosePopup,
-        "close popup / clear the filter",
-        "",
-    ),
-    (
-        Scope::Global,
-        "tab",
-        Command::FocusNext,
-        "next pane",
-        "pane",
-    ),
-    (
-        Scope::Global,
-        "shift-tab",
-        Command::FocusPrev,
-        "previous pane",
-        "",
-    ),
-    (
-        Scope::Global,
-        "f5",
-        Command::Refresh,
-        "refresh embedding status from the store",
-        "refresh",
-    ),
-    (
-        Scope::Global,
-        "f",
-        Command::CycleFormat,
-        "cycle the embedding text format",
-        "",
-    ),
+    (Scope::Global, "esc", Command::ClosePopup, "close popup / clear the filter", ""),
+    (Scope::Global, "tab", Command::FocusNext, "next pane", "pane"),
+    (Scope::Global, "shift-tab", Command::FocusPrev, "previous pane", ""),
+    (Scope::Global, "f5", Command::Refresh, "refresh embedding status from the store", "refresh"),
+    (Scope::Global, "f", Command::CycleFormat, "cycle the embedding text format", ""),
     (Scope::List, "j", Command::Down, "down", ""),
     (Scope::List, "down", Command::Down, "down", ""),
     (Scope::List, "k", Command::Up, "up", ""),
@@ -233,64 +195,16 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::List, "home", Command::Top, "first memory", ""),
     (Scope::List, "G", Command::Bottom, "last memory", ""),
     (Scope::List, "end", Command::Bottom, "last memory", ""),
-    (
-        Scope::List,
-        "ctrl-d",
-        Command::HalfPageDown,
-        "half a page down",
-        "",
-    ),
-    (
-        Scope::List,
-        "ctrl-u",
-        Command::HalfPageUp,
-        "half a page up",
-        "",
-    ),
+    (Scope::List, "ctrl-d", Command::HalfPageDown, "half a page down", ""),
+    (Scope::List, "ctrl-u", Command::HalfPageUp, "half a page up", ""),
     (Scope::List, "pgdown", Command::PageDown, "page down", ""),
     (Scope::List, "pgup", Command::PageUp, "page up", ""),
-    (
-        Scope::List,
-        "/",
-        Command::Filter,
-        "fuzzy filter (title, overview, id)",
-        "filter",
-    ),
-    (
-        Scope::List,
-        "space",
-        Command::ToggleMark,
-        "mark / unmark for batch actions",
-        "mark",
-    ),
-    (
-        Scope::List,
-        "o",
-        Command::CycleSort,
-        "sort: date, title, status",
-        "sort",
-    ),
-    (
-        Scope::List,
-        "S",
-        Command::CycleStatusFilter,
-        "filter by status (cycle)",
-        "status",
-    ),
-    (
-        Scope::List,
-        "c",
-        Command::CycleCategoryFilter,
-        "filter by category (cycle)",
-        "",
-    ),
-    (
-        Scope::List,
-        "x",
-        Command::ClearFilters,
-        "clear all filters",
-        "",
-    ),
+    (Scope::List, "/", Command::Filter, "fuzzy filter (title, overview, id)", "filter"),
+    (Scope::List, "space", Command::ToggleMark, "mark / unmark for batch actions", "mark"),
+    (Scope::List, "o", Command::CycleSort, "sort: date, title, status", "sort"),
+    (Scope::List, "S", Command::CycleStatusFilter, "filter by status (cycle)", "status"),
+    (Scope::List, "c", Command::CycleCategoryFilter, "filter by category (cycle)", ""),
+    (Scope::List, "x", Command::ClearFilters, "clear all filters", ""),
     (Scope::List, "enter", Command::FocusNext, "open details", ""),
     (Scope::Details, "j", Command::Down, "scroll down", ""),
     (Scope::Details, "down", Command::Down, "scroll down", ""),
@@ -300,35 +214,26 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::Details, "home", Command::Top, "top", ""),
     (Scope::Details, "G", Command::Bottom, "bottom", ""),
     (Scope::Details, "end", Command::Bottom, "bottom", ""),
-    (
-        Scope::Details,
-        "ctrl-d",
-        Command::HalfPageDown,
-        "half a page down",
-        "",
-    ),
-    (
-        Scope::Details,
-        "ctrl-u",
-        Command::HalfPageUp,
-        "half a page up",
-        "",
-    ),
-    (
-        Scope::Details,
-        "pgdown",
-        Command::PageDown,
-        "page down",
-        "page",
-    ),
+    (Scope::Details, "ctrl-d", Command::HalfPageDown, "half a page down", ""),
+    (Scope::Details, "ctrl-u", Command::HalfPageUp, "half a page up", ""),
+    (Scope::Details, "pgdown", Command::PageDown, "page down", "page"),
     (Scope::Details, "pgup", Command::PageUp, "page up", ""),
-    (
-        Scope::Details,
-        "t",
-        Command::ToggleTranscript,
-        "expand / collapse the transcript",
-        "transcript",
-    ),
+    (Scope::Details, "t", Command::ToggleTranscript, "expand / collapse the transcript", "transcript"),
+    (Scope::List, "s", Command::Search, "search the store (semantic)", "search"),
+    (Scope::Details, "s", Command::Search, "search the store (semantic)", "search"),
+    (Scope::List, "m", Command::MoreLikeThis, "more like this (stored vector, no embedding)", "like"),
+    (Scope::Details, "m", Command::MoreLikeThis, "more like this (stored vector, no embedding)", ""),
+    (Scope::Search, "s", Command::Search, "edit the query (Enter runs, ↑/↓ history)", "query"),
+    (Scope::Search, "/", Command::Search, "edit the query (Enter runs, ↑/↓ history)", ""),
+    (Scope::Search, "r", Command::EditRange, "edit the date range (2024-08-01..2024-09-01, 7d)", "range"),
+    (Scope::Search, "+", Command::TopKUp, "more results (top-k)", "top-k"),
+    (Scope::Search, "-", Command::TopKDown, "fewer results (top-k)", ""),
+    (Scope::Search, "j", Command::Down, "next hit", ""),
+    (Scope::Search, "down", Command::Down, "next hit", ""),
+    (Scope::Search, "k", Command::Up, "previous hit", ""),
+    (Scope::Search, "up", Command::Up, "previous hit", ""),
+    (Scope::Search, "enter", Command::OpenHit, "open the hit in the list and details", "open"),
+    (Scope::Search, "e", Command::ExportResults, "export results as JSON and CSV (current dir)", "export"),
 ];
 
 /// The result of feeding one key to the keymap.
@@ -518,7 +423,7 @@ impl Keymap {
     /// Help rows per scope: (keys, description), one row per distinct description.
     pub fn help_rows(&self) -> Vec<(Scope, Vec<(String, &'static str)>)> {
         let mut out: Vec<(Scope, Vec<(String, &'static str)>)> = Vec::new();
-        for scope in [Scope::Global, Scope::List, Scope::Details] {
+        for scope in [Scope::Global, Scope::List, Scope::Details, Scope::Search] {
             let mut rows: Vec<(String, &'static str)> = Vec::new();
             for b in self.bindings.iter().filter(|b| b.scope == scope) {
                 let keys = b

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod list;
 pub mod loader;
 pub mod sanitize;
+pub mod search;
 pub mod state;
 pub mod terminal;
 pub mod theme;

@@ -12,6 +12,7 @@ use crate::tui::action::Level;
 use crate::tui::keymap::{Keymap, Scope};
 use crate::tui::list::{ListSource, MemoryList};
 use crate::tui::loader::LoadedExport;
+use crate::tui::search::SearchPane;
 use crate::tui::theme::Theme;
 
 /// What the header says about the set-up (fixed for the session).
@@ -37,6 +38,7 @@ pub struct Setup {
 pub enum Focus {
     List,
     Details,
+    Search,
 }
 
 impl Focus {
@@ -45,8 +47,16 @@ impl Focus {
         match self {
             Focus::List => Scope::List,
             Focus::Details => Scope::Details,
+            Focus::Search => Scope::Search,
         }
     }
+}
+
+/// What the right-hand side shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RightPane {
+    Details,
+    Search,
 }
 
 /// A window over the panes.
@@ -99,6 +109,9 @@ pub struct State {
     pub status_entries: BTreeMap<String, StatusEntry>,
     pub lookup: StatusLookup,
     pub focus: Focus,
+    /// What the right-hand side shows (details, or the search pane).
+    pub right: RightPane,
+    pub search: SearchPane,
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
@@ -130,6 +143,8 @@ impl State {
             status_entries: BTreeMap::new(),
             lookup: StatusLookup::default(),
             focus: Focus::List,
+            right: RightPane::Details,
+            search: SearchPane::new(),
             popup: None,
             filter_input: None,
             details_scroll: 0,
@@ -196,7 +211,9 @@ impl State {
 
     /// True while a background job runs (quit asks first).
     pub fn job_running(&self) -> bool {
-        self.lookup.running.is_some() || matches!(self.load, LoadState::Loading { .. })
+        self.lookup.running.is_some()
+            || self.search.running.is_some()
+            || matches!(self.load, LoadState::Loading { .. })
     }
 
     /// True when the store holds nothing for this export (first run on the local store).

@@ -28,8 +28,16 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
         line
     } else {
+        // As many hints as fit; the help overlay (`?`) has them all.
         let mut spans = Vec::new();
+        let mut used = 0usize;
+        let room = area.width as usize;
         for (keys, what) in state.keymap.hints(state.focus.scope()) {
+            let width = keys.chars().count() + what.chars().count() + 3;
+            if used + width > room {
+                break;
+            }
+            used += width;
             spans.push(Span::styled(keys, t.key));
             spans.push(Span::raw(format!(" {what}  ")));
         }

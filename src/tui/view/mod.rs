@@ -6,11 +6,12 @@ mod footer;
 mod header;
 mod list;
 mod popup;
+mod search;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
-use crate::tui::state::State;
+use crate::tui::state::{RightPane, State};
 
 pub use details::{details_line_count, details_lines};
 pub use popup::help_lines;
@@ -29,8 +30,14 @@ pub struct Areas {
     pub footer: Rect,
 }
 
-/// Split a screen of `size` (columns, rows) into the app's areas.
+/// Split a screen of `size` (columns, rows) into the app's areas, with the details pane
+/// on the right.
 pub fn layout(size: (u16, u16)) -> Areas {
+    layout_for(size, RightPane::Details)
+}
+
+/// The areas when the right-hand side shows `right` (the search pane gets more room).
+pub fn layout_for(size: (u16, u16), right: RightPane) -> Areas {
     let full = Rect::new(0, 0, size.0, size.1);
     let rows = Layout::default()
         .direction(Direction::Vertical)
@@ -40,7 +47,11 @@ pub fn layout(size: (u16, u16)) -> Areas {
             Constraint::Length(2),
         ])
         .split(full);
-    let list_share = if size.0 >= 120 { 55 } else { 50 };
+    let list_share = match (right, size.0 >= 120) {
+        (RightPane::Search, _) => 40,
+        (RightPane::Details, true) => 55,
+        (RightPane::Details, false) => 50,
+    };
     let cols = Layout::default()
         .direction(Direction::Horizontal)
         .constraints([
@@ -63,10 +74,13 @@ pub fn list_rows(size: (u16, u16)) -> u16 {
 
 /// Paint the whole screen.
 pub fn draw(frame: &mut Frame<'_>, state: &State) {
-    let areas = layout((frame.area().width, frame.area().height));
+    let areas = layout_for((frame.area().width, frame.area().height), state.right);
     header::draw(frame, areas.header, state);
     list::draw(frame, areas.list, state);
-    details::draw(frame, areas.details, state);
+    match state.right {
+        RightPane::Details => details::draw(frame, areas.details, state),
+        RightPane::Search => search::draw(frame, areas.details, state),
+    }
     footer::draw(frame, areas.footer, state);
     popup::draw(frame, frame.area(), state);
 }

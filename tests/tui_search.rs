@@ -1,0 +1,292 @@
+//! Headless TUI tests of the search pane on real engines: the demo export, the built-in
+//! embedder and the local SQLite store (filled by the test), driven by key events.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use memlens::embed::Embedder;
+use memlens::embed::builtin::BuiltinEmbedder;
+use memlens::omi::conventions;
+use memlens::omi::text::{TextFormat, render};
+use memlens::store::local::LocalStore;
+use memlens::store::{Record, VectorStore};
+use memlens::tui::action::Action;
+use memlens::tui::app::{App, Services};
+use memlens::tui::keymap::Keymap;
+use memlens::tui::loader::load_blocking;
+use memlens::tui::state::{Focus, RightPane, Setup, State};
+use memlens::tui::theme::Theme;
+use memlens::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+const UID: &str = "demo-sam-rivera";
+
+struct Harness {
+    app: App,
+    rx: UnboundedReceiver<Action>,
+    _dir: tempfile::TempDir,
+}
+
+async fn harness(fill_store: bool, uid: Option<&str>) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
+    let export = load_blocking(&demo, &mut |_, _| {}).unwrap();
+    let embedder = Arc::new(BuiltinEmbedder::new().unwrap());
+    let store = Arc::new(LocalStore::open(&dir.path().join("store.db")).unwrap());
+    if fill_store {
+        let live: Vec<_> = export.memories.iter().filter(|m| !m.discarded).collect();
+        let texts: Vec<String> = live
+            .iter()
+            .map(|m| render(&m.structured, TextFormat::CURRENT))
+            .collect();
+        let vectors = embedder.embed(&texts).await.unwrap();
+        let records = live
+            .iter()
+            .zip(vectors)
+            .map(|(m, values)| Record {
+                id: conventions::vector_id(UID, &m.id),
+                values,
+                metadata: conventions::memory_metadata(
+                    UID,
+                    &m.id,
+                    m.created_at.as_ref().map(|d| d.timestamp()).unwrap_or(0),
+                ),
+            })
+            .collect();
+        store.upsert("ns1", records).await.unwrap();
+    }
+    let setup = Setup {
+        uid: uid.map(str::to_string),
+        uid_source: "test".into(),
+        namespace: "ns1".into(),
+        store_target: store.target(),
+        store_is_remote: false,
+        embedder_label: embedder.label(),
+        embedder_model: embedder.model_id().into(),
+        embedder_dimension: embedder.dimension(),
+        read_only: false,
+        data_dir: dir.path().to_path_buf(),
+    };
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut state = State::new(
+        setup,
+        Keymap::default(),
+        Theme::monochrome(),
+        TextFormat::CURRENT,
+    );
+    state.size = (120, 40);
+    let services = Services {
+        store: Some(store),
+        embedder: Some(embedder),
+    };
+    let mut app = App::new(state, services, tx);
+    app.update(Action::ExportLoaded(Box::new(export)));
+    let mut h = Harness { app, rx, _dir: dir };
+    h.settle().await;
+    h
+}
+
+impl Harness {
+    fn key(&mut self, code: KeyCode) {
+        self.app
+            .update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    fn type_text(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// Apply background results until nothing is running.
+    async fn settle(&mut self) {
+        for _ in 0..200 {
+            while let Ok(a) = self.rx.try_recv() {
+                self.app.update(a);
+            }
+            if !self.app.state.job_running() {
+                return;
+            }
+            if let Ok(Some(a)) = tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await
+            {
+                self.app.update(a);
+            }
+        }
+        panic!("background work did not finish");
+    }
+
+    fn screen(&self) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|f| view::draw(f, &self.app.state)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        (0..40)
+            .map(|y| {
+                let line: String = (0..120)
+                    .map(|x| buffer[(x, y)].symbol().to_string())
+                    .collect();
+                line.trim_end().to_string() + "\n"
+            })
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_then_open_the_hit() {
+    let mut h = harness(true, Some(UID)).await;
+    h.key(KeyCode::Char('s'));
+    assert_eq!(h.app.state.focus, Focus::Search);
+    assert_eq!(h.app.state.right, RightPane::Search);
+    // A labelled query made of words of one memory's title.
+    let labelled: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/title-queries.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let query = labelled[0]["query"].as_str().unwrap().to_string();
+    let want = labelled[0]["memory_id"].as_str().unwrap().to_string();
+    h.type_text(&query);
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    let results = h.app.state.search.results.as_ref().expect("results");
+    assert_eq!(results.hits.len(), 10);
+    let top3: Vec<&str> = results
+        .hits
+        .iter()
+        .take(3)
+        .map(|x| x.memory_id.as_str())
+        .collect();
+    assert!(top3.contains(&want.as_str()), "{query:?}: {top3:?}");
+    let first = results.hits[0].clone();
+    let screen = h.screen();
+    assert!(screen.contains("10 hits for"), "{screen}");
+    assert!(screen.contains("query"), "{screen}");
+
+    // Enter jumps to the memory in the list and details.
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.focus, Focus::Details);
+    assert_eq!(h.app.state.right, RightPane::Details);
+    assert_eq!(h.app.state.selected().unwrap().1.id, first.memory_id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_top_k_range_validation_and_more_like_this() {
+    let mut h = harness(true, Some(UID)).await;
+    h.key(KeyCode::Char('s'));
+    h.type_text("marathon");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    h.key(KeyCode::Char('+'));
+    h.key(KeyCode::Char('+'));
+    assert_eq!(h.app.state.search.top_k, 12);
+    // A bad range is refused with a clear message, as typed.
+    h.key(KeyCode::Char('r'));
+    h.type_text("2025-13-01..");
+    assert!(h.app.state.search.range_check.is_err());
+    assert!(h.screen().contains('✗'));
+    h.key(KeyCode::Enter);
+    assert!(
+        h.app
+            .state
+            .search
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("date range")
+    );
+    // Fix it to a one-sided range: the search runs with 12 hits at most, all in range.
+    h.key(KeyCode::Char('r'));
+    for _ in 0..12 {
+        h.key(KeyCode::Backspace);
+    }
+    h.type_text("2026-01-01..");
+    assert!(h.app.state.search.range_check.is_ok());
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    let r = h.app.state.search.results.as_ref().unwrap();
+    assert!(r.hits.len() <= 12 && !r.hits.is_empty());
+    assert!(
+        r.hits
+            .iter()
+            .all(|hit| hit.created_at.as_ref().unwrap().raw >= 1_767_225_600.0)
+    );
+    // History: ↑ recalls the last query.
+    h.key(KeyCode::Char('s'));
+    for _ in 0..10 {
+        h.key(KeyCode::Backspace);
+    }
+    h.key(KeyCode::Up);
+    assert_eq!(h.app.state.search.query.value(), "marathon");
+    h.key(KeyCode::Esc);
+
+    // More like this, from the list: no embedding call, the memory itself excluded.
+    h.key(KeyCode::Tab);
+    assert_eq!(h.app.state.focus, Focus::List);
+    let me = h.app.state.selected().unwrap().1.id.clone();
+    h.key(KeyCode::Char('m'));
+    h.settle().await;
+    let r = h.app.state.search.results.as_ref().unwrap();
+    assert!(r.timings.embed_ms.is_none());
+    assert!(!r.hits.is_empty());
+    assert!(r.hits.iter().all(|hit| hit.memory_id != me));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_uid_asks_instead_of_searching_unscoped() {
+    let mut h = harness(false, None).await;
+    h.app.state.setup.uid = None;
+    h.key(KeyCode::Char('s'));
+    h.type_text("anything");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    assert!(h.app.state.search.results.is_none());
+    let err = h.app.state.search.error.clone().unwrap();
+    assert!(err.contains("uid"), "{err}");
+    assert!(h.screen().contains("uid NOT SET"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_store_gives_an_empty_result_not_an_error() {
+    let mut h = harness(false, Some(UID)).await;
+    h.key(KeyCode::Char('s'));
+    h.type_text("guitar");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    let r = h.app.state.search.results.as_ref().unwrap();
+    assert!(r.hits.is_empty());
+    assert!(h.screen().contains("No match"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_search_pane_with_results() {
+    let mut h = harness(true, Some(UID)).await;
+    h.key(KeyCode::Char('s'));
+    h.type_text("learning spanish verbs");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    let mut screen = h.screen();
+    // The temp dir and the lookup time vary run to run: redact them.
+    let dir = h._dir.path().display().to_string();
+    screen = screen.replace(&dir, "[tmp]");
+    if let Some(at) = h.app.state.lookup.checked_at {
+        let when = chrono::DateTime::from_timestamp(at, 0).unwrap();
+        screen = screen.replace(&when.format("%Y-%m-%d %H:%M UTC").to_string(), "[time]");
+    }
+    let redacted: String = screen
+        .lines()
+        .map(|l| {
+            if let Some(i) = l.find("embed ") {
+                format!("{}[timings]", &l[..i])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(redacted);
+}
