@@ -290,3 +290,59 @@ async fn snapshot_search_pane_with_results() {
         .join("\n");
     insta::assert_snapshot!(redacted);
 }
+
+/// Newest wins: a slow first search is superseded by a second one; only the second's
+/// results are shown, whatever order the answers would come back in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newest_search_wins_under_a_slow_embedder() {
+    use memlens::embed::fake::FakeEmbedder;
+    let mut h = harness(false, Some(UID)).await;
+    let fake = Arc::new(FakeEmbedder::new(128).with_latency(Duration::from_millis(300)));
+    h.app.services.embedder = Some(fake.clone());
+    h.key(KeyCode::Char('s'));
+    h.type_text("first query");
+    h.key(KeyCode::Enter);
+    let first_generation = h.app.state.search.generation;
+    h.key(KeyCode::Char('s'));
+    for _ in 0.."first query".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.type_text("second query");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.search.generation, first_generation + 1);
+    h.settle().await;
+    let r = h.app.state.search.results.as_ref().expect("results");
+    assert_eq!(
+        r.request.target,
+        memlens::sync::search::SearchTarget::Text("second query".into())
+    );
+    // A late answer for the first search is dropped.
+    let stale = Action::SearchDone {
+        generation: first_generation,
+        outcome: Err("late".into()),
+    };
+    assert!(!h.app.update(stale));
+    assert!(h.app.state.search.error.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_down_is_a_clear_error() {
+    use memlens::store::pinecone::{PineconeConfig, PineconeStore};
+    let mut h = harness(false, Some(UID)).await;
+    // A Pinecone client pointed at a closed port on this machine.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut config = PineconeConfig::for_host(
+        memlens::config::Secret::new("pc-test-key"),
+        format!("http://127.0.0.1:{port}"),
+    );
+    config.retry = memlens::http::RetryPolicy::none();
+    let store = PineconeStore::connect(config).await.unwrap();
+    h.app.services.store = Some(Arc::new(store));
+    h.key(KeyCode::Char('s'));
+    h.type_text("anything");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    let err = h.app.state.search.error.clone().expect("an error");
+    assert!(err.contains("connect") || err.contains("unavailable"), "{err}");
+    assert!(!err.contains("pc-test-key"));
+}
