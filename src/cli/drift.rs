@@ -60,7 +60,10 @@ pub async fn execute(ctx: &Context, args: &DriftArgs) -> anyhow::Result<(String,
     )
     .await?;
     if let Err(e) = cache.save(&data_dir) {
-        eprintln!("warning: cannot save the drift cache in {}: {e}", data_dir.display());
+        eprintln!(
+            "warning: cannot save the drift cache in {}: {e}",
+            data_dir.display()
+        );
     }
     let code = if outcomes
         .iter()
@@ -82,12 +85,21 @@ pub async fn execute(ctx: &Context, args: &DriftArgs) -> anyhow::Result<(String,
             DriftOutcome::Report(r) => {
                 writeln!(out, "{} ({}, {})", r.memory_id, r.vector_id, r.model)?;
                 for s in &r.scores {
-                    let best = if r.best.contains(&s.format) { "  ← best" } else { "" };
+                    let best = if r.best.contains(&s.format) {
+                        "  ← best"
+                    } else {
+                        ""
+                    };
                     let same = s
                         .same_text_as
                         .map(|f| format!("  (same text as {f})"))
                         .unwrap_or_default();
-                    writeln!(out, "  {:<15} {:.5}{same}{best}", s.format.name(), s.similarity)?;
+                    writeln!(
+                        out,
+                        "  {:<15} {:.5}{same}{best}",
+                        s.format.name(),
+                        s.similarity
+                    )?;
                 }
                 writeln!(out, "  {}", r.verdict)?;
             }

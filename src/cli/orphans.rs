@@ -61,7 +61,8 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
         None
     };
     if ctx.json {
-        let v = json!({"scan": scan, "deleted": deleted.unwrap_or(0), "dry_run": deleted.is_none()});
+        let v =
+            json!({"scan": scan, "deleted": deleted.unwrap_or(0), "dry_run": deleted.is_none()});
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
         return Ok((out, code));
     }

@@ -82,7 +82,12 @@ pub(crate) fn load_export(path: &Path) -> anyhow::Result<Export> {
 
 /// The uid: the settings (`--uid`, `MEMLENS_UID`, config), else the export's profile.
 pub(crate) fn resolve_uid(settings: &Settings, export: Option<&Export>) -> anyhow::Result<String> {
-    if let Some(uid) = settings.uid.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    if let Some(uid) = settings
+        .uid
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
         return Ok(uid.to_string());
     }
     if let Some(uid) = export
@@ -134,7 +139,9 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
         range,
     };
     let results = search(embedder.as_ref(), store.as_ref(), &request).await?;
-    let joined = export.as_ref().map(|e| join_hits(&results.hits, &e.memories));
+    let joined = export
+        .as_ref()
+        .map(|e| join_hits(&results.hits, &e.memories));
     let mut out = if ctx.json {
         render_json(&results, joined.as_deref())?
     } else {
@@ -143,13 +150,14 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     if let Some(dir) = &args.save {
         let paths = export_results(&results, joined.as_deref(), dir)
             .with_context(|| format!("cannot save the results to {}", dir.display()))?;
-        eprintln!(
-            "saved {} and {}",
-            paths.json.display(),
-            paths.csv.display()
-        );
+        eprintln!("saved {} and {}", paths.json.display(), paths.csv.display());
         if !ctx.json {
-            writeln!(out, "saved: {}, {}", paths.json.display(), paths.csv.display())?;
+            writeln!(
+                out,
+                "saved: {}, {}",
+                paths.json.display(),
+                paths.csv.display()
+            )?;
         }
     }
     Ok(out)

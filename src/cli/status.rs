@@ -55,9 +55,16 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         .await?
     } else {
         let dimension = open_embedder(&ctx.settings).ok().map(|e| e.dimension());
-        lookup(store.as_ref(), ns, &uid, &export.memories, dimension, |_, _| {})
-            .await
-            .context("cannot look up the vectors")?
+        lookup(
+            store.as_ref(),
+            ns,
+            &uid,
+            &export.memories,
+            dimension,
+            |_, _| {},
+        )
+        .await
+        .context("cannot look up the vectors")?
     };
     let counts = counts(entries.values());
     let mut out = String::new();
@@ -100,9 +107,18 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         if args.verify { " · verified" } else { "" }
     )?;
     for m in &export.memories {
-        let Some(e) = entries.get(&m.id) else { continue };
-        let sim = e.similarity.map(|s| format!("  cos {s:.5}")).unwrap_or_default();
-        let reason = e.reason.as_deref().map(|r| format!("  ({r})")).unwrap_or_default();
+        let Some(e) = entries.get(&m.id) else {
+            continue;
+        };
+        let sim = e
+            .similarity
+            .map(|s| format!("  cos {s:.5}"))
+            .unwrap_or_default();
+        let reason = e
+            .reason
+            .as_deref()
+            .map(|r| format!("  ({r})"))
+            .unwrap_or_default();
         writeln!(
             out,
             "{} {:<8} {}  {}{sim}{reason}",
