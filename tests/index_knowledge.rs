@@ -590,3 +590,225 @@ async fn verification_embeds_in_groups_and_reports_embedder_failures() {
         "{e}"
     );
 }
+
+/// The commands, run as the real binary over a local store holding the demo export
+/// (current-format vectors from the built-in embedder), one stale vector, one orphan.
+mod cli {
+    use std::path::Path;
+    use std::process::{Command, Output};
+
+    use memlens::embed::Embedder;
+    use memlens::embed::builtin::BuiltinEmbedder;
+    use memlens::omi::conventions::{memory_metadata, vector_id};
+    use memlens::omi::export::load_path;
+    use memlens::omi::text::{TextFormat, render};
+    use memlens::store::local::LocalStore;
+    use memlens::store::{Record, VectorStore};
+    use serde_json::Value;
+
+    const DEMO_UID: &str = "demo-sam-rivera";
+    const KNEE: &str = "ce44cfac-b501-4e39-8f3d-1542671714de";
+
+    fn demo() -> String {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/demo-export.json")
+            .display()
+            .to_string()
+    }
+
+    fn memlens(data_dir: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_memlens"))
+            .args(args)
+            .args(["--store", "local", "--embedder", "builtin", "--data-dir"])
+            .arg(data_dir)
+            .env("HOME", data_dir)
+            .env("XDG_CONFIG_HOME", data_dir)
+            .env_remove("MEMLENS_UID")
+            .env_remove("MEMLENS_TEXT_FORMAT")
+            .env_remove("MEMLENS_READ_ONLY")
+            .current_dir(data_dir)
+            .output()
+            .unwrap()
+    }
+
+    fn out(o: &Output) -> String {
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn err(o: &Output) -> String {
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
+    /// Index the demo export; make one memory stale and add one orphan. Returns the
+    /// number of memories indexed and the stale memory's id.
+    async fn prepare(data_dir: &Path) -> (usize, String) {
+        let export = load_path(Path::new(&demo())).unwrap();
+        let store = LocalStore::open(&LocalStore::default_path(data_dir)).unwrap();
+        let e = BuiltinEmbedder::new().unwrap();
+        let kept: Vec<_> = export.memories.iter().filter(|m| !m.discarded).collect();
+        let stale_id = kept
+            .iter()
+            .find(|m| !m.structured.action_items.is_empty() && m.id != KNEE)
+            .unwrap()
+            .id
+            .clone();
+        let texts: Vec<String> = kept
+            .iter()
+            .map(|m| {
+                let format = if m.id == stale_id {
+                    TextFormat::Omi20240826
+                } else {
+                    TextFormat::CURRENT
+                };
+                render(&m.structured, format)
+            })
+            .collect();
+        let vectors = e.embed(&texts).await.unwrap();
+        let mut records: Vec<Record> = kept
+            .iter()
+            .zip(vectors)
+            .map(|(m, values)| Record {
+                id: vector_id(DEMO_UID, &m.id),
+                values,
+                metadata: memory_metadata(
+                    DEMO_UID,
+                    &m.id,
+                    m.created_at.as_ref().map_or(0, |d| d.timestamp()),
+                ),
+            })
+            .collect();
+        let n = records.len();
+        records.push(Record {
+            id: vector_id(DEMO_UID, "7"),
+            values: e.embed_one("an old deleted memory").unwrap(),
+            metadata: memory_metadata(DEMO_UID, "7", 1_722_000),
+        });
+        store.upsert("ns1", records).await.unwrap();
+        (n, stale_id)
+    }
+
+    #[tokio::test]
+    async fn search_status_drift_and_orphans_from_the_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (indexed, stale_id) = prepare(d).await;
+        let demo = demo();
+
+        let o = memlens(
+            d,
+            &[
+                "search",
+                "Biscuit knee surgery",
+                "--top-k",
+                "3",
+                "--export",
+                &demo,
+                "--json",
+            ],
+        );
+        assert!(o.status.success(), "{}", err(&o));
+        let lines: Vec<Value> = out(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3, "one JSON object per hit");
+        assert_eq!(lines[0]["memory_id"], KNEE);
+        assert_eq!(lines[0]["rank"], 1);
+        assert_eq!(lines[0]["in_export"], true);
+        assert!(lines[0]["title"].as_str().unwrap().contains("knee"));
+
+        let save = d.join("saved");
+        let o = memlens(
+            d,
+            &[
+                "search",
+                "--like",
+                KNEE,
+                "--export",
+                &demo,
+                "--range",
+                "2025-01-01..",
+                "--save",
+                save.to_str().unwrap(),
+            ],
+        );
+        assert!(o.status.success(), "{}", err(&o));
+        let text = out(&o);
+        assert!(text.contains("like memory"), "{text}");
+        assert!(
+            text.contains(r#""created_at":{"$gte":1735689600}"#),
+            "{text}"
+        );
+        let hit_lines: Vec<&str> = text
+            .lines()
+            .skip(2)
+            .filter(|l| !l.starts_with("saved"))
+            .collect();
+        assert_eq!(hit_lines.len(), 10, "{text}");
+        assert!(
+            hit_lines.iter().all(|l| !l.contains(KNEE)),
+            "the memory itself is left out: {text}"
+        );
+        assert_eq!(std::fs::read_dir(&save).unwrap().count(), 2);
+
+        let o = memlens(d, &["search", "x", "--range", "2024-13-01"]);
+        assert!(!o.status.success());
+        assert!(err(&o).contains("bad date range"), "{}", err(&o));
+
+        let o = memlens(d, &["status", &demo, "--verify", "--json"]);
+        assert!(o.status.success(), "{}", err(&o));
+        let v: Value = serde_json::from_str(&out(&o)).unwrap();
+        assert_eq!(v["uid"], DEMO_UID);
+        assert_eq!(v["counts"]["stale"], 1);
+        assert_eq!(v["counts"]["fresh"].as_u64().unwrap() as usize, indexed - 1);
+        assert_eq!(v["counts"]["skipped"], 8);
+        let stale = v["memories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["status"] == "stale")
+            .unwrap();
+        assert_eq!(stale["memory_id"], stale_id.as_str());
+
+        let o = memlens(d, &["status", &demo]);
+        assert!(
+            out(&o).contains(&format!("counts: {indexed} present, 8 skipped")),
+            "{}",
+            out(&o)
+        );
+
+        let o = memlens(d, &["drift", &demo, "--id", &stale_id]);
+        assert!(o.status.success(), "{}", err(&o));
+        assert!(
+            out(&o).contains("matches omi-2024-08-26 at") && out(&o).contains("→ stale"),
+            "{}",
+            out(&o)
+        );
+        let o = memlens(d, &["drift", &demo, "--id", "no-such-memory"]);
+        assert!(!o.status.success());
+
+        let o = memlens(d, &["orphans", &demo]);
+        assert!(o.status.success(), "{}", err(&o));
+        let text = out(&o);
+        assert!(text.contains("demo-sam-rivera-7 "), "{text}");
+        assert!(
+            text.contains("2024 app era") && text.contains("dry run"),
+            "{text}"
+        );
+        assert!(text.contains("1 orphans"), "{text}");
+
+        let o = memlens(d, &["orphans", &demo, "--delete"]);
+        assert!(!o.status.success());
+        assert!(out(&o).contains("add --yes"), "{}", out(&o));
+        let o = memlens(d, &["orphans", &demo, "--delete", "--yes", "--read-only"]);
+        assert!(!o.status.success());
+        assert!(err(&o).contains("read-only"), "{}", err(&o));
+        let o = memlens(d, &["orphans", &demo, "--delete", "--yes"]);
+        assert!(o.status.success(), "{}", err(&o));
+        assert!(out(&o).contains("deleted 1 orphan vectors"), "{}", out(&o));
+        let o = memlens(d, &["orphans", &demo, "--json"]);
+        let v: Value = serde_json::from_str(&out(&o)).unwrap();
+        assert_eq!(v["scan"]["orphans"].as_array().unwrap().len(), 0);
+        assert_eq!(v["scan"]["in_export"].as_u64().unwrap() as usize, indexed);
+    }
+}
