@@ -591,12 +591,17 @@ async fn verification_embeds_in_groups_and_reports_embedder_failures() {
     );
 }
 
-/// The commands, run as the real binary over a local store holding the demo export
-/// (current-format vectors from the built-in embedder), one stale vector, one orphan.
+/// The commands, parsed by the real clap definition and run in-process (the binary in a
+/// shared target dir can be swapped under a test) over a local store holding the demo
+/// export (current-format vectors from the built-in embedder), one stale vector, one
+/// orphan.
 mod cli {
     use std::path::Path;
-    use std::process::{Command, Output};
+    use std::process::ExitCode;
 
+    use clap::Parser;
+    use memlens::cli::{Cli, Command, Context};
+    use memlens::config::Settings;
     use memlens::embed::Embedder;
     use memlens::embed::builtin::BuiltinEmbedder;
     use memlens::omi::conventions::{memory_metadata, vector_id};
@@ -616,27 +621,73 @@ mod cli {
             .to_string()
     }
 
-    fn memlens(data_dir: &Path, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_memlens"))
-            .args(args)
-            .args(["--store", "local", "--embedder", "builtin", "--data-dir"])
-            .arg(data_dir)
-            .env("HOME", data_dir)
-            .env("XDG_CONFIG_HOME", data_dir)
-            .env_remove("MEMLENS_UID")
-            .env_remove("MEMLENS_TEXT_FORMAT")
-            .env_remove("MEMLENS_READ_ONLY")
-            .current_dir(data_dir)
-            .output()
-            .unwrap()
+    /// What a command printed, and whether it succeeded (error text when not).
+    struct Output {
+        ok: bool,
+        stdout: String,
+        error: String,
+    }
+
+    async fn memlens(data_dir: &Path, args: &[&str]) -> Output {
+        let d = data_dir.display().to_string();
+        let mut argv = vec!["memlens"];
+        argv.extend_from_slice(args);
+        argv.extend_from_slice(&[
+            "--store",
+            "local",
+            "--embedder",
+            "builtin",
+            "--data-dir",
+            &d,
+        ]);
+        let fail = |error: String| Output {
+            ok: false,
+            stdout: String::new(),
+            error,
+        };
+        let cli = match Cli::try_parse_from(argv) {
+            Ok(c) => c,
+            Err(e) => return fail(e.to_string()),
+        };
+        let mut inputs = cli.global.inputs();
+        // Keep the user's environment and config file out of the test.
+        inputs.env.clear();
+        inputs.skip_default_config = true;
+        let settings = match Settings::resolve(&inputs) {
+            Ok(s) => s,
+            Err(e) => return fail(e.to_string()),
+        };
+        let ctx = Context {
+            settings,
+            json: cli.global.json,
+        };
+        let result = match cli.command {
+            Some(Command::Search(a)) => memlens::cli::search::execute(&ctx, &a)
+                .await
+                .map(|t| (t, ExitCode::SUCCESS)),
+            Some(Command::Status(a)) => memlens::cli::status::execute(&ctx, &a)
+                .await
+                .map(|t| (t, ExitCode::SUCCESS)),
+            Some(Command::Drift(a)) => memlens::cli::drift::execute(&ctx, &a).await,
+            Some(Command::Orphans(a)) => memlens::cli::orphans::execute(&ctx, &a).await,
+            other => return fail(format!("not a command under test: {other:?}")),
+        };
+        match result {
+            Ok((stdout, code)) => Output {
+                ok: code == ExitCode::SUCCESS,
+                stdout,
+                error: String::new(),
+            },
+            Err(e) => fail(format!("{e:#}")),
+        }
     }
 
     fn out(o: &Output) -> String {
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        o.stdout.clone()
     }
 
     fn err(o: &Output) -> String {
-        String::from_utf8_lossy(&o.stderr).into_owned()
+        o.error.clone()
     }
 
     /// Index the demo export; make one memory stale and add one orphan. Returns the
@@ -705,8 +756,9 @@ mod cli {
                 &demo,
                 "--json",
             ],
-        );
-        assert!(o.status.success(), "{}", err(&o));
+        )
+        .await;
+        assert!(o.ok, "{}", err(&o));
         let lines: Vec<Value> = out(&o)
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -731,8 +783,9 @@ mod cli {
                 "--save",
                 save.to_str().unwrap(),
             ],
-        );
-        assert!(o.status.success(), "{}", err(&o));
+        )
+        .await;
+        assert!(o.ok, "{}", err(&o));
         let text = out(&o);
         assert!(text.contains("like memory"), "{text}");
         assert!(
@@ -751,12 +804,12 @@ mod cli {
         );
         assert_eq!(std::fs::read_dir(&save).unwrap().count(), 2);
 
-        let o = memlens(d, &["search", "x", "--range", "2024-13-01"]);
-        assert!(!o.status.success());
+        let o = memlens(d, &["search", "x", "--range", "2024-13-01"]).await;
+        assert!(!o.ok);
         assert!(err(&o).contains("bad date range"), "{}", err(&o));
 
-        let o = memlens(d, &["status", &demo, "--verify", "--json"]);
-        assert!(o.status.success(), "{}", err(&o));
+        let o = memlens(d, &["status", &demo, "--verify", "--json"]).await;
+        assert!(o.ok, "{}", err(&o));
         let v: Value = serde_json::from_str(&out(&o)).unwrap();
         assert_eq!(v["uid"], DEMO_UID);
         assert_eq!(v["counts"]["stale"], 1);
@@ -770,25 +823,25 @@ mod cli {
             .unwrap();
         assert_eq!(stale["memory_id"], stale_id.as_str());
 
-        let o = memlens(d, &["status", &demo]);
+        let o = memlens(d, &["status", &demo]).await;
         assert!(
             out(&o).contains(&format!("counts: {indexed} present, 8 skipped")),
             "{}",
             out(&o)
         );
 
-        let o = memlens(d, &["drift", &demo, "--id", &stale_id]);
-        assert!(o.status.success(), "{}", err(&o));
+        let o = memlens(d, &["drift", &demo, "--id", &stale_id]).await;
+        assert!(o.ok, "{}", err(&o));
         assert!(
             out(&o).contains("matches omi-2024-08-26 at") && out(&o).contains("→ stale"),
             "{}",
             out(&o)
         );
-        let o = memlens(d, &["drift", &demo, "--id", "no-such-memory"]);
-        assert!(!o.status.success());
+        let o = memlens(d, &["drift", &demo, "--id", "no-such-memory"]).await;
+        assert!(!o.ok);
 
-        let o = memlens(d, &["orphans", &demo]);
-        assert!(o.status.success(), "{}", err(&o));
+        let o = memlens(d, &["orphans", &demo]).await;
+        assert!(o.ok, "{}", err(&o));
         let text = out(&o);
         assert!(text.contains("demo-sam-rivera-7 "), "{text}");
         assert!(
@@ -797,16 +850,16 @@ mod cli {
         );
         assert!(text.contains("1 orphans"), "{text}");
 
-        let o = memlens(d, &["orphans", &demo, "--delete"]);
-        assert!(!o.status.success());
+        let o = memlens(d, &["orphans", &demo, "--delete"]).await;
+        assert!(!o.ok);
         assert!(out(&o).contains("add --yes"), "{}", out(&o));
-        let o = memlens(d, &["orphans", &demo, "--delete", "--yes", "--read-only"]);
-        assert!(!o.status.success());
+        let o = memlens(d, &["orphans", &demo, "--delete", "--yes", "--read-only"]).await;
+        assert!(!o.ok);
         assert!(err(&o).contains("read-only"), "{}", err(&o));
-        let o = memlens(d, &["orphans", &demo, "--delete", "--yes"]);
-        assert!(o.status.success(), "{}", err(&o));
+        let o = memlens(d, &["orphans", &demo, "--delete", "--yes"]).await;
+        assert!(o.ok, "{}", err(&o));
         assert!(out(&o).contains("deleted 1 orphan vectors"), "{}", out(&o));
-        let o = memlens(d, &["orphans", &demo, "--json"]);
+        let o = memlens(d, &["orphans", &demo, "--json"]).await;
         let v: Value = serde_json::from_str(&out(&o)).unwrap();
         assert_eq!(v["scan"]["orphans"].as_array().unwrap().len(), 0);
         assert_eq!(v["scan"]["in_export"].as_u64().unwrap() as usize, indexed);
