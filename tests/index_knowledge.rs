@@ -482,6 +482,33 @@ async fn a_store_that_cannot_list_gets_a_clear_message() {
         scan_orphans(&store, NS, " ", &[], 100, |_, _| {}).await,
         Err(OrphanError::NoUid)
     ));
+
+    // Pinecone pod-based indexes: a body that is not a list response, or a refusal.
+    let emu = PineconeEmulator::start(DIM).await;
+    let pinecone = PineconeStore::connect(emu.config()).await.unwrap();
+    emu.inject(
+        Fault::status(200)
+            .on("/vectors/list")
+            .body("list is unavailable here"),
+    );
+    let e = scan_orphans(&pinecone, NS, UID, &[], 100, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OrphanError::CannotList(_)), "{e}");
+    emu.inject(Fault::status(400).on("/vectors/list").body(
+        r#"{"code":3,"message":"List operation is not supported for pod-based indexes","details":[]}"#,
+    ));
+    let e = scan_orphans(&pinecone, NS, UID, &[], 100, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OrphanError::CannotList(_)), "{e}");
+    assert!(e.to_string().contains("pod-based indexes"), "{e}");
+    // Any other failure stays what it is.
+    emu.inject(Fault::status(401).on("/vectors/list"));
+    let e = scan_orphans(&pinecone, NS, UID, &[], 100, |_, _| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OrphanError::Store(_)), "{e}");
 }
 
 #[tokio::test]
