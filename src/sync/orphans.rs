@@ -100,7 +100,7 @@ pub async fn list_user_ids(
                 token.clone(),
             )
             .await
-            .map_err(list_error)?;
+            .map_err(|e| list_error(e, pages == 0))?;
         pages += 1;
         ids.extend(page.ids);
         progress(ids.len());
@@ -116,12 +116,22 @@ pub async fn list_user_ids(
     }
 }
 
-/// Map a store's "cannot list" to [`OrphanError::CannotList`].
-fn list_error(e: StoreError) -> OrphanError {
+/// Map a store's "cannot list" to [`OrphanError::CannotList`]. Pinecone pod-based
+/// indexes answer `list` with a body that is not a list response (or an error naming
+/// pods / serverless), so on the first page a bad response counts as "cannot list" too;
+/// the store's own message is kept in the error.
+fn list_error(e: StoreError, first_page: bool) -> OrphanError {
+    let says_unsupported = |msg: &str| {
+        let m = msg.to_ascii_lowercase();
+        m.contains("pod") || m.contains("serverless") || m.contains("not supported")
+    };
     match e {
         StoreError::Unsupported(what) => OrphanError::CannotList(what),
-        StoreError::Invalid(msg) | StoreError::NotFound(msg)
-            if msg.to_ascii_lowercase().contains("pod") =>
+        StoreError::BadResponse(msg) if first_page => {
+            OrphanError::CannotList(format!("bad response from the vector store: {msg}"))
+        }
+        StoreError::Invalid(msg) | StoreError::NotFound(msg) | StoreError::BadResponse(msg)
+            if says_unsupported(&msg) =>
         {
             OrphanError::CannotList(msg)
         }

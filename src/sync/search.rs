@@ -113,7 +113,9 @@ pub enum SearchError {
         "no Omi uid: every search is filtered by user; set it with --uid, MEMLENS_UID or the export's profile"
     )]
     NoUid,
-    #[error("the query is empty: type something to search for")]
+    #[error(
+        "the query is empty: type something to search for (or give a memory id for \"more like this\")"
+    )]
     EmptyQuery,
     #[error("top-k must be between 1 and {max}, got {got}", max = crate::store::limits::MAX_TOP_K)]
     TopK { got: usize },
@@ -170,6 +172,9 @@ pub async fn search(
             )
         }
         SearchTarget::LikeMemory(memory_id) => {
+            if memory_id.trim().is_empty() {
+                return Err(SearchError::EmptyQuery);
+            }
             let id = conventions::vector_id(uid, memory_id.trim());
             (
                 QueryTarget::Id(id.clone()),

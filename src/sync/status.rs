@@ -330,7 +330,8 @@ pub async fn verify(
                 ))));
             }
             for ((i, _), current) in to_embed.iter().zip(&vectors) {
-                if let (Some(entry), Some(record)) = (entries.get_mut(*i), records.get(&ids[*i])) {
+                let record = ids.get(*i).and_then(|id| records.get(id));
+                if let (Some(entry), Some(record)) = (entries.get_mut(*i), record) {
                     apply_verification(entry, &record.values, current);
                 }
             }
