@@ -330,7 +330,11 @@ async fn store_down_is_a_clear_error() {
     use memlens::store::pinecone::{PineconeConfig, PineconeStore};
     let mut h = harness(false, Some(UID)).await;
     // A Pinecone client pointed at a closed port on this machine.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut config = PineconeConfig::for_host(
         memlens::config::Secret::new("pc-test-key"),
         format!("http://127.0.0.1:{port}"),
@@ -343,6 +347,9 @@ async fn store_down_is_a_clear_error() {
     h.key(KeyCode::Enter);
     h.settle().await;
     let err = h.app.state.search.error.clone().expect("an error");
-    assert!(err.contains("connect") || err.contains("unavailable"), "{err}");
+    assert!(
+        err.contains("connect") || err.contains("unavailable"),
+        "{err}"
+    );
     assert!(!err.contains("pc-test-key"));
 }

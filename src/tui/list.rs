@@ -41,24 +41,91 @@ impl SortKey {
     }
 }
 
-/// Search text of one memory, prepared once at load for the matcher: title and id are
-/// matched fuzzily (and ranked), the overview by substring (a fuzzy subsequence over a
-/// long overview matches nearly any short query, which is noise, not a filter).
-#[derive(Debug, Clone)]
-pub struct Haystack {
-    title_id: Utf32String,
-    overview: Utf32String,
+/// Search text of every memory, prepared once at load for the matcher: the title is
+/// matched fuzzily (and ranked), the id and the overview by substring (a fuzzy
+/// subsequence over a long overview or a hex id matches nearly any short query, which is
+/// noise, not a filter). The lowercased texts of all memories sit in one buffer, in
+/// memory order, so a scan reads memory sequentially instead of chasing 100k pointers.
+#[derive(Debug, Clone, Default)]
+pub struct Haystacks {
+    /// `title id overview`, lowercased, for every memory back to back.
+    lower: String,
+    spans: Vec<HaySpan>,
+    /// Titles as the scorer wants them (read only for rows that pass the pre-check).
+    titles: Vec<Utf32String>,
+    /// Overviews in their own case (smart case: a query with capitals).
+    overviews: Vec<Box<str>>,
 }
 
-impl Haystack {
-    /// Title, overview and id of a memory.
-    pub fn of(memory: &Memory) -> Self {
-        let s = &memory.structured;
-        Self {
-            title_id: Utf32String::from(format!("{} {}", s.title, memory.id)),
-            overview: Utf32String::from(s.overview.as_str()),
+#[derive(Debug, Clone, Copy)]
+struct HaySpan {
+    start: u32,
+    title: u32,
+    id: u32,
+    overview: u32,
+}
+
+/// One memory's view into [`Haystacks`].
+struct Hay<'a> {
+    title: &'a Utf32String,
+    title_lower: &'a str,
+    id_lower: &'a str,
+    overview: &'a str,
+    overview_lower: &'a str,
+}
+
+impl Haystacks {
+    /// Prepare the search text of `memories`.
+    pub fn build(memories: &[Memory]) -> Self {
+        let mut h = Self::default();
+        for m in memories {
+            let s = &m.structured;
+            let start = h.lower.len() as u32;
+            let title = s.title.to_lowercase();
+            let id = m.id.to_lowercase();
+            let overview = s.overview.to_lowercase();
+            h.lower.push_str(&title);
+            h.lower.push_str(&id);
+            h.lower.push_str(&overview);
+            h.spans.push(HaySpan {
+                start,
+                title: title.len() as u32,
+                id: id.len() as u32,
+                overview: overview.len() as u32,
+            });
+            h.titles.push(Utf32String::from(s.title.as_str()));
+            h.overviews.push(s.overview.as_str().into());
+        }
+        h
+    }
+
+    fn get(&self, i: usize) -> Option<Hay<'_>> {
+        let sp = *self.spans.get(i)?;
+        let a = sp.start as usize;
+        let b = a + sp.title as usize;
+        let c = b + sp.id as usize;
+        let d = c + sp.overview as usize;
+        Some(Hay {
+            title: &self.titles[i],
+            title_lower: self.lower.get(a..b)?,
+            id_lower: self.lower.get(b..c)?,
+            overview: &self.overviews[i],
+            overview_lower: self.lower.get(c..d)?,
+        })
+    }
+}
+
+/// True when every byte of `needle` occurs in `hay` in order (a necessary condition for a
+/// fuzzy match of an ASCII needle, checked with memchr before the real scorer runs).
+fn is_subsequence(needle: &[u8], hay: &[u8]) -> bool {
+    let mut rest = hay;
+    for &b in needle {
+        match memchr::memchr(b, rest) {
+            Some(i) => rest = &rest[i + 1..],
+            None => return false,
         }
     }
+    true
 }
 
 /// One word of the query: how it matches the title/id, and the overview.
@@ -66,9 +133,52 @@ struct QueryAtom {
     title: Atom,
     /// Plain fuzzy words use nucleo's greedy matcher on the title (several times faster
     /// than the optimal one, and titles are short enough that the ranking barely differs).
-    greedy: Option<(Utf32String, bool)>,
-    overview: Option<Atom>,
+    /// (needle, ignore case, the lowercased needle's bytes when it is ASCII).
+    greedy: Option<(Utf32String, bool, Option<Box<[u8]>>)>,
+    /// Substring searched in the overview (memchr's SIMD `memmem`); case-insensitive
+    /// unless the word has an upper-case letter (smart case, as for the title).
+    overview: Option<(memchr::memmem::Finder<'static>, bool)>,
     negative: bool,
+}
+
+impl QueryAtom {
+    fn in_overview(&self, hay: &Hay<'_>) -> bool {
+        match &self.overview {
+            Some((finder, ignore_case)) => {
+                let text = if *ignore_case {
+                    hay.overview_lower
+                } else {
+                    hay.overview
+                };
+                finder.find(text.as_bytes()).is_some()
+            }
+            None => false,
+        }
+    }
+
+    fn in_id(&self, hay: &Hay<'_>) -> bool {
+        self.overview
+            .as_ref()
+            .is_some_and(|(finder, _)| finder.find(hay.id_lower.as_bytes()).is_some())
+    }
+
+    /// Fuzzy score on the title.
+    fn title_score(&self, hay: &Hay<'_>, matcher: &mut Matcher) -> Option<u16> {
+        match &self.greedy {
+            Some((needle, ignore_case, ascii)) => {
+                if let Some(bytes) = ascii
+                    && *ignore_case
+                    && !is_subsequence(bytes, hay.title_lower.as_bytes())
+                {
+                    return None;
+                }
+                matcher.config.ignore_case = *ignore_case;
+                matcher.config.normalize = true;
+                matcher.fuzzy_match_greedy(hay.title.slice(..), needle.slice(..))
+            }
+            None => self.title.score(hay.title.slice(..), matcher),
+        }
+    }
 }
 
 fn parse_query(query: &str) -> Vec<QueryAtom> {
@@ -79,18 +189,26 @@ fn parse_query(query: &str) -> Vec<QueryAtom> {
             let negative = title.negative;
             let needle = title.needle_text().to_string();
             let overview = match title.kind {
-                AtomKind::Fuzzy | AtomKind::Substring if !needle.is_empty() => Some(Atom::new(
-                    &needle,
-                    CaseMatching::Smart,
-                    Normalization::Smart,
-                    AtomKind::Substring,
-                    false,
-                )),
+                AtomKind::Fuzzy | AtomKind::Substring if !needle.is_empty() => {
+                    let ignore_case = !word.chars().any(char::is_uppercase);
+                    let text = if ignore_case {
+                        needle.to_lowercase()
+                    } else {
+                        needle.clone()
+                    };
+                    Some((
+                        memchr::memmem::Finder::new(text.as_bytes()).into_owned(),
+                        ignore_case,
+                    ))
+                }
                 _ => None,
             };
             let greedy = (title.kind == AtomKind::Fuzzy && !negative).then(|| {
                 let ignore_case = !word.chars().any(char::is_uppercase);
-                (Utf32String::from(needle.as_str()), ignore_case)
+                let ascii = needle
+                    .is_ascii()
+                    .then(|| needle.to_ascii_lowercase().into_bytes().into_boxed_slice());
+                (Utf32String::from(needle.as_str()), ignore_case, ascii)
             });
             QueryAtom {
                 title,
@@ -103,23 +221,14 @@ fn parse_query(query: &str) -> Vec<QueryAtom> {
 }
 
 /// Score of a memory for the query (higher is better), `None` when it does not match.
-fn score(atoms: &[QueryAtom], hay: &Haystack, matcher: &mut Matcher) -> Option<u32> {
+fn score(atoms: &[QueryAtom], hay: &Hay<'_>, matcher: &mut Matcher) -> Option<u32> {
     let mut total = 0u32;
     for atom in atoms {
-        let in_title = match &atom.greedy {
-            Some((needle, ignore_case)) => {
-                matcher.config.ignore_case = *ignore_case;
-                matcher.config.normalize = true;
-                matcher.fuzzy_match_greedy(hay.title_id.slice(..), needle.slice(..))
-            }
-            None => atom.title.score(hay.title_id.slice(..), matcher),
-        };
+        let in_title = atom.title_score(hay, matcher);
         if atom.negative {
             // Negated atoms must hold on every field.
             in_title?;
-            if let Some(o) = &atom.overview
-                && o.score(hay.overview.slice(..), matcher).is_some()
-            {
+            if atom.in_overview(hay) {
                 return None;
             }
             continue;
@@ -127,9 +236,11 @@ fn score(atoms: &[QueryAtom], hay: &Haystack, matcher: &mut Matcher) -> Option<u
         match in_title {
             // Title/id matches rank above overview-only ones.
             Some(s) => total += 1000 + s as u32,
+            None if atom.in_id(hay) => total += 500,
             None => {
-                let o = atom.overview.as_ref()?;
-                o.score(hay.overview.slice(..), matcher)?;
+                if !atom.in_overview(hay) {
+                    return None;
+                }
                 total += 1;
             }
         }
@@ -169,7 +280,7 @@ const PARALLEL_THRESHOLD: usize = 20_000;
 /// Inputs the list is computed from.
 pub struct ListSource<'a> {
     pub memories: &'a [Memory],
-    pub haystacks: &'a [Haystack],
+    pub haystacks: &'a Haystacks,
     pub statuses: &'a [EmbeddingStatus],
 }
 
@@ -344,7 +455,7 @@ fn rank(src: &ListSource<'_>, query: &str, candidates: &[u32]) -> Vec<u32> {
             .iter()
             .filter_map(|&i| {
                 let hay = src.haystacks.get(i as usize)?;
-                score(&atoms, hay, &mut matcher).map(|s| (s, i))
+                score(&atoms, &hay, &mut matcher).map(|s| (s, i))
             })
             .collect()
     };
@@ -393,14 +504,14 @@ mod tests {
         }
     }
 
-    fn fixture() -> (Vec<Memory>, Vec<Haystack>, Vec<EmbeddingStatus>) {
+    fn fixture() -> (Vec<Memory>, Haystacks, Vec<EmbeddingStatus>) {
         let m = vec![
             mem("a1", "Dentist appointment", 3, "health"),
             mem("b2", "Marathon training", 5, "sports"),
             mem("c3", "Budget review", 1, "finance"),
             mem("d4", "Dental insurance call", 4, "finance"),
         ];
-        let h = m.iter().map(Haystack::of).collect();
+        let h = Haystacks::build(&m);
         let s = vec![
             EmbeddingStatus::Missing,
             EmbeddingStatus::Present,
@@ -562,7 +673,7 @@ mod tests {
                 x
             })
             .collect();
-        let h: Vec<Haystack> = m.iter().map(Haystack::of).collect();
+        let h = Haystacks::build(&m);
         let s = vec![EmbeddingStatus::Unknown; m.len()];
         let src = ListSource {
             memories: &m,

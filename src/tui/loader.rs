@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::omi::Memory;
-use crate::tui::list::Haystack;
+use crate::tui::list::Haystacks;
 
 /// An export ready for the UI.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub struct LoadedExport {
     pub shape: String,
     pub memories: Vec<Memory>,
     /// Fuzzy-filter haystacks, one per memory.
-    pub haystacks: Vec<Haystack>,
+    pub haystacks: Haystacks,
     /// One line per skipped record.
     pub bad_records: Vec<String>,
     /// Ids that appear more than once.
@@ -26,7 +26,7 @@ pub struct LoadedExport {
 impl LoadedExport {
     /// Prepare memories for the UI.
     pub fn new(path: &Path, shape: impl Into<String>, memories: Vec<Memory>) -> Self {
-        let haystacks = memories.iter().map(Haystack::of).collect();
+        let haystacks = Haystacks::build(&memories);
         Self {
             path: path.to_path_buf(),
             shape: shape.into(),
