@@ -12,6 +12,7 @@ pub mod check;
 pub mod config_cmd;
 pub mod embed;
 pub mod index;
+pub mod reprocess;
 pub mod text;
 
 /// memlens: look inside Omi's memory embeddings.
@@ -93,6 +94,8 @@ pub enum Command {
     Embed(embed::EmbedArgs),
     /// Look at the vector index: stats, fetch, list.
     Index(index::IndexArgs),
+    /// Re-embed memories and upsert them as Omi does (plan, progress, journal, resume).
+    Reprocess(reprocess::ReprocessArgs),
 }
 
 impl GlobalArgs {
@@ -168,6 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Text(a)) => text::run(&ctx, a),
         Some(Command::Embed(a)) => embed::run(&ctx, a),
         Some(Command::Index(a)) => index::run(&ctx, a),
+        Some(Command::Reprocess(a)) => reprocess::run(&ctx, a),
         None => crate::tui::run(&ctx, cli.export),
     }
 }

@@ -441,7 +441,9 @@ impl Journal {
             .prepare("SELECT state, COUNT(*) FROM items WHERE run_id = ?1 GROUP BY state")
             .map_err(self.err("reading a run"))?;
         let rows = stmt
-            .query_map([run_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .query_map([run_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
             .map_err(self.err("reading a run"))?;
         for row in rows {
             let (s, n) = row.map_err(self.err("reading a run"))?;
@@ -645,7 +647,11 @@ mod tests {
         assert_eq!(items[1].error.as_deref(), Some("boom"));
         assert_eq!(items[1].attempts, 1);
         let last = j
-            .last_writes("local x", "ns1", &["u-a".into(), "u-b".into(), "u-c".into()])
+            .last_writes(
+                "local x",
+                "ns1",
+                &["u-a".into(), "u-b".into(), "u-c".into()],
+            )
             .unwrap();
         assert!(last["u-a"].matches("ha", "m", "omi-2025-10-17"));
         assert!(!last["u-a"].matches("ha", "other-model", "omi-2025-10-17"));

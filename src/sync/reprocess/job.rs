@@ -302,10 +302,9 @@ impl Reprocessor {
         cancel: &CancelFlag,
     ) -> Result<Summary, ReprocessError> {
         self.refuse_read_only()?;
-        let info = self
-            .journal
-            .run(run_id)?
-            .ok_or_else(|| ReprocessError::Resume(format!("no reprocess run {run_id} in the journal")))?;
+        let info = self.journal.run(run_id)?.ok_or_else(|| {
+            ReprocessError::Resume(format!("no reprocess run {run_id} in the journal"))
+        })?;
         let mine = self.header(run_id.to_string())?;
         let h = &info.header;
         for (what, theirs, ours) in [
@@ -365,13 +364,11 @@ impl Reprocessor {
             .execute(h, works, info.done, &dim_check, progress, cancel)
             .await?;
         summary.total += lost.len();
-        summary
-            .failed
-            .extend(lost.into_iter().map(|o| FailedItem {
-                memory_id: o.memory_id,
-                vector_id: o.vector_id,
-                error: o.result.err().unwrap_or_default(),
-            }));
+        summary.failed.extend(lost.into_iter().map(|o| FailedItem {
+            memory_id: o.memory_id,
+            vector_id: o.vector_id,
+            error: o.result.err().unwrap_or_default(),
+        }));
         Ok(summary)
     }
 
@@ -572,9 +569,8 @@ impl Reprocessor {
             Ok(found) => found,
             Err(e) if fatal_store(&e) => return BatchResult::Fatal(store_fatal_error(e), works),
             Err(e) => {
-                let why = format!(
-                    "cannot read the existing record (needed to keep its metadata): {e}"
-                );
+                let why =
+                    format!("cannot read the existing record (needed to keep its metadata): {e}");
                 return all_failed(works, &why);
             }
         };

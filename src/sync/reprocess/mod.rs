@@ -134,7 +134,9 @@ pub enum ReprocessError {
     )]
     NoUid,
     /// Read-only mode.
-    #[error("read-only mode: reprocess would write to {0}; drop --read-only (or MEMLENS_READ_ONLY) to allow writes")]
+    #[error(
+        "read-only mode: reprocess would write to {0}; drop --read-only (or MEMLENS_READ_ONLY) to allow writes"
+    )]
     ReadOnly(String),
     /// Embedder and index disagree on the dimension (or the metric is not cosine).
     #[error("refusing to write: {0}")]

@@ -1,7 +1,7 @@
 //! Checking a written record against what was sent.
 
-use crate::store::{MetaValue, Metadata, Record};
 use crate::store::filter::meta_json;
+use crate::store::{MetaValue, Metadata, Record};
 
 /// Smallest cosine between sent and fetched values that counts as the same vector (the
 /// store may round values, e.g. through JSON).
@@ -120,8 +120,14 @@ mod tests {
         m2.insert("people".into(), MetaValue::List(vec!["Ann".into()]));
         m2.remove("uid");
         let e = verify_record(&a, Some(&rec(vec![0.6, 0.8], m2))).unwrap_err();
-        assert!(e.contains(r#"metadata people: sent absent, stored ["Ann"]"#), "{e}");
-        assert!(e.contains(r#"metadata uid: sent "u", stored absent"#), "{e}");
+        assert!(
+            e.contains(r#"metadata people: sent absent, stored ["Ann"]"#),
+            "{e}"
+        );
+        assert!(
+            e.contains(r#"metadata uid: sent "u", stored absent"#),
+            "{e}"
+        );
         let e = verify_record(&a, Some(&rec(vec![0.6, 0.8, 0.0], meta))).unwrap_err();
         assert!(e.contains("dimension 3 fetched, 2 sent"), "{e}");
     }
