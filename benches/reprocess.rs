@@ -189,18 +189,18 @@ async fn run(full: bool) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!();
     println!(
-        "| approach                                   | requests                   | wall time |"
+        "| approach                                   | requests                       | wall time |"
     );
     println!(
-        "|--------------------------------------------|----------------------------|----------:|"
+        "|--------------------------------------------|--------------------------------|----------:|"
     );
     println!(
-        "| memlens plan (status lookup)               | {:<26} | {:>7.2} s |",
+        "| memlens plan (status lookup)               | {:<30} | {:>7.2} s |",
         format!("{plan_fetches} fetch"),
         plan_time.as_secs_f64()
     );
     println!(
-        "| memlens run (embed, upsert, verify)        | {:<26} | {:>7.2} s |",
+        "| memlens run (embed, upsert, verify)        | {:<30} | {:>7.2} s |",
         format!(
             "{ours_embed} embed, {ours_upsert} upsert, {} fetch",
             ours_fetch - plan_fetches
@@ -208,12 +208,12 @@ async fn run(full: bool) -> Result<(), Box<dyn std::error::Error>> {
         run_time.as_secs_f64()
     );
     println!(
-        "| memlens plan + run                         | {:<26} | {:>7.2} s |",
+        "| memlens plan + run                         | {:<30} | {:>7.2} s |",
         "",
         ours_total.as_secs_f64()
     );
     println!(
-        "| Omi loop (1 embed + 1 upsert per memory)   | {:<26} | {:>7.2} s |",
+        "| Omi loop (1 embed + 1 upsert per memory)   | {:<30} | {:>7.2} s |",
         format!("{} embed + {} upsert", MEMORIES, MEMORIES),
         base_total.as_secs_f64()
     );

@@ -471,6 +471,47 @@ async fn cancel_mid_batch_then_resume() {
     assert!(rp.unfinished_run().unwrap().is_none());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_in_a_spawned_task_with_progress_on_a_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = local(dir.path());
+    let settings = settings(&[("MEMLENS_DATA_DIR", dir.path().display().to_string())]);
+    let rp = Arc::new(
+        Reprocessor::with_settings(
+            Arc::new(FakeEmbedder::new(8)),
+            store.clone(),
+            &settings,
+            Some(UID.into()),
+        )
+        .unwrap(),
+    );
+    let ms = memories(9);
+    let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let cancel = CancelFlag::new();
+    let job = {
+        let (rp, cancel) = (rp.clone(), cancel.clone());
+        tokio::spawn(async move {
+            rp.run(
+                &plan,
+                move |p| {
+                    let _ = tx.send(p.clone());
+                },
+                &cancel,
+            )
+            .await
+        })
+    };
+    let mut last = None;
+    while let Some(p) = rx.recv().await {
+        last = Some(p);
+    }
+    let summary = job.await.unwrap().unwrap();
+    assert_eq!(summary.done, 9);
+    assert_eq!(last.unwrap().done, 9);
+    assert_eq!(store.stats().await.unwrap().total, 9);
+}
+
 // ---- Pinecone emulator + fake OpenAI -------------------------------------------------
 
 fn openai(fake: &FakeOpenAi, model: &str) -> Arc<OpenAiEmbedder> {

@@ -31,6 +31,13 @@
 //!   [`Journal`] before it is reported, so a killed process loses nothing that was
 //!   reported done.
 //! - [`Reprocessor::resume`] finishes a run the journal still holds as unfinished.
+//! - To retry the failures of a finished run, plan `Selection::Ids` of the summary's
+//!   failed memory ids: a failed last write never counts as unchanged.
+//!
+//! In a UI, put the engine in an `Arc`, spawn `run` on the runtime and forward progress
+//! through a channel: `tokio::spawn(async move { rp.run(&plan, move |p| { let _ =
+//! tx.send(p.clone()); }, &cancel).await })`; keep a clone of the [`CancelFlag`] for the
+//! cancel key.
 //!
 //! Guards: no write without a uid, none when `read_only`, none of ids Pinecone refuses
 //! (reported as invalid), and none when the embedder's dimension differs from the
@@ -229,6 +236,19 @@ impl Reprocessor {
             journal,
             config,
         }
+    }
+
+    /// An engine over an embedder and a store with the settings' configuration
+    /// ([`ReprocessConfig::from_settings`]) and the journal of the settings' data dir.
+    pub fn with_settings(
+        embedder: Arc<dyn Embedder>,
+        store: Arc<dyn VectorStore>,
+        settings: &Settings,
+        uid: Option<String>,
+    ) -> Result<Self, ReprocessError> {
+        let journal = Arc::new(Journal::open_in(&settings.data_dir)?);
+        let config = ReprocessConfig::from_settings(settings, uid)?;
+        Ok(Self::new(embedder, store, journal, config))
     }
 
     /// The configuration in use.
