@@ -535,13 +535,27 @@ impl Reprocessor {
             return BatchResult::NotStarted(works);
         }
         let texts: Vec<String> = works.iter().map(|w| w.text.clone()).collect();
-        let vectors = match self
-            .retrying(transient_embed, || self.embedder.embed(&texts))
-            .await
-        {
+        let ns = self.config.namespace.as_str();
+        let ids: Vec<String> = works.iter().map(|w| w.vector_id.clone()).collect();
+        // The existing records (whose extra metadata must survive the upsert) are read
+        // while the texts are embedded.
+        let (embedded, fetched) = tokio::join!(
+            self.retrying(transient_embed, || self.embedder.embed(&texts)),
+            self.retrying(transient_store, || self.store.fetch(ns, &ids)),
+        );
+        let vectors = match embedded {
             Ok(v) => v,
             Err(e) if fatal_embed(&e) => return BatchResult::Fatal(e.into(), works),
             Err(e) => return all_failed(works, &format!("embedding failed: {e}")),
+        };
+        let existing = match fetched {
+            Ok(found) => found,
+            Err(e) if fatal_store(&e) => return BatchResult::Fatal(store_fatal_error(e), works),
+            Err(e) => {
+                let why =
+                    format!("cannot read the existing record (needed to keep its metadata): {e}");
+                return all_failed(works, &why);
+            }
         };
         if vectors.len() != works.len() {
             let why = format!(
@@ -560,20 +574,6 @@ impl Reprocessor {
         if cancel.is_cancelled() || stop.is_cancelled() {
             return BatchResult::NotStarted(works);
         }
-        let ns = self.config.namespace.as_str();
-        let ids: Vec<String> = works.iter().map(|w| w.vector_id.clone()).collect();
-        let existing = match self
-            .retrying(transient_store, || self.store.fetch(ns, &ids))
-            .await
-        {
-            Ok(found) => found,
-            Err(e) if fatal_store(&e) => return BatchResult::Fatal(store_fatal_error(e), works),
-            Err(e) => {
-                let why =
-                    format!("cannot read the existing record (needed to keep its metadata): {e}");
-                return all_failed(works, &why);
-            }
-        };
         let uid = self.config.uid.as_deref().unwrap_or_default();
         let now = chrono::Utc::now().timestamp();
         let mut results: Vec<ItemResult> = Vec::with_capacity(works.len());

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use futures::StreamExt;
 use serde::Serialize;
 
 use super::{ReprocessError, Reprocessor, Target, text_hash};
@@ -212,16 +213,14 @@ impl Reprocessor {
         }
         if !to_look_up.is_empty() {
             let dim = Some(self.embedder.dimension()).filter(|d| *d > 0);
-            let found = status::lookup(
-                self.store.as_ref(),
-                &self.config.namespace,
-                &uid,
-                &to_look_up,
-                dim,
-                |_, _| {},
-            )
-            .await?;
-            statuses.extend(found);
+            let (store, ns, uid) = (self.store.as_ref(), &self.config.namespace, &uid);
+            // Groups of ids looked up `concurrency` at a time.
+            let mut lookups = futures::stream::iter(to_look_up.chunks(status::FETCH_GROUP))
+                .map(|group| status::lookup(store, ns, uid, group, dim, |_, _| {}))
+                .buffer_unordered(self.config.concurrency);
+            while let Some(found) = lookups.next().await {
+                statuses.extend(found?);
+            }
         }
         let has_record = |id: &str| {
             statuses.get(id).is_some_and(|e| {
