@@ -512,6 +512,126 @@ async fn runs_in_a_spawned_task_with_progress_on_a_channel() {
     assert_eq!(store.stats().await.unwrap().total, 9);
 }
 
+/// A store that loses one metadata key and perturbs one vector on upsert.
+struct Lossy(LocalStore);
+
+#[async_trait::async_trait]
+impl VectorStore for Lossy {
+    fn target(&self) -> String {
+        self.0.target()
+    }
+    fn is_remote(&self) -> bool {
+        false
+    }
+    async fn upsert(
+        &self,
+        namespace: &str,
+        mut records: Vec<Record>,
+    ) -> Result<usize, memlens::store::StoreError> {
+        for r in &mut records {
+            r.metadata.remove("topics");
+            if r.id == "u1-m001" {
+                r.values.reverse();
+            }
+        }
+        self.0.upsert(namespace, records).await
+    }
+    async fn fetch(
+        &self,
+        namespace: &str,
+        ids: &[String],
+    ) -> Result<std::collections::BTreeMap<String, Record>, memlens::store::StoreError> {
+        self.0.fetch(namespace, ids).await
+    }
+    async fn query(
+        &self,
+        query: memlens::store::Query,
+    ) -> Result<Vec<memlens::store::Match>, memlens::store::StoreError> {
+        self.0.query(query).await
+    }
+    async fn list(
+        &self,
+        namespace: &str,
+        prefix: Option<&str>,
+        limit: Option<usize>,
+        page_token: Option<String>,
+    ) -> Result<memlens::store::ListPage, memlens::store::StoreError> {
+        self.0.list(namespace, prefix, limit, page_token).await
+    }
+    async fn delete(
+        &self,
+        namespace: &str,
+        ids: &[String],
+    ) -> Result<(), memlens::store::StoreError> {
+        self.0.delete(namespace, ids).await
+    }
+    async fn update_metadata(
+        &self,
+        namespace: &str,
+        id: &str,
+        set: Metadata,
+    ) -> Result<(), memlens::store::StoreError> {
+        self.0.update_metadata(namespace, id, set).await
+    }
+    async fn stats(&self) -> Result<memlens::store::IndexStats, memlens::store::StoreError> {
+        self.0.stats().await
+    }
+    async fn check_compatible(
+        &self,
+        namespace: &str,
+        dimension: usize,
+    ) -> Result<(), memlens::store::StoreError> {
+        self.0.check_compatible(namespace, dimension).await
+    }
+}
+
+#[tokio::test]
+async fn verification_failures_say_what_differed() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = LocalStore::open(&LocalStore::default_path(dir.path())).unwrap();
+    let mut meta = memory_metadata(UID, "m000", 1);
+    meta.insert("topics".into(), MetaValue::List(vec!["kept?".into()]));
+    inner
+        .upsert(
+            NS,
+            vec![Record {
+                id: "u1-m000".into(),
+                values: vec![1.0; 8],
+                metadata: meta,
+            }],
+        )
+        .await
+        .unwrap();
+    let rp = engine(
+        dir.path(),
+        Arc::new(FakeEmbedder::new(8)),
+        Arc::new(Lossy(inner)),
+        config(|_| {}),
+    );
+    let plan = rp.plan(&memories(3), &Selection::All, None).await.unwrap();
+    let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
+    assert!(!summary.is_complete());
+    assert_eq!(summary.done, 1, "only m002 survives intact");
+    let by_id: std::collections::BTreeMap<_, _> = summary
+        .failed
+        .iter()
+        .map(|f| (f.memory_id.as_str(), f.error.as_str()))
+        .collect();
+    assert!(
+        by_id["m000"].contains(r#"metadata topics: sent ["kept?"], stored absent"#),
+        "{}",
+        by_id["m000"]
+    );
+    assert!(by_id["m001"].contains("values cosine"), "{}", by_id["m001"]);
+    // The failures were retried once (a retry round), then given up.
+    let rows = rp.journal().writes_of("u1-m001").unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.outcome == "failed"));
+    // A failed last write never counts as unchanged: the next plan picks them again.
+    let again = rp.plan(&memories(3), &Selection::All, None).await.unwrap();
+    assert_eq!((again.counts.overwritten, again.counts.unchanged), (2, 1));
+}
+
 // ---- Pinecone emulator + fake OpenAI -------------------------------------------------
 
 fn openai(fake: &FakeOpenAi, model: &str) -> Arc<OpenAiEmbedder> {

@@ -394,18 +394,31 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
         "  cost       ~{} tokens; ~{} embedding batches, ~{} upserts, ~{} fetches",
         plan.estimated_tokens, r.embed, r.upsert, r.fetch
     );
-    for item in plan.skipped.iter().filter(|i| {
-        matches!(
-            i.reason,
-            SkipReason::InvalidId(_) | SkipReason::EmptyText | SkipReason::NotInExport
-        )
-    }) {
+    let notable: Vec<_> = plan
+        .skipped
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.reason,
+                SkipReason::InvalidId(_) | SkipReason::EmptyText | SkipReason::NotInExport
+            )
+        })
+        .collect();
+    const SHOWN: usize = 20;
+    for item in notable.iter().take(SHOWN) {
         let why = match &item.reason {
             SkipReason::InvalidId(w) => w.clone(),
             SkipReason::EmptyText => "empty text".into(),
             _ => "not in the export".into(),
         };
         let _ = writeln!(s, "  skipped    {}: {why}", item.memory_id);
+    }
+    if notable.len() > SHOWN {
+        let _ = writeln!(
+            s,
+            "  skipped    … and {} more (--json lists them all)",
+            notable.len() - SHOWN
+        );
     }
     for w in &plan.warnings {
         let _ = writeln!(s, "  warning    {w}");

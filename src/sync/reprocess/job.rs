@@ -16,7 +16,7 @@ use crate::embed::EmbedError;
 use crate::omi::Memory;
 use crate::omi::conventions::{KEY_CREATED_AT, memory_metadata};
 use crate::omi::text::render;
-use crate::store::{MetaValue, Record, StoreError, validate_record};
+use crate::store::{MetaValue, Metadata, Record, StoreError, validate_record};
 use crate::sync::journal::{ItemState, Outcome, RunHeader, RunState};
 
 /// Where a job is, after each batch.
@@ -82,6 +82,9 @@ struct Work {
     text: String,
     text_hash: String,
     memory_created_at: Option<i64>,
+    /// The stored metadata as first read in this session (`Some(None)`: no record).
+    /// Retries carry it over rather than what a failed attempt may have left behind.
+    existing: Option<Option<Metadata>>,
 }
 
 type ItemResult = (Work, Result<(), String>);
@@ -260,6 +263,7 @@ impl Reprocessor {
                 text: i.text.clone(),
                 text_hash: i.text_hash.clone(),
                 memory_created_at: i.memory_created_at,
+                existing: None,
             })
             .collect();
         if works.is_empty() {
@@ -345,6 +349,7 @@ impl Reprocessor {
                         text_hash: text_hash(&text),
                         text,
                         memory_created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                        existing: None,
                     });
                 }
                 None => lost.push(Outcome {
@@ -402,9 +407,13 @@ impl Reprocessor {
             while let Some(result) = stream.next().await {
                 let mut last_error = None;
                 match result {
-                    BatchResult::NotStarted(ws) => pending += ws.len(),
+                    // In a retry round, items not started stay `failed` (not pending).
+                    BatchResult::NotStarted(ws) if round == 0 => pending += ws.len(),
+                    BatchResult::NotStarted(_) => {}
                     BatchResult::Fatal(e, ws) => {
-                        pending += ws.len();
+                        if round == 0 {
+                            pending += ws.len();
+                        }
                         stop.cancel();
                         last_error = Some(e.to_string());
                         fatal.get_or_insert(e);
@@ -578,9 +587,13 @@ impl Reprocessor {
         let now = chrono::Utc::now().timestamp();
         let mut results: Vec<ItemResult> = Vec::with_capacity(works.len());
         let mut sending: Vec<(Work, Record)> = Vec::with_capacity(works.len());
-        for (w, values) in works.into_iter().zip(vectors) {
-            let old = existing.get(&w.vector_id);
-            let old_created = old.and_then(|r| match r.metadata.get(KEY_CREATED_AT) {
+        for (mut w, values) in works.into_iter().zip(vectors) {
+            let old: Option<Metadata> = match w.existing.take() {
+                Some(first) => first,
+                None => existing.get(&w.vector_id).map(|r| r.metadata.clone()),
+            };
+            w.existing = Some(old.clone());
+            let old_created = old.as_ref().and_then(|m| match m.get(KEY_CREATED_AT) {
                 Some(MetaValue::Number(n)) if n.is_finite() => Some(*n as i64),
                 _ => None,
             });
@@ -591,10 +604,7 @@ impl Reprocessor {
             let record = Record {
                 id: w.vector_id.clone(),
                 values,
-                metadata: carry_over(
-                    old.map(|r| &r.metadata),
-                    memory_metadata(uid, &w.memory_id, created_at),
-                ),
+                metadata: carry_over(old.as_ref(), memory_metadata(uid, &w.memory_id, created_at)),
             };
             match validate_record(&record) {
                 Ok(()) => sending.push((w, record)),
