@@ -746,6 +746,35 @@ async fn faults_end_with_every_item_written_once_under_its_id() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_the_embedder_refuses_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.context_limit = 60;
+    let fake = FakeOpenAi::start(opts).await;
+    let emu = PineconeEmulator::start(16).await;
+    let rp = engine(
+        dir.path(),
+        openai(&fake, "tiny-embed"),
+        pinecone(&emu).await,
+        config(|c| c.retry_rounds = 0),
+    );
+    let mut ms = memories(10);
+    ms[6].structured.overview = "a long story about hiking ".repeat(40);
+    let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+    let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
+    assert_eq!(summary.done, 9, "{summary:?}");
+    assert_eq!(summary.failed.len(), 1);
+    assert_eq!(summary.failed[0].memory_id, "m006");
+    assert!(
+        summary.failed[0].error.contains("too long"),
+        "{}",
+        summary.failed[0].error
+    );
+    assert_eq!(emu.records(NS).len(), 9);
+    assert!(!emu.records(NS).contains_key("u1-m006"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pinecone_dimension_mismatch_is_refused_before_sending() {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeOpenAi::start(Options::of(ServerKind::OpenAi)).await;

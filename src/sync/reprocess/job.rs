@@ -6,6 +6,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use serde::Serialize;
 use tokio::sync::OnceCell;
 
@@ -88,6 +89,9 @@ struct Work {
 }
 
 type ItemResult = (Work, Result<(), String>);
+
+/// One text's vector, or why it has none.
+type Embedded = Result<Vec<f32>, String>;
 
 enum BatchResult {
     /// Not started (cancelled): items stay pending.
@@ -533,6 +537,42 @@ impl Reprocessor {
         }
     }
 
+    /// Embed texts; when the embedder refuses the batch for its content (a text too long,
+    /// a 4xx), split it in halves to find the texts at fault, so one bad memory does
+    /// not fail the others. `Err` only for errors that stop the job.
+    fn embed_isolating<'a>(
+        &'a self,
+        texts: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Embedded>, EmbedError>> {
+        Box::pin(async move {
+            match self
+                .retrying(transient_embed, || self.embedder.embed(texts))
+                .await
+            {
+                Ok(v) if v.len() == texts.len() => Ok(v.into_iter().map(Ok).collect()),
+                Ok(v) => {
+                    let why = format!(
+                        "the embedder returned {} vectors for {} texts",
+                        v.len(),
+                        texts.len()
+                    );
+                    Ok(texts.iter().map(|_| Err(why.clone())).collect())
+                }
+                Err(e) if fatal_embed(&e) => Err(e),
+                Err(EmbedError::ContextTooLong(_) | EmbedError::Refused(_)) if texts.len() > 1 => {
+                    let (a, b) = texts.split_at(texts.len() / 2);
+                    let mut out = self.embed_isolating(a).await?;
+                    out.extend(self.embed_isolating(b).await?);
+                    Ok(out)
+                }
+                Err(e) => {
+                    let why = format!("embedding failed: {e}");
+                    Ok(texts.iter().map(|_| Err(why.clone())).collect())
+                }
+            }
+        })
+    }
+
     async fn process_batch(
         &self,
         works: Vec<Work>,
@@ -549,13 +589,12 @@ impl Reprocessor {
         // The existing records (whose extra metadata must survive the upsert) are read
         // while the texts are embedded.
         let (embedded, fetched) = tokio::join!(
-            self.retrying(transient_embed, || self.embedder.embed(&texts)),
+            self.embed_isolating(&texts),
             self.retrying(transient_store, || self.store.fetch(ns, &ids)),
         );
         let vectors = match embedded {
             Ok(v) => v,
-            Err(e) if fatal_embed(&e) => return BatchResult::Fatal(e.into(), works),
-            Err(e) => return all_failed(works, &format!("embedding failed: {e}")),
+            Err(e) => return BatchResult::Fatal(e.into(), works),
         };
         let existing = match fetched {
             Ok(found) => found,
@@ -566,15 +605,7 @@ impl Reprocessor {
                 return all_failed(works, &why);
             }
         };
-        if vectors.len() != works.len() {
-            let why = format!(
-                "the embedder returned {} vectors for {} texts",
-                vectors.len(),
-                works.len()
-            );
-            return all_failed(works, &why);
-        }
-        if let Some(first) = vectors.first()
+        if let Some(first) = vectors.iter().find_map(|v| v.as_ref().ok())
             && let Err(e) = self.check_dimension(first.len(), dim_check).await
         {
             return BatchResult::Fatal(e, works);
@@ -587,7 +618,14 @@ impl Reprocessor {
         let now = chrono::Utc::now().timestamp();
         let mut results: Vec<ItemResult> = Vec::with_capacity(works.len());
         let mut sending: Vec<(Work, Record)> = Vec::with_capacity(works.len());
-        for (mut w, values) in works.into_iter().zip(vectors) {
+        for (mut w, embedded) in works.into_iter().zip(vectors) {
+            let values = match embedded {
+                Ok(v) => v,
+                Err(why) => {
+                    results.push((w, Err(why)));
+                    continue;
+                }
+            };
             let old: Option<Metadata> = match w.existing.take() {
                 Some(first) => first,
                 None => existing.get(&w.vector_id).map(|r| r.metadata.clone()),
