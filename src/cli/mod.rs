@@ -14,6 +14,7 @@ pub mod drift;
 pub mod embed;
 pub mod index;
 pub mod orphans;
+pub mod reprocess;
 pub mod search;
 pub mod status;
 pub mod text;
@@ -100,6 +101,8 @@ pub enum Command {
     Drift(drift::DriftArgs),
     /// Vectors of the user whose memory is not in the export (--delete --yes removes them).
     Orphans(orphans::OrphansArgs),
+    /// Re-embed memories and upsert them as Omi does (plan, progress, journal, resume).
+    Reprocess(reprocess::ReprocessArgs),
 }
 
 impl GlobalArgs {
@@ -180,6 +183,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Status(a)) => status::run(&ctx, a),
         Some(Command::Drift(a)) => drift::run(&ctx, a),
         Some(Command::Orphans(a)) => orphans::run(&ctx, a),
+        Some(Command::Reprocess(a)) => reprocess::run(&ctx, a),
         None => crate::tui::run(&ctx, cli.export),
     }
 }

@@ -4,7 +4,9 @@
 
 pub mod daterange;
 pub mod drift;
+pub mod journal;
 pub mod orphans;
+pub mod reprocess;
 pub mod search;
 pub mod status;
 

@@ -128,13 +128,15 @@ fn is_subsequence(needle: &[u8], hay: &[u8]) -> bool {
     true
 }
 
+/// A plain fuzzy word: (needle, ignore case, the lowercased needle's bytes when ASCII).
+type GreedyNeedle = (Utf32String, bool, Option<Box<[u8]>>);
+
 /// One word of the query: how it matches the title/id, and the overview.
 struct QueryAtom {
     title: Atom,
     /// Plain fuzzy words use nucleo's greedy matcher on the title (several times faster
     /// than the optimal one, and titles are short enough that the ranking barely differs).
-    /// (needle, ignore case, the lowercased needle's bytes when it is ASCII).
-    greedy: Option<(Utf32String, bool, Option<Box<[u8]>>)>,
+    greedy: Option<GreedyNeedle>,
     /// Substring searched in the overview (memchr's SIMD `memmem`); case-insensitive
     /// unless the word has an upper-case letter (smart case, as for the title).
     overview: Option<(memchr::memmem::Finder<'static>, bool)>,

@@ -1,0 +1,687 @@
+//! The job: batches through embed → fetch existing → upsert → verify, with bounded
+//! concurrency, retries, progress, cancellation and the journal.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use serde::Serialize;
+use tokio::sync::OnceCell;
+
+use super::verify::{carry_over, verify_record};
+use super::{CancelFlag, Plan, ReprocessError, Reprocessor, text_hash};
+use crate::config::CreatedAtPolicy;
+use crate::embed::EmbedError;
+use crate::omi::Memory;
+use crate::omi::conventions::{KEY_CREATED_AT, memory_metadata};
+use crate::omi::text::render;
+use crate::store::{MetaValue, Metadata, Record, StoreError, validate_record};
+use crate::sync::journal::{ItemState, Outcome, RunHeader, RunState};
+
+/// Where a job is, after each batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Progress {
+    pub run_id: String,
+    /// Items of the run (a resumed run counts its earlier `done` items too).
+    pub total: usize,
+    /// Upserted and verified.
+    pub done: usize,
+    /// Failed so far (a later retry round may still write them).
+    pub failed: usize,
+    /// 0 for the main pass, then 1, 2… for retry rounds of failed items.
+    pub retry_round: u32,
+    pub elapsed_ms: u64,
+    /// Items per second in this session.
+    pub rate_per_sec: f64,
+    /// Estimated time left.
+    pub eta_ms: Option<u64>,
+    /// The latest failure message, if any.
+    pub last_error: Option<String>,
+}
+
+/// An item that could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedItem {
+    pub memory_id: String,
+    pub vector_id: String,
+    pub error: String,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub run_id: String,
+    pub target: String,
+    pub namespace: String,
+    /// Items of the run.
+    pub total: usize,
+    /// Items done (including those done before a resume).
+    pub done: usize,
+    /// Of `done`, those finished by an earlier session of a resumed run.
+    pub done_before: usize,
+    pub failed: Vec<FailedItem>,
+    /// Items left pending (cancelled before they started).
+    pub pending: usize,
+    pub cancelled: bool,
+    pub elapsed_ms: u64,
+}
+
+impl Summary {
+    /// True when every item is done.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty() && self.pending == 0 && self.done == self.total
+    }
+}
+
+/// One memory on its way.
+#[derive(Debug, Clone)]
+struct Work {
+    memory_id: String,
+    vector_id: String,
+    text: String,
+    text_hash: String,
+    memory_created_at: Option<i64>,
+    /// The stored metadata as first read in this session (`Some(None)`: no record).
+    /// Retries carry it over rather than what a failed attempt may have left behind.
+    existing: Option<Option<Metadata>>,
+}
+
+type ItemResult = (Work, Result<(), String>);
+
+/// One text's vector, or why it has none.
+type Embedded = Result<Vec<f32>, String>;
+
+enum BatchResult {
+    /// Not started (cancelled): items stay pending.
+    NotStarted(Vec<Work>),
+    /// Every item has an outcome.
+    Finished(Vec<ItemResult>),
+    /// An error that stops the job; the batch's items stay pending.
+    Fatal(ReprocessError, Vec<Work>),
+}
+
+/// The dimension check, done once per job.
+#[derive(Debug, Clone)]
+enum DimCheck {
+    Ok(usize),
+    Incompatible(String),
+    Failed(String),
+}
+
+fn transient_embed(e: &EmbedError) -> bool {
+    matches!(
+        e,
+        EmbedError::RateLimited(_) | EmbedError::Unavailable(_) | EmbedError::BadResponse(_)
+    )
+}
+
+fn fatal_embed(e: &EmbedError) -> bool {
+    matches!(
+        e,
+        EmbedError::Unauthorized(_) | EmbedError::ModelNotFound(_) | EmbedError::Local(_)
+    )
+}
+
+fn transient_store(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::RateLimited(_) | StoreError::Unavailable(_) | StoreError::BadResponse(_)
+    )
+}
+
+fn fatal_store(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Unauthorized(_) | StoreError::DimensionMismatch(_) | StoreError::NotFound(_)
+    )
+}
+
+fn store_fatal_error(e: StoreError) -> ReprocessError {
+    match e {
+        StoreError::DimensionMismatch(m) => ReprocessError::Incompatible(m),
+        other => ReprocessError::Store(other),
+    }
+}
+
+fn new_run_id() -> String {
+    format!(
+        "{}-{:04x}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"),
+        fastrand::u16(..)
+    )
+}
+
+fn all_failed(works: Vec<Work>, why: &str) -> BatchResult {
+    BatchResult::Finished(
+        works
+            .into_iter()
+            .map(|w| (w, Err(why.to_string())))
+            .collect(),
+    )
+}
+
+impl Reprocessor {
+    fn header(&self, run_id: String) -> Result<RunHeader, ReprocessError> {
+        let t = self.target()?;
+        Ok(RunHeader {
+            run_id,
+            target: t.store,
+            namespace: t.namespace,
+            uid: t.uid,
+            model: t.model,
+            format: t.format,
+        })
+    }
+
+    fn refuse_read_only(&self) -> Result<(), ReprocessError> {
+        if self.config.read_only {
+            return Err(ReprocessError::ReadOnly(self.store.target()));
+        }
+        Ok(())
+    }
+
+    /// Check the embedder's dimension against the store now, when it is known.
+    async fn preflight(&self, dim_check: &OnceCell<DimCheck>) -> Result<(), ReprocessError> {
+        let dim = self.embedder.dimension();
+        if dim > 0 {
+            self.check_dimension(dim, dim_check).await?;
+        }
+        Ok(())
+    }
+
+    async fn check_dimension(
+        &self,
+        dim: usize,
+        cell: &OnceCell<DimCheck>,
+    ) -> Result<(), ReprocessError> {
+        let checked = cell
+            .get_or_init(|| async {
+                match self
+                    .store
+                    .check_compatible(&self.config.namespace, dim)
+                    .await
+                {
+                    Ok(()) => DimCheck::Ok(dim),
+                    Err(StoreError::DimensionMismatch(m)) => DimCheck::Incompatible(m),
+                    Err(e) => DimCheck::Failed(e.to_string()),
+                }
+            })
+            .await;
+        match checked {
+            DimCheck::Ok(d) if *d == dim => Ok(()),
+            DimCheck::Ok(d) => Err(ReprocessError::Incompatible(format!(
+                "the embedder returned {dim}-dimensional vectors after {d}-dimensional ones"
+            ))),
+            DimCheck::Incompatible(m) => Err(ReprocessError::Incompatible(m.clone())),
+            DimCheck::Failed(m) => Err(ReprocessError::Store(StoreError::Unavailable(format!(
+                "cannot check the index dimension: {m}"
+            )))),
+        }
+    }
+
+    /// Run a plan: write its items, report progress after each batch, stop when `cancel`
+    /// is raised. Returns the summary; an `Err` means the job could not start or hit an
+    /// error that affects every item (the run then stays resumable).
+    pub async fn run(
+        &self,
+        plan: &Plan,
+        progress: impl FnMut(&Progress) + Send,
+        cancel: &CancelFlag,
+    ) -> Result<Summary, ReprocessError> {
+        self.refuse_read_only()?;
+        let header = self.header(new_run_id())?;
+        let t = &plan.target;
+        if (&t.store, &t.namespace, &t.uid, &t.model, &t.format)
+            != (
+                &header.target,
+                &header.namespace,
+                &header.uid,
+                &header.model,
+                &header.format,
+            )
+        {
+            return Err(ReprocessError::Config(format!(
+                "the plan was made for {} / {} / uid {} / {} / {}; this engine writes to {} / {} / uid {} / {} / {}: plan again",
+                t.store,
+                t.namespace,
+                t.uid,
+                t.model,
+                t.format,
+                header.target,
+                header.namespace,
+                header.uid,
+                header.model,
+                header.format
+            )));
+        }
+        let dim_check = OnceCell::new();
+        self.preflight(&dim_check).await?;
+        let works: Vec<Work> = plan
+            .items
+            .iter()
+            .map(|i| Work {
+                memory_id: i.memory_id.clone(),
+                vector_id: i.vector_id.clone(),
+                text: i.text.clone(),
+                text_hash: i.text_hash.clone(),
+                memory_created_at: i.memory_created_at,
+                existing: None,
+            })
+            .collect();
+        if works.is_empty() {
+            return Ok(Summary {
+                run_id: header.run_id,
+                target: header.target,
+                namespace: header.namespace,
+                total: 0,
+                done: 0,
+                done_before: 0,
+                failed: Vec::new(),
+                pending: 0,
+                cancelled: cancel.is_cancelled(),
+                elapsed_ms: 0,
+            });
+        }
+        let rows: Vec<(String, String, String)> = works
+            .iter()
+            .map(|w| {
+                (
+                    w.vector_id.clone(),
+                    w.memory_id.clone(),
+                    w.text_hash.clone(),
+                )
+            })
+            .collect();
+        self.journal.start_run(&header, &rows)?;
+        self.execute(&header, works, 0, &dim_check, progress, cancel)
+            .await
+    }
+
+    /// Finish an unfinished run: its `pending` and `failed` items are rebuilt from
+    /// `memories` (the same export) and written; `done` items are left alone. The run
+    /// must belong to this engine's target, namespace, uid, model and format.
+    pub async fn resume(
+        &self,
+        run_id: &str,
+        memories: &[Memory],
+        progress: impl FnMut(&Progress) + Send,
+        cancel: &CancelFlag,
+    ) -> Result<Summary, ReprocessError> {
+        self.refuse_read_only()?;
+        let info = self.journal.run(run_id)?.ok_or_else(|| {
+            ReprocessError::Resume(format!("no reprocess run {run_id} in the journal"))
+        })?;
+        let mine = self.header(run_id.to_string())?;
+        let h = &info.header;
+        for (what, theirs, ours) in [
+            ("store", &h.target, &mine.target),
+            ("namespace", &h.namespace, &mine.namespace),
+            ("uid", &h.uid, &mine.uid),
+            ("model", &h.model, &mine.model),
+            ("text format", &h.format, &mine.format),
+        ] {
+            if theirs != ours {
+                return Err(ReprocessError::Resume(format!(
+                    "run {run_id} used {what} {theirs}, the current settings give {ours}: \
+                     resume it with the same settings, or abandon it"
+                )));
+            }
+        }
+        if !info.state.is_unfinished() {
+            return Err(ReprocessError::Resume(format!(
+                "run {run_id} is {:?}, not unfinished",
+                info.state
+            )));
+        }
+        let dim_check = OnceCell::new();
+        self.preflight(&dim_check).await?;
+        let by_id: BTreeMap<&str, &Memory> = memories.iter().map(|m| (m.id.as_str(), m)).collect();
+        let mut works = Vec::new();
+        let mut lost = Vec::new();
+        for item in self.journal.items(run_id)? {
+            if item.state == ItemState::Done {
+                continue;
+            }
+            match by_id.get(item.memory_id.as_str()) {
+                Some(m) => {
+                    let text = render(&m.structured, self.config.format);
+                    works.push(Work {
+                        memory_id: item.memory_id,
+                        vector_id: item.vector_id,
+                        text_hash: text_hash(&text),
+                        text,
+                        memory_created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                        existing: None,
+                    });
+                }
+                None => lost.push(Outcome {
+                    result: Err(format!(
+                        "memory {} is not in this export: resume with the export the run was started from",
+                        item.memory_id
+                    )),
+                    vector_id: item.vector_id,
+                    memory_id: item.memory_id,
+                    text_hash: item.text_hash,
+                }),
+            }
+        }
+        self.journal.record(h, &lost)?;
+        self.journal.set_state(run_id, RunState::Running)?;
+        let mut summary = self
+            .execute(h, works, info.done, &dim_check, progress, cancel)
+            .await?;
+        summary.total += lost.len();
+        summary.failed.extend(lost.into_iter().map(|o| FailedItem {
+            memory_id: o.memory_id,
+            vector_id: o.vector_id,
+            error: o.result.err().unwrap_or_default(),
+        }));
+        Ok(summary)
+    }
+
+    async fn execute(
+        &self,
+        header: &RunHeader,
+        works: Vec<Work>,
+        done_before: usize,
+        dim_check: &OnceCell<DimCheck>,
+        mut progress: impl FnMut(&Progress) + Send,
+        cancel: &CancelFlag,
+    ) -> Result<Summary, ReprocessError> {
+        let start = Instant::now();
+        let total = works.len() + done_before;
+        let mut done = done_before;
+        let mut failed: BTreeMap<String, FailedItem> = BTreeMap::new();
+        let mut pending = 0usize;
+        let mut fatal: Option<ReprocessError> = None;
+        let stop = CancelFlag::new();
+        let mut todo = works;
+        let mut round = 0u32;
+        loop {
+            let mut retry = Vec::new();
+            let batches: Vec<Vec<Work>> = todo
+                .chunks(self.config.batch_size)
+                .map(<[Work]>::to_vec)
+                .collect();
+            let mut stream = futures::stream::iter(batches)
+                .map(|b| self.process_batch(b, dim_check, cancel, &stop))
+                .buffer_unordered(self.config.concurrency);
+            while let Some(result) = stream.next().await {
+                let mut last_error = None;
+                match result {
+                    // In a retry round, items not started stay `failed` (not pending).
+                    BatchResult::NotStarted(ws) if round == 0 => pending += ws.len(),
+                    BatchResult::NotStarted(_) => {}
+                    BatchResult::Fatal(e, ws) => {
+                        if round == 0 {
+                            pending += ws.len();
+                        }
+                        stop.cancel();
+                        last_error = Some(e.to_string());
+                        fatal.get_or_insert(e);
+                    }
+                    BatchResult::Finished(results) => {
+                        let outcomes: Vec<Outcome> = results
+                            .iter()
+                            .map(|(w, r)| Outcome {
+                                vector_id: w.vector_id.clone(),
+                                memory_id: w.memory_id.clone(),
+                                text_hash: w.text_hash.clone(),
+                                result: r.clone(),
+                            })
+                            .collect();
+                        if let Err(e) = self.journal.record(header, &outcomes) {
+                            // Without the journal a crash would lose track: stop here.
+                            stop.cancel();
+                            last_error = Some(e.to_string());
+                            fatal.get_or_insert(e.into());
+                        }
+                        for (w, r) in results {
+                            match r {
+                                Ok(()) => {
+                                    failed.remove(&w.vector_id);
+                                    done += 1;
+                                }
+                                Err(error) => {
+                                    last_error = Some(error.clone());
+                                    failed.insert(
+                                        w.vector_id.clone(),
+                                        FailedItem {
+                                            memory_id: w.memory_id.clone(),
+                                            vector_id: w.vector_id.clone(),
+                                            error,
+                                        },
+                                    );
+                                    retry.push(w);
+                                }
+                            }
+                        }
+                    }
+                }
+                let elapsed = start.elapsed();
+                let session_done = done - done_before;
+                let rate = session_done as f64 / elapsed.as_secs_f64().max(1e-6);
+                let left = total.saturating_sub(done + failed.len());
+                progress(&Progress {
+                    run_id: header.run_id.clone(),
+                    total,
+                    done,
+                    failed: failed.len(),
+                    retry_round: round,
+                    elapsed_ms: elapsed.as_millis() as u64,
+                    rate_per_sec: rate,
+                    eta_ms: (rate > 0.0).then(|| (left as f64 / rate * 1000.0) as u64),
+                    last_error,
+                });
+            }
+            drop(stream);
+            round += 1;
+            if retry.is_empty()
+                || round > self.config.retry_rounds
+                || cancel.is_cancelled()
+                || stop.is_cancelled()
+            {
+                break;
+            }
+            tokio::time::sleep(self.config.retry_delay).await;
+            todo = retry;
+        }
+        let state = if fatal.is_some() {
+            RunState::Interrupted
+        } else if pending > 0 {
+            RunState::Cancelled
+        } else {
+            RunState::Finished
+        };
+        self.journal.set_state(&header.run_id, state)?;
+        if let Some(e) = fatal {
+            return Err(e);
+        }
+        Ok(Summary {
+            run_id: header.run_id.clone(),
+            target: header.target.clone(),
+            namespace: header.namespace.clone(),
+            total,
+            done,
+            done_before,
+            failed: failed.into_values().collect(),
+            pending,
+            cancelled: cancel.is_cancelled(),
+            elapsed_ms: start.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// Call `f` until it succeeds, fails for good, or `step_attempts` are used up.
+    async fn retrying<T, E, F, Fut>(&self, transient: fn(&E) -> bool, mut f: F) -> Result<T, E>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let mut attempt = 0u32;
+        loop {
+            match f().await {
+                Ok(v) => return Ok(v),
+                Err(e) if attempt + 1 < self.config.step_attempts && transient(&e) => {
+                    let wait = self
+                        .config
+                        .retry_delay
+                        .saturating_mul(1u32 << attempt.min(8))
+                        .min(Duration::from_secs(30));
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Embed texts; when the embedder refuses the batch for its content (a text too long,
+    /// a 4xx), split it in halves to find the texts at fault, so one bad memory does
+    /// not fail the others. `Err` only for errors that stop the job.
+    fn embed_isolating<'a>(
+        &'a self,
+        texts: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Embedded>, EmbedError>> {
+        Box::pin(async move {
+            match self
+                .retrying(transient_embed, || self.embedder.embed(texts))
+                .await
+            {
+                Ok(v) if v.len() == texts.len() => Ok(v.into_iter().map(Ok).collect()),
+                Ok(v) => {
+                    let why = format!(
+                        "the embedder returned {} vectors for {} texts",
+                        v.len(),
+                        texts.len()
+                    );
+                    Ok(texts.iter().map(|_| Err(why.clone())).collect())
+                }
+                Err(e) if fatal_embed(&e) => Err(e),
+                Err(EmbedError::ContextTooLong(_) | EmbedError::Refused(_)) if texts.len() > 1 => {
+                    let (a, b) = texts.split_at(texts.len() / 2);
+                    let mut out = self.embed_isolating(a).await?;
+                    out.extend(self.embed_isolating(b).await?);
+                    Ok(out)
+                }
+                Err(e) => {
+                    let why = format!("embedding failed: {e}");
+                    Ok(texts.iter().map(|_| Err(why.clone())).collect())
+                }
+            }
+        })
+    }
+
+    async fn process_batch(
+        &self,
+        works: Vec<Work>,
+        dim_check: &OnceCell<DimCheck>,
+        cancel: &CancelFlag,
+        stop: &CancelFlag,
+    ) -> BatchResult {
+        if cancel.is_cancelled() || stop.is_cancelled() {
+            return BatchResult::NotStarted(works);
+        }
+        let texts: Vec<String> = works.iter().map(|w| w.text.clone()).collect();
+        let ns = self.config.namespace.as_str();
+        let ids: Vec<String> = works.iter().map(|w| w.vector_id.clone()).collect();
+        // The existing records (whose extra metadata must survive the upsert) are read
+        // while the texts are embedded.
+        let (embedded, fetched) = tokio::join!(
+            self.embed_isolating(&texts),
+            self.retrying(transient_store, || self.store.fetch(ns, &ids)),
+        );
+        let vectors = match embedded {
+            Ok(v) => v,
+            Err(e) => return BatchResult::Fatal(e.into(), works),
+        };
+        let existing = match fetched {
+            Ok(found) => found,
+            Err(e) if fatal_store(&e) => return BatchResult::Fatal(store_fatal_error(e), works),
+            Err(e) => {
+                let why =
+                    format!("cannot read the existing record (needed to keep its metadata): {e}");
+                return all_failed(works, &why);
+            }
+        };
+        if let Some(first) = vectors.iter().find_map(|v| v.as_ref().ok())
+            && let Err(e) = self.check_dimension(first.len(), dim_check).await
+        {
+            return BatchResult::Fatal(e, works);
+        }
+        // Last point where stopping leaves nothing half-done.
+        if cancel.is_cancelled() || stop.is_cancelled() {
+            return BatchResult::NotStarted(works);
+        }
+        let uid = self.config.uid.as_deref().unwrap_or_default();
+        let now = chrono::Utc::now().timestamp();
+        let mut results: Vec<ItemResult> = Vec::with_capacity(works.len());
+        let mut sending: Vec<(Work, Record)> = Vec::with_capacity(works.len());
+        for (mut w, embedded) in works.into_iter().zip(vectors) {
+            let values = match embedded {
+                Ok(v) => v,
+                Err(why) => {
+                    results.push((w, Err(why)));
+                    continue;
+                }
+            };
+            let old: Option<Metadata> = match w.existing.take() {
+                Some(first) => first,
+                None => existing.get(&w.vector_id).map(|r| r.metadata.clone()),
+            };
+            w.existing = Some(old.clone());
+            let old_created = old.as_ref().and_then(|m| match m.get(KEY_CREATED_AT) {
+                Some(MetaValue::Number(n)) if n.is_finite() => Some(*n as i64),
+                _ => None,
+            });
+            let created_at = match self.config.created_at_policy {
+                CreatedAtPolicy::Memory => w.memory_created_at.or(old_created).unwrap_or(now),
+                CreatedAtPolicy::Now => now,
+            };
+            let record = Record {
+                id: w.vector_id.clone(),
+                values,
+                metadata: carry_over(old.as_ref(), memory_metadata(uid, &w.memory_id, created_at)),
+            };
+            match validate_record(&record) {
+                Ok(()) => sending.push((w, record)),
+                Err(e) => results.push((w, Err(format!("not sent: {e}")))),
+            }
+        }
+        if sending.is_empty() {
+            return BatchResult::Finished(results);
+        }
+        let records: Vec<Record> = sending.iter().map(|(_, r)| r.clone()).collect();
+        if let Err(e) = self
+            .retrying(transient_store, || self.store.upsert(ns, records.clone()))
+            .await
+        {
+            if fatal_store(&e) {
+                let mut ws: Vec<Work> = sending.into_iter().map(|(w, _)| w).collect();
+                ws.extend(results.into_iter().map(|(w, _)| w));
+                return BatchResult::Fatal(store_fatal_error(e), ws);
+            }
+            let why = format!("upsert failed: {e}");
+            results.extend(sending.into_iter().map(|(w, _)| (w, Err(why.clone()))));
+            return BatchResult::Finished(results);
+        }
+        let sent_ids: Vec<String> = sending.iter().map(|(w, _)| w.vector_id.clone()).collect();
+        match self
+            .retrying(transient_store, || self.store.fetch(ns, &sent_ids))
+            .await
+        {
+            Ok(back) => {
+                for (w, sent) in sending {
+                    let verdict = verify_record(&sent, back.get(&sent.id));
+                    results.push((w, verdict));
+                }
+            }
+            Err(e) => {
+                let why = format!("upserted, but fetching it back to verify failed: {e}");
+                results.extend(sending.into_iter().map(|(w, _)| (w, Err(why.clone()))));
+            }
+        }
+        BatchResult::Finished(results)
+    }
+}

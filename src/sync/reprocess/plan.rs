@@ -1,0 +1,366 @@
+//! The dry run: which memories a selection writes, and what it would cost.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use super::{ReprocessError, Reprocessor, Target, text_hash};
+use crate::omi::Memory;
+use crate::omi::conventions::{validate_id, vector_id};
+use crate::omi::text::render;
+use crate::store::limits;
+use crate::sync::status::{self, EmbeddingStatus, StatusEntry};
+
+/// Which memories to reprocess.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "ids")]
+pub enum Selection {
+    /// These memory ids.
+    Ids(Vec<String>),
+    /// Every memory of the export.
+    All,
+    /// Memories with no record in the store.
+    Missing,
+    /// Memories whose record is not known to match the current text, model and format:
+    /// status stale, legacy or mismatch; or present with no matching successful write in
+    /// the journal. (A caller that compared vectors — status fresh — excludes them.)
+    Stale,
+}
+
+impl Selection {
+    /// Words for a header: `3 ids`, `all`, `missing`, `stale`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Ids(ids) => format!("{} id(s)", ids.len()),
+            Self::All => "all".into(),
+            Self::Missing => "missing".into(),
+            Self::Stale => "stale".into(),
+        }
+    }
+}
+
+/// Whether a planned write creates or replaces a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// No record yet.
+    New,
+    /// A record exists and is replaced (its extra metadata carried over).
+    Overwrite,
+}
+
+/// One memory to write.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanItem {
+    pub memory_id: String,
+    pub vector_id: String,
+    /// The embedding text (not serialized: it can be long).
+    #[serde(skip)]
+    pub text: String,
+    pub text_hash: String,
+    /// The memory's own `created_at`, Unix seconds.
+    pub memory_created_at: Option<i64>,
+    pub change: Change,
+    /// Tokens the text costs the embedder.
+    pub tokens: usize,
+}
+
+/// Why a selected memory is not written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Discarded memory (Omi never embeds these); `include_discarded` overrides.
+    Discarded,
+    /// Its vector id is not valid for Pinecone (the reason says why).
+    InvalidId(String),
+    /// Its text is empty.
+    EmptyText,
+    /// The last successful write used the same text, model, format and target.
+    Unchanged,
+    /// An id asked for is not in the export.
+    NotInExport,
+}
+
+/// A selected memory left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedItem {
+    pub memory_id: String,
+    pub reason: SkipReason,
+}
+
+/// Counts for a confirmation dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PlanCounts {
+    /// Memories the selection picked (ids not in the export included).
+    pub selected: usize,
+    /// Writes that create a record.
+    pub new: usize,
+    /// Writes that replace a record.
+    pub overwritten: usize,
+    /// Skipped: unchanged since the last successful write.
+    pub unchanged: usize,
+    /// Skipped: discarded.
+    pub discarded: usize,
+    /// Skipped: invalid id or empty text.
+    pub invalid: usize,
+    /// Ids asked for that the export does not hold.
+    pub not_in_export: usize,
+}
+
+impl PlanCounts {
+    /// Memories to write.
+    pub fn writes(&self) -> usize {
+        self.new + self.overwritten
+    }
+}
+
+/// Requests a run is expected to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct RequestEstimate {
+    /// Embedding calls (batches of `batch_size` texts; an HTTP embedder may split a batch
+    /// further by its own request limits).
+    pub embed: usize,
+    /// Upsert requests (at most 1000 records and ~2 MB each).
+    pub upsert: usize,
+    /// Fetches: existing metadata before, verification after (100 ids each).
+    pub fetch: usize,
+}
+
+/// What a run would do. Build it with [`Reprocessor::plan`], show it, then pass it to
+/// [`Reprocessor::run`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub target: Target,
+    pub selection: Selection,
+    pub counts: PlanCounts,
+    /// Memories to write, in export order.
+    pub items: Vec<PlanItem>,
+    /// Selected memories left out.
+    pub skipped: Vec<SkippedItem>,
+    pub estimated_tokens: usize,
+    pub requests: RequestEstimate,
+    /// Embedder output dimension (0 = not known until the first answer).
+    pub dimension: usize,
+    /// `created_at` policy, `memory` or `now`.
+    pub created_at_policy: crate::config::CreatedAtPolicy,
+    /// Things worth telling before confirming.
+    pub warnings: Vec<String>,
+}
+
+/// Upsert requests for `n` records of `dim` values with the Pinecone client's limits.
+pub(crate) fn upsert_requests(n: usize, dim: usize) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    // A JSON float is at most ~12 bytes with its comma; plus id and metadata.
+    let per_record = dim.max(1) * 12 + 512;
+    let per_request = (limits::MAX_REQUEST_BYTES / per_record).clamp(1, limits::MAX_UPSERT_VECTORS);
+    n.div_ceil(per_request)
+}
+
+impl Reprocessor {
+    /// Plan a run over `memories` (an export's). Looks up the store records of the
+    /// selected memories (status lookup, 100 ids per fetch) unless `known` already holds
+    /// an entry for a memory (the TUI passes its statuses; `unknown` entries are looked
+    /// up). Writes nothing; needs a uid.
+    pub async fn plan(
+        &self,
+        memories: &[Memory],
+        selection: &Selection,
+        known: Option<&BTreeMap<String, StatusEntry>>,
+    ) -> Result<Plan, ReprocessError> {
+        let target = self.target()?;
+        let uid = target.uid.clone();
+        let mut counts = PlanCounts::default();
+        let mut skipped = Vec::new();
+
+        let picked: Vec<&Memory> = match selection {
+            Selection::Ids(ids) => {
+                let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+                let have: BTreeSet<&str> = memories.iter().map(|m| m.id.as_str()).collect();
+                for id in &wanted {
+                    if !have.contains(id) {
+                        skipped.push(SkippedItem {
+                            memory_id: id.to_string(),
+                            reason: SkipReason::NotInExport,
+                        });
+                    }
+                }
+                counts.not_in_export = skipped.len();
+                memories
+                    .iter()
+                    .filter(|m| wanted.contains(m.id.as_str()))
+                    .collect()
+            }
+            _ => memories.iter().collect(),
+        };
+
+        // Statuses: the caller's where known, a lookup for the rest.
+        let mut statuses: BTreeMap<String, StatusEntry> = BTreeMap::new();
+        let mut to_look_up: Vec<Memory> = Vec::new();
+        for m in &picked {
+            match known.and_then(|k| k.get(&m.id)) {
+                Some(e) if e.status != EmbeddingStatus::Unknown => {
+                    statuses.insert(m.id.clone(), e.clone());
+                }
+                _ => {
+                    if validate_id(&vector_id(&uid, &m.id)).is_ok() {
+                        to_look_up.push((*m).clone());
+                    }
+                }
+            }
+        }
+        if !to_look_up.is_empty() {
+            let dim = Some(self.embedder.dimension()).filter(|d| *d > 0);
+            let (store, ns, uid) = (self.store.as_ref(), &self.config.namespace, &uid);
+            // Groups of ids looked up `concurrency` at a time.
+            let mut lookups = futures::stream::iter(to_look_up.chunks(status::FETCH_GROUP))
+                .map(|group| status::lookup(store, ns, uid, group, dim, |_, _| {}))
+                .buffer_unordered(self.config.concurrency);
+            while let Some(found) = lookups.next().await {
+                statuses.extend(found?);
+            }
+        }
+        let has_record = |id: &str| {
+            statuses.get(id).is_some_and(|e| {
+                !matches!(
+                    e.status,
+                    EmbeddingStatus::Missing | EmbeddingStatus::Skipped | EmbeddingStatus::Unknown
+                )
+            })
+        };
+
+        let vector_ids: Vec<String> = picked.iter().map(|m| vector_id(&uid, &m.id)).collect();
+        let last = self
+            .journal
+            .last_writes(&target.store, &target.namespace, &vector_ids)?;
+
+        let mut items = Vec::new();
+        for (m, vid) in picked.into_iter().zip(vector_ids) {
+            let exists = has_record(&m.id);
+            let text = render(&m.structured, self.config.format);
+            let hash = text_hash(&text);
+            let unchanged = exists
+                && last
+                    .get(&vid)
+                    .is_some_and(|w| w.matches(&hash, &target.model, &target.format));
+            let status = statuses.get(&m.id).map(|e| e.status);
+            let selected = match selection {
+                Selection::Ids(_) | Selection::All => true,
+                Selection::Missing => !exists,
+                Selection::Stale => match status {
+                    Some(EmbeddingStatus::Fresh) => false,
+                    Some(
+                        EmbeddingStatus::Stale
+                        | EmbeddingStatus::Legacy
+                        | EmbeddingStatus::Mismatch,
+                    ) => true,
+                    _ => exists && !unchanged,
+                },
+            };
+            if !selected {
+                continue;
+            }
+            counts.selected += 1;
+            let skip = |reason| SkippedItem {
+                memory_id: m.id.clone(),
+                reason,
+            };
+            if m.discarded && !self.config.include_discarded {
+                counts.discarded += 1;
+                skipped.push(skip(SkipReason::Discarded));
+                continue;
+            }
+            if let Err(why) = validate_id(&vid) {
+                counts.invalid += 1;
+                skipped.push(skip(SkipReason::InvalidId(why)));
+                continue;
+            }
+            if text.is_empty() {
+                counts.invalid += 1;
+                skipped.push(skip(SkipReason::EmptyText));
+                continue;
+            }
+            if unchanged && !self.config.force {
+                counts.unchanged += 1;
+                skipped.push(skip(SkipReason::Unchanged));
+                continue;
+            }
+            let change = if exists {
+                counts.overwritten += 1;
+                Change::Overwrite
+            } else {
+                counts.new += 1;
+                Change::New
+            };
+            items.push(PlanItem {
+                memory_id: m.id.clone(),
+                vector_id: vid,
+                tokens: self.embedder.count_tokens(&text),
+                text_hash: hash,
+                text,
+                memory_created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                change,
+            });
+        }
+        counts.selected += counts.not_in_export;
+
+        let mut warnings = Vec::new();
+        if self.config.created_at_policy == crate::config::CreatedAtPolicy::Memory {
+            let undated = items
+                .iter()
+                .filter(|i| i.memory_created_at.is_none())
+                .count();
+            if undated > 0 {
+                warnings.push(format!(
+                    "{undated} memories have no created_at: they keep the stored record's \
+                     value, or get the embedding time"
+                ));
+            }
+        }
+        if self.config.read_only {
+            warnings.push("read-only mode: this plan cannot be run".into());
+        }
+        let dimension = self.embedder.dimension();
+        let n = items.len();
+        let batches = n.div_ceil(self.config.batch_size);
+        let requests = RequestEstimate {
+            embed: batches,
+            upsert: items
+                .chunks(self.config.batch_size)
+                .map(|c| upsert_requests(c.len(), dimension))
+                .sum(),
+            fetch: 2 * items
+                .chunks(self.config.batch_size)
+                .map(|c| c.len().div_ceil(limits::FETCH_GROUP))
+                .sum::<usize>(),
+        };
+        Ok(Plan {
+            estimated_tokens: items.iter().map(|i| i.tokens).sum(),
+            target,
+            selection: selection.clone(),
+            counts,
+            items,
+            skipped,
+            requests,
+            dimension,
+            created_at_policy: self.config.created_at_policy,
+            warnings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upsert_estimates() {
+        assert_eq!(upsert_requests(0, 3072), 0);
+        assert_eq!(upsert_requests(1, 3072), 1);
+        // ~37 KB per 3072-dim record: about 56 per 2 MB request.
+        assert_eq!(upsert_requests(256, 3072), 5);
+        assert_eq!(upsert_requests(2500, 4), 3);
+    }
+}

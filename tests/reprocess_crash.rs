@@ -1,0 +1,267 @@
+//! Kill -9 in the middle of `memlens reprocess`, several times at random points, then let
+//! a last run finish: every memory must end written exactly as planned, and no item the
+//! journal had confirmed may be written again (one `done` row per vector id overall).
+//!
+//! The child process is this test binary re-run on the ignored test `child_run`, which
+//! calls the `memlens reprocess` command in-process with settings from its environment
+//! (the fake OpenAI server and, for one test, the Pinecone emulator live in the parent,
+//! so their state survives the kills).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use memlens::cli::Context;
+use memlens::cli::reprocess::{ReprocessArgs, execute};
+use memlens::config::{Inputs, Settings};
+use memlens::omi::conventions::vector_id;
+use memlens::omi::export::load_path;
+use memlens::omi::text::{TextFormat, render};
+use memlens::store::local::LocalStore;
+use memlens::store::pinecone::PineconeStore;
+use memlens::store::{MetaValue, VectorStore};
+use memlens::sync::journal::Journal;
+use memlens::sync::reprocess::{CancelFlag, cosine};
+use support::fake_openai::{self, FakeOpenAi, Options, ServerKind};
+use support::pinecone_emulator::{Fault, PineconeEmulator};
+
+const UID: &str = "u1";
+const NS: &str = "ns1";
+const MEMORIES: usize = 300;
+const KILLS: usize = 5;
+const DIM: usize = 16;
+
+/// The child: runs `memlens reprocess EXPORT --all --yes` when the parent set
+/// `REPROCESS_CRASH_EXPORT`; on its own it returns at once.
+#[test]
+#[ignore = "child process of the kill tests in this file"]
+fn child_run() {
+    let Ok(export) = std::env::var("REPROCESS_CRASH_EXPORT") else {
+        return;
+    };
+    let settings = Settings::resolve(&Inputs {
+        skip_default_config: true,
+        ..Inputs::from_process_env()
+    })
+    .unwrap();
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        a: ReprocessArgs,
+    }
+    let args = Wrap::try_parse_from([
+        "memlens",
+        &export,
+        "--all",
+        "--yes",
+        "--batch-size",
+        "5",
+        "--concurrency",
+        "2",
+    ])
+    .unwrap()
+    .a;
+    let ctx = Context {
+        settings,
+        json: true,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let code = rt
+        .block_on(execute(
+            &ctx,
+            &args,
+            &mut std::io::stdout(),
+            &CancelFlag::new(),
+        ))
+        .unwrap();
+    std::process::exit(if code == ExitCode::SUCCESS { 0 } else { 1 });
+}
+
+fn write_export(dir: &Path) -> PathBuf {
+    let list: Vec<serde_json::Value> = (0..MEMORIES)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("mem-{i:04}"),
+                "created_at": format!("2025-05-{:02}T08:{:02}:00Z", 1 + i % 28, i % 60),
+                "structured": {
+                    "title": format!("Conversation {i}"),
+                    "overview": format!("Planning item {i} of the garden project with Sam"),
+                    "category": "work",
+                    "action_items": [{"description": format!("Buy seeds batch {i}"), "completed": i % 2 == 0}],
+                },
+                "discarded": false,
+            })
+        })
+        .collect();
+    let path = dir.join("conversations.json");
+    std::fs::write(&path, serde_json::to_string(&list).unwrap()).unwrap();
+    path
+}
+
+fn spawn(env: &[(String, String)], export: &Path, capture: bool) -> Child {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--ignored",
+        "--exact",
+        "child_run",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env_clear()
+    .env("REPROCESS_CRASH_EXPORT", export)
+    .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    .stdin(Stdio::null())
+    .stderr(Stdio::null());
+    cmd.stdout(if capture {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.spawn().expect("spawn the child test binary")
+}
+
+async fn wait(child: &mut Child) -> std::process::ExitStatus {
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Kill children at random points, then finish; check the store and the journal.
+async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn VectorStore) {
+    let dir = data.parent().unwrap();
+    let export = write_export(dir);
+    let seed = fastrand::u64(..);
+    println!("seed {seed}");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut mid_run = 0;
+    let mut done_before = 0;
+    for _ in 0..KILLS {
+        let mut child = spawn(&env, &export, false);
+        // Wait for the child to confirm some items (however slow the machine is), then
+        // kill it at a random point after that.
+        let journal = Journal::open_in(data).unwrap();
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
+            let runs = journal.unfinished_runs(&store.target(), NS, UID).unwrap();
+            if runs.first().is_some_and(|r| r.done > done_before) {
+                break;
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.u64(0..150))).await;
+        child.kill().expect("kill -9");
+        wait(&mut child).await;
+        // Mid-run: the child had confirmed more items and left the run unfinished.
+        let journal = Journal::open_in(data).unwrap();
+        let unfinished = journal.unfinished_runs(&store.target(), NS, UID).unwrap();
+        if let Some(run) = unfinished.first() {
+            if run.done > done_before {
+                mid_run += 1;
+            }
+            done_before = run.done;
+        }
+    }
+    let mut child = spawn(&env, &export, true);
+    let status = wait(&mut child).await;
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert!(status.success(), "the last run failed: {out}");
+    assert!(
+        mid_run >= KILLS / 2,
+        "no kill landed mid-run (seed {seed}); the test proved nothing"
+    );
+
+    // Nothing lost: every memory written with the vector of its text and its metadata.
+    let memories = load_path(&export).unwrap().memories;
+    let ids: Vec<String> = memories.iter().map(|m| vector_id(UID, &m.id)).collect();
+    let stored = store.fetch(NS, &ids).await.unwrap();
+    assert_eq!(stored.len(), MEMORIES);
+    let journal = Journal::open_in(data).unwrap();
+    for m in &memories {
+        let id = vector_id(UID, &m.id);
+        let rec = &stored[&id];
+        let want = fake_openai::vector_for_text(&render(&m.structured, TextFormat::CURRENT), DIM);
+        assert!(cosine(&rec.values, &want) > 0.99999, "{id}");
+        assert_eq!(rec.metadata["memory_id"], MetaValue::String(m.id.clone()));
+        assert_eq!(
+            rec.metadata["created_at"],
+            MetaValue::Number(m.created_at.as_ref().unwrap().timestamp() as f64)
+        );
+        // Nothing redone: exactly one confirmed write per vector over all the runs.
+        let done = journal
+            .writes_of(&id)
+            .unwrap()
+            .iter()
+            .filter(|w| w.outcome == "done")
+            .count();
+        assert_eq!(done, 1, "{id} confirmed {done} times (seed {seed})");
+    }
+    assert!(
+        journal
+            .unfinished_runs(&store.target(), NS, UID)
+            .unwrap()
+            .is_empty()
+    );
+    println!("{mid_run} of {KILLS} kills landed mid-run");
+}
+
+fn openai_env(fake: &FakeOpenAi, data: &Path) -> Vec<(String, String)> {
+    vec![
+        ("MEMLENS_DATA_DIR".into(), data.display().to_string()),
+        ("MEMLENS_UID".into(), UID.into()),
+        ("MEMLENS_EMBEDDER".into(), "openai".into()),
+        ("OPENAI_BASE_URL".into(), fake.base_url()),
+        ("MEMLENS_OPENAI_MODEL".into(), "tiny-embed".into()),
+    ]
+}
+
+fn slow_openai() -> Options {
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.default_dim = DIM;
+    opts.latency = Duration::from_millis(30);
+    opts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_mid_run_then_resume_local_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fake = FakeOpenAi::start(slow_openai()).await;
+    let env = openai_env(&fake, &data);
+    std::fs::create_dir_all(&data).unwrap();
+    let store = LocalStore::open(&LocalStore::default_path(&data)).unwrap();
+    kill_and_resume(env, &data, &store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_mid_run_then_resume_pinecone() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fake = FakeOpenAi::start(slow_openai()).await;
+    let emu = PineconeEmulator::start(DIM).await;
+    emu.inject(Fault::delay(Duration::from_millis(5)).times(usize::MAX));
+    let mut env = openai_env(&fake, &data);
+    env.extend([
+        ("MEMLENS_STORE".to_string(), "pinecone".to_string()),
+        (
+            "PINECONE_API_KEY".to_string(),
+            emu.api_key().expose().to_string(),
+        ),
+        ("PINECONE_INDEX_HOST".to_string(), emu.url()),
+    ]);
+    let store = PineconeStore::connect(emu.config()).await.unwrap();
+    kill_and_resume(env, &data, &store).await;
+}
