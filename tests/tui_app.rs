@@ -132,6 +132,7 @@ fn setup() -> Setup {
         embedder_dimension: 128,
         read_only: false,
         data_dir: std::env::temp_dir().join("memlens-tui-test-unused"),
+        created_at_policy: memlens::config::CreatedAtPolicy::Memory,
     }
 }
 
@@ -282,7 +283,7 @@ fn marks_sort_and_status_filter() {
         h.app.state.list.status_filter,
         Some(memlens::sync::EmbeddingStatus::Unknown)
     );
-    h.key(KeyCode::Char('x'));
+    h.key(KeyCode::Char('X'));
     assert_eq!(h.app.state.list.status_filter, None);
 }
 

@@ -1,138 +1,16 @@
 //! Headless TUI tests of the search pane on real engines: the demo export, the built-in
 //! embedder and the local SQLite store (filled by the test), driven by key events.
 
+mod support;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use memlens::embed::Embedder;
-use memlens::embed::builtin::BuiltinEmbedder;
-use memlens::omi::conventions;
-use memlens::omi::text::{TextFormat, render};
-use memlens::store::local::LocalStore;
-use memlens::store::{Record, VectorStore};
+use crossterm::event::KeyCode;
 use memlens::tui::action::Action;
-use memlens::tui::app::{App, Services};
-use memlens::tui::keymap::Keymap;
-use memlens::tui::loader::load_blocking;
-use memlens::tui::state::{Focus, RightPane, Setup, State};
-use memlens::tui::theme::Theme;
-use memlens::tui::view;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use tokio::sync::mpsc::UnboundedReceiver;
-
-const UID: &str = "demo-sam-rivera";
-
-struct Harness {
-    app: App,
-    rx: UnboundedReceiver<Action>,
-    _dir: tempfile::TempDir,
-}
-
-async fn harness(fill_store: bool, uid: Option<&str>) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
-    let export = load_blocking(&demo, &mut |_, _| {}).unwrap();
-    let embedder = Arc::new(BuiltinEmbedder::new().unwrap());
-    let store = Arc::new(LocalStore::open(&dir.path().join("store.db")).unwrap());
-    if fill_store {
-        let live: Vec<_> = export.memories.iter().filter(|m| !m.discarded).collect();
-        let texts: Vec<String> = live
-            .iter()
-            .map(|m| render(&m.structured, TextFormat::CURRENT))
-            .collect();
-        let vectors = embedder.embed(&texts).await.unwrap();
-        let records = live
-            .iter()
-            .zip(vectors)
-            .map(|(m, values)| Record {
-                id: conventions::vector_id(UID, &m.id),
-                values,
-                metadata: conventions::memory_metadata(
-                    UID,
-                    &m.id,
-                    m.created_at.as_ref().map(|d| d.timestamp()).unwrap_or(0),
-                ),
-            })
-            .collect();
-        store.upsert("ns1", records).await.unwrap();
-    }
-    let setup = Setup {
-        uid: uid.map(str::to_string),
-        uid_source: "test".into(),
-        namespace: "ns1".into(),
-        store_target: store.target(),
-        store_is_remote: false,
-        embedder_label: embedder.label(),
-        embedder_model: embedder.model_id().into(),
-        embedder_dimension: embedder.dimension(),
-        read_only: false,
-        data_dir: dir.path().to_path_buf(),
-    };
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut state = State::new(
-        setup,
-        Keymap::default(),
-        Theme::monochrome(),
-        TextFormat::CURRENT,
-    );
-    state.size = (120, 40);
-    let services = Services {
-        store: Some(store),
-        embedder: Some(embedder),
-    };
-    let mut app = App::new(state, services, tx);
-    app.update(Action::ExportLoaded(Box::new(export)));
-    let mut h = Harness { app, rx, _dir: dir };
-    h.settle().await;
-    h
-}
-
-impl Harness {
-    fn key(&mut self, code: KeyCode) {
-        self.app
-            .update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-
-    fn type_text(&mut self, s: &str) {
-        for c in s.chars() {
-            self.key(KeyCode::Char(c));
-        }
-    }
-
-    /// Apply background results until nothing is running.
-    async fn settle(&mut self) {
-        for _ in 0..200 {
-            while let Ok(a) = self.rx.try_recv() {
-                self.app.update(a);
-            }
-            if !self.app.state.job_running() {
-                return;
-            }
-            if let Ok(Some(a)) = tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await
-            {
-                self.app.update(a);
-            }
-        }
-        panic!("background work did not finish");
-    }
-
-    fn screen(&self) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-        terminal.draw(|f| view::draw(f, &self.app.state)).unwrap();
-        let buffer = terminal.backend().buffer().clone();
-        (0..40)
-            .map(|y| {
-                let line: String = (0..120)
-                    .map(|x| buffer[(x, y)].symbol().to_string())
-                    .collect();
-                line.trim_end().to_string() + "\n"
-            })
-            .collect()
-    }
-}
+use memlens::tui::state::{Focus, RightPane};
+use support::tui::{UID, harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_then_open_the_hit() {
@@ -271,7 +149,7 @@ async fn snapshot_search_pane_with_results() {
     h.settle().await;
     let mut screen = h.screen();
     // The temp dir and the lookup time vary run to run: redact them.
-    let dir = h._dir.path().display().to_string();
+    let dir = h.dir.path().display().to_string();
     screen = screen.replace(&dir, "[tmp]");
     if let Some(at) = h.app.state.lookup.checked_at {
         let when = chrono::DateTime::from_timestamp(at, 0).unwrap();

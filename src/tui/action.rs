@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::sync::journal::RunInfo;
+use crate::sync::reprocess::{Plan, Progress, Summary};
 use crate::sync::search::SearchResults;
 use crate::sync::status::StatusCache;
 use crate::tui::loader::LoadedExport;
@@ -49,11 +51,17 @@ pub enum Command {
     ExportResults,
     /// Open the selected search hit in the list and details.
     OpenHit,
+    /// Re-embed and upsert the selected memory (after a confirmation).
+    Reprocess,
+    /// Re-embed and upsert many memories: marked, filtered, missing or stale.
+    ReprocessBatch,
+    /// Show the reprocess job (progress, cancel, retry failed, summary).
+    Jobs,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 31] = [
+    pub const ALL: [Command; 34] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -85,6 +93,9 @@ impl Command {
         Self::MoreLikeThis,
         Self::ExportResults,
         Self::OpenHit,
+        Self::Reprocess,
+        Self::ReprocessBatch,
+        Self::Jobs,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -121,6 +132,9 @@ impl Command {
             Self::MoreLikeThis => "more_like_this",
             Self::ExportResults => "export_results",
             Self::OpenHit => "open_hit",
+            Self::Reprocess => "reprocess",
+            Self::ReprocessBatch => "reprocess_batch",
+            Self::Jobs => "jobs",
         }
     }
 
@@ -177,6 +191,17 @@ pub enum Action {
         generation: u64,
         outcome: Result<Box<SearchResults>, String>,
     },
+    /// A reprocess plan is ready (dropped unless `generation` is the newest).
+    PlanReady {
+        generation: u64,
+        outcome: Result<Box<Plan>, String>,
+    },
+    /// Progress of the reprocess job.
+    JobProgress(Box<Progress>),
+    /// The reprocess job ended.
+    JobDone(Result<Box<Summary>, String>),
+    /// The journal holds an unfinished run (found at start-up).
+    UnfinishedRun(Box<RunInfo>),
     /// A message for the status line.
     Notify(Level, String),
 }

@@ -14,9 +14,12 @@ use crate::embed::Embedder;
 use crate::omi::text::TextFormat;
 use crate::store::VectorStore;
 use crate::sync::EmbeddingStatus;
+use crate::sync::journal::Journal;
+use crate::sync::reprocess::{CancelFlag, Plan, ReprocessConfig, Reprocessor, Selection};
 use crate::sync::search::{self as search_engine, SearchRequest, SearchTarget};
 use crate::sync::status::{self, StatusCache};
 use crate::tui::action::{Action, Command, Level};
+use crate::tui::jobs::{BatchScope, RunningJob};
 use crate::tui::keymap::KeyOutcome;
 use crate::tui::search::SearchField;
 use crate::tui::state::{Focus, LoadState, Popup, RightPane, State};
@@ -35,6 +38,8 @@ pub struct App {
     pub services: Services,
     tx: UnboundedSender<Action>,
     search_task: Option<tokio::task::AbortHandle>,
+    /// The reprocess journal, opened on first use.
+    journal: Option<Arc<Journal>>,
 }
 
 /// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
@@ -71,6 +76,7 @@ impl App {
             services,
             tx,
             search_task: None,
+            journal: None,
         }
     }
 
@@ -133,6 +139,7 @@ impl App {
                         .notify(Level::Info, format!("{n} memories loaded"));
                 }
                 self.start_status_lookup(false);
+                self.check_unfinished_run();
                 true
             }
             Action::LoadFailed(e) => {
@@ -197,10 +204,337 @@ impl App {
                 }
                 true
             }
+            Action::PlanReady {
+                generation,
+                outcome,
+            } => {
+                let ui = &mut self.state.reprocess;
+                if ui.planning != Some(generation) {
+                    return false;
+                }
+                ui.planning = None;
+                match outcome {
+                    Ok(plan) => {
+                        ui.plan = Some(*plan);
+                        self.state.popup = Some(Popup::ConfirmPlan);
+                    }
+                    Err(e) => self.state.notify(Level::Error, format!("cannot plan: {e}")),
+                }
+                true
+            }
+            Action::JobProgress(p) => {
+                if let Some(job) = &mut self.state.reprocess.job {
+                    job.progress = Some(*p);
+                }
+                true
+            }
+            Action::JobDone(outcome) => {
+                self.state.reprocess.job = None;
+                match outcome {
+                    Ok(summary) => {
+                        let text = format!(
+                            "reprocess: {} of {} done, {} failed{}",
+                            summary.done,
+                            summary.total,
+                            summary.failed.len(),
+                            if summary.cancelled { ", cancelled" } else { "" }
+                        );
+                        let level = if summary.failed.is_empty() {
+                            Level::Info
+                        } else {
+                            Level::Warn
+                        };
+                        self.state.notify(level, text);
+                        self.state.reprocess.summary = Some(*summary);
+                        self.state.popup = Some(Popup::Job);
+                    }
+                    Err(e) => self
+                        .state
+                        .notify(Level::Error, format!("reprocess stopped: {e}")),
+                }
+                // The statuses changed: look them up again.
+                self.start_status_lookup(true);
+                true
+            }
+            Action::UnfinishedRun(info) => {
+                self.state.reprocess.unfinished = Some(*info);
+                if self.state.popup.is_none() && !self.state.setup.read_only {
+                    self.state.popup = Some(Popup::Resume);
+                }
+                true
+            }
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
             }
+        }
+    }
+
+    fn reprocessor(&mut self) -> Result<Arc<Reprocessor>, String> {
+        let setup = &self.state.setup;
+        if setup.read_only {
+            return Err("read-only mode: writes are disabled".into());
+        }
+        let uid = setup
+            .uid
+            .clone()
+            .ok_or("no uid set: vector ids need one (start with --uid UID or MEMLENS_UID)")?;
+        let (Some(embedder), Some(store)) =
+            (self.services.embedder.clone(), self.services.store.clone())
+        else {
+            return Err("no embedder or store is connected (see the log)".into());
+        };
+        let journal = match &self.journal {
+            Some(j) => j.clone(),
+            None => {
+                let j = Arc::new(Journal::open_in(&setup.data_dir).map_err(|e| e.to_string())?);
+                self.journal = Some(j.clone());
+                j
+            }
+        };
+        let config = ReprocessConfig {
+            uid: Some(uid),
+            namespace: setup.namespace.clone(),
+            format: self.state.text_format,
+            created_at_policy: setup.created_at_policy,
+            read_only: setup.read_only,
+            ..ReprocessConfig::default()
+        };
+        Ok(Arc::new(Reprocessor::new(embedder, store, journal, config)))
+    }
+
+    /// Look for an unfinished reprocess run in the journal (start-up).
+    pub fn check_unfinished_run(&mut self) {
+        let Ok(rp) = self.reprocessor() else {
+            return;
+        };
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "journal check", async move {
+            let found = tokio::task::spawn_blocking(move || rp.unfinished_run()).await;
+            if let Ok(Ok(Some(info))) = found {
+                let _ = tx.send(Action::UnfinishedRun(Box::new(info)));
+            }
+        });
+    }
+
+    /// Plan a reprocess of `selection` in the background; the plan then waits for a yes.
+    fn start_plan(&mut self, selection: Selection, single: bool) {
+        if self.state.reprocess.busy() {
+            self.state.notify(
+                Level::Warn,
+                "a reprocess is already planned or running (J shows it)",
+            );
+            return;
+        }
+        let rp = match self.reprocessor() {
+            Ok(rp) => rp,
+            Err(e) => {
+                self.state.notify(Level::Error, e);
+                return;
+            }
+        };
+        let memories = self.state.memories().to_vec();
+        let known = self.state.status_entries.clone();
+        let ui = &mut self.state.reprocess;
+        ui.generation += 1;
+        let generation = ui.generation;
+        ui.planning = Some(generation);
+        ui.single = single;
+        let tx = self.tx.clone();
+        // The planner's future is not `Send` (its fetches borrow across awaits), so it
+        // runs on a blocking thread that drives it with the runtime's handle.
+        let handle = tokio::runtime::Handle::current();
+        spawn_reporting(&self.tx, "reprocess plan", async move {
+            let planned = tokio::task::spawn_blocking(move || {
+                handle.block_on(rp.plan(&memories, &selection, Some(&known)))
+            })
+            .await;
+            let outcome = match planned {
+                Ok(r) => r.map(Box::new).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("the planner crashed: {e}")),
+            };
+            let _ = tx.send(Action::PlanReady {
+                generation,
+                outcome,
+            });
+        });
+        self.state.notify(Level::Info, "planning…");
+    }
+
+    fn batch_selection(&self, scope: BatchScope) -> Selection {
+        let state = &self.state;
+        let ids = |rows: &mut dyn Iterator<Item = u32>| -> Selection {
+            Selection::Ids(
+                rows.filter_map(|i| state.memories().get(i as usize).map(|m| m.id.clone()))
+                    .collect(),
+            )
+        };
+        match scope {
+            BatchScope::Marked => ids(&mut state.list.marks.iter().copied()),
+            BatchScope::Filtered => ids(&mut state.list.visible.iter().copied()),
+            BatchScope::Missing => Selection::Missing,
+            BatchScope::Stale => Selection::Stale,
+        }
+    }
+
+    /// Run the confirmed plan as a background job.
+    fn start_job(&mut self, plan: Plan) {
+        let rp = match self.reprocessor() {
+            Ok(rp) => rp,
+            Err(e) => {
+                self.state.notify(Level::Error, e);
+                return;
+            }
+        };
+        let cancel = CancelFlag::new();
+        self.state.reprocess.job = Some(RunningJob {
+            progress: None,
+            total: plan.items.len(),
+            cancel: cancel.clone(),
+            cancelling: false,
+        });
+        self.state.reprocess.summary = None;
+        self.state.popup = Some(Popup::Job);
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "reprocess job", async move {
+            let progress_tx = tx.clone();
+            let outcome = rp
+                .run(
+                    &plan,
+                    move |p| {
+                        let _ = progress_tx.send(Action::JobProgress(Box::new(p.clone())));
+                    },
+                    &cancel,
+                )
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Action::JobDone(outcome));
+        });
+    }
+
+    /// Resume the unfinished run found at start-up.
+    fn resume_job(&mut self) {
+        let Some(info) = self.state.reprocess.unfinished.take() else {
+            return;
+        };
+        let rp = match self.reprocessor() {
+            Ok(rp) => rp,
+            Err(e) => {
+                self.state.notify(Level::Error, e);
+                return;
+            }
+        };
+        let memories = self.state.memories().to_vec();
+        let cancel = CancelFlag::new();
+        self.state.reprocess.job = Some(RunningJob {
+            progress: None,
+            total: info.total(),
+            cancel: cancel.clone(),
+            cancelling: false,
+        });
+        self.state.popup = Some(Popup::Job);
+        let run_id = info.header.run_id.clone();
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "reprocess resume", async move {
+            let progress_tx = tx.clone();
+            let outcome = rp
+                .resume(
+                    &run_id,
+                    &memories,
+                    move |p| {
+                        let _ = progress_tx.send(Action::JobProgress(Box::new(p.clone())));
+                    },
+                    &cancel,
+                )
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Action::JobDone(outcome));
+        });
+    }
+
+    /// Keys while a reprocess popup is open. Returns true when handled.
+    fn on_reprocess_popup_key(&mut self, popup: Popup, code: KeyCode) {
+        match (popup, code) {
+            (Popup::BatchChoice, c) => {
+                self.state.popup = None;
+                let scope = match c {
+                    KeyCode::Char('m') => BatchScope::Marked,
+                    KeyCode::Char('f') => BatchScope::Filtered,
+                    KeyCode::Char('a') => BatchScope::Missing,
+                    KeyCode::Char('s') => BatchScope::Stale,
+                    _ => return,
+                };
+                if scope == BatchScope::Marked && self.state.list.marks.is_empty() {
+                    self.state
+                        .notify(Level::Warn, "nothing is marked (Space marks a memory)");
+                    return;
+                }
+                let selection = self.batch_selection(scope);
+                self.start_plan(selection, false);
+            }
+            (Popup::ConfirmPlan, c) => {
+                let single = self.state.reprocess.single;
+                // For a batch, only `y` runs it (cancel is the default); for one memory,
+                // Enter does too.
+                let yes = c == KeyCode::Char('y') || (single && c == KeyCode::Enter);
+                if matches!(
+                    c,
+                    KeyCode::Char('y')
+                        | KeyCode::Char('n')
+                        | KeyCode::Esc
+                        | KeyCode::Enter
+                        | KeyCode::Char('q')
+                ) {
+                    self.state.popup = None;
+                    let plan = self.state.reprocess.plan.take();
+                    match (yes, plan) {
+                        (true, Some(plan)) if !plan.items.is_empty() => self.start_job(plan),
+                        (true, Some(_)) => self.state.notify(Level::Info, "nothing to write"),
+                        _ => self
+                            .state
+                            .notify(Level::Info, "reprocess cancelled; nothing was written"),
+                    }
+                }
+            }
+            (Popup::Job, KeyCode::Char('x')) => {
+                if let Some(job) = &mut self.state.reprocess.job {
+                    job.cancel.cancel();
+                    job.cancelling = true;
+                }
+            }
+            (Popup::Job, KeyCode::Char('t')) => {
+                let failed: Vec<String> = self
+                    .state
+                    .reprocess
+                    .summary
+                    .as_ref()
+                    .map(|s| s.failed.iter().map(|f| f.memory_id.clone()).collect())
+                    .unwrap_or_default();
+                if self.state.reprocess.job.is_none() && !failed.is_empty() {
+                    self.state.popup = None;
+                    self.start_plan(Selection::Ids(failed), false);
+                }
+            }
+            (
+                Popup::Job,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('J'),
+            ) => {
+                self.state.popup = None;
+            }
+            (Popup::Resume, KeyCode::Char('y')) => {
+                self.state.popup = None;
+                self.resume_job();
+            }
+            (Popup::Resume, KeyCode::Char('n') | KeyCode::Esc) => {
+                self.state.popup = None;
+                self.state.notify(
+                    Level::Info,
+                    "the unfinished run stays in the journal (memlens reprocess resumes it)",
+                );
+            }
+            _ => {}
         }
     }
 
@@ -472,6 +806,12 @@ impl App {
                 }
                 return true;
             }
+            Some(Popup::BatchChoice | Popup::ConfirmPlan | Popup::Job | Popup::Resume) => {
+                if let Some(p) = self.state.popup.clone() {
+                    self.on_reprocess_popup_key(p, key.code);
+                }
+                return true;
+            }
             Some(Popup::ConfirmQuit) => {
                 match key.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => self.state.should_quit = true,
@@ -559,6 +899,31 @@ impl App {
             Command::OpenHit => return self.open_selected_hit(),
             Command::ExportResults => return self.export_search_results(),
             Command::Refresh => return self.start_status_lookup(true),
+            Command::Reprocess => {
+                if let Some((_, m)) = self.state.selected() {
+                    let id = m.id.clone();
+                    self.start_plan(Selection::Ids(vec![id]), true);
+                }
+                return;
+            }
+            Command::ReprocessBatch => {
+                if self.state.setup.read_only {
+                    self.state
+                        .notify(Level::Error, "read-only mode: writes are disabled");
+                } else {
+                    self.state.popup = Some(Popup::BatchChoice);
+                }
+                return;
+            }
+            Command::Jobs => {
+                if self.state.reprocess.job.is_some() || self.state.reprocess.summary.is_some() {
+                    self.state.popup = Some(Popup::Job);
+                } else {
+                    self.state
+                        .notify(Level::Info, "no reprocess job yet (r or R starts one)");
+                }
+                return;
+            }
             Command::MoreLikeThis => {
                 if let Some((_, m)) = self.state.selected() {
                     let id = m.id.clone();
@@ -627,7 +992,10 @@ impl App {
             Command::OpenHit
             | Command::ExportResults
             | Command::Refresh
-            | Command::MoreLikeThis => {}
+            | Command::MoreLikeThis
+            | Command::Reprocess
+            | Command::ReprocessBatch
+            | Command::Jobs => {}
             Command::Up
             | Command::Down
             | Command::PageUp

@@ -204,7 +204,7 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::List, "o", Command::CycleSort, "sort: date, title, status", "sort"),
     (Scope::List, "S", Command::CycleStatusFilter, "filter by status (cycle)", "status"),
     (Scope::List, "c", Command::CycleCategoryFilter, "filter by category (cycle)", ""),
-    (Scope::List, "x", Command::ClearFilters, "clear all filters", ""),
+    (Scope::List, "X", Command::ClearFilters, "clear all filters", ""),
     (Scope::List, "enter", Command::FocusNext, "open details", ""),
     (Scope::Details, "j", Command::Down, "scroll down", ""),
     (Scope::Details, "down", Command::Down, "scroll down", ""),
@@ -233,6 +233,10 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::Search, "k", Command::Up, "previous hit", ""),
     (Scope::Search, "up", Command::Up, "previous hit", ""),
     (Scope::Search, "enter", Command::OpenHit, "open the hit in the list and details", "open"),
+    (Scope::List, "r", Command::Reprocess, "reprocess this memory: re-embed and upsert (confirm first)", "reprocess"),
+    (Scope::Details, "r", Command::Reprocess, "reprocess this memory: re-embed and upsert (confirm first)", "reprocess"),
+    (Scope::List, "R", Command::ReprocessBatch, "reprocess many: marked, filtered, missing or stale (plan first)", "batch"),
+    (Scope::Global, "J", Command::Jobs, "the reprocess job: progress, x cancels, t retries failed", ""),
     (Scope::Search, "e", Command::ExportResults, "export results as JSON and CSV (current dir)", "export"),
 ];
 

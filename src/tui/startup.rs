@@ -24,6 +24,7 @@ pub async fn build(settings: &Settings) -> (Setup, Services, Vec<String>) {
         embedder_dimension: 0,
         read_only: settings.read_only,
         data_dir: settings.data_dir.clone(),
+        created_at_policy: settings.created_at_policy,
     };
     match crate::embed::from_settings(settings) {
         Ok(e) => {

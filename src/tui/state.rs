@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use tui_input::Input;
 
+use crate::config::CreatedAtPolicy;
 use crate::omi::Memory;
 use crate::omi::text::TextFormat;
 use crate::sync::{EmbeddingStatus, StatusEntry};
 use crate::tui::action::Level;
+use crate::tui::jobs::ReprocessUi;
 use crate::tui::keymap::{Keymap, Scope};
 use crate::tui::list::{ListSource, MemoryList};
 use crate::tui::loader::LoadedExport;
@@ -31,6 +33,8 @@ pub struct Setup {
     pub embedder_dimension: usize,
     pub read_only: bool,
     pub data_dir: PathBuf,
+    /// How reprocess writes `created_at`.
+    pub created_at_policy: CreatedAtPolicy,
 }
 
 /// Which pane has the keyboard.
@@ -65,6 +69,14 @@ pub enum Popup {
     Help,
     /// `q` while a job runs.
     ConfirmQuit,
+    /// `R`: which memories to reprocess.
+    BatchChoice,
+    /// A reprocess plan waiting for a yes.
+    ConfirmPlan,
+    /// The reprocess job: progress, then its summary.
+    Job,
+    /// An unfinished run was found: resume it?
+    Resume,
 }
 
 /// Where the export is.
@@ -112,6 +124,7 @@ pub struct State {
     /// What the right-hand side shows (details, or the search pane).
     pub right: RightPane,
     pub search: SearchPane,
+    pub reprocess: ReprocessUi,
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
@@ -145,6 +158,7 @@ impl State {
             focus: Focus::List,
             right: RightPane::Details,
             search: SearchPane::new(),
+            reprocess: ReprocessUi::default(),
             popup: None,
             filter_input: None,
             details_scroll: 0,
@@ -213,6 +227,7 @@ impl State {
     pub fn job_running(&self) -> bool {
         self.lookup.running.is_some()
             || self.search.running.is_some()
+            || self.reprocess.busy()
             || matches!(self.load, LoadState::Loading { .. })
     }
 

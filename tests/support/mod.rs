@@ -1,2 +1,3 @@
 pub mod fake_openai;
 pub mod pinecone_emulator;
+pub mod tui;

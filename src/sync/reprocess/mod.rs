@@ -59,7 +59,9 @@ mod plan;
 mod verify;
 
 pub use job::{FailedItem, Progress, Summary};
-pub use plan::{Plan, PlanCounts, PlanItem, RequestEstimate, Selection, SkipReason, SkippedItem};
+pub use plan::{
+    Change, Plan, PlanCounts, PlanItem, RequestEstimate, Selection, SkipReason, SkippedItem,
+};
 pub use verify::{VERIFY_MIN_COSINE, cosine, verify_record};
 
 /// How a reprocess run behaves.

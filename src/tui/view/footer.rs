@@ -50,6 +50,12 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             t.info,
         ));
     }
+    if let Some(job) = state.reprocess.footer() {
+        second.push(Span::styled(
+            format!("{} {job}  ", super::spinner(state.tick)),
+            t.info,
+        ));
+    }
     if let Some((level, text)) = &state.message {
         second.push(Span::styled(
             sanitize::line(text).into_owned(),

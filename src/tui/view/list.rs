@@ -69,7 +69,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         let msg = if total == 0 {
             "The export holds no memories."
         } else {
-            "No memory matches the filters (x clears them)."
+            "No memory matches the filters (X clears them)."
         };
         frame.render_widget(Paragraph::new(msg).style(t.dim).block(block), area);
         return;

@@ -6,6 +6,7 @@ mod footer;
 mod header;
 mod list;
 mod popup;
+mod reprocess;
 mod search;
 
 use ratatui::Frame;

@@ -1,0 +1,407 @@
+//! The reprocess popups: which memories (`R`), the plan to confirm (with, for one memory,
+//! everything that will happen), the job's progress and summary, and the offer to resume
+//! an unfinished run.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+
+use crate::config::CreatedAtPolicy;
+use crate::omi::conventions;
+use crate::store::MetaValue;
+use crate::sync::reprocess::{Change, Plan};
+use crate::tui::sanitize;
+use crate::tui::state::State;
+use crate::tui::theme::Theme;
+
+fn boxed(frame: &mut Frame<'_>, area: Rect, title: &str, lines: Vec<Line<'_>>, t: &Theme) {
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string())
+                .border_style(t.border_focused),
+        ),
+        area,
+    );
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<14}"), t.label),
+        Span::raw(v),
+    ])
+}
+
+/// `R`: choose the memories.
+pub(super) fn batch_choice(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let key = |k: &'static str| Span::styled(k, t.key);
+    let lines = vec![
+        Line::from("Reprocess (re-embed and upsert) which memories?"),
+        Line::from(""),
+        Line::from(vec![
+            key("m"),
+            Span::raw(format!("  the marked ones ({})", state.list.marks.len())),
+        ]),
+        Line::from(vec![
+            key("f"),
+            Span::raw(format!(
+                "  the list as filtered ({})",
+                state.list.visible.len()
+            )),
+        ]),
+        Line::from(vec![key("a"), Span::raw("  all missing (no vector yet)")]),
+        Line::from(vec![
+            key("s"),
+            Span::raw("  all stale (vector not known to match the current text)"),
+        ]),
+        Line::from(""),
+        Line::styled(
+            "A plan comes first; nothing is written before you confirm. Esc cancels.",
+            t.dim,
+        ),
+    ];
+    boxed(frame, centered(area, 72, 10), " Reprocess ", lines, t);
+}
+
+fn meta_text(v: &MetaValue) -> String {
+    match v {
+        MetaValue::String(s) => format!("{:?}", sanitize::line(s)),
+        MetaValue::Number(n) => format!("{n}"),
+        MetaValue::Bool(b) => b.to_string(),
+        MetaValue::List(l) => format!("{l:?}"),
+    }
+}
+
+/// The plan waiting for a yes.
+pub(super) fn confirm_plan(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let Some(plan) = &state.reprocess.plan else {
+        return;
+    };
+    let target = &plan.target;
+    let mut lines = vec![
+        kv(
+            t,
+            "store",
+            format!(
+                "{}{}",
+                target.store,
+                if target.remote { "  (REMOTE)" } else { "" }
+            ),
+        ),
+        kv(t, "namespace", target.namespace.clone()),
+        kv(t, "uid", sanitize::line(&target.uid).into_owned()),
+        kv(
+            t,
+            "model",
+            format!("{} ({} d)", target.model, plan.dimension),
+        ),
+        kv(t, "text format", target.format.clone()),
+    ];
+    if state.reprocess.single && plan.items.len() == 1 {
+        single_details(&mut lines, plan, state);
+    } else {
+        let c = &plan.counts;
+        lines.push(Line::from(""));
+        lines.push(kv(
+            t,
+            "memories",
+            format!(
+                "{} selected: {} new, {} overwritten; skipped {} unchanged, {} discarded, {} invalid{}",
+                c.selected,
+                c.new,
+                c.overwritten,
+                c.unchanged,
+                c.discarded,
+                c.invalid,
+                if c.not_in_export > 0 { format!(", {} not in export", c.not_in_export) } else { String::new() }
+            ),
+        ));
+        lines.push(kv(
+            t,
+            "estimate",
+            format!(
+                "{} tokens · {} embedding calls, {} upserts, {} fetches",
+                plan.estimated_tokens,
+                plan.requests.embed,
+                plan.requests.upsert,
+                plan.requests.fetch
+            ),
+        ));
+        let created = match plan.created_at_policy {
+            CreatedAtPolicy::Memory => "each memory's own created_at (int seconds)",
+            CreatedAtPolicy::Now => "the time of writing",
+        };
+        lines.push(kv(t, "created_at", created.into()));
+        lines.push(kv(
+            t,
+            "metadata",
+            "uid, memory_id, created_at + every extra key already stored".into(),
+        ));
+    }
+    for w in &plan.warnings {
+        lines.push(Line::styled(format!("⚠ {}", sanitize::line(w)), t.warn));
+    }
+    lines.push(Line::from(""));
+    let writes = plan.counts.writes();
+    if writes == 0 {
+        lines.push(Line::styled("Nothing to write. Any key closes.", t.dim));
+    } else if state.reprocess.single {
+        lines.push(Line::from(vec![
+            Span::styled("y", t.key),
+            Span::raw("/"),
+            Span::styled("Enter", t.key),
+            Span::raw(" writes it · "),
+            Span::styled("n", t.key),
+            Span::raw("/"),
+            Span::styled("Esc", t.key),
+            Span::raw(" cancels"),
+        ]));
+    } else {
+        lines.push(Line::from(vec![
+            Span::styled("y", t.key),
+            Span::raw(format!(" writes {writes} vectors · ")),
+            Span::styled("n", t.key),
+            Span::raw("/"),
+            Span::styled("Esc", t.key),
+            Span::raw("/"),
+            Span::styled("Enter", t.key),
+            Span::raw(" cancel (the default)"),
+        ]));
+    }
+    let height = (lines.len() as u16 + 4).min(area.height);
+    boxed(
+        frame,
+        centered(area, 100, height.max(12)),
+        " Confirm reprocess ",
+        lines,
+        t,
+    );
+}
+
+fn single_details<'a>(lines: &mut Vec<Line<'a>>, plan: &Plan, state: &State) {
+    let t = &state.theme;
+    let item = &plan.items[0];
+    lines.push(kv(
+        t,
+        "vector id",
+        sanitize::line(&item.vector_id).into_owned(),
+    ));
+    lines.push(kv(
+        t,
+        "record",
+        match item.change {
+            Change::New => "new (no record yet)".into(),
+            Change::Overwrite => "OVERWRITES the stored record".into(),
+        },
+    ));
+    let created = match (plan.created_at_policy, item.memory_created_at) {
+        (CreatedAtPolicy::Memory, Some(s)) => s,
+        _ => chrono::Utc::now().timestamp(),
+    };
+    let fresh = conventions::memory_metadata(&plan.target.uid, &item.memory_id, created);
+    let existing = state
+        .status_entries
+        .get(&item.memory_id)
+        .and_then(|e| e.metadata.clone())
+        .unwrap_or_default();
+    let meta = conventions::carry_over_metadata(&existing, fresh);
+    lines.push(Line::styled("metadata that will be written", t.label));
+    for (k, v) in &meta {
+        let mut shown = meta_text(v);
+        if k == "created_at" && plan.created_at_policy == CreatedAtPolicy::Now {
+            shown.push_str(" (now; set at write time)");
+        }
+        let carried = if existing.contains_key(k)
+            && !["uid", "memory_id", "created_at"].contains(&k.as_str())
+        {
+            "  (carried over)"
+        } else {
+            ""
+        };
+        lines.push(Line::from(format!("  {k} = {shown}{carried}")));
+    }
+    lines.push(Line::styled(
+        format!("text ({} tokens)", item.tokens),
+        t.label,
+    ));
+    for l in sanitize::block(&item.text).lines() {
+        lines.push(Line::from(format!("  │ {l}")));
+    }
+}
+
+/// The job: progress while it runs, then its summary.
+pub(super) fn job(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let rect = centered(area, 84, 14);
+    let ui = &state.reprocess;
+    let mut lines = Vec::new();
+    let mut ratio = None;
+    if let Some(job) = &ui.job {
+        match &job.progress {
+            Some(p) => {
+                ratio = Some(if p.total > 0 {
+                    p.done as f64 / p.total as f64
+                } else {
+                    0.0
+                });
+                lines.push(Line::from(format!(
+                    "{} reprocessing: {}/{} done · {} failed{}",
+                    super::spinner(state.tick),
+                    p.done,
+                    p.total,
+                    p.failed,
+                    if p.retry_round > 0 {
+                        format!(" · retry round {}", p.retry_round)
+                    } else {
+                        String::new()
+                    }
+                )));
+                let eta = p
+                    .eta_ms
+                    .map(|ms| format!(" · ETA {}s", ms.div_ceil(1000)))
+                    .unwrap_or_default();
+                lines.push(Line::from(format!("{:.1} memories/s{eta}", p.rate_per_sec)));
+                if let Some(e) = &p.last_error {
+                    lines.push(Line::styled(
+                        format!("last error: {}", sanitize::line(e)),
+                        t.warn,
+                    ));
+                }
+            }
+            None => lines.push(Line::from(format!(
+                "{} starting ({} memories)…",
+                super::spinner(state.tick),
+                job.total
+            ))),
+        }
+        lines.push(Line::from(""));
+        if job.cancelling {
+            lines.push(Line::styled(
+                "cancelling: batches already writing finish, the rest stay pending",
+                t.warn,
+            ));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled("x", t.key),
+                Span::raw(" cancels (finished items stay done) · "),
+                Span::styled("Esc", t.key),
+                Span::raw(" hides (it keeps running; J shows it)"),
+            ]));
+        }
+    } else if let Some(s) = &ui.summary {
+        ratio = Some(if s.total > 0 {
+            s.done as f64 / s.total as f64
+        } else {
+            1.0
+        });
+        lines.push(Line::from(format!(
+            "{} of {} done ({} earlier), {} failed, {} pending{} · {:.1} s",
+            s.done,
+            s.total,
+            s.done_before,
+            s.failed.len(),
+            s.pending,
+            if s.cancelled { " · cancelled" } else { "" },
+            s.elapsed_ms as f64 / 1000.0
+        )));
+        for f in s.failed.iter().take(5) {
+            lines.push(Line::styled(
+                format!(
+                    "✗ {}: {}",
+                    sanitize::line(&f.memory_id),
+                    sanitize::line(&f.error)
+                ),
+                t.error,
+            ));
+        }
+        if s.failed.len() > 5 {
+            lines.push(Line::styled(
+                format!("… and {} more (memlens.log)", s.failed.len() - 5),
+                t.dim,
+            ));
+        }
+        lines.push(Line::from(""));
+        let mut keys = vec![Span::styled("Esc", t.key), Span::raw(" closes")];
+        if !s.failed.is_empty() {
+            keys.push(Span::raw(" · "));
+            keys.push(Span::styled("t", t.key));
+            keys.push(Span::raw(" retries the failed ones"));
+        }
+        lines.push(Line::from(keys));
+    }
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Reprocess job ")
+        .border_style(t.border_focused);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if let Some(r) = ratio
+        && inner.height > 2
+    {
+        let gauge = Gauge::default()
+            .gauge_style(t.gauge)
+            .ratio(r.clamp(0.0, 1.0))
+            .label(format!("{:.0}%", r * 100.0));
+        frame.render_widget(gauge, Rect::new(inner.x, inner.y, inner.width, 1));
+        let rest = Rect::new(
+            inner.x,
+            inner.y + 2,
+            inner.width,
+            inner.height.saturating_sub(2),
+        );
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
+    } else {
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    }
+}
+
+/// The offer to resume an unfinished run.
+pub(super) fn resume(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let Some(info) = &state.reprocess.unfinished else {
+        return;
+    };
+    let lines = vec![
+        Line::from(format!(
+            "A reprocess run did not finish: {} of {} done, {} failed, {} pending.",
+            info.done,
+            info.total(),
+            info.failed,
+            info.pending
+        )),
+        Line::styled("Resuming writes only what is not done yet.", t.dim),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("y", t.key),
+            Span::raw(" resumes it · "),
+            Span::styled("n", t.key),
+            Span::raw("/"),
+            Span::styled("Esc", t.key),
+            Span::raw(" leaves it for later"),
+        ]),
+    ];
+    boxed(
+        frame,
+        centered(area, 76, 8),
+        " Unfinished reprocess ",
+        lines,
+        t,
+    );
+}

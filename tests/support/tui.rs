@@ -1,0 +1,155 @@
+//! A headless TUI harness on real engines: the demo export, the built-in embedder and
+//! a local SQLite store in a temp dir (optionally filled with every memory's vector),
+//! driven by key events, with background Actions applied until the app is idle.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use memlens::embed::Embedder;
+use memlens::embed::builtin::BuiltinEmbedder;
+use memlens::omi::conventions;
+use memlens::omi::text::{TextFormat, render};
+use memlens::store::local::LocalStore;
+use memlens::store::{Record, VectorStore};
+use memlens::tui::action::Action;
+use memlens::tui::app::{App, Services};
+use memlens::tui::keymap::Keymap;
+use memlens::tui::loader::load_blocking;
+use memlens::tui::state::{Setup, State};
+use memlens::tui::theme::Theme;
+use memlens::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+pub const UID: &str = "demo-sam-rivera";
+
+pub struct Harness {
+    pub app: App,
+    pub rx: UnboundedReceiver<Action>,
+    pub dir: tempfile::TempDir,
+}
+
+/// A harness on the demo export; `fill_store` upserts every live memory's vector.
+pub async fn harness(fill_store: bool, uid: Option<&str>) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
+    let export = load_blocking(&demo, &mut |_, _| {}).unwrap();
+    let embedder = Arc::new(BuiltinEmbedder::new().unwrap());
+    let store = Arc::new(LocalStore::open(&dir.path().join("store.db")).unwrap());
+    if fill_store {
+        let live: Vec<_> = export.memories.iter().filter(|m| !m.discarded).collect();
+        let texts: Vec<String> = live
+            .iter()
+            .map(|m| render(&m.structured, TextFormat::CURRENT))
+            .collect();
+        let vectors = embedder.embed(&texts).await.unwrap();
+        let records = live
+            .iter()
+            .zip(vectors)
+            .map(|(m, values)| Record {
+                id: conventions::vector_id(UID, &m.id),
+                values,
+                metadata: conventions::memory_metadata(
+                    UID,
+                    &m.id,
+                    m.created_at.as_ref().map(|d| d.timestamp()).unwrap_or(0),
+                ),
+            })
+            .collect();
+        store.upsert("ns1", records).await.unwrap();
+    }
+    let setup = Setup {
+        uid: uid.map(str::to_string),
+        uid_source: "test".into(),
+        namespace: "ns1".into(),
+        store_target: store.target(),
+        store_is_remote: false,
+        embedder_label: embedder.label(),
+        embedder_model: embedder.model_id().into(),
+        embedder_dimension: embedder.dimension(),
+        read_only: false,
+        data_dir: dir.path().to_path_buf(),
+        created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+    };
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut state = State::new(
+        setup,
+        Keymap::default(),
+        Theme::monochrome(),
+        TextFormat::CURRENT,
+    );
+    state.size = (120, 40);
+    let services = Services {
+        store: Some(store),
+        embedder: Some(embedder),
+    };
+    let mut app = App::new(state, services, tx);
+    app.update(Action::ExportLoaded(Box::new(export)));
+    let mut h = Harness { app, rx, dir };
+    h.settle().await;
+    h
+}
+
+impl Harness {
+    pub fn key(&mut self, code: KeyCode) {
+        self.app
+            .update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    pub fn type_text(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// Apply background results until nothing is running.
+    pub async fn settle(&mut self) {
+        for _ in 0..200 {
+            while let Ok(a) = self.rx.try_recv() {
+                self.app.update(a);
+            }
+            if !self.app.state.job_running() {
+                return;
+            }
+            if let Ok(Some(a)) = tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await
+            {
+                self.app.update(a);
+            }
+        }
+        panic!("background work did not finish");
+    }
+
+    /// Apply background Actions until `done` holds (bounded).
+    pub async fn wait_until(&mut self, done: impl Fn(&App) -> bool) {
+        for _ in 0..100 {
+            if done(&self.app) {
+                return;
+            }
+            if let Ok(Some(a)) =
+                tokio::time::timeout(Duration::from_millis(100), self.rx.recv()).await
+            {
+                self.app.update(a);
+            }
+        }
+        panic!("the app never reached the awaited state");
+    }
+
+    pub fn screen(&self) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|f| view::draw(f, &self.app.state)).unwrap();
+        let buffer = terminal.backend().buffer().clone();
+        (0..40)
+            .map(|y| {
+                let line: String = (0..120)
+                    .map(|x| buffer[(x, y)].symbol().to_string())
+                    .collect();
+                line.trim_end().to_string() + "\n"
+            })
+            .collect()
+    }
+}
