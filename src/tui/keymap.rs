@@ -233,10 +233,10 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::Search, "k", Command::Up, "previous hit", ""),
     (Scope::Search, "up", Command::Up, "previous hit", ""),
     (Scope::Search, "enter", Command::OpenHit, "open the hit in the list and details", "open"),
-    (Scope::List, "r", Command::Reprocess, "reprocess this memory: re-embed and upsert (confirm first)", "reprocess"),
-    (Scope::Details, "r", Command::Reprocess, "reprocess this memory: re-embed and upsert (confirm first)", "reprocess"),
-    (Scope::List, "R", Command::ReprocessBatch, "reprocess many: marked, filtered, missing or stale (plan first)", "batch"),
-    (Scope::Global, "J", Command::Jobs, "the reprocess job: progress, x cancels, t retries failed", ""),
+    (Scope::List, "r", Command::Reprocess, "reprocess this memory (confirm first)", "reprocess"),
+    (Scope::Details, "r", Command::Reprocess, "reprocess this memory (confirm first)", "reprocess"),
+    (Scope::List, "R", Command::ReprocessBatch, "reprocess many: marked, filtered, missing, stale", "batch"),
+    (Scope::Global, "J", Command::Jobs, "reprocess job: progress, x cancel, t retry failed", ""),
     (Scope::Search, "e", Command::ExportResults, "export results as JSON and CSV (current dir)", "export"),
 ];
 
