@@ -411,6 +411,13 @@ fn snapshot_details_expanded_120x40() {
 }
 
 #[test]
+fn snapshot_details_80x24() {
+    let mut h = Harness::new(10, (80, 24));
+    h.key(KeyCode::Tab);
+    insta::assert_snapshot!(h.screen());
+}
+
+#[test]
 fn snapshot_help_80x24() {
     let mut h = Harness::new(10, (80, 24));
     h.key(KeyCode::Char('?'));
@@ -422,6 +429,34 @@ fn snapshot_help_120x40() {
     let mut h = Harness::new(10, (120, 40));
     h.key(KeyCode::F(1));
     insta::assert_snapshot!(h.screen());
+}
+
+fn error_screen(w: u16, h: u16) -> String {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let mut state = State::new(
+        setup(),
+        Keymap::default(),
+        Theme::monochrome(),
+        TextFormat::CURRENT,
+    );
+    state.size = (w, h);
+    state.export_path = Some("broken.json".into());
+    let mut app = App::new(state, Services::default(), tx);
+    app.update(Action::LoadFailed(
+        "broken.json: not JSON: expected value at line 1 column 1".into(),
+    ));
+    app.update(Action::Notify(
+        Level::Error,
+        "status lookup failed: vector store unavailable".into(),
+    ));
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| view::draw(f, &app.state)).unwrap();
+    format!("{}", terminal.backend())
+}
+
+#[test]
+fn snapshot_error_state_120x40() {
+    insta::assert_snapshot!(error_screen(120, 40));
 }
 
 #[test]

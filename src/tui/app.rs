@@ -684,13 +684,13 @@ impl App {
         state.list.invalidate();
         state.refresh_list();
         if state.looks_like_first_run() {
-            let key = state
+            let batch = state
                 .keymap
-                .keys_for(Command::Refresh, crate::tui::keymap::Scope::Global);
+                .keys_for(Command::ReprocessBatch, crate::tui::keymap::Scope::List);
             state.notify(
                 Level::Info,
                 format!(
-                    "The store has no vectors for these memories yet. Embed them with `memlens reprocess EXPORT --all`, then press {key}."
+                    "The store has no vectors for these memories yet: press {batch} then a to embed every missing memory (a plan comes first), then s to search."
                 ),
             );
         }
