@@ -10,6 +10,7 @@ use crate::sync::reprocess::{Plan, Progress, Summary};
 use crate::sync::search::SearchResults;
 use crate::sync::status::StatusCache;
 use crate::tui::loader::LoadedExport;
+use crate::tui::vector::VectorCheck;
 
 /// A user intent that a key can be bound to. The keymap, the help overlay and the footer
 /// hints are all generated from [`crate::tui::keymap::DEFAULT_BINDINGS`].
@@ -57,11 +58,13 @@ pub enum Command {
     ReprocessBatch,
     /// Show the reprocess job (progress, cancel, retry failed, summary).
     Jobs,
+    /// Look at the selected memory's stored vector and which text format made it.
+    VectorCheck,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 34] = [
+    pub const ALL: [Command; 35] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -96,6 +99,7 @@ impl Command {
         Self::Reprocess,
         Self::ReprocessBatch,
         Self::Jobs,
+        Self::VectorCheck,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -135,6 +139,7 @@ impl Command {
             Self::Reprocess => "reprocess",
             Self::ReprocessBatch => "reprocess_batch",
             Self::Jobs => "jobs",
+            Self::VectorCheck => "vector_check",
         }
     }
 
@@ -202,6 +207,8 @@ pub enum Action {
     JobDone(Result<Box<Summary>, String>),
     /// The journal holds an unfinished run (found at start-up).
     UnfinishedRun(Box<RunInfo>),
+    /// The stored vector of a memory and its drift check.
+    VectorChecked(Box<VectorCheck>),
     /// A message for the status line.
     Notify(Level, String),
 }

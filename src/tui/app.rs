@@ -263,11 +263,97 @@ impl App {
                 }
                 true
             }
+            Action::VectorChecked(check) => {
+                self.state.vector_running = false;
+                if self.state.selected().map(|(_, m)| m.id.as_str())
+                    == Some(check.memory_id.as_str())
+                {
+                    self.state.vector = Some(*check);
+                    self.state.popup = Some(Popup::Vector);
+                }
+                true
+            }
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
             }
         }
+    }
+
+    /// Fetch the selected memory's vector and check which text format made it.
+    fn start_vector_check(&mut self) {
+        let Some((_, memory)) = self.state.selected() else {
+            return;
+        };
+        let memory = memory.clone();
+        let Some(uid) = self.state.setup.uid.clone() else {
+            self.state
+                .notify(Level::Warn, "no uid set: the vector id needs one");
+            return;
+        };
+        let (Some(embedder), Some(store)) =
+            (self.services.embedder.clone(), self.services.store.clone())
+        else {
+            self.state
+                .notify(Level::Error, "no embedder or store is connected");
+            return;
+        };
+        let namespace = self.state.setup.namespace.clone();
+        let data_dir = self.state.setup.data_dir.clone();
+        self.state.vector_running = true;
+        self.state
+            .notify(Level::Info, "checking the stored vector…");
+        let tx = self.tx.clone();
+        let handle = tokio::runtime::Handle::current();
+        spawn_reporting(&self.tx, "vector check", async move {
+            let check = tokio::task::spawn_blocking(move || {
+                handle.block_on(async {
+                    let vector_id = crate::omi::conventions::vector_id(&uid, &memory.id);
+                    let record = store
+                        .fetch(&namespace, std::slice::from_ref(&vector_id))
+                        .await
+                        .ok()
+                        .and_then(|mut m| m.remove(&vector_id));
+                    let mut cache = crate::sync::drift::DriftCache::load(&data_dir);
+                    let drift = crate::sync::drift::check_drift(
+                        embedder.as_ref(),
+                        store.as_ref(),
+                        &namespace,
+                        &uid,
+                        &[&memory],
+                        Some(&mut cache),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut v| v.pop().ok_or_else(|| "no result".to_string()));
+                    if let Err(e) = cache.save(&data_dir) {
+                        tracing::warn!("cannot save the drift cache: {e}");
+                    }
+                    let stats = record
+                        .as_ref()
+                        .map(|r| crate::tui::vector::VectorStats::of(&r.values, 48));
+                    crate::tui::vector::VectorCheck {
+                        memory_id: memory.id.clone(),
+                        vector_id,
+                        record,
+                        stats,
+                        drift,
+                    }
+                })
+            })
+            .await;
+            match check {
+                Ok(c) => {
+                    let _ = tx.send(Action::VectorChecked(Box::new(c)));
+                }
+                Err(e) => {
+                    let _ = tx.send(Action::Notify(
+                        Level::Error,
+                        format!("vector check crashed: {e}"),
+                    ));
+                }
+            }
+        });
     }
 
     fn reprocessor(&mut self) -> Result<Arc<Reprocessor>, String> {
@@ -812,6 +898,15 @@ impl App {
                 }
                 return true;
             }
+            Some(Popup::Vector) => {
+                if matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('v')
+                ) {
+                    self.state.popup = None;
+                }
+                return true;
+            }
             Some(Popup::ConfirmQuit) => {
                 match key.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => self.state.should_quit = true,
@@ -915,6 +1010,7 @@ impl App {
                 }
                 return;
             }
+            Command::VectorCheck => return self.start_vector_check(),
             Command::Jobs => {
                 if self.state.reprocess.job.is_some() || self.state.reprocess.summary.is_some() {
                     self.state.popup = Some(Popup::Job);
@@ -995,6 +1091,7 @@ impl App {
             | Command::MoreLikeThis
             | Command::Reprocess
             | Command::ReprocessBatch
+            | Command::VectorCheck
             | Command::Jobs => {}
             Command::Up
             | Command::Down

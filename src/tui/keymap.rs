@@ -236,6 +236,8 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::List, "r", Command::Reprocess, "reprocess this memory (confirm first)", "reprocess"),
     (Scope::Details, "r", Command::Reprocess, "reprocess this memory (confirm first)", "reprocess"),
     (Scope::List, "R", Command::ReprocessBatch, "reprocess many: marked, filtered, missing, stale", "batch"),
+    (Scope::List, "v", Command::VectorCheck, "vector stats and drift (which format made it)", "vector"),
+    (Scope::Details, "v", Command::VectorCheck, "vector stats and drift (which format made it)", "vector"),
     (Scope::Global, "J", Command::Jobs, "reprocess job: progress, x cancel, t retry failed", ""),
     (Scope::Search, "e", Command::ExportResults, "export results as JSON and CSV (current dir)", "export"),
 ];

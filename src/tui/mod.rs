@@ -16,6 +16,7 @@ pub mod search;
 pub mod state;
 pub mod terminal;
 pub mod theme;
+pub mod vector;
 pub mod view;
 
 use std::path::PathBuf;

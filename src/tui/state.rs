@@ -16,6 +16,7 @@ use crate::tui::list::{ListSource, MemoryList};
 use crate::tui::loader::LoadedExport;
 use crate::tui::search::SearchPane;
 use crate::tui::theme::Theme;
+use crate::tui::vector::VectorCheck;
 
 /// What the header says about the set-up (fixed for the session).
 #[derive(Debug, Clone)]
@@ -77,6 +78,8 @@ pub enum Popup {
     Job,
     /// An unfinished run was found: resume it?
     Resume,
+    /// The selected memory's vector: stats, histogram, drift per format.
+    Vector,
 }
 
 /// Where the export is.
@@ -125,6 +128,9 @@ pub struct State {
     pub right: RightPane,
     pub search: SearchPane,
     pub reprocess: ReprocessUi,
+    /// The last vector check (`v`), or `None` while it runs.
+    pub vector: Option<VectorCheck>,
+    pub vector_running: bool,
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
@@ -159,6 +165,8 @@ impl State {
             right: RightPane::Details,
             search: SearchPane::new(),
             reprocess: ReprocessUi::default(),
+            vector: None,
+            vector_running: false,
             popup: None,
             filter_input: None,
             details_scroll: 0,

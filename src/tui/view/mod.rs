@@ -8,6 +8,7 @@ mod list;
 mod popup;
 mod reprocess;
 mod search;
+mod vector;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
