@@ -48,3 +48,63 @@ async fn vector_popup_says_missing_when_there_is_no_record() {
     let screen = h.screen();
     assert!(screen.contains("No record under this id"), "{screen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_view_lists_orphans_and_deletes_only_after_yes() {
+    use memlens::store::{MetaValue, Record};
+    let mut h = harness(true, Some(UID)).await;
+    let store = h.app.services.store.clone().unwrap();
+    let mut values = vec![0.0f32; 128];
+    values[0] = 1.0;
+    let orphan = Record {
+        id: format!("{UID}-1234"),
+        values: values.clone(),
+        metadata: [("uid".to_string(), MetaValue::String(UID.into()))].into(),
+    };
+    let foreign = Record {
+        id: "someone-else-abc".into(),
+        values,
+        metadata: Default::default(),
+    };
+    store.upsert("ns1", vec![orphan, foreign]).await.unwrap();
+
+    h.key(KeyCode::Char('I'));
+    assert_eq!(h.app.state.popup, Some(Popup::Index));
+    h.wait_until(|app| !app.state.index.loading).await;
+    let screen = h.screen();
+    for needle in [
+        "dimension 128",
+        "fits the index ✓",
+        "orphans 1",
+        &format!("{UID}-1234"),
+    ] {
+        assert!(screen.contains(needle), "{needle:?}:\n{screen}");
+    }
+    // d shows what would go; anything but y cancels.
+    h.key(KeyCode::Char('d'));
+    assert!(h.screen().contains("y deletes"));
+    h.key(KeyCode::Char('n'));
+    assert!(!h.app.state.index.confirm_delete);
+    let before = store.stats().await.unwrap().total;
+    // Read-only refuses.
+    h.app.state.setup.read_only = true;
+    h.key(KeyCode::Char('d'));
+    assert!(!h.app.state.index.confirm_delete);
+    h.app.state.setup.read_only = false;
+    // y deletes the orphan only.
+    h.key(KeyCode::Char('d'));
+    h.key(KeyCode::Char('y'));
+    h.wait_until(|app| !app.state.index.deleting && !app.state.index.loading)
+        .await;
+    assert_eq!(store.stats().await.unwrap().total, before - 1);
+    let left = store
+        .fetch("ns1", &["someone-else-abc".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(
+        left.len(),
+        1,
+        "ids without the uid prefix are never deleted"
+    );
+    assert!(h.screen().contains("orphans 0"));
+}

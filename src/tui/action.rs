@@ -9,6 +9,7 @@ use crate::sync::journal::RunInfo;
 use crate::sync::reprocess::{Plan, Progress, Summary};
 use crate::sync::search::SearchResults;
 use crate::sync::status::StatusCache;
+use crate::tui::index::IndexReport;
 use crate::tui::loader::LoadedExport;
 use crate::tui::vector::VectorCheck;
 
@@ -60,11 +61,13 @@ pub enum Command {
     Jobs,
     /// Look at the selected memory's stored vector and which text format made it.
     VectorCheck,
+    /// The index view: stats, compatibility, counts, orphans.
+    IndexView,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 35] = [
+    pub const ALL: [Command; 36] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -100,6 +103,7 @@ impl Command {
         Self::ReprocessBatch,
         Self::Jobs,
         Self::VectorCheck,
+        Self::IndexView,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -140,6 +144,7 @@ impl Command {
             Self::ReprocessBatch => "reprocess_batch",
             Self::Jobs => "jobs",
             Self::VectorCheck => "vector_check",
+            Self::IndexView => "index",
         }
     }
 
@@ -209,6 +214,10 @@ pub enum Action {
     UnfinishedRun(Box<RunInfo>),
     /// The stored vector of a memory and its drift check.
     VectorChecked(Box<VectorCheck>),
+    /// Index statistics and the orphan scan finished.
+    IndexLoaded(Box<Result<IndexReport, String>>),
+    /// Orphans were deleted (count) or the delete was refused.
+    OrphansDeleted(Result<usize, String>),
     /// A message for the status line.
     Notify(Level, String),
 }

@@ -273,11 +273,132 @@ impl App {
                 }
                 true
             }
+            Action::IndexLoaded(report) => {
+                self.state.index.loading = false;
+                self.state.index.report = Some(*report);
+                self.state.index.selected = 0;
+                true
+            }
+            Action::OrphansDeleted(outcome) => {
+                self.state.index.deleting = false;
+                match outcome {
+                    Ok(n) => {
+                        self.state
+                            .notify(Level::Info, format!("{n} orphan vectors deleted"));
+                        self.start_index_view();
+                    }
+                    Err(e) => self
+                        .state
+                        .notify(Level::Error, format!("delete refused: {e}")),
+                }
+                true
+            }
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
             }
         }
+    }
+
+    /// Open the index view and load its figures (stats, then the orphan scan).
+    fn start_index_view(&mut self) {
+        self.state.popup = Some(Popup::Index);
+        let Some(store) = self.services.store.clone() else {
+            self.state.index.report = Some(Err("no store is connected".into()));
+            return;
+        };
+        let uid = self.state.setup.uid.clone();
+        let namespace = self.state.setup.namespace.clone();
+        let memories = self.state.memories().to_vec();
+        self.state.index.loading = true;
+        self.state.index.confirm_delete = false;
+        let tx = self.tx.clone();
+        let handle = tokio::runtime::Handle::current();
+        spawn_reporting(&self.tx, "index view", async move {
+            let report = tokio::task::spawn_blocking(move || {
+                handle.block_on(async {
+                    let stats = store.stats().await.map_err(|e| e.to_string())?;
+                    let scan = match uid {
+                        None => Err("no uid set: orphans are found per user".to_string()),
+                        Some(uid) => crate::sync::orphans::scan_orphans(
+                            store.as_ref(),
+                            &namespace,
+                            &uid,
+                            &memories,
+                            1000,
+                            |_, _| {},
+                        )
+                        .await
+                        .map_err(|e| e.to_string()),
+                    };
+                    Ok(crate::tui::index::IndexReport { stats, scan })
+                })
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the index view crashed: {e}")));
+            let _ = tx.send(Action::IndexLoaded(Box::new(report)));
+        });
+    }
+
+    fn on_index_key(&mut self, code: KeyCode) {
+        let ui = &mut self.state.index;
+        let orphans = ui
+            .report
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .and_then(|r| r.scan.as_ref().ok())
+            .map(|s| s.orphans.len())
+            .unwrap_or(0);
+        if ui.confirm_delete {
+            ui.confirm_delete = false;
+            if code == KeyCode::Char('y') {
+                self.delete_orphans();
+            } else {
+                self.state
+                    .notify(Level::Info, "delete cancelled; nothing was deleted");
+            }
+            return;
+        }
+        match code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('I') => self.state.popup = None,
+            KeyCode::Char('j') | KeyCode::Down => {
+                ui.selected = (ui.selected + 1).min(orphans.saturating_sub(1));
+            }
+            KeyCode::Char('k') | KeyCode::Up => ui.selected = ui.selected.saturating_sub(1),
+            KeyCode::Char('d') if orphans > 0 => {
+                if self.state.setup.read_only {
+                    self.state
+                        .notify(Level::Error, "read-only mode: deleting is disabled");
+                } else {
+                    self.state.index.confirm_delete = true;
+                }
+            }
+            KeyCode::F(5) => self.start_index_view(),
+            _ => {}
+        }
+    }
+
+    fn delete_orphans(&mut self) {
+        let Some(Ok(report)) = &self.state.index.report else {
+            return;
+        };
+        let Ok(scan) = &report.scan else {
+            return;
+        };
+        let Some(store) = self.services.store.clone() else {
+            return;
+        };
+        let plan = crate::sync::orphans::DeletePlan::from_scan(scan);
+        let read_only = self.state.setup.read_only;
+        self.state.index.deleting = true;
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "orphan delete", async move {
+            let outcome =
+                crate::sync::orphans::delete_orphans(store.as_ref(), &plan, true, read_only)
+                    .await
+                    .map_err(|e| e.to_string());
+            let _ = tx.send(Action::OrphansDeleted(outcome));
+        });
     }
 
     /// Fetch the selected memory's vector and check which text format made it.
@@ -898,6 +1019,10 @@ impl App {
                 }
                 return true;
             }
+            Some(Popup::Index) => {
+                self.on_index_key(key.code);
+                return true;
+            }
             Some(Popup::Vector) => {
                 if matches!(
                     key.code,
@@ -1011,6 +1136,7 @@ impl App {
                 return;
             }
             Command::VectorCheck => return self.start_vector_check(),
+            Command::IndexView => return self.start_index_view(),
             Command::Jobs => {
                 if self.state.reprocess.job.is_some() || self.state.reprocess.summary.is_some() {
                     self.state.popup = Some(Popup::Job);
@@ -1092,6 +1218,7 @@ impl App {
             | Command::Reprocess
             | Command::ReprocessBatch
             | Command::VectorCheck
+            | Command::IndexView
             | Command::Jobs => {}
             Command::Up
             | Command::Down

@@ -238,6 +238,7 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::List, "R", Command::ReprocessBatch, "reprocess many: marked, filtered, missing, stale", "batch"),
     (Scope::List, "v", Command::VectorCheck, "vector stats and drift (which format made it)", "vector"),
     (Scope::Details, "v", Command::VectorCheck, "vector stats and drift (which format made it)", "vector"),
+    (Scope::Global, "I", Command::IndexView, "index: stats, compatibility, counts, orphans", "index"),
     (Scope::Global, "J", Command::Jobs, "reprocess job: progress, x cancel, t retry failed", ""),
     (Scope::Search, "e", Command::ExportResults, "export results as JSON and CSV (current dir)", "export"),
 ];

@@ -10,6 +10,7 @@ use crate::omi::Memory;
 use crate::omi::text::TextFormat;
 use crate::sync::{EmbeddingStatus, StatusEntry};
 use crate::tui::action::Level;
+use crate::tui::index::IndexUi;
 use crate::tui::jobs::ReprocessUi;
 use crate::tui::keymap::{Keymap, Scope};
 use crate::tui::list::{ListSource, MemoryList};
@@ -80,6 +81,8 @@ pub enum Popup {
     Resume,
     /// The selected memory's vector: stats, histogram, drift per format.
     Vector,
+    /// The index view (stats, compatibility, counts, orphans).
+    Index,
 }
 
 /// Where the export is.
@@ -131,6 +134,7 @@ pub struct State {
     /// The last vector check (`v`), or `None` while it runs.
     pub vector: Option<VectorCheck>,
     pub vector_running: bool,
+    pub index: IndexUi,
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
@@ -167,6 +171,7 @@ impl State {
             reprocess: ReprocessUi::default(),
             vector: None,
             vector_running: false,
+            index: IndexUi::default(),
             popup: None,
             filter_input: None,
             details_scroll: 0,

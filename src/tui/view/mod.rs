@@ -4,6 +4,7 @@
 mod details;
 mod footer;
 mod header;
+mod index;
 mod list;
 mod popup;
 mod reprocess;
