@@ -108,3 +108,54 @@ async fn index_view_lists_orphans_and_deletes_only_after_yes() {
     );
     assert!(h.screen().contains("orphans 0"));
 }
+
+fn redacted(h: &support::tui::Harness) -> String {
+    let mut screen = h.screen().replace(&h.dir.path().display().to_string(), "[tmp]");
+    if let Some(at) = h.app.state.lookup.checked_at {
+        let when = chrono::DateTime::from_timestamp(at, 0).unwrap();
+        screen = screen.replace(&when.format("%Y-%m-%d %H:%M UTC").to_string(), "[time]");
+    }
+    screen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn map_of_the_demo_vectors() {
+    let mut h = harness(true, Some(UID)).await;
+    let live = h.app.state.memories().iter().filter(|m| !m.discarded).count();
+    h.key(KeyCode::Char('M'));
+    assert_eq!(h.app.state.popup, Some(Popup::Map));
+    h.wait_until(|app| app.state.map.is_some()).await;
+    let points = h.app.state.map.clone().unwrap().unwrap();
+    assert_eq!(points.len(), live);
+    let screen = h.screen();
+    assert!(screen.contains(&format!("{live} vectors")), "{screen}");
+    assert!(screen.contains('◉'), "the selection is marked:\n{screen}");
+    insta::assert_snapshot!("map_view", redacted(&h));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_index_view_with_an_orphan() {
+    use memlens::store::{MetaValue, Record};
+    let mut h = harness(true, Some(UID)).await;
+    let store = h.app.services.store.clone().unwrap();
+    let mut values = vec![0.0f32; 128];
+    values[3] = 1.0;
+    store
+        .upsert(
+            "ns1",
+            vec![Record {
+                id: format!("{UID}-77"),
+                values,
+                metadata: [
+                    ("uid".to_string(), MetaValue::String(UID.into())),
+                    ("created_at".to_string(), MetaValue::Number(1_722_400.0)),
+                ]
+                .into(),
+            }],
+        )
+        .await
+        .unwrap();
+    h.key(KeyCode::Char('I'));
+    h.wait_until(|app| !app.state.index.loading).await;
+    insta::assert_snapshot!("index_view", redacted(&h));
+}

@@ -6,6 +6,7 @@ pub mod daterange;
 pub mod drift;
 pub mod journal;
 pub mod orphans;
+pub mod projection;
 pub mod reprocess;
 pub mod search;
 pub mod status;

@@ -63,11 +63,13 @@ pub enum Command {
     VectorCheck,
     /// The index view: stats, compatibility, counts, orphans.
     IndexView,
+    /// The map: stored vectors projected to 2-D, coloured by category.
+    MapView,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 36] = [
+    pub const ALL: [Command; 37] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -104,6 +106,7 @@ impl Command {
         Self::Jobs,
         Self::VectorCheck,
         Self::IndexView,
+        Self::MapView,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -145,6 +148,7 @@ impl Command {
             Self::Jobs => "jobs",
             Self::VectorCheck => "vector_check",
             Self::IndexView => "index",
+            Self::MapView => "map",
         }
     }
 
@@ -218,6 +222,8 @@ pub enum Action {
     IndexLoaded(Box<Result<IndexReport, String>>),
     /// Orphans were deleted (count) or the delete was refused.
     OrphansDeleted(Result<usize, String>),
+    /// The map's points are computed: (memory index, x, y), or why not.
+    MapLoaded(Result<Vec<(u32, f64, f64)>, String>),
     /// A message for the status line.
     Notify(Level, String),
 }

@@ -293,11 +293,65 @@ impl App {
                 }
                 true
             }
+            Action::MapLoaded(points) => {
+                self.state.map = Some(points);
+                true
+            }
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
             }
         }
+    }
+
+    /// Open the map and compute it: fetch the stored vectors (100 ids per request),
+    /// project them with PCA off the UI thread.
+    fn start_map(&mut self) {
+        self.state.popup = Some(Popup::Map);
+        self.state.map = None;
+        let (Some(store), Some(uid)) = (self.services.store.clone(), self.state.setup.uid.clone()) else {
+            self.state.map = Some(Err("needs a store and a uid".into()));
+            return;
+        };
+        let namespace = self.state.setup.namespace.clone();
+        let ids: Vec<(u32, String)> = self
+            .state
+            .memories()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (i as u32, crate::omi::conventions::vector_id(&uid, &m.id)))
+            .collect();
+        let tx = self.tx.clone();
+        let handle = tokio::runtime::Handle::current();
+        spawn_reporting(&self.tx, "map", async move {
+            let result = tokio::task::spawn_blocking(move || {
+                let mut rows: Vec<u32> = Vec::new();
+                let mut vectors: Vec<Vec<f32>> = Vec::new();
+                for group in ids.chunks(crate::sync::status::FETCH_GROUP) {
+                    let wanted: Vec<String> = group.iter().map(|(_, id)| id.clone()).collect();
+                    let mut found = handle
+                        .block_on(store.fetch(&namespace, &wanted))
+                        .map_err(|e| e.to_string())?;
+                    for (i, id) in group {
+                        if let Some(r) = found.remove(id) {
+                            rows.push(*i);
+                            vectors.push(r.values);
+                        }
+                    }
+                }
+                if vectors.len() < 2 {
+                    return Err("fewer than two stored vectors: nothing to map yet (R reprocesses)".to_string());
+                }
+                let dim = vectors[0].len();
+                let keep: Vec<usize> = (0..vectors.len()).filter(|&k| vectors[k].len() == dim).collect();
+                let kept: Vec<Vec<f32>> = keep.iter().map(|&k| std::mem::take(&mut vectors[k])).collect();
+                let points = crate::sync::projection::pca_2d(&kept);
+                Ok(keep.iter().zip(points).map(|(&k, (x, y))| (rows[k], x, y)).collect())
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the map crashed: {e}")));
+            let _ = tx.send(Action::MapLoaded(result));
+        });
     }
 
     /// Open the index view and load its figures (stats, then the orphan scan).
@@ -1019,6 +1073,16 @@ impl App {
                 }
                 return true;
             }
+            Some(Popup::Map) => {
+                match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => self.state.popup = None,
+                    // Move the selection without leaving the map: the highlight follows.
+                    KeyCode::Char('j') | KeyCode::Down => self.state.list.move_by(1),
+                    KeyCode::Char('k') | KeyCode::Up => self.state.list.move_by(-1),
+                    _ => {}
+                }
+                return true;
+            }
             Some(Popup::Index) => {
                 self.on_index_key(key.code);
                 return true;
@@ -1137,6 +1201,7 @@ impl App {
             }
             Command::VectorCheck => return self.start_vector_check(),
             Command::IndexView => return self.start_index_view(),
+            Command::MapView => return self.start_map(),
             Command::Jobs => {
                 if self.state.reprocess.job.is_some() || self.state.reprocess.summary.is_some() {
                     self.state.popup = Some(Popup::Job);
@@ -1219,6 +1284,7 @@ impl App {
             | Command::ReprocessBatch
             | Command::VectorCheck
             | Command::IndexView
+            | Command::MapView
             | Command::Jobs => {}
             Command::Up
             | Command::Down

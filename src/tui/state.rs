@@ -83,6 +83,8 @@ pub enum Popup {
     Vector,
     /// The index view (stats, compatibility, counts, orphans).
     Index,
+    /// The 2-D map of stored vectors.
+    Map,
 }
 
 /// Where the export is.
@@ -135,6 +137,8 @@ pub struct State {
     pub vector: Option<VectorCheck>,
     pub vector_running: bool,
     pub index: IndexUi,
+    /// The map's points (memory index, x, y); `None` until computed.
+    pub map: Option<Result<Vec<(u32, f64, f64)>, String>>,
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
@@ -172,6 +176,7 @@ impl State {
             vector: None,
             vector_running: false,
             index: IndexUi::default(),
+            map: None,
             popup: None,
             filter_input: None,
             details_scroll: 0,

@@ -6,6 +6,7 @@ mod footer;
 mod header;
 mod index;
 mod list;
+mod map;
 mod popup;
 mod reprocess;
 mod search;
