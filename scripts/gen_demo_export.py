@@ -30,6 +30,7 @@ EXPORT_PATH = ROOT / "assets" / "demo-export.json"
 PARAPHRASE_PATH = ROOT / "tests" / "fixtures" / "paraphrase-queries.json"
 TITLE_PATH = ROOT / "tests" / "fixtures" / "title-queries.json"
 HELDOUT_PATH = ROOT / "tests" / "fixtures" / "heldout-paraphrase-queries.json"
+HELDOUT_B_PATH = ROOT / "tests" / "fixtures" / "heldout-b-paraphrase-queries.json"
 
 # Range of the export; every conversation falls inside it.
 RANGE_START = datetime(2024, 8, 1, tzinfo=timezone.utc)
@@ -863,6 +864,54 @@ HELDOUT_PARAPHRASES = [
      "Atmospheric river warning"),
 ]
 
+# A second held-out set (B), written later in the same way after set A had been used to
+# compare table recipes; it decides between recipes that tie on PARAPHRASES, and nothing
+# is tuned on it.
+HELDOUT_B_PARAPHRASES = [
+    ("a tabletop strategy evening about collecting birds; my partner's marsh combo crushed "
+     "everyone", "Board game night: Wingspan"),
+    ("knocking down pins with coworkers; our graphic artist scored almost two hundred",
+     "Bowling with the Fernlight team"),
+    ("shifted part of my pension stock holdings into fixed income to restore my target "
+     "stock-to-debt split", "Rebalancing retirement accounts"),
+    ("baked a nutty treat for the pup's special day; he wolfed it instantly, wax stick included",
+     "Biscuit's fourth birthday"),
+    ("post-wedding getaway on a Portuguese Atlantic island: thermal pools, spotting cetaceans, "
+     "lots of sweets", "Honeymoon in the Azores"),
+    ("gave my big-leaved swiss cheese houseplant a larger container because it outgrew the old one",
+     "Repotting the monstera"),
+    ("yearly checkup with my GP: heart numbers and lipids okay, sunshine nutrient lab ordered, "
+     "lift weights more", "Annual physical exam"),
+    ("cycled to work for several days rather than taking the car; cheaper on fuel and I felt "
+     "happier", "Bike commute experiment"),
+    ("a winter storm froze the town and everything closed; made a frosty figure with the "
+     "children next door", "Snow day in Portland"),
+    ("an installer estimated the price of photovoltaic cells for the house; it pays for itself in under "
+     "a decade thanks to a government incentive", "Quote for rooftop solar"),
+    ("a citizen-science tally of feathered visitors; saw a big red-crested tree-drummer I'd "
+     "never seen before", "Backyard bird count"),
+    ("chef's-choice raw fish tasting menu at a recently opened Japanese restaurant; pricey but "
+     "great", "Trying a new sushi place"),
+    ("my partner showed me how to make a wool neck-warmer with two needles; it came out uneven",
+     "Learning to knit"),
+    ("a film about hot springs on the ocean floor and the strange animals there",
+     "Documentary about deep-sea vents"),
+    ("traced family history online and uncovered a nineteenth-century passenger manifest "
+     "listing a distant forebear", "Genealogy discovery"),
+    ("the court called me to serve as a juror in spring; requested a deferral due to a product "
+     "release", "Jury duty summons"),
+    ("swimming with a mask among marine reptiles off Hawaii during a company offsite; got a bad "
+     "burn on my skin", "Snorkeling in Maui"),
+    ("an ice bath session at a wellness center: miserable while in it, fantastic once out",
+     "Trying cold plunges"),
+    ("extended my vehicle's paperwork with the state on the web and scheduled a smog check",
+     "Car registration renewal"),
+    ("sat down with a solicitor to prepare inheritance documents and legal authority papers "
+     "ahead of getting married", "Updating our wills"),
+    ("informal hoops with strangers outdoors; twisted a joint near my foot at the end",
+     "Pickup basketball at the park"),
+]
+
 TITLE_QUERIES = [
     ("Biscuit knee surgery", "Biscuit's knee surgery day"),
     ("kitchen renovation contractor", "Kitchen renovation kickoff with contractor"),
@@ -1288,13 +1337,14 @@ def build(rng: random.Random):
             sys.exit(f"title query {q!r}: expected one memory titled {title!r}, "
                      f"found {len(matches)}")
         titles.append({"query": q, "memory_id": matches[0]["id"]})
-    heldout = []
-    for q, title in HELDOUT_PARAPHRASES:
-        matches = by_title.get(title, [])
-        if len(matches) != 1:
-            sys.exit(f"held-out query {q!r}: expected one memory titled {title!r}, "
-                     f"found {len(matches)}")
-        heldout.append({"query": q, "memory_id": matches[0]["id"], "note": title})
+    heldout = ([], [])
+    for out, labels in zip(heldout, (HELDOUT_PARAPHRASES, HELDOUT_B_PARAPHRASES)):
+        for q, title in labels:
+            matches = by_title.get(title, [])
+            if len(matches) != 1:
+                sys.exit(f"held-out query {q!r}: expected one memory titled {title!r}, "
+                         f"found {len(matches)}")
+            out.append({"query": q, "memory_id": matches[0]["id"], "note": title})
     return export, paraphrases, titles, heldout
 
 
@@ -1329,13 +1379,15 @@ def check(export, paraphrases, titles, heldout) -> list[str]:
     by_id = {c["id"]: c for c in export["conversations"]}
     live = [c for c in export["conversations"] if not c["discarded"] and
             c["structured"]["title"]]
-    tuned = {p["memory_id"] for p in paraphrases}
-    for h in heldout:
-        if h["memory_id"] in tuned:
-            problems.append(f"held-out query {h['query']!r} targets a PARAPHRASES memory")
-    print(f"paraphrase check ({len(paraphrases)} + {len(heldout)} held-out queries): "
-          "no shared content word or stem")
-    for p in paraphrases + heldout:
+    seen = {p["memory_id"] for p in paraphrases}
+    for h in heldout[0] + heldout[1]:
+        if h["memory_id"] in seen:
+            problems.append(f"held-out query {h['query']!r} targets a memory another "
+                            "paraphrase query targets")
+        seen.add(h["memory_id"])
+    print(f"paraphrase check ({len(paraphrases)} + {len(heldout[0])} + {len(heldout[1])} "
+          "held-out queries): no shared content word or stem")
+    for p in paraphrases + heldout[0] + heldout[1]:
         s = by_id[p["memory_id"]]["structured"]
         shared = shared_words(p["query"], s["title"] + " " + s["overview"])
         mark = "ok " if not shared else "BAD"
@@ -1376,7 +1428,8 @@ def main() -> int:
         print("\nFAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     for path, obj in [(EXPORT_PATH, export), (PARAPHRASE_PATH, paraphrases),
-                      (TITLE_PATH, titles), (HELDOUT_PATH, heldout)]:
+                      (TITLE_PATH, titles), (HELDOUT_PATH, heldout[0]),
+                      (HELDOUT_B_PATH, heldout[1])]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump(obj), encoding="utf-8", newline="\n")
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")
