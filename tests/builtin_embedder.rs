@@ -188,14 +188,17 @@ fn overlap_cosine(a: &HashMap<String, f32>, b: &HashMap<String, f32>) -> f32 {
 }
 
 /// Regression floors for paraphrase top-1 on the demo export. The project's target is
-/// 80%, which no static table reaches here: on the revised 44-query set the full
-/// all-MiniLM-L6-v2 model finds 41/44 (93%) but the shipped table 21/44 (48%), and on
-/// the 21-query held-out set (never tuned on) 19/21 against 13/21 (62%)
-/// (`scripts/distill_static.py --eval --eval-full`; see assets/MODEL_CARD.md). The
-/// floors sit just under the measured figures so that a worse table or tokenizer fails.
-const MIN_TOP1_PERCENT: f64 = 45.0;
-/// Floor for the held-out paraphrase set (measured 13/21).
-const MIN_HELDOUT_TOP1_PERCENT: f64 = 57.0;
+/// 80%, which the static table does not reach on the revised 44-query set: there the
+/// full all-MiniLM-L6-v2 model finds 41/44 (93%) and the shipped table 23/44 (52%). On
+/// the held-out sets (never tuned on) the table finds 17/21 (A) and 15/21 (B), the full
+/// model 19/21 and 18/21 (`scripts/distill_static.py --eval --eval-full`; see
+/// assets/MODEL_CARD.md). The floors sit just under the measured figures so that a
+/// worse table or tokenizer fails.
+const MIN_TOP1_PERCENT: f64 = 50.0;
+/// Floor for held-out set A (measured 17/21).
+const MIN_HELDOUT_A_TOP1_PERCENT: f64 = 76.0;
+/// Floor for held-out set B (measured 15/21).
+const MIN_HELDOUT_B_TOP1_PERCENT: f64 = 66.0;
 
 /// Rank of `target` among `scores` (0 = best), ties counted against it.
 fn rank_of(scores: &[f32], target: usize) -> usize {
@@ -312,15 +315,7 @@ fn paraphrase_search_accuracy_on_demo_export() {
         serde_json::from_str(&read("tests/fixtures/paraphrase-queries.json")).expect("queries");
     let title_queries: Vec<ParaphraseQuery> =
         serde_json::from_str(&read("tests/fixtures/title-queries.json")).expect("title queries");
-    let heldout_queries: Vec<ParaphraseQuery> =
-        serde_json::from_str(&read("tests/fixtures/heldout-paraphrase-queries.json"))
-            .expect("held-out queries");
     assert!(queries.len() >= 40, "{} queries", queries.len());
-    assert!(
-        heldout_queries.len() >= 20,
-        "{} held-out queries",
-        heldout_queries.len()
-    );
 
     let e = embedder();
     let memory_vecs: Vec<Vec<f32>> = texts.iter().map(|t| e.embed_one(t).unwrap()).collect();
@@ -344,19 +339,39 @@ fn paraphrase_search_accuracy_on_demo_export() {
         revised.top1,
         revised.lexical
     );
-    let heldout = score_queries(&e, &corpus, "held-out paraphrase", &heldout_queries);
-    assert!(
-        heldout.top1_percent() >= MIN_HELDOUT_TOP1_PERCENT,
-        "held-out built-in top-1 {}/{} is under {MIN_HELDOUT_TOP1_PERCENT}%",
-        heldout.top1,
-        heldout.n
-    );
-    assert!(
-        heldout.top1 > heldout.lexical,
-        "held-out: built-in {} does not beat word overlap {}",
-        heldout.top1,
-        heldout.lexical
-    );
+    for (label, file, floor) in [
+        (
+            "held-out A paraphrase",
+            "tests/fixtures/heldout-paraphrase-queries.json",
+            MIN_HELDOUT_A_TOP1_PERCENT,
+        ),
+        (
+            "held-out B paraphrase",
+            "tests/fixtures/heldout-b-paraphrase-queries.json",
+            MIN_HELDOUT_B_TOP1_PERCENT,
+        ),
+    ] {
+        let heldout_queries: Vec<ParaphraseQuery> =
+            serde_json::from_str(&read(file)).expect("held-out queries");
+        assert!(
+            heldout_queries.len() >= 20,
+            "{label}: {} queries",
+            heldout_queries.len()
+        );
+        let heldout = score_queries(&e, &corpus, label, &heldout_queries);
+        assert!(
+            heldout.top1_percent() >= floor,
+            "{label}: built-in top-1 {}/{} is under {floor}%",
+            heldout.top1,
+            heldout.n
+        );
+        assert!(
+            heldout.top1 > heldout.lexical,
+            "{label}: built-in {} does not beat word overlap {}",
+            heldout.top1,
+            heldout.lexical
+        );
+    }
 
     // Queries made of title words: the lexical case must stay easy.
     let title_hits = title_queries
