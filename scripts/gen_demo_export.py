@@ -817,9 +817,10 @@ PARAPHRASES = [
     ("garden_winter", "preparing the vegetable patch for the cold season", "winter garden"),
 ]
 
-# Held-out paraphrase queries, addressed by title: written once, before any static-table
-# result on them was seen, and never tuned on (scripts/distill_static.py reports them
-# separately). Same rule as above; their targets are not targets of PARAPHRASES.
+# Held-out paraphrase queries (set A), addressed by title: written once, before any
+# static-table result on them was seen, and never edited after. Their results were seen
+# while comparing table recipes, so they serve as a validation set. Same rule as above;
+# their targets are not targets of PARAPHRASES.
 HELDOUT_PARAPHRASES = [
     ("a guided lesson on spotting edible wild fungi near a stream", "Mushroom foraging class"),
     ("swapped a worn valve piece in the washroom tap thanks to an online how-to clip",
