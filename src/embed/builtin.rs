@@ -3,9 +3,10 @@
 //!
 //! No network, no download and no model runtime: a text's embedding is the mean of the
 //! table rows of its WordPiece tokens, L2-normalised. The table was made once by
-//! `scripts/distill_static.py` (every vocabulary token run through the model as
-//! `[CLS] token [SEP]`, centred, PCA to 128 dimensions, rows weighted by
-//! `log(2 + id / 100)`, int8 with one f32 scale per row); see `assets/MODEL_CARD.md`.
+//! `scripts/distill_static.py` (per-token features of the model, mapped to 128
+//! dimensions by a linear map fitted so that mean-pooled rows approximate the model's
+//! sentence embeddings on a dictionary corpus, int8 with one f32 scale per row); see
+//! `assets/MODEL_CARD.md`.
 //!
 //! Table format (little-endian): magic `MLST`, u32 version (1), u32 rows, u32 dims,
 //! `rows` f32 scales, then `rows * dims` i8 values, row-major, row = token id.
