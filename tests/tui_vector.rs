@@ -110,7 +110,9 @@ async fn index_view_lists_orphans_and_deletes_only_after_yes() {
 }
 
 fn redacted(h: &support::tui::Harness) -> String {
-    let mut screen = h.screen().replace(&h.dir.path().display().to_string(), "[tmp]");
+    let mut screen = h
+        .screen()
+        .replace(&h.dir.path().display().to_string(), "[tmp]");
     if let Some(at) = h.app.state.lookup.checked_at {
         let when = chrono::DateTime::from_timestamp(at, 0).unwrap();
         screen = screen.replace(&when.format("%Y-%m-%d %H:%M UTC").to_string(), "[time]");
@@ -121,7 +123,13 @@ fn redacted(h: &support::tui::Harness) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn map_of_the_demo_vectors() {
     let mut h = harness(true, Some(UID)).await;
-    let live = h.app.state.memories().iter().filter(|m| !m.discarded).count();
+    let live = h
+        .app
+        .state
+        .memories()
+        .iter()
+        .filter(|m| !m.discarded)
+        .count();
     h.key(KeyCode::Char('M'));
     assert_eq!(h.app.state.popup, Some(Popup::Map));
     h.wait_until(|app| app.state.map.is_some()).await;

@@ -47,7 +47,9 @@ fn normalise(v: &mut [f64]) -> bool {
 /// The leading eigenvector of XᵀX, orthogonal to `deflate` when given.
 fn component(rows: &[Vec<f64>], dim: usize, deflate: Option<&[f64]>) -> Vec<f64> {
     // A fixed, non-degenerate start.
-    let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0).collect();
+    let mut v: Vec<f64> = (0..dim)
+        .map(|i| 1.0 + ((i * 7919) % 13) as f64 / 13.0)
+        .collect();
     let orthogonalise = |v: &mut Vec<f64>| {
         if let Some(d) = deflate {
             let p = dot(v, d);
@@ -96,7 +98,8 @@ mod tests {
         // The first axis carries the wide spread, the second the narrow one.
         let spread = |f: fn(&(f64, f64)) -> f64| {
             let xs: Vec<f64> = p.iter().map(f).collect();
-            xs.iter().cloned().fold(f64::MIN, f64::max) - xs.iter().cloned().fold(f64::MAX, f64::min)
+            xs.iter().cloned().fold(f64::MIN, f64::max)
+                - xs.iter().cloned().fold(f64::MAX, f64::min)
         };
         assert!(spread(|q| q.0) > 30.0);
         assert!(spread(|q| q.1) > 2.0 && spread(|q| q.1) < 4.0);
@@ -110,6 +113,10 @@ mod tests {
         assert_eq!(pca_2d(&[vec![1.0, 2.0]]), vec![(0.0, 0.0)]);
         assert_eq!(pca_2d(&[vec![1.0], vec![1.0, 2.0]]), vec![(0.0, 0.0); 2]);
         let same = vec![vec![0.5f32; 4]; 3];
-        assert!(pca_2d(&same).iter().all(|p| p.0.abs() < 1e-9 && p.1.abs() < 1e-9));
+        assert!(
+            pca_2d(&same)
+                .iter()
+                .all(|p| p.0.abs() < 1e-9 && p.1.abs() < 1e-9)
+        );
     }
 }

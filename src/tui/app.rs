@@ -309,7 +309,8 @@ impl App {
     fn start_map(&mut self) {
         self.state.popup = Some(Popup::Map);
         self.state.map = None;
-        let (Some(store), Some(uid)) = (self.services.store.clone(), self.state.setup.uid.clone()) else {
+        let (Some(store), Some(uid)) = (self.services.store.clone(), self.state.setup.uid.clone())
+        else {
             self.state.map = Some(Err("needs a store and a uid".into()));
             return;
         };
@@ -340,13 +341,25 @@ impl App {
                     }
                 }
                 if vectors.len() < 2 {
-                    return Err("fewer than two stored vectors: nothing to map yet (R reprocesses)".to_string());
+                    return Err(
+                        "fewer than two stored vectors: nothing to map yet (R reprocesses)"
+                            .to_string(),
+                    );
                 }
                 let dim = vectors[0].len();
-                let keep: Vec<usize> = (0..vectors.len()).filter(|&k| vectors[k].len() == dim).collect();
-                let kept: Vec<Vec<f32>> = keep.iter().map(|&k| std::mem::take(&mut vectors[k])).collect();
+                let keep: Vec<usize> = (0..vectors.len())
+                    .filter(|&k| vectors[k].len() == dim)
+                    .collect();
+                let kept: Vec<Vec<f32>> = keep
+                    .iter()
+                    .map(|&k| std::mem::take(&mut vectors[k]))
+                    .collect();
                 let points = crate::sync::projection::pca_2d(&kept);
-                Ok(keep.iter().zip(points).map(|(&k, (x, y))| (rows[k], x, y)).collect())
+                Ok(keep
+                    .iter()
+                    .zip(points)
+                    .map(|(&k, (x, y))| (rows[k], x, y))
+                    .collect())
             })
             .await
             .unwrap_or_else(|e| Err(format!("the map crashed: {e}")));
@@ -1075,7 +1088,9 @@ impl App {
             }
             Some(Popup::Map) => {
                 match key.code {
-                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => self.state.popup = None,
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => {
+                        self.state.popup = None
+                    }
                     // Move the selection without leaving the map: the highlight follows.
                     KeyCode::Char('j') | KeyCode::Down => self.state.list.move_by(1),
                     KeyCode::Char('k') | KeyCode::Up => self.state.list.move_by(-1),

@@ -32,7 +32,12 @@ const PALETTE: [Color; 12] = [
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
-    let rect = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2));
+    let rect = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -41,13 +46,22 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let points = match &state.map {
         None => {
             frame.render_widget(
-                Paragraph::new(format!("{} fetching vectors and projecting…", super::spinner(state.tick))).block(block),
+                Paragraph::new(format!(
+                    "{} fetching vectors and projecting…",
+                    super::spinner(state.tick)
+                ))
+                .block(block),
                 rect,
             );
             return;
         }
         Some(Err(e)) => {
-            frame.render_widget(Paragraph::new(sanitize::line(e).into_owned()).style(t.warn).block(block), rect);
+            frame.render_widget(
+                Paragraph::new(sanitize::line(e).into_owned())
+                    .style(t.warn)
+                    .block(block),
+                rect,
+            );
             return;
         }
         Some(Ok(p)) => p,
@@ -61,14 +75,20 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let mut by_cat: BTreeMap<CategoryKind, Vec<(f64, f64)>> = BTreeMap::new();
     for (i, x, y) in points {
         if let Some(m) = memories.get(*i as usize) {
-            by_cat.entry(m.structured.category.kind).or_default().push((*x, *y));
+            by_cat
+                .entry(m.structured.category.kind)
+                .or_default()
+                .push((*x, *y));
         }
     }
     // Biggest categories get the palette; the rest share the last colour as "other".
     let mut order: Vec<(CategoryKind, usize)> = by_cat.iter().map(|(k, v)| (*k, v.len())).collect();
     order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let colour_of = |k: CategoryKind| -> Color {
-        let pos = order.iter().position(|(c, _)| *c == k).unwrap_or(usize::MAX);
+        let pos = order
+            .iter()
+            .position(|(c, _)| *c == k)
+            .unwrap_or(usize::MAX);
         PALETTE[pos.min(PALETTE.len() - 1)]
     };
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
@@ -94,10 +114,20 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .y_bounds([y0 - pad_y, y1 + pad_y])
         .paint(|ctx| {
             for (cat, pts) in &by_cat {
-                ctx.draw(&Points { coords: pts, color: colour_of(*cat) });
+                ctx.draw(&Points {
+                    coords: pts,
+                    color: colour_of(*cat),
+                });
             }
             if let Some((_, x, y)) = selected_point {
-                ctx.print(*x, *y, Line::styled(format!("◉ {selected_title}"), Style::default().fg(Color::White)));
+                ctx.print(
+                    *x,
+                    *y,
+                    Line::styled(
+                        format!("◉ {selected_title}"),
+                        Style::default().fg(Color::White),
+                    ),
+                );
             }
         });
     frame.render_widget(canvas, canvas_area);
@@ -113,6 +143,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
     frame.render_widget(
         Paragraph::new(legend),
-        Rect::new(inner.x + inner.width - legend_w, inner.y, legend_w, inner.height),
+        Rect::new(
+            inner.x + inner.width - legend_w,
+            inner.y,
+            legend_w,
+            inner.height,
+        ),
     );
 }
