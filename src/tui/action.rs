@@ -223,7 +223,7 @@ pub enum Action {
     /// Orphans were deleted (count) or the delete was refused.
     OrphansDeleted(Result<usize, String>),
     /// The map's points are computed: (memory index, x, y), or why not.
-    MapLoaded(Result<Vec<(u32, f64, f64)>, String>),
+    MapLoaded(Result<Vec<crate::tui::state::MapPoint>, String>),
     /// A message for the status line.
     Notify(Level, String),
 }

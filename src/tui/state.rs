@@ -58,6 +58,9 @@ impl Focus {
     }
 }
 
+/// A memory on the map: (index in the export, x, y).
+pub type MapPoint = (u32, f64, f64);
+
 /// What the right-hand side shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RightPane {
@@ -138,7 +141,7 @@ pub struct State {
     pub vector_running: bool,
     pub index: IndexUi,
     /// The map's points (memory index, x, y); `None` until computed.
-    pub map: Option<Result<Vec<(u32, f64, f64)>, String>>,
+    pub map: Option<Result<Vec<MapPoint>, String>>,
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
