@@ -167,3 +167,63 @@ async fn snapshot_index_view_with_an_orphan() {
     h.wait_until(|app| !app.state.index.loading).await;
     insta::assert_snapshot!("index_view", redacted(&h));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_drift_names_the_old_format_and_marks_stale() {
+    use memlens::omi::text::{TextFormat, render};
+    use memlens::store::Record;
+    use memlens::sync::EmbeddingStatus;
+    use memlens::sync::drift::DriftOutcome;
+    let mut h = harness(true, Some(UID)).await;
+    // Overwrite two memories' vectors with embeddings of their 2024-08-26 text, as an
+    // old backend would have left them; mark them.
+    let embedder = h.app.services.embedder.clone().unwrap();
+    let store = h.app.services.store.clone().unwrap();
+    let mut marked = Vec::new();
+    while marked.len() < 2 {
+        let (i, m) = h.app.state.selected().map(|(i, m)| (i, m.clone())).unwrap();
+        let old = render(&m.structured, TextFormat::Omi20240826);
+        if !m.discarded && old != render(&m.structured, TextFormat::CURRENT) {
+            let v = embedder.embed(&[old]).await.unwrap().remove(0);
+            let id = memlens::omi::conventions::vector_id(UID, &m.id);
+            let meta = store.fetch("ns1", std::slice::from_ref(&id)).await.unwrap()[&id]
+                .metadata
+                .clone();
+            store
+                .upsert(
+                    "ns1",
+                    vec![Record {
+                        id,
+                        values: v,
+                        metadata: meta,
+                    }],
+                )
+                .await
+                .unwrap();
+            h.key(KeyCode::Char(' '));
+            marked.push((i, m.id.clone()));
+        } else {
+            h.key(KeyCode::Char('j'));
+        }
+    }
+    h.key(KeyCode::Char('C'));
+    h.wait_until(|app| app.state.popup == Some(Popup::DriftConfirm))
+        .await;
+    assert!(h.screen().contains("Check 2 memories"), "{}", h.screen());
+    h.key(KeyCode::Char('y'));
+    h.wait_until(|app| app.state.popup == Some(Popup::DriftResults) && !app.state.drift.running)
+        .await;
+    let outcomes = h.app.state.drift.results.clone().unwrap().unwrap();
+    assert_eq!(outcomes.len(), 2);
+    for o in &outcomes {
+        let DriftOutcome::Report(r) = o else {
+            panic!("{o:?}")
+        };
+        assert!(r.best.contains(&TextFormat::Omi20240826), "{r:?}");
+        assert!(r.identified);
+    }
+    for (i, _) in &marked {
+        assert_eq!(h.app.state.statuses[*i], EmbeddingStatus::Stale);
+    }
+    assert!(h.screen().contains("2 stale"), "{}", h.screen());
+}

@@ -65,11 +65,13 @@ pub enum Command {
     IndexView,
     /// The map: stored vectors projected to 2-D, coloured by category.
     MapView,
+    /// Drift check of the marked (or filtered) memories, after a plan.
+    DriftBatch,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 37] = [
+    pub const ALL: [Command; 38] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -107,6 +109,7 @@ impl Command {
         Self::VectorCheck,
         Self::IndexView,
         Self::MapView,
+        Self::DriftBatch,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -149,6 +152,7 @@ impl Command {
             Self::VectorCheck => "vector_check",
             Self::IndexView => "index",
             Self::MapView => "map",
+            Self::DriftBatch => "drift_batch",
         }
     }
 
@@ -224,6 +228,10 @@ pub enum Action {
     OrphansDeleted(Result<usize, String>),
     /// The map's points are computed: (memory index, x, y), or why not.
     MapLoaded(Result<Vec<crate::tui::state::MapPoint>, String>),
+    /// A batch drift check is planned: (memory ids, texts to embed, estimated tokens).
+    DriftPlanned(Vec<String>, usize, usize),
+    /// The batch drift check finished.
+    DriftDone(Result<Vec<crate::sync::drift::DriftOutcome>, String>),
     /// A message for the status line.
     Notify(Level, String),
 }

@@ -297,11 +297,157 @@ impl App {
                 self.state.map = Some(points);
                 true
             }
+            Action::DriftPlanned(ids, texts, tokens) => {
+                self.state.drift.planned = Some((ids, texts, tokens));
+                self.state.popup = Some(Popup::DriftConfirm);
+                true
+            }
+            Action::DriftDone(outcome) => {
+                self.state.drift.running = false;
+                if let Ok(outcomes) = &outcome {
+                    self.apply_drift(outcomes);
+                }
+                self.state.drift.results = Some(outcome);
+                self.state.popup = Some(Popup::DriftResults);
+                true
+            }
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
             }
         }
+    }
+
+    /// Fold drift verdicts into the statuses (fresh / stale / missing).
+    fn apply_drift(&mut self, outcomes: &[crate::sync::drift::DriftOutcome]) {
+        use crate::sync::StatusEntry;
+        use crate::sync::drift::DriftOutcome;
+        let state = &mut self.state;
+        for o in outcomes {
+            let Some(i) = state.memories().iter().position(|m| m.id == o.memory_id()) else {
+                continue;
+            };
+            let status = match o {
+                DriftOutcome::Report(r) => r.status,
+                DriftOutcome::NoVector { .. } => EmbeddingStatus::Missing,
+                DriftOutcome::Incomparable { .. } => EmbeddingStatus::Mismatch,
+            };
+            if let Some(s) = state.statuses.get_mut(i) {
+                *s = status;
+            }
+            let entry = state
+                .status_entries
+                .entry(o.memory_id().to_string())
+                .or_insert_with(|| StatusEntry::bare(status));
+            entry.status = status;
+            if let DriftOutcome::Report(r) = o {
+                entry.reason = Some(r.verdict.clone());
+            }
+        }
+        state.list.invalidate();
+        state.refresh_list();
+    }
+
+    /// `C`: plan a drift check of the marked memories (or the filtered list).
+    fn plan_drift(&mut self) {
+        let state = &self.state;
+        let rows: Vec<u32> = if state.list.marks.is_empty() {
+            state.list.visible.clone()
+        } else {
+            state.list.marks.iter().copied().collect()
+        };
+        let memories: Vec<crate::omi::Memory> = rows
+            .iter()
+            .filter_map(|&i| state.memories().get(i as usize).cloned())
+            .filter(|m| !m.discarded)
+            .collect();
+        if memories.is_empty() {
+            self.state.notify(
+                Level::Warn,
+                "nothing to check (discarded memories have no vector)",
+            );
+            return;
+        }
+        let Some(embedder) = self.services.embedder.clone() else {
+            self.state.notify(Level::Error, "no embedder is connected");
+            return;
+        };
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "drift plan", async move {
+            let planned = tokio::task::spawn_blocking(move || {
+                let mut texts = std::collections::BTreeSet::new();
+                let mut tokens = 0usize;
+                for m in &memories {
+                    for f in crate::omi::text::TextFormat::ALL {
+                        let t = crate::omi::text::render(&m.structured, f);
+                        if texts.insert(t.clone()) {
+                            tokens += embedder.count_tokens(&t);
+                        }
+                    }
+                }
+                (
+                    memories.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
+                    texts.len(),
+                    tokens,
+                )
+            })
+            .await;
+            if let Ok((ids, texts, tokens)) = planned {
+                let _ = tx.send(Action::DriftPlanned(ids, texts, tokens));
+            }
+        });
+    }
+
+    fn run_drift(&mut self) {
+        let Some((ids, _, _)) = self.state.drift.planned.take() else {
+            return;
+        };
+        let (Some(embedder), Some(store), Some(uid)) = (
+            self.services.embedder.clone(),
+            self.services.store.clone(),
+            self.state.setup.uid.clone(),
+        ) else {
+            self.state.notify(
+                Level::Error,
+                "a drift check needs an embedder, a store and a uid",
+            );
+            return;
+        };
+        let wanted: std::collections::HashSet<String> = ids.into_iter().collect();
+        let memories: Vec<crate::omi::Memory> = self
+            .state
+            .memories()
+            .iter()
+            .filter(|m| wanted.contains(&m.id))
+            .cloned()
+            .collect();
+        let namespace = self.state.setup.namespace.clone();
+        let data_dir = self.state.setup.data_dir.clone();
+        self.state.drift.running = true;
+        self.state.drift.results = None;
+        let tx = self.tx.clone();
+        let handle = tokio::runtime::Handle::current();
+        spawn_reporting(&self.tx, "drift check", async move {
+            let outcome = tokio::task::spawn_blocking(move || {
+                let refs: Vec<&crate::omi::Memory> = memories.iter().collect();
+                let mut cache = crate::sync::drift::DriftCache::load(&data_dir);
+                let r = handle.block_on(crate::sync::drift::check_drift(
+                    embedder.as_ref(),
+                    store.as_ref(),
+                    &namespace,
+                    &uid,
+                    &refs,
+                    Some(&mut cache),
+                ));
+                if let Err(e) = cache.save(&data_dir) {
+                    tracing::warn!("cannot save the drift cache: {e}");
+                }
+                r.map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the drift check crashed: {e}")));
+            let _ = tx.send(Action::DriftDone(outcome));
+        });
     }
 
     /// Open the map and compute it: fetch the stored vectors (100 ids per request),
@@ -1086,6 +1232,22 @@ impl App {
                 }
                 return true;
             }
+            Some(Popup::DriftConfirm) => {
+                self.state.popup = None;
+                if key.code == KeyCode::Char('y') {
+                    self.run_drift();
+                } else {
+                    self.state.drift.planned = None;
+                    self.state.notify(Level::Info, "drift check cancelled");
+                }
+                return true;
+            }
+            Some(Popup::DriftResults) => {
+                if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                    self.state.popup = None;
+                }
+                return true;
+            }
             Some(Popup::Map) => {
                 match key.code {
                     KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => {
@@ -1217,6 +1379,7 @@ impl App {
             Command::VectorCheck => return self.start_vector_check(),
             Command::IndexView => return self.start_index_view(),
             Command::MapView => return self.start_map(),
+            Command::DriftBatch => return self.plan_drift(),
             Command::Jobs => {
                 if self.state.reprocess.job.is_some() || self.state.reprocess.summary.is_some() {
                     self.state.popup = Some(Popup::Job);
@@ -1300,6 +1463,7 @@ impl App {
             | Command::VectorCheck
             | Command::IndexView
             | Command::MapView
+            | Command::DriftBatch
             | Command::Jobs => {}
             Command::Up
             | Command::Down

@@ -240,6 +240,7 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::Details, "v", Command::VectorCheck, "vector stats and drift (which format made it)", "vector"),
     (Scope::Global, "I", Command::IndexView, "index: stats, compatibility, counts, orphans", "index"),
     (Scope::Global, "M", Command::MapView, "map of the stored vectors (2-D PCA, by category)", "map"),
+    (Scope::List, "C", Command::DriftBatch, "drift check of marked (or filtered) memories", "drift"),
     (Scope::Global, "J", Command::Jobs, "reprocess job: progress, x cancel, t retry failed", ""),
     (Scope::Search, "e", Command::ExportResults, "export results as JSON and CSV (current dir)", "export"),
 ];

@@ -88,6 +88,19 @@ pub enum Popup {
     Index,
     /// The 2-D map of stored vectors.
     Map,
+    /// A batch drift check waiting for a yes.
+    DriftConfirm,
+    /// The batch drift check's results.
+    DriftResults,
+}
+
+/// The batch drift check (`C`).
+#[derive(Debug, Default)]
+pub struct DriftUi {
+    /// Memory ids, texts to embed and estimated tokens of the planned check.
+    pub planned: Option<(Vec<String>, usize, usize)>,
+    pub running: bool,
+    pub results: Option<Result<Vec<crate::sync::drift::DriftOutcome>, String>>,
 }
 
 /// Where the export is.
@@ -142,6 +155,7 @@ pub struct State {
     pub index: IndexUi,
     /// The map's points (memory index, x, y); `None` until computed.
     pub map: Option<Result<Vec<MapPoint>, String>>,
+    pub drift: DriftUi,
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
@@ -180,6 +194,7 @@ impl State {
             vector_running: false,
             index: IndexUi::default(),
             map: None,
+            drift: DriftUi::default(),
             popup: None,
             filter_input: None,
             details_scroll: 0,
@@ -249,6 +264,7 @@ impl State {
         self.lookup.running.is_some()
             || self.search.running.is_some()
             || self.reprocess.busy()
+            || self.drift.running
             || matches!(self.load, LoadState::Loading { .. })
     }
 

@@ -2,6 +2,7 @@
 //! panics, nothing slow — only the visible rows of the list are built.
 
 mod details;
+mod drift;
 mod footer;
 mod header;
 mod index;

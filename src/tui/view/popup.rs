@@ -30,6 +30,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Some(Popup::Vector) => super::vector::draw(frame, area, state),
         Some(Popup::Index) => super::index::draw(frame, area, state),
         Some(Popup::Map) => super::map::draw(frame, area, state),
+        Some(Popup::DriftConfirm) => super::drift::confirm(frame, area, state),
+        Some(Popup::DriftResults) => super::drift::results(frame, area, state),
         Some(Popup::Help) => {
             let lines = help_lines(state);
             let height = lines.len() as u16 + 2;

@@ -1,0 +1,137 @@
+//! The batch drift check popups (`C`): the plan to confirm, then the verdicts.
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::sync::drift::DriftOutcome;
+use crate::tui::sanitize;
+use crate::tui::state::State;
+
+fn boxed(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    height: u16,
+    title: &str,
+    lines: Vec<Line<'_>>,
+    state: &State,
+) {
+    let w = 96.min(area.width);
+    let h = height.min(area.height);
+    let rect = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string())
+                .border_style(state.theme.border_focused),
+        ),
+        rect,
+    );
+}
+
+/// The planned check, waiting for `y`.
+pub(super) fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let Some((ids, texts, tokens)) = &state.drift.planned else {
+        return;
+    };
+    let lines = vec![
+        Line::from(format!(
+            "Check {} memories against their stored vectors in every Omi text format.",
+            ids.len()
+        )),
+        Line::from(format!(
+            "{texts} distinct texts to embed with {} · about {tokens} tokens · fetch {} vectors",
+            state.setup.embedder_model,
+            ids.len()
+        )),
+        Line::styled(
+            "Scores already in the drift cache are not embedded again.",
+            t.dim,
+        ),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("y", t.key),
+            Span::raw(" runs it · any other key cancels"),
+        ]),
+    ];
+    boxed(frame, area, 9, " Drift check ", lines, state);
+}
+
+/// The verdicts: counts, the formats that made the vectors, the first memories.
+pub(super) fn results(frame: &mut Frame<'_>, area: Rect, state: &State) {
+    let t = &state.theme;
+    let mut lines = Vec::new();
+    match &state.drift.results {
+        None => lines.push(Line::styled(
+            format!("{} checking…", super::spinner(state.tick)),
+            t.info,
+        )),
+        Some(Err(e)) => lines.push(Line::styled(sanitize::line(e).into_owned(), t.error)),
+        Some(Ok(outcomes)) => {
+            let mut fresh = 0;
+            let mut stale = 0;
+            let mut none = 0;
+            let mut other = 0;
+            let mut by_format: BTreeMap<String, usize> = BTreeMap::new();
+            for o in outcomes {
+                match o {
+                    DriftOutcome::Report(r) => {
+                        if r.status == crate::sync::EmbeddingStatus::Fresh {
+                            fresh += 1;
+                        } else {
+                            stale += 1;
+                        }
+                        let key = if r.identified {
+                            r.best
+                                .iter()
+                                .map(|f| f.name())
+                                .collect::<Vec<_>>()
+                                .join(" = ")
+                        } else {
+                            "no format matches (another model or an edited text)".into()
+                        };
+                        *by_format.entry(key).or_default() += 1;
+                    }
+                    DriftOutcome::NoVector { .. } => none += 1,
+                    DriftOutcome::Incomparable { .. } => other += 1,
+                }
+            }
+            lines.push(Line::from(format!(
+                "{} checked: {fresh} fresh · {stale} stale · {none} without a vector · {other} not comparable",
+                outcomes.len()
+            )));
+            lines.push(Line::styled("made by:", t.label));
+            for (f, n) in &by_format {
+                lines.push(Line::from(format!("  {n:>5}  {f}")));
+            }
+            lines.push(Line::styled("first verdicts:", t.label));
+            for o in outcomes.iter().take(8) {
+                let text = match o {
+                    DriftOutcome::Report(r) => format!("{}: {}", r.memory_id, r.verdict),
+                    DriftOutcome::NoVector { memory_id, .. } => format!("{memory_id}: no vector"),
+                    DriftOutcome::Incomparable { memory_id, reason } => {
+                        format!("{memory_id}: {reason}")
+                    }
+                };
+                lines.push(Line::from(format!("  {}", sanitize::line(&text))));
+            }
+            lines.push(Line::styled(
+                "The list's statuses now show fresh / stale for these. Esc closes.",
+                t.dim,
+            ));
+        }
+    }
+    let height = (lines.len() as u16 + 4).max(8);
+    boxed(frame, area, height, " Drift check results ", lines, state);
+}
