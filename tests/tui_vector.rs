@@ -12,7 +12,7 @@ async fn vector_stats_and_drift_of_a_stored_memory() {
     while h.app.state.selected().unwrap().1.discarded {
         h.key(KeyCode::Char('j'));
     }
-    h.key(KeyCode::Char('v'));
+    h.key(KeyCode::Char('c'));
     h.wait_until(|app| app.state.popup == Some(Popup::Vector))
         .await;
     let screen = h.screen();
