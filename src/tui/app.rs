@@ -25,6 +25,12 @@ use crate::tui::search::SearchField;
 use crate::tui::state::{Focus, LoadState, Popup, RightPane, State};
 use crate::tui::view;
 
+/// What a reprocess job does: run a confirmed plan, or resume an unfinished run.
+enum JobWork {
+    Run(Box<Plan>),
+    Resume(String, Vec<crate::omi::Memory>),
+}
+
 /// The backends the app talks to (real ones, or fakes in tests).
 #[derive(Clone, Default)]
 pub struct Services {
@@ -799,6 +805,25 @@ impl App {
 
     /// Run the confirmed plan as a background job.
     fn start_job(&mut self, plan: Plan) {
+        let total = plan.items.len();
+        self.launch_job(total, JobWork::Run(Box::new(plan)));
+    }
+
+    /// Resume the unfinished run found at start-up.
+    fn resume_job(&mut self) {
+        let Some(info) = self.state.reprocess.unfinished.take() else {
+            return;
+        };
+        let memories = self.state.memories().to_vec();
+        self.launch_job(
+            info.total(),
+            JobWork::Resume(info.header.run_id.clone(), memories),
+        );
+    }
+
+    /// Start a reprocess job in the background; progress and the end come back as
+    /// Actions, `x` in the job popup raises its cancel flag.
+    fn launch_job(&mut self, total: usize, work: JobWork) {
         let rp = match self.reprocessor() {
             Ok(rp) => rp,
             Err(e) => {
@@ -809,7 +834,7 @@ impl App {
         let cancel = CancelFlag::new();
         self.state.reprocess.job = Some(RunningJob {
             progress: None,
-            total: plan.items.len(),
+            total,
             cancel: cancel.clone(),
             cancelling: false,
         });
@@ -818,59 +843,18 @@ impl App {
         let tx = self.tx.clone();
         spawn_reporting(&self.tx, "reprocess job", async move {
             let progress_tx = tx.clone();
-            let outcome = rp
-                .run(
-                    &plan,
-                    move |p| {
-                        let _ = progress_tx.send(Action::JobProgress(Box::new(p.clone())));
-                    },
-                    &cancel,
-                )
-                .await
-                .map(Box::new)
-                .map_err(|e| e.to_string());
-            let _ = tx.send(Action::JobDone(outcome));
-        });
-    }
-
-    /// Resume the unfinished run found at start-up.
-    fn resume_job(&mut self) {
-        let Some(info) = self.state.reprocess.unfinished.take() else {
-            return;
-        };
-        let rp = match self.reprocessor() {
-            Ok(rp) => rp,
-            Err(e) => {
-                self.state.notify(Level::Error, e);
-                return;
-            }
-        };
-        let memories = self.state.memories().to_vec();
-        let cancel = CancelFlag::new();
-        self.state.reprocess.job = Some(RunningJob {
-            progress: None,
-            total: info.total(),
-            cancel: cancel.clone(),
-            cancelling: false,
-        });
-        self.state.popup = Some(Popup::Job);
-        let run_id = info.header.run_id.clone();
-        let tx = self.tx.clone();
-        spawn_reporting(&self.tx, "reprocess resume", async move {
-            let progress_tx = tx.clone();
-            let outcome = rp
-                .resume(
-                    &run_id,
-                    &memories,
-                    move |p| {
-                        let _ = progress_tx.send(Action::JobProgress(Box::new(p.clone())));
-                    },
-                    &cancel,
-                )
-                .await
-                .map(Box::new)
-                .map_err(|e| e.to_string());
-            let _ = tx.send(Action::JobDone(outcome));
+            let progress = move |p: &crate::sync::reprocess::Progress| {
+                let _ = progress_tx.send(Action::JobProgress(Box::new(p.clone())));
+            };
+            let outcome = match work {
+                JobWork::Run(plan) => rp.run(&plan, progress, &cancel).await,
+                JobWork::Resume(run_id, memories) => {
+                    rp.resume(&run_id, &memories, progress, &cancel).await
+                }
+            };
+            let _ = tx.send(Action::JobDone(
+                outcome.map(Box::new).map_err(|e| e.to_string()),
+            ));
         });
     }
 

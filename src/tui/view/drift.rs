@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::sync::drift::DriftOutcome;
 use crate::tui::sanitize;
@@ -19,23 +18,12 @@ fn boxed(
     lines: Vec<Line<'_>>,
     state: &State,
 ) {
-    let w = 96.min(area.width);
-    let h = height.min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title.to_string())
-                .border_style(state.theme.border_focused),
-        ),
-        rect,
+    super::popup_box(
+        frame,
+        super::centered(area, 96, height),
+        title,
+        lines,
+        state.theme.border_focused,
     );
 }
 

@@ -12,14 +12,7 @@ use crate::tui::state::State;
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     let ui = &state.index;
-    let w = 100.min(area.width);
-    let h = area.height.saturating_sub(4).max(10).min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let rect = super::centered(area, 100, area.height.saturating_sub(4).max(10));
     frame.render_widget(Clear, rect);
     let mut lines: Vec<Line<'_>> = Vec::new();
     let setup = &state.setup;

@@ -90,6 +90,39 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     popup::draw(frame, frame.area(), state);
 }
 
+/// A `width` × `height` rectangle centred in `area` (clipped to it).
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// Clear `rect` and draw `lines` there in a bordered, wrapping box titled `title`.
+pub(super) fn popup_box(
+    frame: &mut Frame<'_>,
+    rect: Rect,
+    title: &str,
+    lines: Vec<ratatui::text::Line<'_>>,
+    border: ratatui::style::Style,
+) {
+    use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string())
+                .border_style(border),
+        ),
+        rect,
+    );
+}
+
 /// A spinner frame for `tick`.
 pub fn spinner(tick: u64) -> char {
     const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

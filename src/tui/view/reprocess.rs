@@ -15,29 +15,11 @@ use crate::tui::sanitize;
 use crate::tui::state::State;
 use crate::tui::theme::Theme;
 
-fn boxed(frame: &mut Frame<'_>, area: Rect, title: &str, lines: Vec<Line<'_>>, t: &Theme) {
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title.to_string())
-                .border_style(t.border_focused),
-        ),
-        area,
-    );
+fn boxed(frame: &mut Frame<'_>, rect: Rect, title: &str, lines: Vec<Line<'_>>, t: &Theme) {
+    super::popup_box(frame, rect, title, lines, t.border_focused);
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
+use super::centered;
 
 fn kv<'a>(t: &Theme, k: &str, v: String) -> Line<'a> {
     Line::from(vec![

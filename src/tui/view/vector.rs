@@ -15,14 +15,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let Some(check) = &state.vector else {
         return;
     };
-    let w = 90.min(area.width);
-    let h = 24.min(area.height);
-    let rect = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
+    let rect = super::centered(area, 90, 24);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
