@@ -103,3 +103,14 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let p = Paragraph::new(vec![Line::from(first), Line::from(second)]).style(t.header);
     frame.render_widget(p, area);
 }
+
+/// The store target with a long path cut to its file name (`local …/store.db`).
+fn short_target(target: &str) -> String {
+    match target.split_once(' ') {
+        Some((kind, path)) if path.len() > 32 => {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            format!("{kind} …/{}", sanitize::line(name))
+        }
+        _ => sanitize::line(target).into_owned(),
+    }
+}
