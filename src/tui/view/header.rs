@@ -42,7 +42,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     first.push(Span::styled(" │ ", t.dim));
     first.push(Span::raw(format!(
         "{}/{}",
-        setup.store_target, setup.namespace
+        short_target(&setup.store_target),
+        setup.namespace
     )));
     first.push(Span::styled(" │ ", t.dim));
     first.push(Span::raw(format!(
@@ -112,5 +113,20 @@ fn short_target(target: &str) -> String {
             format!("{kind} …/{}", sanitize::line(name))
         }
         _ => sanitize::line(target).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_target;
+
+    #[test]
+    fn long_paths_keep_their_file_name() {
+        assert_eq!(
+            short_target("local /home/someone/.local/share/memlens/store.db"),
+            "local …/store.db"
+        );
+        assert_eq!(short_target("local /tmp/s.db"), "local /tmp/s.db");
+        assert_eq!(short_target("pinecone memories"), "pinecone memories");
     }
 }

@@ -1,0 +1,724 @@
+//! The update half of the app: applies an [`Action`] to the [`State`] and starts
+//! background work. Nothing here awaits: slow work runs in spawned tasks that report back
+//! through the action channel.
+
+mod inspect;
+mod lookups;
+mod reprocess;
+mod search;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use tokio::sync::mpsc::UnboundedSender;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::embed::Embedder;
+use crate::omi::text::TextFormat;
+use crate::store::VectorStore;
+use crate::sync::EmbeddingStatus;
+use crate::sync::journal::Journal;
+use crate::sync::reprocess::{CancelFlag, Plan, ReprocessConfig, Reprocessor, Selection};
+use crate::sync::search::{self as search_engine, SearchRequest, SearchTarget};
+use crate::sync::status::StatusCache;
+use crate::tui::action::{Action, Command, Level};
+use crate::tui::jobs::{BatchScope, RunningJob};
+use crate::tui::keymap::KeyOutcome;
+use crate::tui::search::SearchField;
+use crate::tui::state::{Focus, LoadState, Popup, RightPane, State};
+use crate::tui::view;
+
+/// What a reprocess job does: run a confirmed plan, or resume an unfinished run.
+enum JobWork {
+    Run(Box<Plan>),
+    Resume(String, Vec<crate::omi::Memory>),
+}
+
+/// The backends the app talks to (real ones, or fakes in tests).
+#[derive(Clone, Default)]
+pub struct Services {
+    pub store: Option<Arc<dyn VectorStore>>,
+    pub embedder: Option<Arc<dyn Embedder>>,
+}
+
+/// State plus the means to start background work.
+pub struct App {
+    pub state: State,
+    pub services: Services,
+    tx: UnboundedSender<Action>,
+    search_task: Option<tokio::task::AbortHandle>,
+    /// The reprocess journal, opened on first use.
+    journal: Option<Arc<Journal>>,
+}
+
+/// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
+pub fn spawn_reporting<F>(
+    tx: &UnboundedSender<Action>,
+    what: &'static str,
+    fut: F,
+) -> tokio::task::AbortHandle
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let handle = tokio::spawn(fut);
+    let abort = handle.abort_handle();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        if let Err(e) = handle.await
+            && e.is_panic()
+        {
+            tracing::error!("task {what} panicked");
+            let _ = tx.send(Action::Notify(
+                Level::Error,
+                format!("internal error in {what} (details in the log)"),
+            ));
+        }
+    });
+    abort
+}
+
+impl App {
+    /// An app over a state, with its services and the channel its tasks report to.
+    pub fn new(state: State, services: Services, tx: UnboundedSender<Action>) -> Self {
+        Self {
+            state,
+            services,
+            tx,
+            search_task: None,
+            journal: None,
+        }
+    }
+
+    /// The channel background tasks report to.
+    pub fn sender(&self) -> UnboundedSender<Action> {
+        self.tx.clone()
+    }
+
+    /// Apply one action. Returns true when the screen needs redrawing.
+    pub fn update(&mut self, action: Action) -> bool {
+        let changed = self.apply(action);
+        if changed {
+            let rows = view::list_rows(self.state.size) as usize;
+            self.state.list.scroll_into_view(rows);
+        }
+        changed
+    }
+
+    fn apply(&mut self, action: Action) -> bool {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Mouse(m) => self.on_mouse(m),
+            Action::Resize(w, h) => {
+                self.state.size = (w, h);
+                true
+            }
+            Action::Tick => {
+                self.state.tick = self.state.tick.wrapping_add(1);
+                self.state.job_running()
+            }
+            Action::Command(c) => {
+                self.on_command(c);
+                true
+            }
+            Action::LoadProgress { done, total } => {
+                self.state.load = LoadState::Loading { done, total };
+                true
+            }
+            Action::ExportLoaded(export) => {
+                let n = export.memories.len();
+                let bad = export.bad_records.len();
+                if self.state.setup.uid.is_none()
+                    && let Some(uid) = export.profile_uid.clone()
+                {
+                    self.state.setup.uid = Some(uid);
+                    self.state.setup.uid_source = "export profile".into();
+                }
+                self.state.statuses = vec![EmbeddingStatus::Unknown; n];
+                self.state.export = Some(*export);
+                self.state.load = LoadState::Loaded;
+                self.state.list.invalidate();
+                self.state.refresh_list();
+                if bad > 0 {
+                    self.state.notify(
+                        Level::Warn,
+                        format!("{n} memories loaded; {bad} bad records skipped (memlens check lists them)"),
+                    );
+                } else {
+                    self.state
+                        .notify(Level::Info, format!("{n} memories loaded"));
+                }
+                self.start_status_lookup(false);
+                self.check_unfinished_run();
+                true
+            }
+            Action::LoadFailed(e) => {
+                self.state.load = LoadState::Failed(e.clone());
+                self.state.notify(Level::Error, e);
+                true
+            }
+            Action::StatusProgress {
+                generation,
+                done,
+                total,
+            } => {
+                if generation == self.state.lookup.generation {
+                    self.state.lookup.running = Some((done, total));
+                }
+                true
+            }
+            Action::StatusLoaded {
+                generation,
+                cache,
+                from_cache,
+                took,
+            } => {
+                if generation != self.state.lookup.generation {
+                    return false;
+                }
+                self.apply_statuses(*cache, from_cache, took.as_millis());
+                true
+            }
+            Action::StatusFailed { generation, error } => {
+                if generation != self.state.lookup.generation {
+                    return false;
+                }
+                self.state.lookup.running = None;
+                self.state
+                    .notify(Level::Error, format!("status lookup failed: {error}"));
+                true
+            }
+            Action::SearchDone {
+                generation,
+                outcome,
+            } => {
+                let pane = &mut self.state.search;
+                if generation != pane.generation {
+                    return false;
+                }
+                pane.running = None;
+                match outcome {
+                    Ok(results) => {
+                        let memories = self
+                            .state
+                            .export
+                            .as_ref()
+                            .map(|e| &e.memories[..])
+                            .unwrap_or(&[]);
+                        pane.joined = search_engine::join_hits(&results.hits, memories);
+                        pane.results = Some(*results);
+                        pane.selected = 0;
+                        pane.error = None;
+                    }
+                    Err(e) => pane.error = Some(e),
+                }
+                true
+            }
+            Action::PlanReady {
+                generation,
+                outcome,
+            } => {
+                let ui = &mut self.state.reprocess;
+                if ui.planning != Some(generation) {
+                    return false;
+                }
+                ui.planning = None;
+                match outcome {
+                    Ok(plan) => {
+                        ui.plan = Some(*plan);
+                        self.state.popup = Some(Popup::ConfirmPlan);
+                    }
+                    Err(e) => self.state.notify(Level::Error, format!("cannot plan: {e}")),
+                }
+                true
+            }
+            Action::JobProgress(p) => {
+                if let Some(job) = &mut self.state.reprocess.job {
+                    job.progress = Some(*p);
+                }
+                true
+            }
+            Action::JobDone(outcome) => {
+                self.state.reprocess.job = None;
+                match outcome {
+                    Ok(summary) => {
+                        let text = format!(
+                            "reprocess: {} of {} done, {} failed{}",
+                            summary.done,
+                            summary.total,
+                            summary.failed.len(),
+                            if summary.cancelled { ", cancelled" } else { "" }
+                        );
+                        let level = if summary.failed.is_empty() {
+                            Level::Info
+                        } else {
+                            Level::Warn
+                        };
+                        self.state.notify(level, text);
+                        self.state.reprocess.summary = Some(*summary);
+                        self.state.popup = Some(Popup::Job);
+                    }
+                    Err(e) => self
+                        .state
+                        .notify(Level::Error, format!("reprocess stopped: {e}")),
+                }
+                // The statuses changed: look them up again.
+                self.start_status_lookup(true);
+                true
+            }
+            Action::UnfinishedRun(info) => {
+                self.state.reprocess.unfinished = Some(*info);
+                if self.state.popup.is_none() && !self.state.setup.read_only {
+                    self.state.popup = Some(Popup::Resume);
+                }
+                true
+            }
+            Action::VectorChecked(check) => {
+                self.state.vector_running = false;
+                if self.state.selected().map(|(_, m)| m.id.as_str())
+                    == Some(check.memory_id.as_str())
+                {
+                    self.state.vector = Some(*check);
+                    self.state.popup = Some(Popup::Vector);
+                }
+                true
+            }
+            Action::IndexLoaded(report) => {
+                self.state.index.loading = false;
+                self.state.index.report = Some(*report);
+                self.state.index.selected = 0;
+                true
+            }
+            Action::OrphansDeleted(outcome) => {
+                self.state.index.deleting = false;
+                match outcome {
+                    Ok(n) => {
+                        self.state
+                            .notify(Level::Info, format!("{n} orphan vectors deleted"));
+                        self.start_index_view();
+                    }
+                    Err(e) => self
+                        .state
+                        .notify(Level::Error, format!("delete refused: {e}")),
+                }
+                true
+            }
+            Action::MapLoaded(points) => {
+                self.state.map = Some(points);
+                true
+            }
+            Action::DriftPlanned(ids, texts, tokens) => {
+                self.state.drift.planned = Some((ids, texts, tokens));
+                self.state.popup = Some(Popup::DriftConfirm);
+                true
+            }
+            Action::DriftDone(outcome) => {
+                self.state.drift.running = false;
+                if let Ok(outcomes) = &outcome {
+                    self.apply_drift(outcomes);
+                }
+                self.state.drift.results = Some(outcome);
+                self.state.popup = Some(Popup::DriftResults);
+                true
+            }
+            Action::Notify(level, text) => {
+                self.state.notify(level, text);
+                true
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> bool {
+        if key.kind == KeyEventKind::Release {
+            return false;
+        }
+        let ctrl_c = key.code == KeyCode::Char('c')
+            && key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL);
+        if ctrl_c {
+            self.state.should_quit = true;
+            return true;
+        }
+        match self.state.popup {
+            Some(Popup::Help) => {
+                let max = view::help_line_count(&self.state).saturating_sub(3) as u16;
+                let scroll = &mut self.state.help_scroll;
+                match key.code {
+                    KeyCode::Esc
+                    | KeyCode::Char('q')
+                    | KeyCode::Char('?')
+                    | KeyCode::F(1)
+                    | KeyCode::Enter => {
+                        self.state.popup = None;
+                    }
+                    KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(max),
+                    KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                    KeyCode::PageDown | KeyCode::Char(' ') => *scroll = (*scroll + 10).min(max),
+                    KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                    _ => {}
+                }
+                return true;
+            }
+            Some(Popup::BatchChoice | Popup::ConfirmPlan | Popup::Job | Popup::Resume) => {
+                if let Some(p) = self.state.popup.clone() {
+                    self.on_reprocess_popup_key(p, key.code);
+                }
+                return true;
+            }
+            Some(Popup::DriftConfirm) => {
+                self.state.popup = None;
+                if key.code == KeyCode::Char('y') {
+                    self.run_drift();
+                } else {
+                    self.state.drift.planned = None;
+                    self.state.notify(Level::Info, "drift check cancelled");
+                }
+                return true;
+            }
+            Some(Popup::DriftResults) => {
+                if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                    self.state.popup = None;
+                }
+                return true;
+            }
+            Some(Popup::Map) => {
+                match key.code {
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('M') => {
+                        self.state.popup = None
+                    }
+                    // Move the selection without leaving the map: the highlight follows.
+                    KeyCode::Char('j') | KeyCode::Down => self.state.list.move_by(1),
+                    KeyCode::Char('k') | KeyCode::Up => self.state.list.move_by(-1),
+                    _ => {}
+                }
+                return true;
+            }
+            Some(Popup::Index) => {
+                self.on_index_key(key.code);
+                return true;
+            }
+            Some(Popup::Vector) => {
+                if matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('v')
+                ) {
+                    self.state.popup = None;
+                }
+                return true;
+            }
+            Some(Popup::ConfirmQuit) => {
+                match key.code {
+                    KeyCode::Char('y') | KeyCode::Char('Y') => self.state.should_quit = true,
+                    _ => self.state.popup = None,
+                }
+                return true;
+            }
+            None => {}
+        }
+        if let Some(field) = self.state.search.editing {
+            self.on_search_key(key, field);
+            return true;
+        }
+        if let Some(input) = &mut self.state.filter_input {
+            match key.code {
+                KeyCode::Esc => {
+                    self.state.filter_input = None;
+                    self.state.list.query.clear();
+                    self.state.refresh_list();
+                }
+                KeyCode::Enter | KeyCode::Down | KeyCode::Up | KeyCode::Tab => {
+                    self.state.filter_input = None;
+                }
+                _ => {
+                    if input.handle_event(&Event::Key(key)).is_some()
+                        && input.value() != self.state.list.query
+                    {
+                        self.state.list.query = input.value().to_string();
+                        self.state.refresh_list();
+                        // A new query shows its best match first.
+                        self.state.list.select(0);
+                        self.state.details_scroll = 0;
+                    }
+                }
+            }
+            return true;
+        }
+        let scope = self.state.focus.scope();
+        match self.state.keymap.feed(&key, scope) {
+            KeyOutcome::Command(c) => {
+                self.on_command(c);
+                true
+            }
+            KeyOutcome::Pending => false,
+            KeyOutcome::Unbound => false,
+        }
+    }
+
+    fn page(&self) -> usize {
+        view::list_rows(self.state.size).max(1) as usize
+    }
+
+    fn on_command(&mut self, c: Command) {
+        // Commands that start work need the whole app.
+        match c {
+            Command::OpenHit => return self.open_selected_hit(),
+            Command::ExportResults => return self.export_search_results(),
+            Command::Refresh => return self.start_status_lookup(true),
+            Command::Reprocess => {
+                if let Some((_, m)) = self.state.selected() {
+                    let id = m.id.clone();
+                    self.start_plan(Selection::Ids(vec![id]), true);
+                }
+                return;
+            }
+            Command::ReprocessBatch => {
+                if self.state.setup.read_only {
+                    self.state
+                        .notify(Level::Error, "read-only mode: writes are disabled");
+                } else {
+                    self.state.popup = Some(Popup::BatchChoice);
+                }
+                return;
+            }
+            Command::VectorCheck => return self.start_vector_check(),
+            Command::IndexView => return self.start_index_view(),
+            Command::MapView => return self.start_map(),
+            Command::DriftBatch => return self.plan_drift(),
+            Command::Jobs => {
+                if self.state.reprocess.job.is_some() || self.state.reprocess.summary.is_some() {
+                    self.state.popup = Some(Popup::Job);
+                } else {
+                    self.state
+                        .notify(Level::Info, "no reprocess job yet (r or R starts one)");
+                }
+                return;
+            }
+            Command::MoreLikeThis => {
+                if let Some((_, m)) = self.state.selected() {
+                    let id = m.id.clone();
+                    self.state.right = RightPane::Search;
+                    self.state.focus = Focus::Search;
+                    self.start_search(SearchTarget::LikeMemory(id));
+                }
+                return;
+            }
+            _ => {}
+        }
+        let page = self.page();
+        let details = self.state.focus == Focus::Details;
+        let searching = self.state.focus == Focus::Search;
+        let state = &mut self.state;
+        match c {
+            Command::Quit => {
+                if state.job_running() {
+                    state.popup = Some(Popup::ConfirmQuit);
+                } else {
+                    state.should_quit = true;
+                }
+            }
+            Command::ForceQuit => state.should_quit = true,
+            Command::Help => {
+                state.help_scroll = 0;
+                state.popup = Some(Popup::Help);
+            }
+            Command::ClosePopup => {
+                if state.popup.is_some() {
+                    state.popup = None;
+                } else if !state.list.query.is_empty() {
+                    state.list.query.clear();
+                    state.refresh_list();
+                } else {
+                    state.message = None;
+                }
+            }
+            Command::FocusNext | Command::FocusPrev => {
+                let order = [Focus::List, Focus::Details, Focus::Search];
+                let i = order.iter().position(|f| *f == state.focus).unwrap_or(0);
+                let step = if c == Command::FocusNext {
+                    1
+                } else {
+                    order.len() - 1
+                };
+                state.focus = order[(i + step) % order.len()];
+                match state.focus {
+                    Focus::Details => state.right = RightPane::Details,
+                    Focus::Search => state.right = RightPane::Search,
+                    Focus::List => {}
+                }
+            }
+            Command::Search => {
+                state.right = RightPane::Search;
+                state.focus = Focus::Search;
+                state.search.editing = Some(SearchField::Query);
+            }
+            Command::EditRange => {
+                state.right = RightPane::Search;
+                state.focus = Focus::Search;
+                state.search.editing = Some(SearchField::Range);
+            }
+            Command::TopKUp => state.search.adjust_top_k(1),
+            Command::TopKDown => state.search.adjust_top_k(-1),
+            Command::OpenHit
+            | Command::ExportResults
+            | Command::Refresh
+            | Command::MoreLikeThis
+            | Command::Reprocess
+            | Command::ReprocessBatch
+            | Command::VectorCheck
+            | Command::IndexView
+            | Command::MapView
+            | Command::DriftBatch
+            | Command::Jobs => {}
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::HalfPageUp
+            | Command::HalfPageDown
+            | Command::Top
+            | Command::Bottom => {
+                let delta: isize = match c {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -(page as isize),
+                    Command::PageDown => page as isize,
+                    Command::HalfPageUp => -((page / 2).max(1) as isize),
+                    Command::HalfPageDown => (page / 2).max(1) as isize,
+                    Command::Top => isize::MIN / 2,
+                    _ => isize::MAX / 2,
+                };
+                if searching {
+                    state.search.move_by(delta.clamp(-1000, 1000));
+                } else if details {
+                    let visible =
+                        view::layout(state.size).details.height.saturating_sub(2) as usize;
+                    let max = view::details_line_count(state).saturating_sub(visible) as isize;
+                    let next = (state.details_scroll as isize)
+                        .saturating_add(delta)
+                        .clamp(0, max.max(0));
+                    state.details_scroll = next.min(u16::MAX as isize) as u16;
+                } else {
+                    let before = state.list.selected;
+                    state.list.move_by(delta);
+                    if state.list.selected != before {
+                        state.details_scroll = 0;
+                    }
+                }
+            }
+            Command::Filter => {
+                let mut input = Input::new(state.list.query.clone());
+                input = input.with_cursor(state.list.query.chars().count());
+                state.filter_input = Some(input);
+                state.focus = Focus::List;
+            }
+            Command::ToggleMark => {
+                state.list.toggle_mark();
+                state.list.move_by(1);
+            }
+            Command::CycleSort => {
+                state.list.sort = state.list.sort.next();
+                state.refresh_list();
+            }
+            Command::CycleStatusFilter => {
+                let present: Vec<EmbeddingStatus> =
+                    state.status_counts().into_iter().map(|(s, _)| s).collect();
+                state.list.status_filter = cycle(&present, state.list.status_filter);
+                state.refresh_list();
+            }
+            Command::CycleCategoryFilter => {
+                let mut cats: Vec<_> = state
+                    .memories()
+                    .iter()
+                    .map(|m| m.structured.category.kind)
+                    .collect();
+                cats.sort();
+                cats.dedup();
+                state.list.category_filter = cycle(&cats, state.list.category_filter);
+                state.refresh_list();
+            }
+            Command::ClearFilters => {
+                state.list.query.clear();
+                state.list.status_filter = None;
+                state.list.category_filter = None;
+                state.refresh_list();
+            }
+            Command::ToggleTranscript => state.transcript_expanded = !state.transcript_expanded,
+            Command::CycleFormat => {
+                let all = TextFormat::ALL;
+                let i = all
+                    .iter()
+                    .position(|f| *f == state.text_format)
+                    .unwrap_or(0);
+                state.text_format = all[(i + 1) % all.len()];
+                state.notify(
+                    Level::Info,
+                    format!("text format: {}", state.text_format.name()),
+                );
+            }
+            Command::Confirm => {}
+        }
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) -> bool {
+        if self.state.popup.is_some() {
+            return false;
+        }
+        let areas = view::layout_for(self.state.size, self.state.right);
+        let in_rect = |r: ratatui::layout::Rect| {
+            m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
+        };
+        let over_list = in_rect(areas.list);
+        match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let c = if m.kind == MouseEventKind::ScrollDown {
+                    Command::Down
+                } else {
+                    Command::Up
+                };
+                let prev = self.state.focus;
+                self.state.focus = if over_list {
+                    Focus::List
+                } else {
+                    Focus::Details
+                };
+                for _ in 0..3 {
+                    self.on_command(c);
+                }
+                self.state.focus = prev;
+                true
+            }
+            MouseEventKind::Down(_) if over_list => {
+                self.state.focus = Focus::List;
+                let inner_top = areas.list.y + 1;
+                if m.row >= inner_top {
+                    let row = (m.row - inner_top) as usize + self.state.list.offset;
+                    if row < self.state.list.visible.len() {
+                        self.state.list.select(row);
+                        self.state.details_scroll = 0;
+                    }
+                }
+                true
+            }
+            MouseEventKind::Down(_) if in_rect(areas.details) => {
+                self.state.focus = match self.state.right {
+                    RightPane::Details => Focus::Details,
+                    RightPane::Search => Focus::Search,
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn cycle<T: Copy + PartialEq>(options: &[T], current: Option<T>) -> Option<T> {
+    match current {
+        None => options.first().copied(),
+        Some(c) => {
+            let i = options.iter().position(|o| *o == c)?;
+            options.get(i + 1).copied()
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! Reprocess-and-upsert from the TUI: plans, confirmation popups, the job and resume.
+
+use super::*;
+
+impl App {
+    pub(super) fn reprocessor(&mut self) -> Result<Arc<Reprocessor>, String> {
+        let setup = &self.state.setup;
+        if setup.read_only {
+            return Err("read-only mode: writes are disabled".into());
+        }
+        let uid = setup
+            .uid
+            .clone()
+            .ok_or("no uid set: vector ids need one (start with --uid UID or MEMLENS_UID)")?;
+        let (Some(embedder), Some(store)) =
+            (self.services.embedder.clone(), self.services.store.clone())
+        else {
+            return Err("no embedder or store is connected (see the log)".into());
+        };
+        let journal = match &self.journal {
+            Some(j) => j.clone(),
+            None => {
+                let j = Arc::new(Journal::open_in(&setup.data_dir).map_err(|e| e.to_string())?);
+                self.journal = Some(j.clone());
+                j
+            }
+        };
+        let config = ReprocessConfig {
+            uid: Some(uid),
+            namespace: setup.namespace.clone(),
+            format: self.state.text_format,
+            created_at_policy: setup.created_at_policy,
+            read_only: setup.read_only,
+            ..ReprocessConfig::default()
+        };
+        Ok(Arc::new(Reprocessor::new(embedder, store, journal, config)))
+    }
+
+    /// Look for an unfinished reprocess run in the journal (start-up).
+    pub fn check_unfinished_run(&mut self) {
+        let Ok(rp) = self.reprocessor() else {
+            return;
+        };
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "journal check", async move {
+            let found = tokio::task::spawn_blocking(move || rp.unfinished_run()).await;
+            if let Ok(Ok(Some(info))) = found {
+                let _ = tx.send(Action::UnfinishedRun(Box::new(info)));
+            }
+        });
+    }
+
+    /// Plan a reprocess of `selection` in the background; the plan then waits for a yes.
+    pub(super) fn start_plan(&mut self, selection: Selection, single: bool) {
+        if self.state.reprocess.busy() {
+            self.state.notify(
+                Level::Warn,
+                "a reprocess is already planned or running (J shows it)",
+            );
+            return;
+        }
+        let rp = match self.reprocessor() {
+            Ok(rp) => rp,
+            Err(e) => {
+                self.state.notify(Level::Error, e);
+                return;
+            }
+        };
+        let memories = self.state.memories().to_vec();
+        let known = self.state.status_entries.clone();
+        let ui = &mut self.state.reprocess;
+        ui.generation += 1;
+        let generation = ui.generation;
+        ui.planning = Some(generation);
+        ui.single = single;
+        let tx = self.tx.clone();
+        // The planner's future is not `Send` (its fetches borrow across awaits), so it
+        // runs on a blocking thread that drives it with the runtime's handle.
+        let handle = tokio::runtime::Handle::current();
+        spawn_reporting(&self.tx, "reprocess plan", async move {
+            let planned = tokio::task::spawn_blocking(move || {
+                handle.block_on(rp.plan(&memories, &selection, Some(&known)))
+            })
+            .await;
+            let outcome = match planned {
+                Ok(r) => r.map(Box::new).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("the planner crashed: {e}")),
+            };
+            let _ = tx.send(Action::PlanReady {
+                generation,
+                outcome,
+            });
+        });
+        self.state.notify(Level::Info, "planning…");
+    }
+
+    pub(super) fn batch_selection(&self, scope: BatchScope) -> Selection {
+        let state = &self.state;
+        let ids = |rows: &mut dyn Iterator<Item = u32>| -> Selection {
+            Selection::Ids(
+                rows.filter_map(|i| state.memories().get(i as usize).map(|m| m.id.clone()))
+                    .collect(),
+            )
+        };
+        match scope {
+            BatchScope::Marked => ids(&mut state.list.marks.iter().copied()),
+            BatchScope::Filtered => ids(&mut state.list.visible.iter().copied()),
+            BatchScope::Missing => Selection::Missing,
+            BatchScope::Stale => Selection::Stale,
+        }
+    }
+
+    /// Run the confirmed plan as a background job.
+    pub(super) fn start_job(&mut self, plan: Plan) {
+        let total = plan.items.len();
+        self.launch_job(total, JobWork::Run(Box::new(plan)));
+    }
+
+    /// Resume the unfinished run found at start-up.
+    pub(super) fn resume_job(&mut self) {
+        let Some(info) = self.state.reprocess.unfinished.take() else {
+            return;
+        };
+        let memories = self.state.memories().to_vec();
+        self.launch_job(
+            info.total(),
+            JobWork::Resume(info.header.run_id.clone(), memories),
+        );
+    }
+
+    /// Start a reprocess job in the background; progress and the end come back as
+    /// Actions, `x` in the job popup raises its cancel flag.
+    pub(super) fn launch_job(&mut self, total: usize, work: JobWork) {
+        let rp = match self.reprocessor() {
+            Ok(rp) => rp,
+            Err(e) => {
+                self.state.notify(Level::Error, e);
+                return;
+            }
+        };
+        let cancel = CancelFlag::new();
+        self.state.reprocess.job = Some(RunningJob {
+            progress: None,
+            total,
+            cancel: cancel.clone(),
+            cancelling: false,
+        });
+        self.state.reprocess.summary = None;
+        self.state.popup = Some(Popup::Job);
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "reprocess job", async move {
+            let progress_tx = tx.clone();
+            let progress = move |p: &crate::sync::reprocess::Progress| {
+                let _ = progress_tx.send(Action::JobProgress(Box::new(p.clone())));
+            };
+            let outcome = match work {
+                JobWork::Run(plan) => rp.run(&plan, progress, &cancel).await,
+                JobWork::Resume(run_id, memories) => {
+                    rp.resume(&run_id, &memories, progress, &cancel).await
+                }
+            };
+            let _ = tx.send(Action::JobDone(
+                outcome.map(Box::new).map_err(|e| e.to_string()),
+            ));
+        });
+    }
+
+    /// Keys while a reprocess popup is open. Returns true when handled.
+    pub(super) fn on_reprocess_popup_key(&mut self, popup: Popup, code: KeyCode) {
+        match (popup, code) {
+            (Popup::BatchChoice, c) => {
+                self.state.popup = None;
+                let scope = match c {
+                    KeyCode::Char('m') => BatchScope::Marked,
+                    KeyCode::Char('f') => BatchScope::Filtered,
+                    KeyCode::Char('a') => BatchScope::Missing,
+                    KeyCode::Char('s') => BatchScope::Stale,
+                    _ => return,
+                };
+                if scope == BatchScope::Marked && self.state.list.marks.is_empty() {
+                    self.state
+                        .notify(Level::Warn, "nothing is marked (Space marks a memory)");
+                    return;
+                }
+                let selection = self.batch_selection(scope);
+                self.start_plan(selection, false);
+            }
+            (Popup::ConfirmPlan, c) => {
+                let single = self.state.reprocess.single;
+                // For a batch, only `y` runs it (cancel is the default); for one memory,
+                // Enter does too.
+                let yes = c == KeyCode::Char('y') || (single && c == KeyCode::Enter);
+                if matches!(
+                    c,
+                    KeyCode::Char('y')
+                        | KeyCode::Char('n')
+                        | KeyCode::Esc
+                        | KeyCode::Enter
+                        | KeyCode::Char('q')
+                ) {
+                    self.state.popup = None;
+                    let plan = self.state.reprocess.plan.take();
+                    match (yes, plan) {
+                        (true, Some(plan)) if !plan.items.is_empty() => self.start_job(plan),
+                        (true, Some(_)) => self.state.notify(Level::Info, "nothing to write"),
+                        _ => self
+                            .state
+                            .notify(Level::Info, "reprocess cancelled; nothing was written"),
+                    }
+                }
+            }
+            (Popup::Job, KeyCode::Char('x')) => {
+                if let Some(job) = &mut self.state.reprocess.job {
+                    job.cancel.cancel();
+                    job.cancelling = true;
+                }
+            }
+            (Popup::Job, KeyCode::Char('t')) => {
+                let failed: Vec<String> = self
+                    .state
+                    .reprocess
+                    .summary
+                    .as_ref()
+                    .map(|s| s.failed.iter().map(|f| f.memory_id.clone()).collect())
+                    .unwrap_or_default();
+                if self.state.reprocess.job.is_none() && !failed.is_empty() {
+                    self.state.popup = None;
+                    self.start_plan(Selection::Ids(failed), false);
+                }
+            }
+            (
+                Popup::Job,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('J'),
+            ) => {
+                self.state.popup = None;
+            }
+            (Popup::Resume, KeyCode::Char('y')) => {
+                self.state.popup = None;
+                self.resume_job();
+            }
+            (Popup::Resume, KeyCode::Char('n') | KeyCode::Esc) => {
+                self.state.popup = None;
+                self.state.notify(
+                    Level::Info,
+                    "the unfinished run stays in the journal (memlens reprocess resumes it)",
+                );
+            }
+            _ => {}
+        }
+    }
+}
