@@ -146,7 +146,12 @@ fn killed_writers_leave_whole_batches() {
     let exe = std::env::current_exe().unwrap();
     let mut rng = fastrand::Rng::with_seed(2024);
     let mut total_batches = 0;
-    for round in 0..8 {
+    // `MEMLENS_CRASH_ROUNDS=50` for the long run recorded in RELIABILITY.md.
+    let rounds: usize = std::env::var("MEMLENS_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    for round in 0..rounds {
         let mut child = Command::new(&exe)
             .args([
                 "--ignored",
