@@ -137,12 +137,13 @@ impl Export {
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// The file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {reason}", path.display())]
     Io {
         /// The path.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (in the message; not a separate `source`, so error chains do not
+        /// print it twice).
+        reason: std::io::Error,
     },
     /// The file is empty or holds only whitespace.
     #[error("{name}: the file is empty")]
@@ -200,9 +201,9 @@ pub fn load_path(path: &Path) -> Result<Export, ExportError> {
 
 /// Read and load an export file, calling `progress(done, total)` (bytes) as it goes.
 pub fn load_path_with_progress(path: &Path, progress: Progress) -> Result<Export, ExportError> {
-    let bytes = std::fs::read(path).map_err(|source| ExportError::Io {
+    let bytes = std::fs::read(path).map_err(|reason| ExportError::Io {
         path: path.to_path_buf(),
-        source,
+        reason,
     })?;
     let name = path
         .file_name()
