@@ -32,6 +32,12 @@ Recipe (docs: shared spec "static-embedder", Model2Vec-style distillation):
    zeros) and is stored as q = round(r / s) clamped to [-127, 127]. Dequantised row
    = q * s.
 
+Pooling rule (`--noise-classes`, `--noise-weight`; default "none", the shipped table):
+digit-only or punctuation-only tokens (after a leading `##`) weigh `--noise-weight` in the
+pooled means of the fit and of the evaluation (`pool`). It was measured and not shipped;
+src/embed/builtin.rs pools plainly, so a table fitted with another rule needs the same
+rule there (see assets/MODEL_CARD.md).
+
 `--eval` then prints the top-1 and top-3 accuracy of the written table on the demo
 export's query sets (assets/demo-export.json; tests/fixtures/paraphrase-queries.json,
 the held-out sets heldout-paraphrase-queries.json (A) and heldout-b-paraphrase-queries.json
