@@ -60,6 +60,22 @@ const CLEARED: &[&str] = &[
     "all_proxy",
 ];
 
+/// Remove every variable memlens or its HTTP stack reads: the list above plus anything
+/// named `MEMLENS_*`, `OPENAI_*` or `PINECONE_*` in the test's own environment.
+fn clear_env(c: &mut Command) {
+    for var in CLEARED {
+        c.env_remove(var);
+    }
+    for (k, _) in std::env::vars() {
+        if ["MEMLENS_", "OPENAI_", "PINECONE_", "OMI_"]
+            .iter()
+            .any(|p| k.starts_with(p))
+        {
+            c.env_remove(k);
+        }
+    }
+}
+
 /// A small export (the demo's profile and first three conversations) and one memory id.
 fn small_export(dir: &Path) -> (PathBuf, String) {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
@@ -108,9 +124,7 @@ fn commands(export: &Path, id: &str) -> Vec<Vec<String>> {
 /// Run one command with a fixed environment; returns its output.
 fn run_one(data_dir: &Path, config: &Path, b: &Backends, args: &[String]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_memlens"));
-    for var in CLEARED {
-        c.env_remove(var);
-    }
+    clear_env(&mut c);
     c.env("OPENAI_API_KEY", OPENAI_CANARY)
         .env("PINECONE_API_KEY", PINECONE_CANARY)
         .env("OPENAI_BASE_URL", &b.openai_base)
@@ -454,9 +468,7 @@ fn config_run(mode: u32, args: &[&str]) -> Output {
     .unwrap();
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(mode)).unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_memlens"));
-    for var in CLEARED {
-        c.env_remove(var);
-    }
+    clear_env(&mut c);
     c.env("MEMLENS_DATA_DIR", dir.path().join("data"))
         .arg("--config")
         .arg(&config)
