@@ -235,24 +235,36 @@ fn closed_port() -> u16 {
 
 // ---- a Pinecone front: checks the canary key, forwards to the emulator ----
 
+/// How the front answers.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// Accept the canary and forward with the emulator's key.
+    Forward,
+    /// Refuse every key with a 401 that echoes the key it was given.
+    Refuse,
+    /// A 400 whose long message ends with the key, across the point where memlens cuts
+    /// messages, and whose `code` is the key.
+    LongEcho,
+    /// A 200 that is not JSON and echoes the key (a debugging proxy, a captive portal).
+    GarbageEcho,
+}
+
 struct Front {
     upstream: String,
     upstream_host: String,
     own_host: String,
-    /// Accept the canary (and forward with the emulator's key), or refuse every key
-    /// with a 401 that echoes the key it was given.
-    accept: bool,
+    mode: Mode,
     http: reqwest::Client,
 }
 
-async fn start_front(emu: &PineconeEmulator, accept: bool) -> String {
+async fn start_front(emu: &PineconeEmulator, mode: Mode) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = Arc::new(Front {
         upstream: emu.url(),
         upstream_host: emu.host(),
         own_host: addr.to_string(),
-        accept,
+        mode,
         http: memlens::http::client(Duration::from_secs(30)),
     });
     let app = axum::Router::new().fallback(front).with_state(state);
@@ -274,7 +286,25 @@ async fn front(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    if !f.accept || given != PINECONE_CANARY {
+    match f.mode {
+        Mode::Forward => {}
+        Mode::LongEcho => {
+            let body = serde_json::json!({
+                "error": {"code": given, "message": format!("{} key: {given}", "x".repeat(380))},
+                "status": 400
+            });
+            return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+        }
+        Mode::GarbageEcho => {
+            return (
+                StatusCode::OK,
+                format!("<html>debug echo: api-key={given}</html>"),
+            )
+                .into_response();
+        }
+        Mode::Refuse => {}
+    }
+    if f.mode == Mode::Refuse || given != PINECONE_CANARY {
         let body = serde_json::json!({
             "error": {"code": "UNAUTHENTICATED", "message": format!("Invalid API Key: {given}")},
             "status": 401
@@ -350,7 +380,7 @@ async fn working_servers_never_see_a_key_printed() {
     let dir = tempfile::tempdir().unwrap();
     let (_, id) = small_export(dir.path());
     seed(&emu, &id);
-    let front = start_front(&emu, true).await;
+    let front = start_front(&emu, Mode::Forward).await;
     // The index resolved by name through the control plane.
     let outputs = sweep(
         "working, by name",
@@ -397,7 +427,7 @@ async fn servers_refusing_the_key_and_echoing_it_never_get_it_printed() {
     // Both servers answer 401 and put the key they were given in the message.
     let openai = FakeOpenAi::start(openai_opts("sk-the-right-key-is-another")).await;
     let emu = PineconeEmulator::start(3072).await;
-    let front = start_front(&emu, false).await;
+    let front = start_front(&emu, Mode::Refuse).await;
     let outputs = sweep(
         "401 echoing the key",
         Backends {
@@ -518,4 +548,36 @@ fn a_key_in_a_private_config_file_is_not_warned_about() {
         stdout.contains(r#""check":"openai key","status":"skip""#),
         "{stdout}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_echoed_in_long_messages_codes_or_garbage_answers_are_scrubbed() {
+    let openai = FakeOpenAi::start(openai_opts(OPENAI_CANARY)).await;
+    let emu = PineconeEmulator::start(3072).await;
+    for (name, mode) in [
+        (
+            "400 with the key across the cut and in the code",
+            Mode::LongEcho,
+        ),
+        ("200 that is not JSON and echoes the key", Mode::GarbageEcho),
+    ] {
+        let front = start_front(&emu, mode).await;
+        for pinecone in [
+            vec![
+                ("PINECONE_INDEX_NAME", emu::INDEX_NAME.to_string()),
+                ("PINECONE_CONTROLLER_HOST", front.clone()),
+            ],
+            vec![("PINECONE_INDEX_HOST", front.clone())],
+        ] {
+            let outputs = sweep(
+                name,
+                Backends {
+                    openai_base: openai.base_url(),
+                    pinecone,
+                },
+            )
+            .await;
+            assert!(!find(&outputs, "index stats").status.success());
+        }
+    }
 }
