@@ -581,3 +581,66 @@ async fn keys_echoed_in_long_messages_codes_or_garbage_answers_are_scrubbed() {
         }
     }
 }
+
+// ---- a careless server for both protocols: echoes every credential header ----
+
+async fn start_echo(status: StatusCode, json: bool) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(move |headers: HeaderMap| async move {
+        let creds: Vec<String> = ["authorization", "api-key"]
+            .iter()
+            .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+            .map(str::to_string)
+            .collect();
+        let creds = creds.join(" ");
+        if json {
+            let body = serde_json::json!({
+                "error": {"message": format!("bad credentials {creds}"), "type": creds, "code": creds},
+                "message": creds,
+                "status": status.as_u16()
+            });
+            (status, axum::Json(body)).into_response()
+        } else {
+            (status, format!("<html>you sent {creds}</html>")).into_response()
+        }
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_echoing_every_credential_never_gets_one_printed() {
+    for (status, json) in [
+        (StatusCode::OK, false),
+        (StatusCode::BAD_REQUEST, true),
+        (StatusCode::NOT_FOUND, false),
+        (StatusCode::FORBIDDEN, true),
+    ] {
+        let url = start_echo(status, json).await;
+        for pinecone in [
+            vec![
+                ("PINECONE_INDEX_NAME", "memories".to_string()),
+                ("PINECONE_CONTROLLER_HOST", url.clone()),
+            ],
+            vec![("PINECONE_INDEX_HOST", url.clone())],
+        ] {
+            let outputs = sweep(
+                &format!("echo server {status} json={json}"),
+                Backends {
+                    openai_base: format!("{url}/v1"),
+                    pinecone,
+                },
+            )
+            .await;
+            // The echoes did reach memlens's messages, scrubbed.
+            let stderr = String::from_utf8_lossy(
+                &find(&outputs, "embed --text teeth cleaning at the dentist").stderr,
+            )
+            .into_owned();
+            assert!(stderr.contains("hidden"), "{stderr}");
+        }
+    }
+}
