@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod embed;
 pub mod http;
 pub mod omi;

@@ -10,6 +10,7 @@ use crate::config::{Inputs, Settings};
 
 pub mod check;
 pub mod config_cmd;
+pub mod doctor;
 pub mod drift;
 pub mod embed;
 pub mod index;
@@ -103,6 +104,8 @@ pub enum Command {
     Orphans(orphans::OrphansArgs),
     /// Re-embed memories and upsert them as Omi does (plan, progress, journal, resume).
     Reprocess(reprocess::ReprocessArgs),
+    /// Check the configuration end to end: settings, keys, embedder, store, uid, data dir.
+    Doctor(doctor::DoctorArgs),
 }
 
 impl GlobalArgs {
@@ -165,6 +168,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Some(Command::Doctor(a)) = &cli.command {
+        return doctor::run(&cli.global, a);
+    }
     let settings = Settings::resolve(&cli.global.inputs())?;
     for w in &settings.warnings {
         eprintln!("warning: {w}");
@@ -184,6 +190,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Drift(a)) => drift::run(&ctx, a),
         Some(Command::Orphans(a)) => orphans::run(&ctx, a),
         Some(Command::Reprocess(a)) => reprocess::run(&ctx, a),
+        // Normally dispatched above, before the settings are resolved.
+        Some(Command::Doctor(a)) => doctor::run(&cli.global, &a),
         None => crate::tui::run(&ctx, cli.export),
     }
 }

@@ -163,7 +163,7 @@ impl PineconeStore {
                     None,
                 )
                 .await?;
-                let model: IndexModel = parse("describe index", &body)?;
+                let model: IndexModel = parse("describe index", &body, &config.api_key)?;
                 if let Some(IndexStatus {
                     ready: Some(false),
                     state,
@@ -241,7 +241,7 @@ impl PineconeStore {
     ) -> Result<T, StoreError> {
         let key = api_key_header(&self.config.api_key)?;
         let text = send(&self.http, &self.config, &key, what, method, url, body).await?;
-        parse(what, &text)
+        parse(what, &text, &self.config.api_key)
     }
 
     async fn post<T: DeserializeOwned>(
@@ -308,9 +308,16 @@ async fn send(
     }
 }
 
-fn parse<T: DeserializeOwned>(what: &str, body: &str) -> Result<T, StoreError> {
+/// Decode a successful answer; an answer that does not decode is quoted (its head) in the
+/// error, with the key scrubbed first in case the server echoed it.
+fn parse<T: DeserializeOwned>(what: &str, body: &str, secret: &Secret) -> Result<T, StoreError> {
     serde_json::from_str(body).map_err(|e| {
-        let head: String = body.chars().take(200).collect();
+        let scrubbed = if secret.expose().is_empty() {
+            body.to_string()
+        } else {
+            body.replace(secret.expose(), "[hidden]")
+        };
+        let head: String = scrubbed.chars().take(200).collect();
         StoreError::BadResponse(format!("Pinecone {what}: unexpected answer ({e}): {head}"))
     })
 }

@@ -286,10 +286,16 @@ pub fn error_from_reply(
     secret: &str,
 ) -> StoreError {
     let (code, message) = error_message(body);
-    let mut message: String = message.chars().take(400).collect();
-    if !secret.is_empty() {
-        message = message.replace(secret, "[hidden]");
-    }
+    // Scrub before cutting: a key straddling the cut would otherwise leave its head.
+    let scrub = |s: String| {
+        if secret.is_empty() {
+            s
+        } else {
+            s.replace(secret, "[hidden]")
+        }
+    };
+    let mut message: String = scrub(message).chars().take(400).collect();
+    let code = code.map(|c| scrub(c).chars().take(100).collect::<String>());
     if message.is_empty() {
         message = status
             .canonical_reason()
@@ -319,6 +325,19 @@ pub fn error_from_reply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_echoed_key_is_scrubbed_even_across_the_cut_and_in_the_code() {
+        let key = "pcsk_SECRET_across_the_cut_0123";
+        let body = serde_json::json!({
+            "error": {"code": key, "message": format!("{} key: {key}", "x".repeat(380))}
+        })
+        .to_string();
+        let e = error_from_reply("Pinecone query", StatusCode::BAD_REQUEST, &body, 1, key);
+        let text = e.to_string();
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains("[hidden]"), "{text}");
+    }
 
     fn rec(id: &str, dim: usize) -> Record {
         Record {

@@ -1,0 +1,63 @@
+//! `memlens doctor`: check the configuration end to end and print one line per check
+//! (pass / fail / warn / skip) with the fix to try. `--json`: one object per line,
+//! `{check, status, detail, fix}`. Exit 1 when any check failed.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::GlobalArgs;
+use crate::doctor::{self, Check};
+
+/// Arguments of `memlens doctor` (only the global options).
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {}
+
+/// Run `memlens doctor`. Takes the flags rather than resolved settings, so that settings
+/// that fail to load are reported as a failed check instead of ending the command.
+pub fn run(global: &GlobalArgs, _args: &DoctorArgs) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let checks = rt.block_on(doctor::run(&global.inputs()));
+    print!("{}", render(&checks, global.json)?);
+    Ok(if doctor::any_failed(&checks) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The report: aligned text lines, or one JSON object per line.
+pub fn render(checks: &[Check], json: bool) -> anyhow::Result<String> {
+    let mut out = String::new();
+    if json {
+        for c in checks {
+            out.push_str(&serde_json::to_string(c)?);
+            out.push('\n');
+        }
+        return Ok(out);
+    }
+    let width = checks.iter().map(|c| c.check.len()).max().unwrap_or(0);
+    for c in checks {
+        out.push_str(&format!(
+            "[{}] {:width$}  {}\n",
+            c.status.word(),
+            c.check,
+            c.detail
+        ));
+        if let Some(fix) = &c.fix {
+            out.push_str(&format!("       {:width$}  fix: {fix}\n", ""));
+        }
+    }
+    let count = |s: doctor::Status| checks.iter().filter(|c| c.status == s).count();
+    out.push_str(&format!(
+        "\n{} passed, {} failed, {} warnings, {} skipped\n",
+        count(doctor::Status::Pass),
+        count(doctor::Status::Fail),
+        count(doctor::Status::Warn),
+        count(doctor::Status::Skip)
+    ));
+    Ok(out)
+}
