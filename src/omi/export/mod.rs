@@ -201,10 +201,19 @@ pub fn load_path(path: &Path) -> Result<Export, ExportError> {
 
 /// Read and load an export file, calling `progress(done, total)` (bytes) as it goes.
 pub fn load_path_with_progress(path: &Path, progress: Progress) -> Result<Export, ExportError> {
-    let bytes = std::fs::read(path).map_err(|reason| ExportError::Io {
+    let io = |reason| ExportError::Io {
         path: path.to_path_buf(),
         reason,
-    })?;
+    };
+    // A device or FIFO (`/dev/zero`) would be read forever: only regular files.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
