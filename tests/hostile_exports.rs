@@ -238,7 +238,10 @@ fn a_hundred_megabytes_of_whitespace_in_bounded_memory() {
         "{result:?}"
     );
     eprintln!("blank: peak {peak} bytes for {SIZE}");
-    assert!(peak <= 2 * SIZE, "peak {peak} bytes for a {SIZE}-byte file");
+    assert!(
+        peak <= SIZE + SIZE / 8,
+        "peak {peak} bytes for a {SIZE}-byte file"
+    );
 
     // Whitespace around and between two records.
     let padded = dir.path().join("padded.json");
@@ -260,7 +263,10 @@ fn a_hundred_megabytes_of_whitespace_in_bounded_memory() {
     assert_eq!(e.memories.len(), 2);
     assert_eq!(e.memories[0].structured.title, "t");
     eprintln!("padded: peak {peak} bytes for {SIZE}");
-    assert!(peak <= 2 * SIZE, "peak {peak} bytes for a {SIZE}-byte file");
+    assert!(
+        peak <= SIZE + SIZE / 8,
+        "peak {peak} bytes for a {SIZE}-byte file"
+    );
 }
 
 #[test]
@@ -425,7 +431,13 @@ fn dates_in_the_year_0_and_9999() {
     assert!(d.timestamp() < -62_000_000_000);
 
     let e = loads("year-9999.json", &fixture("year-9999.json"));
-    assert_eq!(e.memories.len() + e.bad_records.len(), 2);
+    assert_eq!((e.memories.len(), e.bad_records.len()), (2, 0));
+    let y1 = e.get("y1").unwrap().created_at.as_ref().unwrap();
+    assert!(
+        y1.python_str().starts_with("0001-01-01 00:00:00+14:00"),
+        "{}",
+        y1.python_str()
+    );
     let m = e.get("y9999").expect("year 9999 is a valid Python date");
     let d = m.created_at.as_ref().unwrap();
     assert_eq!(d.python_str(), "9999-12-31 23:59:59.999999+00:00");
