@@ -1,0 +1,37 @@
+//! Arbitrary bytes through the export loader, under each file name that steers shape
+//! detection; a loaded export must be internally consistent and renderable.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use memlens::omi::export::load_bytes;
+use memlens::omi::text::{TextFormat, render};
+
+const NAMES: [&str; 4] = [
+    "export.json",
+    "memories.json",
+    "conversations.json",
+    "omi-export.json",
+];
+
+fuzz_target!(|data: &[u8]| {
+    let name = NAMES[data.first().map_or(0, |b| usize::from(*b) % NAMES.len())];
+    let Ok(export) = load_bytes(name, data) else {
+        return;
+    };
+    assert_eq!(
+        export.total_records,
+        export.memories.len() + export.bad_records.len() + export.duplicates.len(),
+        "records do not add up"
+    );
+    assert_eq!(export.bytes, data.len());
+    let _ = export.summary();
+    for m in &export.memories {
+        for format in TextFormat::ALL {
+            let _ = render(&m.structured, format);
+        }
+        let _ = m
+            .created_at
+            .as_ref()
+            .map(|d| (d.python_str(), d.timestamp()));
+    }
+});
