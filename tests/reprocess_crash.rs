@@ -29,8 +29,18 @@ use support::pinecone_emulator::{Fault, PineconeEmulator};
 
 const UID: &str = "u1";
 const NS: &str = "ns1";
-const MEMORIES: usize = 300;
-const KILLS: usize = 5;
+/// Kills per store: 5 in CI; `MEMLENS_CRASH_ROUNDS=50` for the long run in RELIABILITY.md.
+fn kills() -> usize {
+    std::env::var("MEMLENS_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5)
+}
+
+/// Enough memories that every kill can land mid-run (batches of 5, two in flight).
+fn memory_count() -> usize {
+    300.max(kills() * 30)
+}
 const DIM: usize = 16;
 
 /// The child: runs `memlens reprocess EXPORT --all --yes` when the parent set
@@ -85,7 +95,7 @@ fn child_run() {
 }
 
 fn write_export(dir: &Path) -> PathBuf {
-    let list: Vec<serde_json::Value> = (0..MEMORIES)
+    let list: Vec<serde_json::Value> = (0..memory_count())
         .map(|i| {
             serde_json::json!({
                 "id": format!("mem-{i:04}"),
@@ -145,7 +155,8 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut mid_run = 0;
     let mut done_before = 0;
-    for _ in 0..KILLS {
+    let kills = kills();
+    for _ in 0..kills {
         let mut child = spawn(&env, &export, false);
         // Wait for the child to confirm some items (however slow the machine is), then
         // kill it at a random point after that.
@@ -180,7 +191,7 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
     assert!(status.success(), "the last run failed: {out}");
     assert!(
-        mid_run >= KILLS / 2,
+        mid_run >= kills / 2,
         "no kill landed mid-run (seed {seed}); the test proved nothing"
     );
 
@@ -188,7 +199,7 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
     let memories = load_path(&export).unwrap().memories;
     let ids: Vec<String> = memories.iter().map(|m| vector_id(UID, &m.id)).collect();
     let stored = store.fetch(NS, &ids).await.unwrap();
-    assert_eq!(stored.len(), MEMORIES);
+    assert_eq!(stored.len(), memory_count());
     let journal = Journal::open_in(data).unwrap();
     for m in &memories {
         let id = vector_id(UID, &m.id);
@@ -215,7 +226,7 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
             .unwrap()
             .is_empty()
     );
-    println!("{mid_run} of {KILLS} kills landed mid-run");
+    println!("{mid_run} of {kills} kills landed mid-run");
 }
 
 fn openai_env(fake: &FakeOpenAi, data: &Path) -> Vec<(String, String)> {
