@@ -461,24 +461,5 @@ fn snapshot_error_state_120x40() {
 
 #[test]
 fn snapshot_error_states() {
-    let (tx, _rx) = mpsc::unbounded_channel();
-    let mut state = State::new(
-        setup(),
-        Keymap::default(),
-        Theme::monochrome(),
-        TextFormat::CURRENT,
-    );
-    state.size = (80, 24);
-    state.export_path = Some("broken.json".into());
-    let mut app = App::new(state, Services::default(), tx);
-    app.update(Action::LoadFailed(
-        "broken.json: not JSON: expected value at line 1 column 1".into(),
-    ));
-    app.update(Action::Notify(
-        Level::Error,
-        "status lookup failed: vector store unavailable".into(),
-    ));
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    terminal.draw(|f| view::draw(f, &app.state)).unwrap();
-    insta::assert_snapshot!(format!("{}", terminal.backend()));
+    insta::assert_snapshot!(error_screen(80, 24));
 }

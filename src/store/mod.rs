@@ -246,6 +246,27 @@ pub fn validate_record(record: &Record) -> Result<(), StoreError> {
     validate_metadata(&record.id, &record.metadata)
 }
 
+/// Check every record of one upsert and that they share a dimension. Returns that
+/// dimension, or `None` for an empty upsert.
+pub fn validate_upsert(records: &[Record]) -> Result<Option<usize>, StoreError> {
+    let Some(first) = records.first() else {
+        return Ok(None);
+    };
+    let dim = first.values.len();
+    for r in records {
+        validate_record(r)?;
+        if r.values.len() != dim {
+            return Err(StoreError::DimensionMismatch(format!(
+                "vectors of one upsert must share a dimension: {} has {}, {} has {dim}",
+                r.id,
+                r.values.len(),
+                first.id
+            )));
+        }
+    }
+    Ok(Some(dim))
+}
+
 /// Refuse a `topK` outside 1..=10 000.
 pub fn validate_top_k(top_k: usize) -> Result<(), StoreError> {
     if top_k == 0 || top_k > limits::MAX_TOP_K {

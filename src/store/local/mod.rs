@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::store::{
     IndexStats, ListPage, Match, Metadata, Query, QueryTarget, Record, StoreError, VectorStore,
-    dimension_message, limits, validate_metadata, validate_record, validate_top_k, validate_values,
+    dimension_message, limits, validate_metadata, validate_top_k, validate_upsert, validate_values,
 };
 
 pub mod index;
@@ -247,21 +247,9 @@ impl Inner {
     }
 
     fn upsert(&self, ns: &str, records: Vec<Record>) -> Result<usize, StoreError> {
-        let Some(first) = records.first() else {
+        let Some(dim) = validate_upsert(&records)? else {
             return Ok(0);
         };
-        let dim = first.values.len();
-        for r in &records {
-            validate_record(r)?;
-            if r.values.len() != dim {
-                return Err(StoreError::DimensionMismatch(format!(
-                    "vectors of one upsert must share a dimension: {} has {}, {} has {dim}",
-                    r.id,
-                    r.values.len(),
-                    first.id
-                )));
-            }
-        }
         let mut conn = self.conn()?;
         let tx = conn.transaction().map_err(sql_err("starting a write"))?;
         match Self::namespace_dim(&tx, ns)? {

@@ -17,7 +17,7 @@ use crate::config::{Secret, Settings};
 use crate::http::{self, RetryPolicy};
 use crate::store::{
     IndexStats, ListPage, Match, Metadata, Query, QueryTarget, Record, StoreError, VectorStore,
-    limits, validate_metadata, validate_record, validate_top_k, validate_values,
+    limits, validate_metadata, validate_top_k, validate_upsert, validate_values,
 };
 
 pub mod wire;
@@ -335,21 +335,9 @@ impl VectorStore for PineconeStore {
     }
 
     async fn upsert(&self, namespace: &str, records: Vec<Record>) -> Result<usize, StoreError> {
-        let Some(first) = records.first() else {
+        let Some(dim) = validate_upsert(&records)? else {
             return Ok(0);
         };
-        let dim = first.values.len();
-        for r in &records {
-            validate_record(r)?;
-            if r.values.len() != dim {
-                return Err(StoreError::DimensionMismatch(format!(
-                    "vectors of one upsert must share a dimension: {} has {}, {} has {dim}",
-                    r.id,
-                    r.values.len(),
-                    first.id
-                )));
-            }
-        }
         self.check_compatible(namespace, dim).await?;
         let bodies = wire::upsert_bodies(
             namespace,
