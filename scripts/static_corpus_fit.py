@@ -63,6 +63,40 @@ def corpus_texts(min_zipf: float) -> list[str]:
     return out
 
 
+WORDNET_DIR = Path("/usr/share/wordnet")
+
+
+def wordnet_texts(wordnet_dir: Path = WORDNET_DIR) -> tuple[list[str], list[str]]:
+    """(example sentences, definitions) of WordNet 3.0, read from its `data.*` files.
+
+    The files come from Debian's `wordnet-base` package (`apt-get install wordnet-base`,
+    or `apt-get download wordnet-base && dpkg-deb -x wordnet-base_*.deb DIR` and pass
+    DIR/usr/share/wordnet). WordNet 3.0 licence: Princeton's, BSD-like (use, copy, modify
+    and distribute, with the notice). Each synset's gloss gives one definition,
+    "lemma, lemma: definition" (quoted examples removed), and its quoted examples of at
+    least three words, deduplicated and sorted.
+    """
+    definitions, examples = [], set()
+    for pos in ("noun", "verb", "adj", "adv"):
+        path = wordnet_dir / f"data.{pos}"
+        with open(path, encoding="latin-1") as f:
+            for line in f:
+                if line.startswith("  "):  # the licence header
+                    continue
+                head, _, gloss = line.partition(" | ")
+                fields = head.split()
+                count = int(fields[3], 16)
+                lemmas = [re.sub(r"\(.*?\)$", "", fields[4 + 2 * i]).replace("_", " ")
+                          for i in range(count)]
+                gloss = gloss.strip()
+                quotes = re.findall(r'"([^"]+)"', gloss)
+                definition = re.sub(r';?\s*"[^"]*"', "", gloss).strip(" ;")
+                if definition:
+                    definitions.append(f"{', '.join(lemmas)}: {definition}")
+                examples.update(q.strip() for q in quotes if len(q.split()) >= 3)
+    return sorted(examples), definitions
+
+
 def corpus_embeddings(model_dir: Path, texts: list[str], cache: Path) -> np.ndarray:
     """Normalised full-model sentence embeddings of the corpus (cached by text hash)."""
     import hashlib

@@ -189,16 +189,17 @@ fn overlap_cosine(a: &HashMap<String, f32>, b: &HashMap<String, f32>) -> f32 {
 
 /// Regression floors for paraphrase top-1 on the demo export. The project's target is
 /// 80%, which the static table does not reach on the revised 44-query set: there the
-/// full all-MiniLM-L6-v2 model finds 41/44 (93%) and the shipped table 23/44 (52%). On
-/// the held-out sets (never tuned on) the table finds 17/21 (A) and 15/21 (B), the full
+/// full all-MiniLM-L6-v2 model finds 41/44 (93%) and the shipped table 25/44 (57%); the
+/// full model itself, cut to the table's 128 principal dimensions, finds 36/44. On the
+/// held-out sets (never tuned on) the table finds 18/21 (A) and 16/21 (B), the full
 /// model 19/21 and 18/21 (`scripts/distill_static.py --eval --eval-full`; see
 /// assets/MODEL_CARD.md). The floors sit just under the measured figures so that a
 /// worse table or tokenizer fails.
-const MIN_TOP1_PERCENT: f64 = 50.0;
-/// Floor for held-out set A (measured 17/21).
-const MIN_HELDOUT_A_TOP1_PERCENT: f64 = 76.0;
-/// Floor for held-out set B (measured 15/21).
-const MIN_HELDOUT_B_TOP1_PERCENT: f64 = 66.0;
+const MIN_TOP1_PERCENT: f64 = 56.0;
+/// Floor for held-out set A (measured 18/21).
+const MIN_HELDOUT_A_TOP1_PERCENT: f64 = 85.0;
+/// Floor for held-out set B (measured 16/21).
+const MIN_HELDOUT_B_TOP1_PERCENT: f64 = 76.0;
 
 /// Rank of `target` among `scores` (0 = best), ties counted against it.
 fn rank_of(scores: &[f32], target: usize) -> usize {

@@ -5,8 +5,8 @@
 //! table rows of its WordPiece tokens, L2-normalised. The table was made once by
 //! `scripts/distill_static.py` (per-token features of the model, mapped to 128
 //! dimensions by a linear map fitted so that mean-pooled rows approximate the model's
-//! sentence embeddings on a dictionary corpus, int8 with one f32 scale per row); see
-//! `assets/MODEL_CARD.md`.
+//! sentence embeddings on dictionary and WordNet text, digit and punctuation rows damped
+//! to a quarter, int8 with one f32 scale per row); see `assets/MODEL_CARD.md`.
 //!
 //! Table format (little-endian): magic `MLST`, u32 version (1), u32 rows, u32 dims,
 //! `rows` f32 scales, then `rows * dims` i8 values, row-major, row = token id.
