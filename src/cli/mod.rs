@@ -161,10 +161,28 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_message(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, `outer: cause: …`, leaving out a cause whose
+/// text the line already holds (many engine errors embed their source in their own
+/// message, and `{:#}` would print it twice).
+pub fn error_message(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -226,5 +244,20 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.export, Some(PathBuf::from("export.json")));
         assert!(cli.global.read_only);
+    }
+
+    #[test]
+    fn error_message_prints_each_cause_once() {
+        use crate::store::StoreError;
+        use crate::sync::search::SearchError;
+        let store = StoreError::Unavailable("connection refused at 127.0.0.1:9".into());
+        let error = anyhow::Error::new(SearchError::from(store)).context("search failed");
+        assert_eq!(
+            error_message(&error),
+            "search failed: querying the vector store failed: \
+             vector store unavailable: connection refused at 127.0.0.1:9"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_message(&plain), "outer: inner");
     }
 }
