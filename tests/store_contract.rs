@@ -561,11 +561,11 @@ async fn local_store_persists_and_reloads() {
         .unwrap();
     store.check_compatible("small", DIM).await.unwrap();
     store.check_compatible("fresh", 99).await.unwrap();
-    assert_eq!(
-        store.stats().await.unwrap().dimension,
-        None,
-        "mixed dimensions"
-    );
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.dimension, None, "mixed dimensions");
+    assert_eq!(stats.dimension_of("small"), Some(DIM));
+    assert_eq!(stats.dimension_of(NS), Some(tricky.len()));
+    assert_eq!(stats.dimension_of("fresh"), None);
     // Emptying a namespace frees its dimension, as Pinecone drops empty namespaces.
     store.delete("small", &["d".into()]).await.unwrap();
     store

@@ -155,6 +155,7 @@ fn render_stats(
             "remote": store.is_remote(),
             "namespace": ns,
             "dimension": stats.dimension,
+            "namespace_dimensions": stats.namespace_dimensions,
             "metric": stats.metric,
             "total": stats.total,
             "namespaces": stats.namespaces,
@@ -169,7 +170,9 @@ fn render_stats(
         match stats.dimension {
             Some(d) => d.to_string(),
             None if stats.total == 0 => "none yet (empty)".to_string(),
-            None => "unknown or mixed".to_string(),
+            None if !stats.namespace_dimensions.is_empty() =>
+                "mixed (per namespace below)".to_string(),
+            None => "unknown".to_string(),
         }
     )?;
     writeln!(
@@ -194,7 +197,11 @@ fn render_stats(
         } else {
             ""
         };
-        writeln!(out, "  {shown:width$}  {count:>9}{mark}")?;
+        let dim = match stats.namespace_dimensions.get(name) {
+            Some(d) if stats.dimension.is_none() => format!("  {d} d"),
+            _ => String::new(),
+        };
+        writeln!(out, "  {shown:width$}  {count:>9}{dim}{mark}")?;
     }
     if !stats.namespaces.contains_key(ns) {
         writeln!(out, "namespace {ns} (from settings) holds no vectors")?;

@@ -78,12 +78,28 @@ pub struct ListPage {
 /// Index statistics.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct IndexStats {
+    /// The dimension of every vector in the index, when there is exactly one (a Pinecone
+    /// index has one; a local store whose namespaces differ has none).
     pub dimension: Option<usize>,
     /// `cosine`, `dotproduct`, `euclidean` or another value (an open set).
     pub metric: Option<String>,
     /// Vector count per namespace.
     pub namespaces: BTreeMap<String, u64>,
+    /// Dimension per namespace, where the store keeps one per namespace (the local
+    /// store); empty when the index-level `dimension` holds for all of them.
+    pub namespace_dimensions: BTreeMap<String, usize>,
     pub total: u64,
+}
+
+impl IndexStats {
+    /// The dimension of the vectors in `namespace`: its own where the store keeps one,
+    /// else the index's.
+    pub fn dimension_of(&self, namespace: &str) -> Option<usize> {
+        self.namespace_dimensions
+            .get(namespace)
+            .copied()
+            .or(self.dimension)
+    }
 }
 
 /// Why a store call failed. Never contains a key.
@@ -151,9 +167,8 @@ pub trait VectorStore: Send + Sync {
     /// The default reads [`stats`](VectorStore::stats); stores override it when they
     /// know better (per-namespace dimensions, a cached index description).
     async fn check_compatible(&self, namespace: &str, dimension: usize) -> Result<(), StoreError> {
-        let _ = namespace;
         let stats = self.stats().await?;
-        if let Some(have) = stats.dimension
+        if let Some(have) = stats.dimension_of(namespace)
             && have != dimension
         {
             return Err(StoreError::DimensionMismatch(format!(

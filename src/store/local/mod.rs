@@ -505,19 +505,27 @@ impl Inner {
             let (ns, n) = row.map_err(sql_err("counting vectors"))?;
             counts.insert(ns, n.max(0) as u64);
         }
-        let mut dims: Vec<i64> = conn
-            .prepare("SELECT DISTINCT dimension FROM namespaces")
-            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        let namespace_dimensions: BTreeMap<String, usize> = conn
+            .prepare("SELECT name, dimension FROM namespaces")
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as usize))
+                })?
+                .collect()
+            })
             .map_err(sql_err("reading dimensions"))?;
+        let mut dims: Vec<usize> = namespace_dimensions.values().copied().collect();
+        dims.sort_unstable();
         dims.dedup();
         Ok(IndexStats {
             dimension: match dims.as_slice() {
-                [d] => Some(*d as usize),
+                [d] => Some(*d),
                 _ => None,
             },
             metric: Some("cosine".into()),
             total: counts.values().sum(),
             namespaces: counts,
+            namespace_dimensions,
         })
     }
 

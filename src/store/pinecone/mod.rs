@@ -513,6 +513,7 @@ impl VectorStore for PineconeStore {
                 .total_vector_count
                 .unwrap_or_else(|| namespaces.values().sum()),
             namespaces,
+            namespace_dimensions: BTreeMap::new(),
         })
     }
 

@@ -36,16 +36,21 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             let s = &report.stats;
             lines.push(Line::from(format!(
                 "index: dimension {} · metric {} · {} vectors in all",
-                s.dimension
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "?".into()),
+                match s.dimension {
+                    Some(d) => d.to_string(),
+                    None if !s.namespace_dimensions.is_empty() => "mixed".into(),
+                    None => "?".into(),
+                },
                 s.metric.as_deref().unwrap_or("?"),
                 s.total
             )));
             let per_ns: Vec<String> = s
                 .namespaces
                 .iter()
-                .map(|(ns, n)| format!("{ns}: {n}"))
+                .map(|(ns, n)| match s.namespace_dimensions.get(ns) {
+                    Some(d) if s.dimension.is_none() => format!("{ns}: {n} ({d} d)"),
+                    _ => format!("{ns}: {n}"),
+                })
                 .collect();
             lines.push(Line::from(format!(
                 "namespaces: {}",
@@ -55,7 +60,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     per_ns.join(" · ")
                 }
             )));
-            let fits = match s.dimension {
+            let fits = match s.dimension_of(&setup.namespace) {
                 Some(d) if d == setup.embedder_dimension => Line::styled(
                     format!(
                         "embedder {} makes {d} d: fits the index ✓",
@@ -70,7 +75,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     ),
                     t.error,
                 ),
-                None => Line::styled("index dimension unknown (empty index?)", t.dim),
+                None => Line::styled("dimension unknown (no vectors here yet?)", t.dim),
             };
             lines.push(fits);
             let missing = state
