@@ -185,10 +185,15 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
             done_before = run.done;
         }
     }
-    let mut child = spawn(&env, &export, true);
-    let status = wait(&mut child).await;
-    let mut out = String::new();
-    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    // Read the last run's output while it runs: its JSON lines can outgrow a pipe's
+    // buffer (a child blocked on a full pipe never exits).
+    let child = spawn(&env, &export, true);
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let status = output.status;
+    let out = String::from_utf8_lossy(&output.stdout);
     assert!(status.success(), "the last run failed: {out}");
     assert!(
         mid_run >= kills / 2,
