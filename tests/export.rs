@@ -146,6 +146,27 @@ fn bad_records_are_skipped_and_reported() {
 }
 
 #[test]
+fn records_that_are_not_objects_say_what_they_are() {
+    let e = memlens::omi::export::load_bytes(
+        "conversations.json",
+        br#"[{"id": "ok"}, ["mem-1", "title"], 17, "text", null, true]"#,
+    )
+    .unwrap();
+    assert_eq!(ids(&e), ["ok"]);
+    let reasons: Vec<&str> = e.bad_records.iter().map(|b| b.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "the record is a list, not a memory object",
+            "the record is a number, not a memory object",
+            "the record is a string, not a memory object",
+            "the record is null, not a memory object",
+            "the record is a boolean, not a memory object",
+        ]
+    );
+}
+
+#[test]
 fn every_record_bad() {
     let e = load_path(&fixture("bad/all-bad.json")).unwrap();
     assert!(e.all_bad());

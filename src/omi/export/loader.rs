@@ -289,7 +289,7 @@ impl<'b, 'p> Collector<'b, 'p> {
                     index,
                     id: readable_id(raw.get()),
                     line,
-                    reason: record_reason(&e),
+                    reason: not_an_object(raw.get()).unwrap_or_else(|| record_reason(&e)),
                 });
             }
             None => return Err(self.fail("a record")),
@@ -527,6 +527,21 @@ fn readable_id(text: &str) -> Option<String> {
 }
 
 /// serde's message for a bad record, in the user's terms.
+/// The reason for a record that is not a JSON object at all ("the record is a list, not a
+/// memory object"); `None` for an object. Without this, serde reads a list as a struct's
+/// fields in order and reports the first field's type.
+fn not_an_object(raw: &str) -> Option<String> {
+    let kind = match raw.trim_start().as_bytes().first()? {
+        b'{' => return None,
+        b'[' => "a list",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
+    };
+    Some(format!("the record is {kind}, not a memory object"))
+}
+
 fn record_reason(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     let msg = match msg.rfind(" at line ") {
