@@ -526,7 +526,6 @@ fn readable_id(text: &str) -> Option<String> {
     }
 }
 
-/// serde's message for a bad record, in the user's terms.
 /// The reason for a record that is not a JSON object at all ("the record is a list, not a
 /// memory object"); `None` for an object. Without this, serde reads a list as a struct's
 /// fields in order and reports the first field's type.
@@ -542,6 +541,7 @@ fn not_an_object(raw: &str) -> Option<String> {
     Some(format!("the record is {kind}, not a memory object"))
 }
 
+/// serde's message for a bad record, in the user's terms.
 fn record_reason(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     let msg = match msg.rfind(" at line ") {

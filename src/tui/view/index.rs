@@ -47,9 +47,12 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             let per_ns: Vec<String> = s
                 .namespaces
                 .iter()
-                .map(|(ns, n)| match s.namespace_dimensions.get(ns) {
-                    Some(d) if s.dimension.is_none() => format!("{ns}: {n} ({d} d)"),
-                    _ => format!("{ns}: {n}"),
+                .map(|(ns, n)| {
+                    let shown = sanitize::line(ns);
+                    match s.namespace_dimensions.get(ns) {
+                        Some(d) if s.dimension.is_none() => format!("{shown}: {n} ({d} d)"),
+                        _ => format!("{shown}: {n}"),
+                    }
                 })
                 .collect();
             lines.push(Line::from(format!(
