@@ -109,6 +109,32 @@ async fn index_view_lists_orphans_and_deletes_only_after_yes() {
     assert!(h.screen().contains("orphans 0"));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_view_shows_mixed_dimensions_per_namespace() {
+    use memlens::store::Record;
+    let mut h = harness(true, Some(UID)).await;
+    let store = h.app.services.store.clone().unwrap();
+    // Another namespace of the same local store holds 3-dimensional vectors.
+    let other = Record {
+        id: format!("{UID}-other"),
+        values: vec![1.0, 0.0, 0.0],
+        metadata: Default::default(),
+    };
+    store.upsert("small", vec![other]).await.unwrap();
+    h.key(KeyCode::Char('I'));
+    h.wait_until(|app| !app.state.index.loading).await;
+    let screen = h.screen();
+    for needle in [
+        "index: dimension mixed",
+        "(128 d)",
+        "small: 1 (3 d)",
+        // The memlens namespace's own dimension decides whether the embedder fits.
+        "fits the index ✓",
+    ] {
+        assert!(screen.contains(needle), "{needle:?}:\n{screen}");
+    }
+}
+
 fn redacted(h: &support::tui::Harness) -> String {
     let mut screen = h
         .screen()
