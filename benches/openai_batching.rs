@@ -8,7 +8,7 @@
 //!
 //! Prints a table; no assertion (performance is reported, not asserted).
 
-#[path = "../tests/support/fake_openai.rs"]
+#[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
 
 use std::time::{Duration, Instant};

@@ -10,9 +10,9 @@
 //!
 //! Prints a table; performance is reported, not asserted.
 
-#[path = "../tests/support/fake_openai.rs"]
+#[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
-#[path = "../tests/support/pinecone_emulator.rs"]
+#[path = "../tests/it/support/pinecone_emulator.rs"]
 mod pinecone_emulator;
 
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! embedder, local SQLite store): confirm → progress → summary, cancel as the default,
 //! the single-memory confirmation, read-only and resume.
 
-mod support;
+use crate::support;
 
 use crossterm::event::KeyCode;
 use memlens::sync::EmbeddingStatus;

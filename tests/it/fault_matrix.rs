@@ -5,7 +5,7 @@
 //! and plain-text 401s. The batch must end with every memory upserted exactly once under
 //! its id with the right values and metadata, and the summary must account for every item.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! export's memories by title words; "more like this"; empty results; a store that is
 //! down; date-range errors; the JSON/CSV export.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! vectors (listing across pages, the guarded delete), and the request count of a
 //! 10 000-memory lookup.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -7,7 +7,7 @@
 //! (the fake OpenAI server and, for one test, the Pinecone emulator live in the parent,
 //! so their state survives the kills).
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};

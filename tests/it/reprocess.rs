@@ -2,7 +2,7 @@
 //! against the Pinecone emulator with the fake OpenAI server (faults injected); the
 //! `memlens reprocess` command in-process.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! The vector popup (`v`) on real engines: stats, histogram and the drift verdict.
 
-mod support;
+use crate::support;
 
 use crossterm::event::KeyCode;
 use memlens::tui::state::Popup;

@@ -3,7 +3,7 @@
 //! specifics of each: Pinecone batching, grouping, errors, retries and request bodies
 //! checked against the vendored data-plane spec; local bit-exactness and dimension rules.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

@@ -1,7 +1,7 @@
 //! `memlens embed` as a user runs it: offline with the built-in embedder, and against a
 //! fake OpenAI-compatible server on 127.0.0.1.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! Headless TUI tests of the search pane on real engines: the demo export, the built-in
 //! embedder and the local SQLite store (filled by the test), driven by key events.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The OpenAI-compatible embeddings client against the fake server (127.0.0.1 only).
 
-mod support;
+use crate::support;
 
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! an index of another dimension or metric fails its check, an unknown index name
 //! fails host resolution, a model the server lacks fails with the fix to try.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};

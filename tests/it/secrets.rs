@@ -5,7 +5,7 @@
 //! stdout, stderr or any file of the data dir. Also: a config file holding a key gets a
 //! warning when others can read it, and only then.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

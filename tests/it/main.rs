@@ -1,0 +1,28 @@
+//! All integration tests in one binary (one link of the crate instead of one per file).
+//! Each module is one area; `support` holds the fake servers and TUI helpers they share.
+
+mod support;
+
+mod builtin_embedder;
+mod cli_embed;
+mod cli_omi;
+mod conformance;
+mod doctor;
+mod e2e_pty;
+mod export;
+mod fault_matrix;
+mod hostile_exports;
+mod index_knowledge;
+mod local_store_crash;
+mod openai_client;
+mod properties;
+mod reprocess;
+mod reprocess_crash;
+mod search;
+mod secrets;
+mod store_contract;
+mod terminal_injection;
+mod tui_app;
+mod tui_reprocess;
+mod tui_search;
+mod tui_vector;
