@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::Context;
 use crate::omi::export::{Export, Summary, load_path};
+use crate::omi::policy::{self, SkipReason};
 
 /// Arguments of `memlens check`.
 #[derive(Debug, clap::Args)]
@@ -63,8 +64,26 @@ fn json_report(args: &CheckArgs, export: &Export, summary: &Summary) -> serde_js
         o.insert("profile_name".into(), json!(export.profile_name));
         o.insert("bad_record_list".into(), json!(export.bad_records));
         o.insert("duplicate_list".into(), json!(export.duplicates));
+        let skipped: Vec<_> = skipped(export)
+            .into_iter()
+            .map(|(id, r)| {
+                json!({"memory_id": id, "kind": r.kind(), "label": r.label(), "reason": r.detail(), "skip": r})
+            })
+            .collect();
+        o.insert("skipped_list".into(), json!(skipped));
     }
     v
+}
+
+/// Memories Omi would not embed, with the reason (the id checked without the uid).
+fn skipped(export: &Export) -> Vec<(&str, SkipReason)> {
+    export
+        .memories
+        .iter()
+        .filter_map(|m| {
+            policy::skip_reason(m, None, policy::Overrides::default()).map(|r| (m.id.as_str(), r))
+        })
+        .collect()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -96,6 +115,18 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
             "{} (discarded {}, deleted {})",
             s.memories, s.discarded, s.deleted
         ),
+    );
+    let skips: Vec<String> = policy::REASONS
+        .iter()
+        .filter_map(|(k, _)| s.skipped_by_reason.get(*k).map(|n| format!("{n} {k}")))
+        .collect();
+    line(
+        "embeddable",
+        if skips.is_empty() {
+            format!("{} (all)", s.embeddable)
+        } else {
+            format!("{}; not embedded: {}", s.embeddable, skips.join(", "))
+        },
     );
     match (&s.first_created, &s.last_created) {
         (Some(a), Some(b)) => line("created", format!("{a} … {b}")),
@@ -137,6 +168,26 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
             .map(|(k, n)| format!("{k:?} {n}"))
             .collect();
         line("unknown", format!("{} (counted as other)", u.join(", ")));
+    }
+    let skipped = skipped(export);
+    if !skipped.is_empty() {
+        const SHOWN: usize = 50;
+        out.push_str("\nnot embedded (Omi would not write these):\n");
+        for (id, r) in skipped.iter().take(SHOWN) {
+            let detail = r.detail();
+            let more = if detail == r.label() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            };
+            out.push_str(&format!("  {id:?}: skipped ({}){more}\n", r.label()));
+        }
+        if skipped.len() > SHOWN {
+            out.push_str(&format!(
+                "  … and {} more (--json lists them all)\n",
+                skipped.len() - SHOWN
+            ));
+        }
     }
     if !export.duplicates.is_empty() {
         out.push_str("\nduplicate ids (later records skipped):\n");

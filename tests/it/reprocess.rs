@@ -259,7 +259,7 @@ async fn dry_run_counts_every_case_and_writes_nothing() {
             c.overwritten,
             c.unchanged,
             c.discarded,
-            c.invalid
+            c.invalid_id
         ),
         (6, 1, 1, 1, 1, 2),
         "{c:?}"
@@ -277,7 +277,7 @@ async fn dry_run_counts_every_case_and_writes_nothing() {
     assert_eq!(all.requests.upsert, 1);
     assert_eq!(all.requests.fetch, 2);
     assert!(all.skipped.iter().any(|s| s.memory_id == "mémoire"
-        && matches!(&s.reason, SkipReason::InvalidId(w) if w.contains("ASCII"))));
+        && matches!(&s.reason, SkipReason::NotEmbeddable(memlens::omi::SkipReason::InvalidId(w)) if w.contains("ASCII"))));
     assert_eq!(all.target.uid, UID);
     assert_eq!(all.target.namespace, NS);
     assert!(!all.target.remote);

@@ -139,9 +139,10 @@ fn de_count<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
     d.deserialize_any(V)
 }
 
-/// An action item: a plain string (E0–E2) or an object (E3–E5).
+/// An action item: a plain string (E0–E2) or an object (E3–E5). The flag is true when an
+/// object had no `description` (or a null one), which Omi's `ActionItem` requires.
 #[derive(Debug)]
-pub struct RawActionItem(pub ActionItem);
+pub struct RawActionItem(pub ActionItem, pub bool);
 
 #[derive(Deserialize)]
 struct RawActionObject {
@@ -169,20 +170,27 @@ impl<'de> Deserialize<'de> for RawActionItem {
                 self.visit_string(v.to_string())
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<RawActionItem, E> {
-                Ok(RawActionItem(ActionItem {
-                    description: v,
-                    ..ActionItem::default()
-                }))
+                Ok(RawActionItem(
+                    ActionItem {
+                        description: v,
+                        ..ActionItem::default()
+                    },
+                    false,
+                ))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawActionItem, A::Error> {
                 let o = RawActionObject::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(RawActionItem(ActionItem {
-                    description: o.description.unwrap_or_default(),
-                    completed: o.completed,
-                    created_at: o.created_at,
-                    due_at: o.due_at,
-                    completed_at: o.completed_at,
-                }))
+                let missing = o.description.is_none();
+                Ok(RawActionItem(
+                    ActionItem {
+                        description: o.description.unwrap_or_default(),
+                        completed: o.completed,
+                        created_at: o.created_at,
+                        due_at: o.due_at,
+                        completed_at: o.completed_at,
+                    },
+                    missing,
+                ))
             }
         }
         d.deserialize_any(V)
@@ -266,6 +274,32 @@ impl RawStructured {
     /// True when it used the app's camelCase `actionItems`.
     pub fn camel(&self) -> bool {
         self.action_items_camel.is_some()
+    }
+
+    /// Paths of the fields Omi's pydantic models require that are missing or null:
+    /// `Event.title`, `Event.start`, `ActionItem.description` (omi.md §2). Action items are
+    /// numbered over `action_items` then `actionItems`, as [`Self::into_structured`] joins
+    /// them.
+    pub fn missing_required(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let actions = self
+            .action_items
+            .iter()
+            .chain(self.action_items_camel.iter().flatten());
+        for (i, a) in actions.enumerate() {
+            if a.1 {
+                out.push(format!("structured.action_items[{i}].description"));
+            }
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            if e.title.is_none() {
+                out.push(format!("structured.events[{i}].title"));
+            }
+            if e.start.is_none() {
+                out.push(format!("structured.events[{i}].start"));
+            }
+        }
+        out
     }
 
     /// Normalise (omi.md §2).
@@ -400,6 +434,8 @@ pub struct RawRecord {
     discarded: bool,
     #[serde(default, deserialize_with = "de_bool")]
     deleted: bool,
+    #[serde(default, alias = "isLocked", deserialize_with = "de_bool")]
+    is_locked: bool,
     #[serde(default, alias = "geoLocation")]
     geolocation: Option<RawGeo>,
     /// Server shapes; API responses may repeat them as `plugins_results`.
@@ -451,6 +487,11 @@ impl RawRecord {
                 location_type: g.location_type,
             })
         });
+        let missing_required = self
+            .structured
+            .as_ref()
+            .map(RawStructured::missing_required)
+            .unwrap_or_default();
         let memory = Memory {
             id: self.id.into_string(),
             created_at: self.created_at.or(self.created_at_camel),
@@ -474,6 +515,9 @@ impl RawRecord {
             status: self.status,
             discarded: self.discarded,
             deleted: self.deleted,
+            locked: self.is_locked,
+            missing_required,
+            notes: Vec::new(),
             geolocation,
             app_results: if self.apps_results.is_empty() {
                 self.plugins_results

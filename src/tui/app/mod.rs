@@ -135,8 +135,8 @@ impl App {
                     self.state.setup.uid = Some(uid);
                     self.state.setup.uid_source = "export profile".into();
                 }
-                self.state.statuses = vec![EmbeddingStatus::Unknown; n];
                 self.state.export = Some(*export);
+                self.state.statuses = self.state.policy_statuses(|_, _| EmbeddingStatus::Unknown);
                 self.state.load = LoadState::Loaded;
                 self.state.list.invalidate();
                 self.state.refresh_list();

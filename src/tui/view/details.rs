@@ -128,6 +128,9 @@ pub fn details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
     if m.deleted {
         flags.push("deleted: yes".into());
     }
+    if m.locked {
+        flags.push("locked: yes".into());
+    }
     out.push(field(t, "flags", flags.join(" · ")));
     let mut cat = s.category.kind.value().to_string();
     if let Some(raw) = &s.category.unknown_raw {
@@ -252,10 +255,7 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
     let entry = state.status_entries.get(&m.id);
     let mut status_spans = vec![
         Span::styled(format!("{:<12}", "  status"), t.label),
-        Span::styled(
-            format!("{} {}", status.glyph(), status.word()),
-            t.status(status),
-        ),
+        Span::styled(state.status_text(index), t.status(status)),
     ];
     if let Some(reason) = entry.and_then(|e| e.reason.clone()) {
         status_spans.push(Span::styled(
@@ -264,6 +264,18 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
         ));
     }
     out.push(Line::from(status_spans));
+    if let Some(r) = state.skip_of(index) {
+        out.push(field(
+            t,
+            "  skipped",
+            sanitize::line(&r.detail()).into_owned(),
+        ));
+        let why = match r.force_flag() {
+            Some(_) => r.explain().to_string(),
+            None => format!("{} (cannot be forced)", r.explain()),
+        };
+        out.push(Line::styled(format!("{:<12}{why}", ""), t.dim));
+    }
     if let Some(e) = entry {
         if let Some(d) = e.dimension {
             out.push(field(
