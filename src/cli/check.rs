@@ -71,6 +71,17 @@ fn json_report(args: &CheckArgs, export: &Export, summary: &Summary) -> serde_js
             })
             .collect();
         o.insert("skipped_list".into(), json!(skipped));
+        let notes: Vec<_> = export
+            .memories
+            .iter()
+            .flat_map(|m| {
+                m.notes.iter().map(|n| {
+                    json!({"memory_id": m.id, "field": n.field, "problem": n.problem, "raw": n.raw})
+                })
+            })
+            .collect();
+        o.insert("note_list".into(), json!(notes));
+        o.insert("fact_list".into(), json!(export.facts));
     }
     v
 }
@@ -109,6 +120,12 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
             plural(s.duplicates, "duplicate", "duplicates")
         ),
     );
+    if let Some(w) = &s.wrapper {
+        line("wrapper", w.clone());
+    }
+    if let Some(f) = &s.facts_note {
+        line("facts", f.clone());
+    }
     line(
         "memories",
         format!(
@@ -187,6 +204,22 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
                 "  … and {} more (--json lists them all)\n",
                 skipped.len() - SHOWN
             ));
+        }
+    }
+    let noted: Vec<_> = export
+        .memories
+        .iter()
+        .filter(|m| !m.notes.is_empty())
+        .collect();
+    if !noted.is_empty() {
+        out.push_str("\ndisplay-only fields with problems (records kept):\n");
+        for m in noted {
+            for n in &m.notes {
+                out.push_str(&format!(
+                    "  {:?} {}: {} (raw: {})\n",
+                    m.id, n.field, n.problem, n.raw
+                ));
+            }
         }
     }
     if !export.duplicates.is_empty() {

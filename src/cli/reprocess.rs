@@ -188,6 +188,25 @@ pub async fn execute(
     };
     let s = &ctx.settings;
     let export = load_path(&args.export)?;
+    if let Some(note) = export.facts_note() {
+        if o.json {
+            o.event(
+                "facts",
+                json!({"facts": export.facts.len(), "conversations": export.memories.len(), "note": note}),
+            )?;
+        } else {
+            o.text(&format!("note: {}: {note}\n", export.name))?;
+        }
+        if export.facts_only() {
+            if !o.json {
+                o.text(
+                    "nothing to write: reprocess embeds conversations into the conversation \
+                     namespace, and this file has none\n",
+                )?;
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     let uid = s.uid.clone().or_else(|| export.profile_uid.clone());
     let mut config = ReprocessConfig::from_settings(s, uid)?;
     config.include_discarded = args.include_discarded;

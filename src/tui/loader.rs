@@ -21,6 +21,8 @@ pub struct LoadedExport {
     pub duplicates: Vec<String>,
     /// The uid named by the export itself (E3 profile), if any.
     pub profile_uid: Option<String>,
+    /// What the file says about Omi facts it holds (set aside, never listed as memories).
+    pub facts_note: Option<String>,
 }
 
 impl LoadedExport {
@@ -35,6 +37,7 @@ impl LoadedExport {
             bad_records: Vec::new(),
             duplicates: Vec::new(),
             profile_uid: None,
+            facts_note: None,
         }
     }
 }
@@ -49,6 +52,7 @@ pub fn load_blocking(
         progress(done as u64, total as u64)
     })
     .map_err(|e| e.to_string())?;
+    let facts_note = export.facts_note();
     let mut loaded = LoadedExport::new(
         path,
         format!("{} {}", export.shape.code(), export.shape.description()),
@@ -70,6 +74,7 @@ pub fn load_blocking(
         })
         .collect();
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
+    loaded.facts_note = facts_note;
     loaded.profile_uid = export.profile_uid;
     Ok(loaded)
 }

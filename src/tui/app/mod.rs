@@ -135,6 +135,7 @@ impl App {
                     self.state.setup.uid = Some(uid);
                     self.state.setup.uid_source = "export profile".into();
                 }
+                let facts_note = export.facts_note.clone();
                 self.state.export = Some(*export);
                 self.state.statuses = self.state.policy_statuses(|_, _| EmbeddingStatus::Unknown);
                 self.state.load = LoadState::Loaded;
@@ -145,6 +146,9 @@ impl App {
                         Level::Warn,
                         format!("{n} memories loaded; {bad} bad records skipped (memlens check lists them)"),
                     );
+                } else if let Some(note) = facts_note {
+                    self.state
+                        .notify(Level::Warn, format!("{n} memories loaded; {note}"));
                 } else {
                     self.state
                         .notify(Level::Info, format!("{n} memories loaded"));

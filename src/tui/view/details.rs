@@ -132,6 +132,13 @@ pub fn details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
         flags.push("locked: yes".into());
     }
     out.push(field(t, "flags", flags.join(" · ")));
+    for n in &m.notes {
+        out.push(field(
+            t,
+            "note",
+            sanitize::line(&format!("{}: {} (raw: {})", n.field, n.problem, n.raw)).into_owned(),
+        ));
+    }
     let mut cat = s.category.kind.value().to_string();
     if let Some(raw) = &s.category.unknown_raw {
         cat = format!("other (export says {:?})", sanitize::line(raw));
