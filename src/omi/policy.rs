@@ -97,11 +97,14 @@ impl SkipReason {
     }
 
     /// Short label for lists and plans: `deleted`, `unfinished: in_progress`,
-    /// `invalid: structured.events[0].start missing`.
+    /// `invalid: events[0].start` (the missing field, `structured.` left out).
     pub fn label(&self) -> String {
         match self {
             Self::Unfinished(status) => format!("unfinished: {status}"),
-            Self::Invalid(field) => format!("invalid: {field} missing"),
+            Self::Invalid(field) => format!(
+                "invalid: {}",
+                field.strip_prefix("structured.").unwrap_or(field)
+            ),
             other => other.kind().to_string(),
         }
     }
@@ -382,9 +385,10 @@ mod tests {
         let mut m = good();
         m.missing_required = vec!["structured.action_items[0].description".into()];
         let r = reason(&m).unwrap();
+        assert_eq!(r.label(), "invalid: action_items[0].description");
         assert_eq!(
-            r.label(),
-            "invalid: structured.action_items[0].description missing"
+            r.detail(),
+            "invalid for Omi's models: structured.action_items[0].description is required but missing"
         );
         assert!(!r.can_force());
     }

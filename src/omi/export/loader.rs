@@ -288,6 +288,7 @@ impl<'b, 'p> Collector<'b, 'p> {
             Err(e) => return Reread::Bad(record_reason(&e)),
         };
         let mut notes = repair_display_fields(&mut map);
+        keep_raw_text(text, &mut notes);
         // Every token left is in a field that tolerates it (display-only or unknown).
         for nf in found {
             if map.contains_key(nf.top_key()) {
@@ -708,6 +709,33 @@ impl<'b, 'p> Collector<'b, 'p> {
             line,
             column,
         })
+    }
+}
+
+/// Show each note's value exactly as the file wrote it (`repair_display_fields` only has
+/// the parsed value): the top-level field's text, or the transcript segment's.
+fn keep_raw_text(record: &str, notes: &mut [FieldNote]) {
+    if notes.is_empty() {
+        return;
+    }
+    let Ok(fields) = serde_json::from_str::<HashMap<String, &RawValue>>(record) else {
+        return;
+    };
+    for n in notes.iter_mut() {
+        let (key, index) = match n.field.split_once('[') {
+            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (n.field.as_str(), None),
+        };
+        let Some(raw) = fields.get(key) else { continue };
+        let text = match index {
+            None => Some(raw.get()),
+            Some(i) => serde_json::from_str::<Vec<&RawValue>>(raw.get())
+                .ok()
+                .and_then(|items| items.get(i).map(|r| r.get())),
+        };
+        if let Some(text) = text {
+            n.raw = super::raw::cut_raw(&pyjson::show_tokens(text));
+        }
     }
 }
 

@@ -512,7 +512,11 @@ fn describe_type_error(msg: &str) -> String {
 /// [`FieldNote::RAW_MAX`] characters.
 pub fn raw_text(v: &serde_json::Value) -> String {
     let text = serde_json::to_string(v).unwrap_or_default();
-    let text = super::pyjson::show_tokens(&text);
+    cut_raw(&super::pyjson::show_tokens(&text))
+}
+
+/// `text` cut to [`FieldNote::RAW_MAX`] characters (`…` marks a cut).
+pub fn cut_raw(text: &str) -> String {
     let mut cut: String = text.chars().take(FieldNote::RAW_MAX).collect();
     if cut.len() < text.len() {
         cut.push('…');

@@ -264,7 +264,11 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
         Span::styled(format!("{:<12}", "  status"), t.label),
         Span::styled(state.status_text(index), t.status(status)),
     ];
-    if let Some(reason) = entry.and_then(|e| e.reason.clone()) {
+    // A skipped memory's reason gets its own line below.
+    let reason = entry
+        .filter(|e| e.status != crate::sync::EmbeddingStatus::Skipped)
+        .and_then(|e| e.reason.clone());
+    if let Some(reason) = reason {
         status_spans.push(Span::styled(
             format!(" — {}", sanitize::line(&reason)),
             t.dim,
@@ -325,8 +329,13 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
         format!("{} ({key} cycles)", state.text_format.name()),
     ));
     let text = render(&m.structured, state.text_format);
+    let what = if state.skip_of(index).is_some() {
+        "its text (never embedded: skipped)"
+    } else {
+        "text that would be embedded"
+    };
     out.push(Line::styled(
-        format!("  text that would be embedded ({} bytes)", text.len()),
+        format!("  {what} ({} bytes)", text.len()),
         t.label,
     ));
     out.extend(wrapped(&text, width, "  │ ", t.base));

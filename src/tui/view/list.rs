@@ -126,9 +126,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .collect();
     let inner = area.width.saturating_sub(2);
     let date_width = if inner >= 50 { 10 } else { 0 };
-    let category_width = if inner >= 64 { 12 } else { 0 };
     // Wide enough for `- skipped (unfinished: in_progress)` when such rows are in view,
-    // never more than half the list.
+    // never more than 3/5 of the list; the category column gives way to a wide one.
     let status_width = list
         .visible
         .iter()
@@ -137,7 +136,12 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .map(|&i| state.status_text(i as usize).chars().count())
         .max()
         .unwrap_or(10)
-        .clamp(10, (inner / 2).max(10) as usize) as u16;
+        .clamp(10, (inner * 3 / 5).max(10) as usize) as u16;
+    let category_width = if inner >= 64 && status_width <= 20 {
+        12
+    } else {
+        0
+    };
     let widths = [
         Constraint::Length(1),
         Constraint::Length(status_width),
