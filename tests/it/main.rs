@@ -15,6 +15,7 @@ mod hostile_exports;
 mod index_knowledge;
 mod local_store_crash;
 mod openai_client;
+mod policy;
 mod properties;
 mod reprocess;
 mod reprocess_crash;

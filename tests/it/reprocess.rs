@@ -471,6 +471,80 @@ async fn cancel_mid_batch_then_resume() {
     assert!(rp.unfinished_run().unwrap().is_none());
 }
 
+#[tokio::test]
+async fn resume_never_writes_a_memory_deleted_or_locked_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = local(dir.path());
+    let fake = Arc::new(FakeEmbedder::new(8));
+    let rp = engine(
+        dir.path(),
+        fake.clone(),
+        store.clone(),
+        config(|c| {
+            c.batch_size = 5;
+            c.concurrency = 1;
+        }),
+    );
+    let mut ms = memories(20);
+    let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+    let cancel = CancelFlag::new();
+    let summary = rp
+        .run(
+            &plan,
+            |p| {
+                if p.done >= 5 {
+                    cancel.cancel();
+                }
+            },
+            &cancel,
+        )
+        .await
+        .unwrap();
+    assert!(summary.cancelled && summary.pending > 2, "{summary:?}");
+    // The export now says two pending memories were deleted / locked; one was discarded
+    // (forcible: the run may have been planned with --include-discarded, so it is written).
+    ms[19].deleted = true;
+    ms[18].locked = true;
+    ms[17].discarded = true;
+    let info = rp.unfinished_run().unwrap().expect("resumable");
+    let resumed = rp
+        .resume(&info.header.run_id, &ms, |_| {}, &CancelFlag::new())
+        .await
+        .unwrap();
+    let failed: Vec<(&str, &str)> = resumed
+        .failed
+        .iter()
+        .map(|f| (f.memory_id.as_str(), f.error.as_str()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (
+                "m018",
+                "not written: skipped (locked); Omi would not embed it"
+            ),
+            (
+                "m019",
+                "not written: skipped (deleted); Omi would not embed it"
+            ),
+        ]
+    );
+    let ids: Vec<String> = store
+        .fetch(
+            NS,
+            &[
+                vector_id(UID, "m017"),
+                vector_id(UID, "m018"),
+                vector_id(UID, "m019"),
+            ],
+        )
+        .await
+        .unwrap()
+        .into_keys()
+        .collect();
+    assert_eq!(ids, [vector_id(UID, "m017")]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_in_a_spawned_task_with_progress_on_a_channel() {
     let dir = tempfile::tempdir().unwrap();
