@@ -283,7 +283,7 @@ async fn send(
     url: Url,
     body: Option<Vec<u8>>,
 ) -> Result<String, StoreError> {
-    let reply = http::send_with_retry(&config.retry, || {
+    let reply = http::send_with_retry_when(&config.retry, http::is_retryable_pinecone, || {
         let mut rb = client
             .request(method.clone(), url.clone())
             .header("Api-Key", api_key.clone())
