@@ -54,10 +54,15 @@ pub mod openai;
 pub mod wordpiece;
 
 /// The embedder the settings ask for: the OpenAI-compatible client, or the built-in one.
+/// Refused without a network call when the OpenAI embedder points at OpenAI's own API
+/// (or Azure) and no key is set ([`crate::doctor::missing_openai_key`]).
 pub fn from_settings(
     settings: &crate::config::Settings,
 ) -> Result<std::sync::Arc<dyn Embedder>, EmbedError> {
     use crate::config::EmbedderChoice;
+    if let Some(missing) = crate::doctor::missing_openai_key(settings) {
+        return Err(EmbedError::Local(missing));
+    }
     Ok(match settings.embedder {
         EmbedderChoice::Builtin => std::sync::Arc::new(builtin::BuiltinEmbedder::new()?),
         EmbedderChoice::OpenAi => {

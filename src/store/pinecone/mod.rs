@@ -67,7 +67,10 @@ impl PineconeConfig {
     /// The Pinecone settings: key, host or name, control plane, API version.
     pub fn from_settings(settings: &Settings) -> Result<Self, StoreError> {
         let api_key = settings.pinecone_api_key.clone().ok_or_else(|| {
-            StoreError::Invalid("the Pinecone store needs PINECONE_API_KEY".into())
+            StoreError::Invalid(
+                crate::doctor::missing_pinecone_key(settings)
+                    .unwrap_or_else(|| "the Pinecone store needs PINECONE_API_KEY".into()),
+            )
         })?;
         let non_empty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         let index_host = non_empty(&settings.pinecone_index_host);
