@@ -449,8 +449,24 @@ fn print_summary(o: &mut Output<'_>, summary: &Summary) -> anyhow::Result<()> {
             ""
         }
     );
-    for f in &summary.failed {
-        s.push_str(&format!("  failed {}: {}\n", f.memory_id, f.error));
+    // Failures grouped by cause: one line naming cause and fix, then the items.
+    const SHOWN: usize = 20;
+    for g in &summary.failed_by_cause {
+        s.push_str(&format!("  {}\n", g.line()));
+        let items: Vec<_> = summary
+            .failed
+            .iter()
+            .filter(|f| f.cause == g.cause)
+            .collect();
+        for f in items.iter().take(SHOWN) {
+            s.push_str(&format!("    {}: {}\n", f.memory_id, f.error));
+        }
+        if items.len() > SHOWN {
+            s.push_str(&format!(
+                "    … and {} more (--json lists them all)\n",
+                items.len() - SHOWN
+            ));
+        }
     }
     o.text(&s)
 }

@@ -30,6 +30,8 @@ pub struct ReprocessUi {
     pub job: Option<RunningJob>,
     /// The last job's summary.
     pub summary: Option<Summary>,
+    /// Why the last job stopped before its end (a permanent error: one message).
+    pub stopped: Option<String>,
     /// An unfinished run found in the journal at start-up.
     pub unfinished: Option<RunInfo>,
 }

@@ -259,9 +259,18 @@ impl App {
                         self.state.reprocess.summary = Some(*summary);
                         self.state.popup = Some(Popup::Job);
                     }
-                    Err(e) => self
-                        .state
-                        .notify(Level::Error, format!("reprocess stopped: {e}")),
+                    Err(e) => {
+                        // One message: in the job popup when it is open, else in the
+                        // message line.
+                        let text = format!("reprocess stopped: {e}");
+                        if self.state.popup == Some(Popup::Job) {
+                            self.state
+                                .notify(Level::Error, "reprocess stopped (see the job window)");
+                        } else {
+                            self.state.notify(Level::Error, text.clone());
+                        }
+                        self.state.reprocess.stopped = Some(text);
+                    }
                 }
                 // The statuses changed: look them up again.
                 self.start_status_lookup(true);

@@ -302,10 +302,14 @@ pub(super) fn job(frame: &mut Frame<'_>, area: Rect, state: &State) {
             if s.cancelled { " · cancelled" } else { "" },
             s.elapsed_ms as f64 / 1000.0
         )));
+        // One line per cause (what and the fix), then the first items.
+        for g in &s.failed_by_cause {
+            lines.push(Line::styled(format!("✗ {}", g.line()), t.error));
+        }
         for f in s.failed.iter().take(5) {
             lines.push(Line::styled(
                 format!(
-                    "✗ {}: {}",
+                    "  {}: {}",
                     sanitize::line(&f.memory_id),
                     sanitize::line(&f.error)
                 ),
@@ -326,6 +330,16 @@ pub(super) fn job(frame: &mut Frame<'_>, area: Rect, state: &State) {
             keys.push(Span::raw(" retries the failed ones"));
         }
         lines.push(Line::from(keys));
+    } else if let Some(e) = &ui.stopped {
+        lines.push(Line::styled(sanitize::line(e), t.error));
+        lines.push(Line::from(
+            "items already written stay done; the journal resumes the rest (restart, or memlens reprocess)",
+        ));
+        lines.push(Line::from(""));
+        lines.push(Line::from(vec![
+            Span::styled("Esc", t.key),
+            Span::raw(" closes"),
+        ]));
     }
     frame.render_widget(Clear, rect);
     let block = Block::default()
