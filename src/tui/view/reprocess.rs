@@ -259,6 +259,9 @@ pub(super) fn job(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     .map(|ms| format!(" · ETA {}s", ms.div_ceil(1000)))
                     .unwrap_or_default();
                 lines.push(Line::from(format!("{:.1} memories/s{eta}", p.rate_per_sec)));
+                for f in p.in_flight.iter().take(2) {
+                    lines.push(Line::styled(f.describe(), t.dim));
+                }
                 if let Some(e) = &p.last_error {
                     lines.push(Line::styled(
                         format!("last error: {}", sanitize::line(e)),
