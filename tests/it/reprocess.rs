@@ -1238,6 +1238,7 @@ async fn cli_prints_one_cause_line_for_a_dimension_mismatch() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stdout}\n{stderr}");
     let all = format!("{stdout}{stderr}");
+    eprintln!("{all}");
     let cause_lines = all.lines().filter(|l| l.contains("1024")).count();
     assert_eq!(cause_lines, 1, "one cause line:\n{all}");
     assert!(all.contains("3072") && all.contains("Fix:"), "{all}");

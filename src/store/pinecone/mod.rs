@@ -526,8 +526,8 @@ impl VectorStore for PineconeStore {
             && have != dimension
         {
             return Err(StoreError::DimensionMismatch(format!(
-                "Pinecone index {} holds {have}-dimensional vectors, these have {dimension}: \
-                 use the embedder the index was built with (Omi: text-embedding-3-large, 3072)",
+                "Pinecone index {} holds {have}-dimensional vectors, these have {dimension}. \
+                 Fix: use the embedder the index was built with (Omi: text-embedding-3-large, 3072)",
                 self.label
             )));
         }

@@ -157,7 +157,12 @@ pub enum ReprocessError {
     ReadOnly(String),
     /// Embedder and index disagree on the dimension (or the metric is not cosine).
     #[error(
-        "refusing to write: {0}. Fix: embed with the model (and openai_dimensions) the index was built with, or write to an index or namespace of this dimension"
+        "refusing to write: {0}{fix}",
+        fix = if .0.contains("Fix:") {
+            ""
+        } else {
+            ". Fix: embed with the model (and openai_dimensions) the index was built with, or write to an index or namespace made for this embedder (same dimension, cosine metric)"
+        }
     )]
     Incompatible(String),
     /// Bad configuration.
