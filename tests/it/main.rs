@@ -13,6 +13,7 @@ mod export;
 mod fault_matrix;
 mod hostile_exports;
 mod index_knowledge;
+mod local_search;
 mod local_store_crash;
 mod openai_client;
 mod properties;

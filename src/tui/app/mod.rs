@@ -2,6 +2,7 @@
 //! background work. Nothing here awaits: slow work runs in spawned tasks that report back
 //! through the action channel.
 
+mod filter;
 mod inspect;
 mod lookups;
 mod reprocess;
@@ -51,6 +52,8 @@ pub struct App {
     search_task: Option<tokio::task::AbortHandle>,
     /// The reprocess journal, opened on first use.
     journal: Option<Arc<Journal>>,
+    /// Runs the list filter's scans (started on first use).
+    filter_worker: Option<filter::FilterWorker>,
 }
 
 /// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
@@ -88,6 +91,7 @@ impl App {
             tx,
             search_task: None,
             journal: None,
+            filter_worker: None,
         }
     }
 
@@ -96,9 +100,11 @@ impl App {
         self.tx.clone()
     }
 
-    /// Apply one action. Returns true when the screen needs redrawing.
+    /// Apply one action. Returns true when the screen needs redrawing. Never waits for a
+    /// scan: a list refresh that needs one leaves it to the filter's worker.
     pub fn update(&mut self, action: Action) -> bool {
         let changed = self.apply(action);
+        self.dispatch_filter();
         if changed {
             let rows = view::list_rows(self.state.size) as usize;
             self.state.list.scroll_into_view(rows);
@@ -331,6 +337,7 @@ impl App {
                 self.state.popup = Some(Popup::DriftResults);
                 true
             }
+            Action::FilterDone(ranked) => self.on_filter_done(*ranked),
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
@@ -444,10 +451,10 @@ impl App {
                     if input.handle_event(&Event::Key(key)).is_some()
                         && input.value() != self.state.list.query
                     {
-                        self.state.list.query = input.value().to_string();
+                        // The scan runs on the filter's worker; the result arrives as
+                        // an Action and shows its best match first.
+                        self.state.list.set_typed_query(input.value());
                         self.state.refresh_list();
-                        // A new query shows its best match first.
-                        self.state.list.select(0);
                         self.state.details_scroll = 0;
                     }
                 }
