@@ -4,6 +4,7 @@
 
 pub mod daterange;
 pub mod drift;
+pub mod fulltext;
 pub mod journal;
 pub mod orphans;
 pub mod projection;
