@@ -5,6 +5,7 @@
 pub mod daterange;
 pub mod drift;
 pub mod fulltext;
+pub mod hybrid;
 pub mod journal;
 pub mod orphans;
 pub mod projection;
