@@ -4,6 +4,7 @@
 
 pub mod daterange;
 pub mod drift;
+pub mod explain;
 pub mod fulltext;
 pub mod hybrid;
 pub mod journal;
