@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod drift;
 pub mod embed;
 pub mod explain;
+pub mod golden;
 pub mod index;
 pub mod orphans;
 pub mod reprocess;
@@ -99,6 +100,8 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Why a memory is or is not found for a query: exact ranks, scores, checks, the fix.
     Explain(explain::ExplainArgs),
+    /// Golden queries: add (query → expected memory id) and run (ranks, recall@k, MRR).
+    Golden(golden::GoldenArgs),
     /// The embedding status of every memory of an export (--verify: fresh or stale).
     Status(status::StatusArgs),
     /// Which Omi text format made a memory's stored vector.
@@ -208,6 +211,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Index(a)) => index::run(&ctx, a),
         Some(Command::Search(a)) => search::run(&ctx, a),
         Some(Command::Explain(a)) => explain::run(&ctx, a),
+        Some(Command::Golden(a)) => golden::run(&ctx, a),
         Some(Command::Status(a)) => status::run(&ctx, a),
         Some(Command::Drift(a)) => drift::run(&ctx, a),
         Some(Command::Orphans(a)) => orphans::run(&ctx, a),

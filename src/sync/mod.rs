@@ -6,6 +6,7 @@ pub mod daterange;
 pub mod drift;
 pub mod explain;
 pub mod fulltext;
+pub mod golden;
 pub mod hybrid;
 pub mod journal;
 pub mod orphans;
