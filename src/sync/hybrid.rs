@@ -70,9 +70,9 @@ impl std::str::FromStr for SearchMode {
 /// Candidates asked from each side in hybrid mode for `top_k` shown:
 /// `max(5 × top_k, 50)`, at most Pinecone's 10 000.
 pub fn candidates(top_k: usize) -> usize {
-    (top_k.saturating_mul(5))
-        .max(50)
-        .min(crate::store::limits::MAX_TOP_K)
+    top_k
+        .saturating_mul(5)
+        .clamp(50, crate::store::limits::MAX_TOP_K)
 }
 
 /// One fused hit, best first.

@@ -45,7 +45,7 @@ fn terms(input: &str) -> Vec<Term> {
             if prefix {
                 chars.next();
             }
-            let phrase = phrase.replace(OPEN, " ").replace(CLOSE, " ");
+            let phrase = phrase.replace([OPEN, CLOSE], " ");
             if searchable(&phrase) {
                 out.push(Term::Match(format!(
                     "{}{}",
