@@ -111,8 +111,8 @@ pub async fn execute(ctx: &Context, args: &GoldenArgs) -> anyhow::Result<String>
             )
             .await?;
             let data_dir = &ctx.settings.data_dir;
-            let change = load_last_run(data_dir, &path).map(|last| compare(&last, &outcome));
-            save_last_run(data_dir, &path, &outcome)
+            let change = load_last_run(data_dir, &path, mode).map(|last| compare(&last, &outcome));
+            save_last_run(data_dir, &path, mode, &outcome)
                 .with_context(|| format!("cannot keep the run in {}", data_dir.display()))?;
             if ctx.json {
                 return Ok(format!("{}\n", json!({"run": outcome, "change": change})));
@@ -146,14 +146,17 @@ pub fn render_text(run: &GoldenRun, change: Option<&RunChange>, path: &Path) -> 
             } else {
                 "✗"
             };
+            // A side the mode did not run shows "—", a side that ran without finding
+            // the memory ">100".
+            let side = |ran: bool, r: Option<usize>| if ran { rank(r) } else { "—".into() };
             let _ = writeln!(
                 out,
                 "  {mark} {:>4}  {:<40}  {}  (semantic {}, text {})",
                 rank(e.rank),
                 format!("{:?}", q.query),
                 e.memory_id,
-                rank(e.semantic_rank),
-                rank(e.text_rank)
+                side(run.mode != "text", e.semantic_rank),
+                side(run.mode != "semantic", e.text_rank)
             );
         }
     }

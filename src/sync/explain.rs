@@ -433,7 +433,11 @@ fn top_k_check(s: &SemanticPlace, top_k: usize) -> Check {
         return fail(NAME, "no vector: it cannot be found semantically".into());
     };
     let bar = |k: usize, kth: Option<f32>| match kth {
-        Some(b) => format!("the {}th hit scores {b:.4} (gap {:+.4})", k, score - b),
+        Some(b) => format!(
+            "the {} hit scores {b:.4} (gap {:+.4})",
+            ordinal(k),
+            score - b
+        ),
         None => format!("fewer than {k} vectors pass the filter"),
     };
     match s.rank {

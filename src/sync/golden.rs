@@ -18,7 +18,7 @@
 //! Metrics: rank = 1-based position in the mode's result list, searched to
 //! [`RANK_DEPTH`] (`None` = deeper); recall@k = share of expected ids ranked ≤ k; reciprocal
 //! rank = 1 / the best rank of an expected id when ≤ k, else 0 (so MRR is MRR@k); both
-//! averaged over the queries.
+//! averaged over the queries. The last run is kept per golden file and mode.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -339,25 +339,45 @@ pub async fn run(
     })
 }
 
-/// Where the last run of a golden file is kept: `golden-runs/<hash of the file's path>.json`
-/// in the data dir.
-pub fn last_run_path(data_dir: &Path, golden_file: &Path) -> PathBuf {
+/// Where the last run of a golden file in a mode is kept:
+/// `golden-runs/<hash of the file's path and the mode>.json` in the data dir (runs are
+/// compared within one mode only).
+pub fn last_run_path(data_dir: &Path, golden_file: &Path, mode: SearchMode) -> PathBuf {
     use sha2::{Digest, Sha256};
     let abs = std::fs::canonicalize(golden_file).unwrap_or_else(|_| golden_file.to_path_buf());
-    let digest = Sha256::digest(abs.to_string_lossy().as_bytes());
-    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let mut h = Sha256::new();
+    h.update(abs.to_string_lossy().as_bytes());
+    h.update([0]);
+    h.update(mode.name().as_bytes());
+    let name: String = h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     data_dir.join("golden-runs").join(format!("{name}.json"))
 }
 
-/// The last run of a golden file, if any (an unreadable one counts as none).
-pub fn load_last_run(data_dir: &Path, golden_file: &Path) -> Option<GoldenRun> {
-    let bytes = std::fs::read(last_run_path(data_dir, golden_file)).ok()?;
+/// The last run of a golden file in a mode, if any (an unreadable one counts as none).
+pub fn load_last_run(data_dir: &Path, golden_file: &Path, mode: SearchMode) -> Option<GoldenRun> {
+    let bytes = std::fs::read(last_run_path(data_dir, golden_file, mode)).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
-/// Keep a run as the last one (atomically).
-pub fn save_last_run(data_dir: &Path, golden_file: &Path, run: &GoldenRun) -> std::io::Result<()> {
-    let path = last_run_path(data_dir, golden_file);
+/// The newest last run of a golden file in any mode (what the TUI shows).
+pub fn load_newest_run(data_dir: &Path, golden_file: &Path) -> Option<GoldenRun> {
+    [SearchMode::Hybrid, SearchMode::Semantic, SearchMode::Text]
+        .into_iter()
+        .filter_map(|m| load_last_run(data_dir, golden_file, m))
+        .max_by_key(|r| r.ran_at)
+}
+
+/// Keep a run as the last one of its mode (atomically).
+pub fn save_last_run(
+    data_dir: &Path,
+    golden_file: &Path,
+    mode: SearchMode,
+    run: &GoldenRun,
+) -> std::io::Result<()> {
+    let path = last_run_path(data_dir, golden_file, mode);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }

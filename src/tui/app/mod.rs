@@ -102,7 +102,7 @@ impl App {
     pub fn load_golden_last(&mut self) {
         let dir = &self.state.setup.data_dir;
         let file = crate::sync::golden::GoldenFile::default_path(dir);
-        self.state.golden_last = crate::sync::golden::load_last_run(dir, &file);
+        self.state.golden_last = crate::sync::golden::load_newest_run(dir, &file);
     }
 
     /// The channel background tasks report to.
