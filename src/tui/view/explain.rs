@@ -58,6 +58,11 @@ fn lines(e: &Explanation, state: &State) -> Vec<Line<'static>> {
         ),
         t.title,
     )];
+    // The answer first: the popup may be taller than the screen.
+    out.push(Line::from(vec![
+        Span::styled("fix: ", t.key),
+        Span::raw(sanitize::line(&e.fix).into_owned()),
+    ]));
     let s = &e.semantic;
     let rank = match (s.rank, s.rank_if_passed) {
         (Some(n), _) => format!("ranked {} of {}", ordinal(n), s.candidates),
@@ -108,9 +113,5 @@ fn lines(e: &Explanation, state: &State) -> Vec<Line<'static>> {
             Span::raw(sanitize::line(&c.detail).into_owned()),
         ]));
     }
-    out.push(Line::from(vec![
-        Span::styled("fix: ", t.key),
-        Span::raw(sanitize::line(&e.fix).into_owned()),
-    ]));
     out
 }
