@@ -722,8 +722,13 @@ fn keep_raw_text(record: &str, notes: &mut [FieldNote]) {
         return;
     };
     for n in notes.iter_mut() {
+        // Only `key` and `key[i]` notes (a non-finite number deeper in keeps its token).
         let (key, index) = match n.field.split_once('[') {
-            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            Some((k, rest)) => match rest.strip_suffix(']').map(str::parse::<usize>) {
+                Some(Ok(i)) => (k, Some(i)),
+                _ => continue,
+            },
+            None if n.field.contains('.') => continue,
             None => (n.field.as_str(), None),
         };
         let Some(raw) = fields.get(key) else { continue };
