@@ -1299,3 +1299,27 @@ async fn no_key_is_refused_before_any_request() {
     assert!(stderr.contains("PINECONE_API_KEY"), "{stderr}");
     assert!(emu.requests().is_empty(), "{:?}", emu.requests());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_context_too_small_for_every_text_stops_the_job_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.context_limit = 3;
+    let fake = FakeOpenAi::start(opts).await;
+    let rp = engine(
+        dir.path(),
+        openai_once(&fake, "tiny-embed", 64),
+        local(dir.path()),
+        config(one_batch),
+    );
+    let plan = rp.plan(&memories(64), &Selection::All, None).await.unwrap();
+    let err = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("every input of the request is too long") && text.contains("Fix:"),
+        "{text}"
+    );
+    // Halving down the first halves until four inputs in a row failed: one request
+    // per size (64, 32, 16, 8, 4) and 3 + 3 for the last four, not 127.
+    assert!(fake.request_count() <= 11, "{}", fake.request_count());
+}
