@@ -1323,3 +1323,38 @@ async fn a_context_too_small_for_every_text_stops_the_job_at_once() {
     // per size (64, 32, 16, 8, 4) and 3 + 3 for the last four, not 127.
     assert!(fake.request_count() <= 11, "{}", fake.request_count());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_reports_batches_in_flight_before_the_first_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.latency = Duration::from_millis(1200);
+    let fake = FakeOpenAi::start(opts).await;
+    let export = export_file(dir.path(), &memories(40));
+    let s = settings(&[
+        (
+            "MEMLENS_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("MEMLENS_UID", UID.to_string()),
+        ("MEMLENS_EMBEDDER", "openai".to_string()),
+        ("OPENAI_BASE_URL", fake.base_url()),
+        ("MEMLENS_OPENAI_MODEL", "tiny-embed".to_string()),
+    ]);
+    let (code, out) = cli(s, true, &args(&export, &["--all", "--batch-size", "32"])).await;
+    assert_eq!(code, ExitCode::SUCCESS, "{out}");
+    let ev = events(&out);
+    let progress: Vec<&serde_json::Value> = ev.iter().filter(|e| e["type"] == "progress").collect();
+    let first_answer = progress
+        .iter()
+        .position(|e| e["batch_finished"] == true)
+        .unwrap();
+    assert!(first_answer >= 1, "{progress:?}");
+    let early = progress[0];
+    assert_eq!(early["done"], 0);
+    let flights = early["in_flight"].as_array().unwrap();
+    assert_eq!(flights.len(), 2, "{early}");
+    assert_eq!(flights[0]["stage"], "embedding");
+    assert_eq!(flights[0]["items"], 32);
+    assert_eq!(flights[1]["items"], 8);
+}
