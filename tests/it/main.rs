@@ -14,6 +14,7 @@ mod fault_matrix;
 mod hostile_exports;
 mod index_knowledge;
 mod local_store_crash;
+mod minilm_embedder;
 mod openai_client;
 mod properties;
 mod reprocess;

@@ -1,0 +1,70 @@
+//! Throughput of the built-in all-MiniLM-L6-v2 embedder (the offline default) on memory
+//! texts: the demo export's 323 embeddable memories (`title + "\n" + overview`, what the
+//! local store indexes), and 10,000 memories made by cycling them with a varying suffix
+//! (so each is a distinct text of realistic length); one-line query latency; model load.
+//!
+//! Run: `cargo bench --bench minilm_embed` (texts/s is criterion's `thrpt`).
+//! Threads: candle uses every core (`RAYON_NUM_THREADS` caps it).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use memlens::embed::minilm::MiniLmEmbedder;
+
+/// Title + overview of each non-discarded memory with text (what auto-indexing embeds).
+fn demo_texts() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-export.json");
+    let raw = std::fs::read_to_string(path).expect("assets/demo-export.json is readable");
+    let export: serde_json::Value = serde_json::from_str(&raw).expect("demo export is JSON");
+    let mut texts = Vec::new();
+    for conv in export["conversations"].as_array().into_iter().flatten() {
+        if conv["discarded"].as_bool() == Some(true) {
+            continue;
+        }
+        let s = &conv["structured"];
+        let title = s["title"].as_str().unwrap_or_default();
+        let overview = s["overview"].as_str().unwrap_or_default();
+        if !(title.trim().is_empty() && overview.trim().is_empty()) {
+            texts.push(format!("{title}\n{overview}"));
+        }
+    }
+    texts
+}
+
+fn bench(c: &mut Criterion) {
+    let embedder = MiniLmEmbedder::new().expect("model loads");
+    let demo = demo_texts();
+    let ten_k: Vec<String> = (0..10_000)
+        .map(|i| format!("{} (note {i})", demo[i % demo.len()]))
+        .collect();
+
+    let mut group = c.benchmark_group("minilm_embed");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(demo.len() as u64));
+    group.bench_function(format!("demo_memories_x{}", demo.len()), |b| {
+        b.iter(|| black_box(embedder.embed_blocking(black_box(&demo)).expect("embeds")))
+    });
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("one_line_query", |b| {
+        let q = vec!["when is my next dentist appointment".to_string()];
+        b.iter(|| black_box(embedder.embed_blocking(black_box(&q)).expect("embeds")))
+    });
+    group.finish();
+
+    // 10,000 memories: one timed pass (criterion's minimum of 10 samples would take ~30 min).
+    let started = std::time::Instant::now();
+    for chunk in ten_k.chunks(256) {
+        black_box(embedder.embed_blocking(chunk).expect("embeds"));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "minilm_embed/10k_memories: {} texts in {secs:.1} s = {:.1} texts/s",
+        ten_k.len(),
+        ten_k.len() as f64 / secs
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
