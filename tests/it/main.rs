@@ -15,6 +15,7 @@ mod hostile_exports;
 mod index_knowledge;
 mod local_store_crash;
 mod minilm_embedder;
+mod model_apart;
 mod openai_client;
 mod properties;
 mod reprocess;
