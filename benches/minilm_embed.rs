@@ -3,6 +3,10 @@
 //! local store indexes), and 10,000 memories made by cycling them with a varying suffix
 //! (so each is a distinct text of realistic length); one-line query latency; model load.
 //!
+//! Last, one timed pass of what opening the demo export on the offline default does: a
+//! fresh local store, the auto-index plan and run (embed newest first, upsert, verify),
+//! until every embeddable memory is searchable.
+//!
 //! Run: `cargo bench --bench minilm_embed` (texts/s is criterion's `thrpt`).
 //! Threads: candle uses every core (`RAYON_NUM_THREADS` caps it).
 
@@ -66,5 +70,58 @@ fn bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, bench);
+/// Seconds from opening the demo export with an empty data dir until all of it is indexed.
+fn time_to_fully_searchable() {
+    use std::sync::Arc;
+
+    use memlens::embed::Embedder;
+    use memlens::store::VectorStore;
+    use memlens::store::local::LocalStore;
+    use memlens::sync::autoindex::{BATCH, prepare};
+    use memlens::sync::journal::Journal;
+    use memlens::sync::reprocess::{CancelFlag, ReprocessConfig, Reprocessor};
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo-export.json");
+    let started = std::time::Instant::now();
+    let export = memlens::omi::export::load_path(std::path::Path::new(demo)).expect("loads");
+    let embedder: Arc<dyn Embedder> = Arc::new(MiniLmEmbedder::new().expect("model loads"));
+    let store: Arc<dyn VectorStore> =
+        Arc::new(LocalStore::open(&LocalStore::default_path(dir.path())).expect("store"));
+    let journal = Arc::new(Journal::open_in(dir.path()).expect("journal"));
+    let config = ReprocessConfig {
+        uid: Some("bench".into()),
+        batch_size: BATCH,
+        concurrency: 1,
+        ..ReprocessConfig::default()
+    };
+    let rp = Reprocessor::new(Arc::clone(&embedder), Arc::clone(&store), journal, config);
+    let summary = rt.block_on(async {
+        let prepared = prepare(&rp, embedder.as_ref(), &store, &export.memories)
+            .await
+            .expect("prepares");
+        rp.run(&prepared.plan, |_| {}, &CancelFlag::new())
+            .await
+            .expect("runs")
+    });
+    let secs = started.elapsed().as_secs_f64();
+    assert!(summary.failed.is_empty());
+    println!(
+        "minilm_embed/time_to_fully_searchable: demo export ({} memories indexed) in {secs:.1} s \
+         ({:.1} memories/s, load + plan + embed + upsert + verify)",
+        summary.done,
+        summary.done as f64 / secs
+    );
+}
+
+fn searchable(_: &mut Criterion) {
+    time_to_fully_searchable();
+}
+
+criterion_group!(benches, bench, searchable);
 criterion_main!(benches);
