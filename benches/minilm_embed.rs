@@ -39,7 +39,12 @@ fn demo_texts() -> Vec<String> {
 fn bench(c: &mut Criterion) {
     let embedder = MiniLmEmbedder::new().expect("model loads");
     let demo = demo_texts();
-    let ten_k: Vec<String> = (0..10_000)
+    // `MEMLENS_BENCH_MEMORIES` overrides the 10,000 (for a quick run on a busy machine).
+    let many = std::env::var("MEMLENS_BENCH_MEMORIES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(10_000);
+    let ten_k: Vec<String> = (0..many)
         .map(|i| format!("{} (note {i})", demo[i % demo.len()]))
         .collect();
 
@@ -64,7 +69,7 @@ fn bench(c: &mut Criterion) {
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "minilm_embed/10k_memories: {} texts in {secs:.1} s = {:.1} texts/s",
+        "minilm_embed/many_memories: {} texts in {secs:.1} s = {:.1} texts/s",
         ten_k.len(),
         ten_k.len() as f64 / secs
     );
