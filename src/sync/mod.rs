@@ -5,6 +5,10 @@
 pub mod autoindex;
 pub mod daterange;
 pub mod drift;
+pub mod explain;
+pub mod fulltext;
+pub mod golden;
+pub mod hybrid;
 pub mod journal;
 pub mod orphans;
 pub mod projection;

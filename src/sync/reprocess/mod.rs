@@ -26,10 +26,12 @@
 //!   memories and estimates tokens and requests ([`Plan`]); it writes nothing.
 //! - [`Reprocessor::run`] writes the plan's items: texts go to the embedder in chunks of
 //!   [`ReprocessConfig::batch_size`] (the embedder splits them into requests itself), up
-//!   to [`ReprocessConfig::concurrency`] batches at a time, with retries of failed steps
-//!   and a final retry round for failed items. Every batch outcome is committed to the
-//!   [`Journal`] before it is reported, so a killed process loses nothing that was
-//!   reported done.
+//!   to [`ReprocessConfig::concurrency`] batches at a time, with retries of failed steps,
+//!   bisection of failed batches so one bad item fails alone, and retry rounds for items
+//!   whose failure may pass later ([`Cause::worth_retrying`]). Every batch outcome is
+//!   committed to the [`Journal`] before it is reported, so a killed process loses
+//!   nothing that was reported done. Progress comes after each batch and every
+//!   [`ReprocessConfig::progress_every`] while batches are in flight.
 //! - [`Reprocessor::resume`] finishes a run the journal still holds as unfinished.
 //! - To retry the failures of a finished run, plan `Selection::Ids` of the summary's
 //!   failed memory ids: a failed last write never counts as unchanged.
@@ -54,10 +56,14 @@ use crate::omi::text::TextFormat;
 use crate::store::{StoreError, VectorStore};
 use crate::sync::journal::{Journal, JournalError, RunInfo};
 
+mod causes;
+mod inflight;
 mod job;
 mod plan;
 mod verify;
 
+pub use causes::{Cause, CauseGroup};
+pub use inflight::{InFlight, Stage};
 pub use job::{FailedItem, Progress, Summary};
 pub use plan::{
     Change, Plan, PlanCounts, PlanItem, RequestEstimate, Selection, SkipReason, SkippedItem,
@@ -87,10 +93,15 @@ pub struct ReprocessConfig {
     pub concurrency: usize,
     /// Attempts per batch step (embed, fetch, upsert, verify) on transient errors.
     pub step_attempts: u32,
-    /// Extra rounds for items that failed, after the main pass.
+    /// Extra rounds for items that failed in a way that may pass later (a server
+    /// unavailable, a verification mismatch), after the main pass. Items that failed
+    /// alone for their own content (see [`Cause`]) are not retried in the same run.
     pub retry_rounds: u32,
     /// First wait between step attempts (doubles each time).
     pub retry_delay: std::time::Duration,
+    /// How often progress is reported while batches are in flight (besides after
+    /// each batch), so a slow server shows what it is working on from the first request.
+    pub progress_every: std::time::Duration,
 }
 
 impl Default for ReprocessConfig {
@@ -108,6 +119,7 @@ impl Default for ReprocessConfig {
             step_attempts: 3,
             retry_rounds: 1,
             retry_delay: std::time::Duration::from_millis(200),
+            progress_every: std::time::Duration::from_millis(500),
         }
     }
 }
@@ -148,16 +160,23 @@ pub enum ReprocessError {
     )]
     ReadOnly(String),
     /// Embedder and index disagree on the dimension (or the metric is not cosine).
-    #[error("refusing to write: {0}")]
+    #[error(
+        "refusing to write: {0}{fix}",
+        fix = if .0.contains("Fix:") {
+            ""
+        } else {
+            ". Fix: embed with the model (and openai_dimensions) the index was built with, or write to an index or namespace made for this embedder (same dimension, cosine metric)"
+        }
+    )]
     Incompatible(String),
     /// Bad configuration.
     #[error("{0}")]
     Config(String),
     /// The store failed in a way that stops the whole job.
-    #[error("vector store: {0}")]
+    #[error("vector store: {0}{fix}", fix = store_fix(.0))]
     Store(#[from] StoreError),
     /// The embedder failed in a way that stops the whole job.
-    #[error("embedder: {0}")]
+    #[error("embedder: {0}{fix}", fix = embed_fix(.0))]
     Embed(#[from] EmbedError),
     /// The journal could not be read or written.
     #[error(transparent)]
@@ -165,6 +184,27 @@ pub enum ReprocessError {
     /// The run to resume is not known, or belongs to another target.
     #[error("{0}")]
     Resume(String),
+}
+
+/// The fix a permanent embedder error calls for, when its message does not say it.
+fn embed_fix(e: &EmbedError) -> &'static str {
+    match e {
+        EmbedError::ModelNotFound(_) => {
+            ". Fix: set openai_model (MEMLENS_OPENAI_MODEL) to a model this server serves"
+        }
+        EmbedError::DimensionMismatch(_) => {
+            ". Fix: set openai_model / openai_dimensions to what the index was built with"
+        }
+        _ => "",
+    }
+}
+
+/// The fix a permanent store error calls for, when its message does not say it.
+fn store_fix(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::NotFound(_) => ". Fix: check PINECONE_INDEX_HOST or PINECONE_INDEX_NAME",
+        _ => "",
+    }
 }
 
 /// A cancellation flag shared between the job and whoever may stop it. Cancelling lets
