@@ -13,7 +13,7 @@ use crate::omi::text::TextFormat;
 use crate::sync::{EmbeddingStatus, StatusEntry};
 use crate::tui::action::Level;
 use crate::tui::index::IndexUi;
-use crate::tui::jobs::ReprocessUi;
+use crate::tui::jobs::{IndexingUi, ReprocessUi};
 use crate::tui::keymap::{Keymap, Scope};
 use crate::tui::list::{ListSource, MemoryList};
 use crate::tui::loader::LoadedExport;
@@ -39,6 +39,9 @@ pub struct Setup {
     pub data_dir: PathBuf,
     /// How reprocess writes `created_at`.
     pub created_at_policy: CreatedAtPolicy,
+    /// Index the export into the local store on open (the offline default: the built-in
+    /// all-MiniLM-L6-v2 and the local store; see `crate::sync::autoindex`).
+    pub auto_index: bool,
 }
 
 /// Which pane has the keyboard.
@@ -190,6 +193,8 @@ pub struct State {
     pub right: RightPane,
     pub search: SearchPane,
     pub reprocess: ReprocessUi,
+    /// The auto-index of the export into the local store.
+    pub indexing: IndexingUi,
     /// The last vector check (`v`), or `None` while it runs.
     pub vector: Option<VectorCheck>,
     pub vector_running: bool,
@@ -234,6 +239,7 @@ impl State {
             right: RightPane::Details,
             search: SearchPane::new(),
             reprocess: ReprocessUi::default(),
+            indexing: IndexingUi::default(),
             vector: None,
             vector_running: false,
             index: IndexUi::default(),
@@ -326,6 +332,7 @@ impl State {
         self.lookup.running.is_some()
             || self.search.running.is_some()
             || self.reprocess.busy()
+            || self.indexing.busy()
             || self.drift.running
             || self.explain.running.is_some()
             || matches!(self.load, LoadState::Loading { .. })

@@ -260,13 +260,18 @@ fn transient_store(e: &StoreError) -> bool {
 fn fatal_store(e: &StoreError) -> bool {
     matches!(
         e,
-        StoreError::Unauthorized(_) | StoreError::DimensionMismatch(_) | StoreError::NotFound(_)
+        StoreError::Unauthorized(_)
+            | StoreError::DimensionMismatch(_)
+            | StoreError::ModelMismatch(_)
+            | StoreError::NotFound(_)
     )
 }
 
 fn store_fatal_error(e: StoreError) -> ReprocessError {
     match e {
-        StoreError::DimensionMismatch(m) => ReprocessError::Incompatible(m),
+        StoreError::DimensionMismatch(m) | StoreError::ModelMismatch(m) => {
+            ReprocessError::Incompatible(m)
+        }
         other => ReprocessError::Store(other),
     }
 }
@@ -324,13 +329,16 @@ impl Reprocessor {
     ) -> Result<(), ReprocessError> {
         let checked = cell
             .get_or_init(|| async {
+                let model = self.embedder.model_id();
                 match self
                     .store
-                    .check_compatible(&self.config.namespace, dim)
+                    .claim_namespace(&self.config.namespace, model, dim)
                     .await
                 {
                     Ok(()) => DimCheck::Ok(dim),
-                    Err(StoreError::DimensionMismatch(m)) => DimCheck::Incompatible(m),
+                    Err(StoreError::DimensionMismatch(m) | StoreError::ModelMismatch(m)) => {
+                        DimCheck::Incompatible(m)
+                    }
                     Err(e) => DimCheck::Failed(e.to_string()),
                 }
             })

@@ -93,6 +93,7 @@ pub async fn harness_on(
         read_only: false,
         data_dir: dir.path().to_path_buf(),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: false,
     };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut state = State::new(
