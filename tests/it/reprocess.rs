@@ -1098,6 +1098,48 @@ async fn a_text_the_server_fails_on_is_isolated_in_2_log2_n_requests() {
     }
 }
 
+/// A text that failed alone stays the text's fault when the last attempt of its
+/// confirmation meets a rate limit (or a timeout): the cause is not `Unavailable`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_fault_on_the_confirmation_keeps_the_texts_cause() {
+    use fake_openai::Fault as F;
+    let confirmations = [
+        F::RateLimit {
+            retry_after: Some("0"),
+        },
+        F::RateLimit { retry_after: None },
+        F::Status(503),
+    ];
+    for last in confirmations {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = FakeOpenAi::start(Options::of(ServerKind::Ollama)).await;
+        let ms = memories(2);
+        fake.poison(&text_of(&ms[1]), Poison::Status500);
+        // 3 step attempts of the batch, its 2 halves, then the lone confirmation.
+        let pass = || F::Delay(Duration::ZERO);
+        fake.push_faults([pass(), pass(), pass(), pass(), pass(), last.clone()]);
+        let rp = engine(
+            dir.path(),
+            openai_once(&fake, "nomic-embed-text", 2),
+            local(dir.path()),
+            config(|c| {
+                c.batch_size = 2;
+                c.concurrency = 1;
+                c.retry_rounds = 0;
+            }),
+        );
+        let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+        let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
+        assert_eq!(fake.request_count(), 6, "{last:?}");
+        assert_eq!(summary.done, 1, "{summary:?}");
+        assert_eq!(summary.failed.len(), 1, "{summary:?}");
+        let f = &summary.failed[0];
+        assert_eq!(f.memory_id, ms[1].id);
+        assert_eq!(f.cause, Cause::EmbedRejected, "{last:?}: {f:?}");
+        assert!(f.error.contains("unsupported value: NaN"), "{}", f.error);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nan_vector_fails_only_its_item_without_another_request() {
     let dir = tempfile::tempdir().unwrap();

@@ -822,16 +822,18 @@ impl Reprocessor {
                     Ok(Some(Ok(v))) => Ok(v),
                     Err(e) if fatal_embed(&e) => return Err(e),
                     Ok(Some(Err(e))) | Err(e) => Err(match split_embed(&e) {
-                        Split::Final(c) | Split::Batch(c) => ItemFailure::new(c, e.to_string()),
-                        // The last attempt may have met another fault than the earlier
-                        // ones: keep both words when they differ.
-                        Split::Bisect if fingerprint(&before) != fingerprint(&e) => {
-                            ItemFailure::new(
-                                Cause::EmbedRejected,
-                                format!("{e} (alone before that: {before})"),
-                            )
-                        }
-                        Split::Bisect => ItemFailure::new(Cause::EmbedRejected, e.to_string()),
+                        // The server's answer about this text itself (a NaN vector…).
+                        Split::Final(c) => ItemFailure::new(c, e.to_string()),
+                        // The text already failed alone, and no attempt of the confirmation
+                        // (all its retries) succeeded: it is the text, whatever fault the
+                        // last attempt met. A rate limit or timeout there must not turn the
+                        // cause into `Unavailable` (a clean text beaten by a transient fault
+                        // passes on one of the retries). Keep both words when they differ.
+                        _ if fingerprint(&before) != fingerprint(&e) => ItemFailure::new(
+                            Cause::EmbedRejected,
+                            format!("{e} (alone before that: {before})"),
+                        ),
+                        _ => ItemFailure::new(Cause::EmbedRejected, e.to_string()),
                     }),
                     Ok(None) => Err(ItemFailure::new(Cause::EmbedRejected, before.to_string())),
                 });
