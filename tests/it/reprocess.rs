@@ -1115,9 +1115,9 @@ async fn a_transient_fault_on_the_confirmation_keeps_the_texts_cause() {
         let fake = FakeOpenAi::start(Options::of(ServerKind::Ollama)).await;
         let ms = memories(2);
         fake.poison(&text_of(&ms[1]), Poison::Status500);
-        // 3 step attempts of the batch, its 2 halves, then the lone confirmation.
+        // The batch, its 2 halves, then the lone confirmation.
         let pass = || F::Delay(Duration::ZERO);
-        fake.push_faults([pass(), pass(), pass(), pass(), pass(), last.clone()]);
+        fake.push_faults([pass(), pass(), pass(), last.clone()]);
         let rp = engine(
             dir.path(),
             openai_once(&fake, "nomic-embed-text", 2),
@@ -1130,7 +1130,7 @@ async fn a_transient_fault_on_the_confirmation_keeps_the_texts_cause() {
         );
         let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
         let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
-        assert_eq!(fake.request_count(), 6, "{last:?}");
+        assert_eq!(fake.request_count(), 4, "{last:?}");
         assert_eq!(summary.done, 1, "{summary:?}");
         assert_eq!(summary.failed.len(), 1, "{summary:?}");
         let f = &summary.failed[0];
