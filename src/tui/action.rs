@@ -67,11 +67,19 @@ pub enum Command {
     MapView,
     /// Drift check of the marked (or filtered) memories, after a plan.
     DriftBatch,
+    /// The message log: every message of the session in full.
+    MessageLog,
+    /// Focus the left pane (the memory list).
+    FocusLeft,
+    /// Focus the right pane (details or search, whichever is shown).
+    FocusRight,
+    /// Copy the memory id, vector id or embedding text (OSC 52).
+    Copy,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 38] = [
+    pub const ALL: [Command; 42] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -110,6 +118,10 @@ impl Command {
         Self::IndexView,
         Self::MapView,
         Self::DriftBatch,
+        Self::MessageLog,
+        Self::FocusLeft,
+        Self::FocusRight,
+        Self::Copy,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -153,6 +165,10 @@ impl Command {
             Self::IndexView => "index",
             Self::MapView => "map",
             Self::DriftBatch => "drift_batch",
+            Self::MessageLog => "messages",
+            Self::FocusLeft => "focus_left",
+            Self::FocusRight => "focus_right",
+            Self::Copy => "copy",
         }
     }
 

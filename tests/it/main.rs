@@ -25,4 +25,5 @@ mod terminal_injection;
 mod tui_app;
 mod tui_reprocess;
 mod tui_search;
+mod tui_surface;
 mod tui_vector;

@@ -34,6 +34,7 @@ impl App {
             }
             pane.remember(q);
         }
+        self.last_search = Some(target.clone());
         if let Some(h) = self.search_task.take() {
             h.abort();
         }

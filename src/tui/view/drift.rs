@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
 use crate::sync::drift::DriftOutcome;
 use crate::tui::sanitize;
@@ -48,10 +48,7 @@ pub(super) fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State) {
             t.dim,
         ),
         Line::from(""),
-        Line::from(vec![
-            Span::styled("y", t.key),
-            Span::raw(" runs it · any other key cancels"),
-        ]),
+        crate::tui::confirm::buttons(t, "Check", crate::tui::confirm::Default::Confirm),
     ];
     boxed(frame, area, 9, " Drift check ", lines, state);
 }

@@ -18,7 +18,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use crate::tui::state::{RightPane, State};
 
-pub use details::{details_line_count, details_lines};
+pub use details::{DetailsParts, details_line_count, details_lines, details_parts};
 pub use popup::help_lines;
 
 /// Lines in the help overlay.
@@ -88,6 +88,27 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     }
     footer::draw(frame, areas.footer, state);
     popup::draw(frame, frame.area(), state);
+    clear_straddling(frame.buffer_mut());
+}
+
+/// A wide glyph (emoji, CJK) whose right half was painted over — by a popup's border or
+/// anything drawn later — would hide that cell on a real terminal (the terminal draws the
+/// whole glyph, and the diff skips the covered cell). Such glyphs become a space so the
+/// border shows.
+pub fn clear_straddling(buf: &mut ratatui::buffer::Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right().saturating_sub(1) {
+            let w = crate::tui::fit::width(buf[(x, y)].symbol());
+            if w < 2 {
+                continue;
+            }
+            let next = buf[(x + 1, y)].symbol();
+            if !(next.is_empty() || next == " ") {
+                buf[(x, y)].set_symbol(" ");
+            }
+        }
+    }
 }
 
 /// A `width` × `height` rectangle centred in `area` (clipped to it).
@@ -116,11 +137,16 @@ pub(super) fn popup_box(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(title.to_string())
+                .title(self::title(title, rect.width))
                 .border_style(border),
         ),
         rect,
     );
+}
+
+/// A block title cut (with `…`) to fit a box `width` columns wide.
+pub(super) fn title(text: &str, width: u16) -> String {
+    crate::tui::fit::fit(text, width.saturating_sub(2) as usize).into_owned()
 }
 
 /// A spinner frame for `tick`.

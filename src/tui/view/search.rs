@@ -35,11 +35,14 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let uid = state.setup.uid.as_deref().unwrap_or("NOT SET");
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(
-            " Search {} · uid {} · top {} ",
-            state.setup.namespace,
-            sanitize::line(uid),
-            pane.top_k
+        .title(super::title(
+            &format!(
+                " Search {} · uid {} · top {} ",
+                state.setup.namespace,
+                sanitize::line(uid),
+                pane.top_k
+            ),
+            area.width,
         ))
         .border_style(if focused { t.border_focused } else { t.border });
     let inner = block.inner(area);
