@@ -6,6 +6,7 @@ mod support;
 mod builtin_embedder;
 mod cli_embed;
 mod cli_omi;
+mod cli_surface;
 mod conformance;
 mod doctor;
 mod e2e_pty;
