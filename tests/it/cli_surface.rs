@@ -128,7 +128,7 @@ fn the_tui_without_a_terminal_names_the_commands() {
 }
 
 #[test]
-fn orphans_dry_run_exits_0_and_counts_one_orphan() {
+fn search_json_dates_and_an_orphan_dry_run() {
     let dir = tempfile::tempdir().unwrap();
     // Write one memory's vector, then ask about an export that lacks that memory.
     let o = memlens(dir.path(), "", &["list", &demo(), "--json"]);
@@ -141,6 +141,22 @@ fn orphans_dry_run_exits_0_and_counts_one_orphan() {
         &["reprocess", &demo(), "--uid", "u1", "--id", &id],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
+    // Search hits as JSON lines: created_at in RFC 3339, the stored value an integer.
+    let o = memlens(
+        dir.path(),
+        "",
+        &["search", "birthday", "--uid", "u1", "--json"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let hit: serde_json::Value =
+        serde_json::from_str(text(&o.stdout).lines().next().unwrap()).unwrap();
+    let created = hit["created_at"].as_str().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+        "{created}"
+    );
+    assert!(hit["created_at_raw"].is_i64(), "{hit}");
+    assert!(hit["metadata"]["created_at"].is_i64(), "{hit}");
     let mut smaller: serde_json::Value =
         serde_json::from_slice(&std::fs::read(demo()).unwrap()).unwrap();
     let list = smaller["conversations"]
