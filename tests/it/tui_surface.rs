@@ -214,6 +214,31 @@ fn a_popup_over_wide_glyphs_keeps_its_border() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialogs_grow_to_their_text_and_keep_their_buttons_on_a_short_screen() {
+    let mut h = harness(false, Some(UID)).await;
+    // The batch choice at 80x24: its last sentence is whole (it used to be cut).
+    h.app.update(Action::Resize(80, 24));
+    h.key(KeyCode::Char('R'));
+    let screen = screen_at(&mut h, 80, 24);
+    assert!(
+        screen.contains("│cancels."),
+        "the wrapped end shows: {screen}"
+    );
+    h.key(KeyCode::Esc);
+    // One memory whose text is far taller than the screen: the buttons stay visible.
+    let i = h.app.state.list.selected_index().unwrap();
+    h.app.state.export.as_mut().unwrap().memories[i]
+        .structured
+        .overview = "a long overview sentence that goes on. ".repeat(200);
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmPlan));
+    let screen = screen_at(&mut h, 80, 24);
+    assert!(screen.contains("[ y Write it ]"), "{screen}");
+    assert!(screen.contains("… (more than fits"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn long_values_in_details_wrap_instead_of_being_cut() {
     let mut h = harness(true, Some(UID)).await;
     let long_id = format!("{}-end", "x".repeat(90));

@@ -359,12 +359,12 @@ pub(super) fn resume(frame: &mut Frame<'_>, area: Rect, state: &State) {
         )),
         Line::styled("Resuming writes only what is not done yet.", t.dim),
         Line::from(""),
+        Line::styled("Cancel leaves it in the journal for later.", t.dim),
         crate::tui::confirm::buttons(
             t,
             "Resume",
             crate::tui::confirm::Default::for_write(state.setup.store_is_remote),
         ),
-        Line::styled("Cancel leaves it in the journal for later.", t.dim),
     ];
     boxed(
         frame,
