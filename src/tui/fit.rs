@@ -7,7 +7,8 @@
 
 use std::borrow::Cow;
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 /// The mark drawn where text was cut.
 pub const ELLIPSIS: char = '…';
@@ -26,15 +27,17 @@ pub fn fit(s: &str, max: usize) -> Cow<'_, str> {
     if max == 0 {
         return Cow::Borrowed("");
     }
+    // By grapheme: an emoji with its variation selector or joiners is one glyph whose
+    // width only the whole cluster tells (🗣️ is 2 columns, 🗣 alone 1).
     let mut out = String::new();
     let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
+    for g in s.graphemes(true) {
+        let w = width(g);
         if used + w > max - 1 {
             break;
         }
         used += w;
-        out.push(c);
+        out.push_str(g);
     }
     // Do not leave a dangling space before the mark.
     let trimmed = out.trim_end().len();
@@ -52,15 +55,15 @@ pub fn fit_start(s: &str, max: usize) -> Cow<'_, str> {
     if max == 0 {
         return Cow::Borrowed("");
     }
-    let mut tail: Vec<char> = Vec::new();
+    let mut tail: Vec<&str> = Vec::new();
     let mut used = 0;
-    for c in s.chars().rev() {
-        let w = c.width().unwrap_or(0);
+    for g in s.graphemes(true).rev() {
+        let w = width(g);
         if used + w > max - 1 {
             break;
         }
         used += w;
-        tail.push(c);
+        tail.push(g);
     }
     let mut out = String::from(ELLIPSIS);
     out.extend(tail.into_iter().rev());
@@ -221,6 +224,10 @@ mod tests {
         assert_eq!(cut, "日本…");
         assert!(width(&cut) <= 6);
         assert_eq!(fit("🔨🔨🔨", 4), "🔨…");
+        // An emoji made wide by its variation selector counts as 2 columns.
+        let cut = fit("🗣\u{fe0f} Lección de español: viajes", 16);
+        assert_eq!(cut, "🗣\u{fe0f} Lección de e…");
+        assert_eq!(width(&cut), 16);
     }
 
     #[test]

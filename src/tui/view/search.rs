@@ -102,6 +102,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         )
     };
     head.push(status);
+    let head: Vec<Line<'static>> = head
+        .into_iter()
+        .map(|l| crate::tui::fit::line(l, inner.width as usize))
+        .collect();
     let head_height = head.len() as u16;
     frame.render_widget(
         Paragraph::new(head),
@@ -137,6 +141,21 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
     let height = table_area.height.saturating_sub(1) as usize;
     let offset = pane.selected.saturating_sub(height.saturating_sub(1));
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Length(6),
+        Constraint::Fill(3),
+        Constraint::Length(10),
+        Constraint::Fill(1),
+    ];
+    // Cells are cut with … to their column (the table itself would cut silently).
+    let columns = ratatui::layout::Layout::horizontal(widths)
+        .spacing(1)
+        .split(table_area);
+    let fit = |text: &str, col: usize| {
+        crate::tui::fit::fit(text, columns[col].width as usize).into_owned()
+    };
     let rows: Vec<Row<'_>> = results
         .hits
         .iter()
@@ -170,10 +189,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 Cell::from(if i == pane.selected { "›" } else { " " }),
                 Cell::from(format!("{:>2}", hit.rank)),
                 Cell::from(format!("{:.4}", hit.score)),
-                Cell::from(memory),
-                Cell::from(Span::styled(created, t.dim)),
+                Cell::from(fit(&memory, 3)),
+                Cell::from(Span::styled(fit(&created, 4), t.dim)),
                 Cell::from(Span::styled(
-                    sanitize::line(&extra_metadata(&hit.metadata)).into_owned(),
+                    fit(&sanitize::line(&extra_metadata(&hit.metadata)), 5),
                     t.dim,
                 )),
             ]);
@@ -184,19 +203,14 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             }
         })
         .collect();
-    let header = Row::new(vec!["", " #", "score", "memory", "created", "metadata"]).style(t.label);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Length(2),
-            Constraint::Length(6),
-            Constraint::Fill(3),
-            Constraint::Length(10),
-            Constraint::Fill(1),
-        ],
+    let header = Row::new(
+        ["", " #", "score", "memory", "created", "metadata"]
+            .iter()
+            .enumerate()
+            .map(|(i, h)| fit(h, i))
+            .collect::<Vec<_>>(),
     )
-    .header(header)
-    .column_spacing(1);
+    .style(t.label);
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, table_area);
 }
