@@ -70,12 +70,9 @@ impl App {
         if let Some(cache) = cached {
             // Show the cache now; look up only the memories it does not know.
             memories.retain(|m| !cache.entries.contains_key(&m.id));
-            let _ = self.tx.send(Action::StatusLoaded {
-                generation,
-                cache: Box::new(cache.clone()),
-                from_cache: true,
-                took: std::time::Duration::ZERO,
-            });
+            // Applied now (not through the channel) so that the lookup of the missing
+            // ids below stays marked as running until it reports.
+            self.apply_statuses(cache.clone(), true, 0);
             if memories.is_empty() {
                 return;
             }

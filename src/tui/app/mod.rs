@@ -376,7 +376,9 @@ impl App {
         }
         match self.state.popup {
             Some(Popup::Help) => {
-                let max = view::help_line_count(&self.state).saturating_sub(3) as u16;
+                // Scroll no further than the last line at the bottom of the box.
+                let visible = self.state.size.1.saturating_sub(2) as usize;
+                let max = view::help_line_count(&self.state).saturating_sub(visible) as u16;
                 let scroll = &mut self.state.help_scroll;
                 match key.code {
                     KeyCode::Esc

@@ -35,13 +35,14 @@ pub(super) fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let lines = vec![
         Line::from(format!(
-            "Check {} memories against their stored vectors in every Omi text format.",
-            ids.len()
+            "Check {} against their stored vectors in every Omi text format.",
+            crate::words::count(ids.len(), "memory", "memories")
         )),
         Line::from(format!(
-            "{texts} distinct texts to embed with {} · about {tokens} tokens · fetch {} vectors",
+            "{} to embed with {} · about {tokens} tokens · fetch {}",
+            crate::words::count(*texts, "distinct text", "distinct texts"),
             state.setup.embedder_model,
-            ids.len()
+            crate::words::counted(ids.len(), "vector")
         )),
         Line::styled(
             "Scores already in the drift cache are not embedded again.",

@@ -99,10 +99,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 }
                 Ok(scan) => {
                     lines.push(Line::from(format!(
-                        "memories {} · vectors of this uid {} ({} pages) · in export {} · missing {} · orphans {}",
+                        "memories {} · vectors of this uid {} ({}) · in export {} · missing {} · orphans {}",
                         state.memories().len(),
                         scan.listed,
-                        scan.pages,
+                        crate::words::counted(scan.pages, "page"),
                         scan.in_export,
                         scan.missing,
                         scan.orphans.len()

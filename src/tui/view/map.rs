@@ -147,18 +147,23 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 }
             }
             if let Some((_, x, y)) = selected_point {
+                // The label is cut with … where the canvas ends.
+                let span = (x1 + pad_x) - (x0 - pad_x);
+                let col = ((x - (x0 - pad_x)) / span * canvas_area.width as f64) as usize;
+                let room = (canvas_area.width as usize).saturating_sub(col + 1);
+                let label = crate::tui::fit::fit(&format!("◉ {selected_title}"), room).into_owned();
                 ctx.print(
                     *x,
                     *y,
-                    Line::styled(
-                        format!("◉ {selected_title}"),
-                        Style::default().fg(Color::White),
-                    ),
+                    Line::styled(label, Style::default().fg(Color::White)),
                 );
             }
         });
     frame.render_widget(canvas, canvas_area);
-    let mut legend = vec![Line::styled(format!("{} vectors", points.len()), t.label)];
+    let mut legend = vec![Line::styled(
+        crate::words::counted(points.len(), "vector"),
+        t.label,
+    )];
     let rows = inner.height.saturating_sub(3) as usize;
     for (k, n) in order.iter().take(named.min(rows)) {
         let line = Line::from(vec![

@@ -122,16 +122,12 @@ fn status_meaning(status: EmbeddingStatus) -> &'static str {
     match status {
         EmbeddingStatus::Unknown => "not looked up yet (F5 looks up)",
         EmbeddingStatus::Missing => "no vector in the store (r or R writes one)",
-        EmbeddingStatus::Present => "a vector is stored; not yet checked against the text",
+        EmbeddingStatus::Present => "a vector is stored, not yet checked against the text",
         EmbeddingStatus::Fresh => "checked: the vector matches the current text",
-        EmbeddingStatus::Stale => "checked: the vector was made from another text (c shows which)",
-        EmbeddingStatus::Skipped => {
-            "not embedded on purpose: discarded memories (Omi never embeds them)"
-        }
-        EmbeddingStatus::Mismatch => "stored uid/memory_id or dimension disagree with this set-up",
-        EmbeddingStatus::Legacy => {
-            "created_at < 1e9 (Omi's 2024 divide-by-1000 bug) or keys missing"
-        }
+        EmbeddingStatus::Stale => "checked: made from another text (c shows which)",
+        EmbeddingStatus::Skipped => "not embedded on purpose (details say why)",
+        EmbeddingStatus::Mismatch => "stored uid, memory id or dimension disagree",
+        EmbeddingStatus::Legacy => "created_at < 1e9 (Omi's 2024 bug) or keys missing",
     }
 }
 
