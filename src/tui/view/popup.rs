@@ -106,12 +106,13 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
     lines.push(Line::styled("Dialogs", t.title));
     lines.push(Line::from(format!("  {}", crate::tui::confirm::RULE)));
     lines.push(Line::styled(
-        "  (the highlighted button is Cancel for remote writes, deletes and quitting with a job)",
+        "  (Enter is Cancel for remote writes, deletes and quitting with a job)",
         t.dim,
     ));
     lines.push(Line::from(""));
+    lines.push(Line::styled("Mouse: wheel scrolls, click selects.", t.dim));
     lines.push(Line::styled(
-        "Mouse: wheel scrolls, click selects. Keys can be changed in the config file's [keys] table.",
+        "Keys can be changed in the config file's [keys] table.",
         t.dim,
     ));
     lines
