@@ -1,15 +1,19 @@
 //! The one `Action` enum: every state change in the TUI is an Action — keys become
 //! Actions through the keymap, and background tasks report back as Actions.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::sync::explain::Explanation;
+use crate::sync::fulltext::{FullText, OpenReport};
+use crate::sync::hybrid::HybridResults;
 use crate::sync::journal::RunInfo;
 use crate::sync::reprocess::{Plan, Progress, Summary};
-use crate::sync::search::SearchResults;
 use crate::sync::status::StatusCache;
 use crate::tui::index::IndexReport;
+use crate::tui::list::Ranked;
 use crate::tui::loader::LoadedExport;
 use crate::tui::vector::VectorCheck;
 
@@ -75,11 +79,17 @@ pub enum Command {
     FocusRight,
     /// Copy the memory id, vector id or embedding text (OSC 52).
     Copy,
+    /// Cycle the search mode: semantic → text → hybrid.
+    CycleSearchMode,
+    /// Explain the selected hit (or memory) for the active query.
+    Explain,
+    /// Add the active query → the selected hit to the golden queries.
+    GoldenAdd,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 42] = [
+    pub const ALL: [Command; 45] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -122,6 +132,9 @@ impl Command {
         Self::FocusLeft,
         Self::FocusRight,
         Self::Copy,
+        Self::CycleSearchMode,
+        Self::Explain,
+        Self::GoldenAdd,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -169,6 +182,9 @@ impl Command {
             Self::FocusLeft => "focus_left",
             Self::FocusRight => "focus_right",
             Self::Copy => "copy",
+            Self::CycleSearchMode => "search_mode",
+            Self::Explain => "explain",
+            Self::GoldenAdd => "golden_add",
         }
     }
 
@@ -223,7 +239,23 @@ pub enum Action {
     /// A search finished (results are dropped unless `generation` is the newest).
     SearchDone {
         generation: u64,
-        outcome: Result<Box<SearchResults>, String>,
+        outcome: Result<Box<HybridResults>, String>,
+    },
+    /// Full-text indexing progress (memories done of total) for export `generation`.
+    FullTextProgress {
+        generation: u64,
+        done: usize,
+        total: usize,
+    },
+    /// The full-text index of export `generation` is open (or failed).
+    FullTextReady {
+        generation: u64,
+        outcome: Result<(Arc<FullText>, OpenReport), String>,
+    },
+    /// An explanation finished (dropped unless `generation` is the newest).
+    Explained {
+        generation: u64,
+        outcome: Result<Box<Explanation>, String>,
     },
     /// A reprocess plan is ready (dropped unless `generation` is the newest).
     PlanReady {
@@ -248,6 +280,8 @@ pub enum Action {
     DriftPlanned(Vec<String>, usize, usize),
     /// The batch drift check finished.
     DriftDone(Result<Vec<crate::sync::drift::DriftOutcome>, String>),
+    /// The list filter's scan finished (dropped unless its generation is the newest).
+    FilterDone(Box<Ranked>),
     /// A message for the status line.
     Notify(Level, String),
 }

@@ -17,7 +17,18 @@ pub fn choices(state: &State) -> Vec<(char, &'static str, String)> {
         };
         (
             hit.memory_id.clone(),
-            Some(hit.vector_id.clone()),
+            // The stored vector's id when the semantic search found it, else the id
+            // the uid makes.
+            hit.semantic
+                .as_ref()
+                .map(|s| s.vector_id.clone())
+                .or_else(|| {
+                    state
+                        .setup
+                        .uid
+                        .as_ref()
+                        .map(|u| crate::omi::conventions::vector_id(u, &hit.memory_id))
+                }),
             state.memories().iter().find(|m| m.id == hit.memory_id),
         )
     } else {

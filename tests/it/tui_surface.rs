@@ -39,6 +39,16 @@ fn screen_at(h: &mut Harness, w: u16, rows: u16) -> String {
     out
 }
 
+/// Change memory `i` of the loaded export (the export is shared, so it is rebuilt).
+fn edit_memory(h: &mut Harness, i: usize, f: impl FnOnce(&mut memlens::omi::Memory)) {
+    let old = h.app.state.export.as_ref().unwrap();
+    let mut memories = old.memories.clone();
+    f(&mut memories[i]);
+    let mut new = memlens::tui::loader::LoadedExport::new(&old.path, old.shape.clone(), memories);
+    new.profile_uid = old.profile_uid.clone();
+    h.app.state.export = Some(std::sync::Arc::new(new));
+}
+
 /// Every title the list shows is whole or cut with `…` — never silently.
 fn assert_titles_whole_or_marked(state: &State, screen: &str) {
     let rows = view::list_rows(state.size) as usize;
@@ -227,9 +237,9 @@ async fn dialogs_grow_to_their_text_and_keep_their_buttons_on_a_short_screen() {
     h.key(KeyCode::Esc);
     // One memory whose text is far taller than the screen: the buttons stay visible.
     let i = h.app.state.list.selected_index().unwrap();
-    h.app.state.export.as_mut().unwrap().memories[i]
-        .structured
-        .overview = "a long overview sentence that goes on. ".repeat(200);
+    edit_memory(&mut h, i, |m| {
+        m.structured.overview = "a long overview sentence that goes on. ".repeat(200)
+    });
     h.key(KeyCode::Char('r'));
     h.settle().await;
     assert_eq!(h.app.state.popup, Some(Popup::ConfirmPlan));
@@ -243,7 +253,7 @@ async fn long_values_in_details_wrap_instead_of_being_cut() {
     let mut h = harness(true, Some(UID)).await;
     let long_id = format!("{}-end", "x".repeat(90));
     let i = h.app.state.list.selected_index().unwrap();
-    h.app.state.export.as_mut().unwrap().memories[i].id = long_id.clone();
+    edit_memory(&mut h, i, |m| m.id = long_id.clone());
     let screen = screen_at(&mut h, 80, 24);
     let joined: String = screen
         .lines()
@@ -270,7 +280,7 @@ async fn end_reaches_the_last_of_70000_transcript_segments() {
             ..TranscriptSegment::default()
         })
         .collect();
-    h.app.state.export.as_mut().unwrap().memories[i].transcript = segments;
+    edit_memory(&mut h, i, |m| m.transcript = segments);
     h.key(KeyCode::Tab);
     h.key(KeyCode::Char('t'));
     h.key(KeyCode::End);

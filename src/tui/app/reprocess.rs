@@ -146,6 +146,7 @@ impl App {
             cancelling: false,
         });
         self.state.reprocess.summary = None;
+        self.state.reprocess.stopped = None;
         written_ids_into(&mut self.state.reprocess, &work);
         // One memory: a message says how it went; a batch gets the job window.
         if self.state.reprocess.single && total == 1 {
