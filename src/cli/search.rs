@@ -375,8 +375,11 @@ pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Va
             "score": s.score,
             "vector_id": s.vector_id,
             "legacy_id": s.legacy_id,
-            "created_at": s.created_at.as_ref().and_then(|c| c.date.clone()),
-            "created_at_raw": s.created_at.as_ref().map(|c| c.raw),
+            "created_at": s.created_at.as_ref().and_then(rfc3339),
+            "created_at_raw": s
+                .created_at
+                .as_ref()
+                .map(|c| crate::store::filter::meta_json(&crate::store::MetaValue::Number(c.raw))),
         })
     });
     let text = h.text.as_ref().map(|t| {
