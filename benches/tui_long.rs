@@ -107,6 +107,16 @@ fn bench(c: &mut Criterion) {
                 .unwrap();
         })
     });
+    // Baseline: the same screen with the transcript collapsed (what a frame costs anyway).
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Char('t'));
+    group.bench_function("baseline_frame_transcript_collapsed", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| view::draw(f, black_box(&app.state)))
+                .unwrap();
+        })
+    });
     group.finish();
 }
 
