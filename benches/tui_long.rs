@@ -58,6 +58,7 @@ fn app() -> (App, tokio::sync::mpsc::UnboundedReceiver<Action>) {
         read_only: false,
         data_dir: std::env::temp_dir(),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: false,
     };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut state = State::new(

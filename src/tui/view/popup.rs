@@ -143,6 +143,7 @@ fn status_meaning(status: EmbeddingStatus) -> &'static str {
         EmbeddingStatus::Fresh => "checked: the vector matches the current text",
         EmbeddingStatus::Stale => "checked: made from another text (c shows which)",
         EmbeddingStatus::Skipped => "not embedded on purpose (details say why)",
+        EmbeddingStatus::Orphan => "a deleted memory's vector still stored (orphans deletes it)",
         EmbeddingStatus::Mismatch => "stored uid, memory id or dimension disagree",
         EmbeddingStatus::Legacy => "created_at < 1e9 (Omi's 2024 bug) or keys missing",
     }
