@@ -91,6 +91,9 @@ pub(crate) fn load_export(path: &Path) -> anyhow::Result<Export> {
             export.duplicates.len()
         );
     }
+    if let Some(note) = export.facts_note() {
+        eprintln!("note: {}: {note}", export.name);
+    }
     Ok(export)
 }
 

@@ -8,6 +8,7 @@ use tui_input::Input;
 
 use crate::config::CreatedAtPolicy;
 use crate::omi::Memory;
+use crate::omi::policy::{self, Overrides, SkipReason};
 use crate::omi::text::TextFormat;
 use crate::sync::{EmbeddingStatus, StatusEntry};
 use crate::tui::action::Level;
@@ -279,6 +280,24 @@ impl State {
             .unwrap_or(EmbeddingStatus::Unknown)
     }
 
+    /// Why Omi would not embed memory `i` ([`policy::skip_reason`]; `None`: it would).
+    pub fn skip_of(&self, i: usize) -> Option<SkipReason> {
+        let m = self.memories().get(i)?;
+        policy::skip_reason(m, self.setup.uid.as_deref(), Overrides::default())
+    }
+
+    /// Glyph and label of memory `i`'s status: `- skipped (unfinished: in_progress)`,
+    /// `✗ orphan (deleted)`, `● present`.
+    pub fn status_text(&self, i: usize) -> String {
+        let status = self.status_of(i);
+        match (status, self.skip_of(i)) {
+            (EmbeddingStatus::Skipped | EmbeddingStatus::Orphan, Some(r)) => {
+                format!("{} {} ({})", status.glyph(), status.word(), r.label())
+            }
+            _ => format!("{} {}", status.glyph(), status.word()),
+        }
+    }
+
     /// Recompute the visible list.
     pub fn refresh_list(&mut self) {
         let Some(export) = &self.export else {
@@ -333,6 +352,38 @@ impl State {
                 .statuses
                 .iter()
                 .all(|s| matches!(s, EmbeddingStatus::Missing | EmbeddingStatus::Skipped))
+    }
+
+    /// The status of each memory after the policy: a memory Omi would not embed is
+    /// `skipped`, never `missing` or `unknown`, and a deleted one with a stored vector is
+    /// an `orphan`. `looked_up` gives the store's class per memory.
+    pub fn policy_statuses(
+        &self,
+        looked_up: impl Fn(usize, &Memory) -> EmbeddingStatus,
+    ) -> Vec<EmbeddingStatus> {
+        let uid = self.setup.uid.as_deref();
+        self.memories()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let status = looked_up(i, m);
+                match policy::skip_reason(m, uid, Overrides::default()) {
+                    None => status,
+                    Some(_)
+                        if matches!(
+                            status,
+                            EmbeddingStatus::Unknown
+                                | EmbeddingStatus::Missing
+                                | EmbeddingStatus::Skipped
+                        ) =>
+                    {
+                        EmbeddingStatus::Skipped
+                    }
+                    Some(SkipReason::Deleted) => EmbeddingStatus::Orphan,
+                    Some(_) => status,
+                }
+            })
+            .collect()
     }
 
     /// Show a message in the status line.

@@ -20,6 +20,7 @@ mod local_store_crash;
 mod minilm_embedder;
 mod model_apart;
 mod openai_client;
+mod policy;
 mod properties;
 mod reprocess;
 mod reprocess_crash;

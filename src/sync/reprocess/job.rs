@@ -479,7 +479,25 @@ impl Reprocessor {
             if item.state == ItemState::Done {
                 continue;
             }
+            // Only the forcible reasons (discarded, unfinished) may have been forced when
+            // the run was planned; a memory deleted, locked or invalid since is not written.
+            let never = crate::omi::policy::Overrides {
+                include_discarded: true,
+                include_unfinished: true,
+            };
+            let blocked = by_id
+                .get(item.memory_id.as_str())
+                .and_then(|m| crate::omi::policy::skip_reason(m, Some(&h.uid), never));
             match by_id.get(item.memory_id.as_str()) {
+                Some(_) if blocked.is_some() => lost.push(Outcome {
+                    result: Err(format!(
+                        "not written: skipped ({}); Omi would not embed it",
+                        blocked.as_ref().map(|r| r.detail()).unwrap_or_default()
+                    )),
+                    vector_id: item.vector_id,
+                    memory_id: item.memory_id,
+                    text_hash: item.text_hash,
+                }),
                 Some(m) => {
                     let text = render(&m.structured, self.config.format);
                     works.push(Work {

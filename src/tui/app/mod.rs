@@ -156,8 +156,9 @@ impl App {
                     self.state.setup.uid = Some(uid);
                     self.state.setup.uid_source = "export profile".into();
                 }
-                self.state.statuses = vec![EmbeddingStatus::Unknown; n];
+                let facts_note = export.facts_note.clone();
                 self.state.export = Some(Arc::new(*export));
+                self.state.statuses = self.state.policy_statuses(|_, _| EmbeddingStatus::Unknown);
                 self.state.load = LoadState::Loaded;
                 self.start_fulltext();
                 self.state.list.invalidate();
@@ -167,6 +168,9 @@ impl App {
                         Level::Warn,
                         format!("{n} memories loaded; {bad} bad records skipped (memlens check lists them)"),
                     );
+                } else if let Some(note) = facts_note {
+                    self.state
+                        .notify(Level::Warn, format!("{n} memories loaded; {note}"));
                 } else {
                     self.state
                         .notify(Level::Info, format!("{n} memories loaded"));
