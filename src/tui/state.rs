@@ -366,12 +366,17 @@ impl State {
             .collect()
     }
 
-    /// True while a background job runs (quit asks first).
+    /// True while a background job runs (the screen redraws on ticks).
     pub fn job_running(&self) -> bool {
+        self.indexing.busy() || self.quit_asks_first()
+    }
+
+    /// True while a job runs whose interruption the user should confirm. The auto-index
+    /// is not one: its finished batches are committed and the next open indexes the rest.
+    pub fn quit_asks_first(&self) -> bool {
         self.lookup.running.is_some()
             || self.search.running.is_some()
             || self.reprocess.busy()
-            || self.indexing.busy()
             || self.drift.running
             || self.explain.running.is_some()
             || matches!(self.load, LoadState::Loading { .. })

@@ -736,7 +736,7 @@ impl App {
         let state = &mut self.state;
         match c {
             Command::Quit => {
-                if state.job_running() {
+                if state.quit_asks_first() {
                     state.popup = Some(Popup::ConfirmQuit);
                 } else {
                     state.should_quit = true;
