@@ -75,7 +75,7 @@ const WORDS: &[&str] = &[
 fn memories(n: usize) -> Vec<Memory> {
     let mut rng = fastrand::Rng::with_seed(17);
     let date = OmiDate::parse("2025-01-01T00:00:00+00:00").unwrap();
-    let mut sentence = |rng: &mut fastrand::Rng, words: usize| {
+    let sentence = |rng: &mut fastrand::Rng, words: usize| {
         (0..words)
             .map(|_| WORDS[rng.usize(..WORDS.len())])
             .collect::<Vec<_>>()

@@ -13,6 +13,7 @@ use crate::sync::journal::RunInfo;
 use crate::sync::reprocess::{Plan, Progress, Summary};
 use crate::sync::status::StatusCache;
 use crate::tui::index::IndexReport;
+use crate::tui::list::Ranked;
 use crate::tui::loader::LoadedExport;
 use crate::tui::vector::VectorCheck;
 
@@ -263,6 +264,8 @@ pub enum Action {
     DriftPlanned(Vec<String>, usize, usize),
     /// The batch drift check finished.
     DriftDone(Result<Vec<crate::sync::drift::DriftOutcome>, String>),
+    /// The list filter's scan finished (dropped unless its generation is the newest).
+    FilterDone(Box<Ranked>),
     /// A message for the status line.
     Notify(Level, String),
 }

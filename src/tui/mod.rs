@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod list;
 pub mod loader;
+pub mod matching;
 pub mod sanitize;
 pub mod search;
 pub mod state;

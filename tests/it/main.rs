@@ -15,6 +15,7 @@ mod fault_matrix;
 mod hostile_exports;
 mod hybrid_search;
 mod index_knowledge;
+mod local_search;
 mod local_store_crash;
 mod openai_client;
 mod properties;

@@ -2,6 +2,7 @@
 //! background work. Nothing here awaits: slow work runs in spawned tasks that report back
 //! through the action channel.
 
+mod filter;
 mod inspect;
 mod lookups;
 mod reprocess;
@@ -55,6 +56,8 @@ pub struct App {
     fulltext_generation: u64,
     /// The reprocess journal, opened on first use.
     journal: Option<Arc<Journal>>,
+    /// Runs the list filter's scans (started on first use).
+    filter_worker: Option<filter::FilterWorker>,
 }
 
 /// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
@@ -94,6 +97,7 @@ impl App {
             fulltext: None,
             fulltext_generation: 0,
             journal: None,
+            filter_worker: None,
         }
     }
 
@@ -110,9 +114,11 @@ impl App {
         self.tx.clone()
     }
 
-    /// Apply one action. Returns true when the screen needs redrawing.
+    /// Apply one action. Returns true when the screen needs redrawing. Never waits for a
+    /// scan: a list refresh that needs one leaves it to the filter's worker.
     pub fn update(&mut self, action: Action) -> bool {
         let changed = self.apply(action);
+        self.dispatch_filter();
         if changed {
             let rows = view::list_rows(self.state.size) as usize;
             self.state.list.scroll_into_view(rows);
@@ -340,9 +346,18 @@ impl App {
                         self.state.reprocess.summary = Some(*summary);
                         self.state.popup = Some(Popup::Job);
                     }
-                    Err(e) => self
-                        .state
-                        .notify(Level::Error, format!("reprocess stopped: {e}")),
+                    Err(e) => {
+                        // One message: in the job popup when it is open, else in the
+                        // message line.
+                        let text = format!("reprocess stopped: {e}");
+                        if self.state.popup == Some(Popup::Job) {
+                            self.state
+                                .notify(Level::Error, "reprocess stopped (see the job window)");
+                        } else {
+                            self.state.notify(Level::Error, text.clone());
+                        }
+                        self.state.reprocess.stopped = Some(text);
+                    }
                 }
                 // The statuses changed: look them up again.
                 self.start_status_lookup(true);
@@ -403,6 +418,7 @@ impl App {
                 self.state.popup = Some(Popup::DriftResults);
                 true
             }
+            Action::FilterDone(ranked) => self.on_filter_done(*ranked),
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
@@ -528,10 +544,10 @@ impl App {
                     if input.handle_event(&Event::Key(key)).is_some()
                         && input.value() != self.state.list.query
                     {
-                        self.state.list.query = input.value().to_string();
+                        // The scan runs on the filter's worker; the result arrives as
+                        // an Action and shows its best match first.
+                        self.state.list.set_typed_query(input.value());
                         self.state.refresh_list();
-                        // A new query shows its best match first.
-                        self.state.list.select(0);
                         self.state.details_scroll = 0;
                     }
                 }

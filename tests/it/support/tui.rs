@@ -125,7 +125,7 @@ impl Harness {
             while let Ok(a) = self.rx.try_recv() {
                 self.app.update(a);
             }
-            if !self.app.state.job_running() {
+            if !self.app.state.job_running() && !self.app.state.list.is_filtering() {
                 return;
             }
             if let Ok(Some(a)) = tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await
