@@ -180,7 +180,7 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     )
     .await?;
     for note in &outcome.notes {
-        eprintln!("note: {note} (give --export FILE for hybrid search)");
+        eprintln!("note: {note}; give --export FILE for hybrid search");
     }
     if outcome.mode != SearchMode::Semantic {
         let joined = export.as_ref().map(|e| {
