@@ -17,10 +17,14 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Span::styled("/", t.key),
             Span::raw(value),
             Span::styled(
-                format!(
-                    "   {} matches · Enter keeps · Esc clears",
-                    state.list.visible.len()
-                ),
+                if state.list.is_filtering() {
+                    "   filtering… · Enter keeps · Esc clears".to_string()
+                } else {
+                    format!(
+                        "   {} matches · Enter keeps · Esc clears",
+                        state.list.visible.len()
+                    )
+                },
                 t.dim,
             ),
         ]);
