@@ -4,6 +4,10 @@
 
 pub mod daterange;
 pub mod drift;
+pub mod explain;
+pub mod fulltext;
+pub mod golden;
+pub mod hybrid;
 pub mod journal;
 pub mod orphans;
 pub mod projection;

@@ -1,13 +1,16 @@
 //! The one `Action` enum: every state change in the TUI is an Action — keys become
 //! Actions through the keymap, and background tasks report back as Actions.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::sync::explain::Explanation;
+use crate::sync::fulltext::{FullText, OpenReport};
+use crate::sync::hybrid::HybridResults;
 use crate::sync::journal::RunInfo;
 use crate::sync::reprocess::{Plan, Progress, Summary};
-use crate::sync::search::SearchResults;
 use crate::sync::status::StatusCache;
 use crate::tui::index::IndexReport;
 use crate::tui::list::Ranked;
@@ -68,11 +71,17 @@ pub enum Command {
     MapView,
     /// Drift check of the marked (or filtered) memories, after a plan.
     DriftBatch,
+    /// Cycle the search mode: semantic → text → hybrid.
+    CycleSearchMode,
+    /// Explain the selected hit (or memory) for the active query.
+    Explain,
+    /// Add the active query → the selected hit to the golden queries.
+    GoldenAdd,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 38] = [
+    pub const ALL: [Command; 41] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -111,6 +120,9 @@ impl Command {
         Self::IndexView,
         Self::MapView,
         Self::DriftBatch,
+        Self::CycleSearchMode,
+        Self::Explain,
+        Self::GoldenAdd,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -154,6 +166,9 @@ impl Command {
             Self::IndexView => "index",
             Self::MapView => "map",
             Self::DriftBatch => "drift_batch",
+            Self::CycleSearchMode => "search_mode",
+            Self::Explain => "explain",
+            Self::GoldenAdd => "golden_add",
         }
     }
 
@@ -208,7 +223,23 @@ pub enum Action {
     /// A search finished (results are dropped unless `generation` is the newest).
     SearchDone {
         generation: u64,
-        outcome: Result<Box<SearchResults>, String>,
+        outcome: Result<Box<HybridResults>, String>,
+    },
+    /// Full-text indexing progress (memories done of total) for export `generation`.
+    FullTextProgress {
+        generation: u64,
+        done: usize,
+        total: usize,
+    },
+    /// The full-text index of export `generation` is open (or failed).
+    FullTextReady {
+        generation: u64,
+        outcome: Result<(Arc<FullText>, OpenReport), String>,
+    },
+    /// An explanation finished (dropped unless `generation` is the newest).
+    Explained {
+        generation: u64,
+        outcome: Result<Box<Explanation>, String>,
     },
     /// A reprocess plan is ready (dropped unless `generation` is the newest).
     PlanReady {
