@@ -118,6 +118,7 @@ fn app_with(memories: Vec<Memory>) -> (App, mpsc::UnboundedReceiver<Action>) {
         read_only: false,
         data_dir: std::env::temp_dir(),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: false,
     };
     let mut state = State::new(
         setup,

@@ -104,7 +104,7 @@ pub const KEYS: &[KeyDef] = &[
         key: "embedder",
         env: &["MEMLENS_EMBEDDER"],
         secret: false,
-        help: "auto | builtin | openai (auto: openai when a key or base URL is set)",
+        help: "auto | minilm | static | openai (auto: openai when a key or base URL is set, else minilm; builtin = static)",
     },
     KeyDef {
         key: "store",
@@ -282,8 +282,21 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmbedderChoice {
-    Builtin,
+    /// The real all-MiniLM-L6-v2 on the CPU (384 d): the offline default.
+    MiniLm,
+    /// The static table distilled from it (128 d, microseconds per text): the explicit
+    /// fast choice (`--embedder static`; `builtin`, its name before the model shipped,
+    /// still selects it).
+    Static,
+    /// An OpenAI-compatible server.
     OpenAi,
+}
+
+impl EmbedderChoice {
+    /// True for the embedders that run inside memlens (no key, no network).
+    pub fn is_offline(self) -> bool {
+        matches!(self, Self::MiniLm | Self::Static)
+    }
 }
 
 /// Which store to use.
@@ -492,19 +505,20 @@ impl Settings {
             .get("openai_base_url")
             .is_some_and(|r| r.source != Source::Default);
         let embedder = match get("embedder").unwrap_or_default().as_str() {
-            "builtin" => EmbedderChoice::Builtin,
+            "minilm" => EmbedderChoice::MiniLm,
+            "static" | "builtin" => EmbedderChoice::Static,
             "openai" => EmbedderChoice::OpenAi,
             "auto" | "" => {
                 if openai_api_key.is_some() || openai_base_explicit {
                     EmbedderChoice::OpenAi
                 } else {
-                    EmbedderChoice::Builtin
+                    EmbedderChoice::MiniLm
                 }
             }
             other => {
                 return Err(ConfigError::Invalid {
                     key: "embedder".into(),
-                    reason: format!("expected auto, builtin or openai, got {other:?}"),
+                    reason: format!("expected auto, minilm, static or openai, got {other:?}"),
                 });
             }
         };
@@ -630,8 +644,16 @@ mod tests {
         let mut i = inputs(&[("MEMLENS_DATA_DIR", "/tmp/x")]);
         i.config_file = None;
         let s = Settings::resolve(&i).unwrap();
-        assert_eq!(s.embedder, EmbedderChoice::Builtin);
+        assert_eq!(s.embedder, EmbedderChoice::MiniLm);
         assert_eq!(s.store, StoreChoice::Local);
+        for (value, choice) in [
+            ("static", EmbedderChoice::Static),
+            ("builtin", EmbedderChoice::Static),
+            ("minilm", EmbedderChoice::MiniLm),
+        ] {
+            let i = inputs(&[("MEMLENS_DATA_DIR", "/tmp/x"), ("MEMLENS_EMBEDDER", value)]);
+            assert_eq!(Settings::resolve(&i).unwrap().embedder, choice, "{value}");
+        }
         assert_eq!(s.namespace, "ns1");
         assert_eq!(s.pinecone_api_version, "2025-10");
     }

@@ -33,6 +33,9 @@ struct EmbedOutput<'a> {
     embedder: String,
     dimension: usize,
     tokens: usize,
+    /// Windows the text was embedded in, when more than one (all-MiniLM-L6-v2: 256 tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    windows: Option<usize>,
     norm: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     memory_id: Option<&'a str>,
@@ -93,11 +96,19 @@ pub fn run(ctx: &Context, args: EmbedArgs) -> anyhow::Result<ExitCode> {
         .map(|v| (*v as f64) * (*v as f64))
         .sum::<f64>()
         .sqrt();
+    let tokens = embedder.count_tokens(&text);
+    // A text longer than the model's window is embedded window by window (token-weighted
+    // mean): say so, with the count.
+    let windows = embedder
+        .window_tokens()
+        .map(|w| tokens.div_ceil(w.saturating_sub(2).max(1)))
+        .filter(|n| *n > 1);
     let out = EmbedOutput {
+        windows,
         model: embedder.model_id(),
         embedder: embedder.label(),
         dimension: vector.len(),
-        tokens: embedder.count_tokens(&text),
+        tokens,
         norm,
         memory_id: memory_id.as_deref(),
         format: format.map(|f| f.name()),
@@ -113,6 +124,12 @@ pub fn run(ctx: &Context, args: EmbedArgs) -> anyhow::Result<ExitCode> {
         }
         println!("dimension  {}", out.dimension);
         println!("tokens     {}", out.tokens);
+        if let (Some(n), Some(w)) = (out.windows, embedder.window_tokens()) {
+            println!(
+                "windows    {n} (the text is longer than the model's {w}-token window: \
+                 token-weighted mean of {n} windows)"
+            );
+        }
         println!("norm       {:.6}", out.norm);
         let head: Vec<String> = vector
             .iter()

@@ -54,7 +54,8 @@ pub struct GlobalArgs {
     /// omi-2025-04-30, omi-2025-10-17 or current).
     #[arg(long, global = true, value_name = "FORMAT")]
     pub format: Option<String>,
-    /// Embedder: auto, builtin or openai.
+    /// Embedder: auto, minilm (built-in all-MiniLM-L6-v2), static (built-in 128-d table,
+    /// fast) or openai.
     #[arg(long, global = true)]
     pub embedder: Option<String>,
     /// Vector store: auto, local or pinecone.

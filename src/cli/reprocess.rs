@@ -16,7 +16,7 @@ use crate::omi::export::load_path;
 use crate::store::open_from_settings;
 use crate::sync::journal::{Journal, RunInfo};
 use crate::sync::reprocess::{
-    CancelFlag, Plan, Progress, ReprocessConfig, Reprocessor, Selection, SkipReason, Summary,
+    CancelFlag, Plan, Progress, ReprocessConfig, Reprocessor, Selection, Summary,
 };
 
 /// Exit status when a write was refused for want of `--yes`.
@@ -67,6 +67,11 @@ pub struct ReprocessArgs {
     /// Reprocess discarded memories too (Omi never embeds them).
     #[arg(long)]
     pub include_discarded: bool,
+    /// Reprocess memories whose status is not `completed` too (in_progress, processing,
+    /// failed, …: Omi embeds only after processing). Deleted, locked, empty and invalid
+    /// memories are never written.
+    #[arg(long)]
+    pub include_unfinished: bool,
     /// Rewrite memories the journal says are unchanged.
     #[arg(long)]
     pub force: bool,
@@ -216,9 +221,29 @@ pub async fn execute(
     };
     let s = &ctx.settings;
     let export = load_path(&args.export)?;
+    if let Some(note) = export.facts_note() {
+        if o.json {
+            o.event(
+                "facts",
+                json!({"facts": export.facts.len(), "conversations": export.memories.len(), "note": note}),
+            )?;
+        } else {
+            o.text(&format!("note: {}: {note}\n", export.name))?;
+        }
+        if export.facts_only() {
+            if !o.json {
+                o.text(
+                    "nothing to write: reprocess embeds conversations into the conversation \
+                     namespace, and this file has none\n",
+                )?;
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     let uid = s.uid.clone().or_else(|| export.profile_uid.clone());
     let mut config = ReprocessConfig::from_settings(s, uid)?;
     config.include_discarded = args.include_discarded;
+    config.include_unfinished = args.include_unfinished;
     config.force = args.force;
     config.batch_size = args.batch_size;
     config.concurrency = args.concurrency;
@@ -416,34 +441,29 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
         c.new,
         c.overwritten
     );
-    let _ = writeln!(
-        s,
-        "  skip       {} unchanged, {} discarded, {} invalid, {} not in export",
-        c.unchanged, c.discarded, c.invalid, c.not_in_export
-    );
+    let skips = c.describe_skips();
+    let _ = writeln!(s, "  skip       {}", skips.trim_start_matches("skip "));
+    for f in &plan.forced {
+        let _ = writeln!(s, "  forced     {f} (--include-{f})");
+    }
+    for f in &plan.can_force {
+        let _ = writeln!(s, "  force      {f}");
+    }
     let r = &plan.requests;
     let _ = writeln!(
         s,
         "  cost       ~{} tokens; ~{} embedding batches, ~{} upserts, ~{} fetches",
         plan.estimated_tokens, r.embed, r.upsert, r.fetch
     );
+    // Every skip but the routine ones (unchanged, discarded) is listed with its reason.
     let notable: Vec<_> = plan
         .skipped
         .iter()
-        .filter(|i| {
-            matches!(
-                i.reason,
-                SkipReason::InvalidId(_) | SkipReason::EmptyText | SkipReason::NotInExport
-            )
-        })
+        .filter(|i| !matches!(i.reason.kind(), "unchanged" | "discarded"))
         .collect();
     const SHOWN: usize = 20;
     for item in notable.iter().take(SHOWN) {
-        let why = match &item.reason {
-            SkipReason::InvalidId(w) => w.clone(),
-            SkipReason::EmptyText => "empty text".into(),
-            _ => "not in the export".into(),
-        };
+        let why = item.reason.detail();
         let _ = writeln!(s, "  skipped    {}: {why}", item.memory_id);
     }
     if notable.len() > SHOWN {

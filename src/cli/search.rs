@@ -58,6 +58,11 @@ pub struct SearchArgs {
     /// k = 60; the full-text side needs --export).
     #[arg(long, value_name = "MODE", default_value = "hybrid")]
     pub mode: SearchMode,
+    /// Do not index the export first. By default, on the offline default (all-MiniLM-L6-v2
+    /// and the local store) a search with --export first embeds the memories the local
+    /// store lacks or holds stale, newest first, with progress on stderr.
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 /// Run `memlens search`.
@@ -85,6 +90,9 @@ pub(crate) fn load_export(path: &Path) -> anyhow::Result<Export> {
             export.bad_records.len(),
             export.duplicates.len()
         );
+    }
+    if let Some(note) = export.facts_note() {
+        eprintln!("note: {}: {note}", export.name);
     }
     Ok(export)
 }
@@ -140,6 +148,15 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     };
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
+    if let Some(export) = &export
+        && !args.no_index
+        && ctx.settings.embedder == crate::config::EmbedderChoice::MiniLm
+        && !store.is_remote()
+        && !ctx.settings.read_only
+        && matches!(target, SearchTarget::Text(_))
+    {
+        auto_index(&ctx.settings, &embedder, &store, &uid, export).await?;
+    }
     let request = SearchRequest {
         uid,
         namespace: ctx.settings.namespace.clone(),
@@ -218,6 +235,78 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
         }
     }
     Ok(out)
+}
+
+/// Embed what the local store lacks of `export` (see [`crate::sync::autoindex`]),
+/// progress on stderr.
+async fn auto_index(
+    settings: &Settings,
+    embedder: &Arc<dyn Embedder>,
+    store: &Arc<dyn VectorStore>,
+    uid: &str,
+    export: &Export,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+
+    use crate::sync::autoindex::{BATCH, prepare};
+    use crate::sync::journal::Journal;
+    use crate::sync::reprocess::{CancelFlag, ReprocessConfig, Reprocessor};
+
+    let mut config = ReprocessConfig::from_settings(settings, Some(uid.to_string()))?;
+    config.batch_size = BATCH;
+    config.concurrency = 1;
+    let journal = Arc::new(Journal::open_in(&settings.data_dir)?);
+    let rp = Reprocessor::new(Arc::clone(embedder), Arc::clone(store), journal, config);
+    let prepared = prepare(&rp, embedder.as_ref(), store, &export.memories)
+        .await
+        .context("cannot index the export into the local store (--no-index skips this)")?;
+    if let Some(note) = &prepared.note {
+        eprintln!("note: {note}");
+    }
+    let todo = prepared.plan.items.len();
+    if todo == 0 {
+        return Ok(());
+    }
+    eprintln!(
+        "indexing {todo} memories into {} with {} ({} of {} already indexed; newest first)",
+        settings.namespace,
+        embedder.model_id(),
+        prepared.indexed,
+        prepared.embeddable
+    );
+    let tty = std::io::stderr().is_terminal();
+    let summary = rp
+        .run(
+            &prepared.plan,
+            |p| {
+                if tty {
+                    eprint!(
+                        "\rindexing {}/{} · {:.0}/s   ",
+                        p.done, p.total, p.rate_per_sec
+                    );
+                }
+            },
+            &CancelFlag::new(),
+        )
+        .await?;
+    if tty {
+        eprintln!();
+    }
+    eprintln!(
+        "indexed {} of {} in {:.1} s{}",
+        summary.done,
+        summary.total,
+        summary.elapsed_ms as f64 / 1000.0,
+        if summary.failed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} failed (memlens reprocess retries them)",
+                summary.failed.len()
+            )
+        }
+    );
+    Ok(())
 }
 
 /// One JSON object per hit per line.

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::Context;
 use super::search::{load_export, open_embedder, open_store, resolve_uid, runtime};
 use crate::omi::text::TextFormat;
+use crate::sync::EmbeddingStatus;
 use crate::sync::status::{counts, lookup, verify};
 
 /// Arguments of `memlens status`.
@@ -78,9 +79,11 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
                     "memory_id": m.id,
                     "title": m.structured.title,
                     "status": e.status.word(),
+                    "label": e.label(),
                     "similarity": e.similarity,
                     "dimension": e.dimension,
                     "reason": e.reason,
+                    "skip": e.skip,
                 })
             })
             .collect();
@@ -88,7 +91,12 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
             .iter()
             .map(|(s, n)| (s.word().to_string(), json!(n)))
             .collect();
+        let skipped: serde_json::Map<String, serde_json::Value> = skip_counts(entries.values())
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), json!(n)))
+            .collect();
         let v = json!({
+            "skipped_by_reason": skipped,
             "uid": uid,
             "namespace": ns,
             "store": store.target(),
@@ -119,11 +127,19 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
             .as_deref()
             .map(|r| format!("  ({r})"))
             .unwrap_or_default();
+        // A skip's label already says why; its detail is worth repeating only when it adds
+        // something (the id rule broken, the field missing, the orphan to clean up).
+        let reason = match &e.skip {
+            Some(s) if e.status == EmbeddingStatus::Skipped && s.detail() == s.label() => {
+                String::new()
+            }
+            _ => reason,
+        };
         writeln!(
             out,
             "{} {:<8} {}  {}{sim}{reason}",
             e.status.glyph(),
-            e.status.word(),
+            e.label(),
             m.id,
             m.structured.title
         )?;
@@ -134,5 +150,36 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         .map(|(s, n)| format!("{n} {}", s.word()))
         .collect();
     writeln!(out, "counts: {}", summary.join(", "))?;
+    let skips = skip_counts(entries.values());
+    if !skips.is_empty() {
+        let parts: Vec<String> = skips.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        writeln!(
+            out,
+            "not embedded (Omi would not write these): {}",
+            parts.join(", ")
+        )?;
+    }
     Ok(out)
+}
+
+/// Memories Omi would not embed, per reason kind (policy order), non-zero only.
+fn skip_counts<'a>(
+    entries: impl Iterator<Item = &'a crate::sync::StatusEntry>,
+) -> Vec<(&'static str, usize)> {
+    let mut n = [0usize; crate::omi::policy::REASONS.len()];
+    for e in entries {
+        if let Some(s) = &e.skip
+            && let Some(i) = crate::omi::policy::REASONS
+                .iter()
+                .position(|(k, _)| *k == s.kind())
+        {
+            n[i] += 1;
+        }
+    }
+    crate::omi::policy::REASONS
+        .iter()
+        .zip(n)
+        .filter(|(_, n)| *n > 0)
+        .map(|((k, _), n)| (*k, n))
+        .collect()
 }

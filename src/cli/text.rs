@@ -46,6 +46,9 @@ pub fn run(ctx: &Context, args: TextArgs) -> anyhow::Result<ExitCode> {
             export.duplicates.len()
         );
     }
+    if let Some(note) = export.facts_note() {
+        eprintln!("note: {}: {note}", export.name);
+    }
     let chosen: Vec<&Memory> = if args.ids.is_empty() {
         export.memories.iter().collect()
     } else {

@@ -5,9 +5,11 @@ pub mod conventions;
 pub mod date;
 pub mod export;
 pub mod model;
+pub mod policy;
 pub mod pystr;
 #[rustfmt::skip]
 mod pystr_tables;
 pub mod text;
 
-pub use model::{ActionItem, Category, CategoryKind, Event, Memory, Structured};
+pub use model::{ActionItem, Category, CategoryKind, Event, FieldNote, Memory, Structured};
+pub use policy::{Embeddability, Overrides, SkipReason};

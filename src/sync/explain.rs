@@ -14,7 +14,6 @@ use serde::Serialize;
 use crate::embed::{EmbedError, Embedder};
 use crate::omi::Memory;
 use crate::omi::conventions::{self, KEY_CREATED_AT, KEY_MEMORY_ID, KEY_UID};
-use crate::omi::text::{TextFormat, render};
 use crate::store::filter::Filter;
 use crate::store::{MetaValue, Query, QueryTarget, Record, StoreError, VectorStore, limits};
 use crate::sync::daterange::DateRange;
@@ -141,18 +140,11 @@ pub enum ExplainError {
     Task(String),
 }
 
-/// Today's skip rule (Omi embeds neither a discarded memory nor an empty text).
-pub fn skip_reason(memory: &Memory) -> Option<String> {
-    if memory.discarded {
-        return Some("discarded: Omi never embeds discarded memories".into());
-    }
-    if render(&memory.structured, TextFormat::CURRENT)
-        .trim()
-        .is_empty()
-    {
-        return Some("empty text: nothing to embed".into());
-    }
-    None
+/// Why Omi would not embed `memory`, by the engine's one rule ([`crate::omi::policy`]):
+/// the reason with what it means (`deleted: deleted in Omi: never embedded; …`).
+pub fn skip_reason(memory: &Memory, uid: &str) -> Option<String> {
+    crate::omi::policy::skip_reason(memory, Some(uid), Default::default())
+        .map(|r| format!("{}: {}", r.detail(), r.explain()))
 }
 
 /// Explain where `request.memory_id` stands for `request.query`. `memory` is the
@@ -278,7 +270,7 @@ pub async fn explain(
         _ => None,
     });
     checks.push(created_at_check(meta.is_some(), created, request.range));
-    let skip = memory.and_then(skip_reason);
+    let skip = memory.and_then(|m| skip_reason(m, uid));
     checks.push(match (memory, &skip) {
         (None, _) => na("skip_reason", "the memory is not in the export"),
         (Some(_), None) => pass("skip_reason", "none: Omi embeds this memory".into()),
@@ -304,6 +296,7 @@ pub async fn explain(
         Some(DriftOutcome::Report(r)) => fail("fresh", r.verdict.clone()),
         Some(DriftOutcome::Incomparable { reason, .. }) => fail("fresh", reason.clone()),
         Some(DriftOutcome::NoVector { .. }) => na("fresh", "no vector"),
+        Some(DriftOutcome::Skipped { reason, .. }) => na("fresh", reason),
     });
 
     // Semantic rank, exact.

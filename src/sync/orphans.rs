@@ -1,4 +1,6 @@
-//! Orphan vectors: vectors of a user (`{uid}-…` ids) whose memory is not in the export.
+//! Orphan vectors: vectors of a user (`{uid}-…` ids) whose memory is not in the export,
+//! or is marked `deleted` in it (Omi deletes those vectors since 2025-12-20; a vector still
+//! stored for a deleted memory is cleaned up like any orphan, never re-embedded).
 //! Until 2025-12 Omi's delete used the bare memory id, so deleted memories left their
 //! vectors behind (omi.md §1); `{uid}-{integer}` ids are from the 2024 app era.
 //!
@@ -15,6 +17,7 @@ use crate::omi::conventions::{
     KEY_CREATED_AT, VectorIdKind, is_legacy_created_at, parse_vector_id, strip_uid_prefix,
     user_prefix,
 };
+use crate::omi::policy::{self, Overrides};
 use crate::store::{MetaValue, Metadata, StoreError, VectorStore, limits};
 
 /// A vector whose memory is not in the export.
@@ -29,8 +32,12 @@ pub struct Orphan {
     pub metadata: Option<Metadata>,
     /// Stored `created_at` number.
     pub created_at: Option<f64>,
-    /// What else is worth knowing (legacy id, legacy `created_at`, metadata disagreeing).
+    /// What else is worth knowing (legacy id, legacy `created_at`, metadata disagreeing,
+    /// memory deleted in the export).
     pub notes: Vec<String>,
+    /// The export holds the memory, marked `deleted`.
+    #[serde(default)]
+    pub deleted_in_export: bool,
 }
 
 /// What a scan found.
@@ -44,8 +51,11 @@ pub struct OrphanScan {
     pub pages: usize,
     /// Listed ids whose memory is in the export.
     pub in_export: usize,
-    /// Export memories (not discarded) with no listed vector.
+    /// Export memories Omi would embed ([`crate::omi::policy`]) with no listed vector.
     pub missing: usize,
+    /// Orphans whose memory the export marks deleted (included in `orphans`).
+    #[serde(default)]
+    pub deleted_in_export: usize,
     pub orphans: Vec<Orphan>,
 }
 
@@ -156,7 +166,17 @@ pub async fn scan_orphans(
     }
     let (ids, pages) =
         list_user_ids(store, namespace, uid, page_size, |n| progress("list", n)).await?;
-    let known: HashSet<&str> = memories.iter().map(|m| m.id.as_str()).collect();
+    // A deleted memory's vector is an orphan, whatever the export says of it.
+    let known: HashSet<&str> = memories
+        .iter()
+        .filter(|m| !m.deleted)
+        .map(|m| m.id.as_str())
+        .collect();
+    let deleted: HashSet<&str> = memories
+        .iter()
+        .filter(|m| m.deleted)
+        .map(|m| m.id.as_str())
+        .collect();
     let mut in_export = 0;
     let mut listed_memories: HashSet<&str> = HashSet::new();
     let mut orphan_ids = Vec::new();
@@ -173,20 +193,34 @@ pub async fn scan_orphans(
     }
     let missing = memories
         .iter()
-        .filter(|m| !m.discarded && !listed_memories.contains(m.id.as_str()))
+        .filter(|m| {
+            !listed_memories.contains(m.id.as_str())
+                && policy::skip_reason(m, Some(uid), Overrides::default()).is_none()
+        })
         .count();
     let mut fetched: BTreeMap<String, crate::store::Record> = BTreeMap::new();
     for group in orphan_ids.chunks(limits::FETCH_GROUP) {
         fetched.extend(store.fetch(namespace, group).await?);
         progress("fetch", fetched.len());
     }
-    let orphans = orphan_ids
+    let orphans: Vec<Orphan> = orphan_ids
         .into_iter()
         .map(|id| {
             let metadata = fetched.remove(&id).map(|r| r.metadata);
-            orphan(uid, id, metadata)
+            let mut o = orphan(uid, id, metadata);
+            if deleted.contains(o.memory_id.as_str()) {
+                o.deleted_in_export = true;
+                o.notes.insert(
+                    0,
+                    "the memory is deleted in the export: Omi deletes its vector (since \
+                     2025-12-20); clean it up"
+                        .into(),
+                );
+            }
+            o
         })
         .collect();
+    let deleted_in_export = orphans.iter().filter(|o| o.deleted_in_export).count();
     Ok(OrphanScan {
         namespace: namespace.to_string(),
         uid: uid.to_string(),
@@ -194,6 +228,7 @@ pub async fn scan_orphans(
         pages,
         in_export,
         missing,
+        deleted_in_export,
         orphans,
     })
 }
@@ -213,6 +248,7 @@ fn orphan(uid: &str, vector_id: String, metadata: Option<Metadata>) -> Orphan {
         metadata: None,
         created_at: None,
         notes,
+        deleted_in_export: false,
     };
     match metadata {
         Some(m) => fill(&mut o, uid, m),

@@ -248,6 +248,17 @@ pub enum Action {
     },
     /// Progress of the reprocess job.
     JobProgress(Box<Progress>),
+    /// The auto-index is planned: (embeddable, indexed before, to write, a note).
+    IndexPlanned {
+        embeddable: usize,
+        indexed: usize,
+        total: usize,
+        note: Option<String>,
+    },
+    /// Auto-index progress.
+    IndexProgress(Box<Progress>),
+    /// The auto-index ended (its summary, or why it could not run).
+    IndexDone(Result<Box<Summary>, String>),
     /// The reprocess job ended.
     JobDone(Result<Box<Summary>, String>),
     /// The journal holds an unfinished run (found at start-up).

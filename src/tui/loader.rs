@@ -22,6 +22,8 @@ pub struct LoadedExport {
     pub duplicates: Vec<String>,
     /// The uid named by the export itself (E3 profile), if any.
     pub profile_uid: Option<String>,
+    /// What the file says about Omi facts it holds (set aside, never listed as memories).
+    pub facts_note: Option<String>,
 }
 
 impl LoadedExport {
@@ -36,6 +38,7 @@ impl LoadedExport {
             bad_records: Vec::new(),
             duplicates: Vec::new(),
             profile_uid: None,
+            facts_note: None,
         }
     }
 }
@@ -50,6 +53,7 @@ pub fn load_blocking(
         progress(done as u64, total as u64)
     })
     .map_err(|e| e.to_string())?;
+    let facts_note = export.facts_note();
     let mut loaded = LoadedExport::new(
         path,
         format!("{} {}", export.shape.code(), export.shape.description()),
@@ -71,6 +75,7 @@ pub fn load_blocking(
         })
         .collect();
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
+    loaded.facts_note = facts_note;
     loaded.profile_uid = export.profile_uid;
     Ok(loaded)
 }

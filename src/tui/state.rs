@@ -8,11 +8,12 @@ use tui_input::Input;
 
 use crate::config::CreatedAtPolicy;
 use crate::omi::Memory;
+use crate::omi::policy::{self, Overrides, SkipReason};
 use crate::omi::text::TextFormat;
 use crate::sync::{EmbeddingStatus, StatusEntry};
 use crate::tui::action::Level;
 use crate::tui::index::IndexUi;
-use crate::tui::jobs::ReprocessUi;
+use crate::tui::jobs::{IndexingUi, ReprocessUi};
 use crate::tui::keymap::{Keymap, Scope};
 use crate::tui::list::{ListSource, MemoryList};
 use crate::tui::loader::LoadedExport;
@@ -38,6 +39,9 @@ pub struct Setup {
     pub data_dir: PathBuf,
     /// How reprocess writes `created_at`.
     pub created_at_policy: CreatedAtPolicy,
+    /// Index the export into the local store on open (the offline default: the built-in
+    /// all-MiniLM-L6-v2 and the local store; see `crate::sync::autoindex`).
+    pub auto_index: bool,
 }
 
 /// Which pane has the keyboard.
@@ -189,6 +193,8 @@ pub struct State {
     pub right: RightPane,
     pub search: SearchPane,
     pub reprocess: ReprocessUi,
+    /// The auto-index of the export into the local store.
+    pub indexing: IndexingUi,
     /// The last vector check (`v`), or `None` while it runs.
     pub vector: Option<VectorCheck>,
     pub vector_running: bool,
@@ -233,6 +239,7 @@ impl State {
             right: RightPane::Details,
             search: SearchPane::new(),
             reprocess: ReprocessUi::default(),
+            indexing: IndexingUi::default(),
             vector: None,
             vector_running: false,
             index: IndexUi::default(),
@@ -273,6 +280,24 @@ impl State {
             .unwrap_or(EmbeddingStatus::Unknown)
     }
 
+    /// Why Omi would not embed memory `i` ([`policy::skip_reason`]; `None`: it would).
+    pub fn skip_of(&self, i: usize) -> Option<SkipReason> {
+        let m = self.memories().get(i)?;
+        policy::skip_reason(m, self.setup.uid.as_deref(), Overrides::default())
+    }
+
+    /// Glyph and label of memory `i`'s status: `- skipped (unfinished: in_progress)`,
+    /// `✗ orphan (deleted)`, `● present`.
+    pub fn status_text(&self, i: usize) -> String {
+        let status = self.status_of(i);
+        match (status, self.skip_of(i)) {
+            (EmbeddingStatus::Skipped | EmbeddingStatus::Orphan, Some(r)) => {
+                format!("{} {} ({})", status.glyph(), status.word(), r.label())
+            }
+            _ => format!("{} {}", status.glyph(), status.word()),
+        }
+    }
+
     /// Recompute the visible list.
     pub fn refresh_list(&mut self) {
         let Some(export) = &self.export else {
@@ -307,6 +332,7 @@ impl State {
         self.lookup.running.is_some()
             || self.search.running.is_some()
             || self.reprocess.busy()
+            || self.indexing.busy()
             || self.drift.running
             || self.explain.running.is_some()
             || matches!(self.load, LoadState::Loading { .. })
@@ -321,6 +347,38 @@ impl State {
                 .statuses
                 .iter()
                 .all(|s| matches!(s, EmbeddingStatus::Missing | EmbeddingStatus::Skipped))
+    }
+
+    /// The status of each memory after the policy: a memory Omi would not embed is
+    /// `skipped`, never `missing` or `unknown`, and a deleted one with a stored vector is
+    /// an `orphan`. `looked_up` gives the store's class per memory.
+    pub fn policy_statuses(
+        &self,
+        looked_up: impl Fn(usize, &Memory) -> EmbeddingStatus,
+    ) -> Vec<EmbeddingStatus> {
+        let uid = self.setup.uid.as_deref();
+        self.memories()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let status = looked_up(i, m);
+                match policy::skip_reason(m, uid, Overrides::default()) {
+                    None => status,
+                    Some(_)
+                        if matches!(
+                            status,
+                            EmbeddingStatus::Unknown
+                                | EmbeddingStatus::Missing
+                                | EmbeddingStatus::Skipped
+                        ) =>
+                    {
+                        EmbeddingStatus::Skipped
+                    }
+                    Some(SkipReason::Deleted) => EmbeddingStatus::Orphan,
+                    Some(_) => status,
+                }
+            })
+            .collect()
     }
 
     /// Show a message in the status line.

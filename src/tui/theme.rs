@@ -102,6 +102,7 @@ impl Theme {
             EmbeddingStatus::Fresh => Color::Green,
             EmbeddingStatus::Stale => Color::Yellow,
             EmbeddingStatus::Skipped => Color::DarkGray,
+            EmbeddingStatus::Orphan => Color::Magenta,
             EmbeddingStatus::Mismatch => Color::Magenta,
             EmbeddingStatus::Legacy => Color::Yellow,
         };

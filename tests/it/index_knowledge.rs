@@ -40,6 +40,8 @@ fn memory(id: &str, title: &str, discarded: bool) -> Memory {
             }],
             events: vec![Event {
                 title: format!("{title} session"),
+                // Omi's Event requires a start (a memory without one is skipped as invalid).
+                start: memlens::omi::date::OmiDate::parse("2025-03-01T10:00:00+00:00").ok(),
                 duration: 30,
                 ..Default::default()
             }],

@@ -259,7 +259,7 @@ async fn dry_run_counts_every_case_and_writes_nothing() {
             c.overwritten,
             c.unchanged,
             c.discarded,
-            c.invalid
+            c.invalid_id
         ),
         (6, 1, 1, 1, 1, 2),
         "{c:?}"
@@ -277,7 +277,7 @@ async fn dry_run_counts_every_case_and_writes_nothing() {
     assert_eq!(all.requests.upsert, 1);
     assert_eq!(all.requests.fetch, 2);
     assert!(all.skipped.iter().any(|s| s.memory_id == "mémoire"
-        && matches!(&s.reason, SkipReason::InvalidId(w) if w.contains("ASCII"))));
+        && matches!(&s.reason, SkipReason::NotEmbeddable(memlens::omi::SkipReason::InvalidId(w)) if w.contains("ASCII"))));
     assert_eq!(all.target.uid, UID);
     assert_eq!(all.target.namespace, NS);
     assert!(!all.target.remote);
@@ -469,6 +469,80 @@ async fn cancel_mid_batch_then_resume() {
         );
     }
     assert!(rp.unfinished_run().unwrap().is_none());
+}
+
+#[tokio::test]
+async fn resume_never_writes_a_memory_deleted_or_locked_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = local(dir.path());
+    let fake = Arc::new(FakeEmbedder::new(8));
+    let rp = engine(
+        dir.path(),
+        fake.clone(),
+        store.clone(),
+        config(|c| {
+            c.batch_size = 5;
+            c.concurrency = 1;
+        }),
+    );
+    let mut ms = memories(20);
+    let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+    let cancel = CancelFlag::new();
+    let summary = rp
+        .run(
+            &plan,
+            |p| {
+                if p.done >= 5 {
+                    cancel.cancel();
+                }
+            },
+            &cancel,
+        )
+        .await
+        .unwrap();
+    assert!(summary.cancelled && summary.pending > 2, "{summary:?}");
+    // The export now says two pending memories were deleted / locked; one was discarded
+    // (forcible: the run may have been planned with --include-discarded, so it is written).
+    ms[19].deleted = true;
+    ms[18].locked = true;
+    ms[17].discarded = true;
+    let info = rp.unfinished_run().unwrap().expect("resumable");
+    let resumed = rp
+        .resume(&info.header.run_id, &ms, |_| {}, &CancelFlag::new())
+        .await
+        .unwrap();
+    let failed: Vec<(&str, &str)> = resumed
+        .failed
+        .iter()
+        .map(|f| (f.memory_id.as_str(), f.error.as_str()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (
+                "m018",
+                "not written: skipped (locked); Omi would not embed it"
+            ),
+            (
+                "m019",
+                "not written: skipped (deleted); Omi would not embed it"
+            ),
+        ]
+    );
+    let ids: Vec<String> = store
+        .fetch(
+            NS,
+            &[
+                vector_id(UID, "m017"),
+                vector_id(UID, "m018"),
+                vector_id(UID, "m019"),
+            ],
+        )
+        .await
+        .unwrap()
+        .into_keys()
+        .collect();
+    assert_eq!(ids, [vector_id(UID, "m017")]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1298,4 +1372,63 @@ async fn no_key_is_refused_before_any_request() {
     assert!(!out.status.success());
     assert!(stderr.contains("PINECONE_API_KEY"), "{stderr}");
     assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_context_too_small_for_every_text_stops_the_job_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.context_limit = 3;
+    let fake = FakeOpenAi::start(opts).await;
+    let rp = engine(
+        dir.path(),
+        openai_once(&fake, "tiny-embed", 64),
+        local(dir.path()),
+        config(one_batch),
+    );
+    let plan = rp.plan(&memories(64), &Selection::All, None).await.unwrap();
+    let err = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("every input of the request is too long") && text.contains("Fix:"),
+        "{text}"
+    );
+    // Halving down the first halves until four inputs in a row failed: one request
+    // per size (64, 32, 16, 8, 4) and 3 + 3 for the last four, not 127.
+    assert!(fake.request_count() <= 11, "{}", fake.request_count());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_reports_batches_in_flight_before_the_first_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.latency = Duration::from_millis(1200);
+    let fake = FakeOpenAi::start(opts).await;
+    let export = export_file(dir.path(), &memories(40));
+    let s = settings(&[
+        (
+            "MEMLENS_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("MEMLENS_UID", UID.to_string()),
+        ("MEMLENS_EMBEDDER", "openai".to_string()),
+        ("OPENAI_BASE_URL", fake.base_url()),
+        ("MEMLENS_OPENAI_MODEL", "tiny-embed".to_string()),
+    ]);
+    let (code, out) = cli(s, true, &args(&export, &["--all", "--batch-size", "32"])).await;
+    assert_eq!(code, ExitCode::SUCCESS, "{out}");
+    let ev = events(&out);
+    let progress: Vec<&serde_json::Value> = ev.iter().filter(|e| e["type"] == "progress").collect();
+    let first_answer = progress
+        .iter()
+        .position(|e| e["batch_finished"] == true)
+        .unwrap();
+    assert!(first_answer >= 1, "{progress:?}");
+    let early = progress[0];
+    assert_eq!(early["done"], 0);
+    let flights = early["in_flight"].as_array().unwrap();
+    assert_eq!(flights.len(), 2, "{early}");
+    assert_eq!(flights[0]["stage"], "embedding");
+    assert_eq!(flights[0]["items"], 32);
+    assert_eq!(flights[1]["items"], 8);
 }

@@ -134,6 +134,7 @@ fn setup() -> Setup {
         read_only: false,
         data_dir: std::env::temp_dir().join("memlens-tui-test-unused"),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: false,
     }
 }
 

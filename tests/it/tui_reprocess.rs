@@ -7,7 +7,7 @@ use crate::support;
 use crossterm::event::KeyCode;
 use memlens::sync::EmbeddingStatus;
 use memlens::tui::state::Popup;
-use support::tui::{UID, harness};
+use support::tui::{UID, embeddable, harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_of_missing_confirm_progress_summary() {
@@ -17,7 +17,7 @@ async fn batch_of_missing_confirm_progress_summary() {
         .state
         .memories()
         .iter()
-        .filter(|m| !m.discarded)
+        .filter(|m| embeddable(m))
         .count();
     assert!(
         h.app
@@ -83,16 +83,7 @@ async fn batch_of_missing_confirm_progress_summary() {
 async fn single_memory_shows_everything_then_writes() {
     let mut h = harness(false, Some(UID)).await;
     // Pick the first live memory.
-    while h.app.state.selected().unwrap().1.discarded
-        || h.app
-            .state
-            .selected()
-            .unwrap()
-            .1
-            .structured
-            .title
-            .is_empty()
-    {
+    while !embeddable(h.app.state.selected().unwrap().1) {
         h.key(KeyCode::Char('j'));
     }
     let memory = h.app.state.selected().unwrap().1.clone();

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::omi::date::OmiDate;
 use crate::omi::export::Export;
+use crate::omi::policy;
 
 /// Counts and ranges of an export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,6 +42,18 @@ pub struct Summary {
     pub memories_with_ambiguous_dates: usize,
     /// Dates without an offset, over every date of every memory.
     pub ambiguous_dates: usize,
+    /// Memories Omi would embed ([`crate::omi::policy`], id checked without the uid).
+    pub embeddable: usize,
+    /// Memories Omi would not embed, per reason kind (`deleted`, `unfinished`, …).
+    pub skipped_by_reason: BTreeMap<String, usize>,
+    /// Omi facts set aside (never loaded as conversations).
+    pub facts: usize,
+    /// `this file holds 2 Omi facts, not conversations: …`, when there are facts.
+    pub facts_note: Option<String>,
+    /// Memories with a note on a display-only field (kept, raw value shown).
+    pub memories_with_notes: usize,
+    /// The webhook message wrapper found, described.
+    pub wrapper: Option<String>,
 }
 
 fn all_dates(m: &crate::omi::model::Memory) -> impl Iterator<Item = &OmiDate> {
@@ -63,7 +76,14 @@ impl Summary {
         let mut unknown_categories = BTreeMap::new();
         let (mut first, mut last): (Option<&OmiDate>, Option<&OmiDate>) = (None, None);
         let (mut discarded, mut deleted, mut missing, mut amb_mem, mut amb) = (0, 0, 0, 0, 0);
+        let (mut embeddable, mut with_notes) = (0, 0);
+        let mut skipped_by_reason = BTreeMap::new();
         for m in &e.memories {
+            match policy::skip_reason(m, None, policy::Overrides::default()) {
+                None => embeddable += 1,
+                Some(r) => *skipped_by_reason.entry(r.kind().to_string()).or_insert(0) += 1,
+            }
+            with_notes += usize::from(!m.notes.is_empty());
             *by_category
                 .entry(m.structured.category.kind.value().to_string())
                 .or_insert(0) += 1;
@@ -99,6 +119,12 @@ impl Summary {
             missing_created_at: missing,
             memories_with_ambiguous_dates: amb_mem,
             ambiguous_dates: amb,
+            embeddable,
+            skipped_by_reason,
+            facts: e.facts.len(),
+            facts_note: e.facts_note(),
+            memories_with_notes: with_notes,
+            wrapper: e.wrapper.clone(),
         }
     }
 }

@@ -236,12 +236,16 @@ fn transient_embed(e: &EmbedError) -> bool {
     )
 }
 
+/// Errors of a whole embedding call that stop the job. A `ContextTooLong` of the whole
+/// call means the server's context is too small for any of these texts (an embedder
+/// reports a single text too long as that text's own outcome).
 fn fatal_embed(e: &EmbedError) -> bool {
     matches!(
         e,
         EmbedError::Unauthorized(_)
             | EmbedError::ModelNotFound(_)
             | EmbedError::DimensionMismatch(_)
+            | EmbedError::ContextTooLong(_)
             | EmbedError::Local(_)
     )
 }
@@ -256,13 +260,18 @@ fn transient_store(e: &StoreError) -> bool {
 fn fatal_store(e: &StoreError) -> bool {
     matches!(
         e,
-        StoreError::Unauthorized(_) | StoreError::DimensionMismatch(_) | StoreError::NotFound(_)
+        StoreError::Unauthorized(_)
+            | StoreError::DimensionMismatch(_)
+            | StoreError::ModelMismatch(_)
+            | StoreError::NotFound(_)
     )
 }
 
 fn store_fatal_error(e: StoreError) -> ReprocessError {
     match e {
-        StoreError::DimensionMismatch(m) => ReprocessError::Incompatible(m),
+        StoreError::DimensionMismatch(m) | StoreError::ModelMismatch(m) => {
+            ReprocessError::Incompatible(m)
+        }
         other => ReprocessError::Store(other),
     }
 }
@@ -320,13 +329,16 @@ impl Reprocessor {
     ) -> Result<(), ReprocessError> {
         let checked = cell
             .get_or_init(|| async {
+                let model = self.embedder.model_id();
                 match self
                     .store
-                    .check_compatible(&self.config.namespace, dim)
+                    .claim_namespace(&self.config.namespace, model, dim)
                     .await
                 {
                     Ok(()) => DimCheck::Ok(dim),
-                    Err(StoreError::DimensionMismatch(m)) => DimCheck::Incompatible(m),
+                    Err(StoreError::DimensionMismatch(m) | StoreError::ModelMismatch(m)) => {
+                        DimCheck::Incompatible(m)
+                    }
                     Err(e) => DimCheck::Failed(e.to_string()),
                 }
             })
@@ -467,7 +479,25 @@ impl Reprocessor {
             if item.state == ItemState::Done {
                 continue;
             }
+            // Only the forcible reasons (discarded, unfinished) may have been forced when
+            // the run was planned; a memory deleted, locked or invalid since is not written.
+            let never = crate::omi::policy::Overrides {
+                include_discarded: true,
+                include_unfinished: true,
+            };
+            let blocked = by_id
+                .get(item.memory_id.as_str())
+                .and_then(|m| crate::omi::policy::skip_reason(m, Some(&h.uid), never));
             match by_id.get(item.memory_id.as_str()) {
+                Some(_) if blocked.is_some() => lost.push(Outcome {
+                    result: Err(format!(
+                        "not written: skipped ({}); Omi would not embed it",
+                        blocked.as_ref().map(|r| r.detail()).unwrap_or_default()
+                    )),
+                    vector_id: item.vector_id,
+                    memory_id: item.memory_id,
+                    text_hash: item.text_hash,
+                }),
                 Some(m) => {
                     let text = render(&m.structured, self.config.format);
                     works.push(Work {

@@ -17,6 +17,16 @@ impl App {
                 DriftOutcome::Report(r) => r.status,
                 DriftOutcome::NoVector { .. } => EmbeddingStatus::Missing,
                 DriftOutcome::Incomparable { .. } => EmbeddingStatus::Mismatch,
+                DriftOutcome::Skipped {
+                    skip: crate::omi::SkipReason::Deleted,
+                    has_vector: true,
+                    ..
+                } => EmbeddingStatus::Orphan,
+                DriftOutcome::Skipped {
+                    has_vector: false, ..
+                } => EmbeddingStatus::Skipped,
+                // A skipped memory with a vector keeps the class its record gave it.
+                DriftOutcome::Skipped { .. } => continue,
             };
             if let Some(s) = state.statuses.get_mut(i) {
                 *s = status;
@@ -52,12 +62,14 @@ impl App {
         let memories: Vec<crate::omi::Memory> = rows
             .iter()
             .filter_map(|&i| state.memories().get(i as usize).cloned())
-            .filter(|m| !m.discarded)
+            .filter(|m| {
+                crate::omi::policy::skip_reason(m, None, crate::omi::Overrides::default()).is_none()
+            })
             .collect();
         if memories.is_empty() {
             self.state.notify(
                 Level::Warn,
-                "nothing to check (discarded memories have no vector)",
+                "nothing to check (skipped memories: Omi would not embed them)",
             );
             return;
         }

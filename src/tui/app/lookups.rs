@@ -9,21 +9,13 @@ impl App {
         state.lookup.checked_at = Some(cache.checked_at);
         state.lookup.from_cache = from_cache;
         state.lookup.took_ms = Some(took_ms);
-        let memories = state
-            .export
-            .as_ref()
-            .map(|e| &e.memories[..])
-            .unwrap_or(&[]);
-        state.statuses = memories
-            .iter()
-            .map(|m| {
-                cache
-                    .entries
-                    .get(&m.id)
-                    .map(|e| e.status)
-                    .unwrap_or(EmbeddingStatus::Unknown)
-            })
-            .collect();
+        state.statuses = state.policy_statuses(|_, m| {
+            cache
+                .entries
+                .get(&m.id)
+                .map(|e| e.status)
+                .unwrap_or(EmbeddingStatus::Unknown)
+        });
         state.status_entries = cache.entries;
         state.list.invalidate();
         state.refresh_list();

@@ -2,6 +2,7 @@
 //! background work. Nothing here awaits: slow work runs in spawned tasks that report back
 //! through the action channel.
 
+mod autoindex;
 mod filter;
 mod inspect;
 mod lookups;
@@ -21,7 +22,7 @@ use crate::omi::text::TextFormat;
 use crate::store::VectorStore;
 use crate::sync::EmbeddingStatus;
 use crate::sync::journal::Journal;
-use crate::sync::reprocess::{CancelFlag, Plan, ReprocessConfig, Reprocessor, Selection};
+use crate::sync::reprocess::{CancelFlag, Plan, ReprocessConfig, Reprocessor, Selection, Summary};
 use crate::sync::search::{self as search_engine, SearchRequest, SearchTarget};
 use crate::sync::status::StatusCache;
 use crate::tui::action::{Action, Command, Level};
@@ -155,8 +156,9 @@ impl App {
                     self.state.setup.uid = Some(uid);
                     self.state.setup.uid_source = "export profile".into();
                 }
-                self.state.statuses = vec![EmbeddingStatus::Unknown; n];
+                let facts_note = export.facts_note.clone();
                 self.state.export = Some(Arc::new(*export));
+                self.state.statuses = self.state.policy_statuses(|_, _| EmbeddingStatus::Unknown);
                 self.state.load = LoadState::Loaded;
                 self.start_fulltext();
                 self.state.list.invalidate();
@@ -166,12 +168,16 @@ impl App {
                         Level::Warn,
                         format!("{n} memories loaded; {bad} bad records skipped (memlens check lists them)"),
                     );
+                } else if let Some(note) = facts_note {
+                    self.state
+                        .notify(Level::Warn, format!("{n} memories loaded; {note}"));
                 } else {
                     self.state
                         .notify(Level::Info, format!("{n} memories loaded"));
                 }
                 self.start_status_lookup(false);
                 self.check_unfinished_run();
+                self.start_auto_index();
                 true
             }
             Action::LoadFailed(e) => {
@@ -318,6 +324,25 @@ impl App {
                     }
                     Err(e) => self.state.notify(Level::Error, format!("cannot plan: {e}")),
                 }
+                true
+            }
+            Action::IndexPlanned {
+                embeddable,
+                indexed,
+                total,
+                note,
+            } => {
+                self.on_index_planned(embeddable, indexed, total, note);
+                true
+            }
+            Action::IndexProgress(p) => {
+                let ui = &mut self.state.indexing;
+                ui.done = p.done;
+                ui.rate_per_sec = p.rate_per_sec;
+                true
+            }
+            Action::IndexDone(outcome) => {
+                self.on_index_done(outcome);
                 true
             }
             Action::JobProgress(p) => {

@@ -4,6 +4,16 @@ use super::*;
 
 impl App {
     pub(super) fn reprocessor(&mut self) -> Result<Arc<Reprocessor>, String> {
+        let defaults = ReprocessConfig::default();
+        self.reprocessor_with(defaults.batch_size, defaults.concurrency)
+    }
+
+    /// A reprocess engine with these texts per embedding call and batches in flight.
+    pub(super) fn reprocessor_with(
+        &mut self,
+        batch_size: usize,
+        concurrency: usize,
+    ) -> Result<Arc<Reprocessor>, String> {
         let setup = &self.state.setup;
         if setup.read_only {
             return Err("read-only mode: writes are disabled".into());
@@ -31,6 +41,8 @@ impl App {
             format: self.state.text_format,
             created_at_policy: setup.created_at_policy,
             read_only: setup.read_only,
+            batch_size,
+            concurrency,
             ..ReprocessConfig::default()
         };
         Ok(Arc::new(Reprocessor::new(embedder, store, journal, config)))
@@ -52,6 +64,13 @@ impl App {
 
     /// Plan a reprocess of `selection` in the background; the plan then waits for a yes.
     pub(super) fn start_plan(&mut self, selection: Selection, single: bool) {
+        if self.state.indexing.busy() {
+            self.state.notify(
+                Level::Warn,
+                "the export is being indexed into the local store; reprocess when it is done",
+            );
+            return;
+        }
         if self.state.reprocess.busy() {
             self.state.notify(
                 Level::Warn,

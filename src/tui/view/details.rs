@@ -128,7 +128,17 @@ pub fn details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
     if m.deleted {
         flags.push("deleted: yes".into());
     }
+    if m.locked {
+        flags.push("locked: yes".into());
+    }
     out.push(field(t, "flags", flags.join(" · ")));
+    for n in &m.notes {
+        out.push(field(
+            t,
+            "note",
+            sanitize::line(&format!("{}: {} (raw: {})", n.field, n.problem, n.raw)).into_owned(),
+        ));
+    }
     let mut cat = s.category.kind.value().to_string();
     if let Some(raw) = &s.category.unknown_raw {
         cat = format!("other (export says {:?})", sanitize::line(raw));
@@ -252,18 +262,31 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
     let entry = state.status_entries.get(&m.id);
     let mut status_spans = vec![
         Span::styled(format!("{:<12}", "  status"), t.label),
-        Span::styled(
-            format!("{} {}", status.glyph(), status.word()),
-            t.status(status),
-        ),
+        Span::styled(state.status_text(index), t.status(status)),
     ];
-    if let Some(reason) = entry.and_then(|e| e.reason.clone()) {
+    // A skipped memory's reason gets its own line below.
+    let reason = entry
+        .filter(|e| e.status != crate::sync::EmbeddingStatus::Skipped)
+        .and_then(|e| e.reason.clone());
+    if let Some(reason) = reason {
         status_spans.push(Span::styled(
             format!(" — {}", sanitize::line(&reason)),
             t.dim,
         ));
     }
     out.push(Line::from(status_spans));
+    if let Some(r) = state.skip_of(index) {
+        out.push(field(
+            t,
+            "  skipped",
+            sanitize::line(&r.detail()).into_owned(),
+        ));
+        let why = match r.force_flag() {
+            Some(_) => r.explain().to_string(),
+            None => format!("{} (cannot be forced)", r.explain()),
+        };
+        out.push(Line::styled(format!("{:<12}{why}", ""), t.dim));
+    }
     if let Some(e) = entry {
         if let Some(d) = e.dimension {
             out.push(field(
@@ -306,8 +329,13 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
         format!("{} ({key} cycles)", state.text_format.name()),
     ));
     let text = render(&m.structured, state.text_format);
+    let what = if state.skip_of(index).is_some() {
+        "its text (never embedded: skipped)"
+    } else {
+        "text that would be embedded"
+    };
     out.push(Line::styled(
-        format!("  text that would be embedded ({} bytes)", text.len()),
+        format!("  {what} ({} bytes)", text.len()),
         t.label,
     ));
     out.extend(wrapped(&text, width, "  │ ", t.base));

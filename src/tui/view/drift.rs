@@ -71,6 +71,7 @@ pub(super) fn results(frame: &mut Frame<'_>, area: Rect, state: &State) {
             let mut stale = 0;
             let mut none = 0;
             let mut other = 0;
+            let mut skipped = 0;
             let mut by_format: BTreeMap<String, usize> = BTreeMap::new();
             for o in outcomes {
                 match o {
@@ -93,10 +94,11 @@ pub(super) fn results(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     }
                     DriftOutcome::NoVector { .. } => none += 1,
                     DriftOutcome::Incomparable { .. } => other += 1,
+                    DriftOutcome::Skipped { .. } => skipped += 1,
                 }
             }
             lines.push(Line::from(format!(
-                "{} checked: {fresh} fresh · {stale} stale · {none} without a vector · {other} not comparable",
+                "{} checked: {fresh} fresh · {stale} stale · {none} without a vector · {other} not comparable · {skipped} skipped (Omi would not embed them)",
                 outcomes.len()
             )));
             lines.push(Line::styled("made by:", t.label));
@@ -108,7 +110,10 @@ pub(super) fn results(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 let text = match o {
                     DriftOutcome::Report(r) => format!("{}: {}", r.memory_id, r.verdict),
                     DriftOutcome::NoVector { memory_id, .. } => format!("{memory_id}: no vector"),
-                    DriftOutcome::Incomparable { memory_id, reason } => {
+                    DriftOutcome::Incomparable { memory_id, reason }
+                    | DriftOutcome::Skipped {
+                        memory_id, reason, ..
+                    } => {
                         format!("{memory_id}: {reason}")
                     }
                 };

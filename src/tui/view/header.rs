@@ -1,4 +1,5 @@
-//! The two header lines: the set-up, then status counts and the lookup's progress.
+//! The two header lines: the set-up, then status counts, the lookup's progress and the
+//! auto-index gauge.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -73,6 +74,14 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
         LoadState::Failed(_) => second.push(Span::styled("export failed to load", t.error)),
         _ => {
+            // The auto-index gauge first: it is what the user waits for.
+            if let Some(gauge) = state.indexing.gauge() {
+                second.push(Span::styled(
+                    format!("{} {gauge}", super::spinner(state.tick)),
+                    t.info,
+                ));
+                second.push(Span::raw("  "));
+            }
             for (status, n) in state.status_counts() {
                 second.push(Span::styled(
                     format!("{} {} {n}", status.glyph(), status.word()),

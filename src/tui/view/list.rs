@@ -89,6 +89,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .map(|(pos, &i)| {
             let m = &memories[i as usize];
             let status = state.status_of(i as usize);
+            let status_text = state.status_text(i as usize);
             let marked = list.marks.contains(&i);
             let date = m
                 .created_at
@@ -110,10 +111,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     },
                     t.marked,
                 )),
-                Cell::from(Span::styled(
-                    format!("{} {}", status.glyph(), status.word()),
-                    t.status(status),
-                )),
+                Cell::from(Span::styled(status_text, t.status(status))),
                 Cell::from(sanitize::line(&m.structured.emoji).into_owned()),
                 Cell::from(title),
                 Cell::from(Span::styled(date, t.dim)),
@@ -131,10 +129,25 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .collect();
     let inner = area.width.saturating_sub(2);
     let date_width = if inner >= 50 { 10 } else { 0 };
-    let category_width = if inner >= 64 { 12 } else { 0 };
+    // Wide enough for `- skipped (unfinished: in_progress)` when such rows are in view,
+    // never more than 3/5 of the list; the category column gives way to a wide one.
+    let status_width = list
+        .visible
+        .iter()
+        .skip(list.offset)
+        .take(height)
+        .map(|&i| state.status_text(i as usize).chars().count())
+        .max()
+        .unwrap_or(10)
+        .clamp(10, (inner * 3 / 5).max(10) as usize) as u16;
+    let category_width = if inner >= 64 && status_width <= 20 {
+        12
+    } else {
+        0
+    };
     let widths = [
         Constraint::Length(1),
-        Constraint::Length(10),
+        Constraint::Length(status_width),
         Constraint::Length(2),
         Constraint::Fill(1),
         Constraint::Length(date_width),

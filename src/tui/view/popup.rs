@@ -84,6 +84,21 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
         lines.push(Line::from(""));
     }
     lines.push(Line::styled(
+        "Skipped: memories Omi would not embed (never written)",
+        t.title,
+    ));
+    for (kind, why) in crate::omi::policy::REASONS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {kind:<12}"), t.key),
+            Span::raw(why),
+        ]));
+    }
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<12}", "orphan"), t.key),
+        Span::raw("a deleted memory's vector still stored: the orphan list deletes it"),
+    ]));
+    lines.push(Line::from(""));
+    lines.push(Line::styled(
         "Mouse: wheel scrolls, click selects. Keys can be changed in the config file's [keys] table.",
         t.dim,
     ));

@@ -104,16 +104,16 @@ pub(super) fn confirm_plan(frame: &mut Frame<'_>, area: Rect, state: &State) {
             t,
             "memories",
             format!(
-                "{} selected: {} new, {} overwritten; skipped {} unchanged, {} discarded, {} invalid{}",
+                "{} selected: {} new, {} overwritten; {}",
                 c.selected,
                 c.new,
                 c.overwritten,
-                c.unchanged,
-                c.discarded,
-                c.invalid,
-                if c.not_in_export > 0 { format!(", {} not in export", c.not_in_export) } else { String::new() }
+                c.describe_skips()
             ),
         ));
+        for f in &plan.can_force {
+            lines.push(kv(t, "not forced", f.clone()));
+        }
         lines.push(kv(
             t,
             "estimate",

@@ -113,6 +113,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ),
             t.dim,
         )
+    } else if let Some(coverage) = state.indexing.coverage(&state.setup.namespace) {
+        Line::styled(sanitize::line(&coverage).into_owned(), t.info)
     } else {
         Line::styled(
             "s types a query, r a date range (2024-08-01..2024-09-01, 7d), Enter runs, t the mode",
@@ -121,6 +123,12 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     head.push(Line::styled(fulltext_line(&state.fulltext), t.dim));
     head.push(status);
+    // While the export is being indexed, results cover only part of it: say how much.
+    if pane.results.is_some()
+        && let Some(coverage) = state.indexing.coverage(&state.setup.namespace)
+    {
+        head.push(Line::styled(sanitize::line(&coverage).into_owned(), t.warn));
+    }
     let head_height = head.len() as u16;
     frame.render_widget(
         Paragraph::new(head),

@@ -97,6 +97,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Ok(DriftOutcome::NoVector { .. }) => {
             rest.push(Line::styled("drift: no vector to compare with", t.dim))
         }
+        Ok(DriftOutcome::Skipped { reason, .. }) => rest.push(Line::styled(
+            format!("drift: not compared — {}", sanitize::line(reason)),
+            t.dim,
+        )),
         Ok(DriftOutcome::Incomparable { reason, .. }) => rest.push(Line::styled(
             format!("drift: cannot compare — {}", sanitize::line(reason)),
             t.warn,
