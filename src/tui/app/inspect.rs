@@ -47,6 +47,13 @@ impl App {
 
     /// `C`: plan a drift check of the marked memories (or the filtered list).
     pub(super) fn plan_drift(&mut self) {
+        if self.state.list.marks.is_empty() && self.state.list.is_filtering() {
+            self.state.notify(
+                Level::Warn,
+                "the filter is still running: try again when the list shows its matches",
+            );
+            return;
+        }
         let state = &self.state;
         let rows: Vec<u32> = if state.list.marks.is_empty() {
             state.list.visible.clone()

@@ -208,6 +208,13 @@ impl App {
                         .notify(Level::Warn, "nothing is marked (Space marks a memory)");
                     return;
                 }
+                if scope == BatchScope::Filtered && self.state.list.is_filtering() {
+                    self.state.notify(
+                        Level::Warn,
+                        "the filter is still running: try again when the list shows its matches",
+                    );
+                    return;
+                }
                 self.marks_in_use = scope == BatchScope::Marked;
                 let selection = self.batch_selection(scope);
                 self.start_plan(selection, false);

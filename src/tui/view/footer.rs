@@ -36,7 +36,11 @@ fn editing_hints(state: &State) -> Option<(String, Vec<(String, String)>)> {
     let h = |k: &str, w: &str| (k.to_string(), w.to_string());
     if state.filter_input.is_some() {
         return Some((
-            format!("{} matches", state.list.visible.len()),
+            if state.list.is_filtering() {
+                "filtering…".to_string()
+            } else {
+                format!("{} matches", state.list.visible.len())
+            },
             vec![h("Enter", "keep"), h("↑/↓", "move"), h("Esc", "clear")],
         ));
     }
