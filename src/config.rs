@@ -363,12 +363,72 @@ fn read_config_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            // Tables (e.g. `[keys]`, `[theme]`) belong to the TUI.
+            // Tables (`[keys]`) belong to the TUI; unknown ones are reported.
+            toml::Value::Table(_) => {
+                out.insert(format!("[{k}]"), String::new());
+                continue;
+            }
             _ => continue,
         };
         out.insert(k, s);
     }
     Ok(out)
+}
+
+/// Tables the config file may hold besides the settings (read by the TUI).
+pub const CONFIG_TABLES: &[&str] = &["keys"];
+
+/// The config file's keys that memlens does not know, each with a "did you mean" when a
+/// known key is close (at most 2 edits, or one is a prefix of the other).
+pub fn unknown_config_keys(values: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in values.keys() {
+        if let Some(table) = key.strip_prefix('[').and_then(|k| k.strip_suffix(']')) {
+            if !CONFIG_TABLES.contains(&table) {
+                let hint = closest(table, CONFIG_TABLES.iter().copied())
+                    .map(|c| format!(" (did you mean [{c}]?)"))
+                    .unwrap_or_default();
+                out.push(format!("config file: unknown table [{table}]{hint}"));
+            }
+            continue;
+        }
+        if KEYS.iter().any(|d| d.key == key) {
+            continue;
+        }
+        let hint = closest(key, KEYS.iter().map(|d| d.key))
+            .map(|c| format!(" (did you mean {c:?}?)"))
+            .unwrap_or_default();
+        out.push(format!(
+            "config file: unknown key {key:?}{hint}; it is ignored"
+        ));
+    }
+    out
+}
+
+/// The known name closest to `word`, if it is close enough to be a typo.
+pub fn closest<'a>(word: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    known
+        .map(|k| (edit_distance(&word, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4) || k.starts_with(&word) || word.starts_with(k))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance (insert, delete, substitute each cost 1).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
@@ -428,6 +488,7 @@ impl Settings {
             Some(p) => read_config_file(p)?,
             None => BTreeMap::new(),
         };
+        warnings.extend(unknown_config_keys(&file_values));
         let env_file_values = match &inputs.env_file {
             Some(p) => read_env_file(p)?,
             None => BTreeMap::new(),
@@ -637,6 +698,35 @@ mod tests {
             skip_default_config: true,
             ..Inputs::default()
         }
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_a_suggestion() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "namspace = \"ns2\"\nfrobnicate = 1\nuid = \"u\"\n[key]\nquit = \"x\"\n[keys]\nhelp = \"?\"\n",
+        )
+        .unwrap();
+        let mut i = inputs(&[]);
+        i.config_file = Some(file);
+        let s = Settings::resolve(&i).unwrap();
+        let w = s.warnings.join("\n");
+        assert!(
+            w.contains("unknown key \"namspace\" (did you mean \"namespace\"?)"),
+            "{w}"
+        );
+        assert!(
+            w.contains("unknown key \"frobnicate\"; it is ignored"),
+            "{w}"
+        );
+        assert!(
+            w.contains("unknown table [key] (did you mean [keys]?)"),
+            "{w}"
+        );
+        assert!(!w.contains("uid"), "{w}");
+        assert_eq!(s.warnings.len(), 3, "{w}");
     }
 
     #[test]

@@ -64,7 +64,8 @@ impl Check {
             fix: None,
         }
     }
-    fn pass(check: &str, detail: impl Into<String>) -> Self {
+    /// A passed check.
+    pub fn pass(check: &str, detail: impl Into<String>) -> Self {
         Self::new(check, Status::Pass, detail)
     }
     fn skip(check: &str, detail: impl Into<String>) -> Self {
@@ -73,7 +74,8 @@ impl Check {
     fn fail(check: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
         Self::new(check, Status::Fail, detail).with_fix(fix)
     }
-    fn warn(check: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+    /// A warning with the fix to try.
+    pub fn warn(check: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
         Self::new(check, Status::Warn, detail).with_fix(fix)
     }
     fn with_fix(mut self, fix: impl Into<String>) -> Self {

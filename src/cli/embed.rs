@@ -45,6 +45,13 @@ struct EmbedOutput<'a> {
     vector: &'a [f32],
 }
 
+/// What `memlens embed` prints when given nothing to embed on a terminal.
+pub const EMBED_USAGE: &str = "memlens embed: nothing to embed. Give a text in one of three ways:
+  memlens embed --text \"what to embed\"
+  echo \"what to embed\" | memlens embed
+  memlens embed EXPORT --id MEMORY_ID      (the memory's embedding text)
+(--json prints the whole vector; memlens embed --help for every option)";
+
 /// Build the runtime a one-shot command runs its async engine calls on.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
@@ -75,6 +82,13 @@ pub fn run(ctx: &Context, args: EmbedArgs) -> anyhow::Result<ExitCode> {
         }
         (None, Some(t)) => (t.clone(), None, None),
         (None, None) => {
+            use std::io::IsTerminal;
+            // Nothing piped in: waiting on a terminal for input nobody knows to type would
+            // look like a hang. Say how to use the command instead.
+            if std::io::stdin().is_terminal() {
+                eprintln!("{EMBED_USAGE}");
+                return Ok(ExitCode::from(2));
+            }
             let mut s = String::new();
             std::io::stdin()
                 .read_to_string(&mut s)

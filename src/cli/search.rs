@@ -180,7 +180,7 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     )
     .await?;
     for note in &outcome.notes {
-        eprintln!("note: {note} (give --export FILE for hybrid search)");
+        eprintln!("note: {note}; give --export FILE for hybrid search");
     }
     if outcome.mode != SearchMode::Semantic {
         let joined = export.as_ref().map(|e| {
@@ -309,6 +309,14 @@ async fn auto_index(
     Ok(())
 }
 
+/// The instant a stored `created_at` stands for, in RFC 3339 UTC (a legacy value, < 1e9
+/// from Omi's 2024 divide-by-1000 bug, is read × 1000).
+fn rfc3339(c: &crate::sync::search::HitDate) -> Option<String> {
+    let secs = if c.legacy { c.raw * 1000.0 } else { c.raw };
+    chrono::DateTime::from_timestamp(secs as i64, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 /// One JSON object per hit per line.
 fn render_json(results: &SearchResults, joined: Option<&[HitMemory]>) -> anyhow::Result<String> {
     let mut out = String::new();
@@ -318,8 +326,11 @@ fn render_json(results: &SearchResults, joined: Option<&[HitMemory]>) -> anyhow:
             "score": h.score,
             "vector_id": h.vector_id,
             "memory_id": h.memory_id,
-            "created_at": h.created_at.as_ref().and_then(|c| c.date.clone()),
-            "created_at_raw": h.created_at.as_ref().map(|c| c.raw),
+            "created_at": h.created_at.as_ref().and_then(rfc3339),
+            "created_at_raw": h
+                .created_at
+                .as_ref()
+                .map(|c| crate::store::filter::meta_json(&crate::store::MetaValue::Number(c.raw))),
             "legacy_id": h.legacy_id,
             "metadata": h.metadata,
         });
@@ -453,8 +464,11 @@ pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Va
             "score": s.score,
             "vector_id": s.vector_id,
             "legacy_id": s.legacy_id,
-            "created_at": s.created_at.as_ref().and_then(|c| c.date.clone()),
-            "created_at_raw": s.created_at.as_ref().map(|c| c.raw),
+            "created_at": s.created_at.as_ref().and_then(rfc3339),
+            "created_at_raw": s
+                .created_at
+                .as_ref()
+                .map(|c| crate::store::filter::meta_json(&crate::store::MetaValue::Number(c.raw))),
         })
     });
     let text = h.text.as_ref().map(|t| {

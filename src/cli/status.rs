@@ -67,6 +67,9 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         .await
         .context("cannot look up the vectors")?
     };
+    // Share what was found with the TUI (same cache, same key): verdicts from --verify
+    // show as fresh/stale there; a plain lookup keeps earlier verdicts of unchanged vectors.
+    let entries = share_with_tui(ctx, store.as_ref(), ns, &uid, entries);
     let counts = counts(entries.values());
     let mut out = String::new();
     if ctx.json {
@@ -182,4 +185,29 @@ fn skip_counts<'a>(
         .filter(|(_, n)| *n > 0)
         .map(|((k, _), n)| (*k, n))
         .collect()
+}
+
+/// Save the looked-up entries to the status cache the TUI reads (keeping earlier
+/// verdicts of unchanged vectors); a cache that cannot be written is only logged.
+fn share_with_tui(
+    ctx: &Context,
+    store: &dyn crate::store::VectorStore,
+    namespace: &str,
+    uid: &str,
+    mut entries: std::collections::BTreeMap<String, crate::sync::StatusEntry>,
+) -> std::collections::BTreeMap<String, crate::sync::StatusEntry> {
+    use crate::sync::status::{StatusCache, keep_verdicts};
+    let data_dir = &ctx.settings.data_dir;
+    let key = StatusCache::key_for(&store.target(), namespace, uid);
+    let mut cache = StatusCache::load(data_dir, &key).unwrap_or_else(|| StatusCache {
+        key: key.clone(),
+        ..StatusCache::default()
+    });
+    keep_verdicts(&mut entries, &cache.entries);
+    cache.entries.extend(entries.clone());
+    cache.checked_at = chrono::Utc::now().timestamp();
+    if let Err(e) = cache.save(data_dir) {
+        tracing::warn!("cannot save the status cache: {e}");
+    }
+    entries
 }

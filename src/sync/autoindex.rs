@@ -33,7 +33,8 @@ pub const BATCH: usize = 32;
 pub struct AutoIndex {
     /// The writes, newest memory first.
     pub plan: Plan,
-    /// Memories of the export that can be embedded (not discarded, with text, valid id).
+    /// Memories of the export Omi would embed ([`crate::omi::policy::skip_reason`]: not
+    /// deleted, discarded or unfinished, with text and a valid id).
     pub embeddable: usize,
     /// Of those, already indexed and current before this run.
     pub indexed: usize,

@@ -468,9 +468,81 @@ impl StatusCache {
     }
 }
 
+/// Carry verdicts (fresh / stale, from `status --verify`, a drift check or a write) over a
+/// new lookup, which by itself can only say `present`: an entry that is `present` now
+/// takes the earlier verdict when the stored vector looks unchanged (same dimension and
+/// bit-identical L2 norm; an earlier verdict without a norm — set right after a write —
+/// is taken as is). Everything else the lookup says wins.
+pub fn keep_verdicts(
+    fresh: &mut BTreeMap<String, StatusEntry>,
+    earlier: &BTreeMap<String, StatusEntry>,
+) {
+    for (id, entry) in fresh.iter_mut() {
+        if entry.status != EmbeddingStatus::Present {
+            continue;
+        }
+        let Some(old) = earlier.get(id) else {
+            continue;
+        };
+        if !matches!(old.status, EmbeddingStatus::Fresh | EmbeddingStatus::Stale) {
+            continue;
+        }
+        let same_vector = match old.norm {
+            None => true,
+            Some(n) => {
+                entry.norm.map(f32::to_bits) == Some(n.to_bits())
+                    && (old.dimension.is_none() || old.dimension == entry.dimension)
+            }
+        };
+        if same_vector {
+            entry.status = old.status;
+            entry.similarity = old.similarity;
+            if old.reason.is_some() {
+                entry.reason = old.reason.clone();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdicts_survive_a_lookup_while_the_vector_is_unchanged() {
+        let entry = |status, norm: Option<f32>| StatusEntry {
+            norm,
+            dimension: Some(128),
+            ..StatusEntry::bare(status)
+        };
+        let earlier: BTreeMap<String, StatusEntry> = [
+            ("a".to_string(), entry(EmbeddingStatus::Fresh, Some(1.0))),
+            ("b".to_string(), entry(EmbeddingStatus::Stale, Some(1.0))),
+            ("c".to_string(), entry(EmbeddingStatus::Fresh, None)),
+            ("d".to_string(), entry(EmbeddingStatus::Fresh, Some(1.0))),
+        ]
+        .into();
+        let mut fresh: BTreeMap<String, StatusEntry> = [
+            ("a".to_string(), entry(EmbeddingStatus::Present, Some(1.0))),
+            ("b".to_string(), entry(EmbeddingStatus::Present, Some(0.5))),
+            ("c".to_string(), entry(EmbeddingStatus::Present, Some(0.9))),
+            ("d".to_string(), entry(EmbeddingStatus::Missing, None)),
+        ]
+        .into();
+        keep_verdicts(&mut fresh, &earlier);
+        assert_eq!(fresh["a"].status, EmbeddingStatus::Fresh);
+        assert_eq!(
+            fresh["b"].status,
+            EmbeddingStatus::Present,
+            "vector changed"
+        );
+        assert_eq!(
+            fresh["c"].status,
+            EmbeddingStatus::Fresh,
+            "written this session"
+        );
+        assert_eq!(fresh["d"].status, EmbeddingStatus::Missing);
+    }
 
     fn memory(id: &str, discarded: bool) -> Memory {
         Memory {

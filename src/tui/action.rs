@@ -71,6 +71,14 @@ pub enum Command {
     MapView,
     /// Drift check of the marked (or filtered) memories, after a plan.
     DriftBatch,
+    /// The message log: every message of the session in full.
+    MessageLog,
+    /// Focus the left pane (the memory list).
+    FocusLeft,
+    /// Focus the right pane (details or search, whichever is shown).
+    FocusRight,
+    /// Copy the memory id, vector id or embedding text (OSC 52).
+    Copy,
     /// Cycle the search mode: semantic → text → hybrid.
     CycleSearchMode,
     /// Explain the selected hit (or memory) for the active query.
@@ -81,7 +89,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 41] = [
+    pub const ALL: [Command; 45] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -120,6 +128,10 @@ impl Command {
         Self::IndexView,
         Self::MapView,
         Self::DriftBatch,
+        Self::MessageLog,
+        Self::FocusLeft,
+        Self::FocusRight,
+        Self::Copy,
         Self::CycleSearchMode,
         Self::Explain,
         Self::GoldenAdd,
@@ -166,6 +178,10 @@ impl Command {
             Self::IndexView => "index",
             Self::MapView => "map",
             Self::DriftBatch => "drift_batch",
+            Self::MessageLog => "messages",
+            Self::FocusLeft => "focus_left",
+            Self::FocusRight => "focus_right",
+            Self::Copy => "copy",
             Self::CycleSearchMode => "search_mode",
             Self::Explain => "explain",
             Self::GoldenAdd => "golden_add",

@@ -26,6 +26,8 @@ pub struct ReprocessUi {
     /// The plan shown in the confirmation popup; `single` when it is for one memory.
     pub plan: Option<Plan>,
     pub single: bool,
+    /// Memory ids the running job writes (empty for a resumed run).
+    pub writing: Vec<String>,
     /// The running job.
     pub job: Option<RunningJob>,
     /// The last job's summary.

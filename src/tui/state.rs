@@ -99,7 +99,29 @@ pub enum Popup {
     Explain,
     /// The batch drift check's results.
     DriftResults,
+    /// The message log (`L`): every message of the session, in full.
+    Messages,
+    /// `y`: copy the id, vector id or text.
+    Copy,
 }
+
+/// One message of the session, kept for the message log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedMessage {
+    /// Unix seconds.
+    pub at: i64,
+    pub level: Level,
+    pub text: String,
+}
+
+/// A wrapped transcript keyed by (memory id, width, segment count).
+pub type TranscriptCache = (
+    (String, usize, usize),
+    std::sync::Arc<Vec<ratatui::text::Line<'static>>>,
+);
+
+/// Messages kept for the log (the oldest are dropped first).
+pub const MESSAGE_LOG_CAP: usize = 500;
 
 /// The batch drift check (`C`).
 #[derive(Debug, Default)]
@@ -205,12 +227,24 @@ pub struct State {
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
-    pub details_scroll: u16,
+    /// First details line shown (lines, not 16-bit: long transcripts scroll to the end).
+    pub details_scroll: usize,
     /// Scroll of the help overlay.
     pub help_scroll: u16,
     pub transcript_expanded: bool,
     pub text_format: TextFormat,
     pub message: Option<(Level, String)>,
+    /// The work the shown message is about (`"plan"`, `"vector"`): it clears when that
+    /// work ends.
+    pub message_tag: Option<&'static str>,
+    /// Every message of the session (newest last), for `L`.
+    pub messages: Vec<LoggedMessage>,
+    /// Scroll of the message log.
+    pub messages_scroll: usize,
+    /// The selected memory's wrapped transcript: ((memory id, width, segments), lines).
+    pub transcript_cache: std::cell::RefCell<Option<TranscriptCache>>,
+    /// Text the app asked to put on the clipboard (OSC 52), drained by the terminal loop.
+    pub clipboard: Option<String>,
     pub should_quit: bool,
     /// Frame counter for spinners.
     pub tick: u64,
@@ -252,6 +286,11 @@ impl State {
             transcript_expanded: false,
             text_format,
             message: None,
+            message_tag: None,
+            messages: Vec::new(),
+            messages_scroll: 0,
+            transcript_cache: Default::default(),
+            clipboard: None,
             should_quit: false,
             tick: 0,
             size: (80, 24),
@@ -327,12 +366,17 @@ impl State {
             .collect()
     }
 
-    /// True while a background job runs (quit asks first).
+    /// True while a background job runs (the screen redraws on ticks).
     pub fn job_running(&self) -> bool {
+        self.indexing.busy() || self.quit_asks_first()
+    }
+
+    /// True while a job runs whose interruption the user should confirm. The auto-index
+    /// is not one: its finished batches are committed and the next open indexes the rest.
+    pub fn quit_asks_first(&self) -> bool {
         self.lookup.running.is_some()
             || self.search.running.is_some()
             || self.reprocess.busy()
-            || self.indexing.busy()
             || self.drift.running
             || self.explain.running.is_some()
             || matches!(self.load, LoadState::Loading { .. })
@@ -381,8 +425,38 @@ impl State {
             .collect()
     }
 
-    /// Show a message in the status line.
+    /// Show a message in the status line, keep it in the message log and write it to the
+    /// log file (errors at `error`, warnings at `warn`: both pass the default filter).
     pub fn notify(&mut self, level: Level, text: impl Into<String>) {
-        self.message = Some((level, text.into()));
+        let text = text.into();
+        match level {
+            Level::Error => tracing::error!(target: "memlens::tui", "{text}"),
+            Level::Warn => tracing::warn!(target: "memlens::tui", "{text}"),
+            Level::Info => tracing::info!(target: "memlens::tui", "{text}"),
+        }
+        if self.messages.len() >= MESSAGE_LOG_CAP {
+            self.messages.remove(0);
+        }
+        self.messages.push(LoggedMessage {
+            at: chrono::Utc::now().timestamp(),
+            level,
+            text: text.clone(),
+        });
+        self.message = Some((level, text));
+        self.message_tag = None;
+    }
+
+    /// Show a progress message about `work`; [`State::finish`] clears it.
+    pub fn notify_while(&mut self, work: &'static str, text: impl Into<String>) {
+        self.notify(Level::Info, text);
+        self.message_tag = Some(work);
+    }
+
+    /// `work` ended: clear its progress message if it is still the one shown.
+    pub fn finish(&mut self, work: &'static str) {
+        if self.message_tag == Some(work) {
+            self.message = None;
+            self.message_tag = None;
+        }
     }
 }

@@ -87,6 +87,11 @@ impl Theme {
         }
     }
 
+    /// True unless `NO_COLOR` asked for monochrome.
+    pub fn is_colored(&self) -> bool {
+        self.colored
+    }
+
     /// Style of a status (the glyph and word carry the meaning).
     pub fn status(&self, status: EmbeddingStatus) -> Style {
         if !self.colored {

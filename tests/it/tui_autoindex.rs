@@ -87,23 +87,17 @@ async fn opening_the_demo_export_indexes_it_and_a_paraphrase_finds_its_memory() 
     })
     .await;
     let embeddable = h.app.state.indexing.embeddable;
-    // The export's embeddable memories: not discarded, with an embedding text.
+    // The export's embeddable memories: the engine's one rule (`omi::policy`: not
+    // deleted, discarded or unfinished, with an embedding text and a valid id).
     let want = h
         .app
         .state
         .memories()
         .iter()
-        .filter(|m| {
-            !m.discarded
-                && !memlens::omi::text::render(
-                    &m.structured,
-                    memlens::omi::text::TextFormat::CURRENT,
-                )
-                .is_empty()
-        })
+        .filter(|m| memlens::omi::policy::skip_reason(m, Some(UID), Default::default()).is_none())
         .count();
     assert_eq!(embeddable, want);
-    assert!(embeddable >= 323, "{embeddable}");
+    assert_eq!(embeddable, 323, "the demo export's embeddable memories");
     let screen = h.screen();
     assert!(screen.contains("indexing ▕"), "{screen}");
 

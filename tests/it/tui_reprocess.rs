@@ -37,10 +37,20 @@ async fn batch_of_missing_confirm_progress_summary() {
     assert_eq!(plan.counts.new, live);
     let screen = h.screen();
     assert!(screen.contains(&format!("{live} new")), "{screen}");
-    assert!(screen.contains("cancel (the default)"), "{screen}");
+    // One confirmation rule: on the local store the highlighted button is the write.
+    assert!(
+        screen.contains(&format!("[ y Write {live} vectors ]")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("Enter = Write {live} vectors")),
+        "{screen}"
+    );
 
-    // Enter is not a yes for a batch: nothing is written.
-    h.key(KeyCode::Enter);
+    // An unrelated key leaves the dialog open; Esc cancels: nothing is written.
+    h.key(KeyCode::Char('x'));
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmPlan));
+    h.key(KeyCode::Esc);
     assert_eq!(h.app.state.popup, None);
     let store = h.app.services.store.clone().unwrap();
     assert_eq!(store.stats().await.unwrap().total, 0);

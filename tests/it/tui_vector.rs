@@ -82,7 +82,12 @@ async fn index_view_lists_orphans_and_deletes_only_after_yes() {
     }
     // d shows what would go; anything but y cancels.
     h.key(KeyCode::Char('d'));
-    assert!(h.screen().contains("y deletes"));
+    assert!(
+        h.screen().contains("Delete these 1 vector from"),
+        "{}",
+        h.screen()
+    );
+    assert!(h.screen().contains("Enter = Cancel"), "{}", h.screen());
     h.key(KeyCode::Char('n'));
     assert!(!h.app.state.index.confirm_delete);
     let before = store.stats().await.unwrap().total;

@@ -3,6 +3,7 @@
 //! through the action channel.
 
 mod autoindex;
+mod copy;
 mod filter;
 mod inspect;
 mod lookups;
@@ -26,6 +27,7 @@ use crate::sync::reprocess::{CancelFlag, Plan, ReprocessConfig, Reprocessor, Sel
 use crate::sync::search::{self as search_engine, SearchRequest, SearchTarget};
 use crate::sync::status::StatusCache;
 use crate::tui::action::{Action, Command, Level};
+use crate::tui::confirm;
 use crate::tui::jobs::{BatchScope, RunningJob};
 use crate::tui::keymap::KeyOutcome;
 use crate::tui::search::SearchField;
@@ -57,6 +59,10 @@ pub struct App {
     fulltext_generation: u64,
     /// The reprocess journal, opened on first use.
     journal: Option<Arc<Journal>>,
+    /// The last search started, re-run when top-k changes.
+    last_search: Option<SearchTarget>,
+    /// The marks a planned batch was made from: cleared once the batch runs.
+    marks_in_use: bool,
     /// Runs the list filter's scans (started on first use).
     filter_worker: Option<filter::FilterWorker>,
 }
@@ -98,6 +104,8 @@ impl App {
             fulltext: None,
             fulltext_generation: 0,
             journal: None,
+            last_search: None,
+            marks_in_use: false,
             filter_worker: None,
         }
     }
@@ -317,6 +325,8 @@ impl App {
                     return false;
                 }
                 ui.planning = None;
+                self.state.finish("plan");
+                let ui = &mut self.state.reprocess;
                 match outcome {
                     Ok(plan) => {
                         ui.plan = Some(*plan);
@@ -353,8 +363,11 @@ impl App {
             }
             Action::JobDone(outcome) => {
                 self.state.reprocess.job = None;
+                self.state.finish("job");
+                let single = self.state.reprocess.single;
                 match outcome {
                     Ok(summary) => {
+                        self.mark_written_fresh(&summary);
                         let text = format!(
                             "reprocess: {} of {} done, {} failed{}",
                             summary.done,
@@ -367,9 +380,24 @@ impl App {
                         } else {
                             Level::Warn
                         };
+                        let one = single && summary.total == 1;
+                        let text = match (one, summary.failed.first()) {
+                            (true, None) if summary.done == 1 => {
+                                "reprocessed 1 memory: written and verified".to_string()
+                            }
+                            (true, Some(f)) => format!("reprocess failed: {}", f.error),
+                            _ => text,
+                        };
+                        let level = if one && !summary.failed.is_empty() {
+                            Level::Error
+                        } else {
+                            level
+                        };
                         self.state.notify(level, text);
                         self.state.reprocess.summary = Some(*summary);
-                        self.state.popup = Some(Popup::Job);
+                        if !one {
+                            self.state.popup = Some(Popup::Job);
+                        }
                     }
                     Err(e) => {
                         // One message: in the job popup when it is open, else in the
@@ -397,6 +425,11 @@ impl App {
             }
             Action::VectorChecked(check) => {
                 self.state.vector_running = false;
+                self.state.finish("vector");
+                // The verdict counts at once: the list shows fresh or stale now.
+                if let Ok(outcome) = &check.drift {
+                    self.apply_drift(std::slice::from_ref(outcome));
+                }
                 if self.state.selected().map(|(_, m)| m.id.as_str())
                     == Some(check.memory_id.as_str())
                 {
@@ -465,7 +498,9 @@ impl App {
         }
         match self.state.popup {
             Some(Popup::Help) => {
-                let max = view::help_line_count(&self.state).saturating_sub(3) as u16;
+                // Scroll no further than the last line at the bottom of the box.
+                let visible = self.state.size.1.saturating_sub(2) as usize;
+                let max = view::help_line_count(&self.state).saturating_sub(visible) as u16;
                 let scroll = &mut self.state.help_scroll;
                 match key.code {
                     KeyCode::Esc
@@ -490,12 +525,17 @@ impl App {
                 return true;
             }
             Some(Popup::DriftConfirm) => {
-                self.state.popup = None;
-                if key.code == KeyCode::Char('y') {
-                    self.run_drift();
-                } else {
-                    self.state.drift.planned = None;
-                    self.state.notify(Level::Info, "drift check cancelled");
+                match confirm::answer(key.code, confirm::Default::Confirm) {
+                    confirm::Answer::Confirm => {
+                        self.state.popup = None;
+                        self.run_drift();
+                    }
+                    confirm::Answer::Cancel => {
+                        self.state.popup = None;
+                        self.state.drift.planned = None;
+                        self.state.notify(Level::Info, "drift check cancelled");
+                    }
+                    confirm::Answer::Ignore => {}
                 }
                 return true;
             }
@@ -542,10 +582,31 @@ impl App {
                 }
                 return true;
             }
-            Some(Popup::ConfirmQuit) => {
+            Some(Popup::Messages) => {
+                let max = self.state.messages.len().saturating_sub(1);
+                let scroll = &mut self.state.messages_scroll;
                 match key.code {
-                    KeyCode::Char('y') | KeyCode::Char('Y') => self.state.should_quit = true,
-                    _ => self.state.popup = None,
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L') | KeyCode::Enter => {
+                        self.state.popup = None
+                    }
+                    KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(max),
+                    KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                    KeyCode::Char('G') | KeyCode::End => *scroll = max,
+                    KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+                    _ => {}
+                }
+                return true;
+            }
+            Some(Popup::Copy) => {
+                self.state.popup = None;
+                self.copy(key.code);
+                return true;
+            }
+            Some(Popup::ConfirmQuit) => {
+                match confirm::answer(key.code, confirm::Default::Cancel) {
+                    confirm::Answer::Confirm => self.state.should_quit = true,
+                    confirm::Answer::Cancel => self.state.popup = None,
+                    confirm::Answer::Ignore => {}
                 }
                 return true;
             }
@@ -562,8 +623,18 @@ impl App {
                     self.state.list.query.clear();
                     self.state.refresh_list();
                 }
-                KeyCode::Enter | KeyCode::Down | KeyCode::Up | KeyCode::Tab => {
+                KeyCode::Enter | KeyCode::Tab => {
                     self.state.filter_input = None;
+                }
+                // Move through the matches without leaving the filter.
+                KeyCode::Down | KeyCode::Up => {
+                    let before = self.state.list.selected;
+                    self.state
+                        .list
+                        .move_by(if key.code == KeyCode::Down { 1 } else { -1 });
+                    if self.state.list.selected != before {
+                        self.state.details_scroll = 0;
+                    }
                 }
                 _ => {
                     if input.handle_event(&Event::Key(key)).is_some()
@@ -620,6 +691,22 @@ impl App {
             Command::IndexView => return self.start_index_view(),
             Command::MapView => return self.start_map(),
             Command::DriftBatch => return self.plan_drift(),
+            Command::TopKUp | Command::TopKDown => {
+                self.state
+                    .search
+                    .adjust_top_k(if c == Command::TopKUp { 1 } else { -1 });
+                // A new top-k re-runs the last search (not while a query is typed).
+                if let Some(target) = self.last_search.clone() {
+                    self.start_search(target);
+                }
+                return;
+            }
+            Command::Copy => {
+                if self.state.selected().is_some() || self.state.focus == Focus::Search {
+                    self.state.popup = Some(Popup::Copy);
+                }
+                return;
+            }
             Command::CycleSearchMode => return self.cycle_search_mode(),
             Command::Explain => return self.start_explain(),
             Command::GoldenAdd => return self.golden_add(),
@@ -649,7 +736,7 @@ impl App {
         let state = &mut self.state;
         match c {
             Command::Quit => {
-                if state.job_running() {
+                if state.quit_asks_first() {
                     state.popup = Some(Popup::ConfirmQuit);
                 } else {
                     state.should_quit = true;
@@ -695,8 +782,17 @@ impl App {
                 state.focus = Focus::Search;
                 state.search.editing = Some(SearchField::Range);
             }
-            Command::TopKUp => state.search.adjust_top_k(1),
-            Command::TopKDown => state.search.adjust_top_k(-1),
+            Command::MessageLog => {
+                state.messages_scroll = state.messages.len().saturating_sub(1);
+                state.popup = Some(Popup::Messages);
+            }
+            Command::FocusLeft => state.focus = Focus::List,
+            Command::FocusRight => {
+                state.focus = match state.right {
+                    RightPane::Details => Focus::Details,
+                    RightPane::Search => Focus::Search,
+                }
+            }
             Command::OpenHit
             | Command::ExportResults
             | Command::Refresh
@@ -707,6 +803,9 @@ impl App {
             | Command::IndexView
             | Command::MapView
             | Command::DriftBatch
+            | Command::TopKUp
+            | Command::TopKDown
+            | Command::Copy
             | Command::CycleSearchMode
             | Command::Explain
             | Command::GoldenAdd
@@ -738,7 +837,7 @@ impl App {
                     let next = (state.details_scroll as isize)
                         .saturating_add(delta)
                         .clamp(0, max.max(0));
-                    state.details_scroll = next.min(u16::MAX as isize) as u16;
+                    state.details_scroll = next as usize;
                 } else {
                     let before = state.list.selected;
                     state.list.move_by(delta);

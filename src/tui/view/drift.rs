@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
 use crate::sync::drift::DriftOutcome;
 use crate::tui::sanitize;
@@ -35,23 +35,21 @@ pub(super) fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let lines = vec![
         Line::from(format!(
-            "Check {} memories against their stored vectors in every Omi text format.",
-            ids.len()
+            "Check {} against their stored vectors in every Omi text format.",
+            crate::words::count(ids.len(), "memory", "memories")
         )),
         Line::from(format!(
-            "{texts} distinct texts to embed with {} · about {tokens} tokens · fetch {} vectors",
+            "{} to embed with {} · about {tokens} tokens · fetch {}",
+            crate::words::count(*texts, "distinct text", "distinct texts"),
             state.setup.embedder_model,
-            ids.len()
+            crate::words::counted(ids.len(), "vector")
         )),
         Line::styled(
             "Scores already in the drift cache are not embedded again.",
             t.dim,
         ),
         Line::from(""),
-        Line::from(vec![
-            Span::styled("y", t.key),
-            Span::raw(" runs it · any other key cancels"),
-        ]),
+        crate::tui::confirm::buttons(t, "Check", crate::tui::confirm::Default::Confirm),
     ];
     boxed(frame, area, 9, " Drift check ", lines, state);
 }

@@ -19,7 +19,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Vector and drift — Esc closes ")
+        .title(super::title(" Vector and drift — Esc closes ", rect.width))
         .border_style(t.border_focused);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
