@@ -121,7 +121,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 .map(|d| d.naive.format("%Y-%m-%d").to_string())
                 .unwrap_or_else(|| "—".into());
             let title = if m.structured.title.is_empty() {
-                "(untitled)".to_string()
+                crate::tui::fit::fit("(untitled)", title_width).into_owned()
             } else {
                 let clean = sanitize::line(&m.structured.title);
                 crate::tui::fit::fit(&clean, title_width).into_owned()
@@ -136,7 +136,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     },
                     t.marked,
                 )),
-                Cell::from(Span::styled(status_text, t.status(status))),
+                Cell::from(Span::styled(
+                    fit(&status_text, status_width),
+                    t.status(status),
+                )),
                 Cell::from(sanitize::line(&m.structured.emoji).into_owned()),
                 Cell::from(title),
             ];
