@@ -4,10 +4,13 @@
 pub mod conventions;
 pub mod date;
 pub mod export;
+pub mod fact;
+pub mod fact_conventions;
 pub mod model;
 pub mod pystr;
 #[rustfmt::skip]
 mod pystr_tables;
 pub mod text;
 
+pub use fact::{Fact, FactCategory, FactCategoryKind, FactSkip};
 pub use model::{ActionItem, Category, CategoryKind, Event, Memory, Structured};

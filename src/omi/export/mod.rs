@@ -13,10 +13,12 @@ use std::path::{Path, PathBuf};
 
 use crate::omi::model::Memory;
 
+pub mod facts;
 mod loader;
 pub mod raw;
 pub mod summary;
 
+pub use facts::{FactSection, FactSource};
 pub use raw::parse_structured;
 pub use summary::Summary;
 
@@ -114,6 +116,9 @@ pub struct Export {
     pub total_records: usize,
     /// Size of the file in bytes.
     pub bytes: usize,
+    /// Omi's facts (omi-facts.md): E3's `memories` section, or the whole file when it is
+    /// a list of facts (then `memories` is empty: facts are never conversations).
+    pub facts: FactSection,
 }
 
 impl Export {
@@ -122,9 +127,11 @@ impl Export {
         self.memories.iter().find(|m| m.id == id)
     }
 
-    /// True when the file had records and none of them loaded.
+    /// True when the file had records and none of them loaded (conversations or facts).
     pub fn all_bad(&self) -> bool {
-        self.memories.is_empty() && !self.bad_records.is_empty()
+        self.memories.is_empty()
+            && self.facts.facts.is_empty()
+            && (!self.bad_records.is_empty() || !self.facts.bad_records.is_empty())
     }
 
     /// Counts, categories, date range, ambiguous dates.
@@ -232,7 +239,16 @@ pub fn load_bytes_with_progress(
     bytes: &[u8],
     progress: Progress,
 ) -> Result<Export, ExportError> {
-    loader::load(name, bytes, progress)
+    let mut export = loader::load(name, bytes, progress)?;
+    export.facts = facts::load_facts(bytes);
+    if export.facts.facts_only() {
+        // The conversation walk read the fact objects as conversations: drop them.
+        export.memories.clear();
+        export.bad_records.clear();
+        export.duplicates.clear();
+        export.total_records = 0;
+    }
+    Ok(export)
 }
 
 #[cfg(test)]
