@@ -4,6 +4,8 @@
 
 pub mod daterange;
 pub mod drift;
+pub mod fact_search;
+pub mod fact_status;
 pub mod journal;
 pub mod orphans;
 pub mod projection;

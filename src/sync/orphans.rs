@@ -148,6 +148,23 @@ pub async fn scan_orphans(
     uid: &str,
     memories: &[Memory],
     page_size: usize,
+    progress: impl FnMut(&'static str, usize),
+) -> Result<OrphanScan, OrphanError> {
+    let items: Vec<(&str, bool)> = memories
+        .iter()
+        .map(|m| (m.id.as_str(), !m.discarded))
+        .collect();
+    scan_orphans_of(store, namespace, uid, &items, page_size, progress).await
+}
+
+/// [`scan_orphans`] over any items of an export (conversations or facts): `(id, should
+/// have a vector)` pairs; `missing` counts the latter with no listed vector.
+pub async fn scan_orphans_of(
+    store: &dyn VectorStore,
+    namespace: &str,
+    uid: &str,
+    items: &[(&str, bool)],
+    page_size: usize,
     mut progress: impl FnMut(&'static str, usize),
 ) -> Result<OrphanScan, OrphanError> {
     let uid = uid.trim();
@@ -156,7 +173,7 @@ pub async fn scan_orphans(
     }
     let (ids, pages) =
         list_user_ids(store, namespace, uid, page_size, |n| progress("list", n)).await?;
-    let known: HashSet<&str> = memories.iter().map(|m| m.id.as_str()).collect();
+    let known: HashSet<&str> = items.iter().map(|(id, _)| *id).collect();
     let mut in_export = 0;
     let mut listed_memories: HashSet<&str> = HashSet::new();
     let mut orphan_ids = Vec::new();
@@ -171,9 +188,9 @@ pub async fn scan_orphans(
             Some(_) => orphan_ids.push(id.clone()),
         }
     }
-    let missing = memories
+    let missing = items
         .iter()
-        .filter(|m| !m.discarded && !listed_memories.contains(m.id.as_str()))
+        .filter(|(id, wanted)| *wanted && !listed_memories.contains(id))
         .count();
     let mut fetched: BTreeMap<String, crate::store::Record> = BTreeMap::new();
     for group in orphan_ids.chunks(limits::FETCH_GROUP) {

@@ -35,11 +35,14 @@ pub enum EmbeddingStatus {
     Mismatch,
     /// `created_at` < 1e9 (Omi's 2024 divide-by-1000 bug) or expected keys missing.
     Legacy,
+    /// A record of a shape memlens does not write (late-2026 canonical `ns2` vectors with
+    /// `memory_schema_version`, omi-facts.md §F5.8): shown, never overwritten.
+    Foreign,
 }
 
 impl EmbeddingStatus {
     /// Every status, in display order.
-    pub const ALL: [EmbeddingStatus; 8] = [
+    pub const ALL: [EmbeddingStatus; 9] = [
         Self::Unknown,
         Self::Missing,
         Self::Present,
@@ -48,6 +51,7 @@ impl EmbeddingStatus {
         Self::Skipped,
         Self::Mismatch,
         Self::Legacy,
+        Self::Foreign,
     ];
 
     /// The word shown beside the glyph (never colour alone).
@@ -61,6 +65,7 @@ impl EmbeddingStatus {
             Self::Skipped => "skipped",
             Self::Mismatch => "mismatch",
             Self::Legacy => "legacy",
+            Self::Foreign => "foreign",
         }
     }
 
@@ -75,6 +80,7 @@ impl EmbeddingStatus {
             Self::Skipped => '-',
             Self::Mismatch => '!',
             Self::Legacy => 'L',
+            Self::Foreign => 'F',
         }
     }
 }

@@ -104,6 +104,7 @@ impl Theme {
             EmbeddingStatus::Skipped => Color::DarkGray,
             EmbeddingStatus::Mismatch => Color::Magenta,
             EmbeddingStatus::Legacy => Color::Yellow,
+            EmbeddingStatus::Foreign => Color::Cyan,
         };
         Style::default().fg(c)
     }

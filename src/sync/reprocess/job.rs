@@ -16,6 +16,7 @@ use crate::config::CreatedAtPolicy;
 use crate::embed::EmbedError;
 use crate::omi::Memory;
 use crate::omi::conventions::{KEY_CREATED_AT, memory_metadata};
+use crate::omi::fact_conventions::{carry_over_fact_metadata, fact_metadata};
 use crate::omi::text::render;
 use crate::store::{MetaValue, Metadata, Record, StoreError, validate_record};
 use crate::sync::journal::{ItemState, Outcome, RunHeader, RunState};
@@ -83,12 +84,22 @@ struct Work {
     text: String,
     text_hash: String,
     memory_created_at: Option<i64>,
+    /// Facts: the category for `ns2` metadata (then `created_at` is the upsert time and
+    /// the metadata is Omi's fact metadata).
+    category: Option<String>,
     /// The stored metadata as first read in this session (`Some(None)`: no record).
     /// Retries carry it over rather than what a failed attempt may have left behind.
     existing: Option<Option<Metadata>>,
 }
 
 type ItemResult = (Work, Result<(), String>);
+
+/// An item of an unfinished run, rebuilt from the export for a resume.
+pub(super) struct Rebuilt {
+    pub text: String,
+    pub created_at: Option<i64>,
+    pub category: Option<String>,
+}
 
 /// One text's vector, or why it has none.
 type Embedded = Result<Vec<f32>, String>;
@@ -267,6 +278,7 @@ impl Reprocessor {
                 text: i.text.clone(),
                 text_hash: i.text_hash.clone(),
                 memory_created_at: i.memory_created_at,
+                category: i.category.clone(),
                 existing: None,
             })
             .collect();
@@ -309,6 +321,29 @@ impl Reprocessor {
         progress: impl FnMut(&Progress) + Send,
         cancel: &CancelFlag,
     ) -> Result<Summary, ReprocessError> {
+        let by_id: BTreeMap<&str, &Memory> = memories.iter().map(|m| (m.id.as_str(), m)).collect();
+        let format = self.config.format;
+        let rebuild = |id: &str| -> Option<Rebuilt> {
+            by_id.get(id).map(|m| Rebuilt {
+                text: render(&m.structured, format),
+                created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                category: None,
+            })
+        };
+        self.resume_with(run_id, &rebuild, "memory", progress, cancel)
+            .await
+    }
+
+    /// Finish an unfinished run from items rebuilt by `rebuild` (by memory or fact id);
+    /// `what` names an item in messages.
+    pub(super) async fn resume_with(
+        &self,
+        run_id: &str,
+        rebuild: &(dyn Fn(&str) -> Option<Rebuilt> + Sync),
+        what: &str,
+        progress: impl FnMut(&Progress) + Send,
+        cancel: &CancelFlag,
+    ) -> Result<Summary, ReprocessError> {
         self.refuse_read_only()?;
         let info = self.journal.run(run_id)?.ok_or_else(|| {
             ReprocessError::Resume(format!("no reprocess run {run_id} in the journal"))
@@ -337,28 +372,27 @@ impl Reprocessor {
         }
         let dim_check = OnceCell::new();
         self.preflight(&dim_check).await?;
-        let by_id: BTreeMap<&str, &Memory> = memories.iter().map(|m| (m.id.as_str(), m)).collect();
         let mut works = Vec::new();
         let mut lost = Vec::new();
         for item in self.journal.items(run_id)? {
             if item.state == ItemState::Done {
                 continue;
             }
-            match by_id.get(item.memory_id.as_str()) {
-                Some(m) => {
-                    let text = render(&m.structured, self.config.format);
+            match rebuild(item.memory_id.as_str()) {
+                Some(r) => {
                     works.push(Work {
                         memory_id: item.memory_id,
                         vector_id: item.vector_id,
-                        text_hash: text_hash(&text),
-                        text,
-                        memory_created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                        text_hash: text_hash(&r.text),
+                        text: r.text,
+                        memory_created_at: r.created_at,
+                        category: r.category,
                         existing: None,
                     });
                 }
                 None => lost.push(Outcome {
                     result: Err(format!(
-                        "memory {} is not in this export: resume with the export the run was started from",
+                        "{what} {} is not in this export: resume with the export the run was started from",
                         item.memory_id
                     )),
                     vector_id: item.vector_id,
@@ -639,10 +673,18 @@ impl Reprocessor {
                 CreatedAtPolicy::Memory => w.memory_created_at.or(old_created).unwrap_or(now),
                 CreatedAtPolicy::Now => now,
             };
+            let metadata = match &w.category {
+                // Omi's ns2 upsert: created_at is always int(now) (omi-facts.md §F5.1).
+                Some(category) => carry_over_fact_metadata(
+                    old.as_ref(),
+                    fact_metadata(uid, &w.memory_id, category, now),
+                ),
+                None => carry_over(old.as_ref(), memory_metadata(uid, &w.memory_id, created_at)),
+            };
             let record = Record {
                 id: w.vector_id.clone(),
                 values,
-                metadata: carry_over(old.as_ref(), memory_metadata(uid, &w.memory_id, created_at)),
+                metadata,
             };
             match validate_record(&record) {
                 Ok(()) => sending.push((w, record)),

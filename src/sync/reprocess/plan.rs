@@ -64,6 +64,9 @@ pub struct PlanItem {
     pub change: Change,
     /// Tokens the text costs the embedder.
     pub tokens: usize,
+    /// Facts only: the category written into `ns2` metadata (the stored value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 /// Why a selected memory is not written.
@@ -80,6 +83,11 @@ pub enum SkipReason {
     Unchanged,
     /// An id asked for is not in the export.
     NotInExport,
+    /// A fact Omi would not embed (rejected, deleted, superseded; omi-facts.md §F7).
+    NotEmbeddable(String),
+    /// The stored record is of a shape memlens never overwrites (late-2026 canonical
+    /// `ns2` vectors, omi-facts.md §F5.8).
+    Foreign(String),
 }
 
 /// A selected memory left out, and why.
@@ -106,6 +114,11 @@ pub struct PlanCounts {
     pub invalid: usize,
     /// Ids asked for that the export does not hold.
     pub not_in_export: usize,
+    /// Facts only: skipped because Omi would not embed them, or their record is foreign.
+    #[serde(default)]
+    pub not_embeddable: usize,
+    #[serde(default)]
+    pub foreign: usize,
 }
 
 impl PlanCounts {
@@ -302,6 +315,7 @@ impl Reprocessor {
                 text,
                 memory_created_at: m.created_at.as_ref().map(|d| d.timestamp()),
                 change,
+                category: None,
             });
         }
         counts.selected += counts.not_in_export;
