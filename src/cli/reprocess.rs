@@ -83,6 +83,8 @@ pub struct ReprocessArgs {
     /// Abandon an unfinished earlier run instead of finishing it.
     #[arg(long)]
     pub discard_unfinished: bool,
+    #[command(flatten)]
+    pub kind: super::KindArg,
 }
 
 impl ReprocessArgs {
@@ -199,6 +201,11 @@ pub async fn execute(
     if config.uid.is_none() {
         return Err(crate::sync::reprocess::ReprocessError::NoUid.into());
     }
+    let facts = args.kind.facts();
+    if facts {
+        config.kind = args.kind.kind;
+        config.namespace = super::namespace_for(s, args.kind.kind);
+    }
     let embedder = crate::embed::from_settings(s).context("cannot set up the embedder")?;
     let store = open_from_settings(s)
         .await
@@ -240,14 +247,23 @@ pub async fn execute(
             } else {
                 o.text(&resume_text(&info))?;
             }
-            let summary = rp
-                .resume(
+            let summary = if facts {
+                rp.resume_facts(
+                    &info.header.run_id,
+                    &export.facts.facts,
+                    |p| o.progress(p),
+                    cancel,
+                )
+                .await
+            } else {
+                rp.resume(
                     &info.header.run_id,
                     &export.memories,
                     |p| o.progress(p),
                     cancel,
                 )
-                .await;
+                .await
+            };
             o.end_progress();
             let summary = summary?;
             failed |= !summary.is_complete();
@@ -258,7 +274,12 @@ pub async fn execute(
         }
     }
 
-    let plan = rp.plan(&export.memories, &args.selection(), None).await?;
+    let plan = if facts {
+        rp.plan_facts(&export.facts.facts, &args.selection(), None)
+            .await?
+    } else {
+        rp.plan(&export.memories, &args.selection(), None).await?
+    };
     if o.json {
         o.event("plan", serde_json::to_value(&plan)?)?;
     } else {
@@ -383,11 +404,19 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
         c.new,
         c.overwritten
     );
-    let _ = writeln!(
-        s,
-        "  skip       {} unchanged, {} discarded, {} invalid, {} not in export",
-        c.unchanged, c.discarded, c.invalid, c.not_in_export
-    );
+    if t.format == crate::omi::fact_conventions::FACT_TEXT_FORMAT {
+        let _ = writeln!(
+            s,
+            "  skip       {} unchanged, {} not embeddable, {} foreign, {} invalid, {} not in export",
+            c.unchanged, c.not_embeddable, c.foreign, c.invalid, c.not_in_export
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "  skip       {} unchanged, {} discarded, {} invalid, {} not in export",
+            c.unchanged, c.discarded, c.invalid, c.not_in_export
+        );
+    }
     let r = &plan.requests;
     let _ = writeln!(
         s,
@@ -400,7 +429,11 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
         .filter(|i| {
             matches!(
                 i.reason,
-                SkipReason::InvalidId(_) | SkipReason::EmptyText | SkipReason::NotInExport
+                SkipReason::InvalidId(_)
+                    | SkipReason::EmptyText
+                    | SkipReason::NotInExport
+                    | SkipReason::NotEmbeddable(_)
+                    | SkipReason::Foreign(_)
             )
         })
         .collect();
@@ -409,6 +442,7 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
         let why = match &item.reason {
             SkipReason::InvalidId(w) => w.clone(),
             SkipReason::EmptyText => "empty text".into(),
+            SkipReason::NotEmbeddable(w) | SkipReason::Foreign(w) => w.clone(),
             _ => "not in the export".into(),
         };
         let _ = writeln!(s, "  skipped    {}: {why}", item.memory_id);
