@@ -10,6 +10,7 @@ mod conformance;
 mod doctor;
 mod e2e_pty;
 mod export;
+mod facts;
 mod fault_matrix;
 mod hostile_exports;
 mod index_knowledge;
