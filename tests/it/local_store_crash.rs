@@ -156,7 +156,7 @@ fn killed_writers_leave_whole_batches() {
             .args([
                 "--ignored",
                 "--exact",
-                "crash_child_writer",
+                &child_test_name("crash_child_writer"),
                 "--nocapture",
                 "--test-threads=1",
             ])
@@ -196,4 +196,11 @@ fn killed_writers_leave_whole_batches() {
         total_batches = check(&path, committed);
     }
     assert!(total_batches >= 8 * 3);
+}
+
+/// The full name of a test of this module inside the one `it` test binary
+/// (`module::test`), for re-running it as a child process with `--exact`.
+fn child_test_name(test: &str) -> String {
+    let module = module_path!().split_once("::").map_or(module_path!(), |(_, m)| m);
+    format!("{module}::{test}")
 }

@@ -120,7 +120,7 @@ fn spawn(env: &[(String, String)], export: &Path, capture: bool) -> Child {
     cmd.args([
         "--ignored",
         "--exact",
-        "child_run",
+        &child_test_name("child_run"),
         "--nocapture",
         "--test-threads=1",
     ])
@@ -280,4 +280,11 @@ async fn kill_mid_run_then_resume_pinecone() {
     ]);
     let store = PineconeStore::connect(emu.config()).await.unwrap();
     kill_and_resume(env, &data, &store).await;
+}
+
+/// The full name of a test of this module inside the one `it` test binary
+/// (`module::test`), for re-running it as a child process with `--exact`.
+fn child_test_name(test: &str) -> String {
+    let module = module_path!().split_once("::").map_or(module_path!(), |(_, m)| m);
+    format!("{module}::{test}")
 }
