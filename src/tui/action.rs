@@ -67,11 +67,17 @@ pub enum Command {
     MapView,
     /// Drift check of the marked (or filtered) memories, after a plan.
     DriftBatch,
+    /// Show the conversations tab (`1`).
+    TabConversations,
+    /// Show the facts tab (`2`).
+    TabFacts,
+    /// Facts tab: open the selected fact's conversation in the conversations tab.
+    OpenLinked,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 38] = [
+    pub const ALL: [Command; 41] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -110,6 +116,9 @@ impl Command {
         Self::IndexView,
         Self::MapView,
         Self::DriftBatch,
+        Self::TabConversations,
+        Self::TabFacts,
+        Self::OpenLinked,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -153,6 +162,9 @@ impl Command {
             Self::IndexView => "index",
             Self::MapView => "map",
             Self::DriftBatch => "drift_batch",
+            Self::TabConversations => "tab_conversations",
+            Self::TabFacts => "tab_facts",
+            Self::OpenLinked => "open_conversation",
         }
     }
 
@@ -232,6 +244,16 @@ pub enum Action {
     DriftPlanned(Vec<String>, usize, usize),
     /// The batch drift check finished.
     DriftDone(Result<Vec<crate::sync::drift::DriftOutcome>, String>),
+    /// The facts' `ns2` statuses for lookup `generation` (entries by fact id), or why not.
+    FactStatusLoaded {
+        generation: u64,
+        outcome: Result<std::collections::BTreeMap<String, crate::sync::StatusEntry>, String>,
+    },
+    /// An `ns2` search of the facts tab finished.
+    FactSearchDone {
+        generation: u64,
+        outcome: Result<Vec<crate::sync::fact_search::FactHit>, String>,
+    },
     /// A message for the status line.
     Notify(Level, String),
 }

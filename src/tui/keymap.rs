@@ -245,6 +245,9 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::List, "C", Command::DriftBatch, "drift check of marked (or filtered) memories", ""),
     (Scope::Global, "J", Command::Jobs, "reprocess job: progress, x cancel, t retry failed", ""),
     (Scope::Search, "e", Command::ExportResults, "export results as JSON and CSV (current dir)", "export"),
+    (Scope::Global, "1", Command::TabConversations, "conversations tab (ns1)", ""),
+    (Scope::Global, "2", Command::TabFacts, "facts tab (ns2)", ""),
+    (Scope::Details, "enter", Command::OpenLinked, "facts tab: open the fact's conversation", ""),
 ];
 
 /// The result of feeding one key to the keymap.

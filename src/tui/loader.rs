@@ -21,6 +21,8 @@ pub struct LoadedExport {
     pub duplicates: Vec<String>,
     /// The uid named by the export itself (E3 profile), if any.
     pub profile_uid: Option<String>,
+    /// Omi's facts (E3 `memories`, or a list of facts), in file order.
+    pub facts: Vec<crate::omi::Fact>,
 }
 
 impl LoadedExport {
@@ -35,6 +37,7 @@ impl LoadedExport {
             bad_records: Vec::new(),
             duplicates: Vec::new(),
             profile_uid: None,
+            facts: Vec::new(),
         }
     }
 }
@@ -70,6 +73,12 @@ pub fn load_blocking(
         })
         .collect();
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
-    loaded.profile_uid = export.profile_uid;
+    loaded.profile_uid = export.profile_uid.or_else(|| {
+        // Facts carry their uid: one shared by all of them names the user.
+        let mut uids = export.facts.facts.iter().filter_map(|f| f.uid.clone());
+        let first = uids.next()?;
+        uids.all(|u| u == first).then_some(first)
+    });
+    loaded.facts = export.facts.facts;
     Ok(loaded)
 }

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod facts;
 pub mod index;
 pub mod jobs;
 pub mod keymap;

@@ -135,7 +135,7 @@ async fn memlens(emu: &PineconeEmulator, data: &Path, args: &[&str]) -> Output {
         .env("MEMLENS_STORE", "pinecone")
         .env("MEMLENS_EMBEDDER", "builtin")
         .env("PINECONE_INDEX_HOST", emu.url())
-        .env("PINECONE_API_KEY", API_KEY.to_string())
+        .env("PINECONE_API_KEY", API_KEY)
         .env("NO_COLOR", "1")
         .args(args);
     tokio::task::spawn_blocking(move || c.output().unwrap())

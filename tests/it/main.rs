@@ -24,6 +24,7 @@ mod secrets;
 mod store_contract;
 mod terminal_injection;
 mod tui_app;
+mod tui_facts;
 mod tui_reprocess;
 mod tui_search;
 mod tui_vector;

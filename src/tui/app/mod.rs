@@ -2,6 +2,7 @@
 //! background work. Nothing here awaits: slow work runs in spawned tasks that report back
 //! through the action channel.
 
+mod facts;
 mod inspect;
 mod lookups;
 mod reprocess;
@@ -34,6 +35,20 @@ use crate::tui::view;
 enum JobWork {
     Run(Box<Plan>),
     Resume(String, Vec<crate::omi::Memory>),
+}
+
+impl JobWork {
+    /// Facts or conversations: a plan made for facts journals the `fact-content` format.
+    fn kind(&self) -> crate::omi::fact_conventions::Kind {
+        match self {
+            JobWork::Run(p)
+                if p.target.format == crate::omi::fact_conventions::FACT_TEXT_FORMAT =>
+            {
+                crate::omi::fact_conventions::Kind::Facts
+            }
+            _ => crate::omi::fact_conventions::Kind::Conversations,
+        }
+    }
 }
 
 /// The backends the app talks to (real ones, or fakes in tests).
@@ -102,6 +117,7 @@ impl App {
         if changed {
             let rows = view::list_rows(self.state.size) as usize;
             self.state.list.scroll_into_view(rows);
+            self.state.facts.scroll_into_view(rows);
         }
         changed
     }
@@ -136,7 +152,10 @@ impl App {
                     self.state.setup.uid_source = "export profile".into();
                 }
                 self.state.statuses = vec![EmbeddingStatus::Unknown; n];
+                let facts = export.facts.clone();
                 self.state.export = Some(*export);
+                self.state.facts = crate::tui::facts::FactsTab::default();
+                self.state.facts.refresh(&facts);
                 self.state.load = LoadState::Loaded;
                 self.state.list.invalidate();
                 self.state.refresh_list();
@@ -150,6 +169,7 @@ impl App {
                         .notify(Level::Info, format!("{n} memories loaded"));
                 }
                 self.start_status_lookup(false);
+                self.start_fact_lookup();
                 self.check_unfinished_run();
                 true
             }
@@ -265,6 +285,7 @@ impl App {
                 }
                 // The statuses changed: look them up again.
                 self.start_status_lookup(true);
+                self.start_fact_lookup();
                 true
             }
             Action::UnfinishedRun(info) => {
@@ -320,6 +341,46 @@ impl App {
                 }
                 self.state.drift.results = Some(outcome);
                 self.state.popup = Some(Popup::DriftResults);
+                true
+            }
+            Action::FactStatusLoaded {
+                generation,
+                outcome,
+            } => {
+                if generation != self.state.facts.generation {
+                    return false;
+                }
+                self.state.facts.lookup_running = false;
+                match outcome {
+                    Ok(entries) => {
+                        let facts = self.state.fact_list().to_vec();
+                        self.state.facts.apply_entries(&facts, entries);
+                    }
+                    Err(e) => self
+                        .state
+                        .notify(Level::Error, format!("fact status lookup failed: {e}")),
+                }
+                true
+            }
+            Action::FactSearchDone {
+                generation,
+                outcome,
+            } => {
+                let Some(search) = self
+                    .state
+                    .facts
+                    .search
+                    .as_mut()
+                    .filter(|s| s.generation == generation)
+                else {
+                    return false;
+                };
+                search.running = false;
+                search.selected = 0;
+                match outcome {
+                    Ok(hits) => search.hits = hits,
+                    Err(e) => search.error = Some(e),
+                }
                 true
             }
             Action::Notify(level, text) => {
@@ -417,8 +478,48 @@ impl App {
             }
             None => {}
         }
+        if let Some(input) = &mut self.state.facts.search_input {
+            match key.code {
+                KeyCode::Esc => self.state.facts.search_input = None,
+                KeyCode::Enter => {
+                    let q = input.value().trim().to_string();
+                    self.state.facts.search_input = None;
+                    if q.is_empty() {
+                        self.state.notify(Level::Info, "type a query first");
+                    } else {
+                        self.start_fact_search(q);
+                    }
+                }
+                _ => {
+                    input.handle_event(&Event::Key(key));
+                }
+            }
+            return true;
+        }
         if let Some(field) = self.state.search.editing {
             self.on_search_key(key, field);
+            return true;
+        }
+        if self.state.on_facts_tab()
+            && let Some(input) = &mut self.state.filter_input
+        {
+            match key.code {
+                KeyCode::Esc => {
+                    self.state.filter_input = None;
+                    self.state.facts.query.clear();
+                }
+                KeyCode::Enter | KeyCode::Down | KeyCode::Up | KeyCode::Tab => {
+                    self.state.filter_input = None;
+                }
+                _ => {
+                    if input.handle_event(&Event::Key(key)).is_some() {
+                        self.state.facts.query = input.value().to_string();
+                        self.state.facts.selected = 0;
+                    }
+                }
+            }
+            let facts = self.state.fact_list().to_vec();
+            self.state.facts.refresh(&facts);
             return true;
         }
         if let Some(input) = &mut self.state.filter_input {
@@ -461,6 +562,16 @@ impl App {
     }
 
     fn on_command(&mut self, c: Command) {
+        match c {
+            Command::TabConversations => {
+                return self.show_tab(crate::tui::facts::Tab::Conversations);
+            }
+            Command::TabFacts => return self.show_tab(crate::tui::facts::Tab::Facts),
+            _ => {}
+        }
+        if self.state.on_facts_tab() && self.on_facts_command(c) {
+            return;
+        }
         // Commands that start work need the whole app.
         match c {
             Command::OpenHit => return self.open_selected_hit(),
@@ -570,7 +681,10 @@ impl App {
             | Command::IndexView
             | Command::MapView
             | Command::DriftBatch
-            | Command::Jobs => {}
+            | Command::Jobs
+            | Command::TabConversations
+            | Command::TabFacts
+            | Command::OpenLinked => {}
             Command::Up
             | Command::Down
             | Command::PageUp

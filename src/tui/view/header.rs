@@ -43,7 +43,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     first.push(Span::raw(format!(
         "{}/{}",
         short_target(&setup.store_target),
-        setup.namespace
+        if state.on_facts_tab() {
+            crate::omi::fact_conventions::FACTS_NAMESPACE
+        } else {
+            setup.namespace.as_str()
+        }
     )));
     first.push(Span::styled(" │ ", t.dim));
     first.push(Span::raw(format!(
@@ -55,8 +59,33 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
 
     let mut second: Vec<Span<'_>> = Vec::new();
-    if let Some(e) = &state.export {
-        second.push(Span::styled(format!("{} · ", e.shape), t.dim));
+    let facts_tab = state.on_facts_tab();
+    if let Some(e) = &state.export
+        && !e.facts.is_empty()
+    {
+        // The tabs, when there is a second one to show; the shown one in brackets (not
+        // by colour alone).
+        let tab = |active: bool, text: String| {
+            if active {
+                Span::styled(format!("[{text}]"), t.selected)
+            } else {
+                Span::styled(format!(" {text} "), t.dim)
+            }
+        };
+        second.push(tab(!facts_tab, "1 conversations".into()));
+        second.push(tab(facts_tab, format!("2 facts ({})", e.facts.len())));
+        second.push(Span::styled(" │ ", t.dim));
+    }
+    if let Some(e) = &state.export
+        && !facts_tab
+    {
+        // Beside the tabs only the shape's code (`E3`) fits.
+        let shape = if e.facts.is_empty() {
+            e.shape.as_str()
+        } else {
+            e.shape.split(' ').next().unwrap_or_default()
+        };
+        second.push(Span::styled(format!("{shape} · "), t.dim));
     }
     match &state.load {
         LoadState::Loading { done, total } => {
@@ -72,6 +101,22 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ));
         }
         LoadState::Failed(_) => second.push(Span::styled("export failed to load", t.error)),
+        _ if facts_tab => {
+            second.push(Span::styled("ns2 ", t.dim));
+            for (status, n) in state.facts.status_counts() {
+                second.push(Span::styled(
+                    format!("{} {} {n}", status.glyph(), status.word()),
+                    t.status(status),
+                ));
+                second.push(Span::raw("  "));
+            }
+            if state.facts.lookup_running {
+                second.push(Span::styled(
+                    format!("{} checking ns2", super::spinner(state.tick)),
+                    t.info,
+                ));
+            }
+        }
         _ => {
             for (status, n) in state.status_counts() {
                 second.push(Span::styled(
