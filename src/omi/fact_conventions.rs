@@ -172,6 +172,18 @@ pub fn known_namespace(namespace: &str) -> Option<NamespaceInfo> {
     })
 }
 
+/// Why memlens must not write to or delete from `namespace`: one of Omi's namespaces
+/// memlens does not model (`ns3`, `ns4`, `ns_tchunks`, `ns_x`, workstreams, versioned
+/// projections, §F6), which it only reads. `None` for `ns1`, `ns2` and unknown names.
+pub fn read_only_namespace(namespace: &str) -> Option<String> {
+    known_namespace(namespace).filter(|k| !k.modelled).map(|k| {
+        format!(
+            "namespace {namespace} holds Omi's {}, which memlens does not model: it is read-only",
+            k.holds
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +240,9 @@ mod tests {
             "facts (projection v2)"
         );
         assert_eq!(known_namespace("mine"), None);
+        assert!(read_only_namespace("ns4").unwrap().contains("action items"));
+        assert!(read_only_namespace("ns2__v2").is_some());
+        assert_eq!(read_only_namespace("ns2"), None);
+        assert_eq!(read_only_namespace("mine"), None);
     }
 }

@@ -63,6 +63,8 @@ pub enum OrphanError {
     CannotList(String),
     #[error("the store is read-only (--read-only / read_only): nothing was deleted")]
     ReadOnly,
+    #[error("{0}: nothing was deleted")]
+    ReadOnlyNamespace(String),
     #[error("deleting needs an explicit confirmation (--delete --yes): nothing was deleted")]
     NotConfirmed,
     #[error(
@@ -298,6 +300,9 @@ pub async fn delete_orphans(
 ) -> Result<usize, OrphanError> {
     if read_only {
         return Err(OrphanError::ReadOnly);
+    }
+    if let Some(why) = crate::omi::fact_conventions::read_only_namespace(&plan.namespace) {
+        return Err(OrphanError::ReadOnlyNamespace(why));
     }
     if plan.uid.trim().is_empty() {
         return Err(OrphanError::NoUid);

@@ -201,6 +201,8 @@ fn killed_writers_leave_whole_batches() {
 /// The full name of a test of this module inside the one `it` test binary
 /// (`module::test`), for re-running it as a child process with `--exact`.
 fn child_test_name(test: &str) -> String {
-    let module = module_path!().split_once("::").map_or(module_path!(), |(_, m)| m);
+    let module = module_path!()
+        .split_once("::")
+        .map_or(module_path!(), |(_, m)| m);
     format!("{module}::{test}")
 }

@@ -285,6 +285,8 @@ async fn kill_mid_run_then_resume_pinecone() {
 /// The full name of a test of this module inside the one `it` test binary
 /// (`module::test`), for re-running it as a child process with `--exact`.
 fn child_test_name(test: &str) -> String {
-    let module = module_path!().split_once("::").map_or(module_path!(), |(_, m)| m);
+    let module = module_path!()
+        .split_once("::")
+        .map_or(module_path!(), |(_, m)| m);
     format!("{module}::{test}")
 }

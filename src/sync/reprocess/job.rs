@@ -190,6 +190,10 @@ impl Reprocessor {
         if self.config.read_only {
             return Err(ReprocessError::ReadOnly(self.store.target()));
         }
+        if let Some(why) = crate::omi::fact_conventions::read_only_namespace(&self.config.namespace)
+        {
+            return Err(ReprocessError::Config(format!("refusing to write: {why}")));
+        }
         Ok(())
     }
 
