@@ -1016,7 +1016,7 @@ fn the_spec_checker_catches_wrong_bodies() {
 #[tokio::test]
 async fn the_emulator_enforces_pinecone_limits_and_headers() {
     let emu = PineconeEmulator::start(2).await;
-    let http = reqwest::Client::new();
+    let http = memlens::http::client(std::time::Duration::from_secs(30));
     let post = |path: &str, body: String, version: bool| {
         let mut rb = http
             .post(format!("{}{path}", emu.url()))
