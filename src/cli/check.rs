@@ -65,9 +65,12 @@ fn json_report(args: &CheckArgs, export: &Export, summary: &Summary) -> serde_js
         o.insert("duplicate_list".into(), json!(export.duplicates));
         o.insert(
             "fact_bad_record_list".into(),
-            json!(export.facts.bad_records),
+            json!(export.fact_section.bad_records),
         );
-        o.insert("fact_duplicate_list".into(), json!(export.facts.duplicates));
+        o.insert(
+            "fact_duplicate_list".into(),
+            json!(export.fact_section.duplicates),
+        );
     }
     v
 }
@@ -178,18 +181,18 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
             line("  as the API", api.join(", "));
         }
     }
-    if !export.facts.duplicates.is_empty() {
+    if !export.fact_section.duplicates.is_empty() {
         out.push_str("\nduplicate fact ids (later records skipped):\n");
-        for d in &export.facts.duplicates {
+        for d in &export.fact_section.duplicates {
             out.push_str(&format!(
                 "  fact {}: id {:?} already at fact {}\n",
                 d.index, d.id, d.first_index
             ));
         }
     }
-    if !export.facts.bad_records.is_empty() {
+    if !export.fact_section.bad_records.is_empty() {
         out.push_str("\nbad fact records (skipped):\n");
-        for b in &export.facts.bad_records {
+        for b in &export.fact_section.bad_records {
             let id =
                 b.id.as_ref()
                     .map(|i| format!(" id {i:?}"))

@@ -35,12 +35,12 @@ fn one_line(s: &str) -> String {
 /// error.
 fn chosen<'a>(export: &'a Export, ids: &[String]) -> anyhow::Result<Vec<&'a Fact>> {
     if ids.is_empty() {
-        return Ok(export.facts.facts.iter().collect());
+        return Ok(export.fact_section.facts.iter().collect());
     }
     let mut out: Vec<&Fact> = Vec::new();
     let mut unknown = Vec::new();
     for id in ids {
-        match export.facts.get(id) {
+        match export.fact_section.get(id) {
             Some(f) if !out.iter().any(|c| c.id == f.id) => out.push(f),
             Some(_) => {}
             None => unknown.push(format!("{id:?}")),
@@ -66,13 +66,13 @@ pub async fn status(
     verify: bool,
 ) -> anyhow::Result<String> {
     let export = load_export(export_path)?;
-    if export.facts.source.is_none() {
+    if export.fact_section.source.is_none() {
         return Err(no_facts(&export));
     }
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let ns = ns(ctx);
     let store = open_store(&ctx.settings).await?;
-    let facts = &export.facts.facts;
+    let facts = &export.fact_section.facts;
     let entries = if verify {
         let embedder = open_embedder(&ctx.settings)?;
         lookup_facts(
@@ -201,7 +201,7 @@ pub async fn search_facts(
         range: crate::sync::daterange::DateRange::ALL,
     };
     let results = search(embedder.as_ref(), store.as_ref(), &request).await?;
-    let facts: &[Fact] = export.as_ref().map_or(&[], |e| &e.facts.facts);
+    let facts: &[Fact] = export.as_ref().map_or(&[], |e| &e.fact_section.facts);
     let hits = fact_hits(&results.hits, facts);
     let mut out = String::new();
     if ctx.json {
@@ -271,7 +271,7 @@ pub async fn search_facts(
 /// `memlens text --kind facts EXPORT [--id ID]…`: the embedding text of facts (exactly
 /// `content`, omi-facts.md §F5.1).
 pub fn text(ctx: &Context, export: &Export, ids: &[String]) -> anyhow::Result<String> {
-    if export.facts.source.is_none() {
+    if export.fact_section.source.is_none() {
         return Err(no_facts(export));
     }
     let chosen = chosen(export, ids)?;
@@ -304,7 +304,7 @@ pub async fn drift(
     ids: &[String],
 ) -> anyhow::Result<(String, ExitCode)> {
     let export = load_export(export_path)?;
-    if export.facts.source.is_none() {
+    if export.fact_section.source.is_none() {
         return Err(no_facts(&export));
     }
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
@@ -380,14 +380,14 @@ pub async fn orphans(
     yes: bool,
 ) -> anyhow::Result<(String, ExitCode)> {
     let export = load_export(export_path)?;
-    if export.facts.source.is_none() {
+    if export.fact_section.source.is_none() {
         return Err(no_facts(&export));
     }
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let store = open_store(&ctx.settings).await?;
     let ns = ns(ctx);
     let items: Vec<(&str, bool)> = export
-        .facts
+        .fact_section
         .facts
         .iter()
         .map(|f| (f.id.as_str(), fact_skip(f, &uid).is_none()))

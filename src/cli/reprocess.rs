@@ -250,7 +250,7 @@ pub async fn execute(
             let summary = if facts {
                 rp.resume_facts(
                     &info.header.run_id,
-                    &export.facts.facts,
+                    &export.fact_section.facts,
                     |p| o.progress(p),
                     cancel,
                 )
@@ -275,7 +275,7 @@ pub async fn execute(
     }
 
     let plan = if facts {
-        rp.plan_facts(&export.facts.facts, &args.selection(), None)
+        rp.plan_facts(&export.fact_section.facts, &args.selection(), None)
             .await?
     } else {
         rp.plan(&export.memories, &args.selection(), None).await?

@@ -102,7 +102,7 @@ pub(crate) fn resolve_uid(settings: &Settings, export: Option<&Export>) -> anyho
     // Facts carry their uid (omi-facts.md §F3.1): one uid shared by all of them names
     // the user.
     if let Some(e) = export {
-        let mut uids = e.facts.facts.iter().filter_map(|f| f.uid.as_deref());
+        let mut uids = e.fact_section.facts.iter().filter_map(|f| f.uid.as_deref());
         if let Some(first) = uids.next().map(str::trim).filter(|u| !u.is_empty())
             && uids.all(|u| u.trim() == first)
         {

@@ -75,10 +75,14 @@ pub fn load_blocking(
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
     loaded.profile_uid = export.profile_uid.or_else(|| {
         // Facts carry their uid: one shared by all of them names the user.
-        let mut uids = export.facts.facts.iter().filter_map(|f| f.uid.clone());
+        let mut uids = export
+            .fact_section
+            .facts
+            .iter()
+            .filter_map(|f| f.uid.clone());
         let first = uids.next()?;
         uids.all(|u| u == first).then_some(first)
     });
-    loaded.facts = export.facts.facts;
+    loaded.facts = export.fact_section.facts;
     Ok(loaded)
 }

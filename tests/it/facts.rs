@@ -39,11 +39,11 @@ fn vid(id: &str) -> String {
 fn the_sample_loads_three_conversations_and_six_facts() {
     let e = load_path(&sample()).unwrap();
     assert_eq!(e.memories.len(), 3);
-    assert_eq!(e.facts.facts.len(), 6);
-    assert!(e.facts.bad_records.is_empty());
-    let ids: Vec<&str> = e.facts.facts.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(e.fact_section.facts.len(), 6);
+    assert!(e.fact_section.bad_records.is_empty());
+    let ids: Vec<&str> = e.fact_section.facts.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, [F5, F3, F1, F4, F2, F6]);
-    let f6 = e.facts.get(F6).unwrap();
+    let f6 = e.fact_section.get(F6).unwrap();
     assert_eq!(
         (f6.category.raw(), f6.category.api_value()),
         ("habits", "system")
@@ -55,13 +55,13 @@ fn the_sample_loads_three_conversations_and_six_facts() {
             .any(|(k, v)| k == "memory_category" && v == "\"health\"")
     );
     assert!(f6.predates_ns2());
-    let f4 = e.facts.get(F4).unwrap();
+    let f4 = e.fact_section.get(F4).unwrap();
     assert!(f4.edited);
     assert_eq!(
         f4.conversation_id.as_deref(),
         Some("b62e0f4c-1a7d-4e39-8c55-0d9e3a71f2c6")
     );
-    let f3 = e.facts.get(F3).unwrap();
+    let f3 = e.fact_section.get(F3).unwrap();
     assert!(f3.manually_added && f3.conversation_id.is_none() && f3.headline.is_none());
 }
 
@@ -71,7 +71,7 @@ async fn preloaded() -> (PineconeEmulator, BuiltinEmbedder) {
     let emu = PineconeEmulator::start(DIMENSION).await;
     let e = BuiltinEmbedder::new().unwrap();
     let export = load_path(&sample()).unwrap();
-    let text_of = |id: &str| export.facts.get(id).unwrap().content.clone();
+    let text_of = |id: &str| export.fact_section.get(id).unwrap().content.clone();
     let mut texts: Vec<(String, String, &str, i64)> = vec![
         (F5.into(), text_of(F5), "auto", 1_768_074_451),
         (F3.into(), text_of(F3), "manual", 1_771_621_435),

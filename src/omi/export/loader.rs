@@ -95,7 +95,7 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         profile_uid: c.profile_uid,
         total_records: c.total,
         bytes: total,
-        facts: Default::default(),
+        fact_section: Default::default(),
     })
 }
 

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 
 use crate::omi::model::Memory;
 
-pub mod facts;
+pub mod fact_loader;
 mod loader;
 pub mod raw;
 pub mod summary;
 
-pub use facts::{FactSection, FactSource};
+pub use fact_loader::{FactSection, FactSource};
 pub use raw::parse_structured;
 pub use summary::Summary;
 
@@ -118,7 +118,7 @@ pub struct Export {
     pub bytes: usize,
     /// Omi's facts (omi-facts.md): E3's `memories` section, or the whole file when it is
     /// a list of facts (then `memories` is empty: facts are never conversations).
-    pub facts: FactSection,
+    pub fact_section: FactSection,
 }
 
 impl Export {
@@ -130,8 +130,8 @@ impl Export {
     /// True when the file had records and none of them loaded (conversations or facts).
     pub fn all_bad(&self) -> bool {
         self.memories.is_empty()
-            && self.facts.facts.is_empty()
-            && (!self.bad_records.is_empty() || !self.facts.bad_records.is_empty())
+            && self.fact_section.facts.is_empty()
+            && (!self.bad_records.is_empty() || !self.fact_section.bad_records.is_empty())
     }
 
     /// Counts, categories, date range, ambiguous dates.
@@ -240,8 +240,8 @@ pub fn load_bytes_with_progress(
     progress: Progress,
 ) -> Result<Export, ExportError> {
     let mut export = loader::load(name, bytes, progress)?;
-    export.facts = facts::load_facts(bytes);
-    if export.facts.facts_only() {
+    export.fact_section = fact_loader::load_facts(bytes);
+    if export.fact_section.facts_only() {
         // The conversation walk read the fact objects as conversations: drop them.
         export.memories.clear();
         export.bad_records.clear();

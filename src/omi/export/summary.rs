@@ -110,15 +110,19 @@ impl Summary {
             missing_created_at: missing,
             memories_with_ambiguous_dates: amb_mem,
             ambiguous_dates: amb,
-            facts: e.facts.facts.len(),
-            facts_source: e.facts.source,
-            facts_by_category: e.facts.by_category(),
-            facts_by_api_category: e.facts.facts.iter().fold(BTreeMap::new(), |mut m, f| {
-                *m.entry(f.category.api_value().to_string()).or_insert(0) += 1;
-                m
-            }),
-            fact_bad_records: e.facts.bad_records.len(),
-            fact_duplicates: e.facts.duplicates.len(),
+            facts: e.fact_section.facts.len(),
+            facts_source: e.fact_section.source,
+            facts_by_category: e.fact_section.by_category(),
+            facts_by_api_category: e
+                .fact_section
+                .facts
+                .iter()
+                .fold(BTreeMap::new(), |mut m, f| {
+                    *m.entry(f.category.api_value().to_string()).or_insert(0) += 1;
+                    m
+                }),
+            fact_bad_records: e.fact_section.bad_records.len(),
+            fact_duplicates: e.fact_section.duplicates.len(),
         }
     }
 }
