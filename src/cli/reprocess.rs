@@ -185,7 +185,8 @@ pub async fn execute(
     };
     let s = &ctx.settings;
     let export = load_path(&args.export)?;
-    let uid = s.uid.clone().or_else(|| export.profile_uid.clone());
+    // Settings, else the export's profile, else the uid its facts share.
+    let uid = super::search::resolve_uid(s, Some(&export)).ok();
     let mut config = ReprocessConfig::from_settings(s, uid)?;
     config.include_discarded = args.include_discarded;
     config.force = args.force;
