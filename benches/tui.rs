@@ -1,7 +1,9 @@
-//! TUI performance at scale: frame render time and filter time per keystroke with 100k
-//! memories, and time to first frame while a large export loads in the background.
+//! TUI performance at scale: frame render time and the list filter with 100k memories
+//! (the keystroke itself, which never scans, and the time until the worker's result is
+//! shown), and time to first frame while a large export loads in the background.
 //!
-//! `cargo bench --bench tui` (set `MEMLENS_BENCH_EXPORT=big.json` for the first-frame figure)
+//! `cargo bench --bench tui` (set `MEMLENS_BENCH_EXPORT=big.json` for the first-frame
+//! figure; `MEMLENS_BENCH_REPORT_ONLY=1` prints the keystroke report and skips criterion)
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -136,30 +138,122 @@ fn key(app: &mut App, code: KeyCode) {
     app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
+/// Time one key press (the handler only: what the UI thread spends).
+fn timed_key(app: &mut App, code: KeyCode) -> Duration {
+    let t = Instant::now();
+    key(app, code);
+    t.elapsed()
+}
+
+/// Apply the filter worker's results until the list shows the newest query's rows.
+fn wait_for_filter(app: &mut App, rx: &mut mpsc::UnboundedReceiver<Action>) {
+    while app.state.list.is_filtering() {
+        let a = rx.blocking_recv().expect("the filter worker reports back");
+        app.update(a);
+    }
+    while let Ok(a) = rx.try_recv() {
+        app.update(a);
+    }
+}
+
+/// Press a key and wait until its filter result is shown: the old synchronous cost.
+fn key_until_shown(
+    app: &mut App,
+    rx: &mut mpsc::UnboundedReceiver<Action>,
+    code: KeyCode,
+) -> Duration {
+    let t = Instant::now();
+    key(app, code);
+    wait_for_filter(app, rx);
+    t.elapsed()
+}
+
+fn stats(mut v: Vec<Duration>) -> String {
+    v.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let at = |p: f64| ms(v[((v.len() - 1) as f64 * p).round() as usize]);
+    format!(
+        "median {:.3} ms, p95 {:.3} ms, max {:.3} ms over {} keys",
+        at(0.5),
+        at(0.95),
+        ms(v[v.len() - 1]),
+        v.len()
+    )
+}
+
+/// Per keystroke, typing `query` fast (no wait between keys) and typing it waiting for
+/// each result: the handler's time, and the time until the result is shown.
+fn keystroke_report(label: &str, app: &mut App, rx: &mut mpsc::UnboundedReceiver<Action>) {
+    for query in ["dentist", "spanish lesson"] {
+        let (mut fast, mut settled, mut shown) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..20 {
+            key(app, KeyCode::Char('/'));
+            for c in query.chars() {
+                fast.push(timed_key(app, KeyCode::Char(c)));
+            }
+            wait_for_filter(app, rx);
+            key(app, KeyCode::Esc);
+            wait_for_filter(app, rx);
+            key(app, KeyCode::Char('/'));
+            for c in query.chars() {
+                let t = Instant::now();
+                key(app, KeyCode::Char(c));
+                settled.push(t.elapsed());
+                wait_for_filter(app, rx);
+                shown.push(t.elapsed());
+            }
+            key(app, KeyCode::Esc);
+            wait_for_filter(app, rx);
+        }
+        println!(
+            "tui filter, {label}, typing {query:?}:\n  \
+             key handler, typing fast:            {}\n  \
+             key handler, one key at a time:      {}\n  \
+             key until its rows are shown:        {}",
+            stats(fast),
+            stats(settled),
+            stats(shown),
+        );
+    }
+}
+
 /// Typing a query one key at a time on 100k realistic memories (the demo export
 /// repeated), then Esc. Time per keystroke = this / (keys + 1).
 fn bench_realistic(c: &mut Criterion) {
-    let (mut app, _rx) = app_with(demo_memories(100_000));
+    let (mut app, mut rx) = app_with(demo_memories(100_000));
+    keystroke_report("100k demo text", &mut app, &mut rx);
+    if report_only() {
+        return;
+    }
     let mut group = c.benchmark_group("tui_100k_demo_text");
     group.sample_size(20);
     for query in ["dentist", "spanish lesson"] {
-        group.bench_function(format!("type {query:?} then Esc"), |b| {
+        group.bench_function(format!("type {query:?} then Esc, each result shown"), |b| {
             b.iter(|| {
                 key(&mut app, KeyCode::Char('/'));
                 for c in query.chars() {
-                    key(&mut app, KeyCode::Char(c));
+                    key_until_shown(&mut app, &mut rx, KeyCode::Char(c));
                 }
                 key(&mut app, KeyCode::Esc);
+                wait_for_filter(&mut app, &mut rx);
             })
         });
     }
     group.finish();
 }
 
+fn report_only() -> bool {
+    std::env::var_os("MEMLENS_BENCH_REPORT_ONLY").is_some()
+}
+
 /// Worst case: random titles and overviews drawn from a 26-word vocabulary, so nearly
 /// every memory matches every prefix of the query.
 fn bench(c: &mut Criterion) {
-    let (mut app, _rx) = new_app(100_000);
+    let (mut app, mut rx) = new_app(100_000);
+    keystroke_report("100k worst case", &mut app, &mut rx);
+    if report_only() {
+        return;
+    }
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
 
     let mut group = c.benchmark_group("tui_100k_synthetic");
@@ -177,31 +271,40 @@ fn bench(c: &mut Criterion) {
             terminal.draw(|f| view::draw(f, &app.state)).unwrap();
         })
     });
-    // The first keystroke of a filter scans all 100k memories.
-    group.bench_function("filter_first_keystroke_full_scan", |b| {
+    // The first keystroke of a filter scans all 100k memories (on the worker): the
+    // time until its rows are shown.
+    group.bench_function("filter_first_keystroke_full_scan_until_shown", |b| {
         b.iter(|| {
             key(&mut app, KeyCode::Char('/'));
-            key(&mut app, KeyCode::Char('d'));
+            key_until_shown(&mut app, &mut rx, KeyCode::Char('d'));
             key(&mut app, KeyCode::Esc);
+            wait_for_filter(&mut app, &mut rx);
         })
     });
-    // Typing "dentist" one key at a time, then Esc (which restores the full list).
-    group.bench_function("filter_type_7_keys_then_clear", |b| {
+    // Typing "dentist" one key at a time, each result shown, then Esc.
+    group.bench_function("filter_type_7_keys_each_shown_then_clear", |b| {
         b.iter(|| {
             key(&mut app, KeyCode::Char('/'));
             for c in "dentist".chars() {
-                key(&mut app, KeyCode::Char(c));
+                key_until_shown(&mut app, &mut rx, KeyCode::Char(c));
             }
             key(&mut app, KeyCode::Esc);
+            wait_for_filter(&mut app, &mut rx);
         })
     });
-    // What `/` + Esc alone cost (restoring and sorting 100k rows), to subtract.
-    group.bench_function("baseline_open_and_clear_filter", |b| {
-        b.iter(|| {
-            key(&mut app, KeyCode::Char('/'));
-            key(&mut app, KeyCode::Char('d'));
-            key(&mut app, KeyCode::Backspace);
-            key(&mut app, KeyCode::Esc);
+    // The UI thread's share of the same: the key handler alone, typing fast.
+    group.bench_function("filter_type_7_keys_handler_only", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                total += timed_key(&mut app, KeyCode::Char('/'));
+                for c in "dentist".chars() {
+                    total += timed_key(&mut app, KeyCode::Char(c));
+                }
+                total += timed_key(&mut app, KeyCode::Esc);
+                wait_for_filter(&mut app, &mut rx);
+            }
+            total
         })
     });
     group.finish();

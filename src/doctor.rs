@@ -208,6 +208,27 @@ fn store_choice(settings: &Settings) -> Check {
     )
 }
 
+/// The key the OpenAI embedder needs and the settings lack, as one sentence naming the
+/// variable to set: the OpenAI embedder aimed at OpenAI's own API (or an Azure
+/// deployment) without `OPENAI_API_KEY`. `None` when nothing is missing. The embedder is
+/// refused with it before any network call, so a missing key fails at once instead of
+/// after connection retries.
+pub fn missing_openai_key(settings: &Settings) -> Option<String> {
+    failure_text(openai_key(settings))
+}
+
+/// The same for the Pinecone store without `PINECONE_API_KEY`.
+pub fn missing_pinecone_key(settings: &Settings) -> Option<String> {
+    failure_text(pinecone_key(settings))
+}
+
+fn failure_text(c: Check) -> Option<String> {
+    (c.status == Status::Fail).then(|| match c.fix {
+        Some(fix) => format!("{}: {fix}", c.detail),
+        None => c.detail,
+    })
+}
+
 fn openai_key(settings: &Settings) -> Check {
     const NAME: &str = "openai key";
     if settings.embedder != EmbedderChoice::OpenAi {

@@ -1,7 +1,8 @@
 //! HTTP plumbing shared by the OpenAI and Pinecone clients: one `reqwest` client per
 //! backend (rustls with the `ring` provider), and a retry policy — exponential backoff
-//! with full jitter on 408, 429, 5xx and connection errors, honouring `Retry-After` and
-//! OpenAI's `x-ratelimit-reset-*` headers; never retrying other 4xx.
+//! with full jitter on 408, 429, 5xx and connection errors (timeouts, resets, refused
+//! connections), honouring `Retry-After` and OpenAI's `x-ratelimit-reset-*` headers;
+//! never retrying other 4xx except Pinecone's `409 ABORTED`.
 
 use std::future::Future;
 use std::sync::Once;
@@ -183,12 +184,51 @@ pub async fn send_with_retry<F>(policy: &RetryPolicy, mut build: F) -> Result<Re
 where
     F: FnMut() -> RequestBuilder,
 {
-    send_with_retry_sleep(policy, &mut build, tokio::time::sleep).await
+    send_with_retry_sleep(
+        policy,
+        &mut build,
+        |r| is_retryable(r.status),
+        tokio::time::sleep,
+    )
+    .await
+}
+
+/// [`send_with_retry`] with the caller's own idea of a retryable answer (e.g. Pinecone's
+/// `409 ABORTED`, see [`is_retryable_pinecone`]). Transport errors are always retried.
+pub async fn send_with_retry_when<F>(
+    policy: &RetryPolicy,
+    retryable: fn(&Reply) -> bool,
+    mut build: F,
+) -> Result<Reply, TransportError>
+where
+    F: FnMut() -> RequestBuilder,
+{
+    send_with_retry_sleep(policy, &mut build, retryable, tokio::time::sleep).await
+}
+
+/// Pinecone's retryable answers: 408, 429, 5xx, and a 409 whose code is `ABORTED`
+/// (gRPC code 10: a concurrent write conflicted, "retry the request" in Pinecone's
+/// error docs). Other 409s (`ALREADY_EXISTS`) are final.
+pub fn is_retryable_pinecone(reply: &Reply) -> bool {
+    if reply.status == StatusCode::CONFLICT {
+        let body: serde_json::Value = serde_json::from_str(&reply.body).unwrap_or_default();
+        let code = body
+            .get("error")
+            .and_then(|e| e.get("code"))
+            .or_else(|| body.get("code"));
+        return match code {
+            Some(serde_json::Value::String(c)) => c.eq_ignore_ascii_case("aborted"),
+            Some(serde_json::Value::Number(n)) => n.as_u64() == Some(10),
+            _ => false,
+        };
+    }
+    is_retryable(reply.status)
 }
 
 async fn send_with_retry_sleep<F, S, Fut>(
     policy: &RetryPolicy,
     build: &mut F,
+    retryable: impl Fn(&Reply) -> bool,
     sleep: S,
 ) -> Result<Reply, TransportError>
 where
@@ -215,7 +255,7 @@ where
             Err(e) => Err(describe(&e)),
         };
         let retry_hint = match &outcome {
-            Ok(reply) if is_retryable(reply.status) => Some(server_wait_hint(&reply.headers)),
+            Ok(reply) if retryable(reply) => Some(server_wait_hint(&reply.headers)),
             Ok(_) => None,
             Err(_) => Some(None),
         };
@@ -279,6 +319,30 @@ mod tests {
             p.delay(0, Some(Duration::from_secs(60))),
             Duration::from_secs(2)
         );
+    }
+
+    #[test]
+    fn pinecone_conflicts_retry_only_when_aborted() {
+        let reply = |status: u16, body: &str| Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: body.into(),
+            attempts: 1,
+        };
+        assert!(is_retryable_pinecone(&reply(
+            409,
+            r#"{"error":{"code":"ABORTED","message":"retry"}}"#
+        )));
+        assert!(is_retryable_pinecone(&reply(
+            409,
+            r#"{"code":10,"message":"aborted"}"#
+        )));
+        assert!(!is_retryable_pinecone(&reply(
+            409,
+            r#"{"error":{"code":"ALREADY_EXISTS","message":"x"}}"#
+        )));
+        assert!(is_retryable_pinecone(&reply(503, "")));
+        assert!(!is_retryable_pinecone(&reply(400, "")));
     }
 
     #[test]

@@ -13,7 +13,9 @@ pub mod config_cmd;
 pub mod doctor;
 pub mod drift;
 pub mod embed;
+pub mod explain;
 pub mod facts;
+pub mod golden;
 pub mod index;
 pub mod orphans;
 pub mod reprocess;
@@ -95,8 +97,12 @@ pub enum Command {
     Embed(embed::EmbedArgs),
     /// Look at the vector index: stats, fetch, list.
     Index(index::IndexArgs),
-    /// Search the index as Omi does (uid filter, optional date range), or "more like" a memory.
+    /// Search as Omi does (semantic), by full text, or both fused (hybrid, the default).
     Search(search::SearchArgs),
+    /// Why a memory is or is not found for a query: exact ranks, scores, checks, the fix.
+    Explain(explain::ExplainArgs),
+    /// Golden queries: add (query → expected memory id) and run (ranks, recall@k, MRR).
+    Golden(golden::GoldenArgs),
     /// The embedding status of every memory of an export (--verify: fresh or stale).
     Status(status::StatusArgs),
     /// Which Omi text format made a memory's stored vector.
@@ -238,6 +244,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Embed(a)) => embed::run(&ctx, a),
         Some(Command::Index(a)) => index::run(&ctx, a),
         Some(Command::Search(a)) => search::run(&ctx, a),
+        Some(Command::Explain(a)) => explain::run(&ctx, a),
+        Some(Command::Golden(a)) => golden::run(&ctx, a),
         Some(Command::Status(a)) => status::run(&ctx, a),
         Some(Command::Drift(a)) => drift::run(&ctx, a),
         Some(Command::Orphans(a)) => orphans::run(&ctx, a),

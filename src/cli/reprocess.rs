@@ -118,13 +118,19 @@ pub fn run(ctx: &Context, args: ReprocessArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(execute(ctx, &args, &mut std::io::stdout(), &cancel))
 }
 
-/// Writes lines: JSON to stdout with `--json`, else text to stdout and a progress line
-/// to stderr when it is a terminal.
+/// Writes lines: JSON to stdout with `--json` (progress events included, in-flight
+/// batches too), else text to stdout and progress to stderr: a status line redrawn in
+/// place on a terminal, plain lines now and then otherwise.
 struct Output<'a> {
     out: &'a mut (dyn Write + Send),
     json: bool,
     tty: bool,
+    /// When a plain (non-terminal) progress line was last written.
+    last_plain: Option<std::time::Instant>,
 }
+
+/// Plain progress lines on a non-terminal stderr: at most one per this interval.
+const PLAIN_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Output<'_> {
     fn event(&mut self, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
@@ -147,7 +153,21 @@ impl Output<'_> {
         if self.json {
             let body = serde_json::to_value(p).unwrap_or_default();
             let _ = self.event("progress", body);
-        } else if self.tty {
+            return;
+        }
+        let flight = p
+            .in_flight
+            .first()
+            .map(|f| {
+                let more = p.in_flight.len() - 1;
+                if more > 0 {
+                    format!("{} (+{more} more)", f.describe())
+                } else {
+                    f.describe()
+                }
+            })
+            .unwrap_or_default();
+        if self.tty {
             let eta = p.eta_ms.map_or_else(
                 || "?".to_string(),
                 |ms| format!("{:.0}s", ms as f64 / 1000.0),
@@ -157,10 +177,22 @@ impl Output<'_> {
             } else {
                 String::new()
             };
+            let flight = if flight.is_empty() {
+                flight
+            } else {
+                format!(" · {flight}")
+            };
             eprint!(
-                "\r{}/{} done, {} failed, {:.1}/s, ETA {eta}{retry}   ",
+                "\r\x1b[2K{}/{} done, {} failed, {:.1}/s, ETA {eta}{retry}{flight}",
                 p.done, p.total, p.failed, p.rate_per_sec
             );
+        } else if !flight.is_empty()
+            && self
+                .last_plain
+                .is_none_or(|t| t.elapsed() >= PLAIN_PROGRESS_EVERY)
+        {
+            self.last_plain = Some(std::time::Instant::now());
+            eprintln!("{}/{} done · {flight}", p.done, p.total);
         }
     }
 
@@ -182,6 +214,7 @@ pub async fn execute(
         out,
         json: ctx.json,
         tty: std::io::stderr().is_terminal(),
+        last_plain: None,
     };
     let s = &ctx.settings;
     let export = load_path(&args.export)?;
@@ -484,8 +517,24 @@ fn print_summary(o: &mut Output<'_>, summary: &Summary) -> anyhow::Result<()> {
             ""
         }
     );
-    for f in &summary.failed {
-        s.push_str(&format!("  failed {}: {}\n", f.memory_id, f.error));
+    // Failures grouped by cause: one line naming cause and fix, then the items.
+    const SHOWN: usize = 20;
+    for g in &summary.failed_by_cause {
+        s.push_str(&format!("  {}\n", g.line()));
+        let items: Vec<_> = summary
+            .failed
+            .iter()
+            .filter(|f| f.cause == g.cause)
+            .collect();
+        for f in items.iter().take(SHOWN) {
+            s.push_str(&format!("    {}: {}\n", f.memory_id, f.error));
+        }
+        if items.len() > SHOWN {
+            s.push_str(&format!(
+                "    … and {} more (--json lists them all)\n",
+                items.len() - SHOWN
+            ));
+        }
     }
     o.text(&s)
 }

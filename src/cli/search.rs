@@ -1,7 +1,9 @@
 //! `memlens search "query"`: Omi's retrieval made visible — the query embedded, the
 //! namespace queried with Omi's filter (uid, optional `created_at` range), the `{uid}-`
-//! prefix stripped; `--like ID` searches with a stored vector instead. Hits can be joined
-//! with an export and saved as JSON + CSV.
+//! prefix stripped; `--like ID` searches with a stored vector instead. With an export,
+//! the default `--mode hybrid` also runs the local full-text search (same uid and range)
+//! and fuses both lists by reciprocal rank fusion (k = 60); `--mode semantic` is exactly
+//! Omi's `query_vectors`. Hits can be joined with an export and saved as JSON + CSV.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,9 +19,11 @@ use crate::embed::Embedder;
 use crate::omi::export::{Export, load_path};
 use crate::store::{VectorStore, open_from_settings};
 use crate::sync::daterange::DateRange;
+use crate::sync::fulltext::FullText;
+use crate::sync::hybrid::{HybridHit, HybridResults, RRF_K, SearchMode, hybrid_search};
 use crate::sync::search::{
     DEFAULT_TOP_K, HitMemory, SearchRequest, SearchResults, SearchTarget, export_results,
-    join_hits, search,
+    join_hits, join_ids,
 };
 
 /// Arguments of `memlens search`.
@@ -46,11 +50,16 @@ pub struct SearchArgs {
     /// Join hits with this export (emoji, title, category; `not in export` for orphans).
     #[arg(long, value_name = "EXPORT")]
     pub export: Option<PathBuf>,
-    /// Also save the results to this directory as JSON and CSV.
+    /// Also save the results to this directory as JSON and CSV (semantic hits).
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
     #[command(flatten)]
     pub kind: super::KindArg,
+    /// semantic (exactly Omi's query_vectors), text (local full-text over everything a
+    /// memory holds; needs --export) or hybrid (both, fused by reciprocal rank fusion,
+    /// k = 60; the full-text side needs --export).
+    #[arg(long, value_name = "MODE", default_value = "hybrid")]
+    pub mode: SearchMode,
 }
 
 /// Run `memlens search`.
@@ -168,7 +177,55 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
         top_k: args.top_k,
         range,
     };
-    let results = search(embedder.as_ref(), store.as_ref(), &request).await?;
+    let like = matches!(request.target, SearchTarget::LikeMemory(_));
+    let fulltext = match (&export, args.mode, like) {
+        (Some(e), SearchMode::Text | SearchMode::Hybrid, false) => {
+            Some(open_fulltext(&ctx.settings.data_dir, &e.memories).await?)
+        }
+        _ => None,
+    };
+    let outcome = hybrid_search(
+        embedder.as_ref(),
+        store.as_ref(),
+        fulltext,
+        &request,
+        args.mode,
+    )
+    .await?;
+    for note in &outcome.notes {
+        eprintln!("note: {note} (give --export FILE for hybrid search)");
+    }
+    if outcome.mode != SearchMode::Semantic {
+        let joined = export.as_ref().map(|e| {
+            join_ids(
+                outcome.hits.iter().map(|h| h.memory_id.as_str()),
+                &e.memories,
+            )
+        });
+        let mut out = if ctx.json {
+            render_hybrid_json(&outcome, joined.as_deref())?
+        } else {
+            render_hybrid_text(&request, &outcome, joined.as_deref())
+        };
+        if let (Some(dir), Some(sem)) = (&args.save, &outcome.semantic) {
+            let joined = export.as_ref().map(|e| join_hits(&sem.hits, &e.memories));
+            let paths = export_results(sem, joined.as_deref(), dir)
+                .with_context(|| format!("cannot save the results to {}", dir.display()))?;
+            eprintln!("saved {} and {}", paths.json.display(), paths.csv.display());
+            if !ctx.json {
+                writeln!(
+                    out,
+                    "saved: {}, {}",
+                    paths.json.display(),
+                    paths.csv.display()
+                )?;
+            }
+        }
+        return Ok(out);
+    }
+    let Some(results) = outcome.semantic else {
+        bail!("the semantic search returned nothing to show");
+    };
     let joined = export
         .as_ref()
         .map(|e| join_hits(&results.hits, &e.memories));
@@ -278,6 +335,195 @@ fn render_text(results: &SearchResults, joined: Option<&[HitMemory]>) -> String 
             "{:>3}  {:.4}  {date}{legacy}  {}{label}",
             h.rank, h.score, h.memory_id
         );
+    }
+    out
+}
+
+/// Open (or build, printing progress on stderr) the full-text index of an export.
+pub(crate) async fn open_fulltext(
+    data_dir: &Path,
+    memories: &[crate::omi::Memory],
+) -> anyhow::Result<Arc<FullText>> {
+    let data_dir = data_dir.to_path_buf();
+    let memories = memories.to_vec();
+    let (ft, report) = tokio::task::spawn_blocking(move || {
+        let mut last = 0;
+        FullText::open_or_build(&data_dir, &memories, &mut |done, total| {
+            // A line per tenth.
+            if total >= 10_000 && done * 10 / total > last {
+                last = done * 10 / total;
+                eprintln!("full-text index: {done}/{total} memories");
+            }
+        })
+    })
+    .await
+    .context("the full-text index task failed")?
+    .context("cannot open the full-text index")?;
+    if report.built {
+        eprintln!(
+            "full-text index built: {} memories in {:.0} ms",
+            report.memories, report.elapsed_ms
+        );
+    }
+    Ok(Arc::new(ft))
+}
+
+/// One JSON object per fused hit per line.
+fn render_hybrid_json(
+    results: &HybridResults,
+    joined: Option<&[HitMemory]>,
+) -> anyhow::Result<String> {
+    let mut out = String::new();
+    for (i, h) in results.hits.iter().enumerate() {
+        let mut v = hybrid_hit_json(results.mode, h);
+        if let Some(m) = joined.and_then(|j| j.get(i)) {
+            add_memory_json(&mut v, m);
+        }
+        writeln!(out, "{}", serde_json::to_string(&v)?)?;
+    }
+    Ok(out)
+}
+
+/// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `rrf` (hybrid), `semantic`
+/// (`rank`, `score`, `vector_id`, `created_at`, …) and `text` (`rank`, `score`,
+/// `fields`, `matches` with `place`, `time` in seconds, `snippet` and `highlights`).
+pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Value {
+    let semantic = h.semantic.as_ref().map(|s| {
+        json!({
+            "rank": s.rank,
+            "score": s.score,
+            "vector_id": s.vector_id,
+            "legacy_id": s.legacy_id,
+            "created_at": s.created_at.as_ref().and_then(|c| c.date.clone()),
+            "created_at_raw": s.created_at.as_ref().map(|c| c.raw),
+        })
+    });
+    let text = h.text.as_ref().map(|t| {
+        json!({
+            "rank": t.rank,
+            "score": t.score,
+            "fields": t.fields(),
+            "matches": t.matches.iter().map(|m| json!({
+                "field": m.field,
+                "item": m.item,
+                "time": m.time,
+                "place": m.place(),
+                "snippet": m.snippet.text,
+                "highlights": m.snippet.highlights,
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let mut v = json!({
+        "rank": h.rank,
+        "memory_id": h.memory_id,
+        "mode": mode.name(),
+        "semantic": semantic,
+        "text": text,
+    });
+    if mode == SearchMode::Hybrid {
+        v["rrf"] = json!(h.rrf);
+    }
+    v
+}
+
+fn add_memory_json(v: &mut serde_json::Value, m: &HitMemory) {
+    match m {
+        HitMemory::Found {
+            emoji,
+            title,
+            category,
+            discarded,
+        } => {
+            v["in_export"] = json!(true);
+            v["emoji"] = json!(emoji);
+            v["title"] = json!(title);
+            v["category"] = json!(category);
+            v["discarded"] = json!(discarded);
+        }
+        HitMemory::NotInExport => v["in_export"] = json!(false),
+    }
+}
+
+/// Snippet lines shown per hit.
+const SNIPPETS_SHOWN: usize = 2;
+
+/// A header (mode, each side's query and timing), then per hit a line with where each
+/// side put it and up to two snippet lines (`transcript 00:12:31  …the *lender*…`).
+fn render_hybrid_text(
+    request: &SearchRequest,
+    results: &HybridResults,
+    joined: Option<&[HitMemory]>,
+) -> String {
+    let mut out = String::new();
+    let query = match &request.target {
+        SearchTarget::Text(q) => format!("{q:?}"),
+        SearchTarget::LikeMemory(id) => format!("like memory {id}"),
+    };
+    let mode = match results.mode {
+        SearchMode::Hybrid => format!("hybrid (RRF k={RRF_K})"),
+        m => m.name().to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "search {query} · {mode} · uid {} · namespace {} · top {} · {}",
+        request.uid, request.namespace, request.top_k, request.range
+    );
+    let mut sides = Vec::new();
+    if let Some(s) = &results.semantic {
+        sides.push(format!(
+            "semantic: filter {} · {} hits · query {:.1} ms",
+            s.filter,
+            s.hits.len(),
+            s.timings.query_ms
+        ));
+    }
+    if let Some(t) = &results.text {
+        sides.push(format!(
+            "text: {}{} · {} hits · {:.1} ms",
+            t.fts_query,
+            if t.relaxed {
+                " (no memory has every word: any word)"
+            } else {
+                ""
+            },
+            t.hits.len(),
+            t.query_ms
+        ));
+    }
+    let _ = writeln!(out, "{}", sides.join(" | "));
+    if results.hits.is_empty() {
+        out.push_str("no hits\n");
+        return out;
+    }
+    for (i, h) in results.hits.iter().enumerate() {
+        let sem = h
+            .semantic
+            .as_ref()
+            .map_or("sem  —           ".to_string(), |s| {
+                format!("sem #{:<3} {:.4}", s.rank, s.score)
+            });
+        let text = h.text.as_ref().map_or("text —          ".to_string(), |t| {
+            format!("text #{:<3} {:>6.2}", t.rank, t.score)
+        });
+        let label = joined
+            .and_then(|j| j.get(i))
+            .map(|m| format!("  {}", m.label()))
+            .unwrap_or_default();
+        let rrf = if results.mode == SearchMode::Hybrid {
+            format!("rrf {:.4}  ", h.rrf)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{:>3}  {rrf}{sem}  {text}  {}{label}",
+            h.rank, h.memory_id
+        );
+        if let Some(t) = &h.text {
+            for m in t.matches.iter().take(SNIPPETS_SHOWN) {
+                let _ = writeln!(out, "       {}  {}", m.place(), m.snippet.marked("*", "*"));
+            }
+        }
     }
     out
 }

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 /// Why an embedding call failed, in words a user can act on. Never contains a key.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum EmbedError {
     /// The server refused the key (401/403).
     #[error("the embedding server refused the API key ({0}); check OPENAI_API_KEY")]
@@ -25,6 +25,14 @@ pub enum EmbedError {
     /// The server answered something memlens cannot use.
     #[error("bad response from the embedding server: {0}")]
     BadResponse(String),
+    /// The vector of one input is unusable (NaN or infinite values, all zeros, or another
+    /// length than the others of its answer); the other inputs of the call are fine.
+    #[error("unusable vector from the embedding server: {0}")]
+    BadVector(String),
+    /// Every vector of an answer has another length than the model gives or the index
+    /// holds: the wrong model or `dimensions` setting. Stops a job.
+    #[error("dimension mismatch: {0}")]
+    DimensionMismatch(String),
     /// Any other refusal (4xx) with the server's message.
     #[error("embedding request refused: {0}")]
     Refused(String),
@@ -46,6 +54,32 @@ pub trait Embedder: Send + Sync {
     fn count_tokens(&self, text: &str) -> usize;
     /// Embed many texts; the result has one vector per text, in input order.
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError>;
+
+    /// Embed many texts, each with its own outcome (in input order): a vector, or why
+    /// that text has none — an unusable vector ([`EmbedError::BadVector`]), or the error
+    /// of the request that carried it when the embedder split the call into several.
+    /// `Err` for what fails every text alike (key refused, model not found, every vector
+    /// of the wrong length). `patience` says how hard to retry 5xx and transport errors.
+    /// The default calls [`Embedder::embed`] (all-or-nothing).
+    async fn embed_each(
+        &self,
+        texts: &[String],
+        patience: Patience,
+    ) -> Result<Vec<Result<Vec<f32>, EmbedError>>, EmbedError> {
+        let _ = patience;
+        Ok(self.embed(texts).await?.into_iter().map(Ok).collect())
+    }
+}
+
+/// How hard an embedding call retries 5xx answers and transport errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    /// The embedder's configured retries (a first attempt at a batch).
+    Full,
+    /// One attempt: used while bisecting a batch that already failed after its retries,
+    /// so each split costs one request (a piece that then fails alone is confirmed with
+    /// `Full` before it is blamed).
+    Once,
 }
 
 pub mod builtin;
@@ -54,10 +88,15 @@ pub mod openai;
 pub mod wordpiece;
 
 /// The embedder the settings ask for: the OpenAI-compatible client, or the built-in one.
+/// Refused without a network call when the OpenAI embedder points at OpenAI's own API
+/// (or Azure) and no key is set ([`crate::doctor::missing_openai_key`]).
 pub fn from_settings(
     settings: &crate::config::Settings,
 ) -> Result<std::sync::Arc<dyn Embedder>, EmbedError> {
     use crate::config::EmbedderChoice;
+    if let Some(missing) = crate::doctor::missing_openai_key(settings) {
+        return Err(EmbedError::Local(missing));
+    }
     Ok(match settings.embedder {
         EmbedderChoice::Builtin => std::sync::Arc::new(builtin::BuiltinEmbedder::new()?),
         EmbedderChoice::OpenAi => {

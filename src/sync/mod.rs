@@ -4,8 +4,12 @@
 
 pub mod daterange;
 pub mod drift;
+pub mod explain;
 pub mod fact_search;
 pub mod fact_status;
+pub mod fulltext;
+pub mod golden;
+pub mod hybrid;
 pub mod journal;
 pub mod orphans;
 pub mod projection;

@@ -310,18 +310,22 @@ impl HitMemory {
 
 /// Join hits with the memories of an export, by memory id (one entry per hit).
 pub fn join_hits(hits: &[SearchHit], memories: &[Memory]) -> Vec<HitMemory> {
+    join_ids(hits.iter().map(|h| h.memory_id.as_str()), memories)
+}
+
+/// Join memory ids with the memories of an export (one entry per id, in order).
+pub fn join_ids<'a>(ids: impl Iterator<Item = &'a str>, memories: &[Memory]) -> Vec<HitMemory> {
     let by_id: HashMap<&str, &Memory> = memories.iter().map(|m| (m.id.as_str(), m)).collect();
-    hits.iter()
-        .map(|h| match by_id.get(h.memory_id.as_str()) {
-            Some(m) => HitMemory::Found {
-                emoji: m.structured.emoji.clone(),
-                title: m.structured.title.clone(),
-                category: m.structured.category.display().to_string(),
-                discarded: m.discarded,
-            },
-            None => HitMemory::NotInExport,
-        })
-        .collect()
+    ids.map(|id| match by_id.get(id) {
+        Some(m) => HitMemory::Found {
+            emoji: m.structured.emoji.clone(),
+            title: m.structured.title.clone(),
+            category: m.structured.category.display().to_string(),
+            discarded: m.discarded,
+        },
+        None => HitMemory::NotInExport,
+    })
+    .collect()
 }
 
 /// The JSON bundle of a search (what [`export_results`] writes).

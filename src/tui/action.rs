@@ -1,15 +1,19 @@
 //! The one `Action` enum: every state change in the TUI is an Action — keys become
 //! Actions through the keymap, and background tasks report back as Actions.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use crate::sync::explain::Explanation;
+use crate::sync::fulltext::{FullText, OpenReport};
+use crate::sync::hybrid::HybridResults;
 use crate::sync::journal::RunInfo;
 use crate::sync::reprocess::{Plan, Progress, Summary};
-use crate::sync::search::SearchResults;
 use crate::sync::status::StatusCache;
 use crate::tui::index::IndexReport;
+use crate::tui::list::Ranked;
 use crate::tui::loader::LoadedExport;
 use crate::tui::vector::VectorCheck;
 
@@ -73,11 +77,17 @@ pub enum Command {
     TabFacts,
     /// Facts tab: open the selected fact's conversation in the conversations tab.
     OpenLinked,
+    /// Cycle the search mode: semantic → text → hybrid.
+    CycleSearchMode,
+    /// Explain the selected hit (or memory) for the active query.
+    Explain,
+    /// Add the active query → the selected hit to the golden queries.
+    GoldenAdd,
 }
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 41] = [
+    pub const ALL: [Command; 44] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -119,6 +129,9 @@ impl Command {
         Self::TabConversations,
         Self::TabFacts,
         Self::OpenLinked,
+        Self::CycleSearchMode,
+        Self::Explain,
+        Self::GoldenAdd,
     ];
 
     /// The name used in the config file's `[keys]` table.
@@ -165,6 +178,9 @@ impl Command {
             Self::TabConversations => "tab_conversations",
             Self::TabFacts => "tab_facts",
             Self::OpenLinked => "open_conversation",
+            Self::CycleSearchMode => "search_mode",
+            Self::Explain => "explain",
+            Self::GoldenAdd => "golden_add",
         }
     }
 
@@ -219,7 +235,23 @@ pub enum Action {
     /// A search finished (results are dropped unless `generation` is the newest).
     SearchDone {
         generation: u64,
-        outcome: Result<Box<SearchResults>, String>,
+        outcome: Result<Box<HybridResults>, String>,
+    },
+    /// Full-text indexing progress (memories done of total) for export `generation`.
+    FullTextProgress {
+        generation: u64,
+        done: usize,
+        total: usize,
+    },
+    /// The full-text index of export `generation` is open (or failed).
+    FullTextReady {
+        generation: u64,
+        outcome: Result<(Arc<FullText>, OpenReport), String>,
+    },
+    /// An explanation finished (dropped unless `generation` is the newest).
+    Explained {
+        generation: u64,
+        outcome: Result<Box<Explanation>, String>,
     },
     /// A reprocess plan is ready (dropped unless `generation` is the newest).
     PlanReady {
@@ -254,6 +286,8 @@ pub enum Action {
         generation: u64,
         outcome: Result<Vec<crate::sync::fact_search::FactHit>, String>,
     },
+    /// The list filter's scan finished (dropped unless its generation is the newest).
+    FilterDone(Box<Ranked>),
     /// A message for the status line.
     Notify(Level, String),
 }

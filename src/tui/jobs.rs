@@ -30,6 +30,8 @@ pub struct ReprocessUi {
     pub job: Option<RunningJob>,
     /// The last job's summary.
     pub summary: Option<Summary>,
+    /// Why the last job stopped before its end (a permanent error: one message).
+    pub stopped: Option<String>,
     /// An unfinished run found in the journal at start-up.
     pub unfinished: Option<RunInfo>,
 }
@@ -50,7 +52,8 @@ impl ReprocessUi {
         self.planning.is_some() || self.job.is_some()
     }
 
-    /// One line for the footer: `reprocess 120/325 · 2 failed · 40/s · ETA 5s`.
+    /// One line for the footer: `reprocess 120/325 · 2 failed · embedding batch 3/4, 256
+    /// texts, 1.2 s… · 40/s · ETA 5s`.
     pub fn footer(&self) -> Option<String> {
         let job = self.job.as_ref()?;
         let Some(p) = &job.progress else {
@@ -59,6 +62,10 @@ impl ReprocessUi {
         let mut s = format!("reprocess {}/{}", p.done, p.total);
         if p.failed > 0 {
             s.push_str(&format!(" · {} failed", p.failed));
+        }
+        // What is in flight, from the first request on (before any batch returns).
+        if let Some(f) = p.in_flight.first() {
+            s.push_str(&format!(" · {}", f.describe()));
         }
         if p.rate_per_sec > 0.0 {
             s.push_str(&format!(" · {:.0}/s", p.rate_per_sec));

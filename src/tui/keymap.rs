@@ -219,8 +219,8 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::Details, "pgdown", Command::PageDown, "page down", "page"),
     (Scope::Details, "pgup", Command::PageUp, "page up", ""),
     (Scope::Details, "t", Command::ToggleTranscript, "expand / collapse the transcript", "transcript"),
-    (Scope::List, "s", Command::Search, "search the store (semantic)", "search"),
-    (Scope::Details, "s", Command::Search, "search the store (semantic)", "search"),
+    (Scope::List, "s", Command::Search, "search (hybrid: semantic + full text)", "search"),
+    (Scope::Details, "s", Command::Search, "search (hybrid: semantic + full text)", "search"),
     (Scope::List, "m", Command::MoreLikeThis, "more like this (stored vector, no embedding)", "like"),
     (Scope::Details, "m", Command::MoreLikeThis, "more like this (stored vector, no embedding)", ""),
     (Scope::Search, "s", Command::Search, "edit the query (Enter runs, ↑/↓ history)", "query"),
@@ -248,6 +248,11 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::Global, "1", Command::TabConversations, "conversations tab (ns1)", ""),
     (Scope::Global, "2", Command::TabFacts, "facts tab (ns2)", ""),
     (Scope::Details, "enter", Command::OpenLinked, "facts tab: open the fact's conversation", ""),
+    (Scope::Search, "t", Command::CycleSearchMode, "search mode: hybrid, semantic (Omi's), text", "mode"),
+    (Scope::Search, "w", Command::Explain, "why (not) found: ranks, scores, checks, the fix", "why"),
+    (Scope::List, "w", Command::Explain, "why is it (not) found for the active query", ""),
+    (Scope::Details, "w", Command::Explain, "why is it (not) found for the active query", ""),
+    (Scope::Search, "a", Command::GoldenAdd, "add query → this hit to the golden queries", "golden"),
 ];
 
 /// The result of feeding one key to the keymap.

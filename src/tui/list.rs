@@ -1,10 +1,18 @@
 //! The memory list's state: the filtered and sorted view of the export, the selection,
 //! the scroll window and the marks. Pure logic, no drawing.
+//!
+//! A query is never scanned here: [`MemoryList::refresh`] plans a [`RankJob`] (a
+//! generation number, the query and the candidate rows), the app runs it off the UI
+//! thread, and [`MemoryList::apply`] takes the result only if no newer refresh happened
+//! since (newest wins; a superseded scan also stops early). What a query matches is
+//! [`crate::tui::matching`]'s business.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
-use nucleo_matcher::{Config, Matcher, Utf32String};
+pub use crate::tui::matching::Haystacks;
+use crate::tui::matching::{is_refinement, rank};
 
 use crate::omi::{CategoryKind, Memory};
 use crate::sync::EmbeddingStatus;
@@ -41,215 +49,6 @@ impl SortKey {
     }
 }
 
-/// Search text of every memory, prepared once at load for the matcher: the title is
-/// matched fuzzily (and ranked), the id and the overview by substring (a fuzzy
-/// subsequence over a long overview or a hex id matches nearly any short query, which is
-/// noise, not a filter). The lowercased texts of all memories sit in one buffer, in
-/// memory order, so a scan reads memory sequentially instead of chasing 100k pointers.
-#[derive(Debug, Clone, Default)]
-pub struct Haystacks {
-    /// `title id overview`, lowercased, for every memory back to back.
-    lower: String,
-    spans: Vec<HaySpan>,
-    /// Titles as the scorer wants them (read only for rows that pass the pre-check).
-    titles: Vec<Utf32String>,
-    /// Overviews in their own case (smart case: a query with capitals).
-    overviews: Vec<Box<str>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct HaySpan {
-    start: u32,
-    title: u32,
-    id: u32,
-    overview: u32,
-}
-
-/// One memory's view into [`Haystacks`].
-struct Hay<'a> {
-    title: &'a Utf32String,
-    title_lower: &'a str,
-    id_lower: &'a str,
-    overview: &'a str,
-    overview_lower: &'a str,
-}
-
-impl Haystacks {
-    /// Prepare the search text of `memories`.
-    pub fn build(memories: &[Memory]) -> Self {
-        let mut h = Self::default();
-        for m in memories {
-            let s = &m.structured;
-            let start = h.lower.len() as u32;
-            let title = s.title.to_lowercase();
-            let id = m.id.to_lowercase();
-            let overview = s.overview.to_lowercase();
-            h.lower.push_str(&title);
-            h.lower.push_str(&id);
-            h.lower.push_str(&overview);
-            h.spans.push(HaySpan {
-                start,
-                title: title.len() as u32,
-                id: id.len() as u32,
-                overview: overview.len() as u32,
-            });
-            h.titles.push(Utf32String::from(s.title.as_str()));
-            h.overviews.push(s.overview.as_str().into());
-        }
-        h
-    }
-
-    fn get(&self, i: usize) -> Option<Hay<'_>> {
-        let sp = *self.spans.get(i)?;
-        let a = sp.start as usize;
-        let b = a + sp.title as usize;
-        let c = b + sp.id as usize;
-        let d = c + sp.overview as usize;
-        Some(Hay {
-            title: &self.titles[i],
-            title_lower: self.lower.get(a..b)?,
-            id_lower: self.lower.get(b..c)?,
-            overview: &self.overviews[i],
-            overview_lower: self.lower.get(c..d)?,
-        })
-    }
-}
-
-/// True when every byte of `needle` occurs in `hay` in order (a necessary condition for a
-/// fuzzy match of an ASCII needle, checked with memchr before the real scorer runs).
-fn is_subsequence(needle: &[u8], hay: &[u8]) -> bool {
-    let mut rest = hay;
-    for &b in needle {
-        match memchr::memchr(b, rest) {
-            Some(i) => rest = &rest[i + 1..],
-            None => return false,
-        }
-    }
-    true
-}
-
-/// A plain fuzzy word: (needle, ignore case, the lowercased needle's bytes when ASCII).
-type GreedyNeedle = (Utf32String, bool, Option<Box<[u8]>>);
-
-/// One word of the query: how it matches the title/id, and the overview.
-struct QueryAtom {
-    title: Atom,
-    /// Plain fuzzy words use nucleo's greedy matcher on the title (several times faster
-    /// than the optimal one, and titles are short enough that the ranking barely differs).
-    greedy: Option<GreedyNeedle>,
-    /// Substring searched in the overview (memchr's SIMD `memmem`); case-insensitive
-    /// unless the word has an upper-case letter (smart case, as for the title).
-    overview: Option<(memchr::memmem::Finder<'static>, bool)>,
-    negative: bool,
-}
-
-impl QueryAtom {
-    fn in_overview(&self, hay: &Hay<'_>) -> bool {
-        match &self.overview {
-            Some((finder, ignore_case)) => {
-                let text = if *ignore_case {
-                    hay.overview_lower
-                } else {
-                    hay.overview
-                };
-                finder.find(text.as_bytes()).is_some()
-            }
-            None => false,
-        }
-    }
-
-    fn in_id(&self, hay: &Hay<'_>) -> bool {
-        self.overview
-            .as_ref()
-            .is_some_and(|(finder, _)| finder.find(hay.id_lower.as_bytes()).is_some())
-    }
-
-    /// Fuzzy score on the title.
-    fn title_score(&self, hay: &Hay<'_>, matcher: &mut Matcher) -> Option<u16> {
-        match &self.greedy {
-            Some((needle, ignore_case, ascii)) => {
-                if let Some(bytes) = ascii
-                    && *ignore_case
-                    && !is_subsequence(bytes, hay.title_lower.as_bytes())
-                {
-                    return None;
-                }
-                matcher.config.ignore_case = *ignore_case;
-                matcher.config.normalize = true;
-                matcher.fuzzy_match_greedy(hay.title.slice(..), needle.slice(..))
-            }
-            None => self.title.score(hay.title.slice(..), matcher),
-        }
-    }
-}
-
-fn parse_query(query: &str) -> Vec<QueryAtom> {
-    query
-        .split_whitespace()
-        .map(|word| {
-            let title = Atom::parse(word, CaseMatching::Smart, Normalization::Smart);
-            let negative = title.negative;
-            let needle = title.needle_text().to_string();
-            let overview = match title.kind {
-                AtomKind::Fuzzy | AtomKind::Substring if !needle.is_empty() => {
-                    let ignore_case = !word.chars().any(char::is_uppercase);
-                    let text = if ignore_case {
-                        needle.to_lowercase()
-                    } else {
-                        needle.clone()
-                    };
-                    Some((
-                        memchr::memmem::Finder::new(text.as_bytes()).into_owned(),
-                        ignore_case,
-                    ))
-                }
-                _ => None,
-            };
-            let greedy = (title.kind == AtomKind::Fuzzy && !negative).then(|| {
-                let ignore_case = !word.chars().any(char::is_uppercase);
-                let ascii = needle
-                    .is_ascii()
-                    .then(|| needle.to_ascii_lowercase().into_bytes().into_boxed_slice());
-                (Utf32String::from(needle.as_str()), ignore_case, ascii)
-            });
-            QueryAtom {
-                title,
-                greedy,
-                overview,
-                negative,
-            }
-        })
-        .collect()
-}
-
-/// Score of a memory for the query (higher is better), `None` when it does not match.
-fn score(atoms: &[QueryAtom], hay: &Hay<'_>, matcher: &mut Matcher) -> Option<u32> {
-    let mut total = 0u32;
-    for atom in atoms {
-        let in_title = atom.title_score(hay, matcher);
-        if atom.negative {
-            // Negated atoms must hold on every field.
-            in_title?;
-            if atom.in_overview(hay) {
-                return None;
-            }
-            continue;
-        }
-        match in_title {
-            // Title/id matches rank above overview-only ones.
-            Some(s) => total += 1000 + s as u32,
-            None if atom.in_id(hay) => total += 500,
-            None => {
-                if !atom.in_overview(hay) {
-                    return None;
-                }
-                total += 1;
-            }
-        }
-    }
-    Some(total)
-}
-
 /// The memory list: which memories are visible, in which order, which is selected.
 #[derive(Debug, Default)]
 pub struct MemoryList {
@@ -266,33 +65,128 @@ pub struct MemoryList {
     pub offset: usize,
     /// Marked memories (indices into the export), for batch actions.
     pub marks: BTreeSet<u32>,
-    /// The query `visible` was computed for, to refine instead of rescanning.
+    /// The query and filters `visible` was computed for, to refine instead of rescanning
+    /// (`None` after [`MemoryList::invalidate`]).
     last_query: Option<(String, FilterKey)>,
+    /// Select the first row when the next result is shown (a new typed query shows its
+    /// best match first; other refreshes keep the selection).
+    select_first: bool,
     /// The filtered and sorted rows without a query, for the filters and sort they were
     /// computed with (typing and clearing a query reuse them).
-    base: Option<(FilterKey, Vec<u32>)>,
+    base: Option<(FilterKey, Arc<[u32]>)>,
+    /// Generation of the newest refresh.
+    generation: u64,
+    /// The newest generation, shared with running scans so a superseded one stops.
+    newest: Arc<AtomicU64>,
+    /// The scan the newest refresh needs, until the app takes it.
+    job: Option<RankJob>,
+    /// True from a refresh that needs a scan until a result for it is applied.
+    filtering: bool,
 }
 
 /// The list's non-query filters and sort.
 type FilterKey = (Option<EmbeddingStatus>, Option<CategoryKind>, SortKey);
 
-/// Below this many candidates one thread scores them all.
-const PARALLEL_THRESHOLD: usize = 20_000;
-
 /// Inputs the list is computed from.
 pub struct ListSource<'a> {
     pub memories: &'a [Memory],
-    pub haystacks: &'a Haystacks,
+    pub haystacks: &'a Arc<Haystacks>,
     pub statuses: &'a [EmbeddingStatus],
 }
 
-fn is_refinement(old: &str, new: &str) -> bool {
-    // Appending plain characters to a fuzzy query can only narrow its matches; pattern
-    // syntax (`!`, `^`, `$`, `'`, `\`) can change an atom's kind, so rescan then.
-    new.starts_with(old)
-        && !old.ends_with('\\')
-        && !new[old.len()..].contains(['!', '^', '$', '\'', '\\'])
-        && !old.contains(['!', '^', '$', '\'', '\\'])
+/// One scan of the list filter, self-contained so it can run on any thread.
+pub struct RankJob {
+    generation: u64,
+    key: (String, FilterKey),
+    haystacks: Arc<Haystacks>,
+    /// All rows passing the non-query filters, in display order.
+    base: Arc<[u32]>,
+    /// For a refinement of the shown query: its matches (only they can still match).
+    previous: Option<Vec<u32>>,
+    newest: Arc<AtomicU64>,
+}
+
+/// The rows a [`RankJob`] found, best first.
+pub struct Ranked {
+    generation: u64,
+    key: (String, FilterKey),
+    rows: Vec<u32>,
+}
+
+impl std::fmt::Debug for Ranked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ranked")
+            .field("generation", &self.generation)
+            .field("query", &self.key.0)
+            .field("rows", &self.rows.len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RankJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RankJob")
+            .field("generation", &self.generation)
+            .field("query", &self.key.0)
+            .field("refines", &self.previous.is_some())
+            .finish()
+    }
+}
+
+impl Ranked {
+    /// The refresh this result answers (see [`MemoryList::generation`]).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The query it ranked.
+    pub fn query(&self) -> &str {
+        &self.key.0
+    }
+}
+
+impl RankJob {
+    /// The refresh this job answers.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// True once a newer refresh superseded this job.
+    pub fn is_stale(&self) -> bool {
+        self.newest.load(Ordering::Relaxed) != self.generation
+    }
+
+    /// Scan (blocking: up to tens of ms at 100k memories; run it off the UI thread).
+    /// `None` when a newer refresh superseded it before it finished.
+    pub fn run(self) -> Option<Ranked> {
+        let stop = || self.is_stale();
+        let rows = match &self.previous {
+            Some(previous) => {
+                // Keep the previous matches in base order so ties rank exactly as a
+                // fresh scan would.
+                let len = self.haystacks.len();
+                let mut still = vec![false; len];
+                for &i in previous {
+                    if let Some(flag) = still.get_mut(i as usize) {
+                        *flag = true;
+                    }
+                }
+                let candidates: Vec<u32> = self
+                    .base
+                    .iter()
+                    .copied()
+                    .filter(|&i| still.get(i as usize).copied().unwrap_or(false))
+                    .collect();
+                rank(&self.haystacks, &self.key.0, &candidates, &stop)?
+            }
+            None => rank(&self.haystacks, &self.key.0, &self.base, &stop)?,
+        };
+        Some(Ranked {
+            generation: self.generation,
+            key: self.key,
+            rows,
+        })
+    }
 }
 
 impl MemoryList {
@@ -301,53 +195,103 @@ impl MemoryList {
         self.visible.get(self.selected).map(|i| *i as usize)
     }
 
-    /// Recompute `visible` from the source, keeping the selected memory when it is still
-    /// visible.
+    /// Recompute the list from the source. Without a query `visible` is updated here
+    /// (the non-query filters and sort are cheap and cached); with one a [`RankJob`] is
+    /// planned for [`MemoryList::take_job`] and `visible` changes when its result is
+    /// [applied](MemoryList::apply). Either way any older pending result is superseded.
+    /// The selected memory stays selected when still visible.
     pub fn refresh(&mut self, src: &ListSource<'_>) {
-        let keep = self.selected_index();
         let filters = (self.status_filter, self.category_filter, self.sort);
         if self.base.as_ref().is_none_or(|(k, _)| *k != filters) {
             let mut rows: Vec<u32> = (0..src.memories.len() as u32)
                 .filter(|&i| self.passes_filters(src, i as usize))
                 .collect();
             self.sort_rows(src, &mut rows);
-            self.base = Some((filters, rows));
+            self.base = Some((filters, rows.into()));
             self.last_query = None;
         }
         let base = self
             .base
             .as_ref()
-            .map(|(_, rows)| rows.as_slice())
-            .unwrap_or(&[]);
+            .map(|(_, rows)| Arc::clone(rows))
+            .unwrap_or_else(|| Arc::from(Vec::new()));
+        self.generation += 1;
+        self.newest.store(self.generation, Ordering::Relaxed);
         let key = (self.query.clone(), filters);
+        if self.query.trim().is_empty() {
+            self.job = None;
+            self.show(key, base.to_vec());
+            return;
+        }
         let refine = match &self.last_query {
             Some((q, f)) => *f == filters && !q.trim().is_empty() && is_refinement(q, &self.query),
             None => false,
         };
-        self.visible = if self.query.trim().is_empty() {
-            base.to_vec()
-        } else if refine {
-            // Only the previous matches can still match; keep them in base order so ties
-            // rank exactly as a fresh scan would.
-            let mut still = vec![false; src.memories.len()];
-            for &i in &self.visible {
-                if let Some(flag) = still.get_mut(i as usize) {
-                    *flag = true;
-                }
-            }
-            let candidates: Vec<u32> = base
-                .iter()
-                .copied()
-                .filter(|&i| still.get(i as usize).copied().unwrap_or(false))
-                .collect();
-            rank(src, &self.query, &candidates)
-        } else {
-            rank(src, &self.query, base)
-        };
+        self.job = Some(RankJob {
+            generation: self.generation,
+            key,
+            haystacks: Arc::clone(src.haystacks),
+            base,
+            previous: refine.then(|| self.visible.clone()),
+            newest: Arc::clone(&self.newest),
+        });
+        self.filtering = true;
+    }
+
+    /// [`MemoryList::refresh`], then run the scan on this thread (tests, and callers
+    /// that have no worker).
+    pub fn refresh_now(&mut self, src: &ListSource<'_>) {
+        self.refresh(src);
+        if let Some(ranked) = self.take_job().and_then(RankJob::run) {
+            self.apply(ranked);
+        }
+    }
+
+    /// The scan the newest refresh needs, once (the caller runs it off the UI thread and
+    /// hands the result to [`MemoryList::apply`]).
+    pub fn take_job(&mut self) -> Option<RankJob> {
+        self.job.take()
+    }
+
+    /// Show a scan's result; false (and nothing changes) when a newer refresh happened
+    /// since the job was planned.
+    pub fn apply(&mut self, ranked: Ranked) -> bool {
+        if ranked.generation != self.generation {
+            return false;
+        }
+        self.show(ranked.key, ranked.rows);
+        true
+    }
+
+    /// The generation of the newest refresh (a result for any other one is dropped).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// True while the newest refresh waits for its scan (`visible` still shows the
+    /// previous result).
+    pub fn is_filtering(&self) -> bool {
+        self.filtering
+    }
+
+    /// Set the query as typed into the filter: the next result shows its best match
+    /// first. Call [`MemoryList::refresh`] after.
+    pub fn set_typed_query(&mut self, query: &str) {
+        self.query = query.to_string();
+        self.select_first = true;
+    }
+
+    fn show(&mut self, key: (String, FilterKey), rows: Vec<u32>) {
+        let keep = self.selected_index();
+        self.visible = rows;
         self.last_query = Some(key);
-        self.selected = keep
-            .and_then(|k| self.visible.iter().position(|&i| i as usize == k))
-            .unwrap_or(0);
+        self.filtering = false;
+        self.selected = if std::mem::take(&mut self.select_first) {
+            0
+        } else {
+            keep.and_then(|k| self.visible.iter().position(|&i| i as usize == k))
+                .unwrap_or(0)
+        };
         self.clamp();
     }
 
@@ -447,39 +391,6 @@ impl MemoryList {
     }
 }
 
-/// Rows of `candidates` matching `query`, best first (ties keep the candidates' order).
-/// Large lists are scored on two threads.
-fn rank(src: &ListSource<'_>, query: &str, candidates: &[u32]) -> Vec<u32> {
-    let atoms = parse_query(query);
-    let score_chunk = |chunk: &[u32]| -> Vec<(u32, u32)> {
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        chunk
-            .iter()
-            .filter_map(|&i| {
-                let hay = src.haystacks.get(i as usize)?;
-                score(&atoms, &hay, &mut matcher).map(|s| (s, i))
-            })
-            .collect()
-    };
-    let mut scored: Vec<(u32, u32)> = if candidates.len() < PARALLEL_THRESHOLD {
-        score_chunk(candidates)
-    } else {
-        let (a, b) = candidates.split_at(candidates.len() / 2);
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| score_chunk(b));
-            let mut first = score_chunk(a);
-            match other.join() {
-                Ok(second) => first.extend(second),
-                Err(_) => first.extend(score_chunk(b)),
-            }
-            first
-        })
-    };
-    // Stable: equal scores keep the base order (date, title or status).
-    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
-    scored.into_iter().map(|(_, i)| i).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,14 +417,14 @@ mod tests {
         }
     }
 
-    fn fixture() -> (Vec<Memory>, Haystacks, Vec<EmbeddingStatus>) {
+    fn fixture() -> (Vec<Memory>, Arc<Haystacks>, Vec<EmbeddingStatus>) {
         let m = vec![
             mem("a1", "Dentist appointment", 3, "health"),
             mem("b2", "Marathon training", 5, "sports"),
             mem("c3", "Budget review", 1, "finance"),
             mem("d4", "Dental insurance call", 4, "finance"),
         ];
-        let h = Haystacks::build(&m);
+        let h = Arc::new(Haystacks::build(&m));
         let s = vec![
             EmbeddingStatus::Missing,
             EmbeddingStatus::Present,
@@ -539,10 +450,10 @@ mod tests {
             statuses: &s,
         };
         let mut l = MemoryList::default();
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(titles(&l, &m)[0], "Marathon training");
         l.sort = SortKey::Title;
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(
             titles(&l, &m),
             [
@@ -553,7 +464,7 @@ mod tests {
             ]
         );
         l.sort = SortKey::Status;
-        l.refresh(&src);
+        l.refresh_now(&src);
         // Status order (missing, present, fresh), then newest first.
         assert_eq!(
             titles(&l, &m),
@@ -578,27 +489,27 @@ mod tests {
             query: "dent".into(),
             ..MemoryList::default()
         };
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(l.visible.len(), 2);
         l.query = "dentist".into();
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(titles(&l, &m)[0], "Dentist appointment", "best match first");
         // Refining gives exactly what a fresh scan gives.
         let mut fresh = MemoryList {
             query: "dentist".into(),
             ..MemoryList::default()
         };
-        fresh.refresh(&src);
+        fresh.refresh_now(&src);
         assert_eq!(fresh.visible, l.visible);
         l.query = "xyz".into();
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert!(l.visible.is_empty());
         assert_eq!(l.selected_index(), None);
         l.query = "b2".into();
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(titles(&l, &m), ["Marathon training"], "id is searchable");
         l.query.clear();
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(l.visible.len(), 4);
     }
 
@@ -614,10 +525,10 @@ mod tests {
             status_filter: Some(EmbeddingStatus::Missing),
             ..MemoryList::default()
         };
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(l.visible.len(), 2);
         l.category_filter = Some(CategoryKind::Finance);
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(titles(&l, &m), ["Budget review"]);
     }
 
@@ -630,12 +541,12 @@ mod tests {
             statuses: &s,
         };
         let mut l = MemoryList::default();
-        l.refresh(&src);
+        l.refresh_now(&src);
         l.move_by(2);
         let chosen = l.selected_index();
         l.toggle_mark();
         l.sort = SortKey::Title;
-        l.refresh(&src);
+        l.refresh_now(&src);
         assert_eq!(l.selected_index(), chosen);
         assert_eq!(l.marks.len(), 1);
         l.toggle_mark();
@@ -675,7 +586,7 @@ mod tests {
                 x
             })
             .collect();
-        let h = Haystacks::build(&m);
+        let h = Arc::new(Haystacks::build(&m));
         let s = vec![EmbeddingStatus::Unknown; m.len()];
         let src = ListSource {
             memories: &m,
@@ -684,17 +595,60 @@ mod tests {
         };
         for query in ["dentist tax", "tent !taxi", "ant  mar", "'dent trip"] {
             let mut typed = MemoryList::default();
-            typed.refresh(&src);
+            typed.refresh_now(&src);
             for end in 1..=query.len() {
                 typed.query = query[..end].to_string();
-                typed.refresh(&src);
+                typed.refresh_now(&src);
                 let mut fresh = MemoryList {
                     query: typed.query.clone(),
                     ..MemoryList::default()
                 };
-                fresh.refresh(&src);
+                fresh.refresh_now(&src);
                 assert_eq!(typed.visible, fresh.visible, "query {:?}", typed.query);
             }
         }
+    }
+
+    #[test]
+    fn a_superseded_scan_stops_and_its_result_is_dropped() {
+        let (m, h, s) = fixture();
+        let src = ListSource {
+            memories: &m,
+            haystacks: &h,
+            statuses: &s,
+        };
+        let mut l = MemoryList::default();
+        l.refresh_now(&src);
+        l.set_typed_query("dent");
+        l.refresh(&src);
+        assert!(l.is_filtering());
+        assert_eq!(l.visible.len(), 4, "refresh itself never scans");
+        let first = l.take_job().unwrap();
+        assert!(l.take_job().is_none(), "a job is handed out once");
+        let first_result = first.run().unwrap();
+        l.set_typed_query("dentist");
+        l.refresh(&src);
+        let second = l.take_job().unwrap();
+        // The older result arrives late: dropped.
+        assert!(!l.apply(first_result));
+        assert_eq!(l.visible.len(), 4);
+        // A job superseded before it runs stops without a result.
+        l.query = "budget".into();
+        l.refresh(&src);
+        assert!(second.is_stale());
+        assert!(second.run().is_none());
+        let third = l.take_job().unwrap().run().unwrap();
+        assert!(l.apply(third));
+        assert_eq!(titles(&l, &m), ["Budget review"]);
+        assert!(!l.is_filtering());
+        // Clearing the query needs no scan and supersedes any pending one.
+        l.query = "marathon".into();
+        l.refresh(&src);
+        let pending = l.take_job().unwrap();
+        l.query.clear();
+        l.refresh(&src);
+        assert!(!l.is_filtering());
+        assert_eq!(l.visible.len(), 4);
+        assert!(pending.run().is_none());
     }
 }

@@ -2,6 +2,7 @@
 //! that reports progress, then prepared for the list (search haystacks).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::omi::Memory;
 use crate::tui::list::Haystacks;
@@ -13,8 +14,8 @@ pub struct LoadedExport {
     /// Shape name as detected (`E3 omi-export.json`, …).
     pub shape: String,
     pub memories: Vec<Memory>,
-    /// Fuzzy-filter haystacks, one per memory.
-    pub haystacks: Haystacks,
+    /// Fuzzy-filter haystacks, one per memory (shared with the filter's worker).
+    pub haystacks: Arc<Haystacks>,
     /// One line per skipped record.
     pub bad_records: Vec<String>,
     /// Ids that appear more than once.
@@ -28,7 +29,7 @@ pub struct LoadedExport {
 impl LoadedExport {
     /// Prepare memories for the UI.
     pub fn new(path: &Path, shape: impl Into<String>, memories: Vec<Memory>) -> Self {
-        let haystacks = Haystacks::build(&memories);
+        let haystacks = Arc::new(Haystacks::build(&memories));
         Self {
             path: path.to_path_buf(),
             shape: shape.into(),

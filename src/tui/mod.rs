@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod list;
 pub mod loader;
+pub mod matching;
 pub mod sanitize;
 pub mod search;
 pub mod state;
@@ -119,6 +120,7 @@ async fn run_app(
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
     let mut app = App::new(state, services, tx.clone());
+    app.load_golden_last();
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -5,7 +5,8 @@
 use tui_input::Input;
 
 use crate::sync::daterange::{DateRange, DateRangeError};
-use crate::sync::search::{DEFAULT_TOP_K, HitMemory, SearchResults};
+use crate::sync::hybrid::{HybridResults, SearchMode};
+use crate::sync::search::{DEFAULT_TOP_K, HitMemory};
 
 /// Which input of the search pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +32,11 @@ pub struct SearchPane {
     pub generation: u64,
     /// The search in flight, if any (what it looks for, for the spinner line).
     pub running: Option<String>,
-    pub results: Option<SearchResults>,
+    /// Hybrid (default), semantic (exactly Omi's) or text.
+    pub mode: SearchMode,
+    pub results: Option<HybridResults>,
+    /// The query of the shown results (what `w` and `a` use).
+    pub results_query: Option<String>,
     /// The results joined with the loaded export, one per hit.
     pub joined: Vec<HitMemory>,
     /// Selected hit.
@@ -59,7 +64,9 @@ impl SearchPane {
             history_pos: None,
             generation: 0,
             running: None,
+            mode: SearchMode::Hybrid,
             results: None,
+            results_query: None,
             joined: Vec::new(),
             selected: 0,
             error: None,

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tui_input::Input;
 
@@ -90,6 +91,8 @@ pub enum Popup {
     Map,
     /// A batch drift check waiting for a yes.
     DriftConfirm,
+    /// Why a memory is (not) found for the active query (`w`).
+    Explain,
     /// The batch drift check's results.
     DriftResults,
 }
@@ -116,6 +119,37 @@ pub enum LoadState {
     Failed(String),
 }
 
+/// The full-text index of the loaded export.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum FullTextState {
+    /// No export (yet).
+    #[default]
+    Idle,
+    /// Being built in the background: memories done of total.
+    Building {
+        done: usize,
+        total: usize,
+    },
+    /// Open: `built` when it was built now (else reused), in `ms`.
+    Ready {
+        memories: usize,
+        built: bool,
+        ms: f64,
+    },
+    Failed(String),
+}
+
+/// The explanation popup (`w`).
+#[derive(Debug, Default)]
+pub struct ExplainUi {
+    /// Generation of the newest request; older results are dropped.
+    pub generation: u64,
+    /// What is being explained, while it runs.
+    pub running: Option<String>,
+    pub result: Option<Result<crate::sync::explain::Explanation, String>>,
+    pub scroll: u16,
+}
+
 /// The background status lookup.
 #[derive(Debug, Clone, Default)]
 pub struct StatusLookup {
@@ -136,7 +170,13 @@ pub struct State {
     pub theme: Theme,
     pub keymap: Keymap,
     pub export_path: Option<PathBuf>,
-    pub export: Option<LoadedExport>,
+    /// Shared with background tasks (the full-text indexer reads it off the UI thread).
+    pub export: Option<Arc<LoadedExport>>,
+    /// The full-text index of the export.
+    pub fulltext: FullTextState,
+    pub explain: ExplainUi,
+    /// The last `memlens golden run` of the data dir's golden file, if any.
+    pub golden_last: Option<crate::sync::golden::GoldenRun>,
     pub load: LoadState,
     pub list: MemoryList,
     /// Status per memory, aligned with `export.memories`.
@@ -185,6 +225,9 @@ impl State {
             keymap,
             export_path: None,
             export: None,
+            fulltext: FullTextState::Idle,
+            explain: ExplainUi::default(),
+            golden_last: None,
             load: LoadState::NoExport,
             list: MemoryList::default(),
             statuses: Vec::new(),
@@ -292,6 +335,7 @@ impl State {
             || self.drift.running
             || self.facts.lookup_running
             || self.facts.search.as_ref().is_some_and(|s| s.running)
+            || self.explain.running.is_some()
             || matches!(self.load, LoadState::Loading { .. })
     }
 

@@ -19,8 +19,11 @@ use memlens::omi::{Memory, Structured};
 use memlens::store::MetaValue;
 use memlens::store::pinecone::PineconeStore;
 use memlens::sync::journal::Journal;
-use memlens::sync::reprocess::{CancelFlag, ReprocessConfig, Reprocessor, Selection, cosine};
-use support::fake_openai::{self, FakeOpenAi, Options, ServerKind};
+use memlens::sync::reprocess::{
+    CancelFlag, Cause, FailedItem, ReprocessConfig, Reprocessor, Selection, cosine,
+};
+use std::collections::BTreeMap;
+use support::fake_openai::{self, FakeOpenAi, Options, Poison, ServerKind};
 use support::pinecone_emulator::{Fault, PineconeEmulator};
 
 const UID: &str = "u-fault";
@@ -216,4 +219,200 @@ async fn two_thousand_memories_through_ten_percent_faults() {
         assert_eq!(confirmed, 1, "{id}: written and confirmed once");
     }
     assert!(injected >= 100, "the matrix injected {injected} faults");
+}
+
+/// Requests to the fake OpenAI server that a queue of faults answers with a fault.
+fn is_fault(f: &fake_openai::Fault) -> bool {
+    !matches!(f, fake_openai::Fault::Delay(d) if d.is_zero())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poisoned_items_fail_alone_among_ten_percent_faults() {
+    const BATCH: usize = 50;
+    const RETRIES: u32 = 3;
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeOpenAi::start(Options::of(ServerKind::OpenAi)).await;
+    let emu = PineconeEmulator::start(16).await;
+    let mut rng = fastrand::Rng::with_seed(1414);
+    let memories: Vec<Memory> = (0..N).map(memory).collect();
+    let text = |m: &Memory| render(&m.structured, TextFormat::CURRENT);
+
+    // About 1 % of the memories poisoned: 10 the embedding server fails on (HTTP 500),
+    // 10 it returns a NaN vector for, 20 the store refuses (HTTP 400).
+    let mut picks: Vec<usize> = (0..N).collect();
+    rng.shuffle(&mut picks);
+    let (embed_500, rest) = picks.split_at(10);
+    let (embed_nan, rest) = rest.split_at(10);
+    let store_400 = &rest[..20];
+    for &i in embed_500 {
+        fake.poison(&text(&memories[i]), Poison::Status500);
+    }
+    for &i in embed_nan {
+        fake.poison(&text(&memories[i]), Poison::NanVector);
+    }
+    emu.poison(store_400.iter().map(|&i| vector_id(UID, &memories[i].id)));
+
+    // Plus ~10 % transient faults on both sides.
+    let mut openai_faults = Vec::new();
+    for _ in 0..600 {
+        openai_faults.push(openai_slot(&mut rng).0);
+    }
+    let openai_injected = openai_faults.iter().filter(|f| is_fault(f)).count();
+    let queued = openai_faults.clone();
+    fake.push_faults(openai_faults);
+    let mut pinecone_injected = 0;
+    let mut slots: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
+    for path in ["/vectors/upsert", "/vectors/fetch"] {
+        for _ in 0..600 {
+            let (f, hit) = pinecone_slot(&mut rng, path);
+            pinecone_injected += usize::from(hit);
+            slots.entry(path).or_default().push(hit);
+            emu.inject(f);
+        }
+    }
+
+    let retry = RetryPolicy {
+        max_retries: RETRIES,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(20),
+    };
+    let mut ocfg = OpenAiConfig::new(fake.base_url(), "tiny-embed");
+    ocfg.retry = retry;
+    ocfg.request_timeout = Duration::from_millis(400);
+    ocfg.max_inputs_per_request = BATCH;
+    let embedder = Arc::new(OpenAiEmbedder::new(ocfg).unwrap());
+    let mut pcfg = emu.config();
+    pcfg.timeout = Duration::from_millis(400);
+    pcfg.retry = retry;
+    let store = Arc::new(PineconeStore::connect(pcfg).await.unwrap());
+    let journal = Arc::new(Journal::open_in(dir.path()).unwrap());
+    let config = ReprocessConfig {
+        uid: Some(UID.into()),
+        batch_size: BATCH,
+        concurrency: 4,
+        retry_rounds: 3,
+        retry_delay: Duration::from_millis(5),
+        ..ReprocessConfig::default()
+    };
+    let rp = Reprocessor::new(embedder, store, journal.clone(), config);
+    let plan = rp.plan(&memories, &Selection::All, None).await.unwrap();
+    let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
+
+    // Exactly the poisoned memories failed, each named with its cause.
+    let cause_of: BTreeMap<&str, (Cause, &str)> = embed_500
+        .iter()
+        .map(|&i| (i, (Cause::EmbedRejected, "unsupported value: NaN")))
+        .chain(
+            embed_nan
+                .iter()
+                .map(|&i| (i, (Cause::BadVector, "NaN or infinity"))),
+        )
+        .chain(
+            store_400
+                .iter()
+                .map(|&i| (i, (Cause::StoreRejected, "could not be processed"))),
+        )
+        .map(|(i, c)| (memories[i].id.as_str(), c))
+        .collect();
+    let failed: BTreeMap<&str, &FailedItem> = summary
+        .failed
+        .iter()
+        .map(|f| (f.memory_id.as_str(), f))
+        .collect();
+    assert_eq!(
+        failed.keys().collect::<Vec<_>>(),
+        cause_of.keys().collect::<Vec<_>>(),
+        "exactly the poisoned memories fail: {:?}",
+        summary.failed
+    );
+    for (id, (cause, words)) in &cause_of {
+        let f = failed[id];
+        assert_eq!(f.cause, *cause, "{f:?}");
+        assert!(f.error.contains(words), "{id}: {}", f.error);
+    }
+    let groups: Vec<(Cause, usize)> = summary
+        .failed_by_cause
+        .iter()
+        .map(|g| (g.cause, g.count))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            (Cause::EmbedRejected, 10),
+            (Cause::BadVector, 10),
+            (Cause::StoreRejected, 20)
+        ]
+    );
+    assert_eq!(summary.done, N - 40, "{summary:?}");
+    assert_eq!(summary.pending, 0);
+
+    // Every other memory written once, under its id, with its own vector and metadata.
+    let stored = emu.records(NS);
+    assert_eq!(
+        stored.len(),
+        N - 40,
+        "all but the 10+10 unembeddable and 20 refused"
+    );
+    for (i, m) in memories.iter().enumerate() {
+        let id = vector_id(UID, &m.id);
+        let confirmed = journal
+            .writes_of(&id)
+            .unwrap()
+            .iter()
+            .filter(|w| w.outcome == "done")
+            .count();
+        if cause_of.contains_key(m.id.as_str()) {
+            assert_eq!(confirmed, 0, "{id}");
+            continue;
+        }
+        let rec = stored.get(&id).unwrap_or_else(|| panic!("{id} missing"));
+        let want = fake_openai::vector_for_text(&text(m), 16);
+        assert!(
+            cosine(&rec.values, &want) > 0.99999,
+            "{id} holds another vector"
+        );
+        assert_eq!(rec.metadata["memory_id"], MetaValue::String(m.id.clone()));
+        assert_eq!(rec.metadata["uid"], MetaValue::String(UID.into()));
+        let created = memory(i).created_at.unwrap().timestamp() as f64;
+        assert_eq!(rec.metadata["created_at"], MetaValue::Number(created));
+        assert_eq!(confirmed, 1, "{id}: written and confirmed once");
+    }
+
+    // The requests stay within the bound. Per bad item: at most 2·⌈log2 n⌉ bisection
+    // requests, plus for a 500 the retries of the first attempt and of the one-item
+    // confirmation. A NaN vector costs nothing extra (the answer names its index).
+    // Each transient fault costs at most a retry or a split of the piece it hit (2), or
+    // a confirmation with retries when it hits a lone item; the retry rounds resend the
+    // batches a fault beat outright.
+    let log2n = BATCH.next_power_of_two().trailing_zeros() as usize;
+    let batches = N.div_ceil(BATCH);
+    let per_500 = 2 * log2n + 2 * RETRIES as usize + 1;
+    let embeds = fake.request_count();
+    // Faults apply one per request, in order: those of the slots the run used.
+    let openai_hit = queued[..embeds.min(queued.len())]
+        .iter()
+        .filter(|f| is_fault(f))
+        .count();
+    let embed_bound = batches + 10 * per_500 + openai_hit * 3;
+    let upserts = emu.count_to("/vectors/upsert");
+    let hits = |path: &str| {
+        let used = emu.count_to(path).min(600);
+        slots[path][..used].iter().filter(|h| **h).count()
+    };
+    // A fetch that a fault beat outright sends its batch to a retry round: one more
+    // upsert at most.
+    let upsert_bound =
+        batches + 20 * 2 * log2n + hits("/vectors/upsert") * 3 + hits("/vectors/fetch");
+    eprintln!(
+        "poisoned fault matrix: {N} memories, 40 poisoned (10 embed 500, 10 NaN vector, 20 \
+         store 400), {openai_injected} + {pinecone_injected} transient faults queued \
+         ({openai_hit} met by embedding requests); \
+         {} done, {} failed; {embeds} embedding requests (bound {embed_bound}, \
+         {batches} without faults), {upserts} upserts (bound {upsert_bound}), {:.1} s",
+        summary.done,
+        summary.failed.len(),
+        summary.elapsed_ms as f64 / 1000.0
+    );
+    assert!(embeds <= embed_bound, "{embeds} > {embed_bound}");
+    assert!(upserts <= upsert_bound, "{upserts} > {upsert_bound}");
 }

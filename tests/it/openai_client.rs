@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use memlens::config::Secret;
 use memlens::embed::openai::{AzureTarget, OpenAiConfig, OpenAiEmbedder};
-use memlens::embed::{EmbedError, Embedder};
+use memlens::embed::{EmbedError, Embedder, Patience};
 use memlens::http::RetryPolicy;
 use serde_json::{Value, json};
 use support::fake_openai::{
-    FakeOpenAi, Fault, Options, ServerKind, vector_for_text, vector_for_tokens,
+    FakeOpenAi, Fault, Options, Poison, ServerKind, vector_for_text, vector_for_tokens,
 };
 
 const CANARY_KEY: &str = "sk-LEAK-CANARY-9f8e7d6c5b4a";
@@ -514,12 +514,21 @@ async fn context_length_error_names_the_input() {
     let msg = e.to_string();
     assert!(msg.contains("memory m-4 has 60 tokens"), "{msg}");
     assert!(msg.contains("maximum context length is 40 tokens"), "{msg}");
-    // The first request held all six; halving found the culprit.
+    // The first request held all six; halving found the culprit (2 per level of
+    // ⌈log2 6⌉ = 3) and embedded the other five.
     assert!(
-        s.request_count() > 1 && s.request_count() <= 6,
+        s.request_count() > 1 && s.request_count() <= 1 + 2 * 3,
         "{}",
         s.request_count()
     );
+    // Text by text, the other five get their vectors.
+    let texts: Vec<String> = items.iter().map(|(_, t)| t.clone()).collect();
+    let each = c.embed_each(&texts, Patience::Full).await.unwrap();
+    assert!(
+        matches!(&each[4], Err(EmbedError::ContextTooLong(_))),
+        "{each:?}"
+    );
+    assert_eq!(each.iter().filter(|r| r.is_ok()).count(), 5);
 }
 
 #[tokio::test]
@@ -625,7 +634,7 @@ async fn dimension_mismatch_and_bad_vectors() {
         .await
         .unwrap_err();
     let msg = e.to_string();
-    assert!(matches!(e, EmbedError::BadResponse(_)), "{e:?}");
+    assert!(matches!(e, EmbedError::DimensionMismatch(_)), "{e:?}");
     assert!(
         msg.contains("memory x has 1536 values") && msg.contains("gives 8"),
         "{msg}"
@@ -637,23 +646,79 @@ async fn dimension_mismatch_and_bad_vectors() {
 
     let s = server(ServerKind::OpenAi, |_| {}).await;
     let c = client(&s, "tiny-embed", |c| c.retry = fast_retry(0));
+    c.probe_dimension().await.unwrap();
+    // Every vector of the answer too long: the wrong model, not one input.
+    s.push_faults([Fault::WrongDimension]);
+    let e = c.embed(&texts(2)).await.unwrap_err();
+    assert!(
+        matches!(&e, EmbedError::DimensionMismatch(m) if m.contains("returns 17-d vectors, but tiny-embed gives 16-d")),
+        "{e:?}"
+    );
+    // One unusable vector fails only its input.
     for (fault, words) in [
-        (
-            Fault::WrongDimension,
-            "has 17 values, but tiny-embed gives 16",
-        ),
         (Fault::NanVector, "NaN or infinity"),
         (Fault::ZeroVector, "all zeros"),
-        (Fault::MissingItem, "asked for 2 embeddings"),
     ] {
-        c.probe_dimension().await.unwrap();
         s.push_faults([fault]);
         let e = c.embed(&texts(2)).await.unwrap_err();
         assert!(
-            matches!(&e, EmbedError::BadResponse(m) if m.contains(words)),
+            matches!(&e, EmbedError::BadVector(m) if m.contains(words) && m.contains("input 0")),
             "{words}: {e:?}"
         );
+        s.push_faults([Fault::NanVector]);
+        let each = c.embed_each(&texts(3), Patience::Full).await.unwrap();
+        assert!(
+            matches!(&each[0], Err(EmbedError::BadVector(_))),
+            "{each:?}"
+        );
+        assert_eq!(
+            each[1].as_ref().unwrap(),
+            &vector_for_text(&texts(3)[1], 16)
+        );
+        assert_eq!(
+            each[2].as_ref().unwrap(),
+            &vector_for_text(&texts(3)[2], 16)
+        );
     }
+    s.push_faults([Fault::MissingItem]);
+    let e = c.embed(&texts(2)).await.unwrap_err();
+    assert!(
+        matches!(&e, EmbedError::BadResponse(m) if m.contains("asked for 2 embeddings")),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_request_fails_only_its_texts_and_once_means_once() {
+    let s = server(ServerKind::OpenAi, |_| {}).await;
+    let c = client(&s, "tiny-embed", |c| {
+        c.retry = fast_retry(3);
+        c.max_inputs_per_request = 2;
+        c.concurrency = 1;
+    });
+    let input = texts(4);
+    // Input 3 always makes the server fail (Ollama: 500 `json: unsupported value: NaN`).
+    s.poison(&input[3], Poison::Status500);
+    let each = c.embed_each(&input, Patience::Full).await.unwrap();
+    assert_eq!(each[0].as_ref().unwrap(), &vector_for_text(&input[0], 16));
+    assert_eq!(each[1].as_ref().unwrap(), &vector_for_text(&input[1], 16));
+    for e in &each[2..] {
+        assert!(
+            matches!(e, Err(EmbedError::Unavailable(m)) if m.contains("unsupported value: NaN")),
+            "{e:?}"
+        );
+    }
+    assert_eq!(
+        s.request_count(),
+        1 + 4,
+        "one good request, one retried 3 times"
+    );
+    s.reset_log();
+    let each = c.embed_each(&input[2..], Patience::Once).await.unwrap();
+    assert!(each.iter().all(Result::is_err));
+    assert_eq!(s.request_count(), 1, "Patience::Once sends one attempt");
+    // The whole call fails only for what fails every request alike.
+    assert!(c.embed(&input).await.is_err());
 }
 
 #[tokio::test]

@@ -25,10 +25,10 @@ use memlens::store::pinecone::PineconeStore;
 use memlens::store::{MetaValue, Metadata, Record, VectorStore};
 use memlens::sync::journal::{Journal, RunState};
 use memlens::sync::reprocess::{
-    CancelFlag, Progress, ReprocessConfig, ReprocessError, Reprocessor, Selection, SkipReason,
-    cosine,
+    CancelFlag, Cause, Progress, ReprocessConfig, ReprocessError, Reprocessor, Selection,
+    SkipReason, cosine,
 };
-use support::fake_openai::{self, FakeOpenAi, Options, ServerKind};
+use support::fake_openai::{self, FakeOpenAi, Options, Poison, ServerKind};
 use support::pinecone_emulator::{Fault, PineconeEmulator, StoredVector};
 
 const UID: &str = "u1";
@@ -892,7 +892,11 @@ async fn command_plans_runs_and_reports_json_lines() {
     let kinds: Vec<&str> = ev.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(kinds.first(), Some(&"plan"));
     assert_eq!(kinds.last(), Some(&"summary"));
-    assert_eq!(kinds.iter().filter(|k| **k == "progress").count(), 3);
+    let batches_done = ev
+        .iter()
+        .filter(|e| e["type"] == "progress" && e["batch_finished"] == true)
+        .count();
+    assert_eq!(batches_done, 3);
     assert_eq!(ev.last().unwrap()["done"], 12);
 
     // Again: everything unchanged, nothing to write.
@@ -961,4 +965,337 @@ async fn command_needs_yes_for_a_remote_store() {
     let summary = events(&out).pop().unwrap();
     assert_eq!(summary["type"], "summary");
     assert_eq!(summary["done"], 5);
+}
+
+// ---- one bad item fails alone; permanent errors stop at once -------------------------
+
+/// An OpenAI client of the fake with no retries and one request per `n` texts.
+fn openai_once(fake: &FakeOpenAi, model: &str, n: usize) -> Arc<OpenAiEmbedder> {
+    let mut cfg = OpenAiConfig::new(fake.base_url(), model);
+    cfg.retry = RetryPolicy::none();
+    cfg.max_inputs_per_request = n;
+    Arc::new(OpenAiEmbedder::new(cfg).unwrap())
+}
+
+/// 64 memories in one batch of 64, retry rounds off: the request counts are exact.
+fn one_batch(c: &mut ReprocessConfig) {
+    c.batch_size = 64;
+    c.concurrency = 1;
+    c.retry_rounds = 0;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_the_server_fails_on_is_isolated_in_2_log2_n_requests() {
+    for poisoned in [vec![37usize], vec![3, 50]] {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = FakeOpenAi::start(Options::of(ServerKind::Ollama)).await;
+        let ms = memories(64);
+        for &i in &poisoned {
+            fake.poison(&text_of(&ms[i]), Poison::Status500);
+        }
+        let rp = engine(
+            dir.path(),
+            openai_once(&fake, "nomic-embed-text", 64),
+            local(dir.path()),
+            config(one_batch),
+        );
+        let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+        let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
+        assert_eq!(summary.done, 64 - poisoned.len(), "{summary:?}");
+        let failed: Vec<&str> = summary
+            .failed
+            .iter()
+            .map(|f| f.memory_id.as_str())
+            .collect();
+        let want: Vec<String> = poisoned.iter().map(|&i| ms[i].id.clone()).collect();
+        assert_eq!(failed, want);
+        for f in &summary.failed {
+            assert_eq!(f.cause, Cause::EmbedRejected);
+            assert!(f.error.contains("unsupported value: NaN"), "{}", f.error);
+        }
+        // The batch, 2 per level of 6 per bad item, and one confirmation each.
+        let bound = 1 + poisoned.len() * (2 * 6 + 1);
+        assert!(
+            fake.request_count() <= bound,
+            "{} requests for {} bad of 64 (bound {bound})",
+            fake.request_count(),
+            poisoned.len()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nan_vector_fails_only_its_item_without_another_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeOpenAi::start(Options::of(ServerKind::OpenAi)).await;
+    let ms = memories(64);
+    fake.poison(&text_of(&ms[9]), Poison::NanVector);
+    let rp = engine(
+        dir.path(),
+        openai_once(&fake, "tiny-embed", 64),
+        local(dir.path()),
+        config(one_batch),
+    );
+    let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+    let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
+    assert_eq!(summary.done, 63);
+    assert_eq!(summary.failed.len(), 1);
+    assert_eq!(summary.failed[0].memory_id, "m009");
+    assert_eq!(summary.failed[0].cause, Cause::BadVector);
+    assert_eq!(fake.request_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_pinecone_refuses_is_isolated_in_2_log2_n_upserts() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = PineconeEmulator::start(16).await;
+    let ms = memories(64);
+    emu.poison([vector_id(UID, "m020")]);
+    let rp = engine(
+        dir.path(),
+        Arc::new(FakeEmbedder::new(16)),
+        pinecone(&emu).await,
+        config(one_batch),
+    );
+    let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+    let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
+    assert_eq!(summary.done, 63, "{summary:?}");
+    assert_eq!(summary.failed[0].memory_id, "m020");
+    assert_eq!(summary.failed[0].cause, Cause::StoreRejected);
+    assert!(
+        summary.failed[0].error.contains("HTTP 400"),
+        "{:?}",
+        summary.failed
+    );
+    assert_eq!(emu.records(NS).len(), 63);
+    let upserts = emu.count_to("/vectors/upsert");
+    assert!(upserts <= 1 + 2 * 6, "{upserts} upserts");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_fails_at_every_size_is_not_bisected_to_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeOpenAi::start(Options::of(ServerKind::OpenAi)).await;
+    fake.push_faults((0..200).map(|_| fake_openai::Fault::Status(503)));
+    let rp = engine(
+        dir.path(),
+        openai_once(&fake, "tiny-embed", 64),
+        local(dir.path()),
+        config(one_batch),
+    );
+    let plan = rp.plan(&memories(64), &Selection::All, None).await.unwrap();
+    let summary = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap();
+    assert_eq!(summary.failed.len(), 64);
+    assert!(summary.failed.iter().all(|f| f.cause == Cause::Unavailable));
+    assert_eq!(summary.failed_by_cause.len(), 1);
+    assert_eq!(summary.failed_by_cause[0].count, 64);
+    // The batch, its halves, its quarters: then it stops.
+    assert_eq!(fake.request_count(), 1 + 2 + 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vectors_of_another_dimension_stop_the_job_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::Ollama);
+    opts.default_dim = 1024;
+    let fake = FakeOpenAi::start(opts).await;
+    let emu = PineconeEmulator::start(3072).await;
+    let mut cfg = OpenAiConfig::new(fake.base_url(), "mxbai-embed-large");
+    cfg.max_inputs_per_request = 32;
+    let rp = engine(
+        dir.path(),
+        Arc::new(OpenAiEmbedder::new(cfg).unwrap()),
+        pinecone(&emu).await,
+        config(|c| {
+            c.batch_size = 32;
+            c.concurrency = 2;
+        }),
+    );
+    let plan = rp
+        .plan(&memories(325), &Selection::All, None)
+        .await
+        .unwrap();
+    let mut seen = 0;
+    let err = rp
+        .run(&plan, |_| seen += 1, &CancelFlag::new())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ReprocessError::Incompatible(_)), "{text}");
+    assert!(
+        text.contains("3072") && text.contains("1024") && text.contains("Fix:"),
+        "{text}"
+    );
+    assert!(
+        fake.request_count() <= 2,
+        "no retry, no other batch: {}",
+        fake.request_count()
+    );
+    assert!(emu.requests_to("/vectors/upsert").is_empty());
+    let run = rp.unfinished_run().unwrap().expect("resumable");
+    assert_eq!(run.state, RunState::Interrupted);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_flight_batches_are_reported_before_the_first_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.latency = Duration::from_millis(1500);
+    let fake = FakeOpenAi::start(opts).await;
+    let rp = engine(
+        dir.path(),
+        openai_once(&fake, "tiny-embed", 256),
+        local(dir.path()),
+        config(|c| {
+            c.batch_size = 256;
+            c.concurrency = 2;
+            c.progress_every = Duration::from_millis(100);
+        }),
+    );
+    let plan = rp
+        .plan(&memories(300), &Selection::All, None)
+        .await
+        .unwrap();
+    let mut seen: Vec<Progress> = Vec::new();
+    let summary = rp
+        .run(&plan, |p| seen.push(p.clone()), &CancelFlag::new())
+        .await
+        .unwrap();
+    assert_eq!(summary.done, 300);
+    let first_batch = seen.iter().position(|p| p.batch_finished).unwrap();
+    assert!(
+        first_batch >= 2,
+        "several reports before the first answer: {seen:?}"
+    );
+    let early = &seen[0];
+    assert_eq!(early.done, 0);
+    let flights: Vec<String> = early.in_flight.iter().map(|f| f.describe()).collect();
+    assert!(
+        flights
+            .iter()
+            .any(|f| f.starts_with("embedding batch 1/2, 256 texts, ")),
+        "{flights:?}"
+    );
+    assert!(
+        flights
+            .iter()
+            .any(|f| f.starts_with("embedding batch 2/2, 44 texts, ")),
+        "{flights:?}"
+    );
+}
+
+// ---- the real binary: one cause line, no request without a key -----------------------
+
+/// `memlens` with a clean environment (nothing of the test's own), a data dir, a uid.
+fn memlens_bin(data: &Path, env: &[(&str, String)]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_memlens"));
+    c.env_clear();
+    if let Ok(path) = std::env::var("PATH") {
+        c.env("PATH", path);
+    }
+    c.env("MEMLENS_DATA_DIR", data)
+        .env("MEMLENS_UID", UID)
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let empty = data.join("empty.toml");
+    std::fs::create_dir_all(data).unwrap();
+    std::fs::write(&empty, "").unwrap();
+    c.arg("--config").arg(empty);
+    c
+}
+
+async fn output_of(mut c: std::process::Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || c.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_prints_one_cause_line_for_a_dimension_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::Ollama);
+    opts.default_dim = 1024;
+    let fake = FakeOpenAi::start(opts).await;
+    let emu = PineconeEmulator::start(3072).await;
+    let export = export_file(dir.path(), &memories(325));
+    let mut c = memlens_bin(
+        &dir.path().join("data"),
+        &[
+            ("MEMLENS_EMBEDDER", "openai".into()),
+            ("OPENAI_BASE_URL", fake.base_url()),
+            ("MEMLENS_OPENAI_MODEL", "mxbai-embed-large".into()),
+            ("MEMLENS_STORE", "pinecone".into()),
+            ("PINECONE_API_KEY", emu.api_key().expose().to_string()),
+            ("PINECONE_INDEX_HOST", emu.url()),
+        ],
+    );
+    c.arg("reprocess").arg(&export).args(["--all", "--yes"]);
+    let out = output_of(c).await;
+    let ended = std::time::Instant::now();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stdout}\n{stderr}");
+    let all = format!("{stdout}{stderr}");
+    eprintln!("{all}");
+    let cause_lines = all.lines().filter(|l| l.contains("1024")).count();
+    assert_eq!(cause_lines, 1, "one cause line:\n{all}");
+    assert!(all.contains("3072") && all.contains("Fix:"), "{all}");
+    // No retry loop: one request per batch in flight at most, answered at once.
+    let requests = fake.requests();
+    assert!(requests.len() <= 4, "{} requests", requests.len());
+    let since_first = ended.duration_since(requests[0].at);
+    assert!(since_first < Duration::from_secs(5), "{since_first:?}");
+    assert!(emu.requests_to("/vectors/upsert").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_key_is_refused_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = export_file(dir.path(), &memories(3));
+
+    // OpenAI's own URL without a key: every connection would go through this proxy.
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = proxy.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let mut c = memlens_bin(
+        &dir.path().join("data"),
+        &[
+            ("MEMLENS_EMBEDDER", "openai".into()),
+            ("MEMLENS_STORE", "local".into()),
+            ("HTTPS_PROXY", proxy_url.clone()),
+            ("HTTP_PROXY", proxy_url.clone()),
+        ],
+    );
+    c.arg("reprocess").arg(&export).args(["--all", "--yes"]);
+    let out = output_of(c).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("OPENAI_API_KEY"), "{stderr}");
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+
+    // Pinecone without a key: the emulator sees nothing.
+    let emu = PineconeEmulator::start(384).await;
+    let mut c = memlens_bin(
+        &dir.path().join("data2"),
+        &[
+            ("MEMLENS_EMBEDDER", "builtin".into()),
+            ("MEMLENS_STORE", "pinecone".into()),
+            ("PINECONE_INDEX_HOST", emu.url()),
+        ],
+    );
+    c.arg("reprocess").arg(&export).args(["--all", "--yes"]);
+    let out = output_of(c).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("PINECONE_API_KEY"), "{stderr}");
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
 }

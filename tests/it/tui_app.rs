@@ -9,6 +9,7 @@ use memlens::omi::{ActionItem, Category, Event, Memory, Structured};
 use memlens::tui::action::{Action, Level};
 use memlens::tui::app::{App, Services};
 use memlens::tui::keymap::Keymap;
+use memlens::tui::list::{ListSource, MemoryList};
 use memlens::tui::loader::LoadedExport;
 use memlens::tui::state::{Focus, Popup, Setup, State};
 use memlens::tui::theme::Theme;
@@ -138,7 +139,7 @@ fn setup() -> Setup {
 
 struct Harness {
     app: App,
-    _rx: mpsc::UnboundedReceiver<Action>,
+    rx: mpsc::UnboundedReceiver<Action>,
 }
 
 impl Harness {
@@ -158,13 +159,23 @@ impl Harness {
             memories(n),
         );
         app.update(Action::ExportLoaded(Box::new(export)));
-        Self { app, _rx: rx }
+        Self { app, rx }
     }
 
+    /// Press a key, then apply background results until the list filter is idle (the
+    /// scan runs on the filter's worker thread and reports back as an Action).
     fn key(&mut self, code: KeyCode) -> &mut Self {
         self.app
             .update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        self.settle_filter();
         self
+    }
+
+    fn settle_filter(&mut self) {
+        while self.app.state.list.is_filtering() {
+            let action = self.rx.blocking_recv().expect("the filter reports back");
+            self.app.update(action);
+        }
     }
 
     fn ctrl(&mut self, c: char) -> &mut Self {
@@ -227,6 +238,58 @@ fn navigation_keys_move_the_selection() {
     assert!(h.app.state.list.selected >= 30);
     h.key(KeyCode::End).key(KeyCode::Home);
     assert_eq!(h.app.state.list.selected, 0);
+}
+
+/// At 100k memories a keystroke in the filter never waits for the scan: the key
+/// handler returns with the previous rows still shown (and says it is filtering), the
+/// scan's result arrives as an Action, and a result for a superseded query is dropped.
+#[test]
+fn filter_scans_off_the_ui_thread_and_the_newest_query_wins() {
+    let mut h = Harness::new(100_000, (120, 40));
+    let all = h.app.state.list.visible.clone();
+    assert_eq!(all.len(), 100_000);
+    h.key(KeyCode::Char('/'));
+    let press = |h: &mut Harness, c: char| {
+        h.app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
+    };
+    press(&mut h, 'v');
+    assert_eq!(h.app.state.list.query, "v");
+    assert!(h.app.state.list.is_filtering());
+    assert_eq!(h.app.state.list.visible, all, "the key handler ran no scan");
+    assert!(h.screen().contains("/v · filtering…"), "{}", h.screen());
+    let first = h.app.state.list.generation();
+    let stale = match h.rx.blocking_recv().expect("a result") {
+        Action::FilterDone(r) => r,
+        other => panic!("expected the filter's result, got {other:?}"),
+    };
+    assert_eq!((stale.generation(), stale.query()), (first, "v"));
+    // Typing on before that result is shown makes it stale: it must not be shown.
+    press(&mut h, 'e');
+    assert!(h.app.state.list.generation() > first);
+    assert!(
+        !h.app.update(Action::FilterDone(stale)),
+        "stale result applied"
+    );
+    assert_eq!(h.app.state.list.visible, all);
+    assert!(h.app.state.list.is_filtering());
+    h.settle_filter();
+    assert!(!h.screen().contains("filtering…"));
+    // The rows are exactly what a synchronous scan for "ve" gives, best match first.
+    let state = &h.app.state;
+    let export = state.export.as_ref().unwrap();
+    let mut fresh = MemoryList::default();
+    fresh.query = "ve".into();
+    fresh.refresh_now(&ListSource {
+        memories: &export.memories,
+        haystacks: &export.haystacks,
+        statuses: &state.statuses,
+    });
+    assert_eq!(state.list.visible, fresh.visible);
+    assert!(!fresh.visible.is_empty() && fresh.visible.len() < all.len());
+    assert_eq!(state.list.selected_index(), Some(fresh.visible[0] as usize));
 }
 
 #[test]

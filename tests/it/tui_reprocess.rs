@@ -177,3 +177,38 @@ async fn cancel_mid_batch_then_resume_from_the_journal() {
     let store = h.app.services.store.clone().unwrap();
     assert_eq!(store.stats().await.unwrap().total as usize, resumed.total);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vectors_of_another_dimension_show_one_error() {
+    use crate::support::fake_openai::{FakeOpenAi, Options, ServerKind};
+    use memlens::embed::openai::{OpenAiConfig, OpenAiEmbedder};
+    use std::sync::Arc;
+
+    // The store holds the built-in embedder's 384-d vectors; the server answers 1024-d.
+    let mut h = harness(true, Some(UID)).await;
+    let mut opts = Options::of(ServerKind::Ollama);
+    opts.default_dim = 1024;
+    let fake = FakeOpenAi::start(opts).await;
+    let cfg = OpenAiConfig::new(fake.base_url(), "mxbai-embed-large");
+    h.app.services.embedder = Some(Arc::new(OpenAiEmbedder::new(cfg).unwrap()));
+
+    h.key(KeyCode::Char('R'));
+    h.key(KeyCode::Char('f'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmPlan));
+    h.key(KeyCode::Char('y'));
+    h.settle().await;
+    assert!(h.app.state.reprocess.job.is_none(), "the job stopped");
+    let screen = h.screen();
+    assert_eq!(
+        screen.matches("refusing to write").count(),
+        1,
+        "one error on screen:\n{screen}"
+    );
+    assert!(screen.contains("1024"), "{screen}");
+    assert!(
+        fake.request_count() <= 4,
+        "no retries: {}",
+        fake.request_count()
+    );
+}

@@ -88,11 +88,17 @@ async fn history_top_k_range_validation_and_more_like_this() {
     h.settle().await;
     let r = h.app.state.search.results.as_ref().unwrap();
     assert!(r.hits.len() <= 12 && !r.hits.is_empty());
-    assert!(
-        r.hits
-            .iter()
-            .all(|hit| hit.created_at.as_ref().unwrap().raw >= 1_767_225_600.0)
-    );
+    // Both sides keep to the range: the semantic side by Omi's filter, the full-text
+    // side by the export's created_at.
+    assert!(r.hits.iter().all(|hit| {
+        hit.semantic
+            .as_ref()
+            .is_none_or(|s| s.created_at.as_ref().unwrap().raw >= 1_767_225_600.0)
+            && hit
+                .text
+                .as_ref()
+                .is_none_or(|t| t.created_at.unwrap() >= 1_767_225_600)
+    }));
     // History: ↑ recalls the last query.
     h.key(KeyCode::Char('s'));
     for _ in 0..10 {
@@ -109,7 +115,8 @@ async fn history_top_k_range_validation_and_more_like_this() {
     h.key(KeyCode::Char('m'));
     h.settle().await;
     let r = h.app.state.search.results.as_ref().unwrap();
-    assert!(r.timings.embed_ms.is_none());
+    assert!(r.semantic.as_ref().unwrap().timings.embed_ms.is_none());
+    assert!(r.text.is_none(), "more like this is semantic only");
     assert!(!r.hits.is_empty());
     assert!(r.hits.iter().all(|hit| hit.memory_id != me));
 }
@@ -131,12 +138,24 @@ async fn no_uid_asks_instead_of_searching_unscoped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_store_gives_an_empty_result_not_an_error() {
     let mut h = harness(false, Some(UID)).await;
+    // Hybrid: the semantic side is empty, the full-text side still finds the word.
     h.key(KeyCode::Char('s'));
     h.type_text("guitar");
     h.key(KeyCode::Enter);
     h.settle().await;
     let r = h.app.state.search.results.as_ref().unwrap();
+    assert!(r.semantic.as_ref().unwrap().hits.is_empty());
+    assert!(!r.hits.is_empty() && r.hits.iter().all(|x| x.text.is_some()));
+    // Semantic only (t cycles hybrid → semantic): no hits, no error.
+    h.key(KeyCode::Char('t'));
+    h.settle().await;
+    assert_eq!(
+        h.app.state.search.mode,
+        memlens::sync::hybrid::SearchMode::Semantic
+    );
+    let r = h.app.state.search.results.as_ref().unwrap();
     assert!(r.hits.is_empty());
+    assert!(h.app.state.search.error.is_none());
     assert!(h.screen().contains("No match"));
 }
 
@@ -158,7 +177,9 @@ async fn snapshot_search_pane_with_results() {
     let redacted: String = screen
         .lines()
         .map(|l| {
-            if let Some(i) = l.find("embed ") {
+            if let Some(i) = l.find(" · semantic ") {
+                format!("{}[timings]", &l[..i])
+            } else if let Some(i) = l.find(" (indexed in ") {
                 format!("{}[timings]", &l[..i])
             } else {
                 l.to_string()
@@ -191,7 +212,7 @@ async fn newest_search_wins_under_a_slow_embedder() {
     h.settle().await;
     let r = h.app.state.search.results.as_ref().expect("results");
     assert_eq!(
-        r.request.target,
+        r.semantic.as_ref().unwrap().request.target,
         memlens::sync::search::SearchTarget::Text("second query".into())
     );
     // A late answer for the first search is dropped.

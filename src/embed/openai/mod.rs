@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::future::{BoxFuture, try_join_all};
+use futures::future::{BoxFuture, join_all, try_join_all};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::{RequestBuilder, Url};
 use tokio::sync::Semaphore;
@@ -43,7 +43,7 @@ use tokio::sync::Semaphore;
 use self::classify::Failure;
 use self::plan::{Content, Piece};
 use self::wire::{Input, Request, ServerError};
-use super::{EmbedError, Embedder};
+use super::{EmbedError, Embedder, Patience};
 use crate::config::{Secret, Settings};
 use crate::http::{self, Reply, RetryPolicy};
 
@@ -183,6 +183,12 @@ impl fmt::Debug for OpenAiEmbedder {
     }
 }
 
+/// One input's vector, or why it has none.
+type Outcome = Result<Vec<f32>, EmbedError>;
+
+/// One chunk's vector and its token count (its weight in the mean).
+type ChunkVector<'v> = (&'v [f32], usize);
+
 /// The caller's inputs as one request sees them.
 struct Job<'a> {
     texts: Vec<&'a str>,
@@ -287,14 +293,18 @@ impl OpenAiEmbedder {
             .iter()
             .map(|(l, _)| Cow::Borrowed(l.as_ref()))
             .collect();
-        self.run(texts, labels).await
+        self.run(texts, labels, &self.cfg.retry)
+            .await?
+            .into_iter()
+            .collect()
     }
 
     async fn run<'a>(
         &self,
         texts: Vec<&'a str>,
         labels: Vec<Cow<'a, str>>,
-    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        retry: &RetryPolicy,
+    ) -> Result<Vec<Result<Vec<f32>, EmbedError>>, EmbedError> {
         if let Some(i) = texts.iter().position(|t| t.is_empty()) {
             return Err(EmbedError::Local(format!(
                 "{} is empty: there is nothing to embed",
@@ -318,37 +328,58 @@ impl OpenAiEmbedder {
             requests = batches.len(),
             "embedding"
         );
-        let results = try_join_all(
+        let results = join_all(
             batches
                 .iter()
-                .map(|b| self.run_batch(&job, b.iter().map(|&i| &pieces[i]).collect())),
+                .map(|b| self.run_batch(&job, b.iter().map(|&i| &pieces[i]).collect(), retry)),
         )
-        .await?;
-        let mut per_piece: Vec<Option<Vec<f32>>> = vec![None; pieces.len()];
-        for (batch, vectors) in batches.iter().zip(results) {
-            for (&i, v) in batch.iter().zip(vectors) {
-                per_piece[i] = Some(v);
+        .await;
+        let mut per_piece: Vec<Option<Result<Vec<f32>, EmbedError>>> = vec![None; pieces.len()];
+        for (batch, outcome) in batches.iter().zip(results) {
+            match outcome {
+                Ok(vectors) => {
+                    for (&i, v) in batch.iter().zip(vectors) {
+                        per_piece[i] = Some(v);
+                    }
+                }
+                // What fails every request alike fails the call.
+                Err(e) if stops_everything(&e) => return Err(e),
+                // Otherwise the texts of that request carry its error.
+                Err(e) => {
+                    for &i in batch {
+                        per_piece[i] = Some(Err(e.clone()));
+                    }
+                }
             }
         }
-        let mut parts: Vec<Vec<(&[f32], usize)>> = vec![Vec::new(); job.texts.len()];
+        let mut parts: Vec<Result<Vec<ChunkVector<'_>>, EmbedError>> =
+            vec![Ok(Vec::new()); job.texts.len()];
         for (p, v) in pieces.iter().zip(&per_piece) {
-            let v = v.as_deref().ok_or_else(|| {
-                EmbedError::BadResponse(format!("no vector came back for {}", job.labels[p.owner]))
-            })?;
-            parts[p.owner].push((v, p.tokens));
+            let slot = &mut parts[p.owner];
+            match (slot.as_mut(), v) {
+                (Ok(list), Some(Ok(v))) => list.push((v.as_slice(), p.tokens)),
+                (Ok(_), Some(Err(e))) => *slot = Err(e.clone()),
+                (Ok(_), None) => {
+                    *slot = Err(EmbedError::BadResponse(format!(
+                        "no vector came back for {}",
+                        job.labels[p.owner]
+                    )))
+                }
+                (Err(_), _) => {}
+            }
         }
-        parts
-            .iter()
+        Ok(parts
+            .into_iter()
             .enumerate()
             .map(|(i, ps)| {
-                plan::weighted_mean(ps).ok_or_else(|| {
-                    EmbedError::BadResponse(format!(
+                plan::weighted_mean(&ps?).ok_or_else(|| {
+                    EmbedError::BadVector(format!(
                         "the chunk vectors of {} average to zero",
                         job.labels[i]
                     ))
                 })
             })
-            .collect()
+            .collect())
     }
 
     /// Send one request's pieces, adapting to the server when it refuses the form.
@@ -356,7 +387,8 @@ impl OpenAiEmbedder {
         &'a self,
         job: &'a Job<'a>,
         pieces: Vec<&'a Piece>,
-    ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, EmbedError>> {
+        retry: &'a RetryPolicy,
+    ) -> BoxFuture<'a, Result<Vec<Outcome>, EmbedError>> {
         Box::pin(async move {
             let has_chunks = pieces
                 .iter()
@@ -367,7 +399,7 @@ impl OpenAiEmbedder {
                 let as_tokens =
                     has_chunks && !force_text && self.token_input.load(Ordering::Relaxed);
                 let body = self.body(job, &pieces, base64, as_tokens)?;
-                let reply = self.send(body).await?;
+                let reply = self.send(body, retry).await?;
                 if reply.status.is_success() {
                     let decoded = wire::parse_response(&reply.body).map_err(|e| {
                         EmbedError::BadResponse(self.scrub(&format!("{}: {e}", self.url)))
@@ -393,22 +425,34 @@ impl OpenAiEmbedder {
                         tracing::debug!(size, "server wants smaller batches");
                         self.max_inputs.fetch_min(size, Ordering::Relaxed);
                         let parts = try_join_all(
-                            pieces.chunks(size).map(|g| self.run_batch(job, g.to_vec())),
+                            pieces
+                                .chunks(size)
+                                .map(|g| self.run_batch(job, g.to_vec(), retry)),
                         )
                         .await?;
                         return Ok(parts.into_iter().flatten().collect());
                     }
                     Failure::ContextTooLong(index) => {
-                        if let Some(p) = index.and_then(|i| pieces.get(i)) {
-                            return Err(self.too_long(job, p, &err));
+                        // The input at fault fails alone; the others are sent again.
+                        if let Some(at) = index.filter(|&i| i < pieces.len()) {
+                            let too_long = self.too_long(job, pieces[at], &err);
+                            let mut rest = pieces.clone();
+                            rest.remove(at);
+                            let mut out = if rest.is_empty() {
+                                Vec::new()
+                            } else {
+                                self.run_batch(job, rest, retry).await?
+                            };
+                            out.insert(at, Err(too_long));
+                            return Ok(out);
                         }
                         if let [p] = pieces.as_slice() {
-                            return Err(self.too_long(job, p, &err));
+                            return Ok(vec![Err(self.too_long(job, p, &err))]);
                         }
                         // The message does not say which input: halve until it shows.
                         let mid = pieces.len() / 2;
-                        let mut first = self.run_batch(job, pieces[..mid].to_vec()).await?;
-                        first.extend(self.run_batch(job, pieces[mid..].to_vec()).await?);
+                        let mut first = self.run_batch(job, pieces[..mid].to_vec(), retry).await?;
+                        first.extend(self.run_batch(job, pieces[mid..].to_vec(), retry).await?);
                         return Ok(first);
                     }
                     Failure::Invalid if base64 || as_tokens => {
@@ -476,13 +520,13 @@ impl OpenAiEmbedder {
         }
     }
 
-    async fn send(&self, body: String) -> Result<Reply, EmbedError> {
+    async fn send(&self, body: String, retry: &RetryPolicy) -> Result<Reply, EmbedError> {
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| EmbedError::Local("the embedder is shutting down".into()))?;
-        let reply = http::send_with_retry(&self.cfg.retry, || self.request(body.clone()))
+        let reply = http::send_with_retry(retry, || self.request(body.clone()))
             .await
             .map_err(|e| EmbedError::Unavailable(self.scrub(&format!("{}: {e}", self.url))))?;
         tracing::debug!(
@@ -493,13 +537,17 @@ impl OpenAiEmbedder {
         Ok(reply)
     }
 
-    /// Place vectors by index and check each one.
+    /// Place vectors by index and check each one. A vector that is not finite, all
+    /// zeros, or of another length than the rest fails alone ([`EmbedError::BadVector`]);
+    /// an answer whose every vector has the wrong length is a
+    /// [`EmbedError::DimensionMismatch`] (the wrong model or `dimensions`), and a wrong
+    /// count or index a [`EmbedError::BadResponse`] of the whole request.
     fn check(
         &self,
         job: &Job<'_>,
         pieces: &[&Piece],
         got: Vec<(usize, Vec<f32>)>,
-    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+    ) -> Result<Vec<Result<Vec<f32>, EmbedError>>, EmbedError> {
         let n = pieces.len();
         if got.len() != n {
             return Err(EmbedError::BadResponse(format!(
@@ -521,50 +569,84 @@ impl OpenAiEmbedder {
                 )));
             }
         }
-        let mut out = Vec::with_capacity(n);
-        for (p, v) in pieces.iter().zip(slots) {
-            let label = &job.labels[p.owner];
-            let v = v.ok_or_else(|| {
-                EmbedError::BadResponse(format!("no vector came back for {label}"))
-            })?;
-            let expected = match self.dim.load(Ordering::Acquire) {
-                0 if !v.is_empty() => {
-                    match self
-                        .dim
-                        .compare_exchange(0, v.len(), Ordering::AcqRel, Ordering::Acquire)
-                    {
-                        Ok(_) => v.len(),
-                        Err(learned) => learned,
-                    }
+        let slots: Vec<Vec<f32>> = slots
+            .into_iter()
+            .zip(pieces)
+            .map(|(v, p)| {
+                v.ok_or_else(|| {
+                    EmbedError::BadResponse(format!(
+                        "no vector came back for {}",
+                        job.labels[p.owner]
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let expected = match self.dim.load(Ordering::Acquire) {
+            0 => {
+                // Learn from the most common length, so one odd vector cannot set it.
+                let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
+                for v in slots.iter().filter(|v| !v.is_empty()) {
+                    *counts.entry(v.len()).or_default() += 1;
                 }
-                d => d,
-            };
-            if v.len() != expected {
-                let hint = match self.cfg.dimensions {
-                    Some(d) => format!(
-                        " (openai_dimensions is {d}; this server may ignore the `dimensions` parameter)"
-                    ),
-                    None => " (check openai_model and openai_dimensions)".to_string(),
-                };
-                return Err(EmbedError::BadResponse(format!(
-                    "the vector for {label} has {} values, but {} gives {expected}{hint}",
-                    v.len(),
-                    self.cfg.model
-                )));
+                match counts.into_iter().max_by_key(|&(len, c)| (c, len)) {
+                    Some((len, _)) => {
+                        match self
+                            .dim
+                            .compare_exchange(0, len, Ordering::AcqRel, Ordering::Acquire)
+                        {
+                            Ok(_) => len,
+                            Err(learned) => learned,
+                        }
+                    }
+                    None => 0,
+                }
             }
-            if v.iter().any(|x| !x.is_finite()) {
-                return Err(EmbedError::BadResponse(format!(
-                    "the vector for {label} contains NaN or infinity"
-                )));
-            }
-            if v.iter().all(|&x| x == 0.0) {
-                return Err(EmbedError::BadResponse(format!(
-                    "the vector for {label} is all zeros"
-                )));
-            }
-            out.push(v);
+            d => d,
+        };
+        let hint = match self.cfg.dimensions {
+            Some(d) => format!(
+                " (openai_dimensions is {d}; this server may ignore the `dimensions` parameter)"
+            ),
+            None => " (check openai_model and openai_dimensions)".to_string(),
+        };
+        if let Some(first) = slots.first()
+            && first.len() != expected
+            && slots.iter().all(|v| v.len() == first.len())
+        {
+            return Err(EmbedError::DimensionMismatch(format!(
+                "the server returns {}-d vectors, but {} gives {expected}-d{hint}; \
+                 the vector for {} has {} values",
+                first.len(),
+                self.cfg.model,
+                job.labels[pieces[0].owner],
+                first.len()
+            )));
         }
-        Ok(out)
+        Ok(pieces
+            .iter()
+            .zip(slots)
+            .map(|(p, v)| {
+                let label = &job.labels[p.owner];
+                if v.len() != expected {
+                    return Err(EmbedError::BadVector(format!(
+                        "the vector for {label} has {} values, but {} gives {expected}{hint}",
+                        v.len(),
+                        self.cfg.model
+                    )));
+                }
+                if v.iter().any(|x| !x.is_finite()) {
+                    return Err(EmbedError::BadVector(format!(
+                        "the vector for {label} contains NaN or infinity"
+                    )));
+                }
+                if v.iter().all(|&x| x == 0.0) {
+                    return Err(EmbedError::BadVector(format!(
+                        "the vector for {label} is all zeros"
+                    )));
+                }
+                Ok(v)
+            })
+            .collect())
     }
 
     fn too_long(&self, job: &Job<'_>, p: &Piece, err: &ServerError) -> EmbedError {
@@ -639,6 +721,17 @@ impl OpenAiEmbedder {
             _ => s.to_string(),
         }
     }
+}
+
+/// Errors that would fail every request of a call alike: no point going on.
+fn stops_everything(e: &EmbedError) -> bool {
+    matches!(
+        e,
+        EmbedError::Unauthorized(_)
+            | EmbedError::ModelNotFound(_)
+            | EmbedError::DimensionMismatch(_)
+            | EmbedError::Local(_)
+    )
 }
 
 fn endpoint(cfg: &OpenAiConfig) -> Result<Url, EmbedError> {
@@ -717,13 +810,30 @@ impl Embedder for OpenAiEmbedder {
     }
 
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        self.embed_each(texts, Patience::Full)
+            .await?
+            .into_iter()
+            .collect()
+    }
+
+    /// Per-text outcomes: an unusable vector fails only its text, a failed request only
+    /// the texts it carried. With [`Patience::Once`] nothing is retried.
+    async fn embed_each(
+        &self,
+        texts: &[String],
+        patience: Patience,
+    ) -> Result<Vec<Result<Vec<f32>, EmbedError>>, EmbedError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
         let labels = (0..texts.len())
             .map(|i| Cow::Owned(format!("input {i}")))
             .collect();
-        self.run(texts.iter().map(String::as_str).collect(), labels)
+        let retry = match patience {
+            Patience::Full => self.cfg.retry,
+            Patience::Once => RetryPolicy::none(),
+        };
+        self.run(texts.iter().map(String::as_str).collect(), labels, &retry)
             .await
     }
 }

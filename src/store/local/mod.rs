@@ -22,6 +22,7 @@ use crate::store::{
 };
 
 pub mod index;
+pub mod int8;
 
 use index::NsIndex;
 
@@ -166,6 +167,18 @@ impl LocalStore {
         if let Ok(mut map) = self.inner.indexes.write() {
             map.insert(namespace.to_string(), index);
         }
+    }
+
+    /// Run `f` over the in-memory index of `namespace`, if loaded (benchmarks only: to
+    /// time the plain exact scan beside the real query path on the same index).
+    #[doc(hidden)]
+    pub fn with_index_for_bench<R>(
+        &self,
+        namespace: &str,
+        f: impl FnOnce(&NsIndex) -> R,
+    ) -> Option<R> {
+        let map = self.inner.indexes.read().ok()?;
+        map.get(namespace).map(f)
     }
 
     async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>

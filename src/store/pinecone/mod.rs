@@ -67,7 +67,10 @@ impl PineconeConfig {
     /// The Pinecone settings: key, host or name, control plane, API version.
     pub fn from_settings(settings: &Settings) -> Result<Self, StoreError> {
         let api_key = settings.pinecone_api_key.clone().ok_or_else(|| {
-            StoreError::Invalid("the Pinecone store needs PINECONE_API_KEY".into())
+            StoreError::Invalid(
+                crate::doctor::missing_pinecone_key(settings)
+                    .unwrap_or_else(|| "the Pinecone store needs PINECONE_API_KEY".into()),
+            )
         })?;
         let non_empty = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         let index_host = non_empty(&settings.pinecone_index_host);
@@ -283,7 +286,7 @@ async fn send(
     url: Url,
     body: Option<Vec<u8>>,
 ) -> Result<String, StoreError> {
-    let reply = http::send_with_retry(&config.retry, || {
+    let reply = http::send_with_retry_when(&config.retry, http::is_retryable_pinecone, || {
         let mut rb = client
             .request(method.clone(), url.clone())
             .header("Api-Key", api_key.clone())
@@ -523,8 +526,8 @@ impl VectorStore for PineconeStore {
             && have != dimension
         {
             return Err(StoreError::DimensionMismatch(format!(
-                "Pinecone index {} holds {have}-dimensional vectors, these have {dimension}: \
-                 use the embedder the index was built with (Omi: text-embedding-3-large, 3072)",
+                "Pinecone index {} holds {have}-dimensional vectors, these have {dimension}. \
+                 Fix: use the embedder the index was built with (Omi: text-embedding-3-large, 3072)",
                 self.label
             )));
         }

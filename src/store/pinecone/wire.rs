@@ -303,6 +303,9 @@ pub fn error_from_reply(
             .to_string();
     }
     let mut detail = format!("{what}: HTTP {}: {message}", status.as_u16());
+    let aborted = code
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("aborted") || c == "10");
     if let Some(code) = code.filter(|c| !c.is_empty()) {
         detail.push_str(&format!(" (code {code})"));
     }
@@ -311,6 +314,8 @@ pub fn error_from_reply(
     }
     match status.as_u16() {
         401 | 403 => StoreError::Unauthorized(detail),
+        // A conflict with a concurrent write that outlived the retries: transient.
+        409 if aborted => StoreError::Unavailable(detail),
         404 => StoreError::NotFound(detail),
         400 if message.to_ascii_lowercase().contains("dimension") => {
             StoreError::DimensionMismatch(detail)

@@ -1,19 +1,42 @@
 //! The job: batches through embed → fetch existing → upsert → verify, with bounded
 //! concurrency, retries, progress, cancellation and the journal.
+//!
+//! # One bad item fails alone
+//!
+//! A batch that fails in a way one of its items may cause — a 5xx after the retries,
+//! a 4xx about the request, a Pinecone 400 on an upsert — is bisected: its halves are
+//! sent again (embedding requests once each, without retries), the half that fails is
+//! split again, and so on until the failing items stand alone; a lone item that still
+//! fails is confirmed once with the full retries before it is blamed. Everything else
+//! lands. A batch of `n` costs at most `2·⌈log2 n⌉` extra requests per bad item, plus
+//! the retries its 5xx answers earn. An unusable vector (NaN, infinite, all zeros, odd
+//! length) fails only its own item, with no extra request. When every piece fails the
+//! same way as the whole batch at two sizes in a row (halves, then quarters), the server
+//! is down, not an item: splitting stops and the items are left to the retry round.
+//!
+//! # Transient or permanent
+//!
+//! Transient errors (408, 429, 5xx, Pinecone's 409 ABORTED, timeouts, resets) are
+//! retried by the HTTP clients, then per step. Permanent ones — a refused key, an
+//! unknown model, vectors of another dimension than the index, another metric — stop
+//! the job at once with one error naming the cause and the fix; items already written
+//! stay done and the journal resumes the rest later.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use futures::future::BoxFuture;
+use futures::future::join_all;
 use serde::Serialize;
 use tokio::sync::OnceCell;
 
+use super::causes::{Cause, CauseGroup, group};
+use super::inflight::{Board, InFlight, Stage};
 use super::verify::{carry_over, verify_record};
 use super::{CancelFlag, Plan, ReprocessError, Reprocessor, text_hash};
 use crate::config::CreatedAtPolicy;
-use crate::embed::EmbedError;
+use crate::embed::{EmbedError, Patience};
 use crate::omi::Memory;
 use crate::omi::conventions::{KEY_CREATED_AT, memory_metadata};
 use crate::omi::fact_conventions::{carry_over_fact_metadata, fact_metadata};
@@ -21,7 +44,9 @@ use crate::omi::text::render;
 use crate::store::{MetaValue, Metadata, Record, StoreError, validate_record};
 use crate::sync::journal::{ItemState, Outcome, RunHeader, RunState};
 
-/// Where a job is, after each batch.
+/// Where a job is: sent after each batch, and every
+/// [`ReprocessConfig::progress_every`](super::ReprocessConfig::progress_every) while
+/// batches are in flight (from the first request on).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Progress {
     pub run_id: String,
@@ -40,6 +65,11 @@ pub struct Progress {
     pub eta_ms: Option<u64>,
     /// The latest failure message, if any.
     pub last_error: Option<String>,
+    /// The batches in flight now, by batch number.
+    pub in_flight: Vec<InFlight>,
+    /// True for the report sent when a batch finished; false for a report of what is
+    /// in flight while waiting.
+    pub batch_finished: bool,
 }
 
 /// An item that could not be written.
@@ -47,6 +77,9 @@ pub struct Progress {
 pub struct FailedItem {
     pub memory_id: String,
     pub vector_id: String,
+    /// Why, as a group of the summary.
+    pub cause: Cause,
+    /// The message of the step that failed (the server's words where it gave some).
     pub error: String,
 }
 
@@ -63,6 +96,8 @@ pub struct Summary {
     /// Of `done`, those finished by an earlier session of a resumed run.
     pub done_before: usize,
     pub failed: Vec<FailedItem>,
+    /// `failed` grouped by cause, each with its description and fix.
+    pub failed_by_cause: Vec<CauseGroup>,
     /// Items left pending (cancelled before they started).
     pub pending: usize,
     pub cancelled: bool,
@@ -92,7 +127,23 @@ struct Work {
     existing: Option<Option<Metadata>>,
 }
 
-type ItemResult = (Work, Result<(), String>);
+/// Why one item failed.
+#[derive(Debug, Clone, PartialEq)]
+struct ItemFailure {
+    cause: Cause,
+    message: String,
+}
+
+impl ItemFailure {
+    fn new(cause: Cause, message: impl Into<String>) -> Self {
+        Self {
+            cause,
+            message: message.into(),
+        }
+    }
+}
+
+type ItemResult = (Work, Result<(), ItemFailure>);
 
 /// An item of an unfinished run, rebuilt from the export for a resume.
 pub(super) struct Rebuilt {
@@ -102,7 +153,7 @@ pub(super) struct Rebuilt {
 }
 
 /// One text's vector, or why it has none.
-type Embedded = Result<Vec<f32>, String>;
+type Embedded = Result<Vec<f32>, ItemFailure>;
 
 enum BatchResult {
     /// Not started (cancelled): items stay pending.
@@ -121,6 +172,74 @@ enum DimCheck {
     Failed(String),
 }
 
+/// Where a batch stands in its pass, for the in-flight board.
+#[derive(Clone, Copy)]
+struct Slot<'a> {
+    board: &'a Board,
+    batch: usize,
+    batches: usize,
+}
+
+impl Slot<'_> {
+    fn stage(&self, stage: Stage, items: usize) {
+        self.board.set(self.batch, self.batches, stage, items);
+    }
+}
+
+/// How one failed embedding or upsert of several items is handled.
+enum Split {
+    /// This item's own failure: no split needed.
+    Final(Cause),
+    /// May come from any item of the request: bisect.
+    Bisect,
+    /// Fails the whole batch, whatever its items (rate limits): no split.
+    Batch(Cause),
+}
+
+fn split_embed(e: &EmbedError) -> Split {
+    match e {
+        EmbedError::BadVector(_) => Split::Final(Cause::BadVector),
+        EmbedError::ContextTooLong(_) => Split::Final(Cause::TextTooLong),
+        EmbedError::RateLimited(_) => Split::Batch(Cause::Unavailable),
+        _ => Split::Bisect,
+    }
+}
+
+fn split_store(e: &StoreError) -> Split {
+    match e {
+        StoreError::RateLimited(_) => Split::Batch(Cause::Unavailable),
+        _ => Split::Bisect,
+    }
+}
+
+/// The shape of an error, for "fails the same way": its text without the digits
+/// (attempt counts, indexes and sizes vary between pieces of one failure).
+fn fingerprint(e: &impl std::fmt::Display) -> String {
+    e.to_string()
+        .chars()
+        .filter(|c| !c.is_ascii_digit())
+        .collect()
+}
+
+/// Counts the levels of a bisection at which every piece failed like the whole batch.
+#[derive(Default)]
+struct DownDetector {
+    uniform_levels: u32,
+}
+
+impl DownDetector {
+    /// Record one level: `pieces` sent, `alike` of them failed like the whole batch.
+    /// True when that happened at two levels in a row: the server fails at every size.
+    fn level(&mut self, pieces: usize, alike: usize) -> bool {
+        if pieces >= 2 && alike == pieces {
+            self.uniform_levels += 1;
+        } else {
+            self.uniform_levels = 0;
+        }
+        self.uniform_levels >= 2
+    }
+}
+
 fn transient_embed(e: &EmbedError) -> bool {
     matches!(
         e,
@@ -131,7 +250,10 @@ fn transient_embed(e: &EmbedError) -> bool {
 fn fatal_embed(e: &EmbedError) -> bool {
     matches!(
         e,
-        EmbedError::Unauthorized(_) | EmbedError::ModelNotFound(_) | EmbedError::Local(_)
+        EmbedError::Unauthorized(_)
+            | EmbedError::ModelNotFound(_)
+            | EmbedError::DimensionMismatch(_)
+            | EmbedError::Local(_)
     )
 }
 
@@ -164,11 +286,11 @@ fn new_run_id() -> String {
     )
 }
 
-fn all_failed(works: Vec<Work>, why: &str) -> BatchResult {
+fn all_failed(works: Vec<Work>, cause: Cause, why: &str) -> BatchResult {
     BatchResult::Finished(
         works
             .into_iter()
-            .map(|w| (w, Err(why.to_string())))
+            .map(|w| (w, Err(ItemFailure::new(cause, why))))
             .collect(),
     )
 }
@@ -295,6 +417,7 @@ impl Reprocessor {
                 done: 0,
                 done_before: 0,
                 failed: Vec::new(),
+                failed_by_cause: Vec::new(),
                 pending: 0,
                 cancelled: cancel.is_cancelled(),
                 elapsed_ms: 0,
@@ -414,8 +537,10 @@ impl Reprocessor {
         summary.failed.extend(lost.into_iter().map(|o| FailedItem {
             memory_id: o.memory_id,
             vector_id: o.vector_id,
+            cause: Cause::NotInExport,
             error: o.result.err().unwrap_or_default(),
         }));
+        summary.failed_by_cause = group(&summary.failed);
         Ok(summary)
     }
 
@@ -435,18 +560,75 @@ impl Reprocessor {
         let mut pending = 0usize;
         let mut fatal: Option<ReprocessError> = None;
         let stop = CancelFlag::new();
+        let board = Board::default();
         let mut todo = works;
         let mut round = 0u32;
+        let report = |done: usize,
+                      failed: usize,
+                      round: u32,
+                      last_error: Option<String>,
+                      in_flight: Vec<InFlight>,
+                      batch_finished: bool| {
+            let elapsed = start.elapsed();
+            let session_done = done - done_before;
+            let rate = session_done as f64 / elapsed.as_secs_f64().max(1e-6);
+            let left = total.saturating_sub(done + failed);
+            Progress {
+                run_id: header.run_id.clone(),
+                total,
+                done,
+                failed,
+                retry_round: round,
+                elapsed_ms: elapsed.as_millis() as u64,
+                rate_per_sec: rate,
+                eta_ms: (rate > 0.0).then(|| (left as f64 / rate * 1000.0) as u64),
+                last_error,
+                in_flight,
+                batch_finished,
+            }
+        };
         loop {
             let mut retry = Vec::new();
             let batches: Vec<Vec<Work>> = todo
                 .chunks(self.config.batch_size)
                 .map(<[Work]>::to_vec)
                 .collect();
-            let mut stream = futures::stream::iter(batches)
-                .map(|b| self.process_batch(b, dim_check, cancel, &stop))
+            let count = batches.len();
+            let board_ref = &board;
+            let stop_ref = &stop;
+            let mut stream = futures::stream::iter(batches.into_iter().enumerate())
+                .map(|(i, b)| {
+                    let slot = Slot {
+                        board: board_ref,
+                        batch: i + 1,
+                        batches: count,
+                    };
+                    async move {
+                        let result = self
+                            .process_batch(b, slot, dim_check, cancel, stop_ref)
+                            .await;
+                        slot.board.clear(slot.batch);
+                        result
+                    }
+                })
                 .buffer_unordered(self.config.concurrency);
-            while let Some(result) = stream.next().await {
+            let mut ticker = tokio::time::interval(self.config.progress_every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                let result = tokio::select! {
+                    biased;
+                    next = stream.next() => match next {
+                        Some(result) => result,
+                        None => break,
+                    },
+                    _ = ticker.tick() => {
+                        let in_flight = board.snapshot();
+                        if !in_flight.is_empty() {
+                            progress(&report(done, failed.len(), round, None, in_flight, false));
+                        }
+                        continue;
+                    }
+                };
                 let mut last_error = None;
                 match result {
                     // In a retry round, items not started stay `failed` (not pending).
@@ -467,7 +649,7 @@ impl Reprocessor {
                                 vector_id: w.vector_id.clone(),
                                 memory_id: w.memory_id.clone(),
                                 text_hash: w.text_hash.clone(),
-                                result: r.clone(),
+                                result: r.clone().map_err(|f| f.message),
                             })
                             .collect();
                         if let Err(e) = self.journal.record(header, &outcomes) {
@@ -482,37 +664,34 @@ impl Reprocessor {
                                     failed.remove(&w.vector_id);
                                     done += 1;
                                 }
-                                Err(error) => {
-                                    last_error = Some(error.clone());
+                                Err(f) => {
+                                    last_error = Some(f.message.clone());
+                                    let again = f.cause.worth_retrying();
                                     failed.insert(
                                         w.vector_id.clone(),
                                         FailedItem {
                                             memory_id: w.memory_id.clone(),
                                             vector_id: w.vector_id.clone(),
-                                            error,
+                                            cause: f.cause,
+                                            error: f.message,
                                         },
                                     );
-                                    retry.push(w);
+                                    if again {
+                                        retry.push(w);
+                                    }
                                 }
                             }
                         }
                     }
                 }
-                let elapsed = start.elapsed();
-                let session_done = done - done_before;
-                let rate = session_done as f64 / elapsed.as_secs_f64().max(1e-6);
-                let left = total.saturating_sub(done + failed.len());
-                progress(&Progress {
-                    run_id: header.run_id.clone(),
-                    total,
+                progress(&report(
                     done,
-                    failed: failed.len(),
-                    retry_round: round,
-                    elapsed_ms: elapsed.as_millis() as u64,
-                    rate_per_sec: rate,
-                    eta_ms: (rate > 0.0).then(|| (left as f64 / rate * 1000.0) as u64),
+                    failed.len(),
+                    round,
                     last_error,
-                });
+                    board.snapshot(),
+                    true,
+                ));
             }
             drop(stream);
             round += 1;
@@ -537,6 +716,7 @@ impl Reprocessor {
         if let Some(e) = fatal {
             return Err(e);
         }
+        let failed: Vec<FailedItem> = failed.into_values().collect();
         Ok(Summary {
             run_id: header.run_id.clone(),
             target: header.target.clone(),
@@ -544,7 +724,8 @@ impl Reprocessor {
             total,
             done,
             done_before,
-            failed: failed.into_values().collect(),
+            failed_by_cause: group(&failed),
+            failed,
             pending,
             cancelled: cancel.is_cancelled(),
             elapsed_ms: start.elapsed().as_millis() as u64,
@@ -575,45 +756,257 @@ impl Reprocessor {
         }
     }
 
-    /// Embed texts; when the embedder refuses the batch for its content (a text too long,
-    /// a 4xx), split it in halves to find the texts at fault, so one bad memory does
-    /// not fail the others. `Err` only for errors that stop the job.
-    fn embed_isolating<'a>(
-        &'a self,
-        texts: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Embedded>, EmbedError>> {
-        Box::pin(async move {
-            match self
-                .retrying(transient_embed, || self.embedder.embed(texts))
-                .await
-            {
-                Ok(v) if v.len() == texts.len() => Ok(v.into_iter().map(Ok).collect()),
-                Ok(v) => {
-                    let why = format!(
-                        "the embedder returned {} vectors for {} texts",
-                        v.len(),
-                        texts.len()
-                    );
-                    Ok(texts.iter().map(|_| Err(why.clone())).collect())
-                }
-                Err(e) if fatal_embed(&e) => Err(e),
-                Err(EmbedError::ContextTooLong(_) | EmbedError::Refused(_)) if texts.len() > 1 => {
-                    let (a, b) = texts.split_at(texts.len() / 2);
-                    let mut out = self.embed_isolating(a).await?;
-                    out.extend(self.embed_isolating(b).await?);
-                    Ok(out)
-                }
-                Err(e) => {
-                    let why = format!("embedding failed: {e}");
-                    Ok(texts.iter().map(|_| Err(why.clone())).collect())
+    /// Embed texts, one outcome per text; a failure that may come from any text of a
+    /// request is bisected until the texts at fault stand alone (see the module docs).
+    /// `Err` only for errors that stop the job.
+    async fn embed_isolating(
+        &self,
+        texts: &[String],
+        slot: Slot<'_>,
+    ) -> Result<Vec<Embedded>, EmbedError> {
+        let n = texts.len();
+        let first = self
+            .retrying(transient_embed, || {
+                self.embedder.embed_each(texts, Patience::Full)
+            })
+            .await;
+        let first: Vec<Result<Vec<f32>, EmbedError>> = match first {
+            Ok(v) if v.len() == n => v,
+            Ok(v) => {
+                let why = format!("the embedder returned {} vectors for {n} texts", v.len());
+                return Ok(vec![Err(ItemFailure::new(Cause::Unavailable, why)); n]);
+            }
+            Err(e) if fatal_embed(&e) => return Err(e),
+            Err(e) => (0..n).map(|_| Err(e.clone())).collect(),
+        };
+        let mut out: Vec<Option<Embedded>> = vec![None; n];
+        let mut suspects = Vec::new();
+        let mut whole: Option<String> = None;
+        for (i, r) in first.into_iter().enumerate() {
+            match r {
+                Ok(v) => out[i] = Some(Ok(v)),
+                Err(e) => match split_embed(&e) {
+                    Split::Final(cause) | Split::Batch(cause) => {
+                        out[i] = Some(Err(ItemFailure::new(cause, e.to_string())));
+                    }
+                    Split::Bisect if n == 1 => {
+                        out[i] = Some(Err(ItemFailure::new(Cause::EmbedRejected, e.to_string())));
+                    }
+                    Split::Bisect => {
+                        whole.get_or_insert_with(|| fingerprint(&e));
+                        suspects.push((i, e));
+                    }
+                },
+            }
+        }
+        let whole = whole.unwrap_or_default();
+        let mut groups: Vec<Vec<(usize, EmbedError)>> = if suspects.is_empty() {
+            Vec::new()
+        } else {
+            vec![suspects]
+        };
+        let mut down = DownDetector::default();
+        while !groups.is_empty() {
+            slot.stage(Stage::Isolating, groups.iter().map(Vec::len).sum());
+            let mut pieces: Vec<Vec<usize>> = Vec::new();
+            let mut singles: Vec<(usize, EmbedError)> = Vec::new();
+            for mut g in groups {
+                if g.len() == 1 {
+                    singles.extend(g);
+                } else {
+                    let b = g.split_off(g.len() / 2);
+                    pieces.push(g.into_iter().map(|(i, _)| i).collect());
+                    pieces.push(b.into_iter().map(|(i, _)| i).collect());
                 }
             }
-        })
+            // A text that failed alone without retries is confirmed once with them.
+            let confirmed = join_all(singles.iter().map(|(i, _)| {
+                self.embedder
+                    .embed_each(std::slice::from_ref(&texts[*i]), Patience::Full)
+            }))
+            .await;
+            for ((i, before), r) in singles.into_iter().zip(confirmed) {
+                out[i] = Some(match r.map(|mut v| v.pop()) {
+                    Ok(Some(Ok(v))) => Ok(v),
+                    Err(e) if fatal_embed(&e) => return Err(e),
+                    Ok(Some(Err(e))) | Err(e) => Err(match split_embed(&e) {
+                        Split::Final(c) | Split::Batch(c) => ItemFailure::new(c, e.to_string()),
+                        // The last attempt may have met another fault than the earlier
+                        // ones: keep both words when they differ.
+                        Split::Bisect if fingerprint(&before) != fingerprint(&e) => {
+                            ItemFailure::new(
+                                Cause::EmbedRejected,
+                                format!("{e} (alone before that: {before})"),
+                            )
+                        }
+                        Split::Bisect => ItemFailure::new(Cause::EmbedRejected, e.to_string()),
+                    }),
+                    Ok(None) => Err(ItemFailure::new(Cause::EmbedRejected, before.to_string())),
+                });
+            }
+            let sent = join_all(pieces.iter().map(|p| {
+                let part: Vec<String> = p.iter().map(|&i| texts[i].clone()).collect();
+                async move { self.embedder.embed_each(&part, Patience::Once).await }
+            }))
+            .await;
+            let mut next = Vec::new();
+            let mut alike = 0usize;
+            for (p, r) in pieces.iter().zip(sent) {
+                let results: Vec<Result<Vec<f32>, EmbedError>> = match r {
+                    Err(e) if fatal_embed(&e) => return Err(e),
+                    Ok(v) if v.len() == p.len() => v,
+                    Ok(v) => {
+                        let e = EmbedError::BadResponse(format!(
+                            "the embedder returned {} vectors for {} texts",
+                            v.len(),
+                            p.len()
+                        ));
+                        p.iter().map(|_| Err(e.clone())).collect()
+                    }
+                    Err(e) => p.iter().map(|_| Err(e.clone())).collect(),
+                };
+                let mut failing = Vec::new();
+                let mut same = true;
+                for (&i, r) in p.iter().zip(results) {
+                    match r {
+                        Ok(v) => {
+                            same = false;
+                            out[i] = Some(Ok(v));
+                        }
+                        Err(e) => match split_embed(&e) {
+                            Split::Final(c) | Split::Batch(c) => {
+                                same = false;
+                                out[i] = Some(Err(ItemFailure::new(c, e.to_string())));
+                            }
+                            Split::Bisect => {
+                                same &= fingerprint(&e) == whole;
+                                failing.push((i, e));
+                            }
+                        },
+                    }
+                }
+                alike += usize::from(same && failing.len() == p.len());
+                if !failing.is_empty() {
+                    next.push(failing);
+                }
+            }
+            if down.level(pieces.len(), alike) {
+                // The server fails at every size: not an item's fault.
+                for (i, e) in next.into_iter().flatten() {
+                    out[i] = Some(Err(ItemFailure::new(Cause::Unavailable, e.to_string())));
+                }
+                break;
+            }
+            groups = next;
+        }
+        Ok(out
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| {
+                    Err(ItemFailure::new(
+                        Cause::Unavailable,
+                        "no outcome for this text (bisection stopped)",
+                    ))
+                })
+            })
+            .collect())
+    }
+
+    /// Upsert records, one outcome per record; a refused batch (a 400, a 5xx after the
+    /// retries) is bisected until the records at fault stand alone. `Err` only for
+    /// errors that stop the job.
+    async fn upsert_isolating(
+        &self,
+        records: &[Record],
+        slot: Slot<'_>,
+    ) -> Result<Vec<Result<(), ItemFailure>>, StoreError> {
+        let ns = self.config.namespace.as_str();
+        let n = records.len();
+        let first = self
+            .retrying(transient_store, || self.store.upsert(ns, records.to_vec()))
+            .await;
+        let e = match first {
+            Ok(_) => return Ok(vec![Ok(()); n]),
+            Err(e) if fatal_store(&e) => return Err(e),
+            Err(e) => e,
+        };
+        let why = |e: &StoreError| format!("upsert failed: {e}");
+        match split_store(&e) {
+            Split::Bisect if n > 1 => {}
+            Split::Bisect => {
+                return Ok(vec![Err(ItemFailure::new(Cause::StoreRejected, why(&e)))]);
+            }
+            Split::Final(c) | Split::Batch(c) => {
+                return Ok(vec![Err(ItemFailure::new(c, why(&e))); n]);
+            }
+        }
+        let whole = fingerprint(&e);
+        let mut out: Vec<Option<Result<(), ItemFailure>>> = vec![None; n];
+        let mut groups: Vec<Vec<usize>> = vec![(0..n).collect()];
+        let mut last: BTreeMap<usize, String> = BTreeMap::new();
+        let mut down = DownDetector::default();
+        while !groups.is_empty() {
+            slot.stage(Stage::Isolating, groups.iter().map(Vec::len).sum());
+            let mut pieces: Vec<Vec<usize>> = Vec::new();
+            for mut g in groups {
+                if g.len() == 1 {
+                    let i = g[0];
+                    let message = last.remove(&i).unwrap_or_else(|| why(&e));
+                    out[i] = Some(Err(ItemFailure::new(Cause::StoreRejected, message)));
+                } else {
+                    let b = g.split_off(g.len() / 2);
+                    pieces.push(g);
+                    pieces.push(b);
+                }
+            }
+            let sent = join_all(pieces.iter().map(|p| {
+                let part: Vec<Record> = p.iter().map(|&i| records[i].clone()).collect();
+                async move {
+                    self.retrying(transient_store, || self.store.upsert(ns, part.clone()))
+                        .await
+                }
+            }))
+            .await;
+            let sent_count = pieces.len();
+            let mut next = Vec::new();
+            let mut alike = 0usize;
+            for (p, r) in pieces.into_iter().zip(sent) {
+                match r {
+                    Ok(_) => p.iter().for_each(|&i| out[i] = Some(Ok(()))),
+                    Err(e) if fatal_store(&e) => return Err(e),
+                    Err(e) => {
+                        if let Split::Final(c) | Split::Batch(c) = split_store(&e) {
+                            p.iter()
+                                .for_each(|&i| out[i] = Some(Err(ItemFailure::new(c, why(&e)))));
+                            continue;
+                        }
+                        alike += usize::from(fingerprint(&e) == whole);
+                        for &i in &p {
+                            last.insert(i, why(&e));
+                        }
+                        next.push(p);
+                    }
+                }
+            }
+            if down.level(sent_count, alike) {
+                for i in next.into_iter().flatten() {
+                    let message = last.remove(&i).unwrap_or_else(|| why(&e));
+                    out[i] = Some(Err(ItemFailure::new(Cause::Unavailable, message)));
+                }
+                break;
+            }
+            groups = next;
+        }
+        Ok(out
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(ItemFailure::new(Cause::Unavailable, why(&e)))))
+            .collect())
     }
 
     async fn process_batch(
         &self,
         works: Vec<Work>,
+        slot: Slot<'_>,
         dim_check: &OnceCell<DimCheck>,
         cancel: &CancelFlag,
         stop: &CancelFlag,
@@ -624,10 +1017,11 @@ impl Reprocessor {
         let texts: Vec<String> = works.iter().map(|w| w.text.clone()).collect();
         let ns = self.config.namespace.as_str();
         let ids: Vec<String> = works.iter().map(|w| w.vector_id.clone()).collect();
+        slot.stage(Stage::Embedding, texts.len());
         // The existing records (whose extra metadata must survive the upsert) are read
         // while the texts are embedded.
         let (embedded, fetched) = tokio::join!(
-            self.embed_isolating(&texts),
+            self.embed_isolating(&texts, slot),
             self.retrying(transient_store, || self.store.fetch(ns, &ids)),
         );
         let vectors = match embedded {
@@ -640,7 +1034,7 @@ impl Reprocessor {
             Err(e) => {
                 let why =
                     format!("cannot read the existing record (needed to keep its metadata): {e}");
-                return all_failed(works, &why);
+                return all_failed(works, Cause::Unavailable, &why);
             }
         };
         if let Some(first) = vectors.iter().find_map(|v| v.as_ref().ok())
@@ -692,40 +1086,55 @@ impl Reprocessor {
             };
             match validate_record(&record) {
                 Ok(()) => sending.push((w, record)),
-                Err(e) => results.push((w, Err(format!("not sent: {e}")))),
+                Err(e) => results.push((
+                    w,
+                    Err(ItemFailure::new(Cause::NotSent, format!("not sent: {e}"))),
+                )),
             }
         }
         if sending.is_empty() {
             return BatchResult::Finished(results);
         }
+        slot.stage(Stage::Upserting, sending.len());
         let records: Vec<Record> = sending.iter().map(|(_, r)| r.clone()).collect();
-        if let Err(e) = self
-            .retrying(transient_store, || self.store.upsert(ns, records.clone()))
-            .await
-        {
-            if fatal_store(&e) {
+        let upserted = match self.upsert_isolating(&records, slot).await {
+            Ok(u) => u,
+            Err(e) => {
                 let mut ws: Vec<Work> = sending.into_iter().map(|(w, _)| w).collect();
                 ws.extend(results.into_iter().map(|(w, _)| w));
                 return BatchResult::Fatal(store_fatal_error(e), ws);
             }
-            let why = format!("upsert failed: {e}");
-            results.extend(sending.into_iter().map(|(w, _)| (w, Err(why.clone()))));
+        };
+        let mut written: Vec<(Work, Record)> = Vec::with_capacity(sending.len());
+        for ((w, r), outcome) in sending.into_iter().zip(upserted) {
+            match outcome {
+                Ok(()) => written.push((w, r)),
+                Err(f) => results.push((w, Err(f))),
+            }
+        }
+        if written.is_empty() {
             return BatchResult::Finished(results);
         }
-        let sent_ids: Vec<String> = sending.iter().map(|(w, _)| w.vector_id.clone()).collect();
+        slot.stage(Stage::Verifying, written.len());
+        let sent_ids: Vec<String> = written.iter().map(|(w, _)| w.vector_id.clone()).collect();
         match self
             .retrying(transient_store, || self.store.fetch(ns, &sent_ids))
             .await
         {
             Ok(back) => {
-                for (w, sent) in sending {
-                    let verdict = verify_record(&sent, back.get(&sent.id));
+                for (w, sent) in written {
+                    let verdict = verify_record(&sent, back.get(&sent.id))
+                        .map_err(|m| ItemFailure::new(Cause::VerifyFailed, m));
                     results.push((w, verdict));
                 }
             }
             Err(e) => {
                 let why = format!("upserted, but fetching it back to verify failed: {e}");
-                results.extend(sending.into_iter().map(|(w, _)| (w, Err(why.clone()))));
+                results.extend(
+                    written
+                        .into_iter()
+                        .map(|(w, _)| (w, Err(ItemFailure::new(Cause::Unavailable, why.clone())))),
+                );
             }
         }
         BatchResult::Finished(results)

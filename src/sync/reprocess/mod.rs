@@ -54,11 +54,15 @@ use crate::omi::text::TextFormat;
 use crate::store::{StoreError, VectorStore};
 use crate::sync::journal::{Journal, JournalError, RunInfo};
 
+mod causes;
 mod facts;
+mod inflight;
 mod job;
 mod plan;
 mod verify;
 
+pub use causes::{Cause, CauseGroup};
+pub use inflight::{InFlight, Stage};
 pub use job::{FailedItem, Progress, Summary};
 pub use plan::{
     Change, Plan, PlanCounts, PlanItem, RequestEstimate, Selection, SkipReason, SkippedItem,
@@ -95,6 +99,9 @@ pub struct ReprocessConfig {
     pub retry_rounds: u32,
     /// First wait between step attempts (doubles each time).
     pub retry_delay: std::time::Duration,
+    /// How often progress is reported while batches are in flight (besides after
+    /// each batch), so a slow server shows what it is working on from the first request.
+    pub progress_every: std::time::Duration,
 }
 
 impl Default for ReprocessConfig {
@@ -113,6 +120,7 @@ impl Default for ReprocessConfig {
             step_attempts: 3,
             retry_rounds: 1,
             retry_delay: std::time::Duration::from_millis(200),
+            progress_every: std::time::Duration::from_millis(500),
         }
     }
 }
@@ -153,16 +161,23 @@ pub enum ReprocessError {
     )]
     ReadOnly(String),
     /// Embedder and index disagree on the dimension (or the metric is not cosine).
-    #[error("refusing to write: {0}")]
+    #[error(
+        "refusing to write: {0}{fix}",
+        fix = if .0.contains("Fix:") {
+            ""
+        } else {
+            ". Fix: embed with the model (and openai_dimensions) the index was built with, or write to an index or namespace made for this embedder (same dimension, cosine metric)"
+        }
+    )]
     Incompatible(String),
     /// Bad configuration.
     #[error("{0}")]
     Config(String),
     /// The store failed in a way that stops the whole job.
-    #[error("vector store: {0}")]
+    #[error("vector store: {0}{fix}", fix = store_fix(.0))]
     Store(#[from] StoreError),
     /// The embedder failed in a way that stops the whole job.
-    #[error("embedder: {0}")]
+    #[error("embedder: {0}{fix}", fix = embed_fix(.0))]
     Embed(#[from] EmbedError),
     /// The journal could not be read or written.
     #[error(transparent)]
@@ -170,6 +185,27 @@ pub enum ReprocessError {
     /// The run to resume is not known, or belongs to another target.
     #[error("{0}")]
     Resume(String),
+}
+
+/// The fix a permanent embedder error calls for, when its message does not say it.
+fn embed_fix(e: &EmbedError) -> &'static str {
+    match e {
+        EmbedError::ModelNotFound(_) => {
+            ". Fix: set openai_model (MEMLENS_OPENAI_MODEL) to a model this server serves"
+        }
+        EmbedError::DimensionMismatch(_) => {
+            ". Fix: set openai_model / openai_dimensions to what the index was built with"
+        }
+        _ => "",
+    }
+}
+
+/// The fix a permanent store error calls for, when its message does not say it.
+fn store_fix(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::NotFound(_) => ". Fix: check PINECONE_INDEX_HOST or PINECONE_INDEX_NAME",
+        _ => "",
+    }
 }
 
 /// A cancellation flag shared between the job and whoever may stop it. Cancelling lets

@@ -3,6 +3,7 @@
 //! through the action channel.
 
 mod facts;
+mod filter;
 mod inspect;
 mod lookups;
 mod reprocess;
@@ -28,7 +29,7 @@ use crate::tui::action::{Action, Command, Level};
 use crate::tui::jobs::{BatchScope, RunningJob};
 use crate::tui::keymap::KeyOutcome;
 use crate::tui::search::SearchField;
-use crate::tui::state::{Focus, LoadState, Popup, RightPane, State};
+use crate::tui::state::{Focus, FullTextState, LoadState, Popup, RightPane, State};
 use crate::tui::view;
 
 /// What a reprocess job does: run a confirmed plan, or resume an unfinished run.
@@ -64,8 +65,14 @@ pub struct App {
     pub services: Services,
     tx: UnboundedSender<Action>,
     search_task: Option<tokio::task::AbortHandle>,
+    /// The full-text index of the loaded export, once open.
+    fulltext: Option<Arc<crate::sync::fulltext::FullText>>,
+    /// Generation of the newest full-text build (a reloaded export supersedes it).
+    fulltext_generation: u64,
     /// The reprocess journal, opened on first use.
     journal: Option<Arc<Journal>>,
+    /// Runs the list filter's scans (started on first use).
+    filter_worker: Option<filter::FilterWorker>,
 }
 
 /// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
@@ -102,8 +109,19 @@ impl App {
             services,
             tx,
             search_task: None,
+            fulltext: None,
+            fulltext_generation: 0,
             journal: None,
+            filter_worker: None,
         }
+    }
+
+    /// Read the last golden run of the data dir's golden file (a small JSON file), for
+    /// the search pane. Call once at start-up, before the draw loop.
+    pub fn load_golden_last(&mut self) {
+        let dir = &self.state.setup.data_dir;
+        let file = crate::sync::golden::GoldenFile::default_path(dir);
+        self.state.golden_last = crate::sync::golden::load_newest_run(dir, &file);
     }
 
     /// The channel background tasks report to.
@@ -111,9 +129,11 @@ impl App {
         self.tx.clone()
     }
 
-    /// Apply one action. Returns true when the screen needs redrawing.
+    /// Apply one action. Returns true when the screen needs redrawing. Never waits for a
+    /// scan: a list refresh that needs one leaves it to the filter's worker.
     pub fn update(&mut self, action: Action) -> bool {
         let changed = self.apply(action);
+        self.dispatch_filter();
         if changed {
             let rows = view::list_rows(self.state.size) as usize;
             self.state.list.scroll_into_view(rows);
@@ -153,10 +173,11 @@ impl App {
                 }
                 self.state.statuses = vec![EmbeddingStatus::Unknown; n];
                 let facts = export.facts.clone();
-                self.state.export = Some(*export);
+                self.state.export = Some(Arc::new(*export));
                 self.state.facts = crate::tui::facts::FactsTab::default();
                 self.state.facts.refresh(&facts);
                 self.state.load = LoadState::Loaded;
+                self.start_fulltext();
                 self.state.list.invalidate();
                 self.state.refresh_list();
                 if bad > 0 {
@@ -226,13 +247,79 @@ impl App {
                             .as_ref()
                             .map(|e| &e.memories[..])
                             .unwrap_or(&[]);
-                        pane.joined = search_engine::join_hits(&results.hits, memories);
+                        pane.joined = search_engine::join_ids(
+                            results.hits.iter().map(|h| h.memory_id.as_str()),
+                            memories,
+                        );
+                        pane.results_query = results
+                            .semantic
+                            .as_ref()
+                            .map(|s| &s.request.target)
+                            .and_then(|t| match t {
+                                SearchTarget::Text(q) => Some(q.clone()),
+                                SearchTarget::LikeMemory(_) => None,
+                            })
+                            .or_else(|| {
+                                results
+                                    .text
+                                    .as_ref()
+                                    .map(|_| pane.query.value().to_string())
+                            });
                         pane.results = Some(*results);
                         pane.selected = 0;
                         pane.error = None;
                     }
                     Err(e) => pane.error = Some(e),
                 }
+                true
+            }
+            Action::FullTextProgress {
+                generation,
+                done,
+                total,
+            } => {
+                if generation != self.fulltext_generation {
+                    return false;
+                }
+                if matches!(self.state.fulltext, FullTextState::Building { .. }) {
+                    self.state.fulltext = FullTextState::Building { done, total };
+                }
+                true
+            }
+            Action::FullTextReady {
+                generation,
+                outcome,
+            } => {
+                if generation != self.fulltext_generation {
+                    return false;
+                }
+                match outcome {
+                    Ok((ft, report)) => {
+                        self.fulltext = Some(ft);
+                        self.state.fulltext = FullTextState::Ready {
+                            memories: report.memories,
+                            built: report.built,
+                            ms: report.elapsed_ms,
+                        };
+                    }
+                    Err(e) => {
+                        self.state.fulltext = FullTextState::Failed(e.clone());
+                        self.state
+                            .notify(Level::Error, format!("full-text index failed: {e}"));
+                    }
+                }
+                true
+            }
+            Action::Explained {
+                generation,
+                outcome,
+            } => {
+                let ui = &mut self.state.explain;
+                if generation != ui.generation {
+                    return false;
+                }
+                ui.running = None;
+                ui.result = Some(outcome.map(|b| *b));
                 true
             }
             Action::PlanReady {
@@ -279,9 +366,18 @@ impl App {
                         self.state.reprocess.summary = Some(*summary);
                         self.state.popup = Some(Popup::Job);
                     }
-                    Err(e) => self
-                        .state
-                        .notify(Level::Error, format!("reprocess stopped: {e}")),
+                    Err(e) => {
+                        // One message: in the job popup when it is open, else in the
+                        // message line.
+                        let text = format!("reprocess stopped: {e}");
+                        if self.state.popup == Some(Popup::Job) {
+                            self.state
+                                .notify(Level::Error, "reprocess stopped (see the job window)");
+                        } else {
+                            self.state.notify(Level::Error, text.clone());
+                        }
+                        self.state.reprocess.stopped = Some(text);
+                    }
                 }
                 // The statuses changed: look them up again.
                 self.start_status_lookup(true);
@@ -383,6 +479,7 @@ impl App {
                 }
                 true
             }
+            Action::FilterDone(ranked) => self.on_filter_done(*ranked),
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
                 true
@@ -458,6 +555,18 @@ impl App {
             }
             Some(Popup::Index) => {
                 self.on_index_key(key.code);
+                return true;
+            }
+            Some(Popup::Explain) => {
+                let ui = &mut self.state.explain;
+                match key.code {
+                    KeyCode::Char('j') | KeyCode::Down => ui.scroll = ui.scroll.saturating_add(1),
+                    KeyCode::Char('k') | KeyCode::Up => ui.scroll = ui.scroll.saturating_sub(1),
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('w') => {
+                        self.state.popup = None;
+                    }
+                    _ => {}
+                }
                 return true;
             }
             Some(Popup::Vector) => {
@@ -536,10 +645,10 @@ impl App {
                     if input.handle_event(&Event::Key(key)).is_some()
                         && input.value() != self.state.list.query
                     {
-                        self.state.list.query = input.value().to_string();
+                        // The scan runs on the filter's worker; the result arrives as
+                        // an Action and shows its best match first.
+                        self.state.list.set_typed_query(input.value());
                         self.state.refresh_list();
-                        // A new query shows its best match first.
-                        self.state.list.select(0);
                         self.state.details_scroll = 0;
                     }
                 }
@@ -597,6 +706,9 @@ impl App {
             Command::IndexView => return self.start_index_view(),
             Command::MapView => return self.start_map(),
             Command::DriftBatch => return self.plan_drift(),
+            Command::CycleSearchMode => return self.cycle_search_mode(),
+            Command::Explain => return self.start_explain(),
+            Command::GoldenAdd => return self.golden_add(),
             Command::Jobs => {
                 if self.state.reprocess.job.is_some() || self.state.reprocess.summary.is_some() {
                     self.state.popup = Some(Popup::Job);
@@ -681,6 +793,9 @@ impl App {
             | Command::IndexView
             | Command::MapView
             | Command::DriftBatch
+            | Command::CycleSearchMode
+            | Command::Explain
+            | Command::GoldenAdd
             | Command::Jobs
             | Command::TabConversations
             | Command::TabFacts

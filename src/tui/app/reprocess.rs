@@ -161,6 +161,7 @@ impl App {
             cancelling: false,
         });
         self.state.reprocess.summary = None;
+        self.state.reprocess.stopped = None;
         self.state.popup = Some(Popup::Job);
         let tx = self.tx.clone();
         spawn_reporting(&self.tx, "reprocess job", async move {

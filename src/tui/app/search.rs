@@ -1,6 +1,13 @@
 //! The search pane's work: running searches (newest wins), exporting results, opening a hit.
 
 use super::*;
+use crate::sync::daterange::DateRange;
+use crate::sync::drift::DriftCache;
+use crate::sync::explain::{ExplainRequest, explain};
+use crate::sync::fulltext::FullText;
+use crate::sync::golden::{GoldenFile, add_to_file};
+use crate::sync::hybrid::{SearchMode, hybrid_search};
+use crate::tui::state::FullTextState;
 
 impl App {
     /// Run a search in the background; a newer one supersedes it (its results are
@@ -34,13 +41,26 @@ impl App {
             }
             pane.remember(q);
         }
+        let mode = pane.mode;
+        let fulltext = self.fulltext.clone();
+        if mode == SearchMode::Text && fulltext.is_none() && matches!(target, SearchTarget::Text(_))
+        {
+            pane.error = Some(match &self.state.fulltext {
+                FullTextState::Building { done, total } => format!(
+                    "the full-text index is still being built ({done}/{total}); t switches to semantic"
+                ),
+                FullTextState::Failed(e) => format!("no full-text index: {e}"),
+                _ => "text mode needs an export (memlens EXPORT)".into(),
+            });
+            return;
+        }
         if let Some(h) = self.search_task.take() {
             h.abort();
         }
         pane.generation += 1;
         let generation = pane.generation;
         pane.running = Some(match &target {
-            SearchTarget::Text(q) => format!("searching for {q:?}"),
+            SearchTarget::Text(q) => format!("searching for {q:?} ({})", mode.name()),
             SearchTarget::LikeMemory(id) => format!("finding memories like {id}"),
         });
         pane.error = None;
@@ -53,10 +73,11 @@ impl App {
         };
         let tx = self.tx.clone();
         self.search_task = Some(spawn_reporting(&self.tx, "search", async move {
-            let outcome = search_engine::search(embedder.as_ref(), store.as_ref(), &request)
-                .await
-                .map(Box::new)
-                .map_err(|e| e.to_string());
+            let outcome =
+                hybrid_search(embedder.as_ref(), store.as_ref(), fulltext, &request, mode)
+                    .await
+                    .map(Box::new)
+                    .map_err(|e| e.to_string());
             let _ = tx.send(Action::SearchDone {
                 generation,
                 outcome,
@@ -64,12 +85,210 @@ impl App {
         }));
     }
 
-    pub(super) fn export_search_results(&mut self) {
-        let Some(results) = self.state.search.results.clone() else {
-            self.state.notify(Level::Warn, "no results to export yet");
+    /// `t`: the next search mode; reruns the shown query in it.
+    pub(super) fn cycle_search_mode(&mut self) {
+        let pane = &mut self.state.search;
+        pane.mode = pane.mode.next();
+        let mode = pane.mode;
+        self.state
+            .notify(Level::Info, format!("search mode: {}", mode.name()));
+        if let Some(q) = self.state.search.results_query.clone() {
+            self.start_search(SearchTarget::Text(q));
+        }
+    }
+
+    /// The memory `w` and `a` act on: the selected hit in the search pane, else the
+    /// selected memory.
+    fn target_memory(&self) -> Option<String> {
+        if self.state.focus == Focus::Search {
+            let pane = &self.state.search;
+            return pane
+                .results
+                .as_ref()
+                .and_then(|r| r.hits.get(pane.selected))
+                .map(|h| h.memory_id.clone());
+        }
+        self.state.selected().map(|(_, m)| m.id.clone())
+    }
+
+    /// The active query: the shown results' query, else the typed one.
+    fn active_query(&self) -> Option<String> {
+        let pane = &self.state.search;
+        pane.results_query
+            .clone()
+            .or_else(|| Some(pane.query.value().to_string()))
+            .filter(|q| !q.trim().is_empty())
+    }
+
+    /// `w`: explain the selected hit (or memory) for the active query, in a popup.
+    pub(super) fn start_explain(&mut self) {
+        let Some(query) = self.active_query() else {
+            self.state.notify(
+                Level::Warn,
+                "no active query: search first (s), then w explains a memory",
+            );
             return;
         };
-        let joined = self.state.search.joined.clone();
+        let Some(memory_id) = self.target_memory() else {
+            self.state
+                .notify(Level::Warn, "select a hit or a memory first");
+            return;
+        };
+        let Some(uid) = self.state.setup.uid.clone() else {
+            self.state
+                .notify(Level::Error, "no uid set: start memlens with --uid UID");
+            return;
+        };
+        let (Some(embedder), Some(store)) =
+            (self.services.embedder.clone(), self.services.store.clone())
+        else {
+            self.state.notify(
+                Level::Error,
+                "no embedder or store is connected (see the log)",
+            );
+            return;
+        };
+        let range = self
+            .state
+            .search
+            .range_check
+            .clone()
+            .unwrap_or(DateRange::ALL);
+        let request = ExplainRequest {
+            uid,
+            namespace: self.state.setup.namespace.clone(),
+            query: query.clone(),
+            memory_id: memory_id.clone(),
+            range,
+            top_k: self.state.search.top_k,
+        };
+        let export = self.state.export.clone();
+        let fulltext = self.fulltext.clone();
+        let data_dir = self.state.setup.data_dir.clone();
+        let ui = &mut self.state.explain;
+        ui.generation += 1;
+        let generation = ui.generation;
+        ui.running = Some(format!("explaining {memory_id} for {query:?}"));
+        ui.result = None;
+        ui.scroll = 0;
+        self.state.popup = Some(Popup::Explain);
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "explain", async move {
+            let memory = export
+                .as_ref()
+                .and_then(|e| e.memories.iter().find(|m| m.id == request.memory_id));
+            let dir = data_dir.clone();
+            let mut cache = tokio::task::spawn_blocking(move || DriftCache::load(&dir))
+                .await
+                .unwrap_or_default();
+            let outcome = explain(
+                embedder.as_ref(),
+                store.as_ref(),
+                &request,
+                memory,
+                fulltext,
+                Some(&mut cache),
+            )
+            .await
+            .map(Box::new)
+            .map_err(|e| e.to_string());
+            let _ = tokio::task::spawn_blocking(move || cache.save(&data_dir)).await;
+            let _ = tx.send(Action::Explained {
+                generation,
+                outcome,
+            });
+        });
+    }
+
+    /// `a`: add the active query → the selected hit to the data dir's golden file.
+    pub(super) fn golden_add(&mut self) {
+        let (Some(query), Some(memory_id)) = (self.active_query(), self.target_memory()) else {
+            self.state.notify(
+                Level::Warn,
+                "search first, then select the hit the query should find",
+            );
+            return;
+        };
+        let path = GoldenFile::default_path(&self.state.setup.data_dir);
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "golden add", async move {
+            let p = path.clone();
+            let (q, id) = (query.clone(), memory_id.clone());
+            let added = tokio::task::spawn_blocking(move || add_to_file(&p, &q, &id)).await;
+            let action = match added {
+                Ok(Ok(true)) => Action::Notify(
+                    Level::Info,
+                    format!(
+                        "golden: {query:?} → {memory_id} added to {} (memlens golden run)",
+                        path.display()
+                    ),
+                ),
+                Ok(Ok(false)) => Action::Notify(
+                    Level::Info,
+                    format!("golden: {query:?} already expects {memory_id}"),
+                ),
+                Ok(Err(e)) => Action::Notify(Level::Error, format!("golden: {e}")),
+                Err(e) => Action::Notify(Level::Error, format!("golden: {e}")),
+            };
+            let _ = tx.send(action);
+        });
+    }
+
+    /// Build (or reopen) the full-text index of the loaded export off the UI thread,
+    /// reporting progress. Only when a store and an embedder are connected: the index
+    /// serves the search pane, which needs them.
+    pub(super) fn start_fulltext(&mut self) {
+        let Some(export) = self.state.export.clone() else {
+            return;
+        };
+        if self.services.store.is_none() || self.services.embedder.is_none() {
+            return;
+        }
+        self.fulltext = None;
+        self.fulltext_generation += 1;
+        let generation = self.fulltext_generation;
+        let total = export.memories.len();
+        self.state.fulltext = FullTextState::Building { done: 0, total };
+        let data_dir = self.state.setup.data_dir.clone();
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "full-text index", async move {
+            let progress_tx = tx.clone();
+            let opened = tokio::task::spawn_blocking(move || {
+                FullText::open_or_build(&data_dir, &export.memories, &mut |done, total| {
+                    let _ = progress_tx.send(Action::FullTextProgress {
+                        generation,
+                        done,
+                        total,
+                    });
+                })
+            })
+            .await;
+            let outcome = match opened {
+                Ok(Ok((ft, report))) => Ok((Arc::new(ft), report)),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(e) => Err(format!("the indexer crashed: {e}")),
+            };
+            let _ = tx.send(Action::FullTextReady {
+                generation,
+                outcome,
+            });
+        });
+    }
+
+    pub(super) fn export_search_results(&mut self) {
+        let Some(results) = self
+            .state
+            .search
+            .results
+            .as_ref()
+            .and_then(|r| r.semantic.clone())
+        else {
+            self.state
+                .notify(Level::Warn, "no semantic results to export yet");
+            return;
+        };
+        let memories = self.state.memories();
+        let joined = search_engine::join_hits(&results.hits, memories);
         let tx = self.tx.clone();
         spawn_reporting(&self.tx, "results export", async move {
             let written = tokio::task::spawn_blocking(move || {

@@ -21,6 +21,9 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if !list.query.is_empty() {
         title.push_str(&format!(" · /{}", sanitize::line(&list.query)));
     }
+    if list.is_filtering() {
+        title.push_str(" · filtering…");
+    }
     if let Some(s) = list.status_filter {
         title.push_str(&format!(" · {}", s.word()));
     }

@@ -3,6 +3,7 @@
 
 mod details;
 mod drift;
+mod explain;
 mod facts;
 mod footer;
 mod header;

@@ -19,6 +19,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Some(Popup::Job) => super::reprocess::job(frame, area, state),
         Some(Popup::Resume) => super::reprocess::resume(frame, area, state),
         Some(Popup::Vector) => super::vector::draw(frame, area, state),
+        Some(Popup::Explain) => super::explain::draw(frame, area, state),
         Some(Popup::Index) => super::index::draw(frame, area, state),
         Some(Popup::Map) => super::map::draw(frame, area, state),
         Some(Popup::DriftConfirm) => super::drift::confirm(frame, area, state),

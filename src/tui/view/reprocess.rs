@@ -282,6 +282,9 @@ pub(super) fn job(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     .map(|ms| format!(" · ETA {}s", ms.div_ceil(1000)))
                     .unwrap_or_default();
                 lines.push(Line::from(format!("{:.1} memories/s{eta}", p.rate_per_sec)));
+                for f in p.in_flight.iter().take(2) {
+                    lines.push(Line::styled(f.describe(), t.dim));
+                }
                 if let Some(e) = &p.last_error {
                     lines.push(Line::styled(
                         format!("last error: {}", sanitize::line(e)),
@@ -325,10 +328,14 @@ pub(super) fn job(frame: &mut Frame<'_>, area: Rect, state: &State) {
             if s.cancelled { " · cancelled" } else { "" },
             s.elapsed_ms as f64 / 1000.0
         )));
+        // One line per cause (what and the fix), then the first items.
+        for g in &s.failed_by_cause {
+            lines.push(Line::styled(format!("✗ {}", g.line()), t.error));
+        }
         for f in s.failed.iter().take(5) {
             lines.push(Line::styled(
                 format!(
-                    "✗ {}: {}",
+                    "  {}: {}",
                     sanitize::line(&f.memory_id),
                     sanitize::line(&f.error)
                 ),
@@ -349,6 +356,16 @@ pub(super) fn job(frame: &mut Frame<'_>, area: Rect, state: &State) {
             keys.push(Span::raw(" retries the failed ones"));
         }
         lines.push(Line::from(keys));
+    } else if let Some(e) = &ui.stopped {
+        lines.push(Line::styled(sanitize::line(e), t.error));
+        lines.push(Line::from(
+            "items already written stay done; the journal resumes the rest (restart, or memlens reprocess)",
+        ));
+        lines.push(Line::from(""));
+        lines.push(Line::from(vec![
+            Span::styled("Esc", t.key),
+            Span::raw(" closes"),
+        ]));
     }
     frame.render_widget(Clear, rect);
     let block = Block::default()

@@ -7,10 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
 use crate::store::MetaValue;
-use crate::sync::search::{HitMemory, SearchTarget};
+use crate::sync::fulltext::{Field, FieldMatch};
+use crate::sync::hybrid::SearchMode;
+use crate::sync::search::HitMemory;
 use crate::tui::sanitize;
 use crate::tui::search::SearchField;
-use crate::tui::state::{Focus, State};
+use crate::tui::state::{Focus, FullTextState, State};
 
 fn extra_metadata(meta: &crate::store::Metadata) -> String {
     meta.iter()
@@ -36,10 +38,14 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(
-            " Search {} · uid {} · top {} ",
+            " Search {} · uid {} · top {} · {} ",
             state.setup.namespace,
             sanitize::line(uid),
-            pane.top_k
+            pane.top_k,
+            match pane.mode {
+                SearchMode::Hybrid => "hybrid (RRF k=60)",
+                m => m.name(),
+            }
         ))
         .border_style(if focused { t.border_focused } else { t.border });
     let inner = block.inner(area);
@@ -75,29 +81,45 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     } else if let Some(e) = &pane.error {
         Line::styled(sanitize::line(e).into_owned(), t.error)
     } else if let Some(r) = &pane.results {
-        let what = match &r.request.target {
-            SearchTarget::Text(q) => format!("{:?}", sanitize::line(q)),
-            SearchTarget::LikeMemory(id) => format!("like {}", sanitize::line(id)),
+        let what = match &pane.results_query {
+            Some(q) => format!("{:?}", sanitize::line(q)),
+            None => "like this memory".into(),
         };
-        let embed = r
-            .timings
-            .embed_ms
-            .map(|ms| format!("embed {ms:.1} ms · "))
-            .unwrap_or_default();
+        let mut parts = vec![format!("{} hits for {what}", r.hits.len())];
+        if let Some(s) = &r.semantic {
+            parts.push(format!("semantic {:.1} ms", s.timings.query_ms));
+        }
+        if let Some(x) = &r.text {
+            parts.push(format!(
+                "text {:.1} ms{}",
+                x.query_ms,
+                if x.relaxed { " (any word)" } else { "" }
+            ));
+        }
+        parts.extend(r.notes.iter().cloned());
+        Line::styled(parts.join(" · "), t.dim)
+    } else if let Some(g) = &state.golden_last {
         Line::styled(
             format!(
-                "{} hits for {what} · {embed}query {:.1} ms",
-                r.hits.len(),
-                r.timings.query_ms
+                "golden: last run {} · {} queries · recall@{} {:.3} · MRR {:.3} ({})",
+                chrono::DateTime::<chrono::Utc>::from_timestamp(g.ran_at, 0)
+                    .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+                g.queries.len(),
+                g.top_k,
+                g.recall_at_k,
+                g.mrr,
+                g.mode
             ),
             t.dim,
         )
     } else {
         Line::styled(
-            "s types a query, r a date range (2024-08-01..2024-09-01, 7d), Enter runs",
+            "s types a query, r a date range (2024-08-01..2024-09-01, 7d), Enter runs, t the mode",
             t.dim,
         )
     };
+    head.push(Line::styled(fulltext_line(&state.fulltext), t.dim));
     head.push(status);
     let head_height = head.len() as u16;
     frame.render_widget(
@@ -147,32 +169,51 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 }
                 _ => format!("not in export: {}", sanitize::line(&hit.memory_id)),
             };
-            let created = hit
-                .created_at
+            let semantic = hit
+                .semantic
                 .as_ref()
-                .map(|d| {
-                    let date = d
-                        .date
-                        .as_deref()
-                        .map(|s| s.get(..10).unwrap_or(s))
-                        .unwrap_or("?");
-                    if d.legacy {
-                        format!("{date} (legacy)")
+                .map(|s| {
+                    let legacy = if s.created_at.as_ref().is_some_and(|c| c.legacy) {
+                        " L"
                     } else {
-                        date.to_string()
-                    }
+                        ""
+                    };
+                    format!("#{:<3}{:.4}{legacy}", s.rank, s.score)
                 })
                 .unwrap_or_else(|| "—".into());
+            let text = hit
+                .text
+                .as_ref()
+                .map(|x| format!("#{}", x.rank))
+                .unwrap_or_else(|| "—".into());
+            let snippet = hit
+                .text
+                .as_ref()
+                .and_then(|x| {
+                    // The title is in the memory column already: show another field's
+                    // match when there is one.
+                    x.matches
+                        .iter()
+                        .find(|m| m.field != Field::Title)
+                        .or(x.matches.first())
+                })
+                .map(|m| snippet_line(m, t))
+                .unwrap_or_else(|| {
+                    Line::styled(
+                        hit.semantic
+                            .as_ref()
+                            .map(|s| sanitize::line(&extra_metadata(&s.metadata)).into_owned())
+                            .unwrap_or_default(),
+                        t.dim,
+                    )
+                });
             let row = Row::new(vec![
                 Cell::from(if i == pane.selected { "›" } else { " " }),
                 Cell::from(format!("{:>2}", hit.rank)),
-                Cell::from(format!("{:.4}", hit.score)),
+                Cell::from(semantic),
+                Cell::from(text),
                 Cell::from(memory),
-                Cell::from(Span::styled(created, t.dim)),
-                Cell::from(Span::styled(
-                    sanitize::line(&extra_metadata(&hit.metadata)).into_owned(),
-                    t.dim,
-                )),
+                Cell::from(snippet),
             ]);
             if i == pane.selected {
                 row.style(t.selected)
@@ -181,19 +222,59 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             }
         })
         .collect();
-    let header = Row::new(vec!["", " #", "score", "memory", "created", "metadata"]).style(t.label);
+    let header = Row::new(vec!["", " #", "semantic", "text", "memory", "match"]).style(t.label);
     let table = Table::new(
         rows,
         [
             Constraint::Length(1),
             Constraint::Length(2),
-            Constraint::Length(6),
+            Constraint::Length(12),
+            Constraint::Length(4),
+            Constraint::Fill(2),
             Constraint::Fill(3),
-            Constraint::Length(10),
-            Constraint::Fill(1),
         ],
     )
     .header(header)
     .column_spacing(1);
     frame.render_widget(table, table_area);
+}
+
+/// `full text: ready (120 memories, reused)` / `building 45%`.
+fn fulltext_line(s: &FullTextState) -> String {
+    match s {
+        FullTextState::Idle => "full text: no export".into(),
+        FullTextState::Building { done, total } => format!(
+            "full text: indexing {done}/{total} memories ({}%)",
+            (done * 100).checked_div(*total).unwrap_or(0)
+        ),
+        FullTextState::Ready {
+            memories,
+            built,
+            ms,
+        } => format!(
+            "full text: {memories} memories ({} in {ms:.0} ms)",
+            if *built { "indexed" } else { "index reused" }
+        ),
+        FullTextState::Failed(e) => format!("full text: failed ({})", sanitize::line(e)),
+    }
+}
+
+/// `transcript 00:12:31 …refinancing with the lender…` with the match highlighted; export
+/// text sanitised piece by piece.
+pub(super) fn snippet_line(m: &FieldMatch, t: &crate::tui::theme::Theme) -> Line<'static> {
+    let text = &m.snippet.text;
+    let mut spans = vec![Span::styled(format!("{} ", m.place()), t.dim)];
+    let mut at = 0;
+    for (s, e) in &m.snippet.highlights {
+        let (Some(before), Some(hit)) = (text.get(at..*s), text.get(*s..*e)) else {
+            break;
+        };
+        spans.push(Span::raw(sanitize::line(before).into_owned()));
+        spans.push(Span::styled(sanitize::line(hit).into_owned(), t.key));
+        at = *e;
+    }
+    spans.push(Span::raw(
+        sanitize::line(text.get(at..).unwrap_or("")).into_owned(),
+    ));
+    Line::from(spans)
 }

@@ -127,10 +127,22 @@ pub struct Recorded {
     pub at: Instant,
 }
 
+/// What a poisoned input does, every time it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Poison {
+    /// The whole request fails with HTTP 500 `json: unsupported value: NaN` (Ollama's
+    /// answer when the model yields NaN for a text).
+    Status500,
+    /// That input's vector holds a NaN (visible in base64 answers).
+    NanVector,
+}
+
 struct Inner {
     opts: Options,
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<Recorded>>,
+    /// Poisoned inputs by their `cl100k_base` token ids.
+    poisoned: Mutex<Vec<(Vec<u32>, Poison)>>,
 }
 
 /// A running fake server (stops with the test's runtime).
@@ -146,6 +158,7 @@ impl FakeOpenAi {
             opts,
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),
+            poisoned: Mutex::new(Vec::new()),
         });
         let app = Router::new().fallback(handle).with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -171,6 +184,15 @@ impl FakeOpenAi {
     /// Queue faults; each applies to one request, in order.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.inner.faults.lock().unwrap().extend(faults);
+    }
+
+    /// Poison an input text: every request carrying it gets `poison`.
+    pub fn poison(&self, text: &str, poison: Poison) {
+        self.inner
+            .poisoned
+            .lock()
+            .unwrap()
+            .push((cl100k(text), poison));
     }
 
     /// Every request so far.
@@ -421,8 +443,23 @@ async fn handle(
         return context_error(kind, opts.context_limit, longest);
     }
 
+    // Poisoned inputs.
+    let poisoned = inner.poisoned.lock().unwrap().clone();
+    let poison_of = |t: &Vec<u32>| poisoned.iter().find(|(p, _)| p == t).map(|(_, k)| *k);
+    if inputs
+        .iter()
+        .any(|t| poison_of(t) == Some(Poison::Status500))
+    {
+        return error(kind, 500, "json: unsupported value: NaN", "api_error", None);
+    }
+
     // Vectors.
     let mut vectors: Vec<Vec<f32>> = inputs.iter().map(|t| vector_for_tokens(t, dim)).collect();
+    for (v, t) in vectors.iter_mut().zip(&inputs) {
+        if poison_of(t) == Some(Poison::NanVector) {
+            v[0] = f32::NAN;
+        }
+    }
     match fault {
         Some(Fault::WrongDimension) => vectors.iter_mut().for_each(|v| v.push(0.5)),
         Some(Fault::NanVector) => vectors[0][0] = f32::NAN,

@@ -150,6 +150,9 @@ struct EmuState {
     namespaces: BTreeMap<String, BTreeMap<String, StoredVector>>,
     faults: VecDeque<Fault>,
     requests: Vec<RecordedRequest>,
+    /// Record ids whose upsert is refused with a 400 (the whole request fails, as
+    /// Pinecone does).
+    poisoned: std::collections::BTreeSet<String>,
 }
 
 /// A running emulator; stops when dropped.
@@ -178,6 +181,7 @@ impl PineconeEmulator {
             namespaces: BTreeMap::new(),
             faults: VecDeque::new(),
             requests: Vec::new(),
+            poisoned: Default::default(),
         }));
         let app = axum::Router::new()
             .fallback(handle)
@@ -251,6 +255,21 @@ impl PineconeEmulator {
     /// Queue a fault.
     pub fn inject(&self, fault: Fault) {
         self.lock().faults.push_back(fault);
+    }
+
+    /// Refuse every upsert request that carries one of these record ids with a 400
+    /// naming the record, as Pinecone does for a record it cannot take.
+    pub fn poison(&self, ids: impl IntoIterator<Item = String>) {
+        self.lock().poisoned.extend(ids);
+    }
+
+    /// How many requests went to one path.
+    pub fn count_to(&self, path: &str) -> usize {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.path == path)
+            .count()
     }
 
     /// Drop faults not yet used up.
@@ -595,6 +614,11 @@ fn upsert(s: &mut EmuState, b: Map<String, Value>) -> Reply {
             Some(m) => metadata_of(m, "metadata")?,
             None => Metadata::new(),
         };
+        if s.poisoned.contains(&id) {
+            return Err(bad(format!(
+                "Invalid request: metadata of vector {id} could not be processed"
+            )));
+        }
         parsed.push((id, StoredVector { values, metadata }));
     }
     let n = parsed.len();

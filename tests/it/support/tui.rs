@@ -19,7 +19,7 @@ use memlens::tui::action::Action;
 use memlens::tui::app::{App, Services};
 use memlens::tui::keymap::Keymap;
 use memlens::tui::loader::load_blocking;
-use memlens::tui::state::{Setup, State};
+use memlens::tui::state::{FullTextState, Setup, State};
 use memlens::tui::theme::Theme;
 use memlens::tui::view;
 use ratatui::Terminal;
@@ -92,6 +92,7 @@ pub async fn harness(fill_store: bool, uid: Option<&str>) -> Harness {
     app.update(Action::ExportLoaded(Box::new(export)));
     let mut h = Harness { app, rx, dir };
     h.settle().await;
+    h.fulltext_ready().await;
     h
 }
 
@@ -107,13 +108,24 @@ impl Harness {
         }
     }
 
+    /// Apply background Actions until the full-text index is open (or failed).
+    pub async fn fulltext_ready(&mut self) {
+        self.wait_until(|app| {
+            matches!(
+                app.state.fulltext,
+                FullTextState::Ready { .. } | FullTextState::Failed(_)
+            )
+        })
+        .await;
+    }
+
     /// Apply background results until nothing is running.
     pub async fn settle(&mut self) {
         for _ in 0..200 {
             while let Ok(a) = self.rx.try_recv() {
                 self.app.update(a);
             }
-            if !self.app.state.job_running() {
+            if !self.app.state.job_running() && !self.app.state.list.is_filtering() {
                 return;
             }
             if let Ok(Some(a)) = tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await

@@ -1,0 +1,163 @@
+//! `memlens explain "QUERY" --id ID`: why a memory is or is not found for a query — its
+//! exact semantic rank and score against the k-th hit and Omi's default top_k=5, its
+//! full-text rank and matching fields, every check that can keep it out (pass/fail), and
+//! the fix to try. `--json` prints one object.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::Context;
+use super::search::{load_export, open_embedder, open_fulltext, open_store, resolve_uid, runtime};
+use crate::sync::daterange::DateRange;
+use crate::sync::drift::DriftCache;
+use crate::sync::explain::{ExplainRequest, Explanation, OMI_DEFAULT_TOP_K, explain, ordinal};
+use crate::sync::search::DEFAULT_TOP_K;
+
+/// Arguments of `memlens explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The query the memory should be found by.
+    pub query: String,
+    /// The memory id.
+    #[arg(long, value_name = "ID")]
+    pub id: String,
+    /// The export holding the memory (skip reason, format drift, full-text rank).
+    #[arg(long, value_name = "EXPORT")]
+    pub export: Option<PathBuf>,
+    /// The k the memory should be within.
+    #[arg(long, default_value_t = DEFAULT_TOP_K, value_name = "N")]
+    pub top_k: usize,
+    /// A date range: 2024-08-01..2024-09-01, 2024-08-01.., ..2024-09-01, 2024-08-01, 7d.
+    #[arg(long, value_name = "R")]
+    pub range: Option<String>,
+}
+
+/// Run `memlens explain`.
+pub fn run(ctx: &Context, args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let text = runtime()?.block_on(execute(ctx, &args))?;
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Explain and return what it prints.
+pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String> {
+    let range = match &args.range {
+        Some(r) => DateRange::parse(r, chrono::Utc::now()).context("bad date range")?,
+        None => DateRange::ALL,
+    };
+    let export = args.export.as_deref().map(load_export).transpose()?;
+    let uid = resolve_uid(&ctx.settings, export.as_ref())?;
+    let memory = export.as_ref().and_then(|e| e.get(args.id.trim()));
+    if export.is_some() && memory.is_none() {
+        eprintln!("note: memory {} is not in the export", args.id);
+    }
+    let fulltext = match &export {
+        Some(e) => Some(open_fulltext(&ctx.settings.data_dir, &e.memories).await?),
+        None => None,
+    };
+    let store = open_store(&ctx.settings).await?;
+    let embedder = open_embedder(&ctx.settings)?;
+    let request = ExplainRequest {
+        uid,
+        namespace: ctx.settings.namespace.clone(),
+        query: args.query.clone(),
+        memory_id: args.id.trim().to_string(),
+        range,
+        top_k: args.top_k,
+    };
+    let mut cache = DriftCache::load(&ctx.settings.data_dir);
+    let explanation = explain(
+        embedder.as_ref(),
+        store.as_ref(),
+        &request,
+        memory,
+        fulltext,
+        Some(&mut cache),
+    )
+    .await?;
+    if let Err(e) = cache.save(&ctx.settings.data_dir) {
+        tracing::warn!("cannot save the drift cache: {e}");
+    }
+    if ctx.json {
+        return Ok(format!("{}\n", serde_json::to_string(&explanation)?));
+    }
+    Ok(render_text(&explanation))
+}
+
+/// The explanation for people.
+pub fn render_text(e: &Explanation) -> String {
+    let r = &e.request;
+    let mut out = String::new();
+    let title = e
+        .title
+        .as_deref()
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "explain {:?} for memory {}{title} · uid {} · namespace {} · top {} · {} · {}",
+        r.query, r.memory_id, r.uid, r.namespace, r.top_k, r.range, e.model
+    );
+    let s = &e.semantic;
+    let score = s.score.map_or("no score".into(), |v| {
+        format!(
+            "score {v:.4} ({})",
+            s.score_source.as_deref().unwrap_or("?")
+        )
+    });
+    let rank = match (s.rank, s.rank_if_passed) {
+        (Some(r), _) => format!("ranked {} of {}", ordinal(r), s.candidates),
+        (None, Some(r)) => format!("filtered out (would rank {})", ordinal(r)),
+        (None, None) => "not ranked".into(),
+    };
+    let bar = |k: usize, v: Option<f32>| {
+        v.map_or(format!("{}: fewer hits", ordinal(k)), |v| {
+            format!("{} hit {v:.4}", ordinal(k))
+        })
+    };
+    let _ = writeln!(
+        out,
+        "semantic: {rank} · {score} · {} · Omi's top_k={OMI_DEFAULT_TOP_K}: {}",
+        bar(r.top_k, s.kth_score),
+        bar(OMI_DEFAULT_TOP_K, s.omi_kth_score)
+    );
+    match &e.text {
+        Some(t) => {
+            let rank = match t.rank {
+                Some(r) => format!("ranked {} of {}", ordinal(r), t.total),
+                None if t.outside_range => "outside the date range".into(),
+                None => format!("no match ({} memories match)", t.total),
+            };
+            let _ = writeln!(
+                out,
+                "full text: {rank}{} · query {}{}",
+                t.score
+                    .map(|s| format!(" · BM25 {s:.2}"))
+                    .unwrap_or_default(),
+                t.fts_query,
+                if t.relaxed { " (any word)" } else { "" }
+            );
+            for m in t.matches.iter().take(4) {
+                let _ = writeln!(out, "  {}  {}", m.place(), m.snippet.marked("*", "*"));
+            }
+        }
+        None => {
+            let _ = writeln!(out, "full text: no export given (--export FILE)");
+        }
+    }
+    let _ = writeln!(out, "checks:");
+    for c in &e.checks {
+        let _ = writeln!(
+            out,
+            "  {:<4}  {:<20} {}",
+            c.outcome.word(),
+            c.name,
+            c.detail
+        );
+    }
+    let _ = writeln!(out, "fix: {}", e.fix);
+    out
+}

@@ -1,0 +1,194 @@
+//! `memlens golden add "QUERY" --id ID` and `memlens golden run [--json]`: golden queries
+//! (a TOML file of queries → expected memory ids), run as a retrieval test with each
+//! expected id's rank, recall@k and MRR, and the change since the last run.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use super::Context;
+use super::search::{load_export, open_embedder, open_fulltext, open_store, resolve_uid, runtime};
+use crate::sync::golden::{
+    GoldenFile, GoldenRun, RunChange, add_to_file, compare, load_last_run, run as run_golden,
+    save_last_run,
+};
+use crate::sync::hybrid::SearchMode;
+
+/// Arguments of `memlens golden`.
+#[derive(Debug, clap::Args)]
+pub struct GoldenArgs {
+    #[command(subcommand)]
+    pub command: GoldenCommand,
+}
+
+/// `golden add` / `golden run`.
+#[derive(Debug, clap::Subcommand)]
+pub enum GoldenCommand {
+    /// Add a query and the memory id it should find.
+    Add {
+        query: String,
+        #[arg(long, value_name = "ID")]
+        id: String,
+        /// The golden file (default: golden.toml in the data dir).
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
+    /// Run every golden query: expected ranks, recall@k, MRR, change since the last run.
+    Run {
+        /// The golden file (default: golden.toml in the data dir).
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+        /// The export (needed for the text and hybrid modes).
+        #[arg(long, value_name = "EXPORT")]
+        export: Option<PathBuf>,
+        /// semantic, text or hybrid (default: the file's mode, else hybrid).
+        #[arg(long, value_name = "MODE")]
+        mode: Option<SearchMode>,
+    },
+}
+
+/// Run `memlens golden`.
+pub fn run(ctx: &Context, args: GoldenArgs) -> anyhow::Result<ExitCode> {
+    let text = runtime()?.block_on(execute(ctx, &args))?;
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn file_path(ctx: &Context, file: &Option<PathBuf>) -> PathBuf {
+    file.clone()
+        .unwrap_or_else(|| GoldenFile::default_path(&ctx.settings.data_dir))
+}
+
+/// Run the subcommand and return what it prints.
+pub async fn execute(ctx: &Context, args: &GoldenArgs) -> anyhow::Result<String> {
+    match &args.command {
+        GoldenCommand::Add { query, id, file } => {
+            let path = file_path(ctx, file);
+            let added = add_to_file(&path, query, id)?;
+            Ok(if ctx.json {
+                format!(
+                    "{}\n",
+                    json!({"file": path.display().to_string(), "query": query, "id": id, "added": added})
+                )
+            } else if added {
+                format!("added {id} to {query:?} in {}\n", path.display())
+            } else {
+                format!("{query:?} already expects {id} ({})\n", path.display())
+            })
+        }
+        GoldenCommand::Run { file, export, mode } => {
+            let path = file_path(ctx, file);
+            let golden = GoldenFile::load(&path, false)?;
+            let mode = match (mode, &golden.mode) {
+                (Some(m), _) => *m,
+                (None, Some(m)) => m
+                    .parse()
+                    .map_err(|e: String| anyhow::anyhow!("{}: {e}", path.display()))?,
+                (None, None) => SearchMode::Hybrid,
+            };
+            let export = export.as_deref().map(load_export).transpose()?;
+            let uid = resolve_uid(&ctx.settings, export.as_ref())?;
+            let fulltext = match (&export, mode) {
+                (Some(e), SearchMode::Text | SearchMode::Hybrid) => {
+                    Some(open_fulltext(&ctx.settings.data_dir, &e.memories).await?)
+                }
+                _ => None,
+            };
+            let store = open_store(&ctx.settings).await?;
+            let embedder = open_embedder(&ctx.settings)?;
+            let outcome = run_golden(
+                embedder.as_ref(),
+                store.as_ref(),
+                fulltext,
+                &uid,
+                &ctx.settings.namespace,
+                &golden,
+                &path.display().to_string(),
+                mode,
+            )
+            .await?;
+            let data_dir = &ctx.settings.data_dir;
+            let change = load_last_run(data_dir, &path, mode).map(|last| compare(&last, &outcome));
+            save_last_run(data_dir, &path, mode, &outcome)
+                .with_context(|| format!("cannot keep the run in {}", data_dir.display()))?;
+            if ctx.json {
+                return Ok(format!("{}\n", json!({"run": outcome, "change": change})));
+            }
+            Ok(render_text(&outcome, change.as_ref(), &path))
+        }
+    }
+}
+
+fn rank(r: Option<usize>) -> String {
+    r.map_or(">100".into(), |r| r.to_string())
+}
+
+/// The run for people: one line per query and expected id, the metrics and the change.
+pub fn render_text(run: &GoldenRun, change: Option<&RunChange>, path: &Path) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "golden {} · {} queries · {} · top {} · {} · {}",
+        path.display(),
+        run.queries.len(),
+        run.mode,
+        run.top_k,
+        run.namespace,
+        run.model
+    );
+    for q in &run.queries {
+        for e in &q.expected {
+            let mark = if e.rank.is_some_and(|r| r <= run.top_k) {
+                "✓"
+            } else {
+                "✗"
+            };
+            // A side the mode did not run shows "—", a side that ran without finding
+            // the memory ">100".
+            let side = |ran: bool, r: Option<usize>| if ran { rank(r) } else { "—".into() };
+            let _ = writeln!(
+                out,
+                "  {mark} {:>4}  {:<40}  {}  (semantic {}, text {})",
+                rank(e.rank),
+                format!("{:?}", q.query),
+                e.memory_id,
+                side(run.mode != "text", e.semantic_rank),
+                side(run.mode != "semantic", e.text_rank)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "recall@{} {:.3} · MRR {:.3}",
+        run.top_k, run.recall_at_k, run.mrr
+    );
+    match change {
+        None => {
+            let _ = writeln!(out, "first run of this file: kept for the next comparison");
+        }
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "since the last run: recall@{} {:+.3} · MRR {:+.3} · {} ranks moved",
+                run.top_k,
+                c.recall_delta,
+                c.mrr_delta,
+                c.ranks.len()
+            );
+            for r in &c.ranks {
+                let _ = writeln!(
+                    out,
+                    "  {:?} {}: {} → {}",
+                    r.query,
+                    r.memory_id,
+                    rank(r.before),
+                    rank(r.after)
+                );
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,716 @@
+//! "Why isn't it found?" for one memory and one query: where the memory ranks
+//! semantically among the uid's vectors (exactly, not only whether it is in the top k),
+//! where it ranks in the full-text search, and every check that can keep it out of Omi's
+//! results, each pass or fail, ending with the fix to try.
+//!
+//! Semantic rank: the store is queried once with Omi's filter (`{"uid": uid}` plus the
+//! date range) and `top_k` = 10 000 (Pinecone's largest, no metadata), and the memory's
+//! score is compared with every score above it and with the k-th and Omi's 5th hit. The
+//! memory's own score comes, on a remote store, from a query filtered to its
+//! `memory_id` (the store's own arithmetic), locally from the stored vector (cosine).
+
+use serde::Serialize;
+
+use crate::embed::{EmbedError, Embedder};
+use crate::omi::Memory;
+use crate::omi::conventions::{self, KEY_CREATED_AT, KEY_MEMORY_ID, KEY_UID};
+use crate::omi::text::{TextFormat, render};
+use crate::store::filter::Filter;
+use crate::store::{MetaValue, Query, QueryTarget, Record, StoreError, VectorStore, limits};
+use crate::sync::daterange::DateRange;
+use crate::sync::drift::{DriftCache, DriftError, DriftOutcome, check_drift};
+use crate::sync::fulltext::{FullText, FullTextError, TextRank};
+use crate::sync::search::{HitDate, hit_date};
+use crate::sync::status::{EmbeddingStatus, cosine};
+
+/// Omi's default `top_k` for memory retrieval (`query_vectors(query, uid, k=5)`).
+pub const OMI_DEFAULT_TOP_K: usize = 5;
+
+/// Namespaces searched for a vector missing from the configured one.
+const OTHER_NAMESPACES_CHECKED: usize = 20;
+
+/// What to explain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExplainRequest {
+    pub uid: String,
+    pub namespace: String,
+    pub query: String,
+    pub memory_id: String,
+    pub range: DateRange,
+    /// The k the memory should be within (the search's top-k).
+    pub top_k: usize,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    /// The check cannot apply (no vector to look at, no export, …).
+    NotApplicable,
+}
+
+impl Outcome {
+    /// `pass`, `FAIL`, `n/a`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "FAIL",
+            Self::NotApplicable => "n/a",
+        }
+    }
+}
+
+/// One check that can keep a memory out of Omi's results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable name: `vector_present`, `namespace`, `uid_metadata`, `memory_id_metadata`,
+    /// `created_at_in_range`, `skip_reason`, `fresh`, `in_top_k`, `full_text`.
+    pub name: &'static str,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+/// Where the memory stands in the semantic search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SemanticPlace {
+    /// The vector id found (Omi's form or a legacy one).
+    pub vector_id: Option<String>,
+    /// Cosine similarity with the query.
+    pub score: Option<f32>,
+    /// `store query filtered to memory_id` or `cosine of the stored vector`.
+    pub score_source: Option<String>,
+    /// 1-based rank among the vectors Omi's filter lets through; `None` when the filter
+    /// keeps it out (or it has no vector).
+    pub rank: Option<usize>,
+    /// Vectors Omi's filter lets through (up to 10 000).
+    pub candidates: usize,
+    /// Where it would rank if the filter let it through (for a memory the filter drops).
+    pub rank_if_passed: Option<usize>,
+    /// The score of the top-k-th hit (the bar to clear).
+    pub kth_score: Option<f32>,
+    /// The score of Omi's 5th hit.
+    pub omi_kth_score: Option<f32>,
+    /// The stored `created_at`, read as a date.
+    pub created_at: Option<HitDate>,
+}
+
+/// The whole explanation (one JSON object).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    pub request: ExplainRequest,
+    pub model: String,
+    /// The memory's title, when the export holds it.
+    pub title: Option<String>,
+    pub semantic: SemanticPlace,
+    /// The full-text rank (absent without an export).
+    pub text: Option<TextRank>,
+    /// Which text format made the stored vector (absent without the memory).
+    pub drift: Option<DriftOutcome>,
+    pub checks: Vec<Check>,
+    /// The fix to try, one sentence.
+    pub fix: String,
+}
+
+impl Explanation {
+    /// The check named `name`.
+    pub fn check(&self, name: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.name == name)
+    }
+}
+
+/// Why an explanation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExplainError {
+    #[error("no Omi uid: every query is filtered by user; set it with --uid or MEMLENS_UID")]
+    NoUid,
+    #[error("the query is empty: what should the memory be found by?")]
+    EmptyQuery,
+    #[error("the memory id is empty")]
+    NoId,
+    #[error("embedding the query failed: {0}")]
+    Embed(#[from] EmbedError),
+    #[error("querying the vector store failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("checking the format drift failed: {0}")]
+    Drift(#[from] DriftError),
+    #[error("full-text rank failed: {0}")]
+    Text(#[from] FullTextError),
+    #[error("full-text task failed: {0}")]
+    Task(String),
+}
+
+/// Today's skip rule (Omi embeds neither a discarded memory nor an empty text).
+pub fn skip_reason(memory: &Memory) -> Option<String> {
+    if memory.discarded {
+        return Some("discarded: Omi never embeds discarded memories".into());
+    }
+    if render(&memory.structured, TextFormat::CURRENT)
+        .trim()
+        .is_empty()
+    {
+        return Some("empty text: nothing to embed".into());
+    }
+    None
+}
+
+/// Explain where `request.memory_id` stands for `request.query`. `memory` is the
+/// memory from the export (for the skip reason, drift and title), `fulltext` the
+/// export's index. `drift_cache` avoids re-embedding the format texts.
+pub async fn explain(
+    embedder: &dyn Embedder,
+    store: &dyn VectorStore,
+    request: &ExplainRequest,
+    memory: Option<&Memory>,
+    fulltext: Option<std::sync::Arc<FullText>>,
+    drift_cache: Option<&mut DriftCache>,
+) -> Result<Explanation, ExplainError> {
+    let uid = request.uid.trim();
+    if uid.is_empty() {
+        return Err(ExplainError::NoUid);
+    }
+    if request.query.trim().is_empty() {
+        return Err(ExplainError::EmptyQuery);
+    }
+    let id = request.memory_id.trim();
+    if id.is_empty() {
+        return Err(ExplainError::NoId);
+    }
+    let ns = request.namespace.as_str();
+    let top_k = request.top_k.clamp(1, limits::MAX_TOP_K);
+    let mut vectors = embedder.embed(std::slice::from_ref(&request.query)).await?;
+    let query_vector = vectors
+        .pop()
+        .ok_or_else(|| EmbedError::BadResponse("no vector for the query".into()))?;
+
+    // Find the vector: Omi's id, then the legacy bare id, then other namespaces.
+    let omi_id = conventions::vector_id(uid, id);
+    let kind = conventions::parse_vector_id(uid, &omi_id);
+    let mut ids = vec![omi_id.clone()];
+    if id != omi_id {
+        ids.push(id.to_string());
+    }
+    let found = store.fetch(ns, &ids).await?;
+    let (record, form): (Option<Record>, &str) = if let Some(r) = found.get(&omi_id) {
+        let form = if kind.is_legacy() {
+            "the legacy {uid}-{integer} form (2024 integer ids)"
+        } else {
+            "Omi's {uid}-{memory_id}"
+        };
+        (Some(r.clone()), form)
+    } else if let Some(r) = found.get(id) {
+        (
+            Some(r.clone()),
+            "the legacy bare id (2024 mobile app, no {uid}- prefix)",
+        )
+    } else {
+        (None, "")
+    };
+    let other_namespace = if record.is_none() {
+        find_elsewhere(store, ns, &omi_id).await?
+    } else {
+        None
+    };
+
+    let mut checks = Vec::new();
+    let present = match (&record, &other_namespace) {
+        (Some(r), _) => Check {
+            name: "vector_present",
+            outcome: Outcome::Pass,
+            detail: format!("{} is stored under {form}", r.id),
+        },
+        (None, Some(other)) => Check {
+            name: "vector_present",
+            outcome: Outcome::Fail,
+            detail: format!("no vector {omi_id} in {ns}; it is in namespace {other:?}"),
+        },
+        (None, None) => Check {
+            name: "vector_present",
+            outcome: Outcome::Fail,
+            detail: format!(
+                "no vector under {omi_id} (Omi's {{uid}}-{{memory_id}}) nor the legacy bare id {id} in {ns} or any other namespace"
+            ),
+        },
+    };
+    checks.push(present);
+    checks.push(Check {
+        name: "namespace",
+        outcome: match (&record, &other_namespace) {
+            (Some(_), _) => Outcome::Pass,
+            (None, Some(_)) => Outcome::Fail,
+            (None, None) => Outcome::NotApplicable,
+        },
+        detail: match (&record, &other_namespace) {
+            (Some(_), _) => format!("in {ns}, the namespace Omi queries"),
+            (None, Some(other)) => format!("in {other:?}, but the search queries {ns:?}"),
+            (None, None) => "no vector anywhere".into(),
+        },
+    });
+    let meta = record.as_ref().map(|r| &r.metadata);
+    let meta_str = |k: &str| match meta.and_then(|m| m.get(k)) {
+        Some(MetaValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    checks.push(match (meta, meta_str(KEY_UID)) {
+        (None, _) => na("uid_metadata", "no vector"),
+        (Some(_), Some(u)) if u == uid => pass("uid_metadata", format!("uid = {uid:?}")),
+        (Some(_), Some(u)) => fail(
+            "uid_metadata",
+            format!("metadata uid is {u:?}, not {uid:?}: Omi's filter {{\"uid\": {uid:?}}} never returns it"),
+        ),
+        (Some(_), None) => fail(
+            "uid_metadata",
+            format!("no uid in the metadata: Omi's filter {{\"uid\": {uid:?}}} never returns it"),
+        ),
+    });
+    checks.push(match (meta, meta_str(KEY_MEMORY_ID)) {
+        (None, _) => na("memory_id_metadata", "no vector"),
+        (Some(_), Some(m)) if m == id => pass("memory_id_metadata", format!("memory_id = {id:?}")),
+        (Some(_), Some(m)) => fail(
+            "memory_id_metadata",
+            format!("metadata memory_id is {m:?}, not {id:?}"),
+        ),
+        (Some(_), None) => fail("memory_id_metadata", "no memory_id in the metadata".into()),
+    });
+    let created = meta.and_then(|m| match m.get(KEY_CREATED_AT) {
+        Some(MetaValue::Number(n)) => Some(*n),
+        _ => None,
+    });
+    checks.push(created_at_check(meta.is_some(), created, request.range));
+    let skip = memory.and_then(skip_reason);
+    checks.push(match (memory, &skip) {
+        (None, _) => na("skip_reason", "the memory is not in the export"),
+        (Some(_), None) => pass("skip_reason", "none: Omi embeds this memory".into()),
+        (Some(_), Some(reason)) => fail("skip_reason", reason.clone()),
+    });
+
+    // Drift: which format made the stored vector.
+    let drift = match (memory, &record) {
+        (Some(m), Some(r)) if r.id == omi_id => {
+            let mut out = check_drift(embedder, store, ns, uid, &[m], drift_cache).await?;
+            out.pop()
+        }
+        _ => None,
+    };
+    checks.push(match &drift {
+        None => na(
+            "fresh",
+            "no vector to compare, or the memory is not in the export",
+        ),
+        Some(DriftOutcome::Report(r)) if r.status == EmbeddingStatus::Fresh => {
+            pass("fresh", r.verdict.clone())
+        }
+        Some(DriftOutcome::Report(r)) => fail("fresh", r.verdict.clone()),
+        Some(DriftOutcome::Incomparable { reason, .. }) => fail("fresh", reason.clone()),
+        Some(DriftOutcome::NoVector { .. }) => na("fresh", "no vector"),
+    });
+
+    // Semantic rank, exact.
+    let semantic = semantic_place(
+        store,
+        request,
+        uid,
+        &query_vector,
+        record.as_ref(),
+        created.map(hit_date),
+        top_k,
+    )
+    .await?;
+    checks.push(top_k_check(&semantic, top_k));
+
+    // Full-text rank.
+    let text = match fulltext {
+        Some(ft) => {
+            let (q, range, mid) = (request.query.clone(), request.range, id.to_string());
+            Some(
+                tokio::task::spawn_blocking(move || ft.rank_of(&q, range, &mid))
+                    .await
+                    .map_err(|e| ExplainError::Task(e.to_string()))??,
+            )
+        }
+        None => None,
+    };
+    checks.push(match &text {
+        None => na("full_text", "no export, no full-text index"),
+        Some(t) => match t.rank {
+            Some(r) => {
+                let fields: Vec<String> = t.matches.iter().map(|m| m.place()).collect();
+                pass(
+                    "full_text",
+                    format!("rank {r} of {} ({})", t.total, fields.join(", ")),
+                )
+            }
+            None if t.outside_range => fail(
+                "full_text",
+                "the words match, but the memory's date is outside the range".into(),
+            ),
+            None => fail(
+                "full_text",
+                format!("no field holds the words ({})", t.fts_query),
+            ),
+        },
+    });
+
+    let fix = fix(&checks, &semantic, text.as_ref(), &drift, id, ns);
+    Ok(Explanation {
+        request: request.clone(),
+        model: embedder.model_id().to_string(),
+        title: memory.map(|m| m.structured.title.clone()),
+        semantic,
+        text,
+        drift,
+        checks,
+        fix,
+    })
+}
+
+fn pass(name: &'static str, detail: String) -> Check {
+    Check {
+        name,
+        outcome: Outcome::Pass,
+        detail,
+    }
+}
+
+fn fail(name: &'static str, detail: String) -> Check {
+    Check {
+        name,
+        outcome: Outcome::Fail,
+        detail,
+    }
+}
+
+fn na(name: &'static str, detail: &str) -> Check {
+    Check {
+        name,
+        outcome: Outcome::NotApplicable,
+        detail: detail.to_string(),
+    }
+}
+
+fn created_at_check(has_vector: bool, created: Option<f64>, range: DateRange) -> Check {
+    const NAME: &str = "created_at_in_range";
+    if !has_vector {
+        return na(NAME, "no vector");
+    }
+    let Some(raw) = created else {
+        return if range.is_unbounded() {
+            pass(NAME, "no created_at, and no date range asked".into())
+        } else {
+            fail(
+                NAME,
+                format!("no created_at in the metadata: never inside the range {range}"),
+            )
+        };
+    };
+    let date = hit_date(raw);
+    let shown = date.date.clone().unwrap_or_else(|| raw.to_string());
+    if conventions::is_legacy_created_at(raw) {
+        let what = format!("created_at {raw} is the 2024 legacy /1000 value ({shown} ÷ 1000)");
+        return if range.is_unbounded() {
+            pass(
+                NAME,
+                format!("{what}; no date range asked, so it does not matter here"),
+            )
+        } else {
+            fail(NAME, format!("{what}: it can never match a date filter"))
+        };
+    }
+    let t = raw;
+    let inside =
+        range.start.is_none_or(|s| t >= s as f64) && range.end.is_none_or(|e| t <= e as f64);
+    if inside {
+        pass(NAME, format!("created_at {shown} is inside {range}"))
+    } else {
+        fail(NAME, format!("created_at {shown} is outside {range}"))
+    }
+}
+
+fn top_k_check(s: &SemanticPlace, top_k: usize) -> Check {
+    const NAME: &str = "in_top_k";
+    let Some(score) = s.score else {
+        return fail(NAME, "no vector: it cannot be found semantically".into());
+    };
+    let bar = |k: usize, kth: Option<f32>| match kth {
+        Some(b) => format!(
+            "the {} hit scores {b:.4} (gap {:+.4})",
+            ordinal(k),
+            score - b
+        ),
+        None => format!("fewer than {k} vectors pass the filter"),
+    };
+    match s.rank {
+        Some(r) if r <= top_k => pass(
+            NAME,
+            format!(
+                "rank {r} of {} with {score:.4}; {}; within Omi's top_k={OMI_DEFAULT_TOP_K}: {}",
+                s.candidates,
+                bar(top_k, s.kth_score),
+                if r <= OMI_DEFAULT_TOP_K { "yes" } else { "no" }
+            ),
+        ),
+        Some(r) => fail(
+            NAME,
+            format!(
+                "ranked {} of {} with {score:.4}; {}; Omi's top_k={OMI_DEFAULT_TOP_K}: {}",
+                ordinal(r),
+                s.candidates,
+                bar(top_k, s.kth_score),
+                bar(OMI_DEFAULT_TOP_K, s.omi_kth_score)
+            ),
+        ),
+        None => fail(
+            NAME,
+            format!(
+                "Omi's filter keeps it out{}",
+                s.rank_if_passed
+                    .map(|r| format!(" (with {score:.4} it would rank {})", ordinal(r)))
+                    .unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+/// `1st`, `2nd`, `37th`.
+pub fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// Look for the vector in the other namespaces of the index.
+async fn find_elsewhere(
+    store: &dyn VectorStore,
+    ns: &str,
+    vector_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let stats = store.stats().await?;
+    for other in stats
+        .namespaces
+        .keys()
+        .filter(|n| n.as_str() != ns)
+        .take(OTHER_NAMESPACES_CHECKED)
+    {
+        let got = store.fetch(other, &[vector_id.to_string()]).await?;
+        if got.contains_key(vector_id) {
+            return Ok(Some(other.clone()));
+        }
+    }
+    Ok(None)
+}
+
+async fn semantic_place(
+    store: &dyn VectorStore,
+    request: &ExplainRequest,
+    uid: &str,
+    query_vector: &[f32],
+    record: Option<&Record>,
+    created_at: Option<HitDate>,
+    top_k: usize,
+) -> Result<SemanticPlace, StoreError> {
+    let filter = conventions::query_filter(uid, request.range.start, request.range.end);
+    let ranked = store
+        .query(Query {
+            namespace: request.namespace.clone(),
+            target: QueryTarget::Vector(query_vector.to_vec()),
+            top_k: limits::MAX_TOP_K,
+            filter: Some(filter),
+            include_values: false,
+            include_metadata: false,
+        })
+        .await?;
+    let score_at = |k: usize| ranked.get(k.wrapping_sub(1)).map(|m| m.score);
+    let mut place = SemanticPlace {
+        vector_id: record.map(|r| r.id.clone()),
+        score: None,
+        score_source: None,
+        rank: None,
+        candidates: ranked.len(),
+        rank_if_passed: None,
+        kth_score: score_at(top_k),
+        omi_kth_score: score_at(OMI_DEFAULT_TOP_K),
+        created_at,
+    };
+    let Some(record) = record else {
+        return Ok(place);
+    };
+    if let Some(pos) = ranked.iter().position(|m| m.id == record.id) {
+        place.rank = Some(pos + 1);
+        place.score = Some(ranked[pos].score);
+        place.score_source = Some("the store's query with Omi's filter".into());
+        return Ok(place);
+    }
+    // Outside Omi's filter: score it directly.
+    let (score, source) = if store.is_remote() {
+        let only = Filter::eq(KEY_MEMORY_ID, request.memory_id.as_str());
+        let scoped = Filter::And(vec![Filter::eq(KEY_UID, uid), only.clone()]);
+        let mut score = None;
+        for filter in [scoped, only] {
+            let m = store
+                .query(Query {
+                    namespace: request.namespace.clone(),
+                    target: QueryTarget::Vector(query_vector.to_vec()),
+                    top_k: 10,
+                    filter: Some(filter),
+                    include_values: false,
+                    include_metadata: false,
+                })
+                .await?;
+            if let Some(hit) = m.iter().find(|m| m.id == record.id) {
+                score = Some(hit.score);
+                break;
+            }
+        }
+        match score {
+            Some(s) => (Some(s), "a store query filtered to its memory_id"),
+            None => (
+                cosine(query_vector, &record.values),
+                "cosine of the stored vector",
+            ),
+        }
+    } else {
+        (
+            cosine(query_vector, &record.values),
+            "cosine of the stored vector",
+        )
+    };
+    place.score = score;
+    place.score_source = score.map(|_| source.to_string());
+    if let Some(s) = score
+        && ranked.len() < limits::MAX_TOP_K
+    {
+        place.rank_if_passed = Some(ranked.iter().filter(|m| m.score > s).count() + 1);
+    }
+    Ok(place)
+}
+
+fn failed<'a>(checks: &'a [Check], name: &str) -> Option<&'a Check> {
+    checks
+        .iter()
+        .find(|c| c.name == name && c.outcome == Outcome::Fail)
+}
+
+/// The fix to try, from the first failing check that explains the rest.
+fn fix(
+    checks: &[Check],
+    semantic: &SemanticPlace,
+    text: Option<&TextRank>,
+    drift: &Option<DriftOutcome>,
+    id: &str,
+    ns: &str,
+) -> String {
+    let reprocess = format!("memlens reprocess EXPORT --id {id}");
+    if let Some(c) = failed(checks, "skip_reason") {
+        return format!(
+            "nothing to fix in the index: {}; Omi leaves it out on purpose",
+            c.detail
+        );
+    }
+    if let Some(c) = failed(checks, "namespace") {
+        return format!("reprocess it into {ns} ({reprocess}): {}", c.detail);
+    }
+    if failed(checks, "vector_present").is_some() {
+        return format!("reprocess it ({reprocess}): it has no vector");
+    }
+    if failed(checks, "uid_metadata").is_some() || failed(checks, "memory_id_metadata").is_some() {
+        return format!(
+            "reprocess it ({reprocess}): the upsert rewrites Omi's uid, memory_id and created_at metadata"
+        );
+    }
+    if let Some(c) = failed(checks, "created_at_in_range") {
+        return format!(
+            "reprocess it ({reprocess}): a re-upsert writes created_at as int seconds ({})",
+            c.detail
+        );
+    }
+    if let Some(DriftOutcome::Report(r)) = drift
+        && r.status == EmbeddingStatus::Stale
+    {
+        let made = if r.identified {
+            format!(
+                "the vector was made from the {} text",
+                r.best
+                    .iter()
+                    .map(|f| f.name().trim_start_matches("omi-"))
+                    .collect::<Vec<_>>()
+                    .join(" = ")
+            )
+        } else {
+            "no text format reproduces the vector (edited since)".to_string()
+        };
+        return format!("reprocess it ({reprocess}): {made}");
+    }
+    if failed(checks, "in_top_k").is_some() {
+        let text_part = match text.and_then(|t| t.rank) {
+            Some(r) => format!("; full-text finds it at rank {r}: search with --mode hybrid"),
+            None => String::new(),
+        };
+        return format!(
+            "its vector is current and well-formed; the query is just closer to other memories \
+             (score {}){text_part}, or reword the query after the memory's title and overview",
+            semantic.score.map_or("?".into(), |s| format!("{s:.4}"))
+        );
+    }
+    match semantic.rank {
+        Some(r) => format!("nothing to fix: it is found at rank {r}"),
+        None => "nothing to fix that memlens can see".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinals() {
+        let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 37, 102, 111]
+            .into_iter()
+            .map(ordinal)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "37th", "102nd",
+                "111th"
+            ]
+        );
+    }
+
+    #[test]
+    fn created_at_checks() {
+        let all = DateRange::ALL;
+        let aug = DateRange {
+            start: Some(1_722_470_400),
+            end: Some(1_725_148_799),
+        };
+        assert_eq!(
+            created_at_check(true, Some(1_722_500_000.0), aug).outcome,
+            Outcome::Pass
+        );
+        assert_eq!(
+            created_at_check(true, Some(1_730_000_000.0), aug).outcome,
+            Outcome::Fail
+        );
+        let legacy = created_at_check(true, Some(1_722_500.0), aug);
+        assert_eq!(legacy.outcome, Outcome::Fail);
+        assert!(
+            legacy.detail.contains("never match a date filter"),
+            "{}",
+            legacy.detail
+        );
+        assert_eq!(
+            created_at_check(true, Some(1_722_500.0), all).outcome,
+            Outcome::Pass
+        );
+        assert_eq!(
+            created_at_check(false, None, aug).outcome,
+            Outcome::NotApplicable
+        );
+    }
+}
