@@ -250,10 +250,8 @@ fn filter_scans_off_the_ui_thread_and_the_newest_query_wins() {
     assert_eq!(all.len(), 100_000);
     h.key(KeyCode::Char('/'));
     let press = |h: &mut Harness, c: char| {
-        h.app.update(Action::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )))
+        h.app
+            .update(Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
     };
     press(&mut h, 'v');
     assert_eq!(h.app.state.list.query, "v");
@@ -269,10 +267,7 @@ fn filter_scans_off_the_ui_thread_and_the_newest_query_wins() {
     // Typing on before that result is shown makes it stale: it must not be shown.
     press(&mut h, 'e');
     assert!(h.app.state.list.generation() > first);
-    assert!(
-        !h.app.update(Action::FilterDone(stale)),
-        "stale result applied"
-    );
+    assert!(!h.app.update(Action::FilterDone(stale)), "stale result applied");
     assert_eq!(h.app.state.list.visible, all);
     assert!(h.app.state.list.is_filtering());
     h.settle_filter();

@@ -172,11 +172,7 @@ impl LocalStore {
     /// Run `f` over the in-memory index of `namespace`, if loaded (benchmarks only: to
     /// time the plain exact scan beside the real query path on the same index).
     #[doc(hidden)]
-    pub fn with_index_for_bench<R>(
-        &self,
-        namespace: &str,
-        f: impl FnOnce(&NsIndex) -> R,
-    ) -> Option<R> {
+    pub fn with_index_for_bench<R>(&self, namespace: &str, f: impl FnOnce(&NsIndex) -> R) -> Option<R> {
         let map = self.inner.indexes.read().ok()?;
         map.get(namespace).map(f)
     }
