@@ -1299,3 +1299,62 @@ async fn no_key_is_refused_before_any_request() {
     assert!(stderr.contains("PINECONE_API_KEY"), "{stderr}");
     assert!(emu.requests().is_empty(), "{:?}", emu.requests());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_context_too_small_for_every_text_stops_the_job_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.context_limit = 3;
+    let fake = FakeOpenAi::start(opts).await;
+    let rp = engine(
+        dir.path(),
+        openai_once(&fake, "tiny-embed", 64),
+        local(dir.path()),
+        config(one_batch),
+    );
+    let plan = rp.plan(&memories(64), &Selection::All, None).await.unwrap();
+    let err = rp.run(&plan, |_| {}, &CancelFlag::new()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("every input of the request is too long") && text.contains("Fix:"),
+        "{text}"
+    );
+    // Halving down the first halves until four inputs in a row failed: one request
+    // per size (64, 32, 16, 8, 4) and 3 + 3 for the last four, not 127.
+    assert!(fake.request_count() <= 11, "{}", fake.request_count());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_reports_batches_in_flight_before_the_first_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.latency = Duration::from_millis(1200);
+    let fake = FakeOpenAi::start(opts).await;
+    let export = export_file(dir.path(), &memories(40));
+    let s = settings(&[
+        (
+            "MEMLENS_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("MEMLENS_UID", UID.to_string()),
+        ("MEMLENS_EMBEDDER", "openai".to_string()),
+        ("OPENAI_BASE_URL", fake.base_url()),
+        ("MEMLENS_OPENAI_MODEL", "tiny-embed".to_string()),
+    ]);
+    let (code, out) = cli(s, true, &args(&export, &["--all", "--batch-size", "32"])).await;
+    assert_eq!(code, ExitCode::SUCCESS, "{out}");
+    let ev = events(&out);
+    let progress: Vec<&serde_json::Value> = ev.iter().filter(|e| e["type"] == "progress").collect();
+    let first_answer = progress
+        .iter()
+        .position(|e| e["batch_finished"] == true)
+        .unwrap();
+    assert!(first_answer >= 1, "{progress:?}");
+    let early = progress[0];
+    assert_eq!(early["done"], 0);
+    let flights = early["in_flight"].as_array().unwrap();
+    assert_eq!(flights.len(), 2, "{early}");
+    assert_eq!(flights[0]["stage"], "embedding");
+    assert_eq!(flights[0]["items"], 32);
+    assert_eq!(flights[1]["items"], 8);
+}

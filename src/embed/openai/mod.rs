@@ -58,6 +58,10 @@ pub const MAX_TOKENS_PER_REQUEST: usize = 300_000;
 /// LangChain's `embedding_ctx_length`: the chunk size for long texts.
 pub const MAX_TOKENS_PER_INPUT: usize = 8191;
 
+/// Inputs in a row that, all refused as too long, mean the server's context is too small
+/// for the request as a whole (a permanent error) rather than one text too long.
+pub const WHOLE_REQUEST_TOO_LONG: usize = 4;
+
 /// Output dimension of OpenAI's embedding models (without `dimensions`).
 pub fn known_dimension(model: &str) -> Option<usize> {
     match model {
@@ -452,6 +456,22 @@ impl OpenAiEmbedder {
                         // The message does not say which input: halve until it shows.
                         let mid = pieces.len() / 2;
                         let mut first = self.run_batch(job, pieces[..mid].to_vec(), retry).await?;
+                        // Four or more inputs in a row all too long: the server's context
+                        // is smaller than these texts, not one text too long. Stop rather
+                        // than halve down to every input.
+                        if mid >= WHOLE_REQUEST_TOO_LONG
+                            && first
+                                .iter()
+                                .all(|r| matches!(r, Err(EmbedError::ContextTooLong(_))))
+                        {
+                            return Err(EmbedError::ContextTooLong(self.scrub(&format!(
+                                "every input of the request is too long for the server (it \
+                                 said: {}). Fix: raise the server's context length (Ollama \
+                                 num_ctx, TEI --max-input-length) or use a model with a \
+                                 longer context",
+                                err.message.trim_end_matches(['.', ' '])
+                            ))));
+                        }
                         first.extend(self.run_batch(job, pieces[mid..].to_vec(), retry).await?);
                         return Ok(first);
                     }
@@ -724,12 +744,15 @@ impl OpenAiEmbedder {
 }
 
 /// Errors that would fail every request of a call alike: no point going on.
+/// A `ContextTooLong` that reaches here is the whole request's: each input's own comes
+/// back as that input's outcome.
 fn stops_everything(e: &EmbedError) -> bool {
     matches!(
         e,
         EmbedError::Unauthorized(_)
             | EmbedError::ModelNotFound(_)
             | EmbedError::DimensionMismatch(_)
+            | EmbedError::ContextTooLong(_)
             | EmbedError::Local(_)
     )
 }

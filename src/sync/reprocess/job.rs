@@ -247,12 +247,16 @@ fn transient_embed(e: &EmbedError) -> bool {
     )
 }
 
+/// Errors of a whole embedding call that stop the job. A `ContextTooLong` of the whole
+/// call means the server's context is too small for any of these texts (an embedder
+/// reports a single text too long as that text's own outcome).
 fn fatal_embed(e: &EmbedError) -> bool {
     matches!(
         e,
         EmbedError::Unauthorized(_)
             | EmbedError::ModelNotFound(_)
             | EmbedError::DimensionMismatch(_)
+            | EmbedError::ContextTooLong(_)
             | EmbedError::Local(_)
     )
 }

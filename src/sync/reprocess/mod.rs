@@ -26,10 +26,12 @@
 //!   memories and estimates tokens and requests ([`Plan`]); it writes nothing.
 //! - [`Reprocessor::run`] writes the plan's items: texts go to the embedder in chunks of
 //!   [`ReprocessConfig::batch_size`] (the embedder splits them into requests itself), up
-//!   to [`ReprocessConfig::concurrency`] batches at a time, with retries of failed steps
-//!   and a final retry round for failed items. Every batch outcome is committed to the
-//!   [`Journal`] before it is reported, so a killed process loses nothing that was
-//!   reported done.
+//!   to [`ReprocessConfig::concurrency`] batches at a time, with retries of failed steps,
+//!   bisection of failed batches so one bad item fails alone, and retry rounds for items
+//!   whose failure may pass later ([`Cause::worth_retrying`]). Every batch outcome is
+//!   committed to the [`Journal`] before it is reported, so a killed process loses
+//!   nothing that was reported done. Progress comes after each batch and every
+//!   [`ReprocessConfig::progress_every`] while batches are in flight.
 //! - [`Reprocessor::resume`] finishes a run the journal still holds as unfinished.
 //! - To retry the failures of a finished run, plan `Selection::Ids` of the summary's
 //!   failed memory ids: a failed last write never counts as unchanged.
@@ -95,7 +97,9 @@ pub struct ReprocessConfig {
     pub concurrency: usize,
     /// Attempts per batch step (embed, fetch, upsert, verify) on transient errors.
     pub step_attempts: u32,
-    /// Extra rounds for items that failed, after the main pass.
+    /// Extra rounds for items that failed in a way that may pass later (a server
+    /// unavailable, a verification mismatch), after the main pass. Items that failed
+    /// alone for their own content (see [`Cause`]) are not retried in the same run.
     pub retry_rounds: u32,
     /// First wait between step attempts (doubles each time).
     pub retry_delay: std::time::Duration,
