@@ -530,3 +530,56 @@ async fn namespaces_memlens_does_not_model_are_listed_and_never_written() {
     );
     assert_eq!(emu.records("ns4").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_facts_run_is_journalled_resumed_and_then_unchanged() {
+    use memlens::embed::fake::FakeEmbedder;
+    use memlens::omi::fact_conventions::Kind;
+    use memlens::store::VectorStore;
+    use memlens::store::local::LocalStore;
+    use memlens::sync::journal::Journal;
+    use memlens::sync::reprocess::{CancelFlag, ReprocessConfig, Reprocessor, Selection};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(LocalStore::open(&LocalStore::default_path(dir.path())).unwrap());
+    let journal = Arc::new(Journal::open_in(dir.path()).unwrap());
+    let config = ReprocessConfig {
+        uid: Some(UID.into()),
+        kind: Kind::Facts,
+        namespace: "ns2".into(),
+        ..ReprocessConfig::default()
+    };
+    let rp = Reprocessor::new(
+        Arc::new(FakeEmbedder::new(32)),
+        store.clone(),
+        journal,
+        config,
+    );
+    let facts = load_path(&sample()).unwrap().fact_section.facts;
+    let plan = rp.plan_facts(&facts, &Selection::All, None).await.unwrap();
+    assert_eq!(plan.counts.new, 6);
+    assert_eq!(plan.target.format, "fact-content");
+    // Cancelled before the first batch: every item stays pending in the journal.
+    let cancel = CancelFlag::new();
+    cancel.cancel();
+    let summary = rp.run(&plan, |_| {}, &cancel).await.unwrap();
+    assert_eq!((summary.done, summary.pending), (0, 6));
+    let info = rp.unfinished_run().unwrap().expect("an unfinished run");
+    let summary = rp
+        .resume_facts(&info.header.run_id, &facts, |_| {}, &CancelFlag::new())
+        .await
+        .unwrap();
+    assert_eq!(summary.done, 6, "{summary:?}");
+    let ids: Vec<String> = facts.iter().map(|f| vid(&f.id)).collect();
+    let stored = store.fetch("ns2", &ids).await.unwrap();
+    assert_eq!(stored.len(), 6);
+    assert_eq!(
+        stored[&vid(F5)].metadata["category"],
+        MetaValue::String("auto".into())
+    );
+    assert!(store.fetch("ns1", &ids).await.unwrap().is_empty());
+    // The journal knows every fact was written with this text and model.
+    let again = rp.plan_facts(&facts, &Selection::All, None).await.unwrap();
+    assert_eq!((again.counts.unchanged, again.counts.writes()), (6, 0));
+}
