@@ -98,8 +98,60 @@ const CONVERSATION_KEYS: &[&str] = &[
     "createdAt",
 ];
 
-/// Find and load the facts of a file. `top_has_conversations` is what the conversation
-/// loader saw (an E3 object or an object with a `conversations` list).
+/// Where the conversation loader saw a list that may hold facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum FactsAt {
+    /// The file is a list (of conversations or of facts).
+    TopList,
+    /// The top-level object's `memories` list starts at byte `at`; `in_e3` when the
+    /// object also has `conversations` (then every record is a fact).
+    Section { at: usize, in_e3: bool },
+    /// Nowhere (a single record, or an object without `memories`).
+    Nowhere,
+}
+
+/// Load the facts where the conversation loader found them: only the `memories` list
+/// (or, for a top-level list, its first record and then, when that is a fact, the list)
+/// is read again, never the conversations.
+pub(super) fn load_facts_at(bytes: &[u8], at: FactsAt) -> FactSection {
+    match at {
+        FactsAt::Nowhere => FactSection::default(),
+        FactsAt::TopList => load_facts(bytes),
+        FactsAt::Section { at, in_e3 } => {
+            let Some(list) = bytes.get(at..).and_then(|rest| {
+                serde_json::Deserializer::from_slice(rest)
+                    .into_iter::<&RawValue>()
+                    .next()
+                    .and_then(Result::ok)
+            }) else {
+                return FactSection::default();
+            };
+            let Ok(records) = serde_json::from_str::<Vec<&RawValue>>(list.get()) else {
+                return FactSection::default();
+            };
+            section(bytes, &records, in_e3)
+        }
+    }
+}
+
+/// The facts of a `memories` list: all of them in an E3 file, else only when its
+/// records look like facts.
+fn section(bytes: &[u8], records: &[&RawValue], in_e3: bool) -> FactSection {
+    if in_e3 {
+        load_records(bytes, records, FactSource::E3Memories)
+    } else if records
+        .iter()
+        .find_map(|r| record_kind(r.get()))
+        .unwrap_or(false)
+    {
+        load_records(bytes, records, FactSource::ApiObject)
+    } else {
+        FactSection::default()
+    }
+}
+
+/// Find and load the facts of a file on its own (reads the top level again; the export
+/// loader uses [`load_facts_at`] instead).
 pub fn load_facts(bytes: &[u8]) -> FactSection {
     let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
         3
@@ -135,17 +187,7 @@ pub fn load_facts(bytes: &[u8]) -> FactSection {
             let Ok(records) = serde_json::from_str::<Vec<&RawValue>>(list.get()) else {
                 return FactSection::default();
             };
-            if top.conversations.is_some() {
-                load_records(bytes, &records, FactSource::E3Memories)
-            } else if records
-                .iter()
-                .find_map(|r| record_kind(r.get()))
-                .unwrap_or(false)
-            {
-                load_records(bytes, &records, FactSource::ApiObject)
-            } else {
-                FactSection::default()
-            }
+            section(bytes, &records, top.conversations.is_some())
         }
         _ => FactSection::default(),
     }
@@ -375,6 +417,24 @@ mod tests {
         );
         assert!(s.bad_records[1].reason.contains("a number"));
         assert_eq!(s.duplicates[0].id, "a");
+    }
+
+    #[test]
+    fn the_export_loader_reads_only_the_memories_list_again() {
+        let src = b"{\"conversations\":[{\"id\":\"c\"}],\n\"memories\":[\n{\"id\":\"a\",\"content\":\"x\"},\n{\"id\":5,\"content\":7}]}";
+        let e = crate::omi::export::load_bytes("e.json", src).unwrap();
+        let s = &e.fact_section;
+        assert_eq!(s.source, Some(FactSource::E3Memories));
+        assert_eq!((e.memories.len(), s.facts.len()), (1, 1));
+        assert_eq!(
+            (s.bad_records[0].line, s.bad_records[0].id.as_deref()),
+            (4, Some("5"))
+        );
+        let api =
+            crate::omi::export::load_bytes("f.json", br#"{"memories":[{"id":"a","content":"x"}]}"#)
+                .unwrap();
+        assert_eq!(api.fact_section.source, Some(FactSource::ApiObject));
+        assert!(api.memories.is_empty());
     }
 
     #[test]

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
+use super::fact_loader::FactsAt;
 use super::raw::{RawProfile, RawRecord, ShapeHints};
 use super::{BadRecord, Duplicate, Export, ExportError, Progress, Shape};
 use crate::omi::model::Memory;
@@ -58,8 +59,10 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         return Err(ExportError::EmptyFile { name: name.into() });
     };
     let top_at = c.pos;
+    let mut facts_at = FactsAt::Nowhere;
     let shape = match first {
         b'[' => {
+            facts_at = FactsAt::TopList;
             c.walk_records().map_err(|e| c.error(e))?;
             c.expect_end().map_err(|e| c.error(e))?;
             if c.total == 0 {
@@ -70,6 +73,13 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         b'{' => {
             let top = c.walk_top_object().map_err(|e| c.error(e))?;
             c.expect_end().map_err(|e| c.error(e))?;
+            // Where the `memories` list is, for the fact loader (no second walk).
+            if let Some((_, at)) = top.lists.iter().find(|(k, _)| k == "memories") {
+                facts_at = FactsAt::Section {
+                    at: *at,
+                    in_e3: top.had_conversations,
+                };
+            }
             c.object_shape(top, top_at)?
         }
         _ => {
@@ -95,7 +105,7 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         profile_uid: c.profile_uid,
         total_records: c.total,
         bytes: total,
-        fact_section: Default::default(),
+        fact_section: super::fact_loader::load_facts_at(bytes, facts_at),
     })
 }
 

@@ -240,7 +240,6 @@ pub fn load_bytes_with_progress(
     progress: Progress,
 ) -> Result<Export, ExportError> {
     let mut export = loader::load(name, bytes, progress)?;
-    export.fact_section = fact_loader::load_facts(bytes);
     if export.fact_section.facts_only() {
         // The conversation walk read the fact objects as conversations: drop them.
         export.memories.clear();
