@@ -104,7 +104,7 @@ pub const KEYS: &[KeyDef] = &[
         key: "embedder",
         env: &["MEMLENS_EMBEDDER"],
         secret: false,
-        help: "auto | builtin | openai (auto: openai when a key or base URL is set)",
+        help: "auto | minilm | static | openai (auto: openai when a key or base URL is set, else minilm; builtin = static)",
     },
     KeyDef {
         key: "store",
@@ -282,8 +282,21 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmbedderChoice {
-    Builtin,
+    /// The real all-MiniLM-L6-v2 on the CPU (384 d): the offline default.
+    MiniLm,
+    /// The static table distilled from it (128 d, microseconds per text): the explicit
+    /// fast choice (`--embedder static`; `builtin`, its name before the model shipped,
+    /// still selects it).
+    Static,
+    /// An OpenAI-compatible server.
     OpenAi,
+}
+
+impl EmbedderChoice {
+    /// True for the embedders that run inside memlens (no key, no network).
+    pub fn is_offline(self) -> bool {
+        matches!(self, Self::MiniLm | Self::Static)
+    }
 }
 
 /// Which store to use.
@@ -350,12 +363,72 @@ fn read_config_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            // Tables (e.g. `[keys]`, `[theme]`) belong to the TUI.
+            // Tables (`[keys]`) belong to the TUI; unknown ones are reported.
+            toml::Value::Table(_) => {
+                out.insert(format!("[{k}]"), String::new());
+                continue;
+            }
             _ => continue,
         };
         out.insert(k, s);
     }
     Ok(out)
+}
+
+/// Tables the config file may hold besides the settings (read by the TUI).
+pub const CONFIG_TABLES: &[&str] = &["keys"];
+
+/// The config file's keys that memlens does not know, each with a "did you mean" when a
+/// known key is close (at most 2 edits, or one is a prefix of the other).
+pub fn unknown_config_keys(values: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in values.keys() {
+        if let Some(table) = key.strip_prefix('[').and_then(|k| k.strip_suffix(']')) {
+            if !CONFIG_TABLES.contains(&table) {
+                let hint = closest(table, CONFIG_TABLES.iter().copied())
+                    .map(|c| format!(" (did you mean [{c}]?)"))
+                    .unwrap_or_default();
+                out.push(format!("config file: unknown table [{table}]{hint}"));
+            }
+            continue;
+        }
+        if KEYS.iter().any(|d| d.key == key) {
+            continue;
+        }
+        let hint = closest(key, KEYS.iter().map(|d| d.key))
+            .map(|c| format!(" (did you mean {c:?}?)"))
+            .unwrap_or_default();
+        out.push(format!(
+            "config file: unknown key {key:?}{hint}; it is ignored"
+        ));
+    }
+    out
+}
+
+/// The known name closest to `word`, if it is close enough to be a typo.
+pub fn closest<'a>(word: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    known
+        .map(|k| (edit_distance(&word, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4) || k.starts_with(&word) || word.starts_with(k))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance (insert, delete, substitute each cost 1).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
 }
 
 fn read_env_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
@@ -415,6 +488,7 @@ impl Settings {
             Some(p) => read_config_file(p)?,
             None => BTreeMap::new(),
         };
+        warnings.extend(unknown_config_keys(&file_values));
         let env_file_values = match &inputs.env_file {
             Some(p) => read_env_file(p)?,
             None => BTreeMap::new(),
@@ -492,19 +566,20 @@ impl Settings {
             .get("openai_base_url")
             .is_some_and(|r| r.source != Source::Default);
         let embedder = match get("embedder").unwrap_or_default().as_str() {
-            "builtin" => EmbedderChoice::Builtin,
+            "minilm" => EmbedderChoice::MiniLm,
+            "static" | "builtin" => EmbedderChoice::Static,
             "openai" => EmbedderChoice::OpenAi,
             "auto" | "" => {
                 if openai_api_key.is_some() || openai_base_explicit {
                     EmbedderChoice::OpenAi
                 } else {
-                    EmbedderChoice::Builtin
+                    EmbedderChoice::MiniLm
                 }
             }
             other => {
                 return Err(ConfigError::Invalid {
                     key: "embedder".into(),
-                    reason: format!("expected auto, builtin or openai, got {other:?}"),
+                    reason: format!("expected auto, minilm, static or openai, got {other:?}"),
                 });
             }
         };
@@ -626,12 +701,49 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_are_named_with_a_suggestion() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "namspace = \"ns2\"\nfrobnicate = 1\nuid = \"u\"\n[key]\nquit = \"x\"\n[keys]\nhelp = \"?\"\n",
+        )
+        .unwrap();
+        let mut i = inputs(&[]);
+        i.config_file = Some(file);
+        let s = Settings::resolve(&i).unwrap();
+        let w = s.warnings.join("\n");
+        assert!(
+            w.contains("unknown key \"namspace\" (did you mean \"namespace\"?)"),
+            "{w}"
+        );
+        assert!(
+            w.contains("unknown key \"frobnicate\"; it is ignored"),
+            "{w}"
+        );
+        assert!(
+            w.contains("unknown table [key] (did you mean [keys]?)"),
+            "{w}"
+        );
+        assert!(!w.contains("uid"), "{w}");
+        assert_eq!(s.warnings.len(), 3, "{w}");
+    }
+
+    #[test]
     fn defaults_are_offline() {
         let mut i = inputs(&[("MEMLENS_DATA_DIR", "/tmp/x")]);
         i.config_file = None;
         let s = Settings::resolve(&i).unwrap();
-        assert_eq!(s.embedder, EmbedderChoice::Builtin);
+        assert_eq!(s.embedder, EmbedderChoice::MiniLm);
         assert_eq!(s.store, StoreChoice::Local);
+        for (value, choice) in [
+            ("static", EmbedderChoice::Static),
+            ("builtin", EmbedderChoice::Static),
+            ("minilm", EmbedderChoice::MiniLm),
+        ] {
+            let i = inputs(&[("MEMLENS_DATA_DIR", "/tmp/x"), ("MEMLENS_EMBEDDER", value)]);
+            assert_eq!(Settings::resolve(&i).unwrap().embedder, choice, "{value}");
+        }
         assert_eq!(s.namespace, "ns1");
         assert_eq!(s.pinecone_api_version, "2025-10");
     }

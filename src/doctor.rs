@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::{EmbedderChoice, Inputs, Settings, Source, StoreChoice};
+use crate::embed::minilm::MiniLmEmbedder;
 use crate::embed::openai::{OpenAiConfig, OpenAiEmbedder, known_dimension};
 use crate::embed::{EmbedError, Embedder, builtin::BuiltinEmbedder};
 use crate::http::RetryPolicy;
@@ -63,7 +64,8 @@ impl Check {
             fix: None,
         }
     }
-    fn pass(check: &str, detail: impl Into<String>) -> Self {
+    /// A passed check.
+    pub fn pass(check: &str, detail: impl Into<String>) -> Self {
         Self::new(check, Status::Pass, detail)
     }
     fn skip(check: &str, detail: impl Into<String>) -> Self {
@@ -72,7 +74,8 @@ impl Check {
     fn fail(check: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
         Self::new(check, Status::Fail, detail).with_fix(fix)
     }
-    fn warn(check: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+    /// A warning with the fix to try.
+    pub fn warn(check: &str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
         Self::new(check, Status::Warn, detail).with_fix(fix)
     }
     fn with_fix(mut self, fix: impl Into<String>) -> Self {
@@ -159,7 +162,7 @@ fn embedder_choice(settings: &Settings) -> Check {
                 "auto: OPENAI_API_KEY is set".to_string()
             }
             EmbedderChoice::OpenAi => "auto: OPENAI_BASE_URL is set".to_string(),
-            EmbedderChoice::Builtin => {
+            EmbedderChoice::MiniLm | EmbedderChoice::Static => {
                 "auto: neither OPENAI_API_KEY nor OPENAI_BASE_URL is set".to_string()
             }
         }
@@ -171,7 +174,10 @@ fn embedder_choice(settings: &Settings) -> Check {
             "openai, model {} at {}",
             settings.openai_model, settings.openai_base_url
         ),
-        EmbedderChoice::Builtin => "builtin (offline, 128 dimensions)".to_string(),
+        EmbedderChoice::MiniLm => {
+            "minilm: built-in all-MiniLM-L6-v2 (offline, 384 dimensions)".to_string()
+        }
+        EmbedderChoice::Static => "static: built-in table (offline, 128 dimensions)".to_string(),
     };
     Check::pass("embedder", format!("{what} ({why})"))
 }
@@ -232,7 +238,7 @@ fn failure_text(c: Check) -> Option<String> {
 fn openai_key(settings: &Settings) -> Check {
     const NAME: &str = "openai key";
     if settings.embedder != EmbedderChoice::OpenAi {
-        return Check::skip(NAME, "the builtin embedder needs no key");
+        return Check::skip(NAME, "the built-in embedder needs no key");
     }
     match &settings.openai_api_key {
         Some(key) => Check::pass(
@@ -316,17 +322,25 @@ pub fn data_dir_writable(dir: &Path) -> Check {
 async fn embedder_answers(settings: &Settings) -> (Check, Option<usize>) {
     const NAME: &str = "embedder answers";
     match settings.embedder {
-        EmbedderChoice::Builtin => {
-            let result = BuiltinEmbedder::new().and_then(|e| e.embed_one("memlens doctor"));
+        EmbedderChoice::Static | EmbedderChoice::MiniLm => {
+            let (name, want, result) = if settings.embedder == EmbedderChoice::Static {
+                let r = BuiltinEmbedder::new().and_then(|e| e.embed_one("memlens doctor"));
+                ("built-in table", 128, r)
+            } else {
+                let r = MiniLmEmbedder::new()
+                    .and_then(|e| e.embed_blocking(&["memlens doctor".to_string()]))
+                    .map(|mut v| v.remove(0));
+                ("built-in all-MiniLM-L6-v2", 384, r)
+            };
             match result {
-                Ok(v) if v.len() == 128 => (
-                    Check::pass(NAME, "builtin table loads; 128-dimensional vectors"),
-                    Some(128),
+                Ok(v) if v.len() == want => (
+                    Check::pass(NAME, format!("{name} loads; {want}-dimensional vectors")),
+                    Some(want),
                 ),
                 Ok(v) => (
                     Check::fail(
                         NAME,
-                        format!("builtin embedder gave {} values, expected 128", v.len()),
+                        format!("{name} gave {} values, expected {want}", v.len()),
                         "the shipped assets are damaged: reinstall memlens",
                     ),
                     None,
@@ -334,7 +348,7 @@ async fn embedder_answers(settings: &Settings) -> (Check, Option<usize>) {
                 Err(e) => (
                     Check::fail(
                         NAME,
-                        format!("builtin embedder: {e}"),
+                        format!("{name}: {e}"),
                         "the shipped assets are missing or damaged: reinstall memlens",
                     ),
                     None,

@@ -14,3 +14,4 @@ pub mod omi;
 pub mod store;
 pub mod sync;
 pub mod tui;
+pub mod words;

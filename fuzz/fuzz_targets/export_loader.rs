@@ -4,6 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use memlens::omi::export::load_bytes;
+use memlens::omi::policy::{self, Overrides};
 use memlens::omi::text::{TextFormat, render};
 
 const NAMES: [&str; 4] = [
@@ -25,7 +26,16 @@ fuzz_target!(|data: &[u8]| {
     );
     assert_eq!(export.bytes, data.len());
     let _ = export.summary();
+    let _ = export.facts_note();
     for m in &export.memories {
+        // The one embeddability rule answers for every loaded memory; what it lets
+        // through has a vector id Pinecone accepts and a non-empty text.
+        let embeddable = policy::check(m, Some("fuzz-uid"), Overrides::default()).is_embeddable();
+        if embeddable {
+            let id = memlens::omi::conventions::vector_id("fuzz-uid", &m.id);
+            assert!(memlens::omi::conventions::validate_id(&id).is_ok());
+            assert!(!render(&m.structured, TextFormat::CURRENT).trim().is_empty());
+        }
         for format in TextFormat::ALL {
             let _ = render(&m.structured, format);
         }

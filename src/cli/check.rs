@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::Context;
 use crate::omi::export::{Export, Summary, load_path};
+use crate::omi::policy::{self, SkipReason};
 
 /// Arguments of `memlens check`.
 #[derive(Debug, clap::Args)]
@@ -71,8 +72,37 @@ fn json_report(args: &CheckArgs, export: &Export, summary: &Summary) -> serde_js
             "fact_duplicate_list".into(),
             json!(export.fact_section.duplicates),
         );
+        let skipped: Vec<_> = skipped(export)
+            .into_iter()
+            .map(|(id, r)| {
+                json!({"memory_id": id, "kind": r.kind(), "label": r.label(), "reason": r.detail(), "skip": r})
+            })
+            .collect();
+        o.insert("skipped_list".into(), json!(skipped));
+        let notes: Vec<_> = export
+            .memories
+            .iter()
+            .flat_map(|m| {
+                m.notes.iter().map(|n| {
+                    json!({"memory_id": m.id, "field": n.field, "problem": n.problem, "raw": n.raw})
+                })
+            })
+            .collect();
+        o.insert("note_list".into(), json!(notes));
+        o.insert("fact_list".into(), json!(export.facts));
     }
     v
+}
+
+/// Memories Omi would not embed, with the reason (the id checked without the uid).
+fn skipped(export: &Export) -> Vec<(&str, SkipReason)> {
+    export
+        .memories
+        .iter()
+        .filter_map(|m| {
+            policy::skip_reason(m, None, policy::Overrides::default()).map(|r| (m.id.as_str(), r))
+        })
+        .collect()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -98,12 +128,30 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
             plural(s.duplicates, "duplicate", "duplicates")
         ),
     );
+    if let Some(w) = &s.wrapper {
+        line("wrapper", w.clone());
+    }
+    if let Some(f) = &s.facts_note {
+        line("facts", f.clone());
+    }
     line(
         "memories",
         format!(
             "{} (discarded {}, deleted {})",
             s.memories, s.discarded, s.deleted
         ),
+    );
+    let skips: Vec<String> = policy::REASONS
+        .iter()
+        .filter_map(|(k, _)| s.skipped_by_reason.get(*k).map(|n| format!("{n} {k}")))
+        .collect();
+    line(
+        "embeddable",
+        if skips.is_empty() {
+            format!("{} (all)", s.embeddable)
+        } else {
+            format!("{}; not embedded: {}", s.embeddable, skips.join(", "))
+        },
     );
     match (&s.first_created, &s.last_created) {
         (Some(a), Some(b)) => line("created", format!("{a} … {b}")),
@@ -156,7 +204,7 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
             "facts",
             format!(
                 "{} from the {source} ({}, {})",
-                s.facts,
+                s.facts_loaded,
                 plural(s.fact_bad_records, "bad", "bad"),
                 plural(s.fact_duplicates, "duplicate", "duplicates")
             ),
@@ -201,6 +249,42 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
                 "  fact {}{id} (line {}): {}\n",
                 b.index, b.line, b.reason
             ));
+        }
+    }
+    let skipped = skipped(export);
+    if !skipped.is_empty() {
+        const SHOWN: usize = 50;
+        out.push_str("\nnot embedded (Omi would not write these):\n");
+        for (id, r) in skipped.iter().take(SHOWN) {
+            let detail = r.detail();
+            let more = if detail == r.label() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            };
+            out.push_str(&format!("  {id:?}: skipped ({}){more}\n", r.label()));
+        }
+        if skipped.len() > SHOWN {
+            out.push_str(&format!(
+                "  … and {} more (--json lists them all)\n",
+                skipped.len() - SHOWN
+            ));
+        }
+    }
+    let noted: Vec<_> = export
+        .memories
+        .iter()
+        .filter(|m| !m.notes.is_empty())
+        .collect();
+    if !noted.is_empty() {
+        out.push_str("\ndisplay-only fields with problems (records kept):\n");
+        for m in noted {
+            for n in &m.notes {
+                out.push_str(&format!(
+                    "  {:?} {}: {} (raw: {})\n",
+                    m.id, n.field, n.problem, n.raw
+                ));
+            }
         }
     }
     if !export.duplicates.is_empty() {

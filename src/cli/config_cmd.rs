@@ -7,12 +7,18 @@ use super::Context;
 /// Print every setting (secrets masked) with its source.
 pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
     let rows = ctx.settings.rows();
+    let (_, key_warnings) =
+        crate::tui::keymap::Keymap::from_config_file(ctx.settings.config_file.as_deref());
+    // The settings' own warnings are printed (to stderr) before every command.
+    let warnings = key_warnings;
     if ctx.json {
-        let list: Vec<_> = rows
-            .iter()
-            .map(|(k, v, s)| serde_json::json!({"key": k, "value": v, "source": s.to_string()}))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        // A list: one JSON object per line; warnings go to stderr.
+        for (k, v, s) in &rows {
+            println!(
+                "{}",
+                serde_json::json!({"key": k, "value": v, "source": s.to_string()})
+            );
+        }
     } else {
         let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
         for (k, v, s) in rows {
@@ -27,6 +33,9 @@ pub fn run(ctx: &Context) -> anyhow::Result<ExitCode> {
                     .unwrap_or_else(|| "(no home dir)".into())
             ),
         }
+    }
+    for w in &warnings {
+        eprintln!("{}", super::style::warning(w));
     }
     Ok(ExitCode::SUCCESS)
 }

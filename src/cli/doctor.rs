@@ -20,7 +20,11 @@ pub fn run(global: &GlobalArgs, _args: &DoctorArgs) -> anyhow::Result<ExitCode> 
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let checks = rt.block_on(doctor::run(&global.inputs()));
+    let inputs = global.inputs();
+    let mut checks = rt.block_on(doctor::run(&inputs));
+    if let Ok(settings) = crate::config::Settings::resolve(&inputs) {
+        checks.extend(key_checks(settings.config_file.as_deref()));
+    }
     print!("{}", render(&checks, global.json)?);
     Ok(if doctor::any_failed(&checks) {
         ExitCode::FAILURE
@@ -60,4 +64,28 @@ pub fn render(checks: &[Check], json: bool) -> anyhow::Result<String> {
         count(doctor::Status::Skip)
     ));
     Ok(out)
+}
+
+/// The TUI's `[keys]` table: bad key specs, unknown actions, actions left without a key.
+pub fn key_checks(config_file: Option<&std::path::Path>) -> Vec<Check> {
+    let (map, warnings) = crate::tui::keymap::Keymap::from_config_file(config_file);
+    if warnings.is_empty() {
+        return vec![Check::pass(
+            "keys",
+            format!(
+                "{} key bindings; every action has a key",
+                map.bindings.len()
+            ),
+        )];
+    }
+    warnings
+        .into_iter()
+        .map(|w| {
+            Check::warn(
+                "keys",
+                w,
+                "fix the [keys] table of the config file (names as in the help, `?`)",
+            )
+        })
+        .collect()
 }

@@ -119,6 +119,9 @@ pub async fn execute(ctx: &Context, args: &DriftArgs) -> anyhow::Result<(String,
             DriftOutcome::Incomparable { memory_id, reason } => {
                 writeln!(out, "{memory_id}: {reason}")?;
             }
+            DriftOutcome::Skipped {
+                memory_id, reason, ..
+            } => writeln!(out, "{memory_id}: {reason}")?,
         }
     }
     Ok((out, code))

@@ -33,6 +33,9 @@ struct EmbedOutput<'a> {
     embedder: String,
     dimension: usize,
     tokens: usize,
+    /// Windows the text was embedded in, when more than one (all-MiniLM-L6-v2: 256 tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    windows: Option<usize>,
     norm: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     memory_id: Option<&'a str>,
@@ -41,6 +44,13 @@ struct EmbedOutput<'a> {
     text: &'a str,
     vector: &'a [f32],
 }
+
+/// What `memlens embed` prints when given nothing to embed on a terminal.
+pub const EMBED_USAGE: &str = "memlens embed: nothing to embed. Give a text in one of three ways:
+  memlens embed --text \"what to embed\"
+  echo \"what to embed\" | memlens embed
+  memlens embed EXPORT --id MEMORY_ID      (the memory's embedding text)
+(--json prints the whole vector; memlens embed --help for every option)";
 
 /// Build the runtime a one-shot command runs its async engine calls on.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -72,6 +82,13 @@ pub fn run(ctx: &Context, args: EmbedArgs) -> anyhow::Result<ExitCode> {
         }
         (None, Some(t)) => (t.clone(), None, None),
         (None, None) => {
+            use std::io::IsTerminal;
+            // Nothing piped in: waiting on a terminal for input nobody knows to type would
+            // look like a hang. Say how to use the command instead.
+            if std::io::stdin().is_terminal() {
+                eprintln!("{EMBED_USAGE}");
+                return Ok(ExitCode::from(2));
+            }
             let mut s = String::new();
             std::io::stdin()
                 .read_to_string(&mut s)
@@ -93,11 +110,19 @@ pub fn run(ctx: &Context, args: EmbedArgs) -> anyhow::Result<ExitCode> {
         .map(|v| (*v as f64) * (*v as f64))
         .sum::<f64>()
         .sqrt();
+    let tokens = embedder.count_tokens(&text);
+    // A text longer than the model's window is embedded window by window (token-weighted
+    // mean): say so, with the count.
+    let windows = embedder
+        .window_tokens()
+        .map(|w| tokens.div_ceil(w.saturating_sub(2).max(1)))
+        .filter(|n| *n > 1);
     let out = EmbedOutput {
+        windows,
         model: embedder.model_id(),
         embedder: embedder.label(),
         dimension: vector.len(),
-        tokens: embedder.count_tokens(&text),
+        tokens,
         norm,
         memory_id: memory_id.as_deref(),
         format: format.map(|f| f.name()),
@@ -113,6 +138,12 @@ pub fn run(ctx: &Context, args: EmbedArgs) -> anyhow::Result<ExitCode> {
         }
         println!("dimension  {}", out.dimension);
         println!("tokens     {}", out.tokens);
+        if let (Some(n), Some(w)) = (out.windows, embedder.window_tokens()) {
+            println!(
+                "windows    {n} (the text is longer than the model's {w}-token window: \
+                 token-weighted mean of {n} windows)"
+            );
+        }
         println!("norm       {:.6}", out.norm);
         let head: Vec<String> = vector
             .iter()

@@ -386,11 +386,12 @@ pub async fn orphans(
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let store = open_store(&ctx.settings).await?;
     let ns = ns(ctx);
-    let items: Vec<(&str, bool)> = export
+    // A deleted fact stays known: its state is the fact's own skip reason (omi-facts.md).
+    let items: Vec<(&str, bool, bool)> = export
         .fact_section
         .facts
         .iter()
-        .map(|f| (f.id.as_str(), fact_skip(f, &uid).is_none()))
+        .map(|f| (f.id.as_str(), fact_skip(f, &uid).is_none(), false))
         .collect();
     let mut scan = scan_orphans_of(
         store.as_ref(),

@@ -17,10 +17,12 @@ pub mod explain;
 pub mod facts;
 pub mod golden;
 pub mod index;
+pub mod list;
 pub mod orphans;
 pub mod reprocess;
 pub mod search;
 pub mod status;
+pub mod style;
 pub mod text;
 
 /// memlens: look inside Omi's memory embeddings.
@@ -55,7 +57,8 @@ pub struct GlobalArgs {
     /// omi-2025-04-30, omi-2025-10-17 or current).
     #[arg(long, global = true, value_name = "FORMAT")]
     pub format: Option<String>,
-    /// Embedder: auto, builtin or openai.
+    /// Embedder: auto, minilm (built-in all-MiniLM-L6-v2), static (built-in 128-d table,
+    /// fast) or openai.
     #[arg(long, global = true)]
     pub embedder: Option<String>,
     /// Vector store: auto, local or pinecone.
@@ -91,6 +94,8 @@ pub enum Command {
     Config,
     /// Check an export: shape, counts, date range, ambiguous dates, duplicates, bad records.
     Check(check::CheckArgs),
+    /// List the memories of an export: id, date, title.
+    List(list::ListArgs),
     /// Print the embedding text of memories.
     Text(text::TextArgs),
     /// Embed a text (or a memory of an export) and show the vector.
@@ -201,7 +206,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", error_message(&e));
+            eprintln!("{}", style::error(&error_message(&e)));
             ExitCode::FAILURE
         }
     }
@@ -231,7 +236,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let settings = Settings::resolve(&cli.global.inputs())?;
     for w in &settings.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("{}", style::warning(w));
     }
     let ctx = Context {
         settings,
@@ -240,6 +245,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Config) => config_cmd::run(&ctx),
         Some(Command::Check(a)) => check::run(&ctx, a),
+        Some(Command::List(a)) => list::run(&ctx, a),
         Some(Command::Text(a)) => text::run(&ctx, a),
         Some(Command::Embed(a)) => embed::run(&ctx, a),
         Some(Command::Index(a)) => index::run(&ctx, a),
@@ -252,9 +258,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Reprocess(a)) => reprocess::run(&ctx, a),
         // Normally dispatched above, before the settings are resolved.
         Some(Command::Doctor(a)) => doctor::run(&cli.global, &a),
-        None => crate::tui::run(&ctx, cli.export),
+        None => {
+            use std::io::IsTerminal;
+            if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+                anyhow::bail!("{}", NO_TERMINAL);
+            }
+            crate::tui::run(&ctx, cli.export)
+        }
     }
 }
+
+/// What `memlens [EXPORT]` says when stdin or stdout is not a terminal.
+pub const NO_TERMINAL: &str = "the terminal UI needs a terminal (stdin or stdout is not one). \
+Without a terminal, use the commands: memlens list EXPORT (ids and titles), memlens check EXPORT, \
+memlens status EXPORT, memlens search \"QUERY\", memlens text EXPORT --id ID, memlens --help for all";
 
 /// Die quietly on a closed pipe (`memlens text … | head`), like other Unix tools, instead
 /// of panicking in `println!`.

@@ -11,6 +11,7 @@ use super::Context;
 use super::search::{load_export, open_store, resolve_uid, runtime};
 use crate::sync::orphans::{DEFAULT_PAGE_SIZE, DeletePlan, delete_orphans, scan_orphans};
 use crate::sync::search::hit_date;
+use crate::words::{count, counted};
 
 /// Arguments of `memlens orphans`.
 #[derive(Debug, clap::Args)]
@@ -54,12 +55,12 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
     .await?;
     let plan = DeletePlan::from_scan(&scan);
     let mut out = String::new();
-    let mut code = ExitCode::SUCCESS;
+    let code = ExitCode::SUCCESS;
     let deleted = if args.delete && !plan.ids.is_empty() {
         if args.yes {
             Some(delete_orphans(store.as_ref(), &plan, true, ctx.settings.read_only).await?)
         } else {
-            code = ExitCode::FAILURE;
+            // A dry run did what was asked: list what would go. It exits 0.
             None
         }
     } else {
@@ -73,12 +74,12 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
     }
     writeln!(
         out,
-        "{} vectors under {uid}- in namespace {ns} ({} pages) · {} in the export · {} orphans · {} memories without a vector",
-        scan.listed,
-        scan.pages,
+        "{} under {uid}- in namespace {ns} ({}) · {} in the export · {} · {} without a vector",
+        counted(scan.listed, "vector"),
+        counted(scan.pages, "page"),
         scan.in_export,
-        scan.orphans.len(),
-        scan.missing
+        counted(scan.orphans.len(), "orphan"),
+        count(scan.missing, "memory", "memories")
     )?;
     for o in &scan.orphans {
         let date = o
@@ -93,11 +94,19 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
         writeln!(out, "  {}  {date}{notes}", o.vector_id)?;
     }
     match deleted {
-        Some(n) => writeln!(out, "deleted {n} orphan vectors")?,
+        Some(n) => writeln!(
+            out,
+            "deleted {}",
+            count(n, "orphan vector", "orphan vectors")
+        )?,
         None if args.delete && !plan.ids.is_empty() => writeln!(
             out,
-            "dry run: add --yes to delete these {} vectors",
-            plan.ids.len()
+            "dry run: add --yes to delete {}",
+            if plan.ids.len() == 1 {
+                "this vector".to_string()
+            } else {
+                format!("these {} vectors", plan.ids.len())
+            }
         )?,
         None if !plan.ids.is_empty() => writeln!(
             out,

@@ -16,7 +16,7 @@ use crate::omi::export::load_path;
 use crate::store::open_from_settings;
 use crate::sync::journal::{Journal, RunInfo};
 use crate::sync::reprocess::{
-    CancelFlag, Plan, Progress, ReprocessConfig, Reprocessor, Selection, SkipReason, Summary,
+    CancelFlag, Plan, Progress, ReprocessConfig, Reprocessor, Selection, Summary,
 };
 
 /// Exit status when a write was refused for want of `--yes`.
@@ -67,6 +67,11 @@ pub struct ReprocessArgs {
     /// Reprocess discarded memories too (Omi never embeds them).
     #[arg(long)]
     pub include_discarded: bool,
+    /// Reprocess memories whose status is not `completed` too (in_progress, processing,
+    /// failed, …: Omi embeds only after processing). Deleted, locked, empty and invalid
+    /// memories are never written.
+    #[arg(long)]
+    pub include_unfinished: bool,
     /// Rewrite memories the journal says are unchanged.
     #[arg(long)]
     pub force: bool,
@@ -218,10 +223,31 @@ pub async fn execute(
     };
     let s = &ctx.settings;
     let export = load_path(&args.export)?;
+    // Conversations from a file of facts: say so (with --kind facts they are the input).
+    if let Some(note) = export.facts_note().filter(|_| !args.kind.facts()) {
+        if o.json {
+            o.event(
+                "facts",
+                json!({"facts": export.facts.len(), "conversations": export.memories.len(), "note": note}),
+            )?;
+        } else {
+            o.text(&format!("note: {}: {note}\n", export.name))?;
+        }
+        if export.facts_only() {
+            if !o.json {
+                o.text(
+                    "nothing to write: reprocess embeds conversations into the conversation \
+                     namespace, and this file has none\n",
+                )?;
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    }
     // Settings, else the export's profile, else the uid its facts share.
     let uid = super::search::resolve_uid(s, Some(&export)).ok();
     let mut config = ReprocessConfig::from_settings(s, uid)?;
     config.include_discarded = args.include_discarded;
+    config.include_unfinished = args.include_unfinished;
     config.force = args.force;
     config.batch_size = args.batch_size;
     config.concurrency = args.concurrency;
@@ -438,18 +464,13 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
         c.new,
         c.overwritten
     );
-    if t.format == crate::omi::fact_conventions::FACT_TEXT_FORMAT {
-        let _ = writeln!(
-            s,
-            "  skip       {} unchanged, {} not embeddable, {} foreign, {} invalid, {} not in export",
-            c.unchanged, c.not_embeddable, c.foreign, c.invalid, c.not_in_export
-        );
-    } else {
-        let _ = writeln!(
-            s,
-            "  skip       {} unchanged, {} discarded, {} invalid, {} not in export",
-            c.unchanged, c.discarded, c.invalid, c.not_in_export
-        );
+    let skips = c.describe_skips();
+    let _ = writeln!(s, "  skip       {}", skips.trim_start_matches("skip "));
+    for f in &plan.forced {
+        let _ = writeln!(s, "  forced     {f} (--include-{f})");
+    }
+    for f in &plan.can_force {
+        let _ = writeln!(s, "  force      {f}");
     }
     let r = &plan.requests;
     let _ = writeln!(
@@ -457,28 +478,15 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
         "  cost       ~{} tokens; ~{} embedding batches, ~{} upserts, ~{} fetches",
         plan.estimated_tokens, r.embed, r.upsert, r.fetch
     );
+    // Every skip but the routine ones (unchanged, discarded) is listed with its reason.
     let notable: Vec<_> = plan
         .skipped
         .iter()
-        .filter(|i| {
-            matches!(
-                i.reason,
-                SkipReason::InvalidId(_)
-                    | SkipReason::EmptyText
-                    | SkipReason::NotInExport
-                    | SkipReason::NotEmbeddable(_)
-                    | SkipReason::Foreign(_)
-            )
-        })
+        .filter(|i| !matches!(i.reason.kind(), "unchanged" | "discarded"))
         .collect();
     const SHOWN: usize = 20;
     for item in notable.iter().take(SHOWN) {
-        let why = match &item.reason {
-            SkipReason::InvalidId(w) => w.clone(),
-            SkipReason::EmptyText => "empty text".into(),
-            SkipReason::NotEmbeddable(w) | SkipReason::Foreign(w) => w.clone(),
-            _ => "not in the export".into(),
-        };
+        let why = item.reason.detail();
         let _ = writeln!(s, "  skipped    {}: {why}", item.memory_id);
     }
     if notable.len() > SHOWN {

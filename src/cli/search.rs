@@ -60,6 +60,11 @@ pub struct SearchArgs {
     /// k = 60; the full-text side needs --export).
     #[arg(long, value_name = "MODE", default_value = "hybrid")]
     pub mode: SearchMode,
+    /// Do not index the export first. By default, on the offline default (all-MiniLM-L6-v2
+    /// and the local store) a search with --export first embeds the memories the local
+    /// store lacks or holds stale, newest first, with progress on stderr.
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 /// Run `memlens search`.
@@ -87,6 +92,9 @@ pub(crate) fn load_export(path: &Path) -> anyhow::Result<Export> {
             export.bad_records.len(),
             export.duplicates.len()
         );
+    }
+    if let Some(note) = export.facts_note() {
+        eprintln!("note: {}: {note}", export.name);
     }
     Ok(export)
 }
@@ -170,6 +178,15 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     };
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
+    if let Some(export) = &export
+        && !args.no_index
+        && ctx.settings.embedder == crate::config::EmbedderChoice::MiniLm
+        && !store.is_remote()
+        && !ctx.settings.read_only
+        && matches!(target, SearchTarget::Text(_))
+    {
+        auto_index(&ctx.settings, &embedder, &store, &uid, export).await?;
+    }
     let request = SearchRequest {
         uid,
         namespace: ctx.settings.namespace.clone(),
@@ -193,7 +210,7 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     )
     .await?;
     for note in &outcome.notes {
-        eprintln!("note: {note} (give --export FILE for hybrid search)");
+        eprintln!("note: {note}; give --export FILE for hybrid search");
     }
     if outcome.mode != SearchMode::Semantic {
         let joined = export.as_ref().map(|e| {
@@ -250,6 +267,86 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     Ok(out)
 }
 
+/// Embed what the local store lacks of `export` (see [`crate::sync::autoindex`]),
+/// progress on stderr.
+async fn auto_index(
+    settings: &Settings,
+    embedder: &Arc<dyn Embedder>,
+    store: &Arc<dyn VectorStore>,
+    uid: &str,
+    export: &Export,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+
+    use crate::sync::autoindex::{BATCH, prepare};
+    use crate::sync::journal::Journal;
+    use crate::sync::reprocess::{CancelFlag, ReprocessConfig, Reprocessor};
+
+    let mut config = ReprocessConfig::from_settings(settings, Some(uid.to_string()))?;
+    config.batch_size = BATCH;
+    config.concurrency = 1;
+    let journal = Arc::new(Journal::open_in(&settings.data_dir)?);
+    let rp = Reprocessor::new(Arc::clone(embedder), Arc::clone(store), journal, config);
+    let prepared = prepare(&rp, embedder.as_ref(), store, &export.memories)
+        .await
+        .context("cannot index the export into the local store (--no-index skips this)")?;
+    if let Some(note) = &prepared.note {
+        eprintln!("note: {note}");
+    }
+    let todo = prepared.plan.items.len();
+    if todo == 0 {
+        return Ok(());
+    }
+    eprintln!(
+        "indexing {todo} memories into {} with {} ({} of {} already indexed; newest first)",
+        settings.namespace,
+        embedder.model_id(),
+        prepared.indexed,
+        prepared.embeddable
+    );
+    let tty = std::io::stderr().is_terminal();
+    let summary = rp
+        .run(
+            &prepared.plan,
+            |p| {
+                if tty {
+                    eprint!(
+                        "\rindexing {}/{} · {:.0}/s   ",
+                        p.done, p.total, p.rate_per_sec
+                    );
+                }
+            },
+            &CancelFlag::new(),
+        )
+        .await?;
+    if tty {
+        eprintln!();
+    }
+    eprintln!(
+        "indexed {} of {} in {:.1} s{}",
+        summary.done,
+        summary.total,
+        summary.elapsed_ms as f64 / 1000.0,
+        if summary.failed.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} failed (memlens reprocess retries them)",
+                summary.failed.len()
+            )
+        }
+    );
+    Ok(())
+}
+
+/// The instant a stored `created_at` stands for, in RFC 3339 UTC (a legacy value, < 1e9
+/// from Omi's 2024 divide-by-1000 bug, is read × 1000).
+fn rfc3339(c: &crate::sync::search::HitDate) -> Option<String> {
+    let secs = if c.legacy { c.raw * 1000.0 } else { c.raw };
+    chrono::DateTime::from_timestamp(secs as i64, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 /// One JSON object per hit per line.
 fn render_json(results: &SearchResults, joined: Option<&[HitMemory]>) -> anyhow::Result<String> {
     let mut out = String::new();
@@ -259,8 +356,11 @@ fn render_json(results: &SearchResults, joined: Option<&[HitMemory]>) -> anyhow:
             "score": h.score,
             "vector_id": h.vector_id,
             "memory_id": h.memory_id,
-            "created_at": h.created_at.as_ref().and_then(|c| c.date.clone()),
-            "created_at_raw": h.created_at.as_ref().map(|c| c.raw),
+            "created_at": h.created_at.as_ref().and_then(rfc3339),
+            "created_at_raw": h
+                .created_at
+                .as_ref()
+                .map(|c| crate::store::filter::meta_json(&crate::store::MetaValue::Number(c.raw))),
             "legacy_id": h.legacy_id,
             "metadata": h.metadata,
         });
@@ -394,8 +494,11 @@ pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Va
             "score": s.score,
             "vector_id": s.vector_id,
             "legacy_id": s.legacy_id,
-            "created_at": s.created_at.as_ref().and_then(|c| c.date.clone()),
-            "created_at_raw": s.created_at.as_ref().map(|c| c.raw),
+            "created_at": s.created_at.as_ref().and_then(rfc3339),
+            "created_at_raw": s
+                .created_at
+                .as_ref()
+                .map(|c| crate::store::filter::meta_json(&crate::store::MetaValue::Number(c.raw))),
         })
     });
     let text = h.text.as_ref().map(|t| {

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::Context;
 use super::search::{load_export, open_embedder, open_store, resolve_uid, runtime};
 use crate::omi::text::TextFormat;
+use crate::sync::EmbeddingStatus;
 use crate::sync::status::{counts, lookup, verify};
 
 /// Arguments of `memlens status`.
@@ -71,6 +72,9 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         .await
         .context("cannot look up the vectors")?
     };
+    // Share what was found with the TUI (same cache, same key): verdicts from --verify
+    // show as fresh/stale there; a plain lookup keeps earlier verdicts of unchanged vectors.
+    let entries = share_with_tui(ctx, store.as_ref(), ns, &uid, entries);
     let counts = counts(entries.values());
     let mut out = String::new();
     if ctx.json {
@@ -83,9 +87,11 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
                     "memory_id": m.id,
                     "title": m.structured.title,
                     "status": e.status.word(),
+                    "label": e.label(),
                     "similarity": e.similarity,
                     "dimension": e.dimension,
                     "reason": e.reason,
+                    "skip": e.skip,
                 })
             })
             .collect();
@@ -93,7 +99,12 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
             .iter()
             .map(|(s, n)| (s.word().to_string(), json!(n)))
             .collect();
+        let skipped: serde_json::Map<String, serde_json::Value> = skip_counts(entries.values())
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), json!(n)))
+            .collect();
         let v = json!({
+            "skipped_by_reason": skipped,
             "uid": uid,
             "namespace": ns,
             "store": store.target(),
@@ -124,11 +135,19 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
             .as_deref()
             .map(|r| format!("  ({r})"))
             .unwrap_or_default();
+        // A skip's label already says why; its detail is worth repeating only when it adds
+        // something (the id rule broken, the field missing, the orphan to clean up).
+        let reason = match &e.skip {
+            Some(s) if e.status == EmbeddingStatus::Skipped && s.detail() == s.label() => {
+                String::new()
+            }
+            _ => reason,
+        };
         writeln!(
             out,
             "{} {:<8} {}  {}{sim}{reason}",
             e.status.glyph(),
-            e.status.word(),
+            e.label(),
             m.id,
             m.structured.title
         )?;
@@ -139,5 +158,61 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         .map(|(s, n)| format!("{n} {}", s.word()))
         .collect();
     writeln!(out, "counts: {}", summary.join(", "))?;
+    let skips = skip_counts(entries.values());
+    if !skips.is_empty() {
+        let parts: Vec<String> = skips.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        writeln!(
+            out,
+            "not embedded (Omi would not write these): {}",
+            parts.join(", ")
+        )?;
+    }
     Ok(out)
+}
+
+/// Memories Omi would not embed, per reason kind (policy order), non-zero only.
+fn skip_counts<'a>(
+    entries: impl Iterator<Item = &'a crate::sync::StatusEntry>,
+) -> Vec<(&'static str, usize)> {
+    let mut n = [0usize; crate::omi::policy::REASONS.len()];
+    for e in entries {
+        if let Some(s) = &e.skip
+            && let Some(i) = crate::omi::policy::REASONS
+                .iter()
+                .position(|(k, _)| *k == s.kind())
+        {
+            n[i] += 1;
+        }
+    }
+    crate::omi::policy::REASONS
+        .iter()
+        .zip(n)
+        .filter(|(_, n)| *n > 0)
+        .map(|((k, _), n)| (*k, n))
+        .collect()
+}
+
+/// Save the looked-up entries to the status cache the TUI reads (keeping earlier
+/// verdicts of unchanged vectors); a cache that cannot be written is only logged.
+fn share_with_tui(
+    ctx: &Context,
+    store: &dyn crate::store::VectorStore,
+    namespace: &str,
+    uid: &str,
+    mut entries: std::collections::BTreeMap<String, crate::sync::StatusEntry>,
+) -> std::collections::BTreeMap<String, crate::sync::StatusEntry> {
+    use crate::sync::status::{StatusCache, keep_verdicts};
+    let data_dir = &ctx.settings.data_dir;
+    let key = StatusCache::key_for(&store.target(), namespace, uid);
+    let mut cache = StatusCache::load(data_dir, &key).unwrap_or_else(|| StatusCache {
+        key: key.clone(),
+        ..StatusCache::default()
+    });
+    keep_verdicts(&mut entries, &cache.entries);
+    cache.entries.extend(entries.clone());
+    cache.checked_at = chrono::Utc::now().timestamp();
+    if let Err(e) = cache.save(data_dir) {
+        tracing::warn!("cannot save the status cache: {e}");
+    }
+    entries
 }

@@ -57,6 +57,9 @@ pub fn run(ctx: &Context, args: TextArgs) -> anyhow::Result<ExitCode> {
             Ok(()) => Ok(ExitCode::SUCCESS),
         };
     }
+    if let Some(note) = export.facts_note() {
+        eprintln!("note: {}: {note}", export.name);
+    }
     let chosen: Vec<&Memory> = if args.ids.is_empty() {
         export.memories.iter().collect()
     } else {

@@ -1,6 +1,7 @@
-//! Embedders: turn texts into vectors. One async trait, two real implementations
-//! (an OpenAI-compatible HTTP client, and a built-in static table distilled from
-//! all-MiniLM-L6-v2), plus a deterministic fake for tests.
+//! Embedders: turn texts into vectors. One async trait, three real implementations
+//! (an OpenAI-compatible HTTP client; the real all-MiniLM-L6-v2 run on the CPU, the offline
+//! default; and a static table distilled from it, the fast explicit choice), plus a
+//! deterministic fake for tests.
 
 use async_trait::async_trait;
 
@@ -52,6 +53,12 @@ pub trait Embedder: Send + Sync {
     fn label(&self) -> String;
     /// Tokens the text costs this embedder (for plans and batching).
     fn count_tokens(&self, text: &str) -> usize;
+    /// Tokens the model reads in one pass (`[CLS]`/`[SEP]` included), if it has such a
+    /// limit and memlens embeds longer texts in windows of it (all-MiniLM-L6-v2: 256).
+    /// `None`: no window (static table) or the server enforces its own limit (OpenAI).
+    fn window_tokens(&self) -> Option<usize> {
+        None
+    }
     /// Embed many texts; the result has one vector per text, in input order.
     async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EmbedError>;
 
@@ -84,12 +91,14 @@ pub enum Patience {
 
 pub mod builtin;
 pub mod fake;
+pub mod minilm;
 pub mod openai;
 pub mod wordpiece;
 
-/// The embedder the settings ask for: the OpenAI-compatible client, or the built-in one.
-/// Refused without a network call when the OpenAI embedder points at OpenAI's own API
-/// (or Azure) and no key is set ([`crate::doctor::missing_openai_key`]).
+/// The embedder the settings ask for: the OpenAI-compatible client, the built-in
+/// all-MiniLM-L6-v2, or the static table. Refused without a network call when the OpenAI
+/// embedder points at OpenAI's own API (or Azure) and no key is set
+/// ([`crate::doctor::missing_openai_key`]).
 pub fn from_settings(
     settings: &crate::config::Settings,
 ) -> Result<std::sync::Arc<dyn Embedder>, EmbedError> {
@@ -98,7 +107,8 @@ pub fn from_settings(
         return Err(EmbedError::Local(missing));
     }
     Ok(match settings.embedder {
-        EmbedderChoice::Builtin => std::sync::Arc::new(builtin::BuiltinEmbedder::new()?),
+        EmbedderChoice::MiniLm => std::sync::Arc::new(minilm::MiniLmEmbedder::new()?),
+        EmbedderChoice::Static => std::sync::Arc::new(builtin::BuiltinEmbedder::new()?),
         EmbedderChoice::OpenAi => {
             std::sync::Arc::new(openai::OpenAiEmbedder::from_settings(settings)?)
         }

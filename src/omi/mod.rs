@@ -7,10 +7,12 @@ pub mod export;
 pub mod fact;
 pub mod fact_conventions;
 pub mod model;
+pub mod policy;
 pub mod pystr;
 #[rustfmt::skip]
 mod pystr_tables;
 pub mod text;
 
 pub use fact::{Fact, FactCategory, FactCategoryKind, FactSkip};
-pub use model::{ActionItem, Category, CategoryKind, Event, Memory, Structured};
+pub use model::{ActionItem, Category, CategoryKind, Event, FieldNote, Memory, Structured};
+pub use policy::{Embeddability, Overrides, SkipReason};

@@ -20,6 +20,16 @@ pub struct Memory {
     pub status: Option<String>,
     pub discarded: bool,
     pub deleted: bool,
+    /// `is_locked: true`: the API returned the record locked (out of credit), with its
+    /// structured parts blanked, so its text is not the text Omi embedded.
+    pub locked: bool,
+    /// Fields Omi's pydantic models require that the record lacks (or holds `null`), as
+    /// paths: `structured.events[0].start`, `structured.action_items[1].description`
+    /// (omi.md §2; `Event.start`/`title`, `ActionItem.description` have no default).
+    pub missing_required: Vec<String>,
+    /// Problems with display-only fields (transcript, geolocation, photos, app results,
+    /// non-finite numbers) that were kept or dropped without costing the record.
+    pub notes: Vec<FieldNote>,
     pub geolocation: Option<Geolocation>,
     /// Results of apps / plugins that ran on the memory.
     pub app_results: Vec<AppResult>,
@@ -27,6 +37,22 @@ pub struct Memory {
     pub transcript_text: Option<String>,
     /// Number of photos attached (their data is not kept).
     pub photo_count: usize,
+}
+
+/// A problem found in a display-only field of a record that still loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct FieldNote {
+    /// The field as written (`plugins_results`, `geolocation`, `transcript_segments[3].start`).
+    pub field: String,
+    /// What is wrong, for people ("an object, not a list").
+    pub problem: String,
+    /// The value as written (JSON text, cut to [`FieldNote::RAW_MAX`] characters).
+    pub raw: String,
+}
+
+impl FieldNote {
+    /// Longest `raw` kept, in characters.
+    pub const RAW_MAX: usize = 200;
 }
 
 /// The LLM-filled `structured` field, normalised.

@@ -111,6 +111,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("dimension mismatch: {0}")]
     DimensionMismatch(String),
+    /// The namespace holds vectors another embedding model made (local store).
+    #[error("model mismatch: {0}")]
+    ModelMismatch(String),
     #[error("invalid request: {0}")]
     Invalid(String),
     #[error("rate limited by the vector store: {0}")]
@@ -166,6 +169,26 @@ pub trait VectorStore: Send + Sync {
     /// dimension or does not use the cosine metric. Call it before the first write.
     /// The default reads [`stats`](VectorStore::stats); stores override it when they
     /// know better (per-namespace dimensions, a cached index description).
+    /// The embedding model recorded as the maker of `namespace`'s vectors, if the store
+    /// records one: the local store does (schema 2 on); Pinecone keeps no such record, so
+    /// the default is `None`.
+    async fn namespace_model(&self, _namespace: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    /// Claim `namespace` for `model` before writing its `dimension`-long vectors: the
+    /// dimension check of [`check_compatible`](VectorStore::check_compatible), and, where
+    /// the store records models (local), the model is recorded for a new namespace (or one
+    /// without a record) and [`StoreError::ModelMismatch`] refuses a namespace another
+    /// model made, so vectors of different models never mix.
+    async fn claim_namespace(
+        &self,
+        namespace: &str,
+        model: &str,
+        dimension: usize,
+    ) -> Result<(), StoreError> {
+        let _ = model;
+        self.check_compatible(namespace, dimension).await
+    }
     async fn check_compatible(&self, namespace: &str, dimension: usize) -> Result<(), StoreError> {
         let stats = self.stats().await?;
         if let Some(have) = stats.dimension_of(namespace)

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::embed::{EmbedError, Embedder};
 use crate::omi::Memory;
-use crate::omi::conventions::vector_id;
+use crate::omi::conventions::{validate_id, vector_id};
+use crate::omi::policy::{self, Overrides, SkipReason};
 use crate::omi::text::{TextFormat, render};
 use crate::store::{StoreError, VectorStore, limits};
 use crate::sync::status::{EmbeddingStatus, FRESH_THRESHOLD, cosine, freshness};
@@ -83,6 +84,15 @@ pub enum DriftOutcome {
     },
     /// A vector that cannot be compared (another dimension: another model).
     Incomparable { memory_id: String, reason: String },
+    /// Omi would not embed the memory ([`crate::omi::policy`]): not compared. `reason`
+    /// says so for people (a deleted memory's stored vector is an orphan to clean up).
+    Skipped {
+        memory_id: String,
+        skip: SkipReason,
+        /// A vector is stored under `{uid}-{memory_id}`.
+        has_vector: bool,
+        reason: String,
+    },
 }
 
 impl DriftOutcome {
@@ -91,7 +101,8 @@ impl DriftOutcome {
         match self {
             DriftOutcome::Report(r) => &r.memory_id,
             DriftOutcome::NoVector { memory_id, .. }
-            | DriftOutcome::Incomparable { memory_id, .. } => memory_id,
+            | DriftOutcome::Incomparable { memory_id, .. }
+            | DriftOutcome::Skipped { memory_id, .. } => memory_id,
         }
     }
 }
@@ -193,8 +204,13 @@ pub async fn check_drift(
     let model = embedder.model_id().to_string();
     let dimension = embedder.dimension();
     let ids: Vec<String> = memories.iter().map(|m| vector_id(uid, &m.id)).collect();
+    let valid: Vec<String> = ids
+        .iter()
+        .filter(|id| validate_id(id).is_ok())
+        .cloned()
+        .collect();
     let mut records = BTreeMap::new();
-    for group in ids.chunks(limits::FETCH_GROUP) {
+    for group in valid.chunks(limits::FETCH_GROUP) {
         records.extend(store.fetch(namespace, group).await?);
     }
 
@@ -208,6 +224,25 @@ pub async fn check_drift(
     let mut to_embed: Vec<String> = Vec::new();
     let mut text_slot: HashMap<String, usize> = HashMap::new();
     for (memory, id) in memories.iter().zip(&ids) {
+        if let Some(skip) = policy::skip_reason(memory, Some(uid), Overrides::default()) {
+            let has_vector = records.contains_key(id);
+            let reason = match (&skip, has_vector) {
+                (SkipReason::Deleted, true) => {
+                    "deleted in Omi but its vector is still stored: an orphan to clean up \
+                     (memlens orphans EXPORT --delete)"
+                        .to_string()
+                }
+                _ => format!("skipped ({}): Omi would not embed it", skip.detail()),
+            };
+            outcomes.push(Some(DriftOutcome::Skipped {
+                memory_id: memory.id.clone(),
+                skip,
+                has_vector,
+                reason,
+            }));
+            pending.push(None);
+            continue;
+        }
         let Some(record) = records.get(id) else {
             outcomes.push(Some(DriftOutcome::NoVector {
                 memory_id: memory.id.clone(),

@@ -5,16 +5,16 @@
 //!
 //! Semantic rank: the store is queried once with Omi's filter (`{"uid": uid}` plus the
 //! date range) and `top_k` = 10 000 (Pinecone's largest, no metadata), and the memory's
-//! score is compared with every score above it and with the k-th and Omi's 5th hit. The
-//! memory's own score comes, on a remote store, from a query filtered to its
-//! `memory_id` (the store's own arithmetic), locally from the stored vector (cosine).
+//! score is compared with every score above it and with the k-th and Omi's 5th hit. A
+//! memory the filter drops is scored directly: on a remote store by a query filtered to
+//! its uid and `memory_id` (the store's own arithmetic), else (locally, or when its uid
+//! metadata is wrong) as the cosine of its stored vector.
 
 use serde::Serialize;
 
 use crate::embed::{EmbedError, Embedder};
 use crate::omi::Memory;
 use crate::omi::conventions::{self, KEY_CREATED_AT, KEY_MEMORY_ID, KEY_UID};
-use crate::omi::text::{TextFormat, render};
 use crate::store::filter::Filter;
 use crate::store::{MetaValue, Query, QueryTarget, Record, StoreError, VectorStore, limits};
 use crate::sync::daterange::DateRange;
@@ -141,18 +141,11 @@ pub enum ExplainError {
     Task(String),
 }
 
-/// Today's skip rule (Omi embeds neither a discarded memory nor an empty text).
-pub fn skip_reason(memory: &Memory) -> Option<String> {
-    if memory.discarded {
-        return Some("discarded: Omi never embeds discarded memories".into());
-    }
-    if render(&memory.structured, TextFormat::CURRENT)
-        .trim()
-        .is_empty()
-    {
-        return Some("empty text: nothing to embed".into());
-    }
-    None
+/// Why Omi would not embed `memory`, by the engine's one rule ([`crate::omi::policy`]):
+/// the reason with what it means (`deleted: deleted in Omi: never embedded; …`).
+pub fn skip_reason(memory: &Memory, uid: &str) -> Option<String> {
+    crate::omi::policy::skip_reason(memory, Some(uid), Default::default())
+        .map(|r| format!("{}: {}", r.detail(), r.explain()))
 }
 
 /// Explain where `request.memory_id` stands for `request.query`. `memory` is the
@@ -278,7 +271,7 @@ pub async fn explain(
         _ => None,
     });
     checks.push(created_at_check(meta.is_some(), created, request.range));
-    let skip = memory.and_then(skip_reason);
+    let skip = memory.and_then(|m| skip_reason(m, uid));
     checks.push(match (memory, &skip) {
         (None, _) => na("skip_reason", "the memory is not in the export"),
         (Some(_), None) => pass("skip_reason", "none: Omi embeds this memory".into()),
@@ -304,6 +297,7 @@ pub async fn explain(
         Some(DriftOutcome::Report(r)) => fail("fresh", r.verdict.clone()),
         Some(DriftOutcome::Incomparable { reason, .. }) => fail("fresh", reason.clone()),
         Some(DriftOutcome::NoVector { .. }) => na("fresh", "no vector"),
+        Some(DriftOutcome::Skipped { reason, .. }) => na("fresh", reason),
     });
 
     // Semantic rank, exact.
@@ -546,39 +540,39 @@ async fn semantic_place(
         place.score_source = Some("the store's query with Omi's filter".into());
         return Ok(place);
     }
-    // Outside Omi's filter: score it directly.
-    let (score, source) = if store.is_remote() {
-        let only = Filter::eq(KEY_MEMORY_ID, request.memory_id.as_str());
-        let scoped = Filter::And(vec![Filter::eq(KEY_UID, uid), only.clone()]);
-        let mut score = None;
-        for filter in [scoped, only] {
-            let m = store
-                .query(Query {
-                    namespace: request.namespace.clone(),
-                    target: QueryTarget::Vector(query_vector.to_vec()),
-                    top_k: 10,
-                    filter: Some(filter),
-                    include_values: false,
-                    include_metadata: false,
-                })
-                .await?;
-            if let Some(hit) = m.iter().find(|m| m.id == record.id) {
-                score = Some(hit.score);
-                break;
-            }
-        }
-        match score {
-            Some(s) => (Some(s), "a store query filtered to its memory_id"),
-            None => (
-                cosine(query_vector, &record.values),
-                "cosine of the stored vector",
-            ),
-        }
-    } else {
+    // Outside Omi's filter: score it directly. On a remote store, with the store's own
+    // arithmetic: a query filtered to the uid and this memory_id (every query stays scoped
+    // to the uid, so a vector whose uid metadata is wrong is scored from its values).
+    let cosine_score = || {
         (
             cosine(query_vector, &record.values),
             "cosine of the stored vector",
         )
+    };
+    let (score, source) = if store.is_remote() {
+        let scoped = Filter::And(vec![
+            Filter::eq(KEY_UID, uid),
+            Filter::eq(KEY_MEMORY_ID, request.memory_id.as_str()),
+        ]);
+        let m = store
+            .query(Query {
+                namespace: request.namespace.clone(),
+                target: QueryTarget::Vector(query_vector.to_vec()),
+                top_k: 10,
+                filter: Some(scoped),
+                include_values: false,
+                include_metadata: false,
+            })
+            .await?;
+        match m.iter().find(|m| m.id == record.id) {
+            Some(hit) => (
+                Some(hit.score),
+                "a store query filtered to its uid and memory_id",
+            ),
+            None => cosine_score(),
+        }
+    } else {
+        cosine_score()
     };
     place.score = score;
     place.score_source = score.map(|_| source.to_string());

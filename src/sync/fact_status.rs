@@ -71,6 +71,7 @@ pub fn classify_fact(
         metadata: Some(meta.clone()),
         reason: None,
         similarity: None,
+        skip: None,
     };
     if let Some(why) = foreign_reason(&record.id, meta) {
         entry.status = EmbeddingStatus::Foreign;

@@ -199,7 +199,9 @@ pub async fn hybrid_search(
         (SearchMode::Semantic, _, _) | (_, None, _) => None,
         (SearchMode::Text, Some(_), None) => return Err(HybridError::NoIndex),
         (SearchMode::Hybrid, Some(_), None) => {
-            notes.push("no export: the full-text side was skipped".to_string());
+            notes.push(
+                "no full-text index (no export, or still indexing): semantic side only".to_string(),
+            );
             None
         }
         (m, Some(q), Some(ft)) => {

@@ -2,6 +2,7 @@
 //! lookup (fetch by ids in groups) and its on-disk cache; search, format drift and
 //! orphan vectors.
 
+pub mod autoindex;
 pub mod daterange;
 pub mod drift;
 pub mod explain;

@@ -1,4 +1,6 @@
-//! Orphan vectors: vectors of a user (`{uid}-…` ids) whose memory is not in the export.
+//! Orphan vectors: vectors of a user (`{uid}-…` ids) whose memory is not in the export,
+//! or is marked `deleted` in it (Omi deletes those vectors since 2025-12-20; a vector still
+//! stored for a deleted memory is cleaned up like any orphan, never re-embedded).
 //! Until 2025-12 Omi's delete used the bare memory id, so deleted memories left their
 //! vectors behind (omi.md §1); `{uid}-{integer}` ids are from the 2024 app era.
 //!
@@ -15,6 +17,7 @@ use crate::omi::conventions::{
     KEY_CREATED_AT, VectorIdKind, is_legacy_created_at, parse_vector_id, strip_uid_prefix,
     user_prefix,
 };
+use crate::omi::policy::{self, Overrides};
 use crate::store::{MetaValue, Metadata, StoreError, VectorStore, limits};
 
 /// A vector whose memory is not in the export.
@@ -29,8 +32,12 @@ pub struct Orphan {
     pub metadata: Option<Metadata>,
     /// Stored `created_at` number.
     pub created_at: Option<f64>,
-    /// What else is worth knowing (legacy id, legacy `created_at`, metadata disagreeing).
+    /// What else is worth knowing (legacy id, legacy `created_at`, metadata disagreeing,
+    /// memory deleted in the export).
     pub notes: Vec<String>,
+    /// The export holds the memory, marked `deleted`.
+    #[serde(default)]
+    pub deleted_in_export: bool,
 }
 
 /// What a scan found.
@@ -44,8 +51,11 @@ pub struct OrphanScan {
     pub pages: usize,
     /// Listed ids whose memory is in the export.
     pub in_export: usize,
-    /// Export memories (not discarded) with no listed vector.
+    /// Export memories Omi would embed ([`crate::omi::policy`]) with no listed vector.
     pub missing: usize,
+    /// Orphans whose memory the export marks deleted (included in `orphans`).
+    #[serde(default)]
+    pub deleted_in_export: usize,
     pub orphans: Vec<Orphan>,
 }
 
@@ -152,20 +162,24 @@ pub async fn scan_orphans(
     page_size: usize,
     progress: impl FnMut(&'static str, usize),
 ) -> Result<OrphanScan, OrphanError> {
-    let items: Vec<(&str, bool)> = memories
+    let items: Vec<(&str, bool, bool)> = memories
         .iter()
-        .map(|m| (m.id.as_str(), !m.discarded))
+        .map(|m| {
+            let wanted = policy::skip_reason(m, Some(uid.trim()), Overrides::default()).is_none();
+            (m.id.as_str(), wanted, m.deleted)
+        })
         .collect();
     scan_orphans_of(store, namespace, uid, &items, page_size, progress).await
 }
 
 /// [`scan_orphans`] over any items of an export (conversations or facts): `(id, should
-/// have a vector)` pairs; `missing` counts the latter with no listed vector.
+/// have a vector, deleted)` triples; `missing` counts those that should have a vector and
+/// have none listed; a deleted item's vector is an orphan (marked `deleted_in_export`).
 pub async fn scan_orphans_of(
     store: &dyn VectorStore,
     namespace: &str,
     uid: &str,
-    items: &[(&str, bool)],
+    items: &[(&str, bool, bool)],
     page_size: usize,
     mut progress: impl FnMut(&'static str, usize),
 ) -> Result<OrphanScan, OrphanError> {
@@ -175,7 +189,17 @@ pub async fn scan_orphans_of(
     }
     let (ids, pages) =
         list_user_ids(store, namespace, uid, page_size, |n| progress("list", n)).await?;
-    let known: HashSet<&str> = items.iter().map(|(id, _)| *id).collect();
+    // A deleted item's vector is an orphan, whatever the export says of it.
+    let known: HashSet<&str> = items
+        .iter()
+        .filter(|(_, _, deleted)| !deleted)
+        .map(|(id, _, _)| *id)
+        .collect();
+    let deleted: HashSet<&str> = items
+        .iter()
+        .filter(|(_, _, deleted)| *deleted)
+        .map(|(id, _, _)| *id)
+        .collect();
     let mut in_export = 0;
     let mut listed_memories: HashSet<&str> = HashSet::new();
     let mut orphan_ids = Vec::new();
@@ -192,20 +216,31 @@ pub async fn scan_orphans_of(
     }
     let missing = items
         .iter()
-        .filter(|(id, wanted)| *wanted && !listed_memories.contains(id))
+        .filter(|(id, wanted, _)| *wanted && !listed_memories.contains(id))
         .count();
     let mut fetched: BTreeMap<String, crate::store::Record> = BTreeMap::new();
     for group in orphan_ids.chunks(limits::FETCH_GROUP) {
         fetched.extend(store.fetch(namespace, group).await?);
         progress("fetch", fetched.len());
     }
-    let orphans = orphan_ids
+    let orphans: Vec<Orphan> = orphan_ids
         .into_iter()
         .map(|id| {
             let metadata = fetched.remove(&id).map(|r| r.metadata);
-            orphan(uid, id, metadata)
+            let mut o = orphan(uid, id, metadata);
+            if deleted.contains(o.memory_id.as_str()) {
+                o.deleted_in_export = true;
+                o.notes.insert(
+                    0,
+                    "the memory is deleted in the export: Omi deletes its vector (since \
+                     2025-12-20); clean it up"
+                        .into(),
+                );
+            }
+            o
         })
         .collect();
+    let deleted_in_export = orphans.iter().filter(|o| o.deleted_in_export).count();
     Ok(OrphanScan {
         namespace: namespace.to_string(),
         uid: uid.to_string(),
@@ -213,6 +248,7 @@ pub async fn scan_orphans_of(
         pages,
         in_export,
         missing,
+        deleted_in_export,
         orphans,
     })
 }
@@ -232,6 +268,7 @@ fn orphan(uid: &str, vector_id: String, metadata: Option<Metadata>) -> Orphan {
         metadata: None,
         created_at: None,
         notes,
+        deleted_in_export: false,
     };
     match metadata {
         Some(m) => fill(&mut o, uid, m),

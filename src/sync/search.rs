@@ -154,6 +154,19 @@ pub async fn search(
             if text.trim().is_empty() {
                 return Err(SearchError::EmptyQuery);
             }
+            // Vectors of different models are not comparable: a namespace the store records
+            // as another model's is refused rather than ranked by noise.
+            if let Some(other) = store.namespace_model(&request.namespace).await?
+                && other != embedder.model_id()
+            {
+                return Err(SearchError::Store(StoreError::ModelMismatch(format!(
+                    "namespace {} holds vectors made by {other}, the query would be embedded \
+                     by {}: search with that embedder (--embedder), or index this namespace \
+                     with this one",
+                    request.namespace,
+                    embedder.model_id()
+                ))));
+            }
             let started = Instant::now();
             let mut vectors = embedder.embed(std::slice::from_ref(text)).await?;
             let embed_ms = millis(started);

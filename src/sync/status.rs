@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::{EmbedError, Embedder};
 use crate::omi::Memory;
+use crate::omi::conventions::{validate_id, vector_id};
+use crate::omi::policy::{self, Overrides, SkipReason};
 use crate::omi::text::{TextFormat, render};
 use crate::store::{MetaValue, Metadata, Record, StoreError, VectorStore};
 
@@ -29,8 +31,12 @@ pub enum EmbeddingStatus {
     Fresh,
     /// Checked, and below the similarity threshold.
     Stale,
-    /// Discarded memory: Omi never embeds these.
+    /// Omi would not embed this memory (discarded, deleted, unfinished, empty, locked,
+    /// invalid id, invalid for Omi's models: [`crate::omi::policy`]); no record stored.
     Skipped,
+    /// A vector is stored for a memory marked deleted: an orphan to clean up (Omi deletes
+    /// these vectors since 2025-12-20).
+    Orphan,
     /// Metadata uid/memory_id disagree with the id, or the dimension differs.
     Mismatch,
     /// `created_at` < 1e9 (Omi's 2024 divide-by-1000 bug) or expected keys missing.
@@ -42,13 +48,14 @@ pub enum EmbeddingStatus {
 
 impl EmbeddingStatus {
     /// Every status, in display order.
-    pub const ALL: [EmbeddingStatus; 9] = [
+    pub const ALL: [EmbeddingStatus; 10] = [
         Self::Unknown,
         Self::Missing,
         Self::Present,
         Self::Fresh,
         Self::Stale,
         Self::Skipped,
+        Self::Orphan,
         Self::Mismatch,
         Self::Legacy,
         Self::Foreign,
@@ -63,6 +70,7 @@ impl EmbeddingStatus {
             Self::Fresh => "fresh",
             Self::Stale => "stale",
             Self::Skipped => "skipped",
+            Self::Orphan => "orphan",
             Self::Mismatch => "mismatch",
             Self::Legacy => "legacy",
             Self::Foreign => "foreign",
@@ -78,6 +86,7 @@ impl EmbeddingStatus {
             Self::Fresh => '✓',
             Self::Stale => '~',
             Self::Skipped => '-',
+            Self::Orphan => '✗',
             Self::Mismatch => '!',
             Self::Legacy => 'L',
             Self::Foreign => 'F',
@@ -101,6 +110,10 @@ pub struct StatusEntry {
     /// when verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
+    /// Why Omi would not embed the memory ([`crate::omi::policy`]), whatever is stored:
+    /// set for `skipped` and `orphan`, and for a stored vector that is never rewritten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<SkipReason>,
 }
 
 impl StatusEntry {
@@ -113,25 +126,66 @@ impl StatusEntry {
             metadata: None,
             reason: None,
             similarity: None,
+            skip: None,
+        }
+    }
+
+    /// What a list shows: `skipped (unfinished: in_progress)`, `orphan (deleted)`,
+    /// `present`, ….
+    pub fn label(&self) -> String {
+        match &self.skip {
+            Some(r)
+                if matches!(
+                    self.status,
+                    EmbeddingStatus::Skipped | EmbeddingStatus::Orphan
+                ) =>
+            {
+                format!("{} ({})", self.status.word(), r.label())
+            }
+            _ => self.status.word().to_string(),
         }
     }
 }
 
+/// The entry of a memory Omi would not embed and that has no stored record.
+pub fn skipped(reason: SkipReason) -> StatusEntry {
+    StatusEntry {
+        reason: Some(reason.detail()),
+        skip: Some(reason),
+        ..StatusEntry::bare(EmbeddingStatus::Skipped)
+    }
+}
+
 /// Classify a memory from the record fetched under its vector id (`None` = absent).
+/// A memory Omi would not embed ([`policy::skip_reason`]) is `skipped` when nothing is
+/// stored, `orphan` when it is deleted and a vector is stored, and otherwise classed by
+/// its record with [`StatusEntry::skip`] set (never rewritten).
 pub fn classify(
     memory: &Memory,
     uid: &str,
     record: Option<&Record>,
     expected_dimension: Option<usize>,
 ) -> StatusEntry {
+    let skip = policy::skip_reason(memory, Some(uid), Overrides::default());
     let Some(record) = record else {
-        let status = if memory.discarded {
-            EmbeddingStatus::Skipped
-        } else {
-            EmbeddingStatus::Missing
+        return match skip {
+            Some(r) => skipped(r),
+            None => StatusEntry::bare(EmbeddingStatus::Missing),
         };
-        return StatusEntry::bare(status);
     };
+    if skip == Some(SkipReason::Deleted) {
+        return StatusEntry {
+            dimension: Some(record.values.len()),
+            metadata: Some(record.metadata.clone()),
+            reason: Some(
+                "deleted in Omi but its vector is still stored: an orphan to clean up \
+                 (memlens orphans EXPORT --delete)"
+                    .into(),
+            ),
+            skip,
+            ..StatusEntry::bare(EmbeddingStatus::Orphan)
+        };
+    }
     let norm = record.values.iter().map(|v| v * v).sum::<f32>().sqrt();
     let meta = &record.metadata;
     let str_of = |k: &str| match meta.get(k) {
@@ -143,8 +197,11 @@ pub fn classify(
         dimension: Some(record.values.len()),
         norm: Some(norm),
         metadata: Some(meta.clone()),
-        reason: None,
+        reason: skip
+            .as_ref()
+            .map(|r| format!("{}: never rewritten", r.detail())),
         similarity: None,
+        skip: skip.clone(),
     };
     let mismatch = if str_of("uid").is_some_and(|u| u != uid) {
         Some(format!(
@@ -203,11 +260,8 @@ pub async fn lookup(
     let mut out = BTreeMap::new();
     let total = memories.len();
     for group in memories.chunks(FETCH_GROUP) {
-        let ids: Vec<String> = group
-            .iter()
-            .map(|m| crate::omi::conventions::vector_id(uid, &m.id))
-            .collect();
-        let records = store.fetch(namespace, &ids).await?;
+        let ids: Vec<String> = group.iter().map(|m| vector_id(uid, &m.id)).collect();
+        let records = fetch_valid(store, namespace, &ids).await?;
         for (memory, id) in group.iter().zip(&ids) {
             let entry = classify(memory, uid, records.get(id), expected_dimension);
             out.insert(memory.id.clone(), entry);
@@ -215,6 +269,24 @@ pub async fn lookup(
         progress(out.len(), total);
     }
     Ok(out)
+}
+
+/// Fetch the ids that pass Pinecone's id rules (a memory with an invalid id is
+/// `skipped (invalid id)`, never looked up); no request when none does.
+async fn fetch_valid(
+    store: &dyn VectorStore,
+    namespace: &str,
+    ids: &[String],
+) -> Result<BTreeMap<String, Record>, StoreError> {
+    let valid: Vec<String> = ids
+        .iter()
+        .filter(|id| validate_id(id).is_ok())
+        .cloned()
+        .collect();
+    if valid.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    store.fetch(namespace, &valid).await
 }
 
 /// Cosine similarity at or above which a stored vector counts as the embedding of the
@@ -301,11 +373,8 @@ pub async fn verify(
     let total = memories.len();
     let dimension = embedder.dimension();
     for group in memories.chunks(FETCH_GROUP) {
-        let ids: Vec<String> = group
-            .iter()
-            .map(|m| crate::omi::conventions::vector_id(uid, &m.id))
-            .collect();
-        let records = store.fetch(namespace, &ids).await?;
+        let ids: Vec<String> = group.iter().map(|m| vector_id(uid, &m.id)).collect();
+        let records = fetch_valid(store, namespace, &ids).await?;
         let mut to_embed: Vec<(usize, String)> = Vec::new();
         let mut entries: Vec<StatusEntry> = Vec::with_capacity(group.len());
         for (i, (memory, id)) in group.iter().zip(&ids).enumerate() {
@@ -405,14 +474,90 @@ impl StatusCache {
     }
 }
 
+/// Carry verdicts (fresh / stale, from `status --verify`, a drift check or a write) over a
+/// new lookup, which by itself can only say `present`: an entry that is `present` now
+/// takes the earlier verdict when the stored vector looks unchanged (same dimension and
+/// bit-identical L2 norm; an earlier verdict without a norm — set right after a write —
+/// is taken as is). Everything else the lookup says wins.
+pub fn keep_verdicts(
+    fresh: &mut BTreeMap<String, StatusEntry>,
+    earlier: &BTreeMap<String, StatusEntry>,
+) {
+    for (id, entry) in fresh.iter_mut() {
+        if entry.status != EmbeddingStatus::Present {
+            continue;
+        }
+        let Some(old) = earlier.get(id) else {
+            continue;
+        };
+        if !matches!(old.status, EmbeddingStatus::Fresh | EmbeddingStatus::Stale) {
+            continue;
+        }
+        let same_vector = match old.norm {
+            None => true,
+            Some(n) => {
+                entry.norm.map(f32::to_bits) == Some(n.to_bits())
+                    && (old.dimension.is_none() || old.dimension == entry.dimension)
+            }
+        };
+        if same_vector {
+            entry.status = old.status;
+            entry.similarity = old.similarity;
+            if old.reason.is_some() {
+                entry.reason = old.reason.clone();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdicts_survive_a_lookup_while_the_vector_is_unchanged() {
+        let entry = |status, norm: Option<f32>| StatusEntry {
+            norm,
+            dimension: Some(128),
+            ..StatusEntry::bare(status)
+        };
+        let earlier: BTreeMap<String, StatusEntry> = [
+            ("a".to_string(), entry(EmbeddingStatus::Fresh, Some(1.0))),
+            ("b".to_string(), entry(EmbeddingStatus::Stale, Some(1.0))),
+            ("c".to_string(), entry(EmbeddingStatus::Fresh, None)),
+            ("d".to_string(), entry(EmbeddingStatus::Fresh, Some(1.0))),
+        ]
+        .into();
+        let mut fresh: BTreeMap<String, StatusEntry> = [
+            ("a".to_string(), entry(EmbeddingStatus::Present, Some(1.0))),
+            ("b".to_string(), entry(EmbeddingStatus::Present, Some(0.5))),
+            ("c".to_string(), entry(EmbeddingStatus::Present, Some(0.9))),
+            ("d".to_string(), entry(EmbeddingStatus::Missing, None)),
+        ]
+        .into();
+        keep_verdicts(&mut fresh, &earlier);
+        assert_eq!(fresh["a"].status, EmbeddingStatus::Fresh);
+        assert_eq!(
+            fresh["b"].status,
+            EmbeddingStatus::Present,
+            "vector changed"
+        );
+        assert_eq!(
+            fresh["c"].status,
+            EmbeddingStatus::Fresh,
+            "written this session"
+        );
+        assert_eq!(fresh["d"].status, EmbeddingStatus::Missing);
+    }
 
     fn memory(id: &str, discarded: bool) -> Memory {
         Memory {
             id: id.into(),
             discarded,
+            structured: crate::omi::Structured {
+                title: "Lunch".into(),
+                ..crate::omi::Structured::default()
+            },
             ..Memory::default()
         }
     }
@@ -478,6 +623,39 @@ mod tests {
         let e = classify(&m, "u", Some(&bare), Some(4));
         assert_eq!(e.status, EmbeddingStatus::Legacy);
         assert!(e.reason.unwrap().contains("uid"));
+    }
+
+    #[test]
+    fn skipped_and_orphans() {
+        let e = classify(&memory("m", true), "u", None, None);
+        assert_eq!(e.skip, Some(SkipReason::Discarded));
+        assert_eq!(e.label(), "skipped (discarded)");
+        let mut m = memory("m", false);
+        m.status = Some("in_progress".into());
+        assert_eq!(
+            classify(&m, "u", None, None).label(),
+            "skipped (unfinished: in_progress)"
+        );
+        let mut m = memory("mé", false);
+        let e = classify(&m, "u", None, None);
+        assert_eq!(e.status, EmbeddingStatus::Skipped, "not missing");
+        assert!(e.reason.unwrap().contains("ASCII"));
+        m.id = "m".into();
+        m.deleted = true;
+        let stored = record(&[("uid", s("u"))], 4);
+        assert_eq!(
+            classify(&m, "u", None, None).label(),
+            "skipped (deleted)",
+            "deleted, no vector: nothing to do"
+        );
+        let e = classify(&m, "u", Some(&stored), Some(4));
+        assert_eq!(e.status, EmbeddingStatus::Orphan, "deleted with a vector");
+        assert_eq!(e.label(), "orphan (deleted)");
+        let mut m = memory("m", false);
+        m.locked = true;
+        let e = classify(&m, "u", Some(&stored), Some(4));
+        assert_eq!(e.status, EmbeddingStatus::Legacy, "classed by its record");
+        assert_eq!(e.skip, Some(SkipReason::Locked));
     }
 
     #[test]

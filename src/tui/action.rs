@@ -77,6 +77,14 @@ pub enum Command {
     TabFacts,
     /// Facts tab: open the selected fact's conversation in the conversations tab.
     OpenLinked,
+    /// The message log: every message of the session in full.
+    MessageLog,
+    /// Focus the left pane (the memory list).
+    FocusLeft,
+    /// Focus the right pane (details or search, whichever is shown).
+    FocusRight,
+    /// Copy the memory id, vector id or embedding text (OSC 52).
+    Copy,
     /// Cycle the search mode: semantic → text → hybrid.
     CycleSearchMode,
     /// Explain the selected hit (or memory) for the active query.
@@ -87,7 +95,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 44] = [
+    pub const ALL: [Command; 48] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -129,6 +137,10 @@ impl Command {
         Self::TabConversations,
         Self::TabFacts,
         Self::OpenLinked,
+        Self::MessageLog,
+        Self::FocusLeft,
+        Self::FocusRight,
+        Self::Copy,
         Self::CycleSearchMode,
         Self::Explain,
         Self::GoldenAdd,
@@ -178,6 +190,10 @@ impl Command {
             Self::TabConversations => "tab_conversations",
             Self::TabFacts => "tab_facts",
             Self::OpenLinked => "open_conversation",
+            Self::MessageLog => "messages",
+            Self::FocusLeft => "focus_left",
+            Self::FocusRight => "focus_right",
+            Self::Copy => "copy",
             Self::CycleSearchMode => "search_mode",
             Self::Explain => "explain",
             Self::GoldenAdd => "golden_add",
@@ -260,6 +276,17 @@ pub enum Action {
     },
     /// Progress of the reprocess job.
     JobProgress(Box<Progress>),
+    /// The auto-index is planned: (embeddable, indexed before, to write, a note).
+    IndexPlanned {
+        embeddable: usize,
+        indexed: usize,
+        total: usize,
+        note: Option<String>,
+    },
+    /// Auto-index progress.
+    IndexProgress(Box<Progress>),
+    /// The auto-index ended (its summary, or why it could not run).
+    IndexDone(Result<Box<Summary>, String>),
     /// The reprocess job ended.
     JobDone(Result<Box<Summary>, String>),
     /// The journal holds an unfinished run (found at start-up).

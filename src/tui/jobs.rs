@@ -26,6 +26,8 @@ pub struct ReprocessUi {
     /// The plan shown in the confirmation popup; `single` when it is for one memory.
     pub plan: Option<Plan>,
     pub single: bool,
+    /// Memory ids the running job writes (empty for a resumed run).
+    pub writing: Vec<String>,
     /// The running job.
     pub job: Option<RunningJob>,
     /// The last job's summary.
@@ -77,5 +79,79 @@ impl ReprocessUi {
             s.push_str(" · cancelling");
         }
         Some(s)
+    }
+}
+
+/// The auto-index on the offline default (built-in embedder, local store): the export's
+/// memories the store lacks or holds stale, embedded in the background, newest first.
+/// Drawn as a gauge in the header; search results say how much is indexed meanwhile.
+#[derive(Debug, Default)]
+pub struct IndexingUi {
+    /// Preparing (model check, plan).
+    pub preparing: bool,
+    /// Embeddable memories of the export, and how many were indexed before this run.
+    pub embeddable: usize,
+    pub indexed_before: usize,
+    /// Written by this run so far, of `total`.
+    pub done: usize,
+    pub total: usize,
+    pub rate_per_sec: f64,
+    /// The run is writing.
+    pub running: bool,
+    /// The run ended (or there was nothing to do).
+    pub finished: bool,
+    pub error: Option<String>,
+}
+
+impl IndexingUi {
+    /// True while preparing or writing.
+    pub fn busy(&self) -> bool {
+        self.preparing || self.running
+    }
+
+    /// Memories indexed now.
+    pub fn indexed(&self) -> usize {
+        (self.indexed_before + self.done).min(self.embeddable)
+    }
+
+    /// The header gauge while it runs: `indexing ▕██████░░░░▏ 120/323 · 41/s`.
+    pub fn gauge(&self) -> Option<String> {
+        if self.preparing {
+            return Some("indexing: planning…".into());
+        }
+        if !self.running {
+            return None;
+        }
+        const CELLS: usize = 10;
+        let have = self.indexed();
+        let filled = (have * CELLS).checked_div(self.embeddable).unwrap_or(0);
+        let mut s = format!(
+            "indexing ▕{}{}▏ {have}/{}",
+            "█".repeat(filled),
+            "░".repeat(CELLS - filled),
+            self.embeddable
+        );
+        if self.rate_per_sec > 0.0 {
+            s.push_str(&format!(" · {:.0}/s", self.rate_per_sec));
+        }
+        Some(s)
+    }
+
+    /// For search results while indexing is not complete: `ns1 holds 120 of this
+    /// export's 323 memories (indexing newest first)`.
+    pub fn coverage(&self, namespace: &str) -> Option<String> {
+        if !self.busy() {
+            return None;
+        }
+        if self.preparing {
+            return Some(format!(
+                "{namespace} is being indexed: results cover only what it holds so far"
+            ));
+        }
+        Some(format!(
+            "{namespace} holds {} of this export's {} memories (indexing newest first)",
+            self.indexed(),
+            self.embeddable
+        ))
     }
 }

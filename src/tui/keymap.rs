@@ -248,6 +248,14 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::Global, "1", Command::TabConversations, "conversations tab (ns1)", ""),
     (Scope::Global, "2", Command::TabFacts, "facts tab (ns2)", ""),
     (Scope::Details, "enter", Command::OpenLinked, "facts tab: open the fact's conversation", ""),
+    (Scope::Global, "L", Command::MessageLog, "message log: every message and error in full", "log"),
+    (Scope::Global, "h", Command::FocusLeft, "focus the left pane (list)", ""),
+    (Scope::Global, "left", Command::FocusLeft, "focus the left pane (list)", ""),
+    (Scope::Global, "l", Command::FocusRight, "focus the right pane (details or search)", ""),
+    (Scope::Global, "right", Command::FocusRight, "focus the right pane (details or search)", ""),
+    (Scope::List, "y", Command::Copy, "copy the id, vector id or text (OSC 52)", "copy"),
+    (Scope::Details, "y", Command::Copy, "copy the id, vector id or text (OSC 52)", "copy"),
+    (Scope::Search, "y", Command::Copy, "copy the hit's id, vector id or text (OSC 52)", ""),
     (Scope::Search, "t", Command::CycleSearchMode, "search mode: hybrid, semantic (Omi's), text", "mode"),
     (Scope::Search, "w", Command::Explain, "why (not) found: ranks, scores, checks, the fix", "why"),
     (Scope::List, "w", Command::Explain, "why is it (not) found for the active query", ""),
@@ -325,6 +333,9 @@ impl Keymap {
                 })
                 .collect();
             if parsed.is_empty() {
+                warnings.push(format!(
+                    "[keys] {name}: no usable key given; its default keys stay"
+                ));
                 continue;
             }
             let template: Vec<Binding> = map
@@ -367,6 +378,7 @@ impl Keymap {
             Err(e) => return (Self::default(), vec![format!("config file: {e}")]),
         };
         let mut overrides = BTreeMap::new();
+        let mut warnings = Vec::new();
         if let Some(toml::Value::Table(keys)) = table.get("keys") {
             for (name, v) in keys {
                 let list = match v {
@@ -375,12 +387,71 @@ impl Keymap {
                         .iter()
                         .filter_map(|x| x.as_str().map(str::to_string))
                         .collect(),
-                    _ => Vec::new(),
+                    other => {
+                        warnings.push(format!(
+                            "[keys] {name}: expected a key or a list of keys, got {}",
+                            other.type_str()
+                        ));
+                        continue;
+                    }
                 };
                 overrides.insert(name.clone(), list);
             }
         }
-        Self::with_overrides(&overrides)
+        let (map, more) = Self::with_overrides(&overrides);
+        warnings.extend(more);
+        warnings.extend(map.problems());
+        (map, warnings)
+    }
+
+    /// What is wrong with the bindings: an action that had keys by default and has none
+    /// now, and a key bound to two actions in one scope (only one of them can run).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let defaults = Self::default();
+        for command in Command::ALL {
+            let had = defaults.bindings.iter().any(|b| b.command == command);
+            let has = self.bindings.iter().any(|b| b.command == command);
+            if had && !has {
+                out.push(format!("[keys] {}: no key runs it", command.name()));
+            }
+        }
+        let mut seen: Vec<(Scope, &Vec<Chord>, Command)> = Vec::new();
+        for b in &self.bindings {
+            // A scoped binding shadows a global one on purpose only in the defaults.
+            let clash = seen
+                .iter()
+                .find(|(scope, keys, command)| {
+                    *keys == &b.keys
+                        && *command != b.command
+                        && (*scope == b.scope
+                            || (*scope == Scope::Global) != (b.scope == Scope::Global))
+                })
+                .copied();
+            if let Some((_, keys, other)) = clash {
+                let default_clash = defaults
+                    .bindings
+                    .iter()
+                    .any(|d| d.keys == *keys && d.command == b.command)
+                    && defaults
+                        .bindings
+                        .iter()
+                        .any(|d| d.keys == *keys && d.command == other);
+                if !default_clash {
+                    let shown: Vec<String> = keys.iter().map(|c| c.to_string()).collect();
+                    out.push(format!(
+                        "[keys] {} is bound to both {} and {}: only one of them runs",
+                        shown.join(" "),
+                        other.name(),
+                        b.command.name()
+                    ));
+                }
+            }
+            seen.push((b.scope, &b.keys, b.command));
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Feed one key in the given scope (its own bindings first, then global ones).
@@ -466,6 +537,14 @@ impl Keymap {
 
     /// Footer hints for a scope: (keys, short description).
     pub fn hints(&self, scope: Scope) -> Vec<(String, &'static str)> {
+        self.hint_commands(scope)
+            .into_iter()
+            .map(|(_, keys, what)| (keys, what))
+            .collect()
+    }
+
+    /// Footer hints for a scope with their commands: (command, keys, short description).
+    pub fn hint_commands(&self, scope: Scope) -> Vec<(Command, String, &'static str)> {
         let mut seen = Vec::new();
         let mut out = Vec::new();
         for b in self
@@ -483,7 +562,7 @@ impl Keymap {
                 .map(|c| c.to_string())
                 .collect::<Vec<_>>()
                 .join(" ");
-            out.push((keys, b.hint));
+            out.push((b.command, keys, b.hint));
         }
         out
     }
@@ -577,6 +656,37 @@ mod tests {
             map.help_rows()
                 .iter()
                 .any(|(_, rows)| rows.iter().any(|r| r.0 == "Ctrl-q"))
+        );
+    }
+
+    #[test]
+    fn the_defaults_have_no_problems_and_mistakes_are_named() {
+        assert_eq!(Keymap::default().problems(), Vec::<String>::new());
+        let mut o = BTreeMap::new();
+        // `j` for quit clashes with `j` for down in the list.
+        o.insert("quit".to_string(), vec!["j".to_string()]);
+        let (map, warnings) = Keymap::with_overrides(&o);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let problems = map.problems();
+        assert!(
+            problems.iter().any(|p| p.contains("j is bound to both")),
+            "{problems:?}"
+        );
+        // An empty list is reported, and the defaults stay.
+        let mut o = BTreeMap::new();
+        o.insert("help".to_string(), vec![]);
+        let (map, warnings) = Keymap::with_overrides(&o);
+        assert!(warnings[0].contains("help: no usable key"), "{warnings:?}");
+        assert!(map.problems().is_empty());
+    }
+
+    #[test]
+    fn unbound_actions_are_reported() {
+        let mut map = Keymap::default();
+        map.bindings.retain(|b| b.command != Command::MapView);
+        assert_eq!(
+            map.problems(),
+            vec!["[keys] map: no key runs it".to_string()]
         );
     }
 

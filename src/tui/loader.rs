@@ -24,6 +24,8 @@ pub struct LoadedExport {
     pub profile_uid: Option<String>,
     /// Omi's facts (E3 `memories`, or a list of facts), in file order.
     pub facts: Vec<crate::omi::Fact>,
+    /// What the file says about Omi facts it holds (set aside, never listed as memories).
+    pub facts_note: Option<String>,
 }
 
 impl LoadedExport {
@@ -39,6 +41,7 @@ impl LoadedExport {
             duplicates: Vec::new(),
             profile_uid: None,
             facts: Vec::new(),
+            facts_note: None,
         }
     }
 }
@@ -53,6 +56,7 @@ pub fn load_blocking(
         progress(done as u64, total as u64)
     })
     .map_err(|e| e.to_string())?;
+    let facts_note = export.facts_note();
     let mut loaded = LoadedExport::new(
         path,
         format!("{} {}", export.shape.code(), export.shape.description()),
@@ -74,6 +78,7 @@ pub fn load_blocking(
         })
         .collect();
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
+    loaded.facts_note = facts_note;
     loaded.profile_uid = export.profile_uid.or_else(|| {
         // Facts carry their uid: one shared by all of them names the user.
         let mut uids = export

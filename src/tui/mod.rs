@@ -7,7 +7,10 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
+pub mod confirm;
 pub mod facts;
+pub mod fit;
 pub mod index;
 pub mod jobs;
 pub mod keymap;
@@ -53,15 +56,35 @@ pub fn run(ctx: &Context, export: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             .parse()
             .unwrap_or(crate::omi::text::TextFormat::CURRENT);
         let mut state = State::new(setup, keymap, theme::Theme::from_env(), format);
-        if let Some(w) = warnings.into_iter().chain(key_warnings).next() {
-            state.notify(Level::Warn, w);
-        }
+        let all: Vec<String> = warnings.into_iter().chain(key_warnings).collect();
+        report_warnings(&mut state, &all);
         run_app(state, services, export).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
 mod startup;
+
+/// Configuration warnings at start: every one in the message log (and the log file); the
+/// status line shows the one, or how many and where to read them.
+pub fn report_warnings(state: &mut State, warnings: &[String]) {
+    for w in warnings {
+        state.notify(Level::Warn, w.clone());
+    }
+    if warnings.len() > 1 {
+        let log = state
+            .keymap
+            .keys_for(action::Command::MessageLog, keymap::Scope::Global);
+        let log = log.split('/').next().unwrap_or("L").to_string();
+        state.notify(
+            Level::Warn,
+            format!(
+                "{} configuration warnings: {log} shows them (also memlens config / memlens doctor)",
+                warnings.len()
+            ),
+        );
+    }
+}
 
 fn init_logging(data_dir: &std::path::Path) -> Option<()> {
     let file = std::fs::OpenOptions::new()
@@ -146,6 +169,17 @@ async fn run_app(
         // Coalesce bursts (progress reports, fast typing) into one redraw.
         while let Ok(a) = rx.try_recv() {
             dirty |= app.update(a);
+        }
+        if let Some(text) = app.state.clipboard.take() {
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            if let Err(e) = out
+                .write_all(clipboard::osc52(&text).as_bytes())
+                .and_then(|_| out.flush())
+            {
+                app.state
+                    .notify(Level::Warn, format!("cannot write to the terminal: {e}"));
+            }
         }
         if app.state.should_quit {
             break;

@@ -25,6 +25,9 @@ pub async fn build(settings: &Settings) -> (Setup, Services, Vec<String>) {
         read_only: settings.read_only,
         data_dir: settings.data_dir.clone(),
         created_at_policy: settings.created_at_policy,
+        auto_index: settings.embedder == crate::config::EmbedderChoice::MiniLm
+            && settings.store == crate::config::StoreChoice::Local
+            && !settings.read_only,
     };
     match crate::embed::from_settings(settings) {
         Ok(e) => {

@@ -8,11 +8,12 @@ use tui_input::Input;
 
 use crate::config::CreatedAtPolicy;
 use crate::omi::Memory;
+use crate::omi::policy::{self, Overrides, SkipReason};
 use crate::omi::text::TextFormat;
 use crate::sync::{EmbeddingStatus, StatusEntry};
 use crate::tui::action::Level;
 use crate::tui::index::IndexUi;
-use crate::tui::jobs::ReprocessUi;
+use crate::tui::jobs::{IndexingUi, ReprocessUi};
 use crate::tui::keymap::{Keymap, Scope};
 use crate::tui::list::{ListSource, MemoryList};
 use crate::tui::loader::LoadedExport;
@@ -38,6 +39,9 @@ pub struct Setup {
     pub data_dir: PathBuf,
     /// How reprocess writes `created_at`.
     pub created_at_policy: CreatedAtPolicy,
+    /// Index the export into the local store on open (the offline default: the built-in
+    /// all-MiniLM-L6-v2 and the local store; see `crate::sync::autoindex`).
+    pub auto_index: bool,
 }
 
 /// Which pane has the keyboard.
@@ -95,7 +99,29 @@ pub enum Popup {
     Explain,
     /// The batch drift check's results.
     DriftResults,
+    /// The message log (`L`): every message of the session, in full.
+    Messages,
+    /// `y`: copy the id, vector id or text.
+    Copy,
 }
+
+/// One message of the session, kept for the message log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedMessage {
+    /// Unix seconds.
+    pub at: i64,
+    pub level: Level,
+    pub text: String,
+}
+
+/// A wrapped transcript keyed by (memory id, width, segment count).
+pub type TranscriptCache = (
+    (String, usize, usize),
+    std::sync::Arc<Vec<ratatui::text::Line<'static>>>,
+);
+
+/// Messages kept for the log (the oldest are dropped first).
+pub const MESSAGE_LOG_CAP: usize = 500;
 
 /// The batch drift check (`C`).
 #[derive(Debug, Default)]
@@ -189,6 +215,8 @@ pub struct State {
     pub right: RightPane,
     pub search: SearchPane,
     pub reprocess: ReprocessUi,
+    /// The auto-index of the export into the local store.
+    pub indexing: IndexingUi,
     /// The last vector check (`v`), or `None` while it runs.
     pub vector: Option<VectorCheck>,
     pub vector_running: bool,
@@ -199,12 +227,24 @@ pub struct State {
     pub popup: Option<Popup>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
-    pub details_scroll: u16,
+    /// First details line shown (lines, not 16-bit: long transcripts scroll to the end).
+    pub details_scroll: usize,
     /// Scroll of the help overlay.
     pub help_scroll: u16,
     pub transcript_expanded: bool,
     pub text_format: TextFormat,
     pub message: Option<(Level, String)>,
+    /// The work the shown message is about (`"plan"`, `"vector"`): it clears when that
+    /// work ends.
+    pub message_tag: Option<&'static str>,
+    /// Every message of the session (newest last), for `L`.
+    pub messages: Vec<LoggedMessage>,
+    /// Scroll of the message log.
+    pub messages_scroll: usize,
+    /// The selected memory's wrapped transcript: ((memory id, width, segments), lines).
+    pub transcript_cache: std::cell::RefCell<Option<TranscriptCache>>,
+    /// Text the app asked to put on the clipboard (OSC 52), drained by the terminal loop.
+    pub clipboard: Option<String>,
     pub should_quit: bool,
     /// Frame counter for spinners.
     pub tick: u64,
@@ -237,6 +277,7 @@ impl State {
             right: RightPane::Details,
             search: SearchPane::new(),
             reprocess: ReprocessUi::default(),
+            indexing: IndexingUi::default(),
             vector: None,
             vector_running: false,
             index: IndexUi::default(),
@@ -249,6 +290,11 @@ impl State {
             transcript_expanded: false,
             text_format,
             message: None,
+            message_tag: None,
+            messages: Vec::new(),
+            messages_scroll: 0,
+            transcript_cache: Default::default(),
+            clipboard: None,
             should_quit: false,
             tick: 0,
             size: (80, 24),
@@ -298,6 +344,24 @@ impl State {
             .unwrap_or(EmbeddingStatus::Unknown)
     }
 
+    /// Why Omi would not embed memory `i` ([`policy::skip_reason`]; `None`: it would).
+    pub fn skip_of(&self, i: usize) -> Option<SkipReason> {
+        let m = self.memories().get(i)?;
+        policy::skip_reason(m, self.setup.uid.as_deref(), Overrides::default())
+    }
+
+    /// Glyph and label of memory `i`'s status: `- skipped (unfinished: in_progress)`,
+    /// `✗ orphan (deleted)`, `● present`.
+    pub fn status_text(&self, i: usize) -> String {
+        let status = self.status_of(i);
+        match (status, self.skip_of(i)) {
+            (EmbeddingStatus::Skipped | EmbeddingStatus::Orphan, Some(r)) => {
+                format!("{} {} ({})", status.glyph(), status.word(), r.label())
+            }
+            _ => format!("{} {}", status.glyph(), status.word()),
+        }
+    }
+
     /// Recompute the visible list.
     pub fn refresh_list(&mut self) {
         let Some(export) = &self.export else {
@@ -327,8 +391,14 @@ impl State {
             .collect()
     }
 
-    /// True while a background job runs (quit asks first).
+    /// True while a background job runs (the screen redraws on ticks).
     pub fn job_running(&self) -> bool {
+        self.indexing.busy() || self.quit_asks_first()
+    }
+
+    /// True while a job runs whose interruption the user should confirm. The auto-index
+    /// is not one: its finished batches are committed and the next open indexes the rest.
+    pub fn quit_asks_first(&self) -> bool {
         self.lookup.running.is_some()
             || self.search.running.is_some()
             || self.reprocess.busy()
@@ -350,8 +420,70 @@ impl State {
                 .all(|s| matches!(s, EmbeddingStatus::Missing | EmbeddingStatus::Skipped))
     }
 
-    /// Show a message in the status line.
+    /// The status of each memory after the policy: a memory Omi would not embed is
+    /// `skipped`, never `missing` or `unknown`, and a deleted one with a stored vector is
+    /// an `orphan`. `looked_up` gives the store's class per memory.
+    pub fn policy_statuses(
+        &self,
+        looked_up: impl Fn(usize, &Memory) -> EmbeddingStatus,
+    ) -> Vec<EmbeddingStatus> {
+        let uid = self.setup.uid.as_deref();
+        self.memories()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let status = looked_up(i, m);
+                match policy::skip_reason(m, uid, Overrides::default()) {
+                    None => status,
+                    Some(_)
+                        if matches!(
+                            status,
+                            EmbeddingStatus::Unknown
+                                | EmbeddingStatus::Missing
+                                | EmbeddingStatus::Skipped
+                        ) =>
+                    {
+                        EmbeddingStatus::Skipped
+                    }
+                    Some(SkipReason::Deleted) => EmbeddingStatus::Orphan,
+                    Some(_) => status,
+                }
+            })
+            .collect()
+    }
+
+    /// Show a message in the status line, keep it in the message log and write it to the
+    /// log file (errors at `error`, warnings at `warn`: both pass the default filter).
     pub fn notify(&mut self, level: Level, text: impl Into<String>) {
-        self.message = Some((level, text.into()));
+        let text = text.into();
+        match level {
+            Level::Error => tracing::error!(target: "memlens::tui", "{text}"),
+            Level::Warn => tracing::warn!(target: "memlens::tui", "{text}"),
+            Level::Info => tracing::info!(target: "memlens::tui", "{text}"),
+        }
+        if self.messages.len() >= MESSAGE_LOG_CAP {
+            self.messages.remove(0);
+        }
+        self.messages.push(LoggedMessage {
+            at: chrono::Utc::now().timestamp(),
+            level,
+            text: text.clone(),
+        });
+        self.message = Some((level, text));
+        self.message_tag = None;
+    }
+
+    /// Show a progress message about `work`; [`State::finish`] clears it.
+    pub fn notify_while(&mut self, work: &'static str, text: impl Into<String>) {
+        self.notify(Level::Info, text);
+        self.message_tag = Some(work);
+    }
+
+    /// `work` ended: clear its progress message if it is still the one shown.
+    pub fn finish(&mut self, work: &'static str) {
+        if self.message_tag == Some(work) {
+            self.message = None;
+            self.message_tag = None;
+        }
     }
 }

@@ -87,6 +87,11 @@ impl Theme {
         }
     }
 
+    /// True unless `NO_COLOR` asked for monochrome.
+    pub fn is_colored(&self) -> bool {
+        self.colored
+    }
+
     /// Style of a status (the glyph and word carry the meaning).
     pub fn status(&self, status: EmbeddingStatus) -> Style {
         if !self.colored {
@@ -102,6 +107,7 @@ impl Theme {
             EmbeddingStatus::Fresh => Color::Green,
             EmbeddingStatus::Stale => Color::Yellow,
             EmbeddingStatus::Skipped => Color::DarkGray,
+            EmbeddingStatus::Orphan => Color::Magenta,
             EmbeddingStatus::Mismatch => Color::Magenta,
             EmbeddingStatus::Legacy => Color::Yellow,
             EmbeddingStatus::Foreign => Color::Cyan,

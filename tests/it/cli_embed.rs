@@ -45,10 +45,39 @@ fn offline_text_and_memory() {
         .output()
         .unwrap();
     let v = json_of(&out);
+    // The offline default is the real model.
+    assert_eq!(v["model"], "all-MiniLM-L6-v2");
+    assert_eq!(v["dimension"], 384);
+    assert_eq!(v["vector"].as_array().unwrap().len(), 384);
+    assert!((v["norm"].as_f64().unwrap() - 1.0).abs() < 1e-4);
+    assert!(v.get("windows").is_none());
+    // The static table is the explicit fast choice.
+    let out = memlens(dir.path())
+        .args([
+            "embed",
+            "--json",
+            "--embedder",
+            "static",
+            "--text",
+            "teeth cleaning",
+        ])
+        .output()
+        .unwrap();
+    let v = json_of(&out);
     assert_eq!(v["model"], "memlens-minilm-static-128");
     assert_eq!(v["dimension"], 128);
-    assert_eq!(v["vector"].as_array().unwrap().len(), 128);
-    assert!((v["norm"].as_f64().unwrap() - 1.0).abs() < 1e-4);
+    // A text longer than the model's 256-token window is reported as windows.
+    let long = "we walked the dog along the river and talked ".repeat(40);
+    let out = memlens(dir.path())
+        .args(["embed", "--text", &long])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("windows    2 (the text is longer than the model's 256-token window"),
+        "{text}"
+    );
 
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
     let export: serde_json::Value = serde_json::from_slice(&std::fs::read(&demo).unwrap()).unwrap();

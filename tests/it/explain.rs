@@ -197,6 +197,12 @@ async fn every_case(store: &dyn VectorStore, remote: bool) {
     );
     assert_eq!(e.semantic.rank, None, "Omi's filter drops it");
     assert_eq!(e.semantic.rank_if_passed, Some(1));
+    let source = e.semantic.score_source.clone().unwrap();
+    if remote {
+        assert!(source.contains("uid and memory_id"), "{source}");
+    } else {
+        assert!(source.contains("stored vector"), "{source}");
+    }
     assert!(e.fix.contains("created_at"), "{}", e.fix);
     // The same vector without a range is found (first).
     let e = run(store, &fake, "legacy", all, None).await;
@@ -210,12 +216,10 @@ async fn every_case(store: &dyn VectorStore, remote: bool) {
     assert!(c.detail.contains("\"u2\""), "{}", c.detail);
     assert_eq!(e.semantic.rank, None);
     assert_eq!(e.semantic.rank_if_passed, Some(2));
+    // Every query stays scoped to the uid: a vector with another uid is scored from
+    // its stored values.
     let source = e.semantic.score_source.clone().unwrap();
-    if remote {
-        assert!(source.contains("memory_id"), "{source}");
-    } else {
-        assert!(source.contains("stored vector"), "{source}");
-    }
+    assert!(source.contains("stored vector"), "{source}");
     assert!(e.fix.starts_with("reprocess it"), "{}", e.fix);
 
     // A missing vector.
@@ -265,12 +269,19 @@ async fn explain_against_the_pinecone_emulator() {
     let emu = PineconeEmulator::start(DIM).await;
     let store = PineconeStore::connect(emu.config()).await.unwrap();
     every_case(&store, true).await;
-    // The score of a filtered-out memory came from a query filtered to its memory_id.
-    let filtered = emu
-        .requests_to("/query")
-        .iter()
-        .any(|r| r.json()["filter"].to_string().contains("\"memory_id\""));
-    assert!(filtered);
+    // The score of a filtered-out memory came from a query filtered to its memory_id,
+    // and every query carried the uid.
+    let queries = emu.requests_to("/query");
+    assert!(
+        queries
+            .iter()
+            .any(|r| r.json()["filter"].to_string().contains("\"memory_id\""))
+    );
+    assert!(
+        queries
+            .iter()
+            .all(|r| r.json()["filter"].to_string().contains("\"uid\":\"u1\""))
+    );
 }
 
 #[tokio::test]

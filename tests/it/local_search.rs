@@ -173,7 +173,11 @@ fn int8_search_equals_the_exact_scan_on_several_threads() {
         Some(Filter::eq("uid", "a")),
         Some(Filter::eq("uid", "rare")),
     ];
-    for (shape, seed) in [(Shape::Random, 1), (Shape::Clustered, 2), (Shape::Duplicates, 3)] {
+    for (shape, seed) in [
+        (Shape::Random, 1),
+        (Shape::Clustered, 2),
+        (Shape::Duplicates, 3),
+    ] {
         let (ix, queries) = build(shape, 2_200, 512, seed);
         assert_identical_with(&ix, &queries, &[10, 100], &filters);
     }
@@ -207,11 +211,7 @@ async fn int8_search_equals_the_exact_scan_on_the_demo_export() {
     // Every 5th memory's own vector (a query equal to a stored row ties with it), and
     // typed questions.
     let mut queries: Vec<Vec<f32>> = vectors.iter().step_by(5).map(|v| normalised(v)).collect();
-    for v in embedder
-        .embed(&questions.map(String::from))
-        .await
-        .unwrap()
-    {
+    for v in embedder.embed(&questions.map(String::from)).await.unwrap() {
         queries.push(normalised(&v));
     }
     let filters = [

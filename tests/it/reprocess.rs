@@ -259,7 +259,7 @@ async fn dry_run_counts_every_case_and_writes_nothing() {
             c.overwritten,
             c.unchanged,
             c.discarded,
-            c.invalid
+            c.invalid_id
         ),
         (6, 1, 1, 1, 1, 2),
         "{c:?}"
@@ -277,7 +277,7 @@ async fn dry_run_counts_every_case_and_writes_nothing() {
     assert_eq!(all.requests.upsert, 1);
     assert_eq!(all.requests.fetch, 2);
     assert!(all.skipped.iter().any(|s| s.memory_id == "mémoire"
-        && matches!(&s.reason, SkipReason::InvalidId(w) if w.contains("ASCII"))));
+        && matches!(&s.reason, SkipReason::NotEmbeddable(memlens::omi::SkipReason::InvalidId(w)) if w.contains("ASCII"))));
     assert_eq!(all.target.uid, UID);
     assert_eq!(all.target.namespace, NS);
     assert!(!all.target.remote);
@@ -469,6 +469,80 @@ async fn cancel_mid_batch_then_resume() {
         );
     }
     assert!(rp.unfinished_run().unwrap().is_none());
+}
+
+#[tokio::test]
+async fn resume_never_writes_a_memory_deleted_or_locked_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = local(dir.path());
+    let fake = Arc::new(FakeEmbedder::new(8));
+    let rp = engine(
+        dir.path(),
+        fake.clone(),
+        store.clone(),
+        config(|c| {
+            c.batch_size = 5;
+            c.concurrency = 1;
+        }),
+    );
+    let mut ms = memories(20);
+    let plan = rp.plan(&ms, &Selection::All, None).await.unwrap();
+    let cancel = CancelFlag::new();
+    let summary = rp
+        .run(
+            &plan,
+            |p| {
+                if p.done >= 5 {
+                    cancel.cancel();
+                }
+            },
+            &cancel,
+        )
+        .await
+        .unwrap();
+    assert!(summary.cancelled && summary.pending > 2, "{summary:?}");
+    // The export now says two pending memories were deleted / locked; one was discarded
+    // (forcible: the run may have been planned with --include-discarded, so it is written).
+    ms[19].deleted = true;
+    ms[18].locked = true;
+    ms[17].discarded = true;
+    let info = rp.unfinished_run().unwrap().expect("resumable");
+    let resumed = rp
+        .resume(&info.header.run_id, &ms, |_| {}, &CancelFlag::new())
+        .await
+        .unwrap();
+    let failed: Vec<(&str, &str)> = resumed
+        .failed
+        .iter()
+        .map(|f| (f.memory_id.as_str(), f.error.as_str()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (
+                "m018",
+                "not written: skipped (locked); Omi would not embed it"
+            ),
+            (
+                "m019",
+                "not written: skipped (deleted); Omi would not embed it"
+            ),
+        ]
+    );
+    let ids: Vec<String> = store
+        .fetch(
+            NS,
+            &[
+                vector_id(UID, "m017"),
+                vector_id(UID, "m018"),
+                vector_id(UID, "m019"),
+            ],
+        )
+        .await
+        .unwrap()
+        .into_keys()
+        .collect();
+    assert_eq!(ids, [vector_id(UID, "m017")]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

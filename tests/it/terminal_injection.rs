@@ -124,6 +124,7 @@ fn hostile_export_text_is_inert_on_the_wire() {
         read_only: false,
         data_dir: std::env::temp_dir(),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: false,
     };
     let mut state = State::new(
         setup,

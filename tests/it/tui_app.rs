@@ -134,6 +134,7 @@ fn setup() -> Setup {
         read_only: false,
         data_dir: std::env::temp_dir().join("memlens-tui-test-unused"),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: false,
     }
 }
 
@@ -250,8 +251,10 @@ fn filter_scans_off_the_ui_thread_and_the_newest_query_wins() {
     assert_eq!(all.len(), 100_000);
     h.key(KeyCode::Char('/'));
     let press = |h: &mut Harness, c: char| {
-        h.app
-            .update(Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)))
+        h.app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
     };
     press(&mut h, 'v');
     assert_eq!(h.app.state.list.query, "v");
@@ -267,7 +270,10 @@ fn filter_scans_off_the_ui_thread_and_the_newest_query_wins() {
     // Typing on before that result is shown makes it stale: it must not be shown.
     press(&mut h, 'e');
     assert!(h.app.state.list.generation() > first);
-    assert!(!h.app.update(Action::FilterDone(stale)), "stale result applied");
+    assert!(
+        !h.app.update(Action::FilterDone(stale)),
+        "stale result applied"
+    );
     assert_eq!(h.app.state.list.visible, all);
     assert!(h.app.state.list.is_filtering());
     h.settle_filter();

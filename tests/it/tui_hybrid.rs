@@ -79,6 +79,7 @@ async fn a_hundred_thousand_memories_are_indexed_without_blocking_the_ui() {
         read_only: false,
         data_dir: dir.path().to_path_buf(),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: false,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut state = State::new(

@@ -7,7 +7,7 @@ use crate::support;
 use crossterm::event::KeyCode;
 use memlens::sync::EmbeddingStatus;
 use memlens::tui::state::Popup;
-use support::tui::{UID, harness};
+use support::tui::{UID, embeddable, harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_of_missing_confirm_progress_summary() {
@@ -17,7 +17,7 @@ async fn batch_of_missing_confirm_progress_summary() {
         .state
         .memories()
         .iter()
-        .filter(|m| !m.discarded)
+        .filter(|m| embeddable(m))
         .count();
     assert!(
         h.app
@@ -37,10 +37,20 @@ async fn batch_of_missing_confirm_progress_summary() {
     assert_eq!(plan.counts.new, live);
     let screen = h.screen();
     assert!(screen.contains(&format!("{live} new")), "{screen}");
-    assert!(screen.contains("cancel (the default)"), "{screen}");
+    // One confirmation rule: on the local store the highlighted button is the write.
+    assert!(
+        screen.contains(&format!("[ y Write {live} vectors ]")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("Enter = Write {live} vectors")),
+        "{screen}"
+    );
 
-    // Enter is not a yes for a batch: nothing is written.
-    h.key(KeyCode::Enter);
+    // An unrelated key leaves the dialog open; Esc cancels: nothing is written.
+    h.key(KeyCode::Char('x'));
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmPlan));
+    h.key(KeyCode::Esc);
     assert_eq!(h.app.state.popup, None);
     let store = h.app.services.store.clone().unwrap();
     assert_eq!(store.stats().await.unwrap().total, 0);
@@ -83,16 +93,7 @@ async fn batch_of_missing_confirm_progress_summary() {
 async fn single_memory_shows_everything_then_writes() {
     let mut h = harness(false, Some(UID)).await;
     // Pick the first live memory.
-    while h.app.state.selected().unwrap().1.discarded
-        || h.app
-            .state
-            .selected()
-            .unwrap()
-            .1
-            .structured
-            .title
-            .is_empty()
-    {
+    while !embeddable(h.app.state.selected().unwrap().1) {
         h.key(KeyCode::Char('j'));
     }
     let memory = h.app.state.selected().unwrap().1.clone();

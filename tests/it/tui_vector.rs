@@ -4,12 +4,12 @@ use crate::support;
 
 use crossterm::event::KeyCode;
 use memlens::tui::state::Popup;
-use support::tui::{UID, harness};
+use support::tui::{UID, embeddable, harness};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vector_stats_and_drift_of_a_stored_memory() {
     let mut h = harness(true, Some(UID)).await;
-    while h.app.state.selected().unwrap().1.discarded {
+    while !embeddable(h.app.state.selected().unwrap().1) {
         h.key(KeyCode::Char('j'));
     }
     h.key(KeyCode::Char('c'));
@@ -82,7 +82,12 @@ async fn index_view_lists_orphans_and_deletes_only_after_yes() {
     }
     // d shows what would go; anything but y cancels.
     h.key(KeyCode::Char('d'));
-    assert!(h.screen().contains("y deletes"));
+    assert!(
+        h.screen().contains("Delete these 1 vector from"),
+        "{}",
+        h.screen()
+    );
+    assert!(h.screen().contains("Enter = Cancel"), "{}", h.screen());
     h.key(KeyCode::Char('n'));
     assert!(!h.app.state.index.confirm_delete);
     let before = store.stats().await.unwrap().total;
@@ -154,7 +159,7 @@ async fn map_of_the_demo_vectors() {
         .state
         .memories()
         .iter()
-        .filter(|m| !m.discarded)
+        .filter(|m| embeddable(m))
         .count();
     h.key(KeyCode::Char('M'));
     assert_eq!(h.app.state.popup, Some(Popup::Map));
@@ -209,7 +214,7 @@ async fn batch_drift_names_the_old_format_and_marks_stale() {
     while marked.len() < 2 {
         let (i, m) = h.app.state.selected().map(|(i, m)| (i, m.clone())).unwrap();
         let old = render(&m.structured, TextFormat::Omi20240826);
-        if !m.discarded && old != render(&m.structured, TextFormat::CURRENT) {
+        if embeddable(&m) && old != render(&m.structured, TextFormat::CURRENT) {
             let v = embedder.embed(&[old]).await.unwrap().remove(0);
             let id = memlens::omi::conventions::vector_id(UID, &m.id);
             let meta = store.fetch("ns1", std::slice::from_ref(&id)).await.unwrap()[&id]

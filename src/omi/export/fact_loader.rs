@@ -9,9 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny};
-use serde_json::value::RawValue;
+use serde::de::{self, Deserializer};
 
+use super::facts::{FactSource as SetAsideSource, SetAsideFact};
+use super::pyjson;
 use super::raw::RawId;
 use super::{BadRecord, Duplicate};
 use crate::omi::date::OmiDate;
@@ -86,176 +87,61 @@ impl FactSection {
     }
 }
 
-/// Keys that only conversation records carry: a record with one is not a fact.
-const CONVERSATION_KEYS: &[&str] = &[
-    "structured",
-    "transcript_segments",
-    "transcript",
-    "started_at",
-    "finished_at",
-    "startedAt",
-    "finishedAt",
-    "createdAt",
-];
-
-/// Where the conversation loader saw a list that may hold facts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum FactsAt {
-    /// The file is a list (of conversations or of facts).
-    TopList,
-    /// The top-level object's `memories` list starts at byte `at`; `in_e3` when the
-    /// object also has `conversations` (then every record is a fact).
-    Section { at: usize, in_e3: bool },
-    /// Nowhere (a single record, or an object without `memories`).
-    Nowhere,
-}
-
-/// Load the facts where the conversation loader found them: only the `memories` list
-/// (or, for a top-level list, its first record and then, when that is a fact, the list)
-/// is read again, never the conversations.
-pub(super) fn load_facts_at(bytes: &[u8], at: FactsAt) -> FactSection {
-    match at {
-        FactsAt::Nowhere => FactSection::default(),
-        FactsAt::TopList => load_facts(bytes),
-        FactsAt::Section { at, in_e3 } => {
-            let Some(list) = bytes.get(at..).and_then(|rest| {
-                serde_json::Deserializer::from_slice(rest)
-                    .into_iter::<&RawValue>()
-                    .next()
-                    .and_then(Result::ok)
-            }) else {
-                return FactSection::default();
-            };
-            let Ok(records) = serde_json::from_str::<Vec<&RawValue>>(list.get()) else {
-                return FactSection::default();
-            };
-            section(bytes, &records, in_e3)
-        }
-    }
-}
-
-/// The facts of a `memories` list: all of them in an E3 file, else only when its
-/// records look like facts.
-fn section(bytes: &[u8], records: &[&RawValue], in_e3: bool) -> FactSection {
-    if in_e3 {
-        load_records(bytes, records, FactSource::E3Memories)
-    } else if records
-        .iter()
-        .find_map(|r| record_kind(r.get()))
-        .unwrap_or(false)
-    {
-        load_records(bytes, records, FactSource::ApiObject)
-    } else {
-        FactSection::default()
-    }
-}
-
-/// Find and load the facts of a file on its own (reads the top level again; the export
-/// loader uses [`load_facts_at`] instead).
-pub fn load_facts(bytes: &[u8]) -> FactSection {
-    let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
+/// Parse the facts the export loader set aside ([`SetAsideFact`], raw records in file
+/// order). `top_is_list` says the file's top level is a list (a dev-API / `/v3/memories`
+/// list) rather than an object, for [`FactSource`]. Python-style `NaN` / `Infinity` tokens
+/// are read as sentinel values (kept in [`Fact::rest`] for display).
+pub fn from_set_aside(set_aside: &[SetAsideFact], top_is_list: bool) -> FactSection {
+    let Some(first) = set_aside.first() else {
+        return FactSection::default();
     };
-    let body = &bytes[start..];
-    let first = body.iter().copied().find(|b| !b.is_ascii_whitespace());
-    match first {
-        Some(b'[') => {
-            if !list_looks_like_facts(body) {
-                return FactSection::default();
-            }
-            match serde_json::from_slice::<Vec<&RawValue>>(body) {
-                Ok(records) => load_records(bytes, &records, FactSource::ApiList),
-                Err(_) => FactSection::default(),
-            }
-        }
-        Some(b'{') => {
-            #[derive(Deserialize)]
-            struct Top<'a> {
-                #[serde(borrow, default)]
-                memories: Option<&'a RawValue>,
-                #[serde(default)]
-                conversations: Option<IgnoredAny>,
-            }
-            let Ok(top) = serde_json::from_slice::<Top>(body) else {
-                return FactSection::default();
-            };
-            let Some(list) = top.memories else {
-                return FactSection::default();
-            };
-            let Ok(records) = serde_json::from_str::<Vec<&RawValue>>(list.get()) else {
-                return FactSection::default();
-            };
-            section(bytes, &records, top.conversations.is_some())
-        }
-        _ => FactSection::default(),
-    }
-}
-
-/// Whether the first object of a top-level list is a fact (read without parsing the rest).
-fn list_looks_like_facts(body: &[u8]) -> bool {
-    let Some(open) = body.iter().position(|&b| b == b'[') else {
-        return false;
+    let source = match first.source {
+        SetAsideSource::E3Memories => FactSource::E3Memories,
+        SetAsideSource::RecordList if top_is_list => FactSource::ApiList,
+        SetAsideSource::RecordList => FactSource::ApiObject,
     };
-    let mut it = serde_json::Deserializer::from_slice(&body[open + 1..]).into_iter::<&RawValue>();
-    match it.next() {
-        Some(Ok(first)) => record_kind(first.get()).unwrap_or(false),
-        _ => false,
-    }
-}
-
-/// `Some(true)` for an object that looks like a fact (a `content` key and none of the
-/// conversation keys), `Some(false)` for another object, `None` for a non-object.
-fn record_kind(raw: &str) -> Option<bool> {
-    let keys: HashMap<&str, IgnoredAny> = serde_json::from_str(raw).ok()?;
-    let conversation = CONVERSATION_KEYS.iter().any(|k| keys.contains_key(k));
-    Some(keys.contains_key("content") && !conversation)
-}
-
-fn load_records(bytes: &[u8], records: &[&RawValue], source: FactSource) -> FactSection {
     let mut out = FactSection {
         source: Some(source),
-        total_records: records.len(),
+        total_records: set_aside.len(),
         ..FactSection::default()
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
-    for (index, raw) in records.iter().enumerate() {
-        let text = raw.get();
-        match serde_json::from_str::<RawFact>(text) {
+    for rec in set_aside {
+        let text = json_text(&rec.raw);
+        match serde_json::from_str::<RawFact>(&text) {
             Ok(r) => {
                 let fact = r.into_fact();
                 match seen.get(&fact.id) {
                     Some(&first_index) => out.duplicates.push(Duplicate {
                         id: fact.id,
                         first_index,
-                        index,
+                        index: rec.index,
                     }),
                     None => {
-                        seen.insert(fact.id.clone(), index);
+                        seen.insert(fact.id.clone(), rec.index);
                         out.facts.push(fact);
                     }
                 }
             }
             Err(e) => out.bad_records.push(BadRecord {
-                index,
-                id: readable_id(text),
-                line: line_of(bytes, text),
-                reason: reason(text, &e),
+                index: rec.index,
+                id: rec.id.clone().or_else(|| readable_id(&text)),
+                line: rec.line,
+                reason: reason(&text, &e),
             }),
         }
     }
     out
 }
 
-/// 1-based line of a slice of `bytes` (found by address; 0 when it is not inside).
-fn line_of(bytes: &[u8], part: &str) -> usize {
-    let base = bytes.as_ptr() as usize;
-    let at = part.as_ptr() as usize;
-    if at < base || at > base + bytes.len() {
-        return 0;
+/// The record's text as strict JSON: Python-style non-finite tokens become sentinels.
+fn json_text(raw: &str) -> std::borrow::Cow<'_, str> {
+    match pyjson::scan(raw.as_bytes(), 0) {
+        Ok((_, found)) if !found.is_empty() => {
+            std::borrow::Cow::Owned(pyjson::with_sentinels(raw, 0, &found))
+        }
+        _ => std::borrow::Cow::Borrowed(raw),
     }
-    1 + bytes[..at - base].iter().filter(|&&b| b == b'\n').count()
 }
 
 fn readable_id(text: &str) -> Option<String> {
@@ -393,6 +279,7 @@ impl RawFact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::omi::export::load_bytes;
 
     #[test]
     fn e3_section_with_a_bad_record() {
@@ -402,7 +289,8 @@ mod tests {
   {"id":"a","content":"again"},
   7
 ]}"#;
-        let s = load_facts(src);
+        let e = load_bytes("e.json", src).unwrap();
+        let s = &e.fact_section;
         assert_eq!(s.source, Some(FactSource::E3Memories));
         assert_eq!((s.facts.len(), s.total_records), (1, 4));
         assert_eq!(s.facts[0].category.raw(), "habits");
@@ -420,34 +308,29 @@ mod tests {
     }
 
     #[test]
-    fn the_export_loader_reads_only_the_memories_list_again() {
-        let src = b"{\"conversations\":[{\"id\":\"c\"}],\n\"memories\":[\n{\"id\":\"a\",\"content\":\"x\"},\n{\"id\":5,\"content\":7}]}";
-        let e = crate::omi::export::load_bytes("e.json", src).unwrap();
+    fn facts_are_parsed_from_the_set_aside_records() {
+        let src = b"{\"conversations\":[{\"id\":\"c\"}],\n\"memories\":[\n{\"id\":\"a\",\"content\":\"x\",\"weight\":NaN},\n{\"id\":5,\"content\":7}]}";
+        let e = load_bytes("e.json", src).unwrap();
         let s = &e.fact_section;
         assert_eq!(s.source, Some(FactSource::E3Memories));
-        assert_eq!((e.memories.len(), s.facts.len()), (1, 1));
+        assert_eq!((e.memories.len(), s.facts.len(), e.facts.len()), (1, 1, 2));
         assert_eq!(
             (s.bad_records[0].line, s.bad_records[0].id.as_deref()),
             (4, Some("5"))
         );
-        let api =
-            crate::omi::export::load_bytes("f.json", br#"{"memories":[{"id":"a","content":"x"}]}"#)
-                .unwrap();
-        assert_eq!(api.fact_section.source, Some(FactSource::ApiObject));
-        assert!(api.memories.is_empty());
     }
 
     #[test]
     fn lists_by_shape() {
         let dev = br#"[{"id":"x","content":"Runs","category":"system","created_at":"2026-03-01T10:00:00Z"}]"#;
-        let s = load_facts(dev);
-        assert_eq!(s.source, Some(FactSource::ApiList));
-        assert!(s.facts_only());
+        let e = load_bytes("d.json", dev).unwrap();
+        assert_eq!(e.fact_section.source, Some(FactSource::ApiList));
+        assert!(e.fact_section.facts_only());
+        assert!(e.memories.is_empty());
         let conv = br#"[{"id":"x","structured":{"title":"t"},"content":"?"}]"#;
-        assert_eq!(load_facts(conv).source, None);
-        let obj = br#"{"memories":[{"id":"x","content":"Runs"}]}"#;
-        assert_eq!(load_facts(obj).source, Some(FactSource::ApiObject));
-        let conv_obj = br#"{"memories":[{"id":"x","structured":{}}]}"#;
-        assert_eq!(load_facts(conv_obj).source, None);
+        assert_eq!(
+            load_bytes("c.json", conv).unwrap().fact_section.source,
+            None
+        );
     }
 }

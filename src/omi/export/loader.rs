@@ -14,10 +14,11 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::fact_loader::FactsAt;
-use super::raw::{RawProfile, RawRecord, ShapeHints};
+use super::facts::{FactSource, SetAsideFact};
+use super::pyjson::{self, NonFinite};
+use super::raw::{DISPLAY_KEYS, RawProfile, RawRecord, ShapeHints, repair_display_fields};
 use super::{BadRecord, Duplicate, Export, ExportError, Progress, Shape};
-use crate::omi::model::Memory;
+use crate::omi::model::{FieldNote, Memory};
 
 /// Report progress at most this often (bytes).
 const PROGRESS_STEP: usize = 256 * 1024;
@@ -59,10 +60,9 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         return Err(ExportError::EmptyFile { name: name.into() });
     };
     let top_at = c.pos;
-    let mut facts_at = FactsAt::Nowhere;
+    let top_is_list = first == b'[';
     let shape = match first {
         b'[' => {
-            facts_at = FactsAt::TopList;
             c.walk_records().map_err(|e| c.error(e))?;
             c.expect_end().map_err(|e| c.error(e))?;
             if c.total == 0 {
@@ -73,17 +73,10 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         b'{' => {
             let top = c.walk_top_object().map_err(|e| c.error(e))?;
             c.expect_end().map_err(|e| c.error(e))?;
-            // Where the `memories` list is, for the fact loader (no second walk).
-            if let Some((_, at)) = top.lists.iter().find(|(k, _)| k == "memories") {
-                facts_at = FactsAt::Section {
-                    at: *at,
-                    in_e3: top.had_conversations,
-                };
-            }
             c.object_shape(top, top_at)?
         }
         _ => {
-            let _: IgnoredAny = c.value().map_err(|e| c.error(e))?;
+            c.skip_value().map_err(|e| c.error(e))?;
             c.expect_end().map_err(|e| c.error(e))?;
             let (line, column) = c.line_col(top_at);
             return Err(ExportError::UnknownShape {
@@ -103,9 +96,11 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         duplicates: c.duplicates,
         profile_name: c.profile_name,
         profile_uid: c.profile_uid,
-        total_records: c.total,
+        total_records: c.total - c.listed_facts,
         bytes: total,
-        fact_section: super::fact_loader::load_facts_at(bytes, facts_at),
+        fact_section: super::fact_loader::from_set_aside(&c.facts, top_is_list),
+        facts: c.facts,
+        wrapper: c.wrapper,
     })
 }
 
@@ -117,6 +112,11 @@ struct TopObject {
     had_id: bool,
     /// Candidate record lists: key and byte offset of the value.
     lists: Vec<(String, usize)>,
+    /// A webhook message wrapper: the key (`memory` / `conversation`) and byte offset of
+    /// the wrapped object.
+    wrapped: Option<(String, usize)>,
+    /// The wrapper's `type` (`memory_created`, …), when a string.
+    message_type: Option<String>,
 }
 
 #[derive(Default)]
@@ -146,6 +146,18 @@ struct Collector<'b, 'p> {
     hints: HintCounts,
     profile_name: Option<String>,
     profile_uid: Option<String>,
+    facts: Vec<SetAsideFact>,
+    /// Facts found in record lists (counted in `total`, which is a position).
+    listed_facts: usize,
+    wrapper: Option<String>,
+}
+
+/// How a record that did not fit the typed structs was read again.
+enum Reread {
+    /// It loads (display-only problems noted).
+    Record(Box<RawRecord>, Vec<FieldNote>),
+    /// It is bad, for this reason.
+    Bad(String),
 }
 
 impl<'b, 'p> Collector<'b, 'p> {
@@ -165,6 +177,143 @@ impl<'b, 'p> Collector<'b, 'p> {
             hints: HintCounts::default(),
             profile_name: None,
             profile_uid: None,
+            facts: Vec::new(),
+            listed_facts: 0,
+            wrapper: None,
+        }
+    }
+
+    /// Find the end of the value at `pos` and move past it: serde_json's scan, or when that
+    /// fails, the Python-style scan ([`pyjson::scan`]) if the value holds `NaN` /
+    /// `Infinity` / `-Infinity` (serde_json's error is kept for any other breakage).
+    /// Returns the value's start and its non-finite tokens.
+    fn scan_value(&mut self) -> Result<(usize, Vec<NonFinite>), WalkError> {
+        let start = self.pos;
+        match self.value::<&RawValue>() {
+            Ok(_) => Ok((start, Vec::new())),
+            Err(e) => match pyjson::scan(self.buf, start) {
+                Ok((end, found)) if !found.is_empty() => {
+                    self.pos = end;
+                    Ok((start, found))
+                }
+                _ => Err(e),
+            },
+        }
+    }
+
+    /// Skip the value at `pos` (Python-style tokens accepted).
+    fn skip_value(&mut self) -> Result<(), WalkError> {
+        let start = self.pos;
+        let buf: &'b [u8] = self.buf;
+        let mut it = serde_json::Deserializer::from_slice(&buf[start..]).into_iter::<IgnoredAny>();
+        match it.next() {
+            Some(Ok(_)) => {
+                self.pos = start + it.byte_offset();
+                Ok(())
+            }
+            _ => self.scan_value().map(|_| ()),
+        }
+    }
+
+    /// The text of `buf[start..pos]` as UTF-8 (lossy: serde_json's scan already checked
+    /// it, and the Python-style scan only passes ASCII structure).
+    fn text_since(&self, start: usize) -> std::borrow::Cow<'b, str> {
+        let buf: &'b [u8] = self.buf;
+        String::from_utf8_lossy(&buf[start..self.pos])
+    }
+
+    /// Set a fact aside (its text kept for a fact loader).
+    fn set_aside(&mut self, index: usize, start: usize, id: Option<String>, source: FactSource) {
+        let line = self.line_at(start);
+        let raw = self.text_since(start).into_owned();
+        self.facts.push(SetAsideFact {
+            index,
+            id,
+            line,
+            source,
+            raw,
+        });
+    }
+
+    /// Walk E3's `memories` section at `pos`: every element is a fact, set aside.
+    fn walk_facts(&mut self) -> Result<(), WalkError> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'[') => self.pos += 1,
+            _ => return self.skip_value(),
+        }
+        let mut index = 0;
+        loop {
+            self.skip_ws();
+            if self.peek() == Some(b']') && index == 0 {
+                self.pos += 1;
+                return Ok(());
+            }
+            let (start, found) = self.scan_value()?;
+            let text = self.text_since(start);
+            let id = if found.is_empty() {
+                readable_id(&text)
+            } else {
+                readable_id(&pyjson::with_sentinels(&text, start, &found))
+            };
+            self.set_aside(index, start, id, FactSource::E3Memories);
+            index += 1;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.fail("`,` or `]` after a fact")),
+            }
+        }
+    }
+
+    /// Read a record again after it did not fit the typed structs: as a JSON object
+    /// (Python-style tokens replaced by sentinels), display-only fields repaired, then
+    /// typed. A non-finite number outside the display-only fields makes it bad, with the
+    /// field named.
+    fn reread(text: &str, base: usize, found: &[NonFinite]) -> Reread {
+        let owned;
+        let text = if found.is_empty() {
+            text
+        } else {
+            owned = pyjson::with_sentinels(text, base, found);
+            &owned
+        };
+        if let Some(reason) = not_an_object(text) {
+            return Reread::Bad(reason);
+        }
+        let mut map: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
+            Ok(m) => m,
+            Err(e) => return Reread::Bad(record_reason(&e)),
+        };
+        let mut notes = repair_display_fields(&mut map);
+        keep_raw_text(text, &mut notes);
+        // Every token left is in a field that tolerates it (display-only or unknown).
+        for nf in found {
+            if map.contains_key(nf.top_key()) {
+                notes.push(FieldNote {
+                    field: nf.path.clone(),
+                    problem: format!("{}: not a number, shown as such", nf.token),
+                    raw: nf.token.to_string(),
+                });
+            }
+        }
+        match serde_json::from_value::<RawRecord>(serde_json::Value::Object(map)) {
+            Ok(r) => Reread::Record(Box::new(r), notes),
+            Err(e) => match found
+                .iter()
+                .find(|nf| !DISPLAY_KEYS.contains(&nf.top_key()))
+            {
+                Some(nf) => Reread::Bad(format!(
+                    "{} is {}: a non-finite number in a field that decides the embedding \
+                     text, the id or the metadata",
+                    nf.path, nf.token
+                )),
+                None => Reread::Bad(record_reason(&e)),
+            },
         }
     }
 
@@ -288,20 +437,32 @@ impl<'b, 'p> Collector<'b, 'p> {
             Some(Ok(r)) => {
                 self.pos = start + it.byte_offset();
                 self.total += 1;
-                self.keep(index, r);
+                self.keep(index, start, r, Vec::new());
             }
-            Some(Err(e)) => {
+            Some(Err(_)) => {
                 // Does not fit the record types: find its end (a scan that fails only when
-                // the JSON itself is broken, a whole-file error), report it, go on.
-                let raw: &RawValue = self.value()?;
+                // the JSON itself is broken, a whole-file error), read it again tolerating
+                // display-only problems and Python-style numbers; report it if still bad.
+                let (start, found) = self.scan_value()?;
                 self.total += 1;
-                let line = self.line_at(start);
-                self.bad.push(BadRecord {
-                    index,
-                    id: readable_id(raw.get()),
-                    line,
-                    reason: not_an_object(raw.get()).unwrap_or_else(|| record_reason(&e)),
-                });
+                let text = self.text_since(start);
+                match Self::reread(&text, start, &found) {
+                    Reread::Record(r, notes) => self.keep(index, start, *r, notes),
+                    Reread::Bad(reason) => {
+                        let id = if found.is_empty() {
+                            readable_id(&text)
+                        } else {
+                            readable_id(&pyjson::with_sentinels(&text, start, &found))
+                        };
+                        let line = self.line_at(start);
+                        self.bad.push(BadRecord {
+                            index,
+                            id,
+                            line,
+                            reason,
+                        });
+                    }
+                }
             }
             None => return Err(self.fail("a record")),
         }
@@ -312,8 +473,15 @@ impl<'b, 'p> Collector<'b, 'p> {
         Ok(())
     }
 
-    fn keep(&mut self, index: usize, r: RawRecord) {
+    fn keep(&mut self, index: usize, start: usize, r: RawRecord, notes: Vec<FieldNote>) {
+        if r.is_fact() {
+            let (memory, _) = r.into_memory();
+            self.listed_facts += 1;
+            self.set_aside(index, start, Some(memory.id), FactSource::RecordList);
+            return;
+        }
         let (mut memory, hints) = r.into_memory();
+        memory.notes = notes;
         self.count_hints(hints);
         match self.seen.get(&memory.id) {
             Some(&first_index) => self.duplicates.push(Duplicate {
@@ -357,22 +525,36 @@ impl<'b, 'p> Collector<'b, 'p> {
                     self.walk_records()?;
                 }
                 "profile" => {
-                    let raw: &RawValue = self.value()?;
-                    if let Ok(Some(p)) = serde_json::from_str::<Option<RawProfile>>(raw.get()) {
+                    let (start, found) = self.scan_value()?;
+                    let text = self.text_since(start);
+                    let text = pyjson::with_sentinels(&text, start, &found);
+                    if let Ok(Some(p)) = serde_json::from_str::<Option<RawProfile>>(&text) {
                         self.profile_name = p.name;
                         self.profile_uid = p.uid;
                     }
                 }
                 "id" => {
                     top.had_id = true;
-                    let _: IgnoredAny = self.value()?;
+                    self.skip_value()?;
+                }
+                "type" => {
+                    let start = self.pos;
+                    self.skip_value()?;
+                    top.message_type =
+                        serde_json::from_slice::<String>(&self.buf[start..self.pos]).ok();
+                }
+                k @ ("memory" | "conversation")
+                    if top.wrapped.is_none() && self.peek() == Some(b'{') =>
+                {
+                    top.wrapped = Some((k.to_string(), self.pos));
+                    self.skip_value()?;
                 }
                 k if LIST_KEYS.contains(&k) => {
                     top.lists.push((k.to_string(), self.pos));
-                    let _: IgnoredAny = self.value()?;
+                    self.skip_value()?;
                 }
                 _ => {
-                    let _: IgnoredAny = self.value()?;
+                    self.skip_value()?;
                 }
             }
             if top.keys.len() < 64 {
@@ -479,11 +661,28 @@ impl<'b, 'p> Collector<'b, 'p> {
     fn object_shape(&mut self, top: TopObject, top_at: usize) -> Result<Shape, ExportError> {
         if top.had_conversations {
             let e3 = top.keys.iter().any(|k| E3_KEYS.contains(&k.as_str()));
+            if e3 {
+                // E3's `memories` section holds facts (omi-facts.md §F4): set aside.
+                let at = top.lists.iter().find(|(k, _)| k == "memories").map(|l| l.1);
+                if let Some(at) = at {
+                    self.pos = at;
+                    self.walk_facts().map_err(|e| self.error(e))?;
+                }
+            }
             return Ok(if e3 { Shape::E3 } else { Shape::E4 });
         }
         if top.had_id {
             self.pos = top_at;
             self.record().map_err(|e| self.error(e))?;
+            return Ok(Shape::E5);
+        }
+        if let Some((key, at)) = &top.wrapped {
+            self.pos = *at;
+            self.record().map_err(|e| self.error(e))?;
+            let kind = top.message_type.as_deref().unwrap_or("…");
+            self.wrapper = Some(format!(
+                "a webhook message {{\"type\": {kind:?}, \"{key}\": {{…}}}}: the {key} inside was loaded"
+            ));
             return Ok(Shape::E5);
         }
         if let [(_, at)] = top.lists.as_slice()
@@ -512,6 +711,38 @@ impl<'b, 'p> Collector<'b, 'p> {
             line,
             column,
         })
+    }
+}
+
+/// Show each note's value exactly as the file wrote it (`repair_display_fields` only has
+/// the parsed value): the top-level field's text, or the transcript segment's.
+fn keep_raw_text(record: &str, notes: &mut [FieldNote]) {
+    if notes.is_empty() {
+        return;
+    }
+    let Ok(fields) = serde_json::from_str::<HashMap<String, &RawValue>>(record) else {
+        return;
+    };
+    for n in notes.iter_mut() {
+        // Only `key` and `key[i]` notes (a non-finite number deeper in keeps its token).
+        let (key, index) = match n.field.split_once('[') {
+            Some((k, rest)) => match rest.strip_suffix(']').map(str::parse::<usize>) {
+                Some(Ok(i)) => (k, Some(i)),
+                _ => continue,
+            },
+            None if n.field.contains('.') => continue,
+            None => (n.field.as_str(), None),
+        };
+        let Some(raw) = fields.get(key) else { continue };
+        let text = match index {
+            None => Some(raw.get()),
+            Some(i) => serde_json::from_str::<Vec<&RawValue>>(raw.get())
+                .ok()
+                .and_then(|items| items.get(i).map(|r| r.get())),
+        };
+        if let Some(text) = text {
+            n.raw = super::raw::cut_raw(&pyjson::show_tokens(text));
+        }
     }
 }
 

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use crate::omi::model::Memory;
 
 pub mod fact_loader;
+pub mod facts;
 mod loader;
+pub mod pyjson;
 pub mod raw;
 pub mod summary;
 
@@ -112,13 +114,20 @@ pub struct Export {
     pub profile_name: Option<String>,
     /// E3: the profile's uid, when present.
     pub profile_uid: Option<String>,
-    /// Number of records in the file (loaded + bad + duplicates).
+    /// Number of conversation records in the file (loaded + bad + duplicates; facts not
+    /// counted).
     pub total_records: usize,
     /// Size of the file in bytes.
     pub bytes: usize,
-    /// Omi's facts (omi-facts.md): E3's `memories` section, or the whole file when it is
-    /// a list of facts (then `memories` is empty: facts are never conversations).
+    /// Omi's facts (omi-facts.md) parsed from the set-aside records ([`Export::facts`]):
+    /// E3's `memories` section, or the fact records of a list.
     pub fact_section: FactSection,
+    /// Omi facts set aside, in file order: E3's `memories` section and fact records of a
+    /// list ([`facts`]). Never loaded as memories.
+    pub facts: Vec<facts::SetAsideFact>,
+    /// The webhook message wrapper the memory came in, described for people
+    /// (`a webhook message {"type": "memory_created", "memory": {…}}: …`).
+    pub wrapper: Option<String>,
 }
 
 impl Export {
@@ -132,6 +141,17 @@ impl Export {
         self.memories.is_empty()
             && self.fact_section.facts.is_empty()
             && (!self.bad_records.is_empty() || !self.fact_section.bad_records.is_empty())
+    }
+
+    /// True when the file holds Omi facts and no conversation at all.
+    pub fn facts_only(&self) -> bool {
+        self.memories.is_empty() && self.total_records == 0 && !self.facts.is_empty()
+    }
+
+    /// What to tell about facts: `this file holds 2 Omi facts, not conversations: …`
+    /// ([`facts::describe`]); `None` without facts.
+    pub fn facts_note(&self) -> Option<String> {
+        facts::describe(self.facts.len(), self.memories.len())
     }
 
     /// Counts, categories, date range, ambiguous dates.
@@ -239,15 +259,7 @@ pub fn load_bytes_with_progress(
     bytes: &[u8],
     progress: Progress,
 ) -> Result<Export, ExportError> {
-    let mut export = loader::load(name, bytes, progress)?;
-    if export.fact_section.facts_only() {
-        // The conversation walk read the fact objects as conversations: drop them.
-        export.memories.clear();
-        export.bad_records.clear();
-        export.duplicates.clear();
-        export.total_records = 0;
-    }
-    Ok(export)
+    loader::load(name, bytes, progress)
 }
 
 #[cfg(test)]
@@ -295,6 +307,171 @@ mod tests {
         assert!(
             e.to_string().starts_with("f.json: the file ends early"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn facts_are_set_aside_not_loaded() {
+        // A dev-API / /v3/memories list: content + category, no structured.
+        let e = load_bytes(
+            "memories.json",
+            br#"[{"id":"f1","content":"Likes tea","category":"system"},
+                 {"id":"f2","content":"Runs","category":"interesting","structured":null}]"#,
+        )
+        .unwrap();
+        assert!(e.memories.is_empty());
+        assert_eq!(e.facts.len(), 2);
+        assert_eq!(e.facts[1].id.as_deref(), Some("f2"));
+        assert!(e.facts[0].raw.contains("Likes tea"));
+        assert!(e.facts_only());
+        assert_eq!(e.total_records, 0);
+        assert!(
+            e.facts_note()
+                .unwrap()
+                .starts_with("this file holds 2 Omi facts, not conversations")
+        );
+        // Mixed into conversations: only the fact is set aside.
+        let e = load_bytes(
+            "x.json",
+            br#"{"memories":[{"id":"c","structured":{"title":"t"}},{"id":"f","content":"c","category":"manual"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.memories.len(), e.facts.len(), e.total_records),
+            (1, 1, 1)
+        );
+        assert!(!e.facts_only());
+        // E3: the whole memories section is facts.
+        let e = load_bytes(
+            "omi-export.json",
+            br#"{"profile":{},"memories":[{"id":"f","content":NaN},{"id":"g"}],"conversations":[{"id":"a"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.shape, e.memories.len(), e.facts.len()),
+            (Shape::E3, 1, 2)
+        );
+        assert_eq!(e.facts[0].source, facts::FactSource::E3Memories);
+    }
+
+    #[test]
+    fn python_non_finite_numbers() {
+        let e = load_bytes(
+            "x.json",
+            br#"[{"id":"a","transcript_segments":[{"text":"t","start":NaN,"end":-Infinity}],
+                  "geolocation":{"latitude":Infinity,"longitude":1.5},"extra":[NaN]},
+                 {"id":"b","structured":{"events":[{"title":"e","start":"2025-01-01T00:00:00Z","duration":NaN}]}},
+                 {"id":"c","created_at":NaN}]"#,
+        )
+        .unwrap();
+        assert_eq!(e.memories.len(), 1);
+        let a = &e.memories[0];
+        assert!(a.transcript[0].start.is_nan());
+        assert_eq!(a.transcript[0].end, f64::NEG_INFINITY);
+        assert_eq!(
+            a.geolocation.as_ref().unwrap().latitude,
+            Some(f64::INFINITY)
+        );
+        let fields: Vec<&str> = a.notes.iter().map(|n| n.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "transcript_segments[0].start",
+                "transcript_segments[0].end",
+                "geolocation.latitude",
+                "extra[0]"
+            ]
+        );
+        let reasons: Vec<&str> = e.bad_records.iter().map(|b| b.reason.as_str()).collect();
+        assert!(
+            reasons[0].starts_with("structured.events[0].duration is NaN"),
+            "{reasons:?}"
+        );
+        assert!(reasons[1].starts_with("created_at is NaN"), "{reasons:?}");
+        assert_eq!(e.bad_records[0].id.as_deref(), Some("b"));
+        // The bare tokens anywhere else (an E3 section, the profile) do not break the file.
+        let e = load_bytes(
+            "omi-export.json",
+            br#"{"profile":{"name":"P","x":NaN},"people":[Infinity],"conversations":[{"id":"a"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.memories.len(), e.profile_name.as_deref()),
+            (1, Some("P"))
+        );
+        // Not Python's spelling: still a whole-file error.
+        assert!(matches!(
+            load_bytes("x.json", br#"[{"id":"a","x":nan}]"#),
+            Err(ExportError::Json { .. })
+        ));
+    }
+
+    #[test]
+    fn display_only_fields_never_cost_a_record() {
+        let e = load_bytes(
+            "x.json",
+            br#"[{"id":"a","structured":{"title":"T"},"plugins_results":{"plugin_id":"p"},
+                  "geolocation":"home","photos":3,"transcript_segments":[{"text":"ok"},{"text":5},"x"],
+                  "language":["en"]},
+                 {"id":"b","structured":{"title":5}}]"#,
+        )
+        .unwrap();
+        assert_eq!(e.memories.len(), 1, "{:?}", e.bad_records);
+        let a = &e.memories[0];
+        assert_eq!(a.structured.title, "T");
+        assert_eq!(a.transcript.len(), 1);
+        assert!(a.geolocation.is_none() && a.app_results.is_empty());
+        let notes: Vec<(&str, &str)> = a
+            .notes
+            .iter()
+            .map(|n| (n.field.as_str(), n.raw.as_str()))
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                ("transcript_segments[1]", r#"{"text":5}"#),
+                ("transcript_segments[2]", r#""x""#),
+                ("geolocation", r#""home""#),
+                ("photos", "3"),
+                ("plugins_results", r#"{"plugin_id":"p"}"#),
+                ("language", r#"["en"]"#),
+            ]
+        );
+        assert!(a.notes[4].problem.contains("an object"), "{:?}", a.notes[4]);
+        // What decides the text still makes a record bad.
+        assert_eq!(e.bad_records[0].id.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn webhook_wrappers_are_named() {
+        let e = load_bytes(
+            "w.json",
+            br#"{"type":"memory_created","memory":{"id":"m1","structured":{"title":"T"}}}"#,
+        )
+        .unwrap();
+        assert_eq!((e.shape, e.memories[0].id.as_str()), (Shape::E5, "m1"));
+        assert!(
+            e.wrapper
+                .as_deref()
+                .unwrap()
+                .contains(r#""type": "memory_created", "memory""#)
+        );
+        let e = load_bytes(
+            "w.json",
+            br#"{"conversation":{"id":"c1"},"type":"conversation_created"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.memories[0].id, "c1");
+        assert!(
+            e.wrapper
+                .unwrap()
+                .contains(r#""conversation_created", "conversation""#)
+        );
+        assert!(
+            load_bytes("w.json", br#"{"id":"x"}"#)
+                .unwrap()
+                .wrapper
+                .is_none()
         );
     }
 

@@ -9,9 +9,11 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::pyjson::de_display_f64;
 use crate::omi::date::OmiDate;
 use crate::omi::model::{
-    ActionItem, AppResult, Category, Event, Geolocation, Memory, Structured, TranscriptSegment,
+    ActionItem, AppResult, Category, Event, FieldNote, Geolocation, Memory, Structured,
+    TranscriptSegment,
 };
 
 /// The emoji of a memory whose `emoji` is missing or null.
@@ -139,9 +141,10 @@ fn de_count<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
     d.deserialize_any(V)
 }
 
-/// An action item: a plain string (E0–E2) or an object (E3–E5).
+/// An action item: a plain string (E0–E2) or an object (E3–E5). The flag is true when an
+/// object had no `description` (or a null one), which Omi's `ActionItem` requires.
 #[derive(Debug)]
-pub struct RawActionItem(pub ActionItem);
+pub struct RawActionItem(pub ActionItem, pub bool);
 
 #[derive(Deserialize)]
 struct RawActionObject {
@@ -169,20 +172,27 @@ impl<'de> Deserialize<'de> for RawActionItem {
                 self.visit_string(v.to_string())
             }
             fn visit_string<E: de::Error>(self, v: String) -> Result<RawActionItem, E> {
-                Ok(RawActionItem(ActionItem {
-                    description: v,
-                    ..ActionItem::default()
-                }))
+                Ok(RawActionItem(
+                    ActionItem {
+                        description: v,
+                        ..ActionItem::default()
+                    },
+                    false,
+                ))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawActionItem, A::Error> {
                 let o = RawActionObject::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(RawActionItem(ActionItem {
-                    description: o.description.unwrap_or_default(),
-                    completed: o.completed,
-                    created_at: o.created_at,
-                    due_at: o.due_at,
-                    completed_at: o.completed_at,
-                }))
+                let missing = o.description.is_none();
+                Ok(RawActionItem(
+                    ActionItem {
+                        description: o.description.unwrap_or_default(),
+                        completed: o.completed,
+                        created_at: o.created_at,
+                        due_at: o.due_at,
+                        completed_at: o.completed_at,
+                    },
+                    missing,
+                ))
             }
         }
         d.deserialize_any(V)
@@ -268,6 +278,32 @@ impl RawStructured {
         self.action_items_camel.is_some()
     }
 
+    /// Paths of the fields Omi's pydantic models require that are missing or null:
+    /// `Event.title`, `Event.start`, `ActionItem.description` (omi.md §2). Action items are
+    /// numbered over `action_items` then `actionItems`, as [`Self::into_structured`] joins
+    /// them.
+    pub fn missing_required(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let actions = self
+            .action_items
+            .iter()
+            .chain(self.action_items_camel.iter().flatten());
+        for (i, a) in actions.enumerate() {
+            if a.1 {
+                out.push(format!("structured.action_items[{i}].description"));
+            }
+        }
+        for (i, e) in self.events.iter().enumerate() {
+            if e.title.is_none() {
+                out.push(format!("structured.events[{i}].title"));
+            }
+            if e.start.is_none() {
+                out.push(format!("structured.events[{i}].start"));
+            }
+        }
+        out
+    }
+
     /// Normalise (omi.md §2).
     pub fn into_structured(self) -> Structured {
         let mut actions = self.action_items;
@@ -316,9 +352,9 @@ struct RawSegment {
     speaker_id: Option<i64>,
     #[serde(default, alias = "isUser", deserialize_with = "de_bool")]
     is_user: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_display_f64")]
     start: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_display_f64")]
     end: Option<f64>,
 }
 
@@ -361,9 +397,9 @@ impl<'de> Deserialize<'de> for RawAppResult {
 
 #[derive(Debug, Default, Deserialize)]
 struct RawGeo {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_display_f64")]
     latitude: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de_display_f64")]
     longitude: Option<f64>,
     #[serde(default)]
     address: Option<String>,
@@ -400,6 +436,8 @@ pub struct RawRecord {
     discarded: bool,
     #[serde(default, deserialize_with = "de_bool")]
     deleted: bool,
+    #[serde(default, alias = "isLocked", deserialize_with = "de_bool")]
+    is_locked: bool,
     #[serde(default, alias = "geoLocation")]
     geolocation: Option<RawGeo>,
     /// Server shapes; API responses may repeat them as `plugins_results`.
@@ -414,6 +452,144 @@ pub struct RawRecord {
     plugins_results: Vec<RawAppResult>,
     #[serde(default, deserialize_with = "de_count")]
     photos: usize,
+    /// A top-level `content` (facts have one; conversations do not).
+    #[serde(default, deserialize_with = "de_present")]
+    content: bool,
+    /// A top-level `category` (a fact's; a conversation's is inside `structured`).
+    #[serde(default, deserialize_with = "de_present")]
+    category: bool,
+}
+
+/// `true` when the key is present (whatever its value, skipped unbuilt).
+fn de_present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// Keys of a record that only feed the display (transcript, place, photos, app output,
+/// source, language, start/finish times): a malformed value there never costs the record
+/// ([`repair_display_fields`]). Everything else (id, `created_at`, `structured`, the
+/// flags) decides the embedding text, the vector id or the metadata.
+pub const DISPLAY_KEYS: &[&str] = &[
+    "transcript_segments",
+    "transcriptSegments",
+    "transcript",
+    "geolocation",
+    "geoLocation",
+    "photos",
+    "apps_results",
+    "plugins_results",
+    "pluginsResponse",
+    "plugins_response",
+    "source",
+    "language",
+    "started_at",
+    "startedAt",
+    "finished_at",
+    "finishedAt",
+];
+
+/// Why `value` does not deserialize as `T` (`None` when it does).
+fn problem<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> Option<String> {
+    serde_json::from_value::<T>(value.clone())
+        .err()
+        .map(|e| describe_type_error(&e.to_string()))
+}
+
+/// serde's message in the user's terms ("invalid type: map, expected a list" → "an
+/// object, not a list").
+fn describe_type_error(msg: &str) -> String {
+    msg.replace("invalid type: map", "an object")
+        .replace("invalid type: sequence", "a list")
+        .replace("invalid type: string", "a string")
+        .replace("invalid type: integer", "an integer")
+        .replace("invalid type: floating point", "a number")
+        .replace("invalid type: boolean", "a boolean")
+        .replace(", expected a sequence", ", not a list")
+        .replace(", expected ", ", not ")
+}
+
+/// The JSON text of `v`, non-finite sentinels shown as the Python tokens, cut to
+/// [`FieldNote::RAW_MAX`] characters.
+pub fn raw_text(v: &serde_json::Value) -> String {
+    let text = serde_json::to_string(v).unwrap_or_default();
+    cut_raw(&super::pyjson::show_tokens(&text))
+}
+
+/// `text` cut to [`FieldNote::RAW_MAX`] characters (`…` marks a cut).
+pub fn cut_raw(text: &str) -> String {
+    let mut cut: String = text.chars().take(FieldNote::RAW_MAX).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// Make the display-only fields of one record object loadable: a value that does not
+/// fit its type is removed (a transcript segment that does not fit is removed alone) and
+/// noted with its raw text, so the rest of the record loads. Returns the notes.
+pub fn repair_display_fields(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+) -> Vec<FieldNote> {
+    use serde_json::Value;
+    // Only whether each value deserializes matters; the values are dropped.
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Segments(#[serde(deserialize_with = "de_vec")] Vec<RawSegment>);
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Apps(#[serde(deserialize_with = "de_vec")] Vec<RawAppResult>);
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Count(#[serde(deserialize_with = "de_count")] usize);
+    let mut notes = Vec::new();
+    for key in DISPLAY_KEYS {
+        let Some(value) = map.get_mut(*key) else {
+            continue;
+        };
+        if value.is_null() {
+            continue;
+        }
+        if matches!(*key, "transcript_segments" | "transcriptSegments")
+            && let Value::Array(items) = value
+        {
+            let mut i = 0;
+            items.retain(|item| {
+                let at = i;
+                i += 1;
+                match problem::<RawSegment>(item) {
+                    None => true,
+                    Some(p) => {
+                        notes.push(FieldNote {
+                            field: format!("{key}[{at}]"),
+                            problem: format!("{p}; segment left out"),
+                            raw: raw_text(item),
+                        });
+                        false
+                    }
+                }
+            });
+            continue;
+        }
+        let bad = match *key {
+            "transcript_segments" | "transcriptSegments" => problem::<Segments>(value),
+            "geolocation" | "geoLocation" => problem::<RawGeo>(value),
+            "photos" => problem::<Count>(value),
+            "apps_results" | "plugins_results" | "pluginsResponse" | "plugins_response" => {
+                problem::<Apps>(value)
+            }
+            "started_at" | "startedAt" | "finished_at" | "finishedAt" => problem::<OmiDate>(value),
+            _ => problem::<String>(value),
+        };
+        if let Some(p) = bad {
+            notes.push(FieldNote {
+                field: key.to_string(),
+                problem: format!("{p}; left out"),
+                raw: raw_text(value),
+            });
+            map.remove(*key);
+        }
+    }
+    notes
 }
 
 /// What a record's spelling says about the export shape it came from.
@@ -430,6 +606,12 @@ pub struct ShapeHints {
 }
 
 impl RawRecord {
+    /// True when the record is an Omi fact, not a conversation
+    /// ([`super::facts::looks_like_fact`]).
+    pub fn is_fact(&self) -> bool {
+        super::facts::looks_like_fact(self.content, self.category, self.structured.is_some())
+    }
+
     /// Normalise into a [`Memory`] plus the shape hints of its spelling.
     pub fn into_memory(self) -> (Memory, ShapeHints) {
         let source = self.source.as_deref().unwrap_or("");
@@ -451,6 +633,11 @@ impl RawRecord {
                 location_type: g.location_type,
             })
         });
+        let missing_required = self
+            .structured
+            .as_ref()
+            .map(RawStructured::missing_required)
+            .unwrap_or_default();
         let memory = Memory {
             id: self.id.into_string(),
             created_at: self.created_at.or(self.created_at_camel),
@@ -474,6 +661,9 @@ impl RawRecord {
             status: self.status,
             discarded: self.discarded,
             deleted: self.deleted,
+            locked: self.is_locked,
+            missing_required,
+            notes: Vec::new(),
             geolocation,
             app_results: if self.apps_results.is_empty() {
                 self.plugins_results

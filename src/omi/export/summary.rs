@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::omi::date::OmiDate;
 use crate::omi::export::Export;
+use crate::omi::policy;
 
 /// Counts and ranges of an export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,7 +43,7 @@ pub struct Summary {
     /// Dates without an offset, over every date of every memory.
     pub ambiguous_dates: usize,
     /// Facts loaded (omi-facts.md).
-    pub facts: usize,
+    pub facts_loaded: usize,
     /// Where the facts came from (`e3_memories`, `api_list`, `api_object`), if any.
     pub facts_source: Option<crate::omi::export::FactSource>,
     /// Facts per stored category value (raw, as E3 writes it: `auto`, `habits`, …).
@@ -52,6 +53,18 @@ pub struct Summary {
     /// Fact records skipped (bad), and skipped for a repeated id.
     pub fact_bad_records: usize,
     pub fact_duplicates: usize,
+    /// Memories Omi would embed ([`crate::omi::policy`], id checked without the uid).
+    pub embeddable: usize,
+    /// Memories Omi would not embed, per reason kind (`deleted`, `unfinished`, …).
+    pub skipped_by_reason: BTreeMap<String, usize>,
+    /// Omi facts set aside (never loaded as conversations).
+    pub facts: usize,
+    /// `this file holds 2 Omi facts, not conversations: …`, when there are facts.
+    pub facts_note: Option<String>,
+    /// Memories with a note on a display-only field (kept, raw value shown).
+    pub memories_with_notes: usize,
+    /// The webhook message wrapper found, described.
+    pub wrapper: Option<String>,
 }
 
 fn all_dates(m: &crate::omi::model::Memory) -> impl Iterator<Item = &OmiDate> {
@@ -74,7 +87,14 @@ impl Summary {
         let mut unknown_categories = BTreeMap::new();
         let (mut first, mut last): (Option<&OmiDate>, Option<&OmiDate>) = (None, None);
         let (mut discarded, mut deleted, mut missing, mut amb_mem, mut amb) = (0, 0, 0, 0, 0);
+        let (mut embeddable, mut with_notes) = (0, 0);
+        let mut skipped_by_reason = BTreeMap::new();
         for m in &e.memories {
+            match policy::skip_reason(m, None, policy::Overrides::default()) {
+                None => embeddable += 1,
+                Some(r) => *skipped_by_reason.entry(r.kind().to_string()).or_insert(0) += 1,
+            }
+            with_notes += usize::from(!m.notes.is_empty());
             *by_category
                 .entry(m.structured.category.kind.value().to_string())
                 .or_insert(0) += 1;
@@ -110,7 +130,7 @@ impl Summary {
             missing_created_at: missing,
             memories_with_ambiguous_dates: amb_mem,
             ambiguous_dates: amb,
-            facts: e.fact_section.facts.len(),
+            facts_loaded: e.fact_section.facts.len(),
             facts_source: e.fact_section.source,
             facts_by_category: e.fact_section.by_category(),
             facts_by_api_category: e
@@ -123,6 +143,12 @@ impl Summary {
                 }),
             fact_bad_records: e.fact_section.bad_records.len(),
             fact_duplicates: e.fact_section.duplicates.len(),
+            embeddable,
+            skipped_by_reason,
+            facts: e.facts.len(),
+            facts_note: e.facts_note(),
+            memories_with_notes: with_notes,
+            wrapper: e.wrapper.clone(),
         }
     }
 }

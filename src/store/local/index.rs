@@ -222,7 +222,10 @@ impl NsIndex {
         // The k-th best lower bound over all rows passing the filter: the exact k-th
         // best score is at least this, so a row whose upper bound is below it cannot be
         // in the top k.
-        let mut lowers: Vec<f64> = parts.iter().flat_map(|p| p.lowers.iter().copied()).collect();
+        let mut lowers: Vec<f64> = parts
+            .iter()
+            .flat_map(|p| p.lowers.iter().copied())
+            .collect();
         let threshold = if lowers.len() >= k {
             let (_, kth, _) = lowers.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
             *kth
@@ -252,11 +255,13 @@ impl NsIndex {
 
     /// The uid code a filter requires, if it requires one.
     fn uid_filter(&self, filter: Option<&Filter>) -> Option<u32> {
-        filter.and_then(required_uid).map(|uid| match self.uid_dict.get(uid) {
-            Some(&code) => code,
-            // No row has this uid as a string: only list-valued uids may match.
-            None => NO_UID,
-        })
+        filter
+            .and_then(required_uid)
+            .map(|uid| match self.uid_dict.get(uid) {
+                Some(&code) => code,
+                // No row has this uid as a string: only list-valued uids may match.
+                None => NO_UID,
+            })
     }
 
     /// `work` over row ranges covering all rows, on up to 4 threads when the index is

@@ -35,7 +35,6 @@ const QUERY_MAX: i64 = i16::MAX as i64;
 /// Absolute slack for f64 rounding in the bound and f32 underflow (scores are ~±1).
 const TINY: f64 = 1e-9;
 
-
 /// Bound data of one stored row.
 #[derive(Debug, Clone, Copy, Default)]
 struct RowCode {
@@ -326,7 +325,9 @@ mod tests {
                         .map(|i| if i == 0 { 50.0 } else { rng.f32() * 1e-3 })
                         .collect(),
                     2 => vec![0.0; dim],
-                    _ => (0..dim).map(|i| ((i * 7 + kind) % 5) as f32 - 2.0).collect(),
+                    _ => (0..dim)
+                        .map(|i| ((i * 7 + kind) % 5) as f32 - 2.0)
+                        .collect(),
                 };
                 let v = normalised(&v);
                 rows.push(&v);

@@ -29,13 +29,16 @@ use index::NsIndex;
 /// File name of the store inside the data dir.
 pub const FILE_NAME: &str = "store.db";
 
-/// Schema version written to `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// Schema version written to `PRAGMA user_version`. 2 added `namespaces.model`, the
+/// embedding model that made the namespace's vectors (NULL in a store written by schema 1,
+/// or by a caller that never claimed the namespace).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS namespaces (
     name TEXT PRIMARY KEY,
-    dimension INTEGER NOT NULL
+    dimension INTEGER NOT NULL,
+    model TEXT
 );
 CREATE TABLE IF NOT EXISTS vectors (
     namespace TEXT NOT NULL,
@@ -143,6 +146,11 @@ impl LocalStore {
             )));
         }
         conn.execute_batch(SCHEMA).map_err(sql_err(&what))?;
+        if version == 1 {
+            // A schema-1 store: namespaces gain the model column, unknown (NULL) until claimed.
+            conn.execute_batch("ALTER TABLE namespaces ADD COLUMN model TEXT")
+                .map_err(sql_err(&what))?;
+        }
         conn.execute_batch(&format!("PRAGMA user_version={SCHEMA_VERSION}"))
             .map_err(sql_err(&what))?;
         Ok(Self {
@@ -172,7 +180,11 @@ impl LocalStore {
     /// Run `f` over the in-memory index of `namespace`, if loaded (benchmarks only: to
     /// time the plain exact scan beside the real query path on the same index).
     #[doc(hidden)]
-    pub fn with_index_for_bench<R>(&self, namespace: &str, f: impl FnOnce(&NsIndex) -> R) -> Option<R> {
+    pub fn with_index_for_bench<R>(
+        &self,
+        namespace: &str,
+        f: impl FnOnce(&NsIndex) -> R,
+    ) -> Option<R> {
         let map = self.inner.indexes.read().ok()?;
         map.get(namespace).map(f)
     }
@@ -538,6 +550,60 @@ impl Inner {
         })
     }
 
+    fn namespace_model(&self, ns: &str) -> Result<Option<String>, StoreError> {
+        let conn = self.conn()?;
+        conn.query_row("SELECT model FROM namespaces WHERE name = ?1", [ns], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .optional()
+        .map(Option::flatten)
+        .map_err(sql_err("reading the namespace's model"))
+    }
+
+    fn claim_namespace(&self, ns: &str, model: &str, dim: usize) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(sql_err("starting a write"))?;
+        let row: Option<(i64, Option<String>)> = tx
+            .query_row(
+                "SELECT dimension, model FROM namespaces WHERE name = ?1",
+                [ns],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(sql_err("reading the namespace"))?;
+        match row {
+            Some((_, Some(have))) if have != model => {
+                return Err(StoreError::ModelMismatch(format!(
+                    "namespace {ns} of the local store holds vectors made by {have}, not \
+                     {model}; vectors of different models are not comparable (use that \
+                     embedder, or another namespace or data dir)"
+                )));
+            }
+            Some((have, _)) if have as usize != dim => {
+                return Err(StoreError::DimensionMismatch(format!(
+                    "namespace {ns} of the local store holds {have}-dimensional vectors, \
+                     {model} makes {dim}: use another namespace or data dir"
+                )));
+            }
+            Some((_, Some(_))) => {}
+            Some((_, None)) => {
+                tx.execute(
+                    "UPDATE namespaces SET model = ?2 WHERE name = ?1",
+                    params![ns, model],
+                )
+                .map_err(sql_err("recording the namespace's model"))?;
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO namespaces (name, dimension, model) VALUES (?1, ?2, ?3)",
+                    params![ns, dim as i64, model],
+                )
+                .map_err(sql_err("creating the namespace"))?;
+            }
+        }
+        tx.commit().map_err(sql_err("committing the namespace"))
+    }
+
     fn check_compatible(&self, ns: &str, dim: usize) -> Result<(), StoreError> {
         let conn = self.conn()?;
         match Self::namespace_dim(&conn, ns)? {
@@ -613,6 +679,22 @@ impl VectorStore for LocalStore {
     async fn check_compatible(&self, namespace: &str, dimension: usize) -> Result<(), StoreError> {
         let ns = namespace.to_string();
         self.blocking(move |i| i.check_compatible(&ns, dimension))
+            .await
+    }
+
+    async fn namespace_model(&self, namespace: &str) -> Result<Option<String>, StoreError> {
+        let ns = namespace.to_string();
+        self.blocking(move |i| i.namespace_model(&ns)).await
+    }
+
+    async fn claim_namespace(
+        &self,
+        namespace: &str,
+        model: &str,
+        dimension: usize,
+    ) -> Result<(), StoreError> {
+        let (ns, model) = (namespace.to_string(), model.to_string());
+        self.blocking(move |i| i.claim_namespace(&ns, &model, dimension))
             .await
     }
 }

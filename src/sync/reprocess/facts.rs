@@ -14,6 +14,7 @@ use super::{
 };
 use crate::omi::fact::{Fact, FactSkip};
 use crate::omi::fact_conventions::{Kind, fact_skip, fact_vector_id};
+use crate::omi::policy;
 use crate::store::limits;
 use crate::sync::fact_status::lookup_facts_only;
 use crate::sync::status::{EmbeddingStatus, StatusEntry};
@@ -131,18 +132,20 @@ impl Reprocessor {
             }
             match fact_skip(f, &uid) {
                 Some(FactSkip::InvalidId(why)) => {
-                    counts.invalid += 1;
-                    skipped.push(skip(SkipReason::InvalidId(why)));
+                    let r = policy::SkipReason::InvalidId(why);
+                    counts.add(&r);
+                    skipped.push(skip(SkipReason::NotEmbeddable(r)));
                     continue;
                 }
                 Some(FactSkip::EmptyContent) => {
-                    counts.invalid += 1;
-                    skipped.push(skip(SkipReason::EmptyText));
+                    let r = policy::SkipReason::Empty;
+                    counts.add(&r);
+                    skipped.push(skip(SkipReason::NotEmbeddable(r)));
                     continue;
                 }
                 Some(other) => {
                     counts.not_embeddable += 1;
-                    skipped.push(skip(SkipReason::NotEmbeddable(other.describe())));
+                    skipped.push(skip(SkipReason::FactNotEmbeddable(other.describe())));
                     continue;
                 }
                 None => {}
@@ -202,6 +205,9 @@ impl Reprocessor {
             dimension,
             created_at_policy: crate::config::CreatedAtPolicy::Now,
             warnings,
+            // No fact skip can be forced (omi-facts.md §F7).
+            forced: Vec::new(),
+            can_force: Vec::new(),
         })
     }
 
@@ -215,11 +221,21 @@ impl Reprocessor {
         cancel: &CancelFlag,
     ) -> Result<Summary, ReprocessError> {
         let by_id: BTreeMap<&str, &Fact> = facts.iter().map(|f| (f.id.as_str(), f)).collect();
-        let rebuild = |id: &str| -> Option<Rebuilt> {
-            by_id.get(id).map(|f| Rebuilt {
-                text: f.content.clone(),
-                created_at: f.created_at.as_ref().map(|d| d.timestamp()),
-                category: Some(f.category.raw().to_string()),
+        // A fact rejected, deleted, superseded or emptied since the run was planned is
+        // not written.
+        let rebuild = |id: &str, uid: &str| -> Option<Result<Rebuilt, String>> {
+            by_id.get(id).map(|f| {
+                if let Some(why) = fact_skip(f, uid) {
+                    return Err(format!(
+                        "not written: skipped ({}); Omi would not embed it",
+                        why.describe()
+                    ));
+                }
+                Ok(Rebuilt {
+                    text: f.content.clone(),
+                    created_at: f.created_at.as_ref().map(|d| d.timestamp()),
+                    category: Some(f.category.raw().to_string()),
+                })
             })
         };
         self.resume_with(run_id, &rebuild, "fact", progress, cancel)

@@ -145,6 +145,10 @@ impl ItemFailure {
 
 type ItemResult = (Work, Result<(), ItemFailure>);
 
+/// Rebuilds a journalled item for a resume from its id and the run's uid: `None` when the
+/// id is not in the export, `Err(why)` when it must not be written any more.
+pub(super) type RebuildFn<'a> = dyn Fn(&str, &str) -> Option<Result<Rebuilt, String>> + Sync + 'a;
+
 /// An item of an unfinished run, rebuilt from the export for a resume.
 pub(super) struct Rebuilt {
     pub text: String,
@@ -271,13 +275,18 @@ fn transient_store(e: &StoreError) -> bool {
 fn fatal_store(e: &StoreError) -> bool {
     matches!(
         e,
-        StoreError::Unauthorized(_) | StoreError::DimensionMismatch(_) | StoreError::NotFound(_)
+        StoreError::Unauthorized(_)
+            | StoreError::DimensionMismatch(_)
+            | StoreError::ModelMismatch(_)
+            | StoreError::NotFound(_)
     )
 }
 
 fn store_fatal_error(e: StoreError) -> ReprocessError {
     match e {
-        StoreError::DimensionMismatch(m) => ReprocessError::Incompatible(m),
+        StoreError::DimensionMismatch(m) | StoreError::ModelMismatch(m) => {
+            ReprocessError::Incompatible(m)
+        }
         other => ReprocessError::Store(other),
     }
 }
@@ -339,13 +348,16 @@ impl Reprocessor {
     ) -> Result<(), ReprocessError> {
         let checked = cell
             .get_or_init(|| async {
+                let model = self.embedder.model_id();
                 match self
                     .store
-                    .check_compatible(&self.config.namespace, dim)
+                    .claim_namespace(&self.config.namespace, model, dim)
                     .await
                 {
                     Ok(()) => DimCheck::Ok(dim),
-                    Err(StoreError::DimensionMismatch(m)) => DimCheck::Incompatible(m),
+                    Err(StoreError::DimensionMismatch(m) | StoreError::ModelMismatch(m)) => {
+                        DimCheck::Incompatible(m)
+                    }
                     Err(e) => DimCheck::Failed(e.to_string()),
                 }
             })
@@ -454,23 +466,39 @@ impl Reprocessor {
     ) -> Result<Summary, ReprocessError> {
         let by_id: BTreeMap<&str, &Memory> = memories.iter().map(|m| (m.id.as_str(), m)).collect();
         let format = self.config.format;
-        let rebuild = |id: &str| -> Option<Rebuilt> {
-            by_id.get(id).map(|m| Rebuilt {
-                text: render(&m.structured, format),
-                created_at: m.created_at.as_ref().map(|d| d.timestamp()),
-                category: None,
+        // Only the forcible reasons (discarded, unfinished) may have been forced when
+        // the run was planned; a memory deleted, locked or invalid since is not written.
+        let never = crate::omi::policy::Overrides {
+            include_discarded: true,
+            include_unfinished: true,
+        };
+        let rebuild = |id: &str, uid: &str| -> Option<Result<Rebuilt, String>> {
+            by_id.get(id).map(|m| {
+                if let Some(r) = crate::omi::policy::skip_reason(m, Some(uid), never) {
+                    return Err(format!(
+                        "not written: skipped ({}); Omi would not embed it",
+                        r.detail()
+                    ));
+                }
+                Ok(Rebuilt {
+                    text: render(&m.structured, format),
+                    created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                    category: None,
+                })
             })
         };
         self.resume_with(run_id, &rebuild, "memory", progress, cancel)
             .await
     }
 
-    /// Finish an unfinished run from items rebuilt by `rebuild` (by memory or fact id);
-    /// `what` names an item in messages.
+    /// Finish an unfinished run from items rebuilt by `rebuild(id, uid)` (by memory or
+    /// fact id, for the run's uid): `None` when the id is not in the export, `Err(why)`
+    /// when the item must not be written any more (deleted, locked or invalid since the
+    /// run was planned); `what` names an item in messages.
     pub(super) async fn resume_with(
         &self,
         run_id: &str,
-        rebuild: &(dyn Fn(&str) -> Option<Rebuilt> + Sync),
+        rebuild: &RebuildFn<'_>,
         what: &str,
         progress: impl FnMut(&Progress) + Send,
         cancel: &CancelFlag,
@@ -509,8 +537,14 @@ impl Reprocessor {
             if item.state == ItemState::Done {
                 continue;
             }
-            match rebuild(item.memory_id.as_str()) {
-                Some(r) => {
+            match rebuild(item.memory_id.as_str(), &h.uid) {
+                Some(Err(why)) => lost.push(Outcome {
+                    result: Err(why),
+                    vector_id: item.vector_id,
+                    memory_id: item.memory_id,
+                    text_hash: item.text_hash,
+                }),
+                Some(Ok(r)) => {
                     works.push(Work {
                         memory_id: item.memory_id,
                         vector_id: item.vector_id,

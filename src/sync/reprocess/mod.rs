@@ -89,6 +89,9 @@ pub struct ReprocessConfig {
     pub read_only: bool,
     /// Reprocess discarded memories too (Omi never embeds them).
     pub include_discarded: bool,
+    /// Reprocess memories whose status is not `completed` too (Omi embeds only after
+    /// processing).
+    pub include_unfinished: bool,
     /// Rewrite memories the journal says are unchanged.
     pub force: bool,
     /// Texts per embedding call (the embedder splits further into requests).
@@ -118,6 +121,7 @@ impl Default for ReprocessConfig {
             created_at_policy: CreatedAtPolicy::Memory,
             read_only: false,
             include_discarded: false,
+            include_unfinished: false,
             force: false,
             batch_size: 256,
             concurrency: 4,
@@ -130,6 +134,14 @@ impl Default for ReprocessConfig {
 }
 
 impl ReprocessConfig {
+    /// The policy reasons this configuration forces.
+    pub fn overrides(&self) -> crate::omi::policy::Overrides {
+        crate::omi::policy::Overrides {
+            include_discarded: self.include_discarded,
+            include_unfinished: self.include_unfinished,
+        }
+    }
+
     /// From settings (`namespace`, `text_format`, `created_at_policy`, `read_only`) and a
     /// uid (`settings.uid` when `uid` is `None`).
     pub fn from_settings(settings: &Settings, uid: Option<String>) -> Result<Self, ReprocessError> {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{ReprocessError, Reprocessor, Target, text_hash};
 use crate::omi::Memory;
 use crate::omi::conventions::{validate_id, vector_id};
+use crate::omi::policy;
 use crate::omi::text::render;
 use crate::store::limits;
 use crate::sync::status::{self, EmbeddingStatus, StatusEntry};
@@ -70,31 +71,74 @@ pub struct PlanItem {
 }
 
 /// Why a selected memory is not written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
-    /// Discarded memory (Omi never embeds these); `include_discarded` overrides.
-    Discarded,
-    /// Its vector id is not valid for Pinecone (the reason says why).
-    InvalidId(String),
-    /// Its text is empty.
-    EmptyText,
+    /// Omi would not embed it ([`policy::skip_reason`]); only `discarded` and
+    /// `unfinished` can be forced (`include_discarded`, `include_unfinished`).
+    NotEmbeddable(policy::SkipReason),
     /// The last successful write used the same text, model, format and target.
     Unchanged,
     /// An id asked for is not in the export.
     NotInExport,
-    /// A fact Omi would not embed (rejected, deleted, superseded; omi-facts.md §F7).
-    NotEmbeddable(String),
+    /// A fact Omi would not embed (rejected, deleted, superseded; omi-facts.md §F7). A
+    /// fact's invalid id or empty content is [`Self::NotEmbeddable`] with the policy's
+    /// `InvalidId` / `Empty`.
+    FactNotEmbeddable(String),
     /// The stored record is of a shape memlens never overwrites (late-2026 canonical
     /// `ns2` vectors, omi-facts.md §F5.8).
     Foreign(String),
 }
 
-/// A selected memory left out, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl SkipReason {
+    /// The kind, one word or two: a policy kind (`deleted`, `unfinished`, …),
+    /// `unchanged` or `not in export`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::NotEmbeddable(r) => r.kind(),
+            Self::Unchanged => "unchanged",
+            Self::NotInExport => "not in export",
+            Self::FactNotEmbeddable(_) => "not embeddable",
+            Self::Foreign(_) => "foreign",
+        }
+    }
+
+    /// What a plan shows: `unfinished: in_progress`, `unchanged`, ….
+    pub fn label(&self) -> String {
+        match self {
+            Self::NotEmbeddable(r) => r.label(),
+            other => other.kind().to_string(),
+        }
+    }
+
+    /// The label with what a user acts on (the id rule broken, the field missing).
+    pub fn detail(&self) -> String {
+        match self {
+            Self::NotEmbeddable(r) => r.detail(),
+            Self::NotInExport => "not in the export".into(),
+            Self::FactNotEmbeddable(why) => format!("not embeddable: {why}"),
+            Self::Foreign(why) => format!("foreign: {why}"),
+            other => other.label(),
+        }
+    }
+}
+
+/// A selected memory left out, and why. JSON: `{"memory_id", "kind", "reason"}` where
+/// `kind` is [`SkipReason::kind`] and `reason` its [`SkipReason::detail`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedItem {
     pub memory_id: String,
     pub reason: SkipReason,
+}
+
+impl Serialize for SkippedItem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("SkippedItem", 3)?;
+        st.serialize_field("memory_id", &self.memory_id)?;
+        st.serialize_field("kind", self.reason.kind())?;
+        st.serialize_field("reason", &self.reason.detail())?;
+        st.end()
+    }
 }
 
 /// Counts for a confirmation dialog.
@@ -108,10 +152,20 @@ pub struct PlanCounts {
     pub overwritten: usize,
     /// Skipped: unchanged since the last successful write.
     pub unchanged: usize,
-    /// Skipped: discarded.
-    pub discarded: usize,
-    /// Skipped: invalid id or empty text.
+    /// Skipped: deleted in Omi (never written; a stored vector is an orphan).
+    pub deleted: usize,
+    /// Skipped: the vector id breaks Pinecone's rules.
+    pub invalid_id: usize,
+    /// Skipped: returned locked, text blanked.
+    pub locked: usize,
+    /// Skipped: a field Omi's models require is missing.
     pub invalid: usize,
+    /// Skipped: discarded (forced by `include_discarded`).
+    pub discarded: usize,
+    /// Skipped: status not `completed` (forced by `include_unfinished`).
+    pub unfinished: usize,
+    /// Skipped: no title and no overview.
+    pub empty: usize,
     /// Ids asked for that the export does not hold.
     pub not_in_export: usize,
     /// Facts only: skipped because Omi would not embed them, or their record is foreign.
@@ -125,6 +179,55 @@ impl PlanCounts {
     /// Memories to write.
     pub fn writes(&self) -> usize {
         self.new + self.overwritten
+    }
+
+    /// Count one memory (or fact) Omi would not embed.
+    pub(super) fn add(&mut self, r: &policy::SkipReason) {
+        use policy::SkipReason as R;
+        *match r {
+            R::Deleted => &mut self.deleted,
+            R::InvalidId(_) => &mut self.invalid_id,
+            R::Locked => &mut self.locked,
+            R::Invalid(_) => &mut self.invalid,
+            R::Discarded => &mut self.discarded,
+            R::Unfinished(_) => &mut self.unfinished,
+            R::Empty => &mut self.empty,
+        } += 1;
+    }
+
+    /// The skips, non-zero only, in the policy's order then `unchanged` and
+    /// `not in export`: `[("deleted", 2), ("unfinished", 1)]`.
+    pub fn skips(&self) -> Vec<(&'static str, usize)> {
+        [
+            ("deleted", self.deleted),
+            ("invalid id", self.invalid_id),
+            ("locked", self.locked),
+            ("invalid", self.invalid),
+            ("discarded", self.discarded),
+            ("unfinished", self.unfinished),
+            ("empty", self.empty),
+            ("not embeddable", self.not_embeddable),
+            ("foreign", self.foreign),
+            ("unchanged", self.unchanged),
+            ("not in export", self.not_in_export),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect()
+    }
+
+    /// `skip 2 deleted, 1 unfinished` (`skip nothing` when nothing is skipped).
+    pub fn describe_skips(&self) -> String {
+        let parts: Vec<String> = self
+            .skips()
+            .into_iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect();
+        if parts.is_empty() {
+            "skip nothing".into()
+        } else {
+            format!("skip {}", parts.join(", "))
+        }
     }
 }
 
@@ -159,6 +262,12 @@ pub struct Plan {
     pub created_at_policy: crate::config::CreatedAtPolicy,
     /// Things worth telling before confirming.
     pub warnings: Vec<String>,
+    /// The reasons forced for this plan (`discarded`, `unfinished`): the only two that can
+    /// be, each by its own flag.
+    pub forced: Vec<&'static str>,
+    /// What forcing would add: `--include-discarded would also write 3 discarded`, one
+    /// line per forcible reason that skipped something; empty when nothing could be.
+    pub can_force: Vec<String>,
 }
 
 /// Upsert requests for `n` records of `dim` values with the Pinecone client's limits.
@@ -185,6 +294,7 @@ impl Reprocessor {
     ) -> Result<Plan, ReprocessError> {
         let target = self.target()?;
         let uid = target.uid.clone();
+        let overrides = self.config.overrides();
         let mut counts = PlanCounts::default();
         let mut skipped = Vec::new();
 
@@ -280,19 +390,9 @@ impl Reprocessor {
                 memory_id: m.id.clone(),
                 reason,
             };
-            if m.discarded && !self.config.include_discarded {
-                counts.discarded += 1;
-                skipped.push(skip(SkipReason::Discarded));
-                continue;
-            }
-            if let Err(why) = validate_id(&vid) {
-                counts.invalid += 1;
-                skipped.push(skip(SkipReason::InvalidId(why)));
-                continue;
-            }
-            if text.is_empty() {
-                counts.invalid += 1;
-                skipped.push(skip(SkipReason::EmptyText));
+            if let Some(r) = policy::skip_reason(m, Some(&uid), overrides) {
+                counts.add(&r);
+                skipped.push(skip(SkipReason::NotEmbeddable(r)));
                 continue;
             }
             if unchanged && !self.config.force {
@@ -336,6 +436,27 @@ impl Reprocessor {
         if self.config.read_only {
             warnings.push("read-only mode: this plan cannot be run".into());
         }
+        let mut forced = Vec::new();
+        if overrides.include_discarded {
+            forced.push("discarded");
+        }
+        if overrides.include_unfinished {
+            forced.push("unfinished");
+        }
+        let mut can_force = Vec::new();
+        if counts.discarded > 0 {
+            can_force.push(format!(
+                "--include-discarded would also write the {} discarded (Omi never embeds them)",
+                counts.discarded
+            ));
+        }
+        if counts.unfinished > 0 {
+            can_force.push(format!(
+                "--include-unfinished would also write the {} unfinished (Omi embeds after \
+                 processing)",
+                counts.unfinished
+            ));
+        }
         let dimension = self.embedder.dimension();
         let n = items.len();
         let batches = n.div_ceil(self.config.batch_size);
@@ -361,6 +482,8 @@ impl Reprocessor {
             dimension,
             created_at_policy: self.config.created_at_policy,
             warnings,
+            forced,
+            can_force,
         })
     }
 }
@@ -368,6 +491,24 @@ impl Reprocessor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skip_counts_read_as_a_sentence() {
+        let mut c = PlanCounts::default();
+        assert_eq!(c.describe_skips(), "skip nothing");
+        c.add(&policy::SkipReason::Deleted);
+        c.add(&policy::SkipReason::Deleted);
+        c.add(&policy::SkipReason::Unfinished("failed".into()));
+        assert_eq!(c.describe_skips(), "skip 2 deleted, 1 unfinished");
+        let item = SkippedItem {
+            memory_id: "m".into(),
+            reason: SkipReason::NotEmbeddable(policy::SkipReason::Unfinished("failed".into())),
+        };
+        assert_eq!(
+            serde_json::to_string(&item).unwrap(),
+            r#"{"memory_id":"m","kind":"unfinished","reason":"unfinished: failed"}"#
+        );
+    }
 
     #[test]
     fn upsert_estimates() {

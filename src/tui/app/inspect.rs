@@ -17,6 +17,16 @@ impl App {
                 DriftOutcome::Report(r) => r.status,
                 DriftOutcome::NoVector { .. } => EmbeddingStatus::Missing,
                 DriftOutcome::Incomparable { .. } => EmbeddingStatus::Mismatch,
+                DriftOutcome::Skipped {
+                    skip: crate::omi::SkipReason::Deleted,
+                    has_vector: true,
+                    ..
+                } => EmbeddingStatus::Orphan,
+                DriftOutcome::Skipped {
+                    has_vector: false, ..
+                } => EmbeddingStatus::Skipped,
+                // A skipped memory with a vector keeps the class its record gave it.
+                DriftOutcome::Skipped { .. } => continue,
             };
             if let Some(s) = state.statuses.get_mut(i) {
                 *s = status;
@@ -32,10 +42,18 @@ impl App {
         }
         state.list.invalidate();
         state.refresh_list();
+        self.save_status_cache();
     }
 
     /// `C`: plan a drift check of the marked memories (or the filtered list).
     pub(super) fn plan_drift(&mut self) {
+        if self.state.list.marks.is_empty() && self.state.list.is_filtering() {
+            self.state.notify(
+                Level::Warn,
+                "the filter is still running: try again when the list shows its matches",
+            );
+            return;
+        }
         let state = &self.state;
         let rows: Vec<u32> = if state.list.marks.is_empty() {
             state.list.visible.clone()
@@ -45,12 +63,14 @@ impl App {
         let memories: Vec<crate::omi::Memory> = rows
             .iter()
             .filter_map(|&i| state.memories().get(i as usize).cloned())
-            .filter(|m| !m.discarded)
+            .filter(|m| {
+                crate::omi::policy::skip_reason(m, None, crate::omi::Overrides::default()).is_none()
+            })
             .collect();
         if memories.is_empty() {
             self.state.notify(
                 Level::Warn,
-                "nothing to check (discarded memories have no vector)",
+                "nothing to check (skipped memories: Omi would not embed them)",
             );
             return;
         }
@@ -88,6 +108,10 @@ impl App {
         let Some((ids, _, _)) = self.state.drift.planned.take() else {
             return;
         };
+        // A check made from the marks uses them up.
+        if !self.state.list.marks.is_empty() {
+            self.state.list.marks.clear();
+        }
         let (Some(embedder), Some(store), Some(uid)) = (
             self.services.embedder.clone(),
             self.services.store.clone(),
@@ -249,12 +273,17 @@ impl App {
             .map(|s| s.orphans.len())
             .unwrap_or(0);
         if ui.confirm_delete {
-            ui.confirm_delete = false;
-            if code == KeyCode::Char('y') {
-                self.delete_orphans();
-            } else {
-                self.state
-                    .notify(Level::Info, "delete cancelled; nothing was deleted");
+            match confirm::answer(code, confirm::Default::Cancel) {
+                confirm::Answer::Confirm => {
+                    ui.confirm_delete = false;
+                    self.delete_orphans();
+                }
+                confirm::Answer::Cancel => {
+                    ui.confirm_delete = false;
+                    self.state
+                        .notify(Level::Info, "delete cancelled; nothing was deleted");
+                }
+                confirm::Answer::Ignore => {}
             }
             return;
         }
@@ -322,7 +351,7 @@ impl App {
         let data_dir = self.state.setup.data_dir.clone();
         self.state.vector_running = true;
         self.state
-            .notify(Level::Info, "checking the stored vector…");
+            .notify_while("vector", "checking the stored vector…");
         let tx = self.tx.clone();
         let handle = tokio::runtime::Handle::current();
         spawn_reporting(&self.tx, "vector check", async move {

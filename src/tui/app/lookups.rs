@@ -9,21 +9,13 @@ impl App {
         state.lookup.checked_at = Some(cache.checked_at);
         state.lookup.from_cache = from_cache;
         state.lookup.took_ms = Some(took_ms);
-        let memories = state
-            .export
-            .as_ref()
-            .map(|e| &e.memories[..])
-            .unwrap_or(&[]);
-        state.statuses = memories
-            .iter()
-            .map(|m| {
-                cache
-                    .entries
-                    .get(&m.id)
-                    .map(|e| e.status)
-                    .unwrap_or(EmbeddingStatus::Unknown)
-            })
-            .collect();
+        state.statuses = state.policy_statuses(|_, m| {
+            cache
+                .entries
+                .get(&m.id)
+                .map(|e| e.status)
+                .unwrap_or(EmbeddingStatus::Unknown)
+        });
         state.status_entries = cache.entries;
         state.list.invalidate();
         state.refresh_list();
@@ -60,16 +52,25 @@ impl App {
         let namespace = self.state.setup.namespace.clone();
         let key = StatusCache::key_for(&self.state.setup.store_target, &namespace, &uid);
         let data_dir = self.state.setup.data_dir.clone();
-        if !force && let Some(cache) = StatusCache::load(&data_dir, &key) {
-            let _ = self.tx.send(Action::StatusLoaded {
-                generation,
-                cache: Box::new(cache),
-                from_cache: true,
-                took: std::time::Duration::ZERO,
-            });
-            return;
+        let cached = if force {
+            None
+        } else {
+            StatusCache::load(&data_dir, &key)
+        };
+        let mut memories = export.memories.clone();
+        let mut base: Option<StatusCache> = None;
+        if let Some(cache) = cached {
+            // Show the cache now; look up only the memories it does not know.
+            memories.retain(|m| !cache.entries.contains_key(&m.id));
+            // Applied now (not through the channel) so that the lookup of the missing
+            // ids below stays marked as running until it reports.
+            self.apply_statuses(cache.clone(), true, 0);
+            if memories.is_empty() {
+                return;
+            }
+            base = Some(cache);
         }
-        let memories = export.memories.clone();
+        let earlier = self.state.status_entries.clone();
         let dimension = Some(self.state.setup.embedder_dimension).filter(|d| *d > 0);
         let total = memories.len();
         self.state.lookup.running = Some((0, total));
@@ -93,11 +94,20 @@ impl App {
             )
             .await;
             let action = match result {
-                Ok(entries) => {
-                    let cache = StatusCache {
-                        key,
-                        checked_at: chrono::Utc::now().timestamp(),
-                        entries,
+                Ok(mut entries) => {
+                    crate::sync::status::keep_verdicts(&mut entries, &earlier);
+                    let from_cache = base.is_some();
+                    let cache = match base {
+                        // The cache plus the memories it lacked.
+                        Some(mut cache) => {
+                            cache.entries.extend(entries);
+                            cache
+                        }
+                        None => StatusCache {
+                            key,
+                            checked_at: chrono::Utc::now().timestamp(),
+                            entries,
+                        },
                     };
                     if let Err(e) = cache.save(&data_dir) {
                         tracing::warn!("cannot save the status cache: {e}");
@@ -105,7 +115,7 @@ impl App {
                     Action::StatusLoaded {
                         generation,
                         cache: Box::new(cache),
-                        from_cache: false,
+                        from_cache,
                         took: started.elapsed(),
                     }
                 }
@@ -115,6 +125,72 @@ impl App {
                 },
             };
             let _ = tx.send(action);
+        });
+    }
+
+    /// A write finished: the memories it wrote and verified are fresh now (their vectors
+    /// are the embeddings of the current text), before any lookup says so.
+    pub(super) fn mark_written_fresh(&mut self, summary: &crate::sync::reprocess::Summary) {
+        let written = std::mem::take(&mut self.state.reprocess.writing);
+        if summary.cancelled || summary.pending > 0 || written.is_empty() {
+            return;
+        }
+        // A text in another format than the current one is not "the current text".
+        if self.state.text_format != crate::omi::text::TextFormat::CURRENT {
+            return;
+        }
+        let failed: std::collections::HashSet<&str> = summary
+            .failed
+            .iter()
+            .map(|f| f.memory_id.as_str())
+            .collect();
+        let state = &mut self.state;
+        for id in written.iter().filter(|id| !failed.contains(id.as_str())) {
+            let Some(i) = state.memories().iter().position(|m| &m.id == id) else {
+                continue;
+            };
+            state.statuses[i] = EmbeddingStatus::Fresh;
+            let entry = state
+                .status_entries
+                .entry(id.clone())
+                .or_insert_with(|| crate::sync::StatusEntry::bare(EmbeddingStatus::Fresh));
+            entry.status = EmbeddingStatus::Fresh;
+            entry.norm = None;
+            entry.reason = Some("written and verified in this session".into());
+        }
+        state.list.invalidate();
+        state.refresh_list();
+        self.save_status_cache();
+    }
+
+    /// Save the statuses shown (with their verdicts) to the status cache, off the UI
+    /// thread, so the next start and `memlens status` see them.
+    pub(super) fn save_status_cache(&mut self) {
+        let Some(uid) = self.state.setup.uid.clone() else {
+            return;
+        };
+        let key = StatusCache::key_for(
+            &self.state.setup.store_target,
+            &self.state.setup.namespace,
+            &uid,
+        );
+        let cache = StatusCache {
+            key,
+            checked_at: self
+                .state
+                .lookup
+                .checked_at
+                .unwrap_or_else(|| chrono::Utc::now().timestamp()),
+            entries: self.state.status_entries.clone(),
+        };
+        let data_dir = self.state.setup.data_dir.clone();
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn_blocking(move || {
+            if let Err(e) = cache.save(&data_dir) {
+                tracing::warn!("cannot save the status cache: {e}");
+            }
         });
     }
 }

@@ -2,6 +2,8 @@
 //! background work. Nothing here awaits: slow work runs in spawned tasks that report back
 //! through the action channel.
 
+mod autoindex;
+mod copy;
 mod facts;
 mod filter;
 mod inspect;
@@ -22,10 +24,11 @@ use crate::omi::text::TextFormat;
 use crate::store::VectorStore;
 use crate::sync::EmbeddingStatus;
 use crate::sync::journal::Journal;
-use crate::sync::reprocess::{CancelFlag, Plan, ReprocessConfig, Reprocessor, Selection};
+use crate::sync::reprocess::{CancelFlag, Plan, ReprocessConfig, Reprocessor, Selection, Summary};
 use crate::sync::search::{self as search_engine, SearchRequest, SearchTarget};
 use crate::sync::status::StatusCache;
 use crate::tui::action::{Action, Command, Level};
+use crate::tui::confirm;
 use crate::tui::jobs::{BatchScope, RunningJob};
 use crate::tui::keymap::KeyOutcome;
 use crate::tui::search::SearchField;
@@ -71,6 +74,10 @@ pub struct App {
     fulltext_generation: u64,
     /// The reprocess journal, opened on first use.
     journal: Option<Arc<Journal>>,
+    /// The last search started, re-run when top-k changes.
+    last_search: Option<SearchTarget>,
+    /// The marks a planned batch was made from: cleared once the batch runs.
+    marks_in_use: bool,
     /// Runs the list filter's scans (started on first use).
     filter_worker: Option<filter::FilterWorker>,
 }
@@ -112,6 +119,8 @@ impl App {
             fulltext: None,
             fulltext_generation: 0,
             journal: None,
+            last_search: None,
+            marks_in_use: false,
             filter_worker: None,
         }
     }
@@ -171,9 +180,10 @@ impl App {
                     self.state.setup.uid = Some(uid);
                     self.state.setup.uid_source = "export profile".into();
                 }
-                self.state.statuses = vec![EmbeddingStatus::Unknown; n];
+                let facts_note = export.facts_note.clone();
                 let facts = export.facts.clone();
                 self.state.export = Some(Arc::new(*export));
+                self.state.statuses = self.state.policy_statuses(|_, _| EmbeddingStatus::Unknown);
                 self.state.facts = crate::tui::facts::FactsTab::default();
                 self.state.facts.refresh(&facts);
                 self.state.load = LoadState::Loaded;
@@ -185,6 +195,9 @@ impl App {
                         Level::Warn,
                         format!("{n} memories loaded; {bad} bad records skipped (memlens check lists them)"),
                     );
+                } else if let Some(note) = facts_note {
+                    self.state
+                        .notify(Level::Warn, format!("{n} memories loaded; {note}"));
                 } else {
                     self.state
                         .notify(Level::Info, format!("{n} memories loaded"));
@@ -192,6 +205,7 @@ impl App {
                 self.start_status_lookup(false);
                 self.start_fact_lookup();
                 self.check_unfinished_run();
+                self.start_auto_index();
                 true
             }
             Action::LoadFailed(e) => {
@@ -331,6 +345,8 @@ impl App {
                     return false;
                 }
                 ui.planning = None;
+                self.state.finish("plan");
+                let ui = &mut self.state.reprocess;
                 match outcome {
                     Ok(plan) => {
                         ui.plan = Some(*plan);
@@ -338,6 +354,25 @@ impl App {
                     }
                     Err(e) => self.state.notify(Level::Error, format!("cannot plan: {e}")),
                 }
+                true
+            }
+            Action::IndexPlanned {
+                embeddable,
+                indexed,
+                total,
+                note,
+            } => {
+                self.on_index_planned(embeddable, indexed, total, note);
+                true
+            }
+            Action::IndexProgress(p) => {
+                let ui = &mut self.state.indexing;
+                ui.done = p.done;
+                ui.rate_per_sec = p.rate_per_sec;
+                true
+            }
+            Action::IndexDone(outcome) => {
+                self.on_index_done(outcome);
                 true
             }
             Action::JobProgress(p) => {
@@ -348,8 +383,11 @@ impl App {
             }
             Action::JobDone(outcome) => {
                 self.state.reprocess.job = None;
+                self.state.finish("job");
+                let single = self.state.reprocess.single;
                 match outcome {
                     Ok(summary) => {
+                        self.mark_written_fresh(&summary);
                         let text = format!(
                             "reprocess: {} of {} done, {} failed{}",
                             summary.done,
@@ -362,9 +400,24 @@ impl App {
                         } else {
                             Level::Warn
                         };
+                        let one = single && summary.total == 1;
+                        let text = match (one, summary.failed.first()) {
+                            (true, None) if summary.done == 1 => {
+                                "reprocessed 1 memory: written and verified".to_string()
+                            }
+                            (true, Some(f)) => format!("reprocess failed: {}", f.error),
+                            _ => text,
+                        };
+                        let level = if one && !summary.failed.is_empty() {
+                            Level::Error
+                        } else {
+                            level
+                        };
                         self.state.notify(level, text);
                         self.state.reprocess.summary = Some(*summary);
-                        self.state.popup = Some(Popup::Job);
+                        if !one {
+                            self.state.popup = Some(Popup::Job);
+                        }
                     }
                     Err(e) => {
                         // One message: in the job popup when it is open, else in the
@@ -393,6 +446,11 @@ impl App {
             }
             Action::VectorChecked(check) => {
                 self.state.vector_running = false;
+                self.state.finish("vector");
+                // The verdict counts at once: the list shows fresh or stale now.
+                if let Ok(outcome) = &check.drift {
+                    self.apply_drift(std::slice::from_ref(outcome));
+                }
                 if self.state.selected().map(|(_, m)| m.id.as_str())
                     == Some(check.memory_id.as_str())
                 {
@@ -501,7 +559,9 @@ impl App {
         }
         match self.state.popup {
             Some(Popup::Help) => {
-                let max = view::help_line_count(&self.state).saturating_sub(3) as u16;
+                // Scroll no further than the last line at the bottom of the box.
+                let visible = self.state.size.1.saturating_sub(2) as usize;
+                let max = view::help_line_count(&self.state).saturating_sub(visible) as u16;
                 let scroll = &mut self.state.help_scroll;
                 match key.code {
                     KeyCode::Esc
@@ -526,12 +586,17 @@ impl App {
                 return true;
             }
             Some(Popup::DriftConfirm) => {
-                self.state.popup = None;
-                if key.code == KeyCode::Char('y') {
-                    self.run_drift();
-                } else {
-                    self.state.drift.planned = None;
-                    self.state.notify(Level::Info, "drift check cancelled");
+                match confirm::answer(key.code, confirm::Default::Confirm) {
+                    confirm::Answer::Confirm => {
+                        self.state.popup = None;
+                        self.run_drift();
+                    }
+                    confirm::Answer::Cancel => {
+                        self.state.popup = None;
+                        self.state.drift.planned = None;
+                        self.state.notify(Level::Info, "drift check cancelled");
+                    }
+                    confirm::Answer::Ignore => {}
                 }
                 return true;
             }
@@ -578,10 +643,31 @@ impl App {
                 }
                 return true;
             }
-            Some(Popup::ConfirmQuit) => {
+            Some(Popup::Messages) => {
+                let max = self.state.messages.len().saturating_sub(1);
+                let scroll = &mut self.state.messages_scroll;
                 match key.code {
-                    KeyCode::Char('y') | KeyCode::Char('Y') => self.state.should_quit = true,
-                    _ => self.state.popup = None,
+                    KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L') | KeyCode::Enter => {
+                        self.state.popup = None
+                    }
+                    KeyCode::Char('j') | KeyCode::Down => *scroll = (*scroll + 1).min(max),
+                    KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                    KeyCode::Char('G') | KeyCode::End => *scroll = max,
+                    KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+                    _ => {}
+                }
+                return true;
+            }
+            Some(Popup::Copy) => {
+                self.state.popup = None;
+                self.copy(key.code);
+                return true;
+            }
+            Some(Popup::ConfirmQuit) => {
+                match confirm::answer(key.code, confirm::Default::Cancel) {
+                    confirm::Answer::Confirm => self.state.should_quit = true,
+                    confirm::Answer::Cancel => self.state.popup = None,
+                    confirm::Answer::Ignore => {}
                 }
                 return true;
             }
@@ -638,8 +724,18 @@ impl App {
                     self.state.list.query.clear();
                     self.state.refresh_list();
                 }
-                KeyCode::Enter | KeyCode::Down | KeyCode::Up | KeyCode::Tab => {
+                KeyCode::Enter | KeyCode::Tab => {
                     self.state.filter_input = None;
+                }
+                // Move through the matches without leaving the filter.
+                KeyCode::Down | KeyCode::Up => {
+                    let before = self.state.list.selected;
+                    self.state
+                        .list
+                        .move_by(if key.code == KeyCode::Down { 1 } else { -1 });
+                    if self.state.list.selected != before {
+                        self.state.details_scroll = 0;
+                    }
                 }
                 _ => {
                     if input.handle_event(&Event::Key(key)).is_some()
@@ -706,6 +802,22 @@ impl App {
             Command::IndexView => return self.start_index_view(),
             Command::MapView => return self.start_map(),
             Command::DriftBatch => return self.plan_drift(),
+            Command::TopKUp | Command::TopKDown => {
+                self.state
+                    .search
+                    .adjust_top_k(if c == Command::TopKUp { 1 } else { -1 });
+                // A new top-k re-runs the last search (not while a query is typed).
+                if let Some(target) = self.last_search.clone() {
+                    self.start_search(target);
+                }
+                return;
+            }
+            Command::Copy => {
+                if self.state.selected().is_some() || self.state.focus == Focus::Search {
+                    self.state.popup = Some(Popup::Copy);
+                }
+                return;
+            }
             Command::CycleSearchMode => return self.cycle_search_mode(),
             Command::Explain => return self.start_explain(),
             Command::GoldenAdd => return self.golden_add(),
@@ -735,7 +847,7 @@ impl App {
         let state = &mut self.state;
         match c {
             Command::Quit => {
-                if state.job_running() {
+                if state.quit_asks_first() {
                     state.popup = Some(Popup::ConfirmQuit);
                 } else {
                     state.should_quit = true;
@@ -781,8 +893,17 @@ impl App {
                 state.focus = Focus::Search;
                 state.search.editing = Some(SearchField::Range);
             }
-            Command::TopKUp => state.search.adjust_top_k(1),
-            Command::TopKDown => state.search.adjust_top_k(-1),
+            Command::MessageLog => {
+                state.messages_scroll = state.messages.len().saturating_sub(1);
+                state.popup = Some(Popup::Messages);
+            }
+            Command::FocusLeft => state.focus = Focus::List,
+            Command::FocusRight => {
+                state.focus = match state.right {
+                    RightPane::Details => Focus::Details,
+                    RightPane::Search => Focus::Search,
+                }
+            }
             Command::OpenHit
             | Command::ExportResults
             | Command::Refresh
@@ -793,6 +914,9 @@ impl App {
             | Command::IndexView
             | Command::MapView
             | Command::DriftBatch
+            | Command::TopKUp
+            | Command::TopKDown
+            | Command::Copy
             | Command::CycleSearchMode
             | Command::Explain
             | Command::GoldenAdd
@@ -827,7 +951,7 @@ impl App {
                     let next = (state.details_scroll as isize)
                         .saturating_add(delta)
                         .clamp(0, max.max(0));
-                    state.details_scroll = next.min(u16::MAX as isize) as u16;
+                    state.details_scroll = next as usize;
                 } else {
                     let before = state.list.selected;
                     state.list.move_by(delta);

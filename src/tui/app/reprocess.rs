@@ -4,14 +4,31 @@ use super::*;
 
 impl App {
     pub(super) fn reprocessor(&mut self) -> Result<Arc<Reprocessor>, String> {
-        self.reprocessor_for(crate::omi::fact_conventions::Kind::Conversations)
+        let defaults = ReprocessConfig::default();
+        self.reprocessor_with(
+            crate::omi::fact_conventions::Kind::Conversations,
+            defaults.batch_size,
+            defaults.concurrency,
+        )
     }
 
-    /// An engine for conversations (`ns1`, the setup's namespace and format) or facts
-    /// (`ns2`, text = content, omi-facts.md §F5.1).
+    /// An engine for the default batch size and concurrency, for conversations or facts.
     pub(super) fn reprocessor_for(
         &mut self,
         kind: crate::omi::fact_conventions::Kind,
+    ) -> Result<Arc<Reprocessor>, String> {
+        let defaults = ReprocessConfig::default();
+        self.reprocessor_with(kind, defaults.batch_size, defaults.concurrency)
+    }
+
+    /// An engine for conversations (`ns1`, the setup's namespace and format) or facts
+    /// (`ns2`, text = content, omi-facts.md §F5.1), with these texts per embedding call
+    /// and batches in flight.
+    pub(super) fn reprocessor_with(
+        &mut self,
+        kind: crate::omi::fact_conventions::Kind,
+        batch_size: usize,
+        concurrency: usize,
     ) -> Result<Arc<Reprocessor>, String> {
         let setup = &self.state.setup;
         if setup.read_only {
@@ -46,6 +63,8 @@ impl App {
             format: self.state.text_format,
             created_at_policy: setup.created_at_policy,
             read_only: setup.read_only,
+            batch_size,
+            concurrency,
             ..ReprocessConfig::default()
         };
         Ok(Arc::new(Reprocessor::new(embedder, store, journal, config)))
@@ -67,6 +86,13 @@ impl App {
 
     /// Plan a reprocess of `selection` in the background; the plan then waits for a yes.
     pub(super) fn start_plan(&mut self, selection: Selection, single: bool) {
+        if self.state.indexing.busy() {
+            self.state.notify(
+                Level::Warn,
+                "the export is being indexed into the local store; reprocess when it is done",
+            );
+            return;
+        }
         if self.state.reprocess.busy() {
             self.state.notify(
                 Level::Warn,
@@ -106,7 +132,7 @@ impl App {
                 outcome,
             });
         });
-        self.state.notify(Level::Info, "planning…");
+        self.state.notify_while("plan", "planning…");
     }
 
     pub(super) fn batch_selection(&self, scope: BatchScope) -> Selection {
@@ -162,7 +188,13 @@ impl App {
         });
         self.state.reprocess.summary = None;
         self.state.reprocess.stopped = None;
-        self.state.popup = Some(Popup::Job);
+        written_ids_into(&mut self.state.reprocess, &work);
+        // One memory: a message says how it went; a batch gets the job window.
+        if self.state.reprocess.single && total == 1 {
+            self.state.notify_while("job", "reprocessing 1 memory…");
+        } else {
+            self.state.popup = Some(Popup::Job);
+        }
         let tx = self.tx.clone();
         spawn_reporting(&self.tx, "reprocess job", async move {
             let progress_tx = tx.clone();
@@ -198,31 +230,44 @@ impl App {
                         .notify(Level::Warn, "nothing is marked (Space marks a memory)");
                     return;
                 }
+                if scope == BatchScope::Filtered && self.state.list.is_filtering() {
+                    self.state.notify(
+                        Level::Warn,
+                        "the filter is still running: try again when the list shows its matches",
+                    );
+                    return;
+                }
+                self.marks_in_use = scope == BatchScope::Marked;
                 let selection = self.batch_selection(scope);
                 self.start_plan(selection, false);
             }
             (Popup::ConfirmPlan, c) => {
-                let single = self.state.reprocess.single;
-                // For a batch, only `y` runs it (cancel is the default); for one memory,
-                // Enter does too.
-                let yes = c == KeyCode::Char('y') || (single && c == KeyCode::Enter);
-                if matches!(
-                    c,
-                    KeyCode::Char('y')
-                        | KeyCode::Char('n')
-                        | KeyCode::Esc
-                        | KeyCode::Enter
-                        | KeyCode::Char('q')
-                ) {
-                    self.state.popup = None;
-                    let plan = self.state.reprocess.plan.take();
-                    match (yes, plan) {
-                        (true, Some(plan)) if !plan.items.is_empty() => self.start_job(plan),
-                        (true, Some(_)) => self.state.notify(Level::Info, "nothing to write"),
-                        _ => self
-                            .state
-                            .notify(Level::Info, "reprocess cancelled; nothing was written"),
+                let remote = self
+                    .state
+                    .reprocess
+                    .plan
+                    .as_ref()
+                    .is_some_and(|p| p.target.remote);
+                let answer = confirm::answer(c, confirm::Default::for_write(remote));
+                if answer == confirm::Answer::Ignore {
+                    return;
+                }
+                self.state.popup = None;
+                let plan = self.state.reprocess.plan.take();
+                match (answer, plan) {
+                    (confirm::Answer::Confirm, Some(plan)) if !plan.items.is_empty() => {
+                        // The marks did their job: a batch made from them clears them.
+                        if std::mem::take(&mut self.marks_in_use) {
+                            self.state.list.marks.clear();
+                        }
+                        self.start_job(plan)
                     }
+                    (confirm::Answer::Confirm, Some(_)) => {
+                        self.state.notify(Level::Info, "nothing to write")
+                    }
+                    _ => self
+                        .state
+                        .notify(Level::Info, "reprocess cancelled; nothing was written"),
                 }
             }
             (Popup::Job, KeyCode::Char('x')) => {
@@ -258,18 +303,32 @@ impl App {
             ) => {
                 self.state.popup = None;
             }
-            (Popup::Resume, KeyCode::Char('y')) => {
-                self.state.popup = None;
-                self.resume_job();
-            }
-            (Popup::Resume, KeyCode::Char('n') | KeyCode::Esc) => {
-                self.state.popup = None;
-                self.state.notify(
-                    Level::Info,
-                    "the unfinished run stays in the journal (memlens reprocess resumes it)",
-                );
+            (Popup::Resume, c) => {
+                let remote = self.state.setup.store_is_remote;
+                match confirm::answer(c, confirm::Default::for_write(remote)) {
+                    confirm::Answer::Confirm => {
+                        self.state.popup = None;
+                        self.resume_job();
+                    }
+                    confirm::Answer::Cancel => {
+                        self.state.popup = None;
+                        self.state.notify(
+                            Level::Info,
+                            "the unfinished run stays in the journal (memlens reprocess resumes it)",
+                        );
+                    }
+                    confirm::Answer::Ignore => {}
+                }
             }
             _ => {}
         }
     }
+}
+
+/// Remember which memories the job writes, so their statuses can turn fresh at once.
+fn written_ids_into(ui: &mut crate::tui::jobs::ReprocessUi, work: &JobWork) {
+    ui.writing = match work {
+        JobWork::Run(plan) => plan.items.iter().map(|i| i.memory_id.clone()).collect(),
+        JobWork::Resume(..) => Vec::new(),
+    };
 }

@@ -54,6 +54,7 @@ impl App {
             });
             return;
         }
+        self.last_search = Some(target.clone());
         if let Some(h) = self.search_task.take() {
             h.abort();
         }

@@ -91,12 +91,58 @@ pub(super) fn meta_value(v: &MetaValue) -> String {
     }
 }
 
-/// The lines of the details pane for the selected memory at a given inner width.
+/// The details pane in three parts: the fields above the transcript, the transcript's
+/// wrapped lines (shared, cached per memory and width), the embedding block below.
+pub struct DetailsParts<'a> {
+    pub head: Vec<Line<'a>>,
+    pub transcript: std::sync::Arc<Vec<Line<'static>>>,
+    pub tail: Vec<Line<'a>>,
+}
+
+impl DetailsParts<'_> {
+    /// Lines in all three parts.
+    pub fn len(&self) -> usize {
+        self.head.len() + self.transcript.len() + self.tail.len()
+    }
+
+    /// True when there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Lines `from..from + count`, cloned: only what is visible is built.
+    pub fn window(&self, from: usize, count: usize) -> Vec<Line<'_>> {
+        self.head
+            .iter()
+            .chain(self.transcript.iter())
+            .chain(self.tail.iter())
+            .skip(from)
+            .take(count)
+            .cloned()
+            .collect()
+    }
+}
+
+/// The lines of the details pane for the selected memory at a given inner width (all of
+/// them; drawing uses [`details_parts`] and builds only the visible window).
 pub fn details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
+    let parts = details_parts(state, width);
+    let mut out = parts.head;
+    out.extend(parts.transcript.iter().cloned());
+    out.extend(parts.tail);
+    out
+}
+
+/// The details pane's parts for the selected memory at a given inner width.
+pub fn details_parts<'a>(state: &State, width: u16) -> DetailsParts<'a> {
     let t = &state.theme;
     let width = width as usize;
     let Some((index, m)) = state.selected() else {
-        return vec![Line::styled("Nothing selected.", t.dim)];
+        return DetailsParts {
+            head: vec![Line::styled("Nothing selected.", t.dim)],
+            transcript: Default::default(),
+            tail: Vec::new(),
+        };
     };
     let s = &m.structured;
     let mut out: Vec<Line<'a>> = Vec::new();
@@ -128,7 +174,17 @@ pub fn details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
     if m.deleted {
         flags.push("deleted: yes".into());
     }
+    if m.locked {
+        flags.push("locked: yes".into());
+    }
     out.push(field(t, "flags", flags.join(" · ")));
+    for n in &m.notes {
+        out.push(field(
+            t,
+            "note",
+            sanitize::line(&format!("{}: {} (raw: {})", n.field, n.problem, n.raw)).into_owned(),
+        ));
+    }
     let mut cat = s.category.kind.value().to_string();
     if let Some(raw) = &s.category.unknown_raw {
         cat = format!("other (export says {:?})", sanitize::line(raw));
@@ -209,30 +265,90 @@ pub fn details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
         }
     }
     out.push(Line::from(""));
-    transcript(&mut out, state, m, width);
-    out.push(Line::from(""));
-    embedding(&mut out, state, index, m, width);
+    transcript_heading(&mut out, state, m);
+    let transcript = if state.transcript_expanded {
+        transcript_lines(state, index, m, width)
+    } else {
+        Default::default()
+    };
+    let mut tail = vec![Line::from("")];
+    embedding(&mut tail, state, index, m, width);
+    DetailsParts {
+        head: wrap_long(out, width),
+        transcript,
+        tail: wrap_long(tail, width),
+    }
+}
+
+/// Lines wider than the pane (a long id, vector id, address, status reason) wrap under
+/// their value instead of being cut: the first span (the label) stays, the rest wraps
+/// with a hanging indent as wide as the label.
+fn wrap_long(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.width() <= width || line.spans.len() < 2 || width < 20 {
+            out.push(line);
+            continue;
+        }
+        let mut spans = line.spans.into_iter();
+        let label = spans.next().unwrap_or_default();
+        let indent = crate::tui::fit::width(&label.content).min(width / 2);
+        let rest: Vec<Span<'_>> = spans.collect();
+        let style = rest.last().map(|s| s.style).unwrap_or_default();
+        let text: String = rest.iter().map(|s| s.content.as_ref()).collect();
+        let opts = textwrap::Options::new(width.saturating_sub(indent).max(8));
+        for (k, part) in textwrap::wrap(&text, &opts).into_iter().enumerate() {
+            let head = if k == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            out.push(Line::from(vec![
+                head,
+                Span::styled(part.into_owned(), style),
+            ]));
+        }
+    }
     out
 }
 
-fn transcript<'a>(out: &mut Vec<Line<'a>>, state: &State, m: &Memory, width: usize) {
+fn transcript_heading(out: &mut Vec<Line<'_>>, state: &State, m: &Memory) {
     let t = &state.theme;
     let n = m.transcript.len();
     let key = state.keymap.keys_for(
         crate::tui::action::Command::ToggleTranscript,
         crate::tui::keymap::Scope::Details,
     );
-    if !state.transcript_expanded {
-        out.push(Line::from(vec![
-            Span::styled(format!("Transcript ({n} segments) "), t.label),
-            Span::styled(format!("▸ {key} expands"), t.dim),
-        ]));
-        return;
-    }
+    let (mark, verb) = if state.transcript_expanded {
+        ("▾", "collapses")
+    } else {
+        ("▸", "expands")
+    };
     out.push(Line::from(vec![
         Span::styled(format!("Transcript ({n} segments) "), t.label),
-        Span::styled(format!("▾ {key} collapses"), t.dim),
+        Span::styled(format!("{mark} {key} {verb}"), t.dim),
     ]));
+}
+
+/// The transcript wrapped at `width`, from the cache when the same memory was wrapped at
+/// the same width before (wrapping 30,000 segments on every key is what made long
+/// memories slow).
+fn transcript_lines(
+    state: &State,
+    index: usize,
+    m: &Memory,
+    width: usize,
+) -> std::sync::Arc<Vec<Line<'static>>> {
+    let _ = index;
+    if let Some(((id, w, n), lines)) = state.transcript_cache.borrow().as_ref()
+        && *id == m.id
+        && *w == width
+        && *n == m.transcript.len()
+    {
+        return lines.clone();
+    }
+    let t = &state.theme;
+    let mut out: Vec<Line<'static>> = Vec::new();
     for seg in &m.transcript {
         let who = seg
             .speaker
@@ -256,6 +372,10 @@ fn transcript<'a>(out: &mut Vec<Line<'a>>, state: &State, m: &Memory, width: usi
     {
         out.extend(wrapped(text, width, "  ", t.base));
     }
+    let lines = std::sync::Arc::new(out);
+    *state.transcript_cache.borrow_mut() =
+        Some(((m.id.clone(), width, m.transcript.len()), lines.clone()));
+    lines
 }
 
 fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memory, width: usize) {
@@ -272,18 +392,31 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
     let entry = state.status_entries.get(&m.id);
     let mut status_spans = vec![
         Span::styled(format!("{:<12}", "  status"), t.label),
-        Span::styled(
-            format!("{} {}", status.glyph(), status.word()),
-            t.status(status),
-        ),
+        Span::styled(state.status_text(index), t.status(status)),
     ];
-    if let Some(reason) = entry.and_then(|e| e.reason.clone()) {
+    // A skipped memory's reason gets its own line below.
+    let reason = entry
+        .filter(|e| e.status != crate::sync::EmbeddingStatus::Skipped)
+        .and_then(|e| e.reason.clone());
+    if let Some(reason) = reason {
         status_spans.push(Span::styled(
             format!(" — {}", sanitize::line(&reason)),
             t.dim,
         ));
     }
     out.push(Line::from(status_spans));
+    if let Some(r) = state.skip_of(index) {
+        out.push(field(
+            t,
+            "  skipped",
+            sanitize::line(&r.detail()).into_owned(),
+        ));
+        let why = match r.force_flag() {
+            Some(_) => r.explain().to_string(),
+            None => format!("{} (cannot be forced)", r.explain()),
+        };
+        out.push(Line::styled(format!("{:<12}{why}", ""), t.dim));
+    }
     if let Some(e) = entry {
         if let Some(d) = e.dimension {
             out.push(field(
@@ -326,8 +459,13 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
         format!("{} ({key} cycles)", state.text_format.name()),
     ));
     let text = render(&m.structured, state.text_format);
+    let what = if state.skip_of(index).is_some() {
+        "its text (never embedded: skipped)"
+    } else {
+        "text that would be embedded"
+    };
     out.push(Line::styled(
-        format!("  text that would be embedded ({} bytes)", text.len()),
+        format!("  {what} ({} bytes)", text.len()),
         t.label,
     ));
     out.extend(wrapped(&text, width, "  │ ", t.base));
@@ -336,7 +474,7 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
 /// How many lines the details pane has for the selection (for scroll limits).
 pub fn details_line_count(state: &State) -> usize {
     let width = super::layout(state.size).details.width.saturating_sub(2);
-    details_lines(state, width).len()
+    details_parts(state, width).len()
 }
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
@@ -346,9 +484,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .borders(Borders::ALL)
         .title(" Details ")
         .border_style(if focused { t.border_focused } else { t.border });
-    let lines = details_lines(state, area.width.saturating_sub(2));
-    let p = Paragraph::new(lines)
-        .block(block)
-        .scroll((state.details_scroll, 0));
+    let parts = details_parts(state, area.width.saturating_sub(2));
+    let rows = area.height.saturating_sub(2) as usize;
+    // Only the visible window is handed to the widget: frame time does not grow with
+    // the memory's size, and offsets past 65,535 lines still work.
+    let from = state.details_scroll.min(parts.len().saturating_sub(1));
+    let p = Paragraph::new(parts.window(from, rows)).block(block);
     frame.render_widget(p, area);
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
 use crate::sync::drift::DriftOutcome;
 use crate::tui::sanitize;
@@ -35,23 +35,21 @@ pub(super) fn confirm(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let lines = vec![
         Line::from(format!(
-            "Check {} memories against their stored vectors in every Omi text format.",
-            ids.len()
+            "Check {} against their stored vectors in every Omi text format.",
+            crate::words::count(ids.len(), "memory", "memories")
         )),
         Line::from(format!(
-            "{texts} distinct texts to embed with {} · about {tokens} tokens · fetch {} vectors",
+            "{} to embed with {} · about {tokens} tokens · fetch {}",
+            crate::words::count(*texts, "distinct text", "distinct texts"),
             state.setup.embedder_model,
-            ids.len()
+            crate::words::counted(ids.len(), "vector")
         )),
         Line::styled(
             "Scores already in the drift cache are not embedded again.",
             t.dim,
         ),
         Line::from(""),
-        Line::from(vec![
-            Span::styled("y", t.key),
-            Span::raw(" runs it · any other key cancels"),
-        ]),
+        crate::tui::confirm::buttons(t, "Check", crate::tui::confirm::Default::Confirm),
     ];
     boxed(frame, area, 9, " Drift check ", lines, state);
 }
@@ -71,6 +69,7 @@ pub(super) fn results(frame: &mut Frame<'_>, area: Rect, state: &State) {
             let mut stale = 0;
             let mut none = 0;
             let mut other = 0;
+            let mut skipped = 0;
             let mut by_format: BTreeMap<String, usize> = BTreeMap::new();
             for o in outcomes {
                 match o {
@@ -93,10 +92,11 @@ pub(super) fn results(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     }
                     DriftOutcome::NoVector { .. } => none += 1,
                     DriftOutcome::Incomparable { .. } => other += 1,
+                    DriftOutcome::Skipped { .. } => skipped += 1,
                 }
             }
             lines.push(Line::from(format!(
-                "{} checked: {fresh} fresh · {stale} stale · {none} without a vector · {other} not comparable",
+                "{} checked: {fresh} fresh · {stale} stale · {none} without a vector · {other} not comparable · {skipped} skipped (Omi would not embed them)",
                 outcomes.len()
             )));
             lines.push(Line::styled("made by:", t.label));
@@ -108,7 +108,10 @@ pub(super) fn results(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 let text = match o {
                     DriftOutcome::Report(r) => format!("{}: {}", r.memory_id, r.verdict),
                     DriftOutcome::NoVector { memory_id, .. } => format!("{memory_id}: no vector"),
-                    DriftOutcome::Incomparable { memory_id, reason } => {
+                    DriftOutcome::Incomparable { memory_id, reason }
+                    | DriftOutcome::Skipped {
+                        memory_id, reason, ..
+                    } => {
                         format!("{memory_id}: {reason}")
                     }
                 };

@@ -1,66 +1,150 @@
-//! The footer: key hints for the focused pane (from the keymap), jobs, and the last
-//! message — or the filter input while it is being typed.
+//! The footer: key hints for the focused pane (from the keymap; `? help` always first),
+//! or editing hints while a query or filter is typed; then jobs and the last message,
+//! cut with `…` and a pointer to the message log when it does not fit.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::tui::action::Command;
+use crate::tui::fit;
+use crate::tui::keymap::Scope;
 use crate::tui::sanitize;
+use crate::tui::search::SearchField;
 use crate::tui::state::State;
+
+/// Key hints as (keys, what), laid out left to right while they fit.
+fn hint_spans(state: &State, hints: &[(String, String)], room: usize) -> Vec<Span<'static>> {
+    let t = &state.theme;
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for (keys, what) in hints {
+        let width = fit::width(keys) + fit::width(what) + 3;
+        if used + width > room {
+            break;
+        }
+        used += width;
+        spans.push(Span::styled(keys.clone(), t.key));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    spans
+}
+
+/// What the keys do while a text input has the keyboard.
+fn editing_hints(state: &State) -> Option<(String, Vec<(String, String)>)> {
+    let h = |k: &str, w: &str| (k.to_string(), w.to_string());
+    if state.filter_input.is_some() {
+        return Some((
+            if state.list.is_filtering() {
+                "filtering…".to_string()
+            } else {
+                format!("{} matches", state.list.visible.len())
+            },
+            vec![h("Enter", "keep"), h("↑/↓", "move"), h("Esc", "clear")],
+        ));
+    }
+    match state.search.editing {
+        Some(SearchField::Query) => Some((
+            "typing the query".into(),
+            vec![
+                h("Enter", "search"),
+                h("↑/↓", "history"),
+                h("Tab", "date range"),
+                h("Esc", "stop typing"),
+            ],
+        )),
+        Some(SearchField::Range) => Some((
+            "typing the date range".into(),
+            vec![
+                h("Enter", "search"),
+                h("Tab", "query"),
+                h("Esc", "stop typing"),
+                h("e.g.", "2024-08-01..2024-09-01, 7d"),
+            ],
+        )),
+        None => None,
+    }
+}
+
+/// Commands whose hints come right after `? help`, most useful first; the rest follow
+/// in the keymap's order.
+const FIRST: [Command; 7] = [
+    Command::Filter,
+    Command::Search,
+    Command::OpenHit,
+    Command::ToggleTranscript,
+    Command::Reprocess,
+    Command::Quit,
+    Command::MessageLog,
+];
+
+/// The normal hints: `? help` first, then the most useful keys of the focused pane.
+fn pane_hints(state: &State) -> Vec<(String, String)> {
+    let scope = state.focus.scope();
+    let help = state.keymap.keys_for(Command::Help, Scope::Global);
+    let help = help.split('/').next().unwrap_or("?").to_string();
+    let mut out = vec![(help, "help".to_string())];
+    let hints = state.keymap.hint_commands(scope);
+    let rank = |c: &Command| FIRST.iter().position(|f| f == c).unwrap_or(FIRST.len());
+    let mut ordered: Vec<(Command, String, &'static str)> = hints;
+    // Stable: keymap order within the same rank.
+    ordered.sort_by_key(|(c, _, _)| rank(c));
+    for (command, keys, what) in ordered {
+        if command == Command::Help {
+            continue;
+        }
+        out.push((keys, what.to_string()));
+    }
+    out
+}
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
-    let first = if let Some(input) = &state.filter_input {
-        let value = sanitize::line(input.value()).into_owned();
-        let line = Line::from(vec![
-            Span::styled("/", t.key),
-            Span::raw(value),
-            Span::styled(
-                format!(
-                    "   {} matches · Enter keeps · Esc clears",
-                    state.list.visible.len()
-                ),
-                t.dim,
-            ),
-        ]);
-        let cursor = 1 + input.visual_cursor() as u16;
-        frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
-        line
+    let room = area.width as usize;
+    let first = if let Some((what, hints)) = editing_hints(state) {
+        let mut spans = Vec::new();
+        if let Some(input) = &state.filter_input {
+            let value = sanitize::line(input.value()).into_owned();
+            let shown = fit::fit_start(&value, room / 2).into_owned();
+            let cursor = 1 + fit::width(&shown) as u16;
+            spans.push(Span::styled("/", t.key));
+            spans.push(Span::raw(shown));
+            frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
+        }
+        spans.push(Span::styled(format!("  {what} · "), t.dim));
+        let used: usize = spans.iter().map(|s| fit::width(&s.content)).sum();
+        spans.extend(hint_spans(state, &hints, room.saturating_sub(used)));
+        Line::from(spans)
     } else {
         // As many hints as fit; the help overlay (`?`) has them all.
-        let mut spans = Vec::new();
-        let mut used = 0usize;
-        let room = area.width as usize;
-        for (keys, what) in state.keymap.hints(state.focus.scope()) {
-            let width = keys.chars().count() + what.chars().count() + 3;
-            if used + width > room {
-                break;
-            }
-            used += width;
-            spans.push(Span::styled(keys, t.key));
-            spans.push(Span::raw(format!(" {what}  ")));
-        }
-        Line::from(spans)
+        Line::from(hint_spans(state, &pane_hints(state), room))
     };
     let mut second = Vec::new();
+    let mut used = 0usize;
     if let Some((done, total)) = state.lookup.running {
-        second.push(Span::styled(
-            format!("{} status {done}/{total}  ", super::spinner(state.tick)),
-            t.info,
-        ));
+        let s = format!("{} status {done}/{total}  ", super::spinner(state.tick));
+        used += fit::width(&s);
+        second.push(Span::styled(s, t.info));
     }
     if let Some(job) = state.reprocess.footer() {
-        second.push(Span::styled(
-            format!("{} {job}  ", super::spinner(state.tick)),
-            t.info,
-        ));
+        let s = format!("{} {job}  ", super::spinner(state.tick));
+        used += fit::width(&s);
+        second.push(Span::styled(s, t.info));
     }
     if let Some((level, text)) = &state.message {
-        second.push(Span::styled(
-            sanitize::line(text).into_owned(),
-            t.level(*level),
-        ));
+        let clean = sanitize::line(text).into_owned();
+        let left = room.saturating_sub(used);
+        if fit::width(&clean) <= left {
+            second.push(Span::styled(clean, t.level(*level)));
+        } else {
+            let log = state.keymap.keys_for(Command::MessageLog, Scope::Global);
+            let log = log.split('/').next().unwrap_or("L").to_string();
+            let tail = format!(" ({log} shows all)");
+            let cut = fit::fit(&clean, left.saturating_sub(fit::width(&tail)));
+            second.push(Span::styled(cut.into_owned(), t.level(*level)));
+            second.push(Span::styled(tail, t.dim));
+        }
     }
     frame.render_widget(Paragraph::new(vec![first, Line::from(second)]), area);
 }

@@ -1,136 +1,150 @@
-//! The two header lines: the set-up, then status counts and the lookup's progress.
+//! The two header lines: the set-up, then status counts, the lookup's progress and the
+//! auto-index gauge.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::tui::fit::{self, Piece};
 use crate::tui::sanitize;
 use crate::tui::state::{LoadState, State};
 
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     let setup = &state.setup;
-    let mut first = vec![Span::styled("memlens ", t.title)];
-    match (&state.export, &state.export_path) {
+    let room = area.width as usize;
+    // Line 1, by priority: the embedder model and READ-ONLY always stay; the store path
+    // shortens first, then the export name, then the uid.
+    let export = match (&state.export, &state.export_path) {
         (Some(e), _) => {
-            let name = e
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default();
-            first.push(Span::raw(format!(
-                "{} · {} memories",
-                sanitize::line(&name),
-                e.memories.len()
-            )));
+            let name = file_name(&e.path);
+            Piece::new(format!("memlens {name} · {} memories", e.memories.len()), 2)
+                .or(format!("{name} · {}", e.memories.len()))
+                .or(name)
         }
-        (None, Some(p)) => {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default();
-            first.push(Span::raw(sanitize::line(&name).into_owned()));
-        }
-        (None, None) => first.push(Span::styled("no export", t.dim)),
-    }
-    first.push(Span::styled(" │ uid ", t.dim));
-    match &setup.uid {
-        Some(uid) => first.push(Span::raw(sanitize::line(uid).into_owned())),
-        None => first.push(Span::styled("not set", t.warn)),
-    }
-    first.push(Span::styled(" │ ", t.dim));
-    first.push(Span::raw(format!(
-        "{}/{}",
-        short_target(&setup.store_target),
-        if state.on_facts_tab() {
-            crate::omi::fact_conventions::FACTS_NAMESPACE
-        } else {
-            setup.namespace.as_str()
-        }
-    )));
-    first.push(Span::styled(" │ ", t.dim));
-    first.push(Span::raw(format!(
-        "{} {}d",
-        setup.embedder_model, setup.embedder_dimension
-    )));
+        (None, Some(p)) => Piece::new(format!("memlens {}", file_name(p)), 2),
+        (None, None) => Piece::new("memlens · no export", 2),
+    };
+    let uid = match &setup.uid {
+        Some(uid) => Piece::new(format!("uid {}", sanitize::line(uid)), 1)
+            .or(sanitize::line(uid).into_owned()),
+        None => Piece::new("uid not set", 1),
+    };
+    let target = sanitize::line(&setup.store_target).into_owned();
+    let namespace = if state.on_facts_tab() {
+        crate::omi::fact_conventions::FACTS_NAMESPACE.to_string()
+    } else {
+        setup.namespace.clone()
+    };
+    let store = Piece::new(format!("{target}/{namespace}"), 3)
+        .or(format!("{}/{namespace}", short_target(&target)))
+        .or(namespace);
+    let model = Piece::new(
+        format!("{} {}d", setup.embedder_model, setup.embedder_dimension),
+        0,
+    )
+    .keep();
+    let mut pieces = vec![export, uid, store, model];
     if setup.read_only {
-        first.push(Span::styled(" READ-ONLY", t.warn));
+        pieces.push(Piece::new("READ-ONLY", 0).keep());
+    }
+    let shown = fit::by_priority(&pieces, " │ ", room);
+    let mut first: Vec<Span<'_>> = Vec::new();
+    for (i, text) in shown.into_iter().enumerate() {
+        let Some(text) = text else { continue };
+        if !first.is_empty() {
+            first.push(Span::styled(" │ ", t.dim));
+        }
+        let style = match i {
+            0 => t.title,
+            1 if setup.uid.is_none() => t.warn,
+            4 => t.warn,
+            _ => t.base,
+        };
+        first.push(Span::styled(text, style));
     }
 
-    let mut second: Vec<Span<'_>> = Vec::new();
+    let second = second_line(state, room);
+    let p = Paragraph::new(vec![Line::from(first), Line::from(second)]).style(t.header);
+    frame.render_widget(p, area);
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    sanitize::line(&name).into_owned()
+}
+
+/// Line 2: status counts (kept longest), the lookup's progress or age, the shape label
+/// (shortened first).
+fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
+    let t = &state.theme;
+    let mut pieces: Vec<(Piece, ratatui::style::Style)> = Vec::new();
     let facts_tab = state.on_facts_tab();
-    if let Some(e) = &state.export
-        && !e.facts.is_empty()
-    {
-        // The tabs, when there is a second one to show; the shown one in brackets (not
-        // by colour alone).
-        let tab = |active: bool, text: String| {
-            if active {
-                Span::styled(format!("[{text}]"), t.selected)
-            } else {
-                Span::styled(format!(" {text} "), t.dim)
-            }
-        };
-        second.push(tab(!facts_tab, "1 conversations".into()));
-        second.push(tab(facts_tab, format!("2 facts ({})", e.facts.len())));
-        second.push(Span::styled(" │ ", t.dim));
-    }
-    if let Some(e) = &state.export
-        && !facts_tab
-    {
-        // Beside the tabs only the shape's code (`E3`) fits.
-        let shape = if e.facts.is_empty() {
-            e.shape.as_str()
-        } else {
-            e.shape.split(' ').next().unwrap_or_default()
-        };
-        second.push(Span::styled(format!("{shape} · "), t.dim));
-    }
     match &state.load {
         LoadState::Loading { done, total } => {
             let pct = if *total > 0 { done * 100 / total } else { 0 };
-            second.push(Span::styled(
-                format!(
-                    "{} loading export {pct}% ({:.1} / {:.1} MB)",
-                    super::spinner(state.tick),
-                    *done as f64 / 1e6,
-                    *total as f64 / 1e6
-                ),
+            pieces.push((
+                Piece::new(
+                    format!(
+                        "{} loading export {pct}% ({:.1} / {:.1} MB)",
+                        super::spinner(state.tick),
+                        *done as f64 / 1e6,
+                        *total as f64 / 1e6
+                    ),
+                    0,
+                )
+                .or(format!("{} loading {pct}%", super::spinner(state.tick))),
                 t.info,
             ));
         }
-        LoadState::Failed(_) => second.push(Span::styled("export failed to load", t.error)),
+        LoadState::Failed(_) => {
+            pieces.push((Piece::new("export failed to load", 0), t.error));
+        }
         _ if facts_tab => {
-            second.push(Span::styled("ns2 ", t.dim));
+            pieces.push((Piece::new("ns2", 1), t.dim));
             for (status, n) in state.facts.status_counts() {
-                second.push(Span::styled(
-                    format!("{} {} {n}", status.glyph(), status.word()),
+                pieces.push((
+                    Piece::new(format!("{} {} {n}", status.glyph(), status.word()), 1)
+                        .or(format!("{} {n}", status.glyph())),
                     t.status(status),
                 ));
-                second.push(Span::raw("  "));
             }
             if state.facts.lookup_running {
-                second.push(Span::styled(
-                    format!("{} checking ns2", super::spinner(state.tick)),
+                pieces.push((
+                    Piece::new(format!("{} checking ns2", super::spinner(state.tick)), 2),
                     t.info,
                 ));
             }
         }
         _ => {
+            // The auto-index gauge first: it is what the user waits for.
+            if let Some(gauge) = state.indexing.gauge() {
+                pieces.push((
+                    Piece::new(format!("{} {gauge}", super::spinner(state.tick)), 0),
+                    t.info,
+                ));
+            }
             for (status, n) in state.status_counts() {
-                second.push(Span::styled(
-                    format!("{} {} {n}", status.glyph(), status.word()),
+                pieces.push((
+                    Piece::new(format!("{} {} {n}", status.glyph(), status.word()), 1)
+                        .or(format!("{} {n}", status.glyph())),
                     t.status(status),
                 ));
-                second.push(Span::raw("  "));
             }
             if let Some((done, total)) = state.lookup.running {
-                second.push(Span::styled(
-                    format!(
-                        "{} checking store {done}/{total}",
-                        super::spinner(state.tick)
-                    ),
+                pieces.push((
+                    Piece::new(
+                        format!(
+                            "{} checking store {done}/{total}",
+                            super::spinner(state.tick)
+                        ),
+                        2,
+                    )
+                    .or(format!("{} {done}/{total}", super::spinner(state.tick))),
                     t.info,
                 ));
             } else if let Some(at) = state.lookup.checked_at {
@@ -142,18 +156,58 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 } else {
                     "looked up"
                 };
-                second.push(Span::styled(format!("status {how} {when}"), t.dim));
+                pieces.push((
+                    Piece::new(format!("status {how} {when}"), 3).or(format!("{how} {when}")),
+                    t.dim,
+                ));
             }
         }
     }
-    let p = Paragraph::new(vec![Line::from(first), Line::from(second)]).style(t.header);
-    frame.render_widget(p, area);
+    if let Some(e) = &state.export
+        && !facts_tab
+    {
+        let shape = sanitize::line(&e.shape).into_owned();
+        let short = shape.split_whitespace().next().unwrap_or("").to_string();
+        // Beside the tabs only the shape's code (`E3`) fits.
+        let piece = if e.facts.is_empty() {
+            Piece::new(shape, 4).or(short)
+        } else {
+            Piece::new(short, 4)
+        };
+        pieces.insert(0, (piece, t.dim));
+    }
+    if let Some(e) = &state.export
+        && !e.facts.is_empty()
+    {
+        // The tabs, when there is a second one to show; the shown one in brackets (not
+        // by colour alone).
+        let tab = |active: bool, text: String| {
+            if active {
+                (Piece::new(format!("[{text}]"), 0).keep(), t.selected)
+            } else {
+                (Piece::new(text, 0).keep(), t.dim)
+            }
+        };
+        pieces.insert(0, tab(facts_tab, format!("2 facts ({})", e.facts.len())));
+        pieces.insert(0, tab(!facts_tab, "1 conversations".into()));
+    }
+    let only: Vec<Piece> = pieces.iter().map(|(p, _)| p.clone()).collect();
+    let shown = fit::by_priority(&only, "  ", room);
+    let mut out = Vec::new();
+    for (text, (_, style)) in shown.into_iter().zip(pieces) {
+        let Some(text) = text else { continue };
+        if !out.is_empty() {
+            out.push(Span::raw("  "));
+        }
+        out.push(Span::styled(text, style));
+    }
+    out
 }
 
-/// The store target with a long path cut to its file name (`local …/store.db`).
+/// The store target with its path cut to the file name (`local …/store.db`).
 fn short_target(target: &str) -> String {
     match target.split_once(' ') {
-        Some((kind, path)) if path.len() > 32 => {
+        Some((kind, path)) if path.contains('/') => {
             let name = path.rsplit('/').next().unwrap_or(path);
             format!("{kind} …/{}", sanitize::line(name))
         }
@@ -171,7 +225,8 @@ mod tests {
             short_target("local /home/someone/.local/share/memlens/store.db"),
             "local …/store.db"
         );
-        assert_eq!(short_target("local /tmp/s.db"), "local /tmp/s.db");
+        assert_eq!(short_target("local /tmp/s.db"), "local …/s.db");
+        assert_eq!(short_target("local store.db"), "local store.db");
         assert_eq!(short_target("pinecone memories"), "pinecone memories");
     }
 }

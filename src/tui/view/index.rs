@@ -104,10 +104,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 }
                 Ok(scan) => {
                     lines.push(Line::from(format!(
-                        "memories {} · vectors of this uid {} ({} pages) · in export {} · missing {} · orphans {}",
+                        "memories {} · vectors of this uid {} ({}) · in export {} · missing {} · orphans {}",
                         state.memories().len(),
                         scan.listed,
-                        scan.pages,
+                        crate::words::counted(scan.pages, "page"),
                         scan.in_export,
                         scan.missing,
                         scan.orphans.len()
@@ -152,13 +152,18 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     } else if ui.confirm_delete {
                         lines.push(Line::styled(
                             format!(
-                                "y deletes these {} vectors from {} / {} (only ids starting with \"{}-\") · any other key cancels",
-                                scan.orphans.len(),
-                                setup.store_target,
+                                "Delete these {} from {} / {}? (only ids starting with \"{}-\")",
+                                crate::words::counted(scan.orphans.len(), "vector"),
+                                sanitize::line(&setup.store_target),
                                 scan.namespace,
                                 sanitize::line(&scan.uid)
                             ),
                             t.warn,
+                        ));
+                        lines.push(crate::tui::confirm::buttons(
+                            t,
+                            &format!("Delete {}", scan.orphans.len()),
+                            crate::tui::confirm::Default::Cancel,
                         ));
                     } else if !scan.orphans.is_empty() && !setup.read_only {
                         lines.push(Line::from(vec![

@@ -34,6 +34,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         title.push_str(&format!(" · {} marked", list.marks.len()));
     }
     title.push(' ');
+    let title = crate::tui::fit::fit(&title, area.width.saturating_sub(2) as usize).into_owned();
     let focused = state.focus == Focus::List && state.popup.is_none();
     let block = Block::default()
         .borders(Borders::ALL)
@@ -80,6 +81,29 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
 
     let height = area.height.saturating_sub(2) as usize;
     let memories = state.memories();
+    let inner = area.width.saturating_sub(2);
+    let date_width: u16 = if inner >= 50 { 10 } else { 0 };
+    // Wide enough for `- skipped (unfinished: in_progress)` when such rows are in view,
+    // never more than 3/5 of the list; the category column gives way to a wide one.
+    let status_width = list
+        .visible
+        .iter()
+        .skip(list.offset)
+        .take(height)
+        .map(|&i| state.status_text(i as usize).chars().count())
+        .max()
+        .unwrap_or(10)
+        .clamp(10, (inner * 3 / 5).max(10) as usize) as u16;
+    let category_width: u16 = if inner >= 64 && status_width <= 20 {
+        12
+    } else {
+        0
+    };
+    // Marker, status, emoji, title, then date and category when they fit; one space apart.
+    let fixed = [1u16, status_width, 2, date_width, category_width];
+    let gaps = fixed.iter().filter(|w| **w > 0).count() as u16;
+    let title_width = inner.saturating_sub(fixed.iter().sum::<u16>() + gaps) as usize;
+    let fit = |s: &str, w: u16| crate::tui::fit::fit(s, w as usize).into_owned();
     let rows: Vec<Row<'_>> = list
         .visible
         .iter()
@@ -89,6 +113,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .map(|(pos, &i)| {
             let m = &memories[i as usize];
             let status = state.status_of(i as usize);
+            let status_text = state.status_text(i as usize);
             let marked = list.marks.contains(&i);
             let date = m
                 .created_at
@@ -98,9 +123,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             let title = if m.structured.title.is_empty() {
                 "(untitled)".to_string()
             } else {
-                sanitize::line(&m.structured.title).into_owned()
+                let clean = sanitize::line(&m.structured.title);
+                crate::tui::fit::fit(&clean, title_width).into_owned()
             };
-            let row = Row::new(vec![
+            let mut cells = vec![
                 Cell::from(Span::styled(
                     match (pos == list.selected, marked) {
                         (true, true) => "»",
@@ -110,18 +136,23 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     },
                     t.marked,
                 )),
-                Cell::from(Span::styled(
-                    format!("{} {}", status.glyph(), status.word()),
-                    t.status(status),
-                )),
+                Cell::from(Span::styled(status_text, t.status(status))),
                 Cell::from(sanitize::line(&m.structured.emoji).into_owned()),
                 Cell::from(title),
-                Cell::from(Span::styled(date, t.dim)),
-                Cell::from(Span::styled(
-                    sanitize::line(m.structured.category.display()).into_owned(),
+            ];
+            if date_width > 0 {
+                cells.push(Cell::from(Span::styled(date, t.dim)));
+            }
+            if category_width > 0 {
+                cells.push(Cell::from(Span::styled(
+                    fit(
+                        &sanitize::line(m.structured.category.display()),
+                        category_width,
+                    ),
                     t.dim,
-                )),
-            ]);
+                )));
+            }
+            let row = Row::new(cells);
             if pos == list.selected {
                 row.style(t.selected)
             } else {
@@ -129,17 +160,18 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             }
         })
         .collect();
-    let inner = area.width.saturating_sub(2);
-    let date_width = if inner >= 50 { 10 } else { 0 };
-    let category_width = if inner >= 64 { 12 } else { 0 };
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(1),
-        Constraint::Length(10),
+        Constraint::Length(status_width),
         Constraint::Length(2),
         Constraint::Fill(1),
-        Constraint::Length(date_width),
-        Constraint::Length(category_width),
     ];
+    if date_width > 0 {
+        widths.push(Constraint::Length(date_width));
+    }
+    if category_width > 0 {
+        widths.push(Constraint::Length(category_width));
+    }
     let table = Table::new(rows, widths).column_spacing(1).block(block);
     frame.render_widget(table, area);
 }

@@ -1,5 +1,7 @@
-//! The map (`M`): stored vectors projected to 2-D with PCA on a canvas, one colour per
-//! category with a legend (counts beside each name), the selected memory labelled.
+//! The map (`M`): stored vectors projected to 2-D with PCA on a canvas. Each point is
+//! its category's letter (`a`, `b`, … for the biggest categories, `+` for the long tail
+//! grouped as "others"), coloured too unless `NO_COLOR`; a legend gives each letter's
+//! category and count; the selected memory is labelled.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::canvas::{Canvas, Points};
+use ratatui::widgets::canvas::Canvas;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::omi::CategoryKind;
@@ -30,6 +32,11 @@ const PALETTE: [Color; 12] = [
     Color::White,
 ];
 
+/// Marks of the biggest categories, in order; the rest are "others".
+const MARKS: [char; 10] = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+/// The mark of every category in the long tail.
+const OTHERS_MARK: char = '+';
+
 pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     let rect = Rect::new(
@@ -41,7 +48,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Map of stored vectors (PCA) — j/k move the selection · Esc closes ")
+        .title(super::title(
+            " Map of stored vectors (PCA) — j/k move the selection · Esc closes ",
+            rect.width,
+        ))
         .border_style(t.border_focused);
     let points = match &state.map {
         None => {
@@ -81,15 +91,32 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 .push((*x, *y));
         }
     }
-    // Biggest categories get the palette; the rest share the last colour as "other".
+    // The biggest categories get a letter (and a colour when colour is on); the long
+    // tail shares one mark as "others". The letter carries the meaning, never colour alone.
     let mut order: Vec<(CategoryKind, usize)> = by_cat.iter().map(|(k, v)| (*k, v.len())).collect();
     order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let colour_of = |k: CategoryKind| -> Color {
-        let pos = order
+    let named = if order.len() > MARKS.len() {
+        MARKS.len() - 1
+    } else {
+        order.len()
+    };
+    let rank = |k: CategoryKind| -> usize {
+        order
             .iter()
             .position(|(c, _)| *c == k)
-            .unwrap_or(usize::MAX);
-        PALETTE[pos.min(PALETTE.len() - 1)]
+            .unwrap_or(usize::MAX)
+            .min(named)
+    };
+    let style_of = |k: CategoryKind| -> Style {
+        if t.is_colored() {
+            Style::default().fg(PALETTE[rank(k).min(PALETTE.len() - 1)])
+        } else {
+            Style::default()
+        }
+    };
+    let mark_of = |k: CategoryKind| -> char {
+        let r = rank(k);
+        if r < named { MARKS[r] } else { OTHERS_MARK }
     };
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for (_, x, y) in points {
@@ -114,29 +141,48 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .y_bounds([y0 - pad_y, y1 + pad_y])
         .paint(|ctx| {
             for (cat, pts) in &by_cat {
-                ctx.draw(&Points {
-                    coords: pts,
-                    color: colour_of(*cat),
-                });
+                let mark = mark_of(*cat).to_string();
+                for (x, y) in pts {
+                    ctx.print(*x, *y, Span::styled(mark.clone(), style_of(*cat)));
+                }
             }
             if let Some((_, x, y)) = selected_point {
+                // The label is cut with … where the canvas ends.
+                let span = (x1 + pad_x) - (x0 - pad_x);
+                let col = ((x - (x0 - pad_x)) / span * canvas_area.width as f64) as usize;
+                let room = (canvas_area.width as usize).saturating_sub(col + 1);
+                let label = crate::tui::fit::fit(&format!("◉ {selected_title}"), room).into_owned();
                 ctx.print(
                     *x,
                     *y,
-                    Line::styled(
-                        format!("◉ {selected_title}"),
-                        Style::default().fg(Color::White),
-                    ),
+                    Line::styled(label, Style::default().fg(Color::White)),
                 );
             }
         });
     frame.render_widget(canvas, canvas_area);
-    let mut legend = vec![Line::styled(format!("{} vectors", points.len()), t.label)];
-    for (k, n) in order.iter().take(inner.height.saturating_sub(2) as usize) {
-        legend.push(Line::from(vec![
-            Span::styled("■ ", Style::default().fg(colour_of(*k))),
+    let mut legend = vec![Line::styled(
+        crate::words::counted(points.len(), "vector"),
+        t.label,
+    )];
+    let rows = inner.height.saturating_sub(3) as usize;
+    for (k, n) in order.iter().take(named.min(rows)) {
+        let line = Line::from(vec![
+            Span::styled(format!("{} ", mark_of(*k)), style_of(*k)),
             Span::raw(format!("{} {n}", k.value())),
-        ]));
+        ]);
+        legend.push(crate::tui::fit::line(line, legend_w as usize));
+    }
+    if order.len() > named {
+        let rest = &order[named..];
+        let n: usize = rest.iter().map(|(_, n)| n).sum();
+        let line = Line::from(vec![
+            Span::styled(format!("{OTHERS_MARK} "), style_of(rest[0].0)),
+            Span::raw(format!(
+                "others {n} ({})",
+                crate::words::count(rest.len(), "category", "categories")
+            )),
+        ]);
+        legend.push(crate::tui::fit::line(line, legend_w as usize));
     }
     if selected_point.is_none() {
         legend.push(Line::styled("selection has no vector", t.dim));

@@ -20,7 +20,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use crate::tui::state::{RightPane, State};
 
-pub use details::{details_line_count, details_lines};
+pub use details::{DetailsParts, details_line_count, details_lines, details_parts};
 pub use popup::help_lines;
 
 /// Lines in the help overlay.
@@ -97,6 +97,27 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     }
     footer::draw(frame, areas.footer, state);
     popup::draw(frame, frame.area(), state);
+    clear_straddling(frame.buffer_mut());
+}
+
+/// A wide glyph (emoji, CJK) whose right half was painted over — by a popup's border or
+/// anything drawn later — would hide that cell on a real terminal (the terminal draws the
+/// whole glyph, and the diff skips the covered cell). Such glyphs become a space so the
+/// border shows.
+pub fn clear_straddling(buf: &mut ratatui::buffer::Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right().saturating_sub(1) {
+            let w = crate::tui::fit::width(buf[(x, y)].symbol());
+            if w < 2 {
+                continue;
+            }
+            let next = buf[(x + 1, y)].symbol();
+            if !(next.is_empty() || next == " ") {
+                buf[(x, y)].set_symbol(" ");
+            }
+        }
+    }
 }
 
 /// A `width` × `height` rectangle centred in `area` (clipped to it).
@@ -111,7 +132,21 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-/// Clear `rect` and draw `lines` there in a bordered, wrapping box titled `title`.
+/// Rows `line` takes when wrapped at `width` columns (as the box wraps it: at words).
+fn wrapped_rows(line: &ratatui::text::Line<'_>, width: usize) -> usize {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    if text.is_empty() || width == 0 {
+        return 1;
+    }
+    textwrap::wrap(&text, textwrap::Options::new(width).break_words(true))
+        .len()
+        .max(1)
+}
+
+/// Clear a box and draw `lines` in it, bordered, wrapping, titled `title`. The box grows
+/// (centred on the screen) to hold the wrapped lines; when the screen is too short, the
+/// last line (a dialog's buttons, by convention) stays pinned at the bottom and the cut
+/// is marked with `…`.
 pub(super) fn popup_box(
     frame: &mut Frame<'_>,
     rect: Rect,
@@ -119,17 +154,57 @@ pub(super) fn popup_box(
     lines: Vec<ratatui::text::Line<'_>>,
     border: ratatui::style::Style,
 ) {
+    use ratatui::text::Line;
     use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+    let inner_w = rect.width.saturating_sub(2) as usize;
+    let needed: usize = lines.iter().map(|l| wrapped_rows(l, inner_w)).sum();
+    let screen = frame.area();
+    let rect = if needed + 2 > rect.height as usize {
+        centered(
+            screen,
+            rect.width,
+            (needed + 2).min(u16::MAX as usize) as u16,
+        )
+    } else {
+        rect
+    };
     frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(self::title(title, rect.width))
+        .border_style(border);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let rows = inner.height as usize;
+    if needed <= rows || lines.len() < 2 {
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        return;
+    }
+    let mut body = lines;
+    let last = body.pop().unwrap_or_default();
+    let last_rows = wrapped_rows(&last, inner_w).min(rows);
+    let body_rows = rows.saturating_sub(last_rows + 1);
+    let body_area = Rect::new(inner.x, inner.y, inner.width, body_rows as u16);
+    frame.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), body_area);
+    let mark = Rect::new(inner.x, inner.y + body_rows as u16, inner.width, 1);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(title.to_string())
-                .border_style(border),
-        ),
-        rect,
+        Paragraph::new(Line::from(
+            "… (more than fits: a taller terminal shows it all)",
+        )),
+        mark,
     );
+    let tail = Rect::new(
+        inner.x,
+        inner.y + (body_rows + 1) as u16,
+        inner.width,
+        last_rows as u16,
+    );
+    frame.render_widget(Paragraph::new(vec![last]).wrap(Wrap { trim: false }), tail);
+}
+
+/// A block title cut (with `…`) to fit a box `width` columns wide.
+pub(super) fn title(text: &str, width: u16) -> String {
+    crate::tui::fit::fit(text, width.saturating_sub(2) as usize).into_owned()
 }
 
 /// A spinner frame for `tick`.

@@ -104,16 +104,16 @@ pub(super) fn confirm_plan(frame: &mut Frame<'_>, area: Rect, state: &State) {
             t,
             "memories",
             format!(
-                "{} selected: {} new, {} overwritten; skipped {} unchanged, {} discarded, {} invalid{}",
+                "{} selected: {} new, {} overwritten; {}",
                 c.selected,
                 c.new,
                 c.overwritten,
-                c.unchanged,
-                c.discarded,
-                c.invalid,
-                if c.not_in_export > 0 { format!(", {} not in export", c.not_in_export) } else { String::new() }
+                c.describe_skips()
             ),
         ));
+        for f in &plan.can_force {
+            lines.push(kv(t, "not forced", f.clone()));
+        }
         lines.push(kv(
             t,
             "estimate",
@@ -142,29 +142,18 @@ pub(super) fn confirm_plan(frame: &mut Frame<'_>, area: Rect, state: &State) {
     lines.push(Line::from(""));
     let writes = plan.counts.writes();
     if writes == 0 {
-        lines.push(Line::styled("Nothing to write. Any key closes.", t.dim));
-    } else if state.reprocess.single {
-        lines.push(Line::from(vec![
-            Span::styled("y", t.key),
-            Span::raw("/"),
-            Span::styled("Enter", t.key),
-            Span::raw(" writes it · "),
-            Span::styled("n", t.key),
-            Span::raw("/"),
-            Span::styled("Esc", t.key),
-            Span::raw(" cancels"),
-        ]));
+        lines.push(Line::styled("Nothing to write. Esc closes.", t.dim));
     } else {
-        lines.push(Line::from(vec![
-            Span::styled("y", t.key),
-            Span::raw(format!(" writes {writes} vectors · ")),
-            Span::styled("n", t.key),
-            Span::raw("/"),
-            Span::styled("Esc", t.key),
-            Span::raw("/"),
-            Span::styled("Enter", t.key),
-            Span::raw(" cancel (the default)"),
-        ]));
+        let verb = if state.reprocess.single {
+            "Write it".to_string()
+        } else {
+            format!("Write {}", crate::words::counted(writes, "vector"))
+        };
+        lines.push(crate::tui::confirm::buttons(
+            t,
+            &verb,
+            crate::tui::confirm::Default::for_write(target.remote),
+        ));
     }
     let height = (lines.len() as u16 + 4).min(area.height);
     boxed(
@@ -410,14 +399,12 @@ pub(super) fn resume(frame: &mut Frame<'_>, area: Rect, state: &State) {
         )),
         Line::styled("Resuming writes only what is not done yet.", t.dim),
         Line::from(""),
-        Line::from(vec![
-            Span::styled("y", t.key),
-            Span::raw(" resumes it · "),
-            Span::styled("n", t.key),
-            Span::raw("/"),
-            Span::styled("Esc", t.key),
-            Span::raw(" leaves it for later"),
-        ]),
+        Line::styled("Cancel leaves it in the journal for later.", t.dim),
+        crate::tui::confirm::buttons(
+            t,
+            "Resume",
+            crate::tui::confirm::Default::for_write(state.setup.store_is_remote),
+        ),
     ];
     boxed(
         frame,

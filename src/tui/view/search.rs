@@ -37,15 +37,18 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let uid = state.setup.uid.as_deref().unwrap_or("NOT SET");
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(
-            " Search {} · uid {} · top {} · {} ",
-            state.setup.namespace,
-            sanitize::line(uid),
-            pane.top_k,
-            match pane.mode {
-                SearchMode::Hybrid => "hybrid (RRF k=60)",
-                m => m.name(),
-            }
+        .title(super::title(
+            &format!(
+                " Search {} · uid {} · top {} · {} ",
+                state.setup.namespace,
+                sanitize::line(uid),
+                pane.top_k,
+                match pane.mode {
+                    SearchMode::Hybrid => "hybrid (RRF k=60)",
+                    m => m.name(),
+                }
+            ),
+            area.width,
         ))
         .border_style(if focused { t.border_focused } else { t.border });
     let inner = block.inner(area);
@@ -113,6 +116,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             ),
             t.dim,
         )
+    } else if let Some(coverage) = state.indexing.coverage(&state.setup.namespace) {
+        Line::styled(sanitize::line(&coverage).into_owned(), t.info)
     } else {
         Line::styled(
             "s types a query, r a date range (2024-08-01..2024-09-01, 7d), Enter runs, t the mode",
@@ -121,6 +126,16 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     head.push(Line::styled(fulltext_line(&state.fulltext), t.dim));
     head.push(status);
+    // While the export is being indexed, results cover only part of it: say how much.
+    if pane.results.is_some()
+        && let Some(coverage) = state.indexing.coverage(&state.setup.namespace)
+    {
+        head.push(Line::styled(sanitize::line(&coverage).into_owned(), t.warn));
+    }
+    let head: Vec<Line<'static>> = head
+        .into_iter()
+        .map(|l| crate::tui::fit::line(l, inner.width as usize))
+        .collect();
     let head_height = head.len() as u16;
     frame.render_widget(
         Paragraph::new(head),
@@ -156,6 +171,19 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
     let height = table_area.height.saturating_sub(1) as usize;
     let offset = pane.selected.saturating_sub(height.saturating_sub(1));
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Length(12),
+        Constraint::Length(4),
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+    ];
+    // Cells are cut with … to their column (the table itself would cut silently).
+    let columns = ratatui::layout::Layout::horizontal(widths)
+        .spacing(1)
+        .split(table_area);
+    let room = |col: usize| columns[col].width as usize;
     let rows: Vec<Row<'_>> = results
         .hits
         .iter()
@@ -212,8 +240,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 Cell::from(format!("{:>2}", hit.rank)),
                 Cell::from(semantic),
                 Cell::from(text),
-                Cell::from(memory),
-                Cell::from(snippet),
+                Cell::from(crate::tui::fit::fit(&memory, room(4)).into_owned()),
+                Cell::from(crate::tui::fit::line(snippet, room(5))),
             ]);
             if i == pane.selected {
                 row.style(t.selected)
@@ -223,19 +251,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         })
         .collect();
     let header = Row::new(vec!["", " #", "semantic", "text", "memory", "match"]).style(t.label);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(1),
-            Constraint::Length(2),
-            Constraint::Length(12),
-            Constraint::Length(4),
-            Constraint::Fill(2),
-            Constraint::Fill(3),
-        ],
-    )
-    .header(header)
-    .column_spacing(1);
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, table_area);
 }
 

@@ -19,7 +19,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(" Vector and drift — Esc closes ")
+        .title(super::title(" Vector and drift — Esc closes ", rect.width))
         .border_style(t.border_focused);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -97,6 +97,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Ok(DriftOutcome::NoVector { .. }) => {
             rest.push(Line::styled("drift: no vector to compare with", t.dim))
         }
+        Ok(DriftOutcome::Skipped { reason, .. }) => rest.push(Line::styled(
+            format!("drift: not compared — {}", sanitize::line(reason)),
+            t.dim,
+        )),
         Ok(DriftOutcome::Incomparable { reason, .. }) => rest.push(Line::styled(
             format!("drift: cannot compare — {}", sanitize::line(reason)),
             t.warn,

@@ -28,6 +28,11 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 pub const UID: &str = "demo-sam-rivera";
 
+/// True when Omi would embed `m` (the engine's one rule, with this harness's uid).
+pub fn embeddable(m: &memlens::omi::Memory) -> bool {
+    memlens::omi::policy::check(m, Some(UID), Default::default()).is_embeddable()
+}
+
 pub struct Harness {
     pub app: App,
     pub rx: UnboundedReceiver<Action>,
@@ -36,13 +41,26 @@ pub struct Harness {
 
 /// A harness on the demo export; `fill_store` upserts every live memory's vector.
 pub async fn harness(fill_store: bool, uid: Option<&str>) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
-    let export = load_blocking(&demo, &mut |_, _| {}).unwrap();
+    harness_on(&demo, fill_store, uid, Vec::new()).await
+}
+
+/// A harness on any export file; `seed` records are upserted into `ns1` first.
+pub async fn harness_on(
+    export_path: &Path,
+    fill_store: bool,
+    uid: Option<&str>,
+    seed: Vec<Record>,
+) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let export = load_blocking(export_path, &mut |_, _| {}).unwrap();
     let embedder = Arc::new(BuiltinEmbedder::new().unwrap());
     let store = Arc::new(LocalStore::open(&dir.path().join("store.db")).unwrap());
+    if !seed.is_empty() {
+        store.upsert("ns1", seed).await.unwrap();
+    }
     if fill_store {
-        let live: Vec<_> = export.memories.iter().filter(|m| !m.discarded).collect();
+        let live: Vec<_> = export.memories.iter().filter(|m| embeddable(m)).collect();
         let texts: Vec<String> = live
             .iter()
             .map(|m| render(&m.structured, TextFormat::CURRENT))
@@ -75,6 +93,7 @@ pub async fn harness(fill_store: bool, uid: Option<&str>) -> Harness {
         read_only: false,
         data_dir: dir.path().to_path_buf(),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: false,
     };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut state = State::new(

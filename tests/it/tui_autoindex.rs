@@ -1,0 +1,163 @@
+//! Searches out of the box: the TUI on the offline default (the built-in all-MiniLM-L6-v2
+//! and an empty local store) indexes the demo export in the background on open, with a
+//! gauge in the header; a search before it finishes says how much is indexed; once it
+//! finishes, a paraphrase finds its memory first.
+
+use crate::support;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crossterm::event::KeyCode;
+use memlens::embed::Embedder;
+use memlens::embed::minilm::MiniLmEmbedder;
+use memlens::store::VectorStore;
+use memlens::store::local::LocalStore;
+use memlens::tui::action::Action;
+use memlens::tui::app::{App, Services};
+use memlens::tui::keymap::Keymap;
+use memlens::tui::loader::load_blocking;
+use memlens::tui::state::{Setup, State};
+use memlens::tui::theme::Theme;
+use support::tui::{Harness, UID};
+
+async fn offline_default_harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
+    let export = load_blocking(&demo, &mut |_, _| {}).unwrap();
+    let embedder: Arc<dyn Embedder> = Arc::new(MiniLmEmbedder::new().unwrap());
+    let store: Arc<dyn VectorStore> =
+        Arc::new(LocalStore::open(&dir.path().join("store.db")).unwrap());
+    let setup = Setup {
+        uid: Some(UID.into()),
+        uid_source: "test".into(),
+        namespace: "ns1".into(),
+        store_target: store.target(),
+        store_is_remote: false,
+        embedder_label: embedder.label(),
+        embedder_model: embedder.model_id().into(),
+        embedder_dimension: embedder.dimension(),
+        read_only: false,
+        data_dir: dir.path().to_path_buf(),
+        created_at_policy: memlens::config::CreatedAtPolicy::Memory,
+        auto_index: true,
+    };
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut state = State::new(
+        setup,
+        Keymap::default(),
+        Theme::monochrome(),
+        memlens::omi::text::TextFormat::CURRENT,
+    );
+    state.size = (120, 40);
+    let services = Services {
+        store: Some(store),
+        embedder: Some(embedder),
+    };
+    let mut app = App::new(state, services, tx);
+    app.update(Action::ExportLoaded(Box::new(export)));
+    Harness { app, rx, dir }
+}
+
+/// Apply background Actions until `done` holds (at most two minutes: the model runs on a
+/// shared 2-core machine).
+async fn wait_for(h: &mut Harness, what: &str, done: impl Fn(&App) -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !done(&h.app) {
+        assert!(
+            std::time::Instant::now() < until,
+            "{what} never happened; indexing: {:?}",
+            h.app.state.indexing
+        );
+        if let Ok(Some(a)) =
+            tokio::time::timeout(std::time::Duration::from_millis(100), h.rx.recv()).await
+        {
+            h.app.update(a);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn opening_the_demo_export_indexes_it_and_a_paraphrase_finds_its_memory() {
+    let mut h = offline_default_harness().await;
+    assert!(h.app.state.indexing.busy(), "indexing starts on open");
+    // Wait for the first written batch: the gauge shows, and the store is part-filled.
+    wait_for(&mut h, "a first batch", |app| {
+        app.state.indexing.running && app.state.indexing.done > 0
+    })
+    .await;
+    let embeddable = h.app.state.indexing.embeddable;
+    // The export's embeddable memories: the engine's one rule (`omi::policy`: not
+    // deleted, discarded or unfinished, with an embedding text and a valid id).
+    let want = h
+        .app
+        .state
+        .memories()
+        .iter()
+        .filter(|m| memlens::omi::policy::skip_reason(m, Some(UID), Default::default()).is_none())
+        .count();
+    assert_eq!(embeddable, want);
+    assert_eq!(embeddable, 323, "the demo export's embeddable memories");
+    let screen = h.screen();
+    assert!(screen.contains("indexing ▕"), "{screen}");
+
+    // A first search before indexing completes says how much is indexed.
+    h.key(KeyCode::Char('s'));
+    h.type_text("dentist");
+    h.key(KeyCode::Enter);
+    wait_for(&mut h, "the search", |app| {
+        app.state.search.running.is_none()
+    })
+    .await;
+    assert!(h.app.state.indexing.running, "indexing still runs");
+    let screen = h.screen();
+    assert!(
+        screen.contains("ns1 holds ")
+            && screen.contains(&format!(" of this export's {embeddable} memories")),
+        "{screen}"
+    );
+
+    // Let indexing finish: every embeddable memory is in the store.
+    wait_for(&mut h, "the end of indexing", |app| {
+        app.state.indexing.finished
+    })
+    .await;
+    h.settle().await;
+    assert!(h.app.state.indexing.finished);
+    assert_eq!(h.app.state.indexing.error, None);
+    assert_eq!(h.app.state.indexing.indexed(), embeddable);
+    let stats = h
+        .app
+        .services
+        .store
+        .as_ref()
+        .unwrap()
+        .stats()
+        .await
+        .unwrap();
+    assert_eq!(stats.namespaces.get("ns1"), Some(&(embeddable as u64)));
+    assert!(!h.screen().contains("indexing ▕"));
+
+    // A paraphrase (no content word shared with its memory) finds it first.
+    let queries: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/paraphrase-queries.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let query = queries[0]["query"].as_str().unwrap().to_string();
+    let want = queries[0]["memory_id"].as_str().unwrap().to_string();
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('s'));
+    for _ in 0..20 {
+        h.key(KeyCode::Backspace);
+    }
+    h.type_text(&query);
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    let results = h.app.state.search.results.as_ref().expect("results");
+    assert_eq!(results.hits[0].memory_id, want, "{query:?}");
+    let screen = h.screen();
+    assert!(!screen.contains("of this export's"), "{screen}");
+}
