@@ -64,6 +64,14 @@ fn json_report(args: &CheckArgs, export: &Export, summary: &Summary) -> serde_js
         o.insert("profile_name".into(), json!(export.profile_name));
         o.insert("bad_record_list".into(), json!(export.bad_records));
         o.insert("duplicate_list".into(), json!(export.duplicates));
+        o.insert(
+            "fact_bad_record_list".into(),
+            json!(export.fact_section.bad_records),
+        );
+        o.insert(
+            "fact_duplicate_list".into(),
+            json!(export.fact_section.duplicates),
+        );
         let skipped: Vec<_> = skipped(export)
             .into_iter()
             .map(|(id, r)| {
@@ -185,6 +193,63 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
             .map(|(k, n)| format!("{k:?} {n}"))
             .collect();
         line("unknown", format!("{} (counted as other)", u.join(", ")));
+    }
+    if let Some(source) = s.facts_source {
+        let cats: Vec<String> = s
+            .facts_by_category
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        line(
+            "facts",
+            format!(
+                "{} from the {source} ({}, {})",
+                s.facts_loaded,
+                plural(s.fact_bad_records, "bad", "bad"),
+                plural(s.fact_duplicates, "duplicate", "duplicates")
+            ),
+        );
+        line(
+            "fact categories",
+            if cats.is_empty() {
+                "none".into()
+            } else {
+                cats.join(", ")
+            },
+        );
+        let api: Vec<String> = s
+            .facts_by_api_category
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if s.facts_by_api_category
+            .keys()
+            .ne(s.facts_by_category.keys())
+        {
+            line("  as the API", api.join(", "));
+        }
+    }
+    if !export.fact_section.duplicates.is_empty() {
+        out.push_str("\nduplicate fact ids (later records skipped):\n");
+        for d in &export.fact_section.duplicates {
+            out.push_str(&format!(
+                "  fact {}: id {:?} already at fact {}\n",
+                d.index, d.id, d.first_index
+            ));
+        }
+    }
+    if !export.fact_section.bad_records.is_empty() {
+        out.push_str("\nbad fact records (skipped):\n");
+        for b in &export.fact_section.bad_records {
+            let id =
+                b.id.as_ref()
+                    .map(|i| format!(" id {i:?}"))
+                    .unwrap_or_default();
+            out.push_str(&format!(
+                "  fact {}{id} (line {}): {}\n",
+                b.index, b.line, b.reason
+            ));
+        }
     }
     let skipped = skipped(export);
     if !skipped.is_empty() {

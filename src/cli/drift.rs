@@ -21,6 +21,8 @@ pub struct DriftArgs {
     /// The memory to check (repeatable).
     #[arg(long = "id", value_name = "ID", required = true)]
     pub ids: Vec<String>,
+    #[command(flatten)]
+    pub kind: super::KindArg,
 }
 
 /// Run `memlens drift`.
@@ -32,6 +34,9 @@ pub fn run(ctx: &Context, args: DriftArgs) -> anyhow::Result<ExitCode> {
 
 /// Check and return what the command prints; exit 1 when a memory has no vector.
 pub async fn execute(ctx: &Context, args: &DriftArgs) -> anyhow::Result<(String, ExitCode)> {
+    if args.kind.facts() {
+        return super::facts::drift(ctx, &args.export, &args.ids).await;
+    }
     let export = load_export(&args.export)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let mut chosen: Vec<&Memory> = Vec::new();

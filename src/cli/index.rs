@@ -9,6 +9,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::Context;
+use crate::omi::fact_conventions::known_namespace;
 use crate::store::filter::meta_json;
 use crate::store::{IndexStats, Metadata, Record, VectorStore, limits, open_from_settings};
 
@@ -159,6 +160,7 @@ fn render_stats(
             "metric": stats.metric,
             "total": stats.total,
             "namespaces": stats.namespaces,
+            "namespace_info": namespace_info(stats),
         });
         return Ok(format!("{}\n", serde_json::to_string_pretty(&v)?));
     }
@@ -197,16 +199,43 @@ fn render_stats(
         } else {
             ""
         };
-        let dim = match stats.namespace_dimensions.get(name) {
-            Some(d) if stats.dimension.is_none() => format!("  {d} d"),
-            _ => String::new(),
+        let dim = match stats.dimension_of(name) {
+            Some(d) => format!("  {d} d"),
+            None => String::new(),
         };
-        writeln!(out, "  {shown:width$}  {count:>9}{dim}{mark}")?;
+        let holds = match known_namespace(name) {
+            Some(k) if k.modelled => format!("  Omi {}", k.holds),
+            Some(k) => format!("  Omi {} (read-only)", k.holds),
+            None => String::new(),
+        };
+        writeln!(out, "  {shown:width$}  {count:>9}{dim}{holds}{mark}")?;
     }
     if !stats.namespaces.contains_key(ns) {
         writeln!(out, "namespace {ns} (from settings) holds no vectors")?;
     }
     Ok(out)
+}
+
+/// Per namespace: count, dimension, and what Omi keeps there (omi-facts.md §F6).
+fn namespace_info(stats: &IndexStats) -> serde_json::Value {
+    serde_json::Value::Object(
+        stats
+            .namespaces
+            .iter()
+            .map(|(name, count)| {
+                let known = known_namespace(name);
+                (
+                    name.clone(),
+                    json!({
+                        "vectors": count,
+                        "dimension": stats.dimension_of(name),
+                        "holds": known.as_ref().map(|k| k.holds.clone()),
+                        "modelled": known.is_some_and(|k| k.modelled),
+                    }),
+                )
+            })
+            .collect(),
+    )
 }
 
 fn metadata_json(m: &Metadata) -> serde_json::Value {

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod drift;
 pub mod embed;
 pub mod explain;
+pub mod facts;
 pub mod golden;
 pub mod index;
 pub mod list;
@@ -155,6 +156,39 @@ impl GlobalArgs {
             self.pinecone_host.as_ref(),
         );
         i
+    }
+}
+
+/// `--kind conversations|facts`: what a command works on (one flag for status,
+/// reprocess, search, drift, orphans and text). Facts live in `ns2` unless `--namespace`
+/// is given on the command line (omi-facts.md §F5.1).
+#[derive(Debug, Args, Clone, Copy, Default)]
+pub struct KindArg {
+    /// What to work on: conversations (Omi's ns1) or facts (Omi's ns2).
+    #[arg(long, value_name = "KIND", default_value = "conversations",
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::builder::PossibleValuesParser::new(["conversations", "facts"]),
+              |s: String| s.parse::<crate::omi::fact_conventions::Kind>().unwrap_or_default()))]
+    pub kind: crate::omi::fact_conventions::Kind,
+}
+
+impl KindArg {
+    /// True for `--kind facts`.
+    pub fn facts(&self) -> bool {
+        self.kind == crate::omi::fact_conventions::Kind::Facts
+    }
+}
+
+/// The namespace a command of `kind` uses: the resolved `namespace` setting for
+/// conversations; for facts `ns2`, unless `--namespace` was given as a flag.
+pub fn namespace_for(settings: &Settings, kind: crate::omi::fact_conventions::Kind) -> String {
+    use crate::omi::fact_conventions::Kind;
+    match kind {
+        Kind::Conversations => settings.namespace.clone(),
+        Kind::Facts => match settings.table.get("namespace").map(|e| &e.source) {
+            Some(crate::config::Source::Flag(_)) => settings.namespace.clone(),
+            _ => crate::omi::fact_conventions::FACTS_NAMESPACE.to_string(),
+        },
     }
 }
 

@@ -24,6 +24,8 @@ pub struct OrphansArgs {
     /// Confirm --delete.
     #[arg(long, requires = "delete")]
     pub yes: bool,
+    #[command(flatten)]
+    pub kind: super::KindArg,
 }
 
 /// Run `memlens orphans`.
@@ -35,6 +37,9 @@ pub fn run(ctx: &Context, args: OrphansArgs) -> anyhow::Result<ExitCode> {
 
 /// Scan (and delete) and return what the command prints.
 pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(String, ExitCode)> {
+    if args.kind.facts() {
+        return super::facts::orphans(ctx, &args.export, args.delete, args.yes).await;
+    }
     let export = load_export(&args.export)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let store = open_store(&ctx.settings).await?;

@@ -88,6 +88,8 @@ pub struct ReprocessArgs {
     /// Abandon an unfinished earlier run instead of finishing it.
     #[arg(long)]
     pub discard_unfinished: bool,
+    #[command(flatten)]
+    pub kind: super::KindArg,
 }
 
 impl ReprocessArgs {
@@ -221,7 +223,8 @@ pub async fn execute(
     };
     let s = &ctx.settings;
     let export = load_path(&args.export)?;
-    if let Some(note) = export.facts_note() {
+    // Conversations from a file of facts: say so (with --kind facts they are the input).
+    if let Some(note) = export.facts_note().filter(|_| !args.kind.facts()) {
         if o.json {
             o.event(
                 "facts",
@@ -240,7 +243,8 @@ pub async fn execute(
             return Ok(ExitCode::FAILURE);
         }
     }
-    let uid = s.uid.clone().or_else(|| export.profile_uid.clone());
+    // Settings, else the export's profile, else the uid its facts share.
+    let uid = super::search::resolve_uid(s, Some(&export)).ok();
     let mut config = ReprocessConfig::from_settings(s, uid)?;
     config.include_discarded = args.include_discarded;
     config.include_unfinished = args.include_unfinished;
@@ -256,6 +260,11 @@ pub async fn execute(
     }
     if config.uid.is_none() {
         return Err(crate::sync::reprocess::ReprocessError::NoUid.into());
+    }
+    let facts = args.kind.facts();
+    if facts {
+        config.kind = args.kind.kind;
+        config.namespace = super::namespace_for(s, args.kind.kind);
     }
     let embedder = crate::embed::from_settings(s).context("cannot set up the embedder")?;
     let store = open_from_settings(s)
@@ -298,14 +307,23 @@ pub async fn execute(
             } else {
                 o.text(&resume_text(&info))?;
             }
-            let summary = rp
-                .resume(
+            let summary = if facts {
+                rp.resume_facts(
+                    &info.header.run_id,
+                    &export.fact_section.facts,
+                    |p| o.progress(p),
+                    cancel,
+                )
+                .await
+            } else {
+                rp.resume(
                     &info.header.run_id,
                     &export.memories,
                     |p| o.progress(p),
                     cancel,
                 )
-                .await;
+                .await
+            };
             o.end_progress();
             let summary = summary?;
             failed |= !summary.is_complete();
@@ -316,7 +334,12 @@ pub async fn execute(
         }
     }
 
-    let plan = rp.plan(&export.memories, &args.selection(), None).await?;
+    let plan = if facts {
+        rp.plan_facts(&export.fact_section.facts, &args.selection(), None)
+            .await?
+    } else {
+        rp.plan(&export.memories, &args.selection(), None).await?
+    };
     if o.json {
         o.event("plan", serde_json::to_value(&plan)?)?;
     } else {

@@ -53,6 +53,8 @@ pub struct SearchArgs {
     /// Also save the results to this directory as JSON and CSV (semantic hits).
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
+    #[command(flatten)]
+    pub kind: super::KindArg,
     /// semantic (exactly Omi's query_vectors), text (local full-text over everything a
     /// memory holds; needs --export) or hybrid (both, fused by reciprocal rank fusion,
     /// k = 60; the full-text side needs --export).
@@ -114,6 +116,16 @@ pub(crate) fn resolve_uid(settings: &Settings, export: Option<&Export>) -> anyho
     {
         return Ok(uid.to_string());
     }
+    // Facts carry their uid (omi-facts.md §F3.1): one uid shared by all of them names
+    // the user.
+    if let Some(e) = export {
+        let mut uids = e.fact_section.facts.iter().filter_map(|f| f.uid.as_deref());
+        if let Some(first) = uids.next().map(str::trim).filter(|u| !u.is_empty())
+            && uids.all(|u| u.trim() == first)
+        {
+            return Ok(first.to_string());
+        }
+    }
     bail!(
         "no Omi uid: pass --uid, set MEMLENS_UID (or uid in the config file), or use an export \
          whose profile names the user"
@@ -134,6 +146,24 @@ pub(crate) fn open_embedder(settings: &Settings) -> anyhow::Result<Arc<dyn Embed
 
 /// Run the search and return what it prints.
 pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String> {
+    if args.kind.facts() {
+        if args.range.is_some() || args.from.is_some() || args.to.is_some() {
+            bail!(
+                "Omi's ns2 search has no date filter (omi-facts.md §F5.4): drop --range/--from/--to with --kind facts"
+            );
+        }
+        if args.save.is_some() {
+            bail!("--save is for conversation searches; use --json with --kind facts");
+        }
+        return super::facts::search_facts(
+            ctx,
+            args.query.as_deref(),
+            args.like.as_deref(),
+            args.top_k,
+            args.export.as_deref(),
+        )
+        .await;
+    }
     let range = match &args.range {
         Some(r) => DateRange::parse(r, chrono::Utc::now()),
         None => DateRange::from_bounds(args.from.as_deref(), args.to.as_deref()),

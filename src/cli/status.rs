@@ -24,6 +24,8 @@ pub struct StatusArgs {
     /// stored vector: fresh (cosine ≥ 0.999) or stale.
     #[arg(long)]
     pub verify: bool,
+    #[command(flatten)]
+    pub kind: super::KindArg,
 }
 
 /// Run `memlens status`.
@@ -35,6 +37,9 @@ pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
 
 /// Look up (and verify) and return what the command prints.
 pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String> {
+    if args.kind.facts() {
+        return super::facts::status(ctx, &args.export, args.verify).await;
+    }
     let export = load_export(&args.export)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let ns = ctx.settings.namespace.as_str();

@@ -22,6 +22,8 @@ pub struct TextArgs {
     /// printed alone (no header), ready to pipe.
     #[arg(long = "id", value_name = "ID")]
     pub ids: Vec<String>,
+    #[command(flatten)]
+    pub kind: super::KindArg,
 }
 
 /// One `--json` output line (fields in this order).
@@ -45,6 +47,15 @@ pub fn run(ctx: &Context, args: TextArgs) -> anyhow::Result<ExitCode> {
             export.bad_records.len(),
             export.duplicates.len()
         );
+    }
+    if args.kind.facts() {
+        let text = super::facts::text(ctx, &export, &args.ids)?;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+            Err(e) => Err(e.into()),
+            Ok(()) => Ok(ExitCode::SUCCESS),
+        };
     }
     if let Some(note) = export.facts_note() {
         eprintln!("note: {}: {note}", export.name);

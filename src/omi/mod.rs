@@ -4,6 +4,8 @@
 pub mod conventions;
 pub mod date;
 pub mod export;
+pub mod fact;
+pub mod fact_conventions;
 pub mod model;
 pub mod policy;
 pub mod pystr;
@@ -11,5 +13,6 @@ pub mod pystr;
 mod pystr_tables;
 pub mod text;
 
+pub use fact::{Fact, FactCategory, FactCategoryKind, FactSkip};
 pub use model::{ActionItem, Category, CategoryKind, Event, FieldNote, Memory, Structured};
 pub use policy::{Embeddability, Overrides, SkipReason};

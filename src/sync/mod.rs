@@ -6,6 +6,8 @@ pub mod autoindex;
 pub mod daterange;
 pub mod drift;
 pub mod explain;
+pub mod fact_search;
+pub mod fact_status;
 pub mod fulltext;
 pub mod golden;
 pub mod hybrid;

@@ -73,6 +73,8 @@ pub enum OrphanError {
     CannotList(String),
     #[error("the store is read-only (--read-only / read_only): nothing was deleted")]
     ReadOnly,
+    #[error("{0}: nothing was deleted")]
+    ReadOnlyNamespace(String),
     #[error("deleting needs an explicit confirmation (--delete --yes): nothing was deleted")]
     NotConfirmed,
     #[error(
@@ -158,6 +160,27 @@ pub async fn scan_orphans(
     uid: &str,
     memories: &[Memory],
     page_size: usize,
+    progress: impl FnMut(&'static str, usize),
+) -> Result<OrphanScan, OrphanError> {
+    let items: Vec<(&str, bool, bool)> = memories
+        .iter()
+        .map(|m| {
+            let wanted = policy::skip_reason(m, Some(uid.trim()), Overrides::default()).is_none();
+            (m.id.as_str(), wanted, m.deleted)
+        })
+        .collect();
+    scan_orphans_of(store, namespace, uid, &items, page_size, progress).await
+}
+
+/// [`scan_orphans`] over any items of an export (conversations or facts): `(id, should
+/// have a vector, deleted)` triples; `missing` counts those that should have a vector and
+/// have none listed; a deleted item's vector is an orphan (marked `deleted_in_export`).
+pub async fn scan_orphans_of(
+    store: &dyn VectorStore,
+    namespace: &str,
+    uid: &str,
+    items: &[(&str, bool, bool)],
+    page_size: usize,
     mut progress: impl FnMut(&'static str, usize),
 ) -> Result<OrphanScan, OrphanError> {
     let uid = uid.trim();
@@ -166,16 +189,16 @@ pub async fn scan_orphans(
     }
     let (ids, pages) =
         list_user_ids(store, namespace, uid, page_size, |n| progress("list", n)).await?;
-    // A deleted memory's vector is an orphan, whatever the export says of it.
-    let known: HashSet<&str> = memories
+    // A deleted item's vector is an orphan, whatever the export says of it.
+    let known: HashSet<&str> = items
         .iter()
-        .filter(|m| !m.deleted)
-        .map(|m| m.id.as_str())
+        .filter(|(_, _, deleted)| !deleted)
+        .map(|(id, _, _)| *id)
         .collect();
-    let deleted: HashSet<&str> = memories
+    let deleted: HashSet<&str> = items
         .iter()
-        .filter(|m| m.deleted)
-        .map(|m| m.id.as_str())
+        .filter(|(_, _, deleted)| *deleted)
+        .map(|(id, _, _)| *id)
         .collect();
     let mut in_export = 0;
     let mut listed_memories: HashSet<&str> = HashSet::new();
@@ -191,12 +214,9 @@ pub async fn scan_orphans(
             Some(_) => orphan_ids.push(id.clone()),
         }
     }
-    let missing = memories
+    let missing = items
         .iter()
-        .filter(|m| {
-            !listed_memories.contains(m.id.as_str())
-                && policy::skip_reason(m, Some(uid), Overrides::default()).is_none()
-        })
+        .filter(|(id, wanted, _)| *wanted && !listed_memories.contains(id))
         .count();
     let mut fetched: BTreeMap<String, crate::store::Record> = BTreeMap::new();
     for group in orphan_ids.chunks(limits::FETCH_GROUP) {
@@ -317,6 +337,9 @@ pub async fn delete_orphans(
 ) -> Result<usize, OrphanError> {
     if read_only {
         return Err(OrphanError::ReadOnly);
+    }
+    if let Some(why) = crate::omi::fact_conventions::read_only_namespace(&plan.namespace) {
+        return Err(OrphanError::ReadOnlyNamespace(why));
     }
     if plan.uid.trim().is_empty() {
         return Err(OrphanError::NoUid);

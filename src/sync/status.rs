@@ -41,11 +41,14 @@ pub enum EmbeddingStatus {
     Mismatch,
     /// `created_at` < 1e9 (Omi's 2024 divide-by-1000 bug) or expected keys missing.
     Legacy,
+    /// A record of a shape memlens does not write (late-2026 canonical `ns2` vectors with
+    /// `memory_schema_version`, omi-facts.md §F5.8): shown, never overwritten.
+    Foreign,
 }
 
 impl EmbeddingStatus {
     /// Every status, in display order.
-    pub const ALL: [EmbeddingStatus; 9] = [
+    pub const ALL: [EmbeddingStatus; 10] = [
         Self::Unknown,
         Self::Missing,
         Self::Present,
@@ -55,6 +58,7 @@ impl EmbeddingStatus {
         Self::Orphan,
         Self::Mismatch,
         Self::Legacy,
+        Self::Foreign,
     ];
 
     /// The word shown beside the glyph (never colour alone).
@@ -69,6 +73,7 @@ impl EmbeddingStatus {
             Self::Orphan => "orphan",
             Self::Mismatch => "mismatch",
             Self::Legacy => "legacy",
+            Self::Foreign => "foreign",
         }
     }
 
@@ -84,6 +89,7 @@ impl EmbeddingStatus {
             Self::Orphan => '✗',
             Self::Mismatch => '!',
             Self::Legacy => 'L',
+            Self::Foreign => 'F',
         }
     }
 }

@@ -71,6 +71,12 @@ pub enum Command {
     MapView,
     /// Drift check of the marked (or filtered) memories, after a plan.
     DriftBatch,
+    /// Show the conversations tab (`1`).
+    TabConversations,
+    /// Show the facts tab (`2`).
+    TabFacts,
+    /// Facts tab: open the selected fact's conversation in the conversations tab.
+    OpenLinked,
     /// The message log: every message of the session in full.
     MessageLog,
     /// Focus the left pane (the memory list).
@@ -89,7 +95,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 45] = [
+    pub const ALL: [Command; 48] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -128,6 +134,9 @@ impl Command {
         Self::IndexView,
         Self::MapView,
         Self::DriftBatch,
+        Self::TabConversations,
+        Self::TabFacts,
+        Self::OpenLinked,
         Self::MessageLog,
         Self::FocusLeft,
         Self::FocusRight,
@@ -178,6 +187,9 @@ impl Command {
             Self::IndexView => "index",
             Self::MapView => "map",
             Self::DriftBatch => "drift_batch",
+            Self::TabConversations => "tab_conversations",
+            Self::TabFacts => "tab_facts",
+            Self::OpenLinked => "open_conversation",
             Self::MessageLog => "messages",
             Self::FocusLeft => "focus_left",
             Self::FocusRight => "focus_right",
@@ -291,6 +303,16 @@ pub enum Action {
     DriftPlanned(Vec<String>, usize, usize),
     /// The batch drift check finished.
     DriftDone(Result<Vec<crate::sync::drift::DriftOutcome>, String>),
+    /// The facts' `ns2` statuses for lookup `generation` (entries by fact id), or why not.
+    FactStatusLoaded {
+        generation: u64,
+        outcome: Result<std::collections::BTreeMap<String, crate::sync::StatusEntry>, String>,
+    },
+    /// An `ns2` search of the facts tab finished.
+    FactSearchDone {
+        generation: u64,
+        outcome: Result<Vec<crate::sync::fact_search::FactHit>, String>,
+    },
     /// The list filter's scan finished (dropped unless its generation is the newest).
     FilterDone(Box<Ranked>),
     /// A message for the status line.

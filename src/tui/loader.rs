@@ -22,6 +22,8 @@ pub struct LoadedExport {
     pub duplicates: Vec<String>,
     /// The uid named by the export itself (E3 profile), if any.
     pub profile_uid: Option<String>,
+    /// Omi's facts (E3 `memories`, or a list of facts), in file order.
+    pub facts: Vec<crate::omi::Fact>,
     /// What the file says about Omi facts it holds (set aside, never listed as memories).
     pub facts_note: Option<String>,
 }
@@ -38,6 +40,7 @@ impl LoadedExport {
             bad_records: Vec::new(),
             duplicates: Vec::new(),
             profile_uid: None,
+            facts: Vec::new(),
             facts_note: None,
         }
     }
@@ -76,6 +79,16 @@ pub fn load_blocking(
         .collect();
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
     loaded.facts_note = facts_note;
-    loaded.profile_uid = export.profile_uid;
+    loaded.profile_uid = export.profile_uid.or_else(|| {
+        // Facts carry their uid: one shared by all of them names the user.
+        let mut uids = export
+            .fact_section
+            .facts
+            .iter()
+            .filter_map(|f| f.uid.clone());
+        let first = uids.next()?;
+        uids.all(|u| u == first).then_some(first)
+    });
+    loaded.facts = export.fact_section.facts;
     Ok(loaded)
 }

@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod confirm;
+pub mod facts;
 pub mod fit;
 pub mod index;
 pub mod jobs;

@@ -250,6 +250,10 @@ pub struct State {
     pub tick: u64,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// Which tab the list and details show (`1` conversations, `2` facts).
+    pub tab: crate::tui::facts::Tab,
+    /// The facts tab.
+    pub facts: crate::tui::facts::FactsTab,
 }
 
 impl State {
@@ -294,6 +298,8 @@ impl State {
             should_quit: false,
             tick: 0,
             size: (80, 24),
+            tab: crate::tui::facts::Tab::default(),
+            facts: crate::tui::facts::FactsTab::default(),
         }
     }
 
@@ -303,6 +309,25 @@ impl State {
             .as_ref()
             .map(|e| e.memories.as_slice())
             .unwrap_or(&[])
+    }
+
+    /// The export's facts (empty before it loads, or when it has none).
+    pub fn fact_list(&self) -> &[crate::omi::Fact] {
+        self.export
+            .as_ref()
+            .map(|e| e.facts.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The selected fact of the facts tab and its index.
+    pub fn selected_fact(&self) -> Option<(usize, &crate::omi::Fact)> {
+        let i = self.facts.selected_index()?;
+        self.fact_list().get(i).map(|f| (i, f))
+    }
+
+    /// True when the facts tab is shown.
+    pub fn on_facts_tab(&self) -> bool {
+        self.tab == crate::tui::facts::Tab::Facts
     }
 
     /// The selected memory and its index.
@@ -378,6 +403,8 @@ impl State {
             || self.search.running.is_some()
             || self.reprocess.busy()
             || self.drift.running
+            || self.facts.lookup_running
+            || self.facts.search.as_ref().is_some_and(|s| s.running)
             || self.explain.running.is_some()
             || matches!(self.load, LoadState::Loading { .. })
     }

@@ -110,6 +110,7 @@ impl Theme {
             EmbeddingStatus::Orphan => Color::Magenta,
             EmbeddingStatus::Mismatch => Color::Magenta,
             EmbeddingStatus::Legacy => Color::Yellow,
+            EmbeddingStatus::Foreign => Color::Cyan,
         };
         Style::default().fg(c)
     }

@@ -60,6 +60,7 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         return Err(ExportError::EmptyFile { name: name.into() });
     };
     let top_at = c.pos;
+    let top_is_list = first == b'[';
     let shape = match first {
         b'[' => {
             c.walk_records().map_err(|e| c.error(e))?;
@@ -97,6 +98,7 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         profile_uid: c.profile_uid,
         total_records: c.total - c.listed_facts,
         bytes: total,
+        fact_section: super::fact_loader::from_set_aside(&c.facts, top_is_list),
         facts: c.facts,
         wrapper: c.wrapper,
     })

@@ -13,12 +13,14 @@ use std::path::{Path, PathBuf};
 
 use crate::omi::model::Memory;
 
+pub mod fact_loader;
 pub mod facts;
 mod loader;
 pub mod pyjson;
 pub mod raw;
 pub mod summary;
 
+pub use fact_loader::{FactSection, FactSource};
 pub use raw::parse_structured;
 pub use summary::Summary;
 
@@ -117,6 +119,9 @@ pub struct Export {
     pub total_records: usize,
     /// Size of the file in bytes.
     pub bytes: usize,
+    /// Omi's facts (omi-facts.md) parsed from the set-aside records ([`Export::facts`]):
+    /// E3's `memories` section, or the fact records of a list.
+    pub fact_section: FactSection,
     /// Omi facts set aside, in file order: E3's `memories` section and fact records of a
     /// list ([`facts`]). Never loaded as memories.
     pub facts: Vec<facts::SetAsideFact>,
@@ -131,9 +136,11 @@ impl Export {
         self.memories.iter().find(|m| m.id == id)
     }
 
-    /// True when the file had records and none of them loaded.
+    /// True when the file had records and none of them loaded (conversations or facts).
     pub fn all_bad(&self) -> bool {
-        self.memories.is_empty() && !self.bad_records.is_empty()
+        self.memories.is_empty()
+            && self.fact_section.facts.is_empty()
+            && (!self.bad_records.is_empty() || !self.fact_section.bad_records.is_empty())
     }
 
     /// True when the file holds Omi facts and no conversation at all.

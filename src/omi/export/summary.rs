@@ -42,6 +42,17 @@ pub struct Summary {
     pub memories_with_ambiguous_dates: usize,
     /// Dates without an offset, over every date of every memory.
     pub ambiguous_dates: usize,
+    /// Facts loaded (omi-facts.md).
+    pub facts_loaded: usize,
+    /// Where the facts came from (`e3_memories`, `api_list`, `api_object`), if any.
+    pub facts_source: Option<crate::omi::export::FactSource>,
+    /// Facts per stored category value (raw, as E3 writes it: `auto`, `habits`, …).
+    pub facts_by_category: BTreeMap<String, usize>,
+    /// Facts per category as `GET /v3/memories` shows it (legacy values → `system`).
+    pub facts_by_api_category: BTreeMap<String, usize>,
+    /// Fact records skipped (bad), and skipped for a repeated id.
+    pub fact_bad_records: usize,
+    pub fact_duplicates: usize,
     /// Memories Omi would embed ([`crate::omi::policy`], id checked without the uid).
     pub embeddable: usize,
     /// Memories Omi would not embed, per reason kind (`deleted`, `unfinished`, …).
@@ -119,6 +130,19 @@ impl Summary {
             missing_created_at: missing,
             memories_with_ambiguous_dates: amb_mem,
             ambiguous_dates: amb,
+            facts_loaded: e.fact_section.facts.len(),
+            facts_source: e.fact_section.source,
+            facts_by_category: e.fact_section.by_category(),
+            facts_by_api_category: e
+                .fact_section
+                .facts
+                .iter()
+                .fold(BTreeMap::new(), |mut m, f| {
+                    *m.entry(f.category.api_value().to_string()).or_insert(0) += 1;
+                    m
+                }),
+            fact_bad_records: e.fact_section.bad_records.len(),
+            fact_duplicates: e.fact_section.duplicates.len(),
             embeddable,
             skipped_by_reason,
             facts: e.facts.len(),

@@ -39,6 +39,7 @@ use crate::config::CreatedAtPolicy;
 use crate::embed::{EmbedError, Patience};
 use crate::omi::Memory;
 use crate::omi::conventions::{KEY_CREATED_AT, memory_metadata};
+use crate::omi::fact_conventions::{carry_over_fact_metadata, fact_metadata};
 use crate::omi::text::render;
 use crate::store::{MetaValue, Metadata, Record, StoreError, validate_record};
 use crate::sync::journal::{ItemState, Outcome, RunHeader, RunState};
@@ -118,6 +119,9 @@ struct Work {
     text: String,
     text_hash: String,
     memory_created_at: Option<i64>,
+    /// Facts: the category for `ns2` metadata (then `created_at` is the upsert time and
+    /// the metadata is Omi's fact metadata).
+    category: Option<String>,
     /// The stored metadata as first read in this session (`Some(None)`: no record).
     /// Retries carry it over rather than what a failed attempt may have left behind.
     existing: Option<Option<Metadata>>,
@@ -140,6 +144,17 @@ impl ItemFailure {
 }
 
 type ItemResult = (Work, Result<(), ItemFailure>);
+
+/// Rebuilds a journalled item for a resume from its id and the run's uid: `None` when the
+/// id is not in the export, `Err(why)` when it must not be written any more.
+pub(super) type RebuildFn<'a> = dyn Fn(&str, &str) -> Option<Result<Rebuilt, String>> + Sync + 'a;
+
+/// An item of an unfinished run, rebuilt from the export for a resume.
+pub(super) struct Rebuilt {
+    pub text: String,
+    pub created_at: Option<i64>,
+    pub category: Option<String>,
+}
 
 /// One text's vector, or why it has none.
 type Embedded = Result<Vec<f32>, ItemFailure>;
@@ -310,6 +325,10 @@ impl Reprocessor {
         if self.config.read_only {
             return Err(ReprocessError::ReadOnly(self.store.target()));
         }
+        if let Some(why) = crate::omi::fact_conventions::read_only_namespace(&self.config.namespace)
+        {
+            return Err(ReprocessError::Config(format!("refusing to write: {why}")));
+        }
         Ok(())
     }
 
@@ -401,6 +420,7 @@ impl Reprocessor {
                 text: i.text.clone(),
                 text_hash: i.text_hash.clone(),
                 memory_created_at: i.memory_created_at,
+                category: i.category.clone(),
                 existing: None,
             })
             .collect();
@@ -444,6 +464,45 @@ impl Reprocessor {
         progress: impl FnMut(&Progress) + Send,
         cancel: &CancelFlag,
     ) -> Result<Summary, ReprocessError> {
+        let by_id: BTreeMap<&str, &Memory> = memories.iter().map(|m| (m.id.as_str(), m)).collect();
+        let format = self.config.format;
+        // Only the forcible reasons (discarded, unfinished) may have been forced when
+        // the run was planned; a memory deleted, locked or invalid since is not written.
+        let never = crate::omi::policy::Overrides {
+            include_discarded: true,
+            include_unfinished: true,
+        };
+        let rebuild = |id: &str, uid: &str| -> Option<Result<Rebuilt, String>> {
+            by_id.get(id).map(|m| {
+                if let Some(r) = crate::omi::policy::skip_reason(m, Some(uid), never) {
+                    return Err(format!(
+                        "not written: skipped ({}); Omi would not embed it",
+                        r.detail()
+                    ));
+                }
+                Ok(Rebuilt {
+                    text: render(&m.structured, format),
+                    created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                    category: None,
+                })
+            })
+        };
+        self.resume_with(run_id, &rebuild, "memory", progress, cancel)
+            .await
+    }
+
+    /// Finish an unfinished run from items rebuilt by `rebuild(id, uid)` (by memory or
+    /// fact id, for the run's uid): `None` when the id is not in the export, `Err(why)`
+    /// when the item must not be written any more (deleted, locked or invalid since the
+    /// run was planned); `what` names an item in messages.
+    pub(super) async fn resume_with(
+        &self,
+        run_id: &str,
+        rebuild: &RebuildFn<'_>,
+        what: &str,
+        progress: impl FnMut(&Progress) + Send,
+        cancel: &CancelFlag,
+    ) -> Result<Summary, ReprocessError> {
         self.refuse_read_only()?;
         let info = self.journal.run(run_id)?.ok_or_else(|| {
             ReprocessError::Resume(format!("no reprocess run {run_id} in the journal"))
@@ -472,46 +531,33 @@ impl Reprocessor {
         }
         let dim_check = OnceCell::new();
         self.preflight(&dim_check).await?;
-        let by_id: BTreeMap<&str, &Memory> = memories.iter().map(|m| (m.id.as_str(), m)).collect();
         let mut works = Vec::new();
         let mut lost = Vec::new();
         for item in self.journal.items(run_id)? {
             if item.state == ItemState::Done {
                 continue;
             }
-            // Only the forcible reasons (discarded, unfinished) may have been forced when
-            // the run was planned; a memory deleted, locked or invalid since is not written.
-            let never = crate::omi::policy::Overrides {
-                include_discarded: true,
-                include_unfinished: true,
-            };
-            let blocked = by_id
-                .get(item.memory_id.as_str())
-                .and_then(|m| crate::omi::policy::skip_reason(m, Some(&h.uid), never));
-            match by_id.get(item.memory_id.as_str()) {
-                Some(_) if blocked.is_some() => lost.push(Outcome {
-                    result: Err(format!(
-                        "not written: skipped ({}); Omi would not embed it",
-                        blocked.as_ref().map(|r| r.detail()).unwrap_or_default()
-                    )),
+            match rebuild(item.memory_id.as_str(), &h.uid) {
+                Some(Err(why)) => lost.push(Outcome {
+                    result: Err(why),
                     vector_id: item.vector_id,
                     memory_id: item.memory_id,
                     text_hash: item.text_hash,
                 }),
-                Some(m) => {
-                    let text = render(&m.structured, self.config.format);
+                Some(Ok(r)) => {
                     works.push(Work {
                         memory_id: item.memory_id,
                         vector_id: item.vector_id,
-                        text_hash: text_hash(&text),
-                        text,
-                        memory_created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                        text_hash: text_hash(&r.text),
+                        text: r.text,
+                        memory_created_at: r.created_at,
+                        category: r.category,
                         existing: None,
                     });
                 }
                 None => lost.push(Outcome {
                     result: Err(format!(
-                        "memory {} is not in this export: resume with the export the run was started from",
+                        "{what} {} is not in this export: resume with the export the run was started from",
                         item.memory_id
                     )),
                     vector_id: item.vector_id,
@@ -1065,10 +1111,18 @@ impl Reprocessor {
                 CreatedAtPolicy::Memory => w.memory_created_at.or(old_created).unwrap_or(now),
                 CreatedAtPolicy::Now => now,
             };
+            let metadata = match &w.category {
+                // Omi's ns2 upsert: created_at is always int(now) (omi-facts.md §F5.1).
+                Some(category) => carry_over_fact_metadata(
+                    old.as_ref(),
+                    fact_metadata(uid, &w.memory_id, category, now),
+                ),
+                None => carry_over(old.as_ref(), memory_metadata(uid, &w.memory_id, created_at)),
+            };
             let record = Record {
                 id: w.vector_id.clone(),
                 values,
-                metadata: carry_over(old.as_ref(), memory_metadata(uid, &w.memory_id, created_at)),
+                metadata,
             };
             match validate_record(&record) {
                 Ok(()) => sending.push((w, record)),

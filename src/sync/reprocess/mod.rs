@@ -57,6 +57,7 @@ use crate::store::{StoreError, VectorStore};
 use crate::sync::journal::{Journal, JournalError, RunInfo};
 
 mod causes;
+mod facts;
 mod inflight;
 mod job;
 mod plan;
@@ -75,7 +76,10 @@ pub use verify::{VERIFY_MIN_COSINE, cosine, verify_record};
 pub struct ReprocessConfig {
     /// The user whose vectors are written (`None`: plans work, writes are refused).
     pub uid: Option<String>,
-    /// Namespace (Omi: `ns1`).
+    /// What is written: conversations (text in `format`, Omi's `ns1` metadata) or facts
+    /// (text = `content`, Omi's `ns2` metadata, omi-facts.md §F5.1).
+    pub kind: crate::omi::fact_conventions::Kind,
+    /// Namespace (Omi: `ns1` for conversations, `ns2` for facts).
     pub namespace: String,
     /// Embedding text format.
     pub format: TextFormat,
@@ -111,6 +115,7 @@ impl Default for ReprocessConfig {
     fn default() -> Self {
         Self {
             uid: None,
+            kind: crate::omi::fact_conventions::Kind::Conversations,
             namespace: crate::omi::conventions::DEFAULT_NAMESPACE.to_string(),
             format: TextFormat::CURRENT,
             created_at_policy: CreatedAtPolicy::Memory,
@@ -328,7 +333,14 @@ impl Reprocessor {
             namespace: self.config.namespace.clone(),
             uid: self.uid()?.to_string(),
             model: self.embedder.model_id().to_string(),
-            format: self.config.format.name().to_string(),
+            format: match self.config.kind {
+                crate::omi::fact_conventions::Kind::Facts => {
+                    crate::omi::fact_conventions::FACT_TEXT_FORMAT.to_string()
+                }
+                crate::omi::fact_conventions::Kind::Conversations => {
+                    self.config.format.name().to_string()
+                }
+            },
         })
     }
 

@@ -65,6 +65,9 @@ pub struct PlanItem {
     pub change: Change,
     /// Tokens the text costs the embedder.
     pub tokens: usize,
+    /// Facts only: the category written into `ns2` metadata (the stored value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 /// Why a selected memory is not written.
@@ -77,6 +80,13 @@ pub enum SkipReason {
     Unchanged,
     /// An id asked for is not in the export.
     NotInExport,
+    /// A fact Omi would not embed (rejected, deleted, superseded; omi-facts.md §F7). A
+    /// fact's invalid id or empty content is [`Self::NotEmbeddable`] with the policy's
+    /// `InvalidId` / `Empty`.
+    FactNotEmbeddable(String),
+    /// The stored record is of a shape memlens never overwrites (late-2026 canonical
+    /// `ns2` vectors, omi-facts.md §F5.8).
+    Foreign(String),
 }
 
 impl SkipReason {
@@ -87,6 +97,8 @@ impl SkipReason {
             Self::NotEmbeddable(r) => r.kind(),
             Self::Unchanged => "unchanged",
             Self::NotInExport => "not in export",
+            Self::FactNotEmbeddable(_) => "not embeddable",
+            Self::Foreign(_) => "foreign",
         }
     }
 
@@ -103,6 +115,8 @@ impl SkipReason {
         match self {
             Self::NotEmbeddable(r) => r.detail(),
             Self::NotInExport => "not in the export".into(),
+            Self::FactNotEmbeddable(why) => format!("not embeddable: {why}"),
+            Self::Foreign(why) => format!("foreign: {why}"),
             other => other.label(),
         }
     }
@@ -154,6 +168,11 @@ pub struct PlanCounts {
     pub empty: usize,
     /// Ids asked for that the export does not hold.
     pub not_in_export: usize,
+    /// Facts only: skipped because Omi would not embed them, or their record is foreign.
+    #[serde(default)]
+    pub not_embeddable: usize,
+    #[serde(default)]
+    pub foreign: usize,
 }
 
 impl PlanCounts {
@@ -162,8 +181,8 @@ impl PlanCounts {
         self.new + self.overwritten
     }
 
-    /// Count one memory Omi would not embed.
-    fn add(&mut self, r: &policy::SkipReason) {
+    /// Count one memory (or fact) Omi would not embed.
+    pub(super) fn add(&mut self, r: &policy::SkipReason) {
         use policy::SkipReason as R;
         *match r {
             R::Deleted => &mut self.deleted,
@@ -187,6 +206,8 @@ impl PlanCounts {
             ("discarded", self.discarded),
             ("unfinished", self.unfinished),
             ("empty", self.empty),
+            ("not embeddable", self.not_embeddable),
+            ("foreign", self.foreign),
             ("unchanged", self.unchanged),
             ("not in export", self.not_in_export),
         ]
@@ -394,6 +415,7 @@ impl Reprocessor {
                 text,
                 memory_created_at: m.created_at.as_ref().map(|d| d.timestamp()),
                 change,
+                category: None,
             });
         }
         counts.selected += counts.not_in_export;

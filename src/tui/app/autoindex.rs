@@ -23,7 +23,11 @@ impl App {
         if store.is_remote() {
             return;
         }
-        let rp = match self.reprocessor_with(BATCH, 1) {
+        let rp = match self.reprocessor_with(
+            crate::omi::fact_conventions::Kind::Conversations,
+            BATCH,
+            1,
+        ) {
             Ok(rp) => rp,
             Err(e) => {
                 self.state.indexing.error = Some(e.clone());

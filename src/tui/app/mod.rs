@@ -4,6 +4,7 @@
 
 mod autoindex;
 mod copy;
+mod facts;
 mod filter;
 mod inspect;
 mod lookups;
@@ -38,6 +39,20 @@ use crate::tui::view;
 enum JobWork {
     Run(Box<Plan>),
     Resume(String, Vec<crate::omi::Memory>),
+}
+
+impl JobWork {
+    /// Facts or conversations: a plan made for facts journals the `fact-content` format.
+    fn kind(&self) -> crate::omi::fact_conventions::Kind {
+        match self {
+            JobWork::Run(p)
+                if p.target.format == crate::omi::fact_conventions::FACT_TEXT_FORMAT =>
+            {
+                crate::omi::fact_conventions::Kind::Facts
+            }
+            _ => crate::omi::fact_conventions::Kind::Conversations,
+        }
+    }
 }
 
 /// The backends the app talks to (real ones, or fakes in tests).
@@ -131,6 +146,7 @@ impl App {
         if changed {
             let rows = view::list_rows(self.state.size) as usize;
             self.state.list.scroll_into_view(rows);
+            self.state.facts.scroll_into_view(rows);
         }
         changed
     }
@@ -165,8 +181,11 @@ impl App {
                     self.state.setup.uid_source = "export profile".into();
                 }
                 let facts_note = export.facts_note.clone();
+                let facts = export.facts.clone();
                 self.state.export = Some(Arc::new(*export));
                 self.state.statuses = self.state.policy_statuses(|_, _| EmbeddingStatus::Unknown);
+                self.state.facts = crate::tui::facts::FactsTab::default();
+                self.state.facts.refresh(&facts);
                 self.state.load = LoadState::Loaded;
                 self.start_fulltext();
                 self.state.list.invalidate();
@@ -184,6 +203,7 @@ impl App {
                         .notify(Level::Info, format!("{n} memories loaded"));
                 }
                 self.start_status_lookup(false);
+                self.start_fact_lookup();
                 self.check_unfinished_run();
                 self.start_auto_index();
                 true
@@ -414,6 +434,7 @@ impl App {
                 }
                 // The statuses changed: look them up again.
                 self.start_status_lookup(true);
+                self.start_fact_lookup();
                 true
             }
             Action::UnfinishedRun(info) => {
@@ -474,6 +495,46 @@ impl App {
                 }
                 self.state.drift.results = Some(outcome);
                 self.state.popup = Some(Popup::DriftResults);
+                true
+            }
+            Action::FactStatusLoaded {
+                generation,
+                outcome,
+            } => {
+                if generation != self.state.facts.generation {
+                    return false;
+                }
+                self.state.facts.lookup_running = false;
+                match outcome {
+                    Ok(entries) => {
+                        let facts = self.state.fact_list().to_vec();
+                        self.state.facts.apply_entries(&facts, entries);
+                    }
+                    Err(e) => self
+                        .state
+                        .notify(Level::Error, format!("fact status lookup failed: {e}")),
+                }
+                true
+            }
+            Action::FactSearchDone {
+                generation,
+                outcome,
+            } => {
+                let Some(search) = self
+                    .state
+                    .facts
+                    .search
+                    .as_mut()
+                    .filter(|s| s.generation == generation)
+                else {
+                    return false;
+                };
+                search.running = false;
+                search.selected = 0;
+                match outcome {
+                    Ok(hits) => search.hits = hits,
+                    Err(e) => search.error = Some(e),
+                }
                 true
             }
             Action::FilterDone(ranked) => self.on_filter_done(*ranked),
@@ -612,8 +673,48 @@ impl App {
             }
             None => {}
         }
+        if let Some(input) = &mut self.state.facts.search_input {
+            match key.code {
+                KeyCode::Esc => self.state.facts.search_input = None,
+                KeyCode::Enter => {
+                    let q = input.value().trim().to_string();
+                    self.state.facts.search_input = None;
+                    if q.is_empty() {
+                        self.state.notify(Level::Info, "type a query first");
+                    } else {
+                        self.start_fact_search(q);
+                    }
+                }
+                _ => {
+                    input.handle_event(&Event::Key(key));
+                }
+            }
+            return true;
+        }
         if let Some(field) = self.state.search.editing {
             self.on_search_key(key, field);
+            return true;
+        }
+        if self.state.on_facts_tab()
+            && let Some(input) = &mut self.state.filter_input
+        {
+            match key.code {
+                KeyCode::Esc => {
+                    self.state.filter_input = None;
+                    self.state.facts.query.clear();
+                }
+                KeyCode::Enter | KeyCode::Down | KeyCode::Up | KeyCode::Tab => {
+                    self.state.filter_input = None;
+                }
+                _ => {
+                    if input.handle_event(&Event::Key(key)).is_some() {
+                        self.state.facts.query = input.value().to_string();
+                        self.state.facts.selected = 0;
+                    }
+                }
+            }
+            let facts = self.state.fact_list().to_vec();
+            self.state.facts.refresh(&facts);
             return true;
         }
         if let Some(input) = &mut self.state.filter_input {
@@ -666,6 +767,16 @@ impl App {
     }
 
     fn on_command(&mut self, c: Command) {
+        match c {
+            Command::TabConversations => {
+                return self.show_tab(crate::tui::facts::Tab::Conversations);
+            }
+            Command::TabFacts => return self.show_tab(crate::tui::facts::Tab::Facts),
+            _ => {}
+        }
+        if self.state.on_facts_tab() && self.on_facts_command(c) {
+            return;
+        }
         // Commands that start work need the whole app.
         match c {
             Command::OpenHit => return self.open_selected_hit(),
@@ -809,7 +920,10 @@ impl App {
             | Command::CycleSearchMode
             | Command::Explain
             | Command::GoldenAdd
-            | Command::Jobs => {}
+            | Command::Jobs
+            | Command::TabConversations
+            | Command::TabFacts
+            | Command::OpenLinked => {}
             Command::Up
             | Command::Down
             | Command::PageUp

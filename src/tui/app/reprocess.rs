@@ -5,12 +5,28 @@ use super::*;
 impl App {
     pub(super) fn reprocessor(&mut self) -> Result<Arc<Reprocessor>, String> {
         let defaults = ReprocessConfig::default();
-        self.reprocessor_with(defaults.batch_size, defaults.concurrency)
+        self.reprocessor_with(
+            crate::omi::fact_conventions::Kind::Conversations,
+            defaults.batch_size,
+            defaults.concurrency,
+        )
     }
 
-    /// A reprocess engine with these texts per embedding call and batches in flight.
+    /// An engine for the default batch size and concurrency, for conversations or facts.
+    pub(super) fn reprocessor_for(
+        &mut self,
+        kind: crate::omi::fact_conventions::Kind,
+    ) -> Result<Arc<Reprocessor>, String> {
+        let defaults = ReprocessConfig::default();
+        self.reprocessor_with(kind, defaults.batch_size, defaults.concurrency)
+    }
+
+    /// An engine for conversations (`ns1`, the setup's namespace and format) or facts
+    /// (`ns2`, text = content, omi-facts.md §F5.1), with these texts per embedding call
+    /// and batches in flight.
     pub(super) fn reprocessor_with(
         &mut self,
+        kind: crate::omi::fact_conventions::Kind,
         batch_size: usize,
         concurrency: usize,
     ) -> Result<Arc<Reprocessor>, String> {
@@ -35,9 +51,15 @@ impl App {
                 j
             }
         };
+        let facts = kind == crate::omi::fact_conventions::Kind::Facts;
         let config = ReprocessConfig {
             uid: Some(uid),
-            namespace: setup.namespace.clone(),
+            kind,
+            namespace: if facts {
+                crate::omi::fact_conventions::FACTS_NAMESPACE.to_string()
+            } else {
+                setup.namespace.clone()
+            },
             format: self.state.text_format,
             created_at_policy: setup.created_at_policy,
             read_only: setup.read_only,
@@ -150,7 +172,7 @@ impl App {
     /// Start a reprocess job in the background; progress and the end come back as
     /// Actions, `x` in the job popup raises its cancel flag.
     pub(super) fn launch_job(&mut self, total: usize, work: JobWork) {
-        let rp = match self.reprocessor() {
+        let rp = match self.reprocessor_for(work.kind()) {
             Ok(rp) => rp,
             Err(e) => {
                 self.state.notify(Level::Error, e);
@@ -262,9 +284,17 @@ impl App {
                     .as_ref()
                     .map(|s| s.failed.iter().map(|f| f.memory_id.clone()).collect())
                     .unwrap_or_default();
+                let facts =
+                    self.state.reprocess.summary.as_ref().is_some_and(|s| {
+                        s.namespace == crate::omi::fact_conventions::FACTS_NAMESPACE
+                    });
                 if self.state.reprocess.job.is_none() && !failed.is_empty() {
                     self.state.popup = None;
-                    self.start_plan(Selection::Ids(failed), false);
+                    if facts {
+                        self.start_fact_plan(Selection::Ids(failed), false);
+                    } else {
+                        self.start_plan(Selection::Ids(failed), false);
+                    }
                 }
             }
             (

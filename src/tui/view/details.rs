@@ -28,14 +28,14 @@ fn date(d: &Option<OmiDate>) -> (String, bool) {
     }
 }
 
-fn field<'a>(t: &Theme, label: &str, value: String) -> Line<'a> {
+pub(super) fn field<'a>(t: &Theme, label: &str, value: String) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{label:<12}"), t.label),
         Span::raw(value),
     ])
 }
 
-fn date_field<'a>(t: &Theme, label: &str, d: &Option<OmiDate>) -> Line<'a> {
+pub(super) fn date_field<'a>(t: &Theme, label: &str, d: &Option<OmiDate>) -> Line<'a> {
     let (text, ambiguous) = date(d);
     let mut spans = vec![
         Span::styled(format!("{label:<12}"), t.label),
@@ -50,7 +50,7 @@ fn date_field<'a>(t: &Theme, label: &str, d: &Option<OmiDate>) -> Line<'a> {
     Line::from(spans)
 }
 
-fn wrapped<'a>(text: &str, width: usize, indent: &str, style: Style) -> Vec<Line<'a>> {
+pub(super) fn wrapped<'a>(text: &str, width: usize, indent: &str, style: Style) -> Vec<Line<'a>> {
     let clean = sanitize::block(text);
     let opts = textwrap::Options::new(width.max(8))
         .initial_indent(indent)
@@ -70,7 +70,7 @@ fn wrapped<'a>(text: &str, width: usize, indent: &str, style: Style) -> Vec<Line
         .collect()
 }
 
-fn meta_value(v: &MetaValue) -> String {
+pub(super) fn meta_value(v: &MetaValue) -> String {
     match v {
         MetaValue::Bool(b) => b.to_string(),
         MetaValue::Number(n) => {
@@ -243,6 +243,26 @@ pub fn details_parts<'a>(state: &State, width: u16) -> DetailsParts<'a> {
             "  ",
             t.base,
         ));
+    }
+    let facts: Vec<&crate::omi::Fact> = state
+        .fact_list()
+        .iter()
+        .filter(|f| f.conversation_id.as_deref() == Some(m.id.as_str()))
+        .collect();
+    if !facts.is_empty() {
+        out.push(Line::from(""));
+        out.push(Line::styled(
+            format!("Facts ({}, 2 shows them)", facts.len()),
+            t.label,
+        ));
+        for f in facts {
+            out.extend(wrapped(
+                &format!("• [{}] {}", f.category.raw(), f.content),
+                width,
+                "  ",
+                t.base,
+            ));
+        }
     }
     out.push(Line::from(""));
     transcript_heading(&mut out, state, m);

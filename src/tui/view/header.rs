@@ -32,9 +32,14 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         None => Piece::new("uid not set", 1),
     };
     let target = sanitize::line(&setup.store_target).into_owned();
-    let store = Piece::new(format!("{target}/{}", setup.namespace), 3)
-        .or(format!("{}/{}", short_target(&target), setup.namespace))
-        .or(setup.namespace.clone());
+    let namespace = if state.on_facts_tab() {
+        crate::omi::fact_conventions::FACTS_NAMESPACE.to_string()
+    } else {
+        setup.namespace.clone()
+    };
+    let store = Piece::new(format!("{target}/{namespace}"), 3)
+        .or(format!("{}/{namespace}", short_target(&target)))
+        .or(namespace);
     let model = Piece::new(
         format!("{} {}d", setup.embedder_model, setup.embedder_dimension),
         0,
@@ -78,6 +83,7 @@ fn file_name(p: &std::path::Path) -> String {
 fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
     let t = &state.theme;
     let mut pieces: Vec<(Piece, ratatui::style::Style)> = Vec::new();
+    let facts_tab = state.on_facts_tab();
     match &state.load {
         LoadState::Loading { done, total } => {
             let pct = if *total > 0 { done * 100 / total } else { 0 };
@@ -97,6 +103,22 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
         }
         LoadState::Failed(_) => {
             pieces.push((Piece::new("export failed to load", 0), t.error));
+        }
+        _ if facts_tab => {
+            pieces.push((Piece::new("ns2", 1), t.dim));
+            for (status, n) in state.facts.status_counts() {
+                pieces.push((
+                    Piece::new(format!("{} {} {n}", status.glyph(), status.word()), 1)
+                        .or(format!("{} {n}", status.glyph())),
+                    t.status(status),
+                ));
+            }
+            if state.facts.lookup_running {
+                pieces.push((
+                    Piece::new(format!("{} checking ns2", super::spinner(state.tick)), 2),
+                    t.info,
+                ));
+            }
         }
         _ => {
             // The auto-index gauge first: it is what the user waits for.
@@ -141,10 +163,33 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
             }
         }
     }
-    if let Some(e) = &state.export {
+    if let Some(e) = &state.export
+        && !facts_tab
+    {
         let shape = sanitize::line(&e.shape).into_owned();
         let short = shape.split_whitespace().next().unwrap_or("").to_string();
-        pieces.insert(0, (Piece::new(shape, 4).or(short), t.dim));
+        // Beside the tabs only the shape's code (`E3`) fits.
+        let piece = if e.facts.is_empty() {
+            Piece::new(shape, 4).or(short)
+        } else {
+            Piece::new(short, 4)
+        };
+        pieces.insert(0, (piece, t.dim));
+    }
+    if let Some(e) = &state.export
+        && !e.facts.is_empty()
+    {
+        // The tabs, when there is a second one to show; the shown one in brackets (not
+        // by colour alone).
+        let tab = |active: bool, text: String| {
+            if active {
+                (Piece::new(format!("[{text}]"), 0).keep(), t.selected)
+            } else {
+                (Piece::new(text, 0).keep(), t.dim)
+            }
+        };
+        pieces.insert(0, tab(facts_tab, format!("2 facts ({})", e.facts.len())));
+        pieces.insert(0, tab(!facts_tab, "1 conversations".into()));
     }
     let only: Vec<Piece> = pieces.iter().map(|(p, _)| p.clone()).collect();
     let shown = fit::by_priority(&only, "  ", room);

@@ -49,9 +49,14 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 .iter()
                 .map(|(ns, n)| {
                     let shown = sanitize::line(ns);
-                    match s.namespace_dimensions.get(ns) {
-                        Some(d) if s.dimension.is_none() => format!("{shown}: {n} ({d} d)"),
-                        _ => format!("{shown}: {n}"),
+                    let holds = match crate::omi::fact_conventions::known_namespace(ns) {
+                        Some(k) if k.modelled => format!(" Omi {}", k.holds),
+                        Some(k) => format!(" Omi {}, read-only", k.holds),
+                        None => String::new(),
+                    };
+                    match s.dimension_of(ns) {
+                        Some(d) => format!("{shown}: {n} ({d} d){holds}"),
+                        None => format!("{shown}: {n}{holds}"),
                     }
                 })
                 .collect();

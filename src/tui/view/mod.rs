@@ -4,6 +4,7 @@
 mod details;
 mod drift;
 mod explain;
+mod facts;
 mod footer;
 mod header;
 mod index;
@@ -82,6 +83,13 @@ pub fn list_rows(size: (u16, u16)) -> u16 {
 pub fn draw(frame: &mut Frame<'_>, state: &State) {
     let areas = layout_for((frame.area().width, frame.area().height), state.right);
     header::draw(frame, areas.header, state);
+    if state.on_facts_tab() {
+        facts::draw_list(frame, areas.list, state);
+        facts::draw_details(frame, areas.details, state);
+        footer::draw(frame, areas.footer, state);
+        popup::draw(frame, frame.area(), state);
+        return;
+    }
     list::draw(frame, areas.list, state);
     match state.right {
         RightPane::Details => details::draw(frame, areas.details, state),

@@ -146,6 +146,7 @@ fn status_meaning(status: EmbeddingStatus) -> &'static str {
         EmbeddingStatus::Orphan => "a deleted memory's vector still stored (orphans deletes it)",
         EmbeddingStatus::Mismatch => "stored uid, memory id or dimension disagree",
         EmbeddingStatus::Legacy => "created_at < 1e9 (Omi's 2024 bug) or keys missing",
+        EmbeddingStatus::Foreign => "a fact vector of a newer shape: shown, never overwritten",
     }
 }
 

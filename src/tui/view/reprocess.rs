@@ -185,13 +185,36 @@ fn single_details<'a>(lines: &mut Vec<Line<'a>>, plan: &Plan, state: &State) {
         (CreatedAtPolicy::Memory, Some(s)) => s,
         _ => chrono::Utc::now().timestamp(),
     };
-    let fresh = conventions::memory_metadata(&plan.target.uid, &item.memory_id, created);
-    let existing = state
-        .status_entries
-        .get(&item.memory_id)
-        .and_then(|e| e.metadata.clone())
-        .unwrap_or_default();
-    let meta = conventions::carry_over_metadata(&existing, fresh);
+    let (existing, meta) = match &item.category {
+        // A fact: Omi's ns2 metadata, created_at = now (omi-facts.md §F5.1).
+        Some(category) => {
+            let existing = state
+                .facts
+                .entries
+                .get(&item.memory_id)
+                .and_then(|e| e.metadata.clone())
+                .unwrap_or_default();
+            let fresh = crate::omi::fact_conventions::fact_metadata(
+                &plan.target.uid,
+                &item.memory_id,
+                category,
+                chrono::Utc::now().timestamp(),
+            );
+            let meta =
+                crate::omi::fact_conventions::carry_over_fact_metadata(Some(&existing), fresh);
+            (existing, meta)
+        }
+        None => {
+            let fresh = conventions::memory_metadata(&plan.target.uid, &item.memory_id, created);
+            let existing = state
+                .status_entries
+                .get(&item.memory_id)
+                .and_then(|e| e.metadata.clone())
+                .unwrap_or_default();
+            let meta = conventions::carry_over_metadata(&existing, fresh);
+            (existing, meta)
+        }
+    };
     lines.push(Line::styled("metadata that will be written", t.label));
     for (k, v) in &meta {
         let mut shown = meta_text(v);
@@ -199,7 +222,7 @@ fn single_details<'a>(lines: &mut Vec<Line<'a>>, plan: &Plan, state: &State) {
             shown.push_str(" (now; set at write time)");
         }
         let carried = if existing.contains_key(k)
-            && !["uid", "memory_id", "created_at"].contains(&k.as_str())
+            && !["uid", "memory_id", "created_at", "category"].contains(&k.as_str())
         {
             "  (carried over)"
         } else {

@@ -171,12 +171,17 @@ impl Harness {
     }
 
     pub fn screen(&self) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        self.screen_at(120, 40)
+    }
+
+    /// The screen drawn at `w` × `h` (the state's size is not changed).
+    pub fn screen_at(&self, w: u16, h: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
         terminal.draw(|f| view::draw(f, &self.app.state)).unwrap();
         let buffer = terminal.backend().buffer().clone();
-        (0..40)
+        (0..h)
             .map(|y| {
-                let line: String = (0..120)
+                let line: String = (0..w)
                     .map(|x| buffer[(x, y)].symbol().to_string())
                     .collect();
                 line.trim_end().to_string() + "\n"

@@ -1,0 +1,325 @@
+//! The facts tab's work: the `ns2` status lookup, commands on the facts list and
+//! details, jumping to a fact's conversation, reprocessing one fact (plan, confirm,
+//! job — the same popups as conversations) and the `ns2` search.
+
+use super::*;
+use crate::omi::fact_conventions::{FACTS_NAMESPACE, Kind};
+use crate::sync::fact_search::fact_hits;
+use crate::tui::facts::{FactSearchUi, Tab};
+
+impl App {
+    /// Look up the facts' `ns2` statuses in the background (facts live in `ns2`,
+    /// omi-facts.md §F5.1).
+    pub fn start_fact_lookup(&mut self) {
+        let facts = self.state.fact_list().to_vec();
+        if facts.is_empty() {
+            return;
+        }
+        let (Some(uid), Some(store)) = (self.state.setup.uid.clone(), self.services.store.clone())
+        else {
+            return;
+        };
+        let tab = &mut self.state.facts;
+        tab.generation += 1;
+        tab.lookup_running = true;
+        let generation = tab.generation;
+        let dimension = Some(self.state.setup.embedder_dimension).filter(|d| *d > 0);
+        let tx = self.tx.clone();
+        let handle = tokio::runtime::Handle::current();
+        spawn_reporting(&self.tx, "fact status lookup", async move {
+            let found = tokio::task::spawn_blocking(move || {
+                handle.block_on(crate::sync::fact_status::lookup_facts_only(
+                    store.as_ref(),
+                    FACTS_NAMESPACE,
+                    &uid,
+                    &facts,
+                    dimension,
+                ))
+            })
+            .await;
+            let outcome = match found {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("the lookup crashed: {e}")),
+            };
+            let _ = tx.send(Action::FactStatusLoaded {
+                generation,
+                outcome,
+            });
+        });
+    }
+
+    /// Switch tabs.
+    pub(super) fn show_tab(&mut self, tab: Tab) {
+        if tab == Tab::Facts && self.state.fact_list().is_empty() {
+            self.state.notify(
+                Level::Info,
+                "this export holds no facts (2 shows them when it does)",
+            );
+            return;
+        }
+        self.state.tab = tab;
+        self.state.focus = Focus::List;
+        self.state.right = RightPane::Details;
+        self.state.filter_input = None;
+    }
+
+    /// Commands while the facts tab is shown. Returns false for commands it leaves to
+    /// the conversation handlers (quit, help, popups, tab switches, index, jobs).
+    pub(super) fn on_facts_command(&mut self, c: Command) -> bool {
+        let page = self.page() as isize;
+        let details = self.state.focus == Focus::Details;
+        match c {
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::HalfPageUp
+            | Command::HalfPageDown
+            | Command::Top
+            | Command::Bottom => {
+                let delta: isize = match c {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -page,
+                    Command::PageDown => page,
+                    Command::HalfPageUp => -(page / 2).max(1),
+                    Command::HalfPageDown => (page / 2).max(1),
+                    Command::Top => -1_000_000,
+                    _ => 1_000_000,
+                };
+                let tab = &mut self.state.facts;
+                if let Some(search) = tab.search.as_mut().filter(|_| details) {
+                    let max = search.hits.len().saturating_sub(1) as isize;
+                    search.selected = (search.selected as isize + delta).clamp(0, max) as usize;
+                } else if details {
+                    tab.details_scroll = (tab.details_scroll as isize + delta).clamp(0, 500) as u16;
+                } else {
+                    tab.move_by(delta);
+                }
+            }
+            Command::Filter => {
+                let q = self.state.facts.query.clone();
+                let n = q.chars().count();
+                self.state.filter_input = Some(Input::new(q).with_cursor(n));
+                self.state.focus = Focus::List;
+            }
+            Command::ClearFilters => {
+                self.state.facts.query.clear();
+                let facts = self.state.fact_list().to_vec();
+                self.state.facts.refresh(&facts);
+            }
+            Command::FocusNext | Command::FocusPrev => {
+                self.state.focus = if self.state.focus == Focus::List {
+                    Focus::Details
+                } else {
+                    Focus::List
+                };
+            }
+            Command::ClosePopup => {
+                if self.state.facts.search.is_some() {
+                    self.state.facts.search = None;
+                } else if !self.state.facts.query.is_empty() {
+                    self.state.facts.query.clear();
+                    let facts = self.state.fact_list().to_vec();
+                    self.state.facts.refresh(&facts);
+                } else {
+                    self.state.message = None;
+                }
+            }
+            Command::Refresh => self.start_fact_lookup(),
+            Command::OpenLinked if self.state.facts.search.is_some() => self.open_fact_hit(),
+            Command::OpenLinked => self.open_linked_conversation(),
+            Command::OpenHit => self.open_fact_hit(),
+            Command::Reprocess => {
+                if let Some((_, f)) = self.state.selected_fact() {
+                    let id = f.id.clone();
+                    self.start_fact_plan(Selection::Ids(vec![id]), true);
+                }
+            }
+            Command::ReprocessBatch => self.start_fact_plan(Selection::Missing, false),
+            Command::Search => {
+                self.state.facts.search_input = Some(Input::default());
+                self.state.focus = Focus::Details;
+            }
+            Command::MoreLikeThis
+            | Command::VectorCheck
+            | Command::MapView
+            | Command::DriftBatch
+            | Command::ToggleMark
+            | Command::CycleSort
+            | Command::CycleStatusFilter
+            | Command::CycleCategoryFilter
+            | Command::ToggleTranscript
+            | Command::CycleFormat
+            | Command::EditRange
+            | Command::TopKUp
+            | Command::TopKDown
+            | Command::ExportResults => {
+                self.state.notify(
+                    Level::Info,
+                    "not on the facts tab (1 returns to conversations)",
+                );
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Enter on a fact's details: select its conversation in the conversations tab.
+    fn open_linked_conversation(&mut self) {
+        let Some((_, fact)) = self.state.selected_fact() else {
+            return;
+        };
+        let Some(cid) = fact.conversation_id.clone() else {
+            self.state.notify(
+                Level::Info,
+                "this fact has no conversation (manual or API fact)",
+            );
+            return;
+        };
+        let Some(index) = self.state.memories().iter().position(|m| m.id == cid) else {
+            self.state.notify(
+                Level::Warn,
+                format!(
+                    "conversation {} is not in this export (deleted without cascade?)",
+                    crate::tui::sanitize::line(&cid)
+                ),
+            );
+            return;
+        };
+        self.state.tab = Tab::Conversations;
+        if !self.state.list.visible.contains(&(index as u32)) {
+            self.state.list.query.clear();
+            self.state.list.status_filter = None;
+            self.state.list.category_filter = None;
+            self.state.refresh_list();
+        }
+        if let Some(row) = self
+            .state
+            .list
+            .visible
+            .iter()
+            .position(|i| *i as usize == index)
+        {
+            self.state.list.select(row);
+        }
+        self.state.details_scroll = 0;
+        self.state.focus = Focus::Details;
+        self.state.right = RightPane::Details;
+    }
+
+    /// Enter on an `ns2` search hit: select its fact.
+    fn open_fact_hit(&mut self) {
+        let Some(hit) = self
+            .state
+            .facts
+            .search
+            .as_ref()
+            .and_then(|s| s.hits.get(s.selected))
+            .map(|h| h.fact_id.clone())
+        else {
+            return;
+        };
+        let facts = self.state.fact_list().to_vec();
+        match facts.iter().position(|f| f.id == hit) {
+            Some(i) => {
+                self.state.facts.select_fact(&facts, i);
+                self.state.facts.search = None;
+                self.state.focus = Focus::List;
+            }
+            None => self.state.notify(
+                Level::Warn,
+                "that fact is not in this export (an orphan vector)",
+            ),
+        }
+    }
+
+    /// Plan a facts reprocess (Omi's `ns2` upsert) in the background; the plan waits for
+    /// a yes in the same popup as conversations.
+    pub(super) fn start_fact_plan(&mut self, selection: Selection, single: bool) {
+        if self.state.reprocess.busy() {
+            self.state.notify(
+                Level::Warn,
+                "a reprocess is already planned or running (J shows it)",
+            );
+            return;
+        }
+        let rp = match self.reprocessor_for(Kind::Facts) {
+            Ok(rp) => rp,
+            Err(e) => {
+                self.state.notify(Level::Error, e);
+                return;
+            }
+        };
+        let facts = self.state.fact_list().to_vec();
+        let known = self.state.facts.entries.clone();
+        let ui = &mut self.state.reprocess;
+        ui.generation += 1;
+        let generation = ui.generation;
+        ui.planning = Some(generation);
+        ui.single = single;
+        let tx = self.tx.clone();
+        let handle = tokio::runtime::Handle::current();
+        spawn_reporting(&self.tx, "fact reprocess plan", async move {
+            let planned = tokio::task::spawn_blocking(move || {
+                handle.block_on(rp.plan_facts(&facts, &selection, Some(&known)))
+            })
+            .await;
+            let outcome = match planned {
+                Ok(r) => r.map(Box::new).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("the planner crashed: {e}")),
+            };
+            let _ = tx.send(Action::PlanReady {
+                generation,
+                outcome,
+            });
+        });
+        self.state.notify(Level::Info, "planning…");
+    }
+
+    /// Run Omi's `ns2` search for `query` (filter `{uid}`, top-k 10).
+    pub(super) fn start_fact_search(&mut self, query: String) {
+        let prev = self.state.facts.search.take().map_or(0, |s| s.generation);
+        let mut ui = FactSearchUi {
+            query: query.clone(),
+            generation: prev + 1,
+            running: true,
+            ..FactSearchUi::default()
+        };
+        let Some(uid) = self.state.setup.uid.clone() else {
+            ui.running = false;
+            ui.error = Some("no uid set: every search is scoped to one user".into());
+            self.state.facts.search = Some(ui);
+            return;
+        };
+        let (Some(embedder), Some(store)) =
+            (self.services.embedder.clone(), self.services.store.clone())
+        else {
+            ui.running = false;
+            ui.error = Some("no embedder or store is connected (see the log)".into());
+            self.state.facts.search = Some(ui);
+            return;
+        };
+        let generation = ui.generation;
+        self.state.facts.search = Some(ui);
+        let request = SearchRequest {
+            uid,
+            namespace: FACTS_NAMESPACE.into(),
+            target: SearchTarget::Text(query),
+            top_k: search_engine::DEFAULT_TOP_K,
+            range: crate::sync::daterange::DateRange::ALL,
+        };
+        let facts = self.state.fact_list().to_vec();
+        let tx = self.tx.clone();
+        spawn_reporting(&self.tx, "fact search", async move {
+            let outcome = search_engine::search(embedder.as_ref(), store.as_ref(), &request)
+                .await
+                .map(|r| fact_hits(&r.hits, &facts))
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Action::FactSearchDone {
+                generation,
+                outcome,
+            });
+        });
+    }
+}

@@ -1,0 +1,189 @@
+//! The facts tab (`2`): Omi's facts of the export with their `ns2` status, a filter,
+//! the selected fact's details and an `ns2` search. Pure state; the app starts the
+//! lookups and searches, the view draws it.
+
+use std::collections::BTreeMap;
+
+use tui_input::Input;
+
+use crate::omi::fact::Fact;
+use crate::sync::fact_search::FactHit;
+use crate::sync::{EmbeddingStatus, StatusEntry};
+
+/// Which tab the list and details show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// `1`: conversations (`ns1`).
+    #[default]
+    Conversations,
+    /// `2`: facts (`ns2`).
+    Facts,
+}
+
+/// An `ns2` search from the facts tab.
+#[derive(Debug, Clone, Default)]
+pub struct FactSearchUi {
+    pub query: String,
+    /// Generation of the newest search; older results are dropped.
+    pub generation: u64,
+    pub running: bool,
+    /// Hits with their facts (content from the export).
+    pub hits: Vec<FactHit>,
+    pub error: Option<String>,
+    pub selected: usize,
+}
+
+/// The facts tab's state.
+#[derive(Debug, Default)]
+pub struct FactsTab {
+    /// Indices into the export's facts, in order, after the filter.
+    pub visible: Vec<usize>,
+    /// Row of `visible` selected.
+    pub selected: usize,
+    /// First row shown.
+    pub offset: usize,
+    /// The filter (case-insensitive words over content, id and category).
+    pub query: String,
+    /// Status per fact, aligned with the export's facts.
+    pub statuses: Vec<EmbeddingStatus>,
+    /// Looked-up entries by fact id.
+    pub entries: BTreeMap<String, StatusEntry>,
+    /// Generation of the newest status lookup.
+    pub generation: u64,
+    pub lookup_running: bool,
+    pub details_scroll: u16,
+    /// The search query being typed, if any.
+    pub search_input: Option<Input>,
+    /// The last search (shown instead of the details while `Some`).
+    pub search: Option<FactSearchUi>,
+}
+
+impl FactsTab {
+    /// Recompute the visible rows for `facts`, keeping the selection in range.
+    pub fn refresh(&mut self, facts: &[Fact]) {
+        let words: Vec<String> = self
+            .query
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        self.visible = facts
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                if words.is_empty() {
+                    return true;
+                }
+                let hay = format!("{} {} {}", f.content, f.id, f.category.raw()).to_lowercase();
+                words.iter().all(|w| hay.contains(w))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if self.statuses.len() != facts.len() {
+            self.statuses = vec![EmbeddingStatus::Unknown; facts.len()];
+        }
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Index (into the facts) of the selected row.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.visible.get(self.selected).copied()
+    }
+
+    /// Move the selection by `delta` rows (clamped).
+    pub fn move_by(&mut self, delta: isize) {
+        if self.visible.is_empty() {
+            return;
+        }
+        let max = self.visible.len() as isize - 1;
+        let next = (self.selected as isize).saturating_add(delta).clamp(0, max);
+        if next as usize != self.selected {
+            self.details_scroll = 0;
+        }
+        self.selected = next as usize;
+    }
+
+    /// Keep the selected row inside a window of `rows` rows.
+    pub fn scroll_into_view(&mut self, rows: usize) {
+        let rows = rows.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+    }
+
+    /// Select the fact with this index (clearing a filter that hides it).
+    pub fn select_fact(&mut self, facts: &[Fact], index: usize) {
+        if !self.visible.contains(&index) {
+            self.query.clear();
+            self.refresh(facts);
+        }
+        if let Some(row) = self.visible.iter().position(|i| *i == index) {
+            self.selected = row;
+            self.details_scroll = 0;
+        }
+    }
+
+    /// Status of fact `i`.
+    pub fn status_of(&self, i: usize) -> EmbeddingStatus {
+        self.statuses
+            .get(i)
+            .copied()
+            .unwrap_or(EmbeddingStatus::Unknown)
+    }
+
+    /// Counts per status (non-zero), for the header.
+    pub fn status_counts(&self) -> Vec<(EmbeddingStatus, usize)> {
+        EmbeddingStatus::ALL
+            .iter()
+            .map(|s| (*s, self.statuses.iter().filter(|x| *x == s).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+
+    /// Apply looked-up entries to `facts`' statuses.
+    pub fn apply_entries(&mut self, facts: &[Fact], entries: BTreeMap<String, StatusEntry>) {
+        self.statuses = facts
+            .iter()
+            .map(|f| {
+                entries
+                    .get(&f.id)
+                    .map_or(EmbeddingStatus::Unknown, |e| e.status)
+            })
+            .collect();
+        self.entries = entries;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts() -> Vec<Fact> {
+        ["Likes tea", "Runs trails", "Allergic to penicillin"]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Fact {
+                id: format!("f{i}"),
+                content: c.to_string(),
+                ..Fact::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn filter_select_and_move() {
+        let fs = facts();
+        let mut t = FactsTab::default();
+        t.refresh(&fs);
+        assert_eq!(t.visible, [0, 1, 2]);
+        t.query = "TRAIL".into();
+        t.refresh(&fs);
+        assert_eq!(t.visible, [1]);
+        t.select_fact(&fs, 2);
+        assert!(t.query.is_empty());
+        assert_eq!(t.selected_index(), Some(2));
+        t.move_by(-5);
+        assert_eq!(t.selected_index(), Some(0));
+    }
+}
