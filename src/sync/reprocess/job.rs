@@ -870,6 +870,11 @@ impl Reprocessor {
                     Ok(Some(Err(e))) | Err(e) => Err(match split_embed(&e) {
                         // The server's answer about this text itself (a NaN vector…).
                         Split::Final(c) => ItemFailure::new(c, e.to_string()),
+                        // A cut-off or malformed answer says nothing about the text (the
+                        // HTTP layer does not retry it): a retry round tries the text again.
+                        _ if matches!(e, EmbedError::BadResponse(_)) => {
+                            ItemFailure::new(Cause::Unavailable, e.to_string())
+                        }
                         // The text already failed alone, and no attempt of the confirmation
                         // (all its retries) succeeded: it is the text, whatever fault the
                         // last attempt met. A rate limit or timeout there must not turn the
