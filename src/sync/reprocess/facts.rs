@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::job::Rebuilt;
-use super::plan::upsert_requests;
+use super::plan::{is_selected, upsert_requests};
 use super::{
     CancelFlag, Change, Plan, PlanCounts, PlanItem, Progress, ReprocessError, Reprocessor,
     RequestEstimate, Selection, SkipReason, SkippedItem, Summary, text_hash,
@@ -100,20 +100,7 @@ impl Reprocessor {
                 && last
                     .get(&vid)
                     .is_some_and(|w| w.matches(&hash, &target.model, &target.format));
-            let selected = match selection {
-                Selection::Ids(_) | Selection::All => true,
-                Selection::Missing => !exists,
-                Selection::Stale => match status {
-                    Some(EmbeddingStatus::Fresh) => false,
-                    Some(
-                        EmbeddingStatus::Stale
-                        | EmbeddingStatus::Legacy
-                        | EmbeddingStatus::Mismatch,
-                    ) => true,
-                    _ => exists && !unchanged,
-                },
-            };
-            if !selected {
+            if !is_selected(selection, exists, unchanged, status) {
                 continue;
             }
             counts.selected += 1;

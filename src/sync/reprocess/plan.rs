@@ -369,20 +369,7 @@ impl Reprocessor {
                     .get(&vid)
                     .is_some_and(|w| w.matches(&hash, &target.model, &target.format));
             let status = statuses.get(&m.id).map(|e| e.status);
-            let selected = match selection {
-                Selection::Ids(_) | Selection::All => true,
-                Selection::Missing => !exists,
-                Selection::Stale => match status {
-                    Some(EmbeddingStatus::Fresh) => false,
-                    Some(
-                        EmbeddingStatus::Stale
-                        | EmbeddingStatus::Legacy
-                        | EmbeddingStatus::Mismatch,
-                    ) => true,
-                    _ => exists && !unchanged,
-                },
-            };
-            if !selected {
+            if !is_selected(selection, exists, unchanged, status) {
                 continue;
             }
             counts.selected += 1;
@@ -485,6 +472,29 @@ impl Reprocessor {
             forced,
             can_force,
         })
+    }
+}
+
+/// Whether `selection` takes an item: every one for ids and all, those without a vector for
+/// missing, and for stale those judged stale, legacy or mismatched (or, unchecked, whose
+/// stored vector was not made by this very text, model and format per the journal).
+/// Shared by the conversation and the fact planners.
+pub(super) fn is_selected(
+    selection: &Selection,
+    exists: bool,
+    unchanged: bool,
+    status: Option<EmbeddingStatus>,
+) -> bool {
+    match selection {
+        Selection::Ids(_) | Selection::All => true,
+        Selection::Missing => !exists,
+        Selection::Stale => match status {
+            Some(EmbeddingStatus::Fresh) => false,
+            Some(EmbeddingStatus::Stale | EmbeddingStatus::Legacy | EmbeddingStatus::Mismatch) => {
+                true
+            }
+            _ => exists && !unchanged,
+        },
     }
 }
 
