@@ -449,3 +449,12 @@ fn dates_in_the_year_0_and_9999() {
         }
     }
 }
+
+/// Found by the fuzzer: a bare non-finite token whose recorded offset did not stand on a
+/// character boundary of the scanned value made the loader panic while re-writing it.
+#[test]
+fn a_misplaced_non_finite_token_is_an_error_not_a_panic() {
+    let name = "fuzz-nonfinite-offset.json";
+    let e = whole_file_error(name, &fixture(name));
+    assert!(matches!(e, ExportError::Json { .. }), "{e}");
+}

@@ -309,10 +309,21 @@ pub fn with_sentinels(text: &str, base: usize, found: &[NonFinite]) -> String {
     let mut out = String::with_capacity(text.len() + found.len() * 24);
     let mut at = 0;
     for nf in found {
-        let start = nf.offset - base;
-        out.push_str(&text[at..start]);
-        out.push_str(&format!("{{\"{SENTINEL_KEY}\":\"{}\"}}", nf.token));
-        at = start + nf.token.len();
+        // A token that does not stand where it was found (outside this value, or not on
+        // a character boundary) is left as it is: the JSON parser then reports the record
+        // with its position instead of this function panicking (found by the fuzzer).
+        let Some(start) = nf.offset.checked_sub(base) else {
+            continue;
+        };
+        let end = start + nf.token.len();
+        match (text.get(at..start), text.get(start..end)) {
+            (Some(before), Some(token)) if token == nf.token => {
+                out.push_str(before);
+                out.push_str(&format!("{{\"{SENTINEL_KEY}\":\"{}\"}}", nf.token));
+                at = end;
+            }
+            _ => continue,
+        }
     }
     out.push_str(&text[at..]);
     out
