@@ -40,7 +40,7 @@ Recipe (docs: shared spec "static-embedder", Model2Vec-style distillation):
 Pooling rule (`--noise-classes`, `--noise-weight`; default "none", the shipped table):
 digit-only or punctuation-only tokens (after a leading `##`) weigh `--noise-weight` in the
 pooled means of the fit and of the evaluation (`pool`). It was measured and not shipped;
-src/embed/builtin.rs pools plainly, so a table fitted with another rule needs the same
+crates/engine/src/embed/builtin.rs pools plainly, so a table fitted with another rule needs the same
 rule there (see assets/MODEL_CARD.md).
 
 `--eval` then prints the top-1 and top-3 accuracy of the written table on the demo
@@ -85,7 +85,7 @@ VERSION = 1
 CLS_ID, SEP_ID = 101, 102
 SPECIAL = {0, 100, 101, 102, 103}
 UNK_ID = 100
-# Pooling rule, shared with src/embed/builtin.rs: which tokens are "noise" (see noise_token)
+# Pooling rule, shared with crates/engine/src/embed/builtin.rs: which tokens are "noise" (see noise_token)
 # and their weight in the mean. "none" (the shipped table): every non-special token weighs 1.
 # Refitting with "digits" or "digits+punct" at weight 0, 0.25 or 0.5 was measured and lost
 # revised paraphrase top-1 (17-22 / 44 against 23 / 44); see assets/MODEL_CARD.md.
@@ -285,7 +285,7 @@ def main() -> None:
                         default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "memlens-distill",
                         help="where the corpus's full-model embeddings are cached")
     parser.add_argument("--noise-weight", type=float, default=NOISE_WEIGHT,
-                        help="pooling weight of digit/punctuation tokens (must match src/embed/builtin.rs)")
+                        help="pooling weight of digit/punctuation tokens (must match crates/engine/src/embed/builtin.rs)")
     parser.add_argument("--noise-classes", choices=["digits", "digits+punct", "none"], default=NOISE_CLASSES,
                         help="which tokens the pooling rule treats as noise")
     parser.add_argument("--damp-classes", choices=["digits", "digits+punct", "none"],

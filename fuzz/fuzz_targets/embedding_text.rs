@@ -6,9 +6,9 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use memlens::omi::export::parse_structured;
-use memlens::omi::pystr::{capitalize, lower, strip};
-use memlens::omi::text::{TextFormat, render};
+use memlens_omi::export::parse_structured;
+use memlens_omi::pystr::{capitalize, lower, strip};
+use memlens_omi::text::{TextFormat, render};
 use serde_json::{Map, Value};
 
 /// A JSON value; strings are often Omi-looking dates.

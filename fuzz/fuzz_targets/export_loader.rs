@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use memlens::omi::export::load_bytes;
-use memlens::omi::policy::{self, Overrides};
-use memlens::omi::text::{TextFormat, render};
+use memlens_omi::export::load_bytes;
+use memlens_omi::policy::{self, Overrides};
+use memlens_omi::text::{TextFormat, render};
 
 const NAMES: [&str; 4] = [
     "export.json",
@@ -32,8 +32,8 @@ fuzz_target!(|data: &[u8]| {
         // through has a vector id Pinecone accepts and a non-empty text.
         let embeddable = policy::check(m, Some("fuzz-uid"), Overrides::default()).is_embeddable();
         if embeddable {
-            let id = memlens::omi::conventions::vector_id("fuzz-uid", &m.id);
-            assert!(memlens::omi::conventions::validate_id(&id).is_ok());
+            let id = memlens_omi::conventions::vector_id("fuzz-uid", &m.id);
+            assert!(memlens_omi::conventions::validate_id(&id).is_ok());
             assert!(!render(&m.structured, TextFormat::CURRENT).trim().is_empty());
         }
         for format in TextFormat::ALL {

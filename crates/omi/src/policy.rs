@@ -23,8 +23,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::omi::conventions::{validate_id, vector_id};
-use crate::omi::model::Memory;
+use crate::conventions::{validate_id, vector_id};
+use crate::model::Memory;
 
 /// Why a memory is not embedded. Serialized as `{"kind": "unfinished", "detail": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -254,8 +254,8 @@ fn missing_required(m: &Memory) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::omi::date::OmiDate;
-    use crate::omi::model::{Event, Structured};
+    use crate::date::OmiDate;
+    use crate::model::{Event, Structured};
 
     fn good() -> Memory {
         Memory {

@@ -4,8 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::omi::model::{ActionItem, Event, Structured};
-use crate::omi::pystr::{capitalize, strip};
+use crate::model::{ActionItem, Event, Structured};
+use crate::pystr::{capitalize, strip};
 
 /// One of Omi's embedding-text formats, named by the date it started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

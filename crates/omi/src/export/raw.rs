@@ -1,6 +1,6 @@
 //! Typed serde mirrors of one export record, accepting every shape's spelling (E0
 //! camelCase, E1/E2 app arrays, E3–E5 server snake_case), and their normalisation into
-//! the [`crate::omi::model`] types (omi.md §2). Unknown keys are skipped without being
+//! the [`crate::model`] types (omi.md §2). Unknown keys are skipped without being
 //! built (serde's derive skips them with `IgnoredAny`).
 
 use std::borrow::Cow;
@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::pyjson::de_display_f64;
-use crate::omi::date::OmiDate;
-use crate::omi::model::{
+use crate::date::OmiDate;
+use crate::model::{
     ActionItem, AppResult, Category, Event, FieldNote, Geolocation, Memory, Structured,
     TranscriptSegment,
 };
@@ -694,7 +694,7 @@ pub struct RawProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::omi::model::CategoryKind;
+    use crate::model::CategoryKind;
 
     #[test]
     fn normalises_app_structured() {

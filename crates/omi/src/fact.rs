@@ -1,9 +1,9 @@
 //! Omi's facts: the 2025+ "memories" (`MemoryDB` in `backend/models/memories.py`), short
 //! statements about the user stored beside conversations and embedded into namespace
 //! `ns2` (`../shared/specs/omi-facts.md` §F2–F3). Called facts here so they are not
-//! confused with the 2024 "memories" that are now conversations ([`crate::omi::Memory`]).
+//! confused with the 2024 "memories" that are now conversations ([`crate::Memory`]).
 
-use crate::omi::date::OmiDate;
+use crate::date::OmiDate;
 
 /// One fact as an export or an API list holds it (omi-facts.md §F3.1). Missing keys take
 /// `MemoryDB`'s defaults; keys memlens does not model are kept in [`Fact::rest`].
@@ -200,7 +200,7 @@ impl FactSkip {
 
 impl Fact {
     /// The reason Omi would not embed this fact, if any (vector-id rules aside, see
-    /// [`crate::omi::fact_conventions::fact_skip`]).
+    /// [`crate::fact_conventions::fact_skip`]).
     pub fn skip_reason(&self) -> Option<FactSkip> {
         if self.user_review == Some(false) {
             Some(FactSkip::Rejected)

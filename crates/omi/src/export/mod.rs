@@ -11,7 +11,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::omi::model::Memory;
+use crate::model::Memory;
 
 pub mod fact_loader;
 pub mod facts;

@@ -54,8 +54,14 @@ pub const WINDOW_PIECES: usize = WINDOW_TOKENS - 2;
 /// Windows per forward pass.
 pub const BATCH_WINDOWS: usize = 16;
 
-const WEIGHTS: &[u8] = include_bytes!("../../../assets/all-MiniLM-L6-v2.f16.safetensors");
-const VOCAB_TEXT: &str = include_str!("../../../assets/minilm-vocab.txt");
+const WEIGHTS: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/all-MiniLM-L6-v2.f16.safetensors"
+));
+const VOCAB_TEXT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/minilm-vocab.txt"
+));
 
 struct Model {
     tokenizer: WordPiece,

@@ -18,7 +18,7 @@ use super::facts::{FactSource, SetAsideFact};
 use super::pyjson::{self, NonFinite};
 use super::raw::{DISPLAY_KEYS, RawProfile, RawRecord, ShapeHints, repair_display_fields};
 use super::{BadRecord, Duplicate, Export, ExportError, Progress, Shape};
-use crate::omi::model::{FieldNote, Memory};
+use crate::model::{FieldNote, Memory};
 
 /// Report progress at most this often (bytes).
 const PROGRESS_STEP: usize = 256 * 1024;

@@ -1,7 +1,7 @@
 //! The Omi memory ("conversation") as memlens sees it, after the normalisation of
 //! `../shared/specs/omi.md` §2. Every export shape (E0–E5) loads into these types.
 
-use crate::omi::date::OmiDate;
+use crate::date::OmiDate;
 
 /// One memory (Omi renamed them "conversations" in 2025; the same record).
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -25,8 +25,14 @@ pub const MODEL_ID: &str = "memlens-minilm-static-128";
 /// Output dimension of the built-in embedder.
 pub const DIMENSION: usize = 128;
 
-const TABLE_BYTES: &[u8] = include_bytes!("../../assets/minilm-static-128.bin");
-const VOCAB_TEXT: &str = include_str!("../../assets/minilm-vocab.txt");
+const TABLE_BYTES: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/minilm-static-128.bin"
+));
+const VOCAB_TEXT: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/minilm-vocab.txt"
+));
 
 const MAGIC: &[u8; 4] = b"MLST";
 const VERSION: u32 = 1;

@@ -2,8 +2,8 @@
 //! namespace `ns1`, metadata `{uid, memory_id, created_at}`, the retrieval filter
 //! exactly as Omi sends it, and Pinecone's id rules.
 
-use crate::store::filter::{Condition, Filter};
-use crate::store::{MetaValue, Metadata};
+use crate::vector::filter::{Condition, Filter};
+use crate::vector::{MetaValue, Metadata};
 
 /// The namespace Omi stores memory vectors in.
 pub const DEFAULT_NAMESPACE: &str = "ns1";

@@ -4,9 +4,9 @@
 //! the late-2026 shapes memlens shows but never writes (§F5.8); and the names of every
 //! namespace Omi keeps in the same index (§F6).
 
-use crate::omi::conventions::{KEY_CREATED_AT, KEY_MEMORY_ID, KEY_UID, validate_id, vector_id};
-use crate::omi::fact::{Fact, FactSkip};
-use crate::store::{MetaValue, Metadata};
+use crate::conventions::{KEY_CREATED_AT, KEY_MEMORY_ID, KEY_UID, validate_id, vector_id};
+use crate::fact::{Fact, FactSkip};
+use crate::vector::{MetaValue, Metadata};
 
 /// The namespace Omi stores fact vectors in (`MEMORIES_NAMESPACE`, §F5.1).
 pub const FACTS_NAMESPACE: &str = "ns2";
@@ -42,7 +42,7 @@ impl Kind {
     /// The namespace Omi keeps this kind in (`ns1` / `ns2`).
     pub fn default_namespace(self) -> &'static str {
         match self {
-            Self::Conversations => crate::omi::conventions::DEFAULT_NAMESPACE,
+            Self::Conversations => crate::conventions::DEFAULT_NAMESPACE,
             Self::Facts => FACTS_NAMESPACE,
         }
     }

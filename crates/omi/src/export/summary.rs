@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::omi::date::OmiDate;
-use crate::omi::export::Export;
-use crate::omi::policy;
+use crate::date::OmiDate;
+use crate::export::Export;
+use crate::policy;
 
 /// Counts and ranges of an export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,7 +45,7 @@ pub struct Summary {
     /// Facts loaded (omi-facts.md).
     pub facts_loaded: usize,
     /// Where the facts came from (`e3_memories`, `api_list`, `api_object`), if any.
-    pub facts_source: Option<crate::omi::export::FactSource>,
+    pub facts_source: Option<crate::export::FactSource>,
     /// Facts per stored category value (raw, as E3 writes it: `auto`, `habits`, …).
     pub facts_by_category: BTreeMap<String, usize>,
     /// Facts per category as `GET /v3/memories` shows it (legacy values → `system`).
@@ -53,7 +53,7 @@ pub struct Summary {
     /// Fact records skipped (bad), and skipped for a repeated id.
     pub fact_bad_records: usize,
     pub fact_duplicates: usize,
-    /// Memories Omi would embed ([`crate::omi::policy`], id checked without the uid).
+    /// Memories Omi would embed ([`crate::policy`], id checked without the uid).
     pub embeddable: usize,
     /// Memories Omi would not embed, per reason kind (`deleted`, `unfinished`, …).
     pub skipped_by_reason: BTreeMap<String, usize>,
@@ -67,7 +67,7 @@ pub struct Summary {
     pub wrapper: Option<String>,
 }
 
-fn all_dates(m: &crate::omi::model::Memory) -> impl Iterator<Item = &OmiDate> {
+fn all_dates(m: &crate::model::Memory) -> impl Iterator<Item = &OmiDate> {
     let s = &m.structured;
     [&m.created_at, &m.started_at, &m.finished_at]
         .into_iter()

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::store::{MetaValue, Metadata};
+use crate::vector::{MetaValue, Metadata};
 
 /// A metadata filter (`$eq $ne $gt $gte $lt $lte $in $nin $exists $and $or`).
 #[derive(Debug, Clone, PartialEq)]

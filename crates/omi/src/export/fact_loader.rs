@@ -15,8 +15,8 @@ use super::facts::{FactSource as SetAsideSource, SetAsideFact};
 use super::pyjson;
 use super::raw::RawId;
 use super::{BadRecord, Duplicate};
-use crate::omi::date::OmiDate;
-use crate::omi::fact::{Fact, FactCategory};
+use crate::date::OmiDate;
+use crate::fact::{Fact, FactCategory};
 
 /// Where an export's facts came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -279,7 +279,7 @@ impl RawFact {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::omi::export::load_bytes;
+    use crate::export::load_bytes;
 
     #[test]
     fn e3_section_with_a_bad_record() {

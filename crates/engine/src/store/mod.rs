@@ -6,28 +6,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
 use crate::config::{Settings, StoreChoice};
 
-pub mod filter;
 pub mod local;
 pub mod pinecone;
 
-pub use filter::Filter;
-
-/// A metadata value: Pinecone allows string, number, boolean and list of strings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum MetaValue {
-    Bool(bool),
-    Number(#[serde(serialize_with = "filter::serialize_number")] f64),
-    String(String),
-    List(Vec<String>),
-}
-
-/// Record metadata, ordered by key.
-pub type Metadata = BTreeMap<String, MetaValue>;
+pub use memlens_omi::vector::filter;
+pub use memlens_omi::vector::{Filter, MetaValue, Metadata};
 
 /// One stored vector.
 #[derive(Debug, Clone, PartialEq)]
