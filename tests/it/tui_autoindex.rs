@@ -1,7 +1,11 @@
 //! Searches out of the box: the TUI on the offline default (the built-in all-MiniLM-L6-v2
-//! and an empty local store) indexes the demo export in the background on open, with a
-//! gauge in the header; a search before it finishes says how much is indexed; once it
-//! finishes, a paraphrase finds its memory first.
+//! and an empty local store) indexes the export in the background on open, with a gauge
+//! in the header; a search before it finishes says how much is indexed; once it finishes,
+//! a paraphrase finds its memory first.
+//!
+//! The export is the demo export's first [`SLICE`] conversations (with the paraphrase's
+//! memory among them): the same path as the whole file at a third of the model time
+//! (the whole demo export's paraphrase accuracy is measured in `minilm_embedder`).
 
 use crate::support;
 
@@ -21,10 +25,50 @@ use memlens::tui::state::{Setup, State};
 use memlens::tui::theme::Theme;
 use support::tui::{Harness, UID};
 
+/// How many of the demo export's conversations the test opens (the autoindexer writes
+/// batches of 32, so a search can run while later batches are still being embedded).
+const SLICE: usize = 110;
+
+/// The first paraphrase query of the set and the memory it must find.
+fn paraphrase() -> (String, String) {
+    let queries: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/paraphrase-queries.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let query = queries[0]["query"].as_str().unwrap().to_string();
+    let memory_id = queries[0]["memory_id"].as_str().unwrap().to_string();
+    (query, memory_id)
+}
+
+/// The demo export cut to its first [`SLICE`] conversations, plus the paraphrase's memory
+/// where it comes later; written into `dir`.
+fn demo_slice(dir: &Path) -> std::path::PathBuf {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
+    let mut export: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(demo).unwrap()).unwrap();
+    let (_, target) = paraphrase();
+    let all = export["conversations"].as_array().unwrap().clone();
+    let mut kept: Vec<serde_json::Value> = all.iter().take(SLICE).cloned().collect();
+    if !kept.iter().any(|c| c["id"] == target.as_str()) {
+        kept.push(
+            all.iter()
+                .find(|c| c["id"] == target.as_str())
+                .unwrap()
+                .clone(),
+        );
+    }
+    export["conversations"] = serde_json::Value::Array(kept);
+    let path = dir.join("demo-slice.json");
+    std::fs::write(&path, serde_json::to_vec(&export).unwrap()).unwrap();
+    path
+}
+
 async fn offline_default_harness() -> Harness {
     let dir = tempfile::tempdir().unwrap();
-    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
-    let export = load_blocking(&demo, &mut |_, _| {}).unwrap();
+    let export = load_blocking(&demo_slice(dir.path()), &mut |_, _| {}).unwrap();
     let embedder: Arc<dyn Embedder> = Arc::new(MiniLmEmbedder::new().unwrap());
     let store: Arc<dyn VectorStore> =
         Arc::new(LocalStore::open(&dir.path().join("store.db")).unwrap());
@@ -78,7 +122,7 @@ async fn wait_for(h: &mut Harness, what: &str, done: impl Fn(&App) -> bool) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn opening_the_demo_export_indexes_it_and_a_paraphrase_finds_its_memory() {
+async fn opening_an_export_indexes_it_and_a_paraphrase_finds_its_memory() {
     let mut h = offline_default_harness().await;
     assert!(h.app.state.indexing.busy(), "indexing starts on open");
     // Wait for the first written batch: the gauge shows, and the store is part-filled.
@@ -97,7 +141,10 @@ async fn opening_the_demo_export_indexes_it_and_a_paraphrase_finds_its_memory() 
         .filter(|m| memlens::omi::policy::skip_reason(m, Some(UID), Default::default()).is_none())
         .count();
     assert_eq!(embeddable, want);
-    assert_eq!(embeddable, 323, "the demo export's embeddable memories");
+    assert!(
+        embeddable > 3 * 32,
+        "several batches to index: {embeddable}"
+    );
     let screen = h.screen();
     assert!(screen.contains("indexing ▕"), "{screen}");
 
@@ -139,15 +186,7 @@ async fn opening_the_demo_export_indexes_it_and_a_paraphrase_finds_its_memory() 
     assert!(!h.screen().contains("indexing ▕"));
 
     // A paraphrase (no content word shared with its memory) finds it first.
-    let queries: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/paraphrase-queries.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let query = queries[0]["query"].as_str().unwrap().to_string();
-    let want = queries[0]["memory_id"].as_str().unwrap().to_string();
+    let (query, want) = paraphrase();
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('s'));
     for _ in 0..20 {
