@@ -779,6 +779,61 @@ async fn pinecone_retries_429_and_5xx_but_not_4xx() {
     assert_eq!(emu.requests().len(), 2);
 }
 
+/// A 200 whose body is cut off (seen by the fault matrix with some seeds: planning's
+/// status fetch stopped the whole reprocess run) is asked once more on reads whose answer
+/// is data (fetch, query); a second one is the error. Writes and `list` are not repeated.
+#[tokio::test]
+async fn pinecone_asks_a_read_again_after_one_cut_off_answer() {
+    let emu = PineconeEmulator::start(DIM).await;
+    let store = PineconeStore::connect(pinecone_config(&emu)).await.unwrap();
+    store
+        .upsert(NS, vec![rec("a", [1.0, 0.0, 0.0, 0.0], Metadata::new())])
+        .await
+        .unwrap();
+    let cut = || Fault::status(200).body("{\"vectors\": {\"a\": {\"id\": \"a\", \"val");
+
+    emu.clear_requests();
+    emu.inject(cut().on("/vectors/fetch"));
+    let got = store.fetch(NS, &["a".into()]).await.unwrap();
+    assert_eq!(got["a"].values, vec![1.0, 0.0, 0.0, 0.0]);
+    assert_eq!(emu.requests_to("/vectors/fetch").len(), 2);
+
+    emu.clear_requests();
+    emu.inject(cut().on("/query"));
+    let hits = store
+        .query(query(
+            QueryTarget::Vector(vec![1.0, 0.0, 0.0, 0.0]),
+            1,
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(hits[0].id, "a");
+    assert_eq!(emu.requests_to("/query").len(), 2);
+
+    // Twice in a row: the error, after exactly two requests.
+    emu.clear_requests();
+    emu.inject(cut().on("/vectors/fetch").times(2));
+    let err = store.fetch(NS, &["a".into()]).await.unwrap_err();
+    assert!(matches!(err, StoreError::BadResponse(_)), "{err}");
+    assert_eq!(emu.requests_to("/vectors/fetch").len(), 2);
+    emu.clear_faults();
+
+    // An upsert's odd 200 is not repeated by the client.
+    emu.clear_requests();
+    emu.inject(
+        Fault::status(200)
+            .body("{\"upsertedCount\": tru")
+            .on("/vectors/upsert"),
+    );
+    let err = store
+        .upsert(NS, vec![rec("b", [0.0, 1.0, 0.0, 0.0], Metadata::new())])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::BadResponse(_)), "{err}");
+    assert_eq!(emu.requests_to("/vectors/upsert").len(), 1);
+}
+
 #[tokio::test]
 async fn pinecone_refuses_incompatible_indexes_before_writing() {
     let emu = PineconeEmulator::start(8).await;

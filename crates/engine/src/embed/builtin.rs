@@ -25,14 +25,25 @@ pub const MODEL_ID: &str = "memlens-minilm-static-128";
 /// Output dimension of the built-in embedder.
 pub const DIMENSION: usize = 128;
 
-const TABLE_BYTES: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/minilm-static-128.bin"
-));
-const VOCAB_TEXT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/minilm-vocab.txt"
-));
+// The asset is returned by a function that is never inlined, not kept in a `const` or
+// `static`: rustc stores a const's value in the crate's metadata one node per byte and a
+// static's once, and every crate and test binary using memlens-engine reads that metadata
+// (the 45 MB model made its .rmeta 194 MB as a const, 54 MB as a static, ~9 MB now). A
+// function's body stays in its object code.
+#[inline(never)]
+fn table_bytes() -> &'static [u8] {
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/minilm-static-128.bin"
+    ))
+}
+#[inline(never)]
+fn vocab_text() -> &'static str {
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/minilm-vocab.txt"
+    ))
+}
 
 const MAGIC: &[u8; 4] = b"MLST";
 const VERSION: u32 = 1;
@@ -68,7 +79,7 @@ impl BuiltinEmbedder {
         static SHARED: OnceLock<Result<Arc<Model>, String>> = OnceLock::new();
         SHARED
             .get_or_init(|| {
-                Model::parse(Cow::Borrowed(TABLE_BYTES), VOCAB_TEXT)
+                Model::parse(Cow::Borrowed(table_bytes()), vocab_text())
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })

@@ -54,14 +54,25 @@ pub const WINDOW_PIECES: usize = WINDOW_TOKENS - 2;
 /// Windows per forward pass.
 pub const BATCH_WINDOWS: usize = 16;
 
-const WEIGHTS: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/all-MiniLM-L6-v2.f16.safetensors"
-));
-const VOCAB_TEXT: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../assets/minilm-vocab.txt"
-));
+// The asset is returned by a function that is never inlined, not kept in a `const` or
+// `static`: rustc stores a const's value in the crate's metadata one node per byte and a
+// static's once, and every crate and test binary using memlens-engine reads that metadata
+// (the 45 MB model made its .rmeta 194 MB as a const, 54 MB as a static, 4 MB now). A
+// function's body stays in its object code.
+#[inline(never)]
+fn weights() -> &'static [u8] {
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/all-MiniLM-L6-v2.f16.safetensors"
+    ))
+}
+#[inline(never)]
+fn vocab_text() -> &'static str {
+    include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/minilm-vocab.txt"
+    ))
+}
 
 struct Model {
     tokenizer: WordPiece,
@@ -97,7 +108,7 @@ impl MiniLmEmbedder {
         static SHARED: OnceLock<Result<Arc<Model>, String>> = OnceLock::new();
         SHARED
             .get_or_init(|| {
-                Model::load(WEIGHTS, VOCAB_TEXT)
+                Model::load(weights(), vocab_text())
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })

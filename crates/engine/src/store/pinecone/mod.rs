@@ -247,6 +247,31 @@ impl PineconeStore {
         parse(what, &text, &self.config.api_key)
     }
 
+    /// [`Self::call`] for an idempotent read (fetch, query): a 200 whose body does not
+    /// decode (cut off or corrupted on the way) is asked once more after the retry
+    /// policy's first delay, since the same request can only give the same data. A second
+    /// such answer is the error, said once. Writes are not repeated here (the reprocess
+    /// job decides about those), nor `list`, whose odd 200 means an index that cannot list.
+    async fn read<T: DeserializeOwned>(
+        &self,
+        what: &str,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+    ) -> Result<T, StoreError> {
+        match self
+            .call(what, method.clone(), url.clone(), body.clone())
+            .await
+        {
+            Err(StoreError::BadResponse(first)) if self.config.retry.max_retries > 0 => {
+                tracing::warn!("{first}; asking once more");
+                tokio::time::sleep(self.config.retry.delay(0, None)).await;
+                self.call(what, method, url, body).await
+            }
+            other => other,
+        }
+    }
+
     async fn post<T: DeserializeOwned>(
         &self,
         what: &str,
@@ -381,7 +406,7 @@ impl VectorStore for PineconeStore {
                 }
                 q.append_pair("namespace", namespace);
             }
-            let reply: FetchResponse = self.call("fetch", Method::GET, url, None).await?;
+            let reply: FetchResponse = self.read("fetch", Method::GET, url, None).await?;
             for (id, v) in reply.vectors {
                 out.insert(
                     id.clone(),
@@ -414,7 +439,11 @@ impl VectorStore for PineconeStore {
             vector,
             id,
         };
-        let reply: QueryResponse = self.post("query", "query", &body).await?;
+        let bytes = serde_json::to_vec(&body)
+            .map_err(|e| StoreError::Invalid(format!("cannot encode the query request: {e}")))?;
+        let reply: QueryResponse = self
+            .read("query", Method::POST, self.url("query")?, Some(bytes))
+            .await?;
         Ok(reply
             .matches
             .into_iter()
