@@ -3,7 +3,11 @@
 //! writes —, DCS, SOS/PM/APC, and two-byte ESC forms) are replaced by one visible `␛`;
 //! other C0 controls by their Unicode control pictures (`␇`); C1 controls by `�`;
 //! bidi overrides/isolates and invisible zero-width characters are dropped. The zero-width
-//! joiner stays (emoji sequences need it).
+//! joiner stays (emoji sequences need it). Regional indicator symbols (the halves of flag
+//! emoji, U+1F1E6–U+1F1FF) become their capital letters, so 🇪🇸 is drawn as `ES`:
+//! terminals disagree on a flag's width (tmux draws each half on its own), and a cell the
+//! terminal and the layout count differently is never cleared — it left a stray `🇸` on
+//! screen after the filter that showed it was closed.
 
 use std::borrow::Cow;
 
@@ -17,8 +21,17 @@ fn is_dropped_format_char(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}')
 }
 
+/// A regional indicator symbol (U+1F1E6 `A` … U+1F1FF `Z`): half of a flag emoji.
+fn regional_indicator_letter(c: char) -> Option<char> {
+    let n = (c as u32).checked_sub(0x1F1E6)?;
+    (n < 26).then(|| char::from(b'A' + n as u8))
+}
+
 fn needs_work(c: char) -> bool {
-    (c as u32) < 0x20 || ('\u{7F}'..='\u{9F}').contains(&c) || is_dropped_format_char(c)
+    (c as u32) < 0x20
+        || ('\u{7F}'..='\u{9F}').contains(&c)
+        || is_dropped_format_char(c)
+        || regional_indicator_letter(c).is_some()
 }
 
 /// Make `s` safe to draw on one line: newlines and tabs become spaces.
@@ -60,7 +73,7 @@ fn clean(s: &str, keep_newlines: bool) -> Cow<'_, str> {
             '\u{7F}' => out.push('␡'),
             '\u{80}'..='\u{9F}' => out.push('\u{FFFD}'),
             c if is_dropped_format_char(c) => {}
-            c => out.push(c),
+            c => out.push(regional_indicator_letter(c).unwrap_or(c)),
         }
     }
     Cow::Owned(out)
@@ -128,6 +141,18 @@ fn skip_string(chars: &mut Chars<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_are_drawn_as_their_two_letters() {
+        assert_eq!(line("🇪🇸 Spanish lessons"), "ES Spanish lessons");
+        assert_eq!(line("a lone \u{1F1FF}"), "a lone Z");
+        assert_eq!(block("🇺🇸\n🇯🇵"), "US\nJP");
+        // Width agreed by the layout and any terminal: two columns, as the flag was meant.
+        assert_eq!(
+            unicode_width::UnicodeWidthStr::width(line("🇪🇸").as_ref()),
+            2
+        );
+    }
 
     #[test]
     fn plain_text_is_borrowed() {
