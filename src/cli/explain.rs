@@ -129,6 +129,7 @@ pub fn render_text(e: &Explanation) -> String {
             let rank = match t.rank {
                 Some(r) => format!("ranked {} of {}", ordinal(r), t.total),
                 None if t.outside_range => "outside the date range".into(),
+                None if t.total == 1 => "no match (1 memory matches)".into(),
                 None => format!("no match ({} memories match)", t.total),
             };
             let _ = writeln!(
