@@ -554,8 +554,6 @@ fn a_key_in_a_private_config_file_is_not_warned_about() {
 async fn keys_echoed_in_long_messages_codes_or_garbage_answers_are_scrubbed() {
     let openai = FakeOpenAi::start(openai_opts(OPENAI_CANARY)).await;
     let emu = PineconeEmulator::start(3072).await;
-    // Four sweeps (two faults × two ways to reach the index), run at once.
-    let mut sweeps = Vec::new();
     for (name, mode) in [
         (
             "400 with the key across the cut and in the code",
@@ -571,15 +569,16 @@ async fn keys_echoed_in_long_messages_codes_or_garbage_answers_are_scrubbed() {
             ],
             vec![("PINECONE_INDEX_HOST", front.clone())],
         ] {
-            let b = Backends {
-                openai_base: openai.base_url(),
-                pinecone,
-            };
-            sweeps.push(async move { sweep(name, b).await });
+            let outputs = sweep(
+                name,
+                Backends {
+                    openai_base: openai.base_url(),
+                    pinecone,
+                },
+            )
+            .await;
+            assert!(!find(&outputs, "index stats").status.success());
         }
-    }
-    for outputs in futures::future::join_all(sweeps).await {
-        assert!(!find(&outputs, "index stats").status.success());
     }
 }
 
@@ -614,9 +613,6 @@ async fn start_echo(status: StatusCode, json: bool) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_echoing_every_credential_never_gets_one_printed() {
-    // Eight sweeps (four answers × two ways to reach the index), run at once: each waits
-    // on its child processes, not on the CPU.
-    let mut sweeps = Vec::new();
     for (status, json) in [
         (StatusCode::OK, false),
         (StatusCode::BAD_REQUEST, true),
@@ -631,20 +627,20 @@ async fn a_server_echoing_every_credential_never_gets_one_printed() {
             ],
             vec![("PINECONE_INDEX_HOST", url.clone())],
         ] {
-            let b = Backends {
-                openai_base: format!("{url}/v1"),
-                pinecone,
-            };
-            sweeps
-                .push(async move { sweep(&format!("echo server {status} json={json}"), b).await });
+            let outputs = sweep(
+                &format!("echo server {status} json={json}"),
+                Backends {
+                    openai_base: format!("{url}/v1"),
+                    pinecone,
+                },
+            )
+            .await;
+            // The echoes did reach memlens's messages, scrubbed.
+            let stderr = String::from_utf8_lossy(
+                &find(&outputs, "embed --text teeth cleaning at the dentist").stderr,
+            )
+            .into_owned();
+            assert!(stderr.contains("hidden"), "{stderr}");
         }
-    }
-    for outputs in futures::future::join_all(sweeps).await {
-        // The echoes did reach memlens's messages, scrubbed.
-        let stderr = String::from_utf8_lossy(
-            &find(&outputs, "embed --text teeth cleaning at the dentist").stderr,
-        )
-        .into_owned();
-        assert!(stderr.contains("hidden"), "{stderr}");
     }
 }
