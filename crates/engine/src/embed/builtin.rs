@@ -25,11 +25,7 @@ pub const MODEL_ID: &str = "memlens-minilm-static-128";
 /// Output dimension of the built-in embedder.
 pub const DIMENSION: usize = 128;
 
-// The asset is returned by a function that is never inlined, not kept in a `const` or
-// `static`: rustc stores a const's value in the crate's metadata one node per byte and a
-// static's once, and every crate and test binary using memlens-engine reads that metadata
-// (the 45 MB model made its .rmeta 194 MB as a const, 54 MB as a static, ~9 MB now). A
-// function's body stays in its object code.
+// Functions, not consts: see `embed::minilm`'s `weights()` for why (crate metadata size).
 #[inline(never)]
 fn table_bytes() -> &'static [u8] {
     include_bytes!(concat!(

@@ -278,10 +278,13 @@ impl PineconeStore {
         path: &str,
         body: &impl serde::Serialize,
     ) -> Result<T, StoreError> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| StoreError::Invalid(format!("cannot encode the {what} request: {e}")))?;
-        self.call(what, Method::POST, self.url(path)?, Some(bytes))
-            .await
+        self.call(
+            what,
+            Method::POST,
+            self.url(path)?,
+            Some(encode(what, body)?),
+        )
+        .await
     }
 
     async fn raw_stats(&self) -> Result<StatsResponse, StoreError> {
@@ -292,6 +295,12 @@ impl PineconeStore {
         )
         .await
     }
+}
+
+/// A request body as JSON bytes.
+fn encode(what: &str, body: &impl serde::Serialize) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(body)
+        .map_err(|e| StoreError::Invalid(format!("cannot encode the {what} request: {e}")))
 }
 
 fn api_key_header(key: &Secret) -> Result<HeaderValue, StoreError> {
@@ -439,8 +448,7 @@ impl VectorStore for PineconeStore {
             vector,
             id,
         };
-        let bytes = serde_json::to_vec(&body)
-            .map_err(|e| StoreError::Invalid(format!("cannot encode the query request: {e}")))?;
+        let bytes = encode("query", &body)?;
         let reply: QueryResponse = self
             .read("query", Method::POST, self.url("query")?, Some(bytes))
             .await?;
