@@ -99,8 +99,10 @@ fn tui_in_a_real_terminal_on_the_demo_export() {
     tmux.keys(&["j", "j"]);
     tmux.keys(&["/"]);
     tmux.keys(&["-l", "dentist"]);
-    let screen = tmux.wait_for("the filter", |s| s.contains("/dentist"));
-    assert!(screen.contains("matches"), "{screen}");
+    // The filter runs in the background ("filtering…" first, then "N matches").
+    tmux.wait_for("the filter", |s| {
+        s.contains("/dentist") && s.contains("matches")
+    });
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("filtered list", |s| !s.contains("Memories 333/333"));
     assert!(screen.to_lowercase().contains("dentist"), "{screen}");
@@ -113,7 +115,9 @@ fn tui_in_a_real_terminal_on_the_demo_export() {
 
     // Quit: the shell prints the exit code and the terminal mode.
     tmux.keys(&["q"]);
-    let screen = tmux.wait_for("exit", |s| s.contains("EXITED:"));
+    // Wait for `stty -a` too: it prints just after EXITED, and a capture between the two
+    // lines failed this test under load.
+    let screen = tmux.wait_for("exit", |s| s.contains("EXITED:") && s.contains("icanon"));
     assert!(screen.contains("EXITED:0"), "{screen}");
     assert!(
         !screen.contains("Memories 333"),

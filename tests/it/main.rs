@@ -14,6 +14,7 @@ mod explain;
 mod export;
 mod facts;
 mod fault_matrix;
+mod heavy_user;
 mod hostile_exports;
 mod hybrid_search;
 mod index_knowledge;
