@@ -10,7 +10,7 @@
 //! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("omi-export.json");
 //! let stats = heavy_user::write_export(&path, &heavy_user::Shape::default())?;
-//! // stats.conversations == 2_000, stats.segments == 200_000, stats.bytes ≈ 60 MB
+//! // stats.conversations == 2_000, stats.segments == 200_000, stats.bytes ≈ 28 MB (8 s in a debug build)
 //! ```
 //!
 //! Deterministic: the same `Shape` (seed included) writes the same bytes. Conversations

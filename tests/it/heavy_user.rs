@@ -38,3 +38,28 @@ fn heavy_user_export_loads_with_the_asked_shape() {
         assert!(m.transcript.iter().any(|s| !s.is_user));
     }
 }
+
+/// Writes the full default heavy user (2,000 conversations, 200,000 segments) and prints
+/// its size: `MEMLENS_HEAVY_EXPORT=/tmp/heavy.json cargo test --locked --test it
+/// heavy_user -- --ignored --nocapture` keeps the file (a temp dir otherwise).
+#[test]
+#[ignore = "writes ~28 MB; run by hand to get a heavy-user export"]
+fn write_the_default_heavy_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = std::env::var_os("MEMLENS_HEAVY_EXPORT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("omi-export.json"));
+    let started = std::time::Instant::now();
+    let stats = write_export(&path, &Shape::default()).unwrap();
+    println!(
+        "{}: {} conversations, {} segments, {} chunks, {} bytes in {:.1?}",
+        path.display(),
+        stats.conversations,
+        stats.segments,
+        stats.chunks,
+        stats.bytes,
+        started.elapsed()
+    );
+    let export = memlens::omi::export::load_path(&path).expect("loads");
+    assert_eq!(export.memories.len(), 2_000);
+}
