@@ -31,9 +31,10 @@ fn contains_words(hay: &str, needle: &str) -> bool {
         let rest = &hay[at + needle.len()..];
         let mut after = rest.chars();
         let (a1, a2) = (after.next(), after.next());
-        !before.is_some_and(|c| word(c) || c == '$')
-            && !a1.is_some_and(word)
-            && !(matches!(a1, Some(',' | '.')) && a2.is_some_and(|c| c.is_ascii_digit()))
+        let glued_before = before.is_some_and(|c| word(c) || c == '$');
+        let number_goes_on =
+            matches!(a1, Some(',' | '.')) && a2.is_some_and(|c| c.is_ascii_digit());
+        !(glued_before || a1.is_some_and(word) || number_goes_on)
     })
 }
 
