@@ -258,9 +258,8 @@ async fn two_thousand_memories_through_ten_percent_faults() {
     }
     // About one request in ten met a fault (the hash picks them, so the share is the
     // same on every run).
-    let requests = fake.request_count()
-        + emu.count_to("/vectors/upsert")
-        + emu.count_to("/vectors/fetch");
+    let requests =
+        fake.request_count() + emu.count_to("/vectors/upsert") + emu.count_to("/vectors/fetch");
     assert!(
         injected * 20 >= requests && injected >= 15,
         "the matrix injected {injected} faults over {requests} requests"

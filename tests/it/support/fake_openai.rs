@@ -212,9 +212,7 @@ impl FakeOpenAi {
 
     /// How many injected faults (queued or content-chosen) answered requests.
     pub fn faults_served(&self) -> usize {
-        self.inner
-            .served
-            .load(std::sync::atomic::Ordering::SeqCst)
+        self.inner.served.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Poison an input text: every request carrying it gets `poison`.

@@ -358,10 +358,40 @@ pub fn fast_retry() -> RetryPolicy {
     }
 }
 
+/// Query pairs decoded as Pinecone decodes them (RFC 3986): `%XX` is the byte XX and
+/// `+` stays a plus — not the form decoding, where `+` is a space.
 fn parse_query(q: &str) -> Vec<(String, String)> {
-    reqwest::Url::parse(&format!("http://x/?{q}"))
-        .map(|u| u.query_pairs().into_owned().collect())
-        .unwrap_or_default()
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Data-plane error: `{code, message, details}` with a gRPC code.
@@ -436,7 +466,8 @@ async fn handle(
                 .collect(),
             body: String::from_utf8_lossy(&body).into_owned(),
         });
-        let fault = take_fault(&mut s.faults, &path).or_else(|| content_fault(&mut s, &method, &path, &query, &body));
+        let fault = take_fault(&mut s.faults, &path)
+            .or_else(|| content_fault(&mut s, &method, &path, &query, &body));
         if fault.is_some() {
             *s.served.entry(path.clone()).or_default() += 1;
         }
