@@ -3,7 +3,7 @@
 use super::*;
 use crate::sync::daterange::DateRange;
 use crate::sync::drift::DriftCache;
-use crate::sync::explain::{ExplainRequest, explain};
+use crate::sync::explain::{ExplainRequest, ExportSide, explain};
 use crate::sync::fulltext::FullText;
 use crate::sync::golden::{GoldenFile, add_to_file};
 use crate::sync::hybrid::{SearchMode, hybrid_search};
@@ -175,9 +175,6 @@ impl App {
         self.state.popup = Some(Popup::Explain);
         let tx = self.tx.clone();
         spawn_reporting(&self.tx, "explain", async move {
-            let memory = export
-                .as_ref()
-                .and_then(|e| e.memories.iter().find(|m| m.id == request.memory_id));
             let dir = data_dir.clone();
             let mut cache = tokio::task::spawn_blocking(move || DriftCache::load(&dir))
                 .await
@@ -186,7 +183,13 @@ impl App {
                 embedder.as_ref(),
                 store.as_ref(),
                 &request,
-                memory,
+                export
+                    .as_deref()
+                    .map(|e| ExportSide {
+                        memories: Some(&e.memories),
+                        uid: e.profile_uid.as_deref(),
+                    })
+                    .unwrap_or_default(),
                 fulltext,
                 Some(&mut cache),
             )
