@@ -60,7 +60,7 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         )
         .await?
     } else {
-        let dimension = open_embedder(&ctx.settings).ok().map(|e| e.dimension());
+        let dimension = super::learned_dimension(&ctx.settings).await;
         lookup(
             store.as_ref(),
             ns,

@@ -371,7 +371,7 @@ pub async fn verify(
 ) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
     let mut out = BTreeMap::new();
     let total = memories.len();
-    let dimension = embedder.dimension();
+    let dimension = embedder.learn_dimension().await?;
     for group in memories.chunks(FETCH_GROUP) {
         let ids: Vec<String> = group.iter().map(|m| vector_id(uid, &m.id)).collect();
         let records = fetch_valid(store, namespace, &ids).await?;
