@@ -179,6 +179,21 @@ impl KindArg {
     }
 }
 
+/// The embedder's dimension for a status lookup, learned with one tiny request when the
+/// model is not known by name ([`crate::embed::Embedder::learn_dimension`]); `None` when
+/// the embedder cannot be set up or does not answer: then no vector is judged on its
+/// length (never "mismatch" against an unknown dimension).
+pub async fn learned_dimension(settings: &Settings) -> Option<usize> {
+    let embedder = search::open_embedder(settings).ok()?;
+    match embedder.learn_dimension().await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!("the embedder's dimension is not known ({e}): lengths not checked");
+            None
+        }
+    }
+}
+
 /// The namespace a command of `kind` uses: the resolved `namespace` setting for
 /// conversations; for facts `ns2`, unless `--namespace` was given as a flag.
 pub fn namespace_for(settings: &Settings, kind: crate::omi::fact_conventions::Kind) -> String {

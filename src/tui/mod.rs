@@ -48,7 +48,10 @@ pub fn run(ctx: &Context, export: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let (setup, services, warnings) = startup::build(settings).await;
+        let (mut setup, services, mut warnings) = startup::build(settings).await;
+        // One writer per data dir: a second TUI (or one opened beside a running
+        // reprocess) is read-only for writes, and says why.
+        let _lock = startup::take_writer_lock(settings, &mut setup, &mut warnings);
         let (keymap, key_warnings) =
             keymap::Keymap::from_config_file(settings.config_file.as_deref());
         let format = settings

@@ -209,6 +209,9 @@ pub struct State {
     pub statuses: Vec<EmbeddingStatus>,
     /// Details of looked-up statuses, by memory id.
     pub status_entries: BTreeMap<String, StatusEntry>,
+    /// When each of `status_entries` was learned (Unix ms), so that saving the status
+    /// cache never overwrites a newer entry another process wrote.
+    pub status_stamps: BTreeMap<String, i64>,
     pub lookup: StatusLookup,
     pub focus: Focus,
     /// What the right-hand side shows (details, or the search pane).
@@ -272,6 +275,7 @@ impl State {
             list: MemoryList::default(),
             statuses: Vec::new(),
             status_entries: BTreeMap::new(),
+            status_stamps: BTreeMap::new(),
             lookup: StatusLookup::default(),
             focus: Focus::List,
             right: RightPane::Details,

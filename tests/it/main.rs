@@ -38,3 +38,4 @@ mod tui_reprocess;
 mod tui_search;
 mod tui_surface;
 mod tui_vector;
+mod write_guards;

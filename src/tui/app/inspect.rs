@@ -39,6 +39,10 @@ impl App {
             if let DriftOutcome::Report(r) = o {
                 entry.reason = Some(r.verdict.clone());
             }
+            state.status_stamps.insert(
+                o.memory_id().to_string(),
+                chrono::Utc::now().timestamp_millis(),
+            );
         }
         state.list.invalidate();
         state.refresh_list();

@@ -42,13 +42,33 @@ pub enum EmbedError {
     Local(String),
 }
 
+/// The error for an embedder whose dimension could not be learned.
+pub fn unknown_dimension(model: &str) -> EmbedError {
+    EmbedError::Local(format!(
+        "the dimension of {model} is not known and the server's answer did not tell it; \
+         set openai_dimensions (MEMLENS_OPENAI_DIMENSIONS) to the model's dimension"
+    ))
+}
+
 /// Something that embeds texts into fixed-dimension vectors.
 #[async_trait]
 pub trait Embedder: Send + Sync {
     /// Model id as it should be recorded (e.g. `text-embedding-3-large`).
     fn model_id(&self) -> &str;
-    /// Output dimension.
+    /// Output dimension; 0 while it is not known (an OpenAI-compatible model memlens does
+    /// not know by name, before its first answer). Code that decides anything on the
+    /// dimension calls [`Embedder::learn_dimension`] instead.
     fn dimension(&self) -> usize;
+    /// The output dimension, learned with one tiny embedding request (as `doctor` does)
+    /// when it is not known yet, then cached for the embedder's life. Never `Ok(0)`:
+    /// [`EmbedError::Local`] when the answer holds no vector. The default returns
+    /// [`Embedder::dimension`] (built-in models know theirs).
+    async fn learn_dimension(&self) -> Result<usize, EmbedError> {
+        match self.dimension() {
+            0 => Err(unknown_dimension(self.model_id())),
+            d => Ok(d),
+        }
+    }
     /// Honest one-line label for the UI and README (what actually computes the vectors).
     fn label(&self) -> String;
     /// Tokens the text costs this embedder (for plans and batching).

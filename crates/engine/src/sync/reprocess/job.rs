@@ -334,7 +334,7 @@ impl Reprocessor {
 
     /// Check the embedder's dimension against the store now, when it is known.
     async fn preflight(&self, dim_check: &OnceCell<DimCheck>) -> Result<(), ReprocessError> {
-        let dim = self.embedder.dimension();
+        let dim = self.embedder.learn_dimension().await?;
         if dim > 0 {
             self.check_dimension(dim, dim_check).await?;
         }
