@@ -56,7 +56,8 @@ pub fn layout_for(size: (u16, u16), right: RightPane) -> Areas {
         .split(full);
     let list_share = match (right, size.0 >= 120) {
         (RightPane::Search, _) => 40,
-        (RightPane::Details, true) => 55,
+        // Titles first: at 120 columns the list holds 40-column titles and the date.
+        (RightPane::Details, true) => 60,
         (RightPane::Details, false) => 50,
     };
     let cols = Layout::default()
