@@ -210,8 +210,8 @@ impl Columns {
         // Marker, status, emoji, title: one space apart.
         let mut title = inner.saturating_sub(1 + status + 2 + 3);
         let mut optional = [0u16; 3];
-        // Date, category, then the skip reason (`unfinished: in_progress` is 23 wide).
-        for (slot, want) in optional.iter_mut().zip([10u16, 12, 23]) {
+        // Date, category, then the skip reason (`invalid: events[0].start` is 24 wide).
+        for (slot, want) in optional.iter_mut().zip([10u16, 12, 24]) {
             if title >= TITLE_MIN + want + 1 {
                 *slot = want;
                 title -= want + 1;
