@@ -34,6 +34,7 @@ mod tui_app;
 mod tui_autoindex;
 mod tui_facts;
 mod tui_hybrid;
+mod tui_layout;
 mod tui_reprocess;
 mod tui_search;
 mod tui_surface;

@@ -1018,7 +1018,7 @@ impl App {
         if self.state.popup.is_some() {
             return false;
         }
-        let areas = view::layout_for(self.state.size, self.state.right);
+        let areas = view::areas(&self.state);
         let in_rect = |r: ratatui::layout::Rect| {
             m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
         };
