@@ -246,6 +246,8 @@ pub struct State {
     /// Text the app asked to put on the clipboard (OSC 52), drained by the terminal loop.
     pub clipboard: Option<String>,
     pub should_quit: bool,
+    /// Ctrl-Z was pressed: the terminal loop suspends the process (like SIGTSTP).
+    pub suspend_requested: bool,
     /// Frame counter for spinners.
     pub tick: u64,
     /// Terminal size (columns, rows).
@@ -296,6 +298,7 @@ impl State {
             transcript_cache: Default::default(),
             clipboard: None,
             should_quit: false,
+            suspend_requested: false,
             tick: 0,
             size: (80, 24),
             tab: crate::tui::facts::Tab::default(),

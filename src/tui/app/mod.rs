@@ -8,6 +8,7 @@ mod facts;
 mod filter;
 mod inspect;
 mod lookups;
+mod paste;
 mod reprocess;
 mod search;
 
@@ -80,6 +81,8 @@ pub struct App {
     marks_in_use: bool,
     /// Runs the list filter's scans (started on first use).
     filter_worker: Option<filter::FilterWorker>,
+    /// Cancels the running auto-index (on a terminating signal).
+    index_cancel: Option<CancelFlag>,
 }
 
 /// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
@@ -122,7 +125,25 @@ impl App {
             last_search: None,
             marks_in_use: false,
             filter_worker: None,
+            index_cancel: None,
         }
+    }
+
+    /// Ask every writing job (a reprocess, the auto-index) to stop after the item in
+    /// flight: what is written is in the journal, the rest resumes later.
+    pub fn stop_jobs(&mut self) {
+        if let Some(job) = &mut self.state.reprocess.job {
+            job.cancel.cancel();
+            job.cancelling = true;
+        }
+        if let Some(cancel) = &self.index_cancel {
+            cancel.cancel();
+        }
+    }
+
+    /// True while a writing job has not reported its end.
+    pub fn jobs_running(&self) -> bool {
+        self.state.reprocess.job.is_some() || self.state.indexing.busy()
     }
 
     /// Read the last golden run of the data dir's golden file (a small JSON file), for
@@ -154,6 +175,7 @@ impl App {
     fn apply(&mut self, action: Action) -> bool {
         match action {
             Action::Key(key) => self.on_key(key),
+            Action::Paste(text) => self.on_paste(text),
             Action::Mouse(m) => self.on_mouse(m),
             Action::Resize(w, h) => {
                 self.state.size = (w, h);
@@ -557,6 +579,15 @@ impl App {
             self.state.should_quit = true;
             return true;
         }
+        // Ctrl-Z suspends like in every terminal program (raw mode turns it into a key).
+        if key.code == KeyCode::Char('z')
+            && key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+        {
+            self.state.suspend_requested = true;
+            return false;
+        }
         match self.state.popup {
             Some(Popup::Help) => {
                 // Scroll no further than the last line at the bottom of the box.
@@ -887,6 +918,8 @@ impl App {
                 state.right = RightPane::Search;
                 state.focus = Focus::Search;
                 state.search.editing = Some(SearchField::Query);
+                // An earlier query is selected: typing replaces it (a cursor key edits it).
+                state.search.select_all = !state.search.query.value().is_empty();
             }
             Command::EditRange => {
                 state.right = RightPane::Search;

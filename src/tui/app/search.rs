@@ -346,6 +346,20 @@ impl App {
 
     pub(super) fn on_search_key(&mut self, key: KeyEvent, field: SearchField) {
         let pane = &mut self.state.search;
+        if std::mem::take(&mut pane.select_all) && field == SearchField::Query {
+            let ctrl = key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL);
+            match key.code {
+                // Typing replaces the selected query; Backspace/Delete clear it.
+                KeyCode::Char(_) if !ctrl => pane.query = Input::default(),
+                KeyCode::Backspace | KeyCode::Delete => {
+                    pane.query = Input::default();
+                    return;
+                }
+                _ => {}
+            }
+        }
         match key.code {
             KeyCode::Esc => pane.editing = None,
             KeyCode::Enter => {

@@ -46,7 +46,11 @@ fn editing_hints(state: &State) -> Option<(String, Vec<(String, String)>)> {
     }
     match state.search.editing {
         Some(SearchField::Query) => Some((
-            "typing the query".into(),
+            if state.search.select_all {
+                "typing replaces the query (← → edit it)".into()
+            } else {
+                "typing the query".into()
+            },
             vec![
                 h("Enter", "search"),
                 h("↑/↓", "history"),
@@ -105,9 +109,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let first = if let Some((what, hints)) = editing_hints(state) {
         let mut spans = Vec::new();
         if let Some(input) = &state.filter_input {
-            let value = sanitize::line(input.value()).into_owned();
-            let shown = fit::fit_start(&value, room / 2).into_owned();
-            let cursor = 1 + fit::width(&shown) as u16;
+            let (shown, cursor) = super::input::visible(input, room / 2);
+            let cursor = 1 + cursor;
             spans.push(Span::styled("/", t.key));
             spans.push(Span::raw(shown));
             frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
