@@ -82,8 +82,11 @@ enum Ended {
 mod startup;
 
 /// Configuration warnings at start: every one in the message log (and the log file); the
-/// status line shows the one, or how many and where to read them.
+/// footer keeps the one, or how many and where to read them, until the user opens the
+/// log or dismisses them.
 pub fn report_warnings(state: &mut State, warnings: &[String]) {
+    // They stay in the footer until acted on (`L` reads them, `Esc` dismisses them).
+    state.config_warnings = warnings.to_vec();
     for w in warnings {
         state.notify(Level::Warn, w.clone());
     }

@@ -188,7 +188,9 @@ impl Drop for Tmux {
 /// The memlens command line for the demo export with a fresh data dir, as a shell
 /// word list; it writes its pid to `dir/pid` first (`exec` keeps the pid).
 fn memlens_command(dir: &Path) -> String {
-    let bin = env!("CARGO_BIN_EXE_memlens");
+    // MEMLENS_E2E_BIN runs another build (a copy looped while the tree is rebuilt).
+    let bin = std::env::var("MEMLENS_E2E_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_memlens").to_string());
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
     let config = dir.join("config.toml");
     std::fs::write(&config, "").unwrap();

@@ -140,6 +140,9 @@ impl App {
                     )
                 };
                 self.state.notify(level, text);
+                if summary.done > 0 {
+                    self.namespace_changed("indexing finished");
+                }
             }
             Err(e) => {
                 ui.error = Some(e.clone());

@@ -129,6 +129,17 @@ impl App {
         }
     }
 
+    /// Open a window a background result asks for. A dialog waiting for an answer (the
+    /// quit dialog, a confirmation) is never replaced: the window opens after it closes.
+    pub(super) fn show_popup(&mut self, popup: Popup) {
+        match &self.state.popup {
+            Some(open) if open.awaits_answer() && *open != popup => {
+                self.state.popup_after = Some(popup);
+            }
+            _ => self.state.popup = Some(popup),
+        }
+    }
+
     /// Ask every writing job (a reprocess, the auto-index) to stop after the item in
     /// flight: what is written is in the journal, the rest resumes later.
     pub fn stop_jobs(&mut self) {
@@ -162,7 +173,13 @@ impl App {
     /// Apply one action. Returns true when the screen needs redrawing. Never waits for a
     /// scan: a list refresh that needs one leaves it to the filter's worker.
     pub fn update(&mut self, action: Action) -> bool {
-        let changed = self.apply(action);
+        let mut changed = self.apply(action);
+        if self.state.popup.is_none()
+            && let Some(p) = self.state.popup_after.take()
+        {
+            self.state.popup = Some(p);
+            changed = true;
+        }
         self.dispatch_filter();
         if changed {
             let rows = view::list_rows(self.state.size) as usize;
@@ -372,7 +389,7 @@ impl App {
                 match outcome {
                     Ok(plan) => {
                         ui.plan = Some(*plan);
-                        self.state.popup = Some(Popup::ConfirmPlan);
+                        self.show_popup(Popup::ConfirmPlan);
                     }
                     Err(e) => self.state.notify(Level::Error, format!("cannot plan: {e}")),
                 }
@@ -410,6 +427,12 @@ impl App {
                 match outcome {
                     Ok(summary) => {
                         self.mark_written_fresh(&summary);
+                        if summary.done > 0 && summary.namespace == self.state.setup.namespace {
+                            self.namespace_changed(&format!(
+                                "reprocess wrote {} memories",
+                                summary.done
+                            ));
+                        }
                         let text = format!(
                             "reprocess: {} of {} done, {} failed{}",
                             summary.done,
@@ -438,7 +461,7 @@ impl App {
                         self.state.notify(level, text);
                         self.state.reprocess.summary = Some(*summary);
                         if !one {
-                            self.state.popup = Some(Popup::Job);
+                            self.show_popup(Popup::Job);
                         }
                     }
                     Err(e) => {
@@ -473,11 +496,12 @@ impl App {
                 if let Ok(outcome) = &check.drift {
                     self.apply_drift(std::slice::from_ref(outcome));
                 }
-                if self.state.selected().map(|(_, m)| m.id.as_str())
-                    == Some(check.memory_id.as_str())
-                {
+                // The window opens for the memory `v` was pressed on, even when the new
+                // verdict moves it out of a status filter.
+                if self.state.vector_for.as_deref() == Some(check.memory_id.as_str()) {
+                    self.state.vector_for = None;
                     self.state.vector = Some(*check);
-                    self.state.popup = Some(Popup::Vector);
+                    self.show_popup(Popup::Vector);
                 }
                 true
             }
@@ -507,7 +531,7 @@ impl App {
             }
             Action::DriftPlanned(ids, texts, tokens) => {
                 self.state.drift.planned = Some((ids, texts, tokens));
-                self.state.popup = Some(Popup::DriftConfirm);
+                self.show_popup(Popup::DriftConfirm);
                 true
             }
             Action::DriftDone(outcome) => {
@@ -516,7 +540,7 @@ impl App {
                     self.apply_drift(outcomes);
                 }
                 self.state.drift.results = Some(outcome);
-                self.state.popup = Some(Popup::DriftResults);
+                self.show_popup(Popup::DriftResults);
                 true
             }
             Action::FactStatusLoaded {
@@ -895,6 +919,8 @@ impl App {
                 } else if !state.list.query.is_empty() {
                     state.list.query.clear();
                     state.refresh_list();
+                } else if !state.config_warnings.is_empty() {
+                    state.config_warnings.clear();
                 } else {
                     state.message = None;
                 }
@@ -927,6 +953,8 @@ impl App {
                 state.search.editing = Some(SearchField::Range);
             }
             Command::MessageLog => {
+                // Read: the configuration warnings leave the footer.
+                state.config_warnings.clear();
                 state.messages_scroll = state.messages.len().saturating_sub(1);
                 state.popup = Some(Popup::Messages);
             }

@@ -135,7 +135,16 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         used += fit::width(&s);
         second.push(Span::styled(s, t.info));
     }
-    if let Some((level, text)) = &state.message {
+    // Configuration warnings stay until acted on; the last message follows them.
+    let pinned = pinned_warning(state);
+    let message = match (&pinned, &state.message) {
+        (Some(p), Some((level, text))) if *level != crate::tui::action::Level::Info => {
+            Some((*level, format!("{p} · {text}")))
+        }
+        (Some(p), _) => Some((crate::tui::action::Level::Warn, p.clone())),
+        (None, m) => m.clone(),
+    };
+    if let Some((level, text)) = &message {
         let clean = sanitize::line(text).into_owned();
         let left = room.saturating_sub(used);
         if fit::width(&clean) <= left {
@@ -150,4 +159,19 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
     }
     frame.render_widget(Paragraph::new(vec![first, Line::from(second)]), area);
+}
+
+/// The configuration warnings the user has not acted on: `⚠ the warning (L shows it, Esc
+/// dismisses)`, or how many there are.
+fn pinned_warning(state: &State) -> Option<String> {
+    let log = state.keymap.keys_for(Command::MessageLog, Scope::Global);
+    let log = log.split('/').next().unwrap_or("L").to_string();
+    match state.config_warnings.as_slice() {
+        [] => None,
+        [one] => Some(format!("⚠ {one} ({log} shows it, Esc dismisses)")),
+        many => Some(format!(
+            "⚠ {} configuration warnings ({log} shows them, Esc dismisses)",
+            many.len()
+        )),
+    }
 }
