@@ -106,7 +106,10 @@ mod tests {
         v[127] = 0.0;
         v[223] = 0.0;
         let s = VectorStats::of(&v, 8).judge(&v, "all-MiniLM-L6-v2");
-        assert_eq!((s.zeros, s.structural_zeros, s.unexpected_zeros()), (2, 2, 0));
+        assert_eq!(
+            (s.zeros, s.structural_zeros, s.unexpected_zeros()),
+            (2, 2, 0)
+        );
         // The same zeros from a model without structural zeros are a fault.
         let s = VectorStats::of(&v, 8).judge(&v, "text-embedding-3-small");
         assert_eq!(s.unexpected_zeros(), 2);

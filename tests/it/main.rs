@@ -36,5 +36,6 @@ mod tui_facts;
 mod tui_hybrid;
 mod tui_reprocess;
 mod tui_search;
+mod tui_shows;
 mod tui_surface;
 mod tui_vector;

@@ -83,6 +83,8 @@ pub struct App {
     filter_worker: Option<filter::FilterWorker>,
     /// Cancels the running auto-index (on a terminating signal).
     index_cancel: Option<CancelFlag>,
+    /// The namespace changed while a search ran: it runs again when it ends.
+    search_stale: bool,
 }
 
 /// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
@@ -126,6 +128,7 @@ impl App {
             marks_in_use: false,
             filter_worker: None,
             index_cancel: None,
+            search_stale: false,
         }
     }
 
@@ -323,6 +326,9 @@ impl App {
                         pane.error = None;
                     }
                     Err(e) => pane.error = Some(e),
+                }
+                if std::mem::take(&mut self.search_stale) {
+                    self.namespace_changed("written while the search ran");
                 }
                 true
             }

@@ -96,7 +96,12 @@ impl App {
     /// came from runs again — unless a query is being typed.
     pub(super) fn namespace_changed(&mut self, why: &str) {
         let pane = &self.state.search;
-        if pane.results.is_none() || pane.editing.is_some() || pane.running.is_some() {
+        if pane.running.is_some() {
+            // The search in flight may have read the namespace before the write.
+            self.search_stale = true;
+            return;
+        }
+        if pane.results.is_none() || pane.editing.is_some() {
             return;
         }
         let Some(target) = self.last_search.clone() else {
@@ -104,7 +109,10 @@ impl App {
         };
         self.state.notify(
             Level::Info,
-            format!("{} changed ({why}): the search runs again", self.state.setup.namespace),
+            format!(
+                "{} changed ({why}): the search runs again",
+                self.state.setup.namespace
+            ),
         );
         self.start_search(target);
     }
@@ -446,7 +454,10 @@ async fn search_or_text_hits(
         }
         Err(e) => {
             let full = e.to_string();
-            let _ = tx.send(Action::Notify(Level::Error, format!("search failed: {full}")));
+            let _ = tx.send(Action::Notify(
+                Level::Error,
+                format!("search failed: {full}"),
+            ));
             Err(full)
         }
         Ok(r) => Ok(r),
