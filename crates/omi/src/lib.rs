@@ -8,6 +8,7 @@
 //! loader's benchmark) builds without the model runtime, SQLite or HTTP; the engine
 //! (`memlens-engine`) re-exports it as `memlens_engine::omi`, and the app as `memlens::omi`.
 
+pub mod chunks;
 pub mod conventions;
 pub mod date;
 pub mod export;
