@@ -37,6 +37,7 @@ mod tui_hybrid;
 mod tui_layout;
 mod tui_reprocess;
 mod tui_search;
+mod tui_shows;
 mod tui_surface;
 mod tui_vector;
 mod write_guards;

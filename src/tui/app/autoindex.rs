@@ -41,6 +41,8 @@ impl App {
             preparing: true,
             ..Default::default()
         };
+        let cancel = CancelFlag::new();
+        self.index_cancel = Some(cancel.clone());
         let tx = self.tx.clone();
         // The planner's future is not `Send`: it runs on a blocking thread driven by the
         // runtime's handle, then the run goes on there too (its embedding calls hop to
@@ -66,7 +68,7 @@ impl App {
                     let progress = move |p: &crate::sync::reprocess::Progress| {
                         let _ = progress_tx.send(Action::IndexProgress(Box::new(p.clone())));
                     };
-                    rp.run(&prepared.plan, progress, &CancelFlag::new())
+                    rp.run(&prepared.plan, progress, &cancel)
                         .await
                         .map(|s| Some(Box::new(s)))
                         .map_err(|e| e.to_string())
@@ -138,6 +140,9 @@ impl App {
                     )
                 };
                 self.state.notify(level, text);
+                if summary.done > 0 {
+                    self.namespace_changed("indexing finished");
+                }
             }
             Err(e) => {
                 ui.error = Some(e.clone());
