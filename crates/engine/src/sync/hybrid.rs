@@ -433,6 +433,19 @@ pub async fn search_all(
     })
 }
 
+/// Give each hit's best chunk its time range from the export (hits searched without the
+/// export carry NaN times): for callers that hold the export apart from the search task.
+pub fn fill_chunk_times(hits: &mut [HybridHit], memories: &[Memory]) {
+    for h in hits {
+        if let Some(c) = &mut h.chunk
+            && (c.start_seconds.is_nan() || c.end_seconds.is_nan())
+        {
+            (c.start_seconds, c.end_seconds) =
+                tchunks::chunk_times(memories, &h.memory_id, c.chunk_index);
+        }
+    }
+}
+
 impl HybridHit {
     fn single(
         rank: usize,
