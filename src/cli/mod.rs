@@ -17,6 +17,7 @@ pub mod explain;
 pub mod facts;
 pub mod golden;
 pub mod index;
+pub mod indexing;
 pub mod list;
 pub mod orphans;
 pub mod reprocess;

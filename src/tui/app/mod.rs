@@ -316,12 +316,12 @@ impl App {
                                 SearchTarget::LikeMemory(_) => None,
                             })
                             .or_else(|| {
-                                results
-                                    .text
-                                    .as_ref()
-                                    .map(|_| pane.query.value().to_string())
+                                (results.text.is_some() || results.chunks.is_some())
+                                    .then(|| pane.query.value().to_string())
                             });
-                        pane.results = Some(*results);
+                        let mut results = *results;
+                        crate::sync::hybrid::fill_chunk_times(&mut results.hits, memories);
+                        pane.results = Some(results);
                         pane.selected = 0;
                         pane.error = None;
                     }
@@ -418,6 +418,29 @@ impl App {
             }
             Action::IndexDone(outcome) => {
                 self.on_index_done(outcome);
+                true
+            }
+            Action::ChunkIndexPlanned {
+                total,
+                indexed,
+                todo,
+            } => {
+                let c = &mut self.state.indexing.chunks;
+                c.preparing = false;
+                c.total = total;
+                c.indexed_before = indexed;
+                c.todo = todo;
+                c.running = todo > 0;
+                true
+            }
+            Action::ChunkIndexProgress { done, rate_per_sec } => {
+                let c = &mut self.state.indexing.chunks;
+                c.done = done;
+                c.rate_per_sec = rate_per_sec;
+                true
+            }
+            Action::ChunkIndexDone(outcome) => {
+                self.on_chunk_index_done(outcome);
                 true
             }
             Action::JobProgress(p) => {
