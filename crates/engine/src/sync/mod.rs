@@ -12,6 +12,7 @@ pub mod fulltext;
 pub mod golden;
 pub mod hybrid;
 pub mod journal;
+pub mod kinds;
 pub mod lexical;
 pub mod lock;
 pub mod orphans;
