@@ -17,11 +17,8 @@ pub mod explain;
 pub mod facts;
 pub mod golden;
 pub mod index;
-<<<<<<< HEAD
 pub mod indexing;
-=======
 pub mod kinds;
->>>>>>> i24
 pub mod list;
 pub mod orphans;
 pub mod reprocess;

@@ -46,14 +46,13 @@ impl App {
             },
             ..Default::default()
         };
-<<<<<<< HEAD
         let cancel = CancelFlag::new();
         self.index_cancel = Some(cancel.clone());
-=======
+        // The chunk run stops with the same flag (a terminating signal, a quit).
+        let chunk_cancel = cancel.clone();
         let chunk_embedder = Arc::clone(&embedder);
         let chunk_store = Arc::clone(&store);
         let chunk_memories = memories.clone();
->>>>>>> i23core
         let tx = self.tx.clone();
         // The planner's future is not `Send`: it runs on a blocking thread driven by the
         // runtime's handle, then the run goes on there too (its embedding calls hop to
@@ -129,7 +128,7 @@ impl App {
                                 rate_per_sec: p.done as f64 / secs,
                             });
                         },
-                        &CancelFlag::new(),
+                        &chunk_cancel,
                     )
                     .await
                     .map_err(|e| e.to_string())
