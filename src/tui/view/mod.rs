@@ -8,6 +8,7 @@ mod facts;
 mod footer;
 mod header;
 mod index;
+mod input;
 mod list;
 mod map;
 mod popup;

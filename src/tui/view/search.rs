@@ -44,15 +44,26 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     }
 
-    let input_line = |label: &str, value: &str, field: SearchField| {
+    // Each input scrolls within the pane so its cursor shows (the end of a long query).
+    let room = (inner.width as usize).saturating_sub(6);
+    let input_line = |label: &str, input: &tui_input::Input, field: SearchField| {
         let editing = pane.editing == Some(field);
-        Line::from(vec![
+        let (shown, cursor) = super::input::visible(input, room);
+        // `s` on an earlier query selects it: typing replaces it.
+        let style = if editing && field == SearchField::Query && pane.select_all {
+            t.selected
+        } else {
+            ratatui::style::Style::default()
+        };
+        let line = Line::from(vec![
             Span::styled(format!("{label:<6}"), if editing { t.key } else { t.label }),
-            Span::raw(sanitize::line(value).into_owned()),
-        ])
+            Span::styled(shown, style),
+        ]);
+        (line, cursor)
     };
-    let mut head = vec![input_line("query", pane.query.value(), SearchField::Query)];
-    let mut range_line = input_line("range", pane.range.value(), SearchField::Range);
+    let (query_line, query_cursor) = input_line("query", &pane.query, SearchField::Query);
+    let mut head = vec![query_line];
+    let (mut range_line, range_cursor) = input_line("range", &pane.range, SearchField::Range);
     match &pane.range_check {
         Ok(r) if r.is_unbounded() => range_line.spans.push(Span::styled("  (all dates)", t.dim)),
         Ok(r) => range_line
@@ -131,12 +142,12 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if let Some(field) = pane.editing
         && focused
     {
-        let input = match field {
-            SearchField::Query => &pane.query,
-            SearchField::Range => &pane.range,
+        let cursor = match field {
+            SearchField::Query => query_cursor,
+            SearchField::Range => range_cursor,
         };
         let row = inner.y + if field == SearchField::Query { 0 } else { 1 };
-        let col = inner.x + 6 + input.visual_cursor() as u16;
+        let col = inner.x + 6 + cursor;
         frame.set_cursor_position((col.min(inner.right().saturating_sub(1)), row));
     }
 
