@@ -92,7 +92,11 @@ pub fn render_text(e: &Explanation) -> String {
     let title = e
         .title
         .as_deref()
-        .map(|t| format!(" ({t})"))
+        .map(|t| match crate::omi::model::shown_title(t) {
+            // `memory abc (untitled)`, not `memory abc ()`.
+            crate::omi::model::UNTITLED => " (untitled)".to_string(),
+            t => format!(" ({t})"),
+        })
         .unwrap_or_default();
     let _ = writeln!(
         out,

@@ -24,6 +24,7 @@ mod model_apart;
 mod openai_client;
 mod policy;
 mod properties;
+mod readme;
 mod record_kinds;
 mod reprocess;
 mod reprocess_crash;

@@ -191,7 +191,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .map(|(i, hit)| {
             let memory = match pane.joined.get(i) {
                 Some(HitMemory::Found { emoji, title, .. }) => {
-                    format!("{} {}", sanitize::line(emoji), sanitize::line(title))
+                    format!(
+                        "{} {}",
+                        sanitize::line(emoji),
+                        sanitize::line(crate::omi::model::shown_title(title))
+                    )
                 }
                 _ => format!("not in export: {}", sanitize::line(&hit.memory_id)),
             };
