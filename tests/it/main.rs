@@ -32,6 +32,7 @@ mod search;
 mod secrets;
 mod store_contract;
 mod terminal_injection;
+mod transcript_chunks;
 mod tui_app;
 mod tui_autoindex;
 mod tui_facts;

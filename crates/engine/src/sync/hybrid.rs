@@ -463,3 +463,129 @@ impl HybridHit {
         }
     }
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Metadata;
+
+    fn sem(id: &str, rank: usize, score: f32) -> SearchHit {
+        SearchHit {
+            rank,
+            score,
+            vector_id: format!("u-{id}"),
+            memory_id: id.into(),
+            legacy_id: false,
+            metadata: Metadata::new(),
+            created_at: None,
+        }
+    }
+
+    fn chunk(id: &str, rank: usize, score: f32) -> ChunkConversation {
+        ChunkConversation {
+            rank,
+            conversation_id: id.into(),
+            score,
+            chunk_index: 0,
+            chunks: 1,
+        }
+    }
+
+    fn txt(id: &str, rank: usize) -> TextHit {
+        TextHit {
+            rank,
+            memory_id: id.into(),
+            score: 10.0 / rank as f64,
+            created_at: None,
+            matches: vec![],
+        }
+    }
+
+    fn ids(hits: &[HybridHit]) -> Vec<&str> {
+        hits.iter().map(|h| h.memory_id.as_str()).collect()
+    }
+
+    #[test]
+    fn a_common_word_match_does_not_beat_the_semantic_answer() {
+        // "couldn't sleep at night because of worry": ns1 has the answer first; the text
+        // side's first hit holds only a common word (low coverage).
+        let cov = HashMap::from([("noise".to_string(), 0.2), ("sleep".to_string(), 0.3)]);
+        let hits = fuse(
+            &[sem("sleep", 1, 0.51), sem("other", 2, 0.40)],
+            &[chunk("other", 1, 0.35)],
+            &[txt("noise", 1), txt("sleep", 2)],
+            &cov,
+            10,
+        );
+        assert_eq!(ids(&hits)[0], "sleep");
+        assert_eq!(hits.iter().map(|h| h.rank).collect::<Vec<_>>(), [1, 2, 3]);
+        // The noise hit scores the semantic floor plus 0.3 × 0.04.
+        let noise = hits.iter().find(|h| h.memory_id == "noise").unwrap();
+        assert!((noise.score - (0.40 + LEXICAL_WEIGHT * 0.04)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn rare_words_and_chunks_find_what_was_said() {
+        // "what was the hygienist called": the answer's transcript holds the rare words,
+        // its best chunk is close; ns1 prefers another memory's summary.
+        let cov = HashMap::from([("dentist".to_string(), 1.0), ("other".to_string(), 0.1)]);
+        let hits = fuse(
+            &[sem("other", 1, 0.45), sem("dentist", 7, 0.30)],
+            &[chunk("dentist", 1, 0.42)],
+            &[txt("dentist", 1)],
+            &cov,
+            2,
+        );
+        assert_eq!(ids(&hits), ["dentist", "other"]);
+        assert!((hits[0].score - (0.42 + LEXICAL_WEIGHT)).abs() < 1e-6);
+        assert_eq!(hits[0].text.as_ref().unwrap().rank, 1);
+        assert_eq!(hits[0].semantic.as_ref().unwrap().rank, 7);
+    }
+
+    #[test]
+    fn best_side_wins_and_ties_go_to_the_id() {
+        let none = HashMap::new();
+        let hits = fuse(
+            &[sem("a", 1, 0.5), sem("b", 2, 0.4)],
+            &[chunk("c", 1, 0.6), chunk("b", 2, 0.5)],
+            &[],
+            &none,
+            10,
+        );
+        assert_eq!(ids(&hits), ["c", "a", "b"]);
+        assert_eq!(hits[1].score, hits[2].score);
+        // Duplicates on a side (Omi's legacy ids) count once, at their best.
+        let dup = fuse(&[sem("a", 1, 0.5), sem("a", 2, 0.1)], &[], &[], &none, 10);
+        assert_eq!(dup.len(), 1);
+        assert!((dup[0].score - 0.5).abs() < 1e-6);
+        assert!(fuse(&[], &[], &[], &none, 10).is_empty());
+    }
+
+    #[test]
+    fn rrf_for_comparison() {
+        let r = fuse_rrf(
+            &[sem("a", 1, 0.5), sem("b", 2, 0.4)],
+            &[chunk("b", 1, 0.5)],
+            &[txt("c", 1)],
+            2,
+        );
+        assert_eq!(r, ["b", "a"]);
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!("Hybrid".parse::<SearchMode>(), Ok(SearchMode::Hybrid));
+        assert_eq!("chunks".parse::<SearchMode>(), Ok(SearchMode::Chunks));
+        assert!("fuzzy".parse::<SearchMode>().is_err());
+        let mut m = SearchMode::Hybrid;
+        let mut seen = vec![];
+        for _ in 0..4 {
+            seen.push(m);
+            m = m.next();
+        }
+        assert_eq!(m, SearchMode::Hybrid);
+        assert_eq!(seen, SearchMode::ALL);
+        assert_eq!(candidates(10), 50);
+        assert_eq!(candidates(30), 150);
+        assert_eq!(candidates(5000), 10_000);
+    }
+}

@@ -285,8 +285,11 @@ mod tests {
         assert_eq!(content_terms("of the"), ["of", "the"]);
         assert!(idf(100, 1) > idf(100, 50));
         let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect();
-        // "marisol" in one memory of 100, "checkup" in 40, "zebra" in none.
-        let cov = coverage(100, &[set(&["a"]), set(&["a", "b"]), set(&[])]);
+        // "marisol" in one memory of 100, "checkup" in 40 (b among them), "zebra" in none.
+        let mut common: std::collections::HashSet<String> =
+            (0..38).map(|i| format!("m{i}")).collect();
+        common.extend(["a".to_string(), "b".to_string()]);
+        let cov = coverage(100, &[set(&["a"]), common, set(&[])]);
         assert!(
             (cov["a"] - 1.0).abs() < 1e-12,
             "a holds every word some memory holds"
