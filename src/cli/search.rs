@@ -146,6 +146,20 @@ pub(crate) fn open_embedder(settings: &Settings) -> anyhow::Result<Arc<dyn Embed
 
 /// Run the search and return what it prints.
 pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String> {
+    let kind = args.kind.one("search")?;
+    if args.kind.generic() {
+        let Some(query) = args.query.as_deref() else {
+            bail!("--like is for conversations and facts; give a query");
+        };
+        let range = match &args.range {
+            Some(r) => DateRange::parse(r, chrono::Utc::now()),
+            None => DateRange::from_bounds(args.from.as_deref(), args.to.as_deref()),
+        }
+        .context("bad date range")?;
+        // Omi's own top_k unless --top-k was given on the command line.
+        let top_k = (args.top_k != DEFAULT_TOP_K).then_some(args.top_k);
+        return super::kinds::search(ctx, kind, query, range, top_k, args.export.as_deref()).await;
+    }
     if args.kind.facts() {
         if args.range.is_some() || args.from.is_some() || args.to.is_some() {
             bail!(

@@ -221,6 +221,9 @@ pub enum Action {
     Key(KeyEvent),
     /// Mouse scroll or click.
     Mouse(MouseEvent),
+    /// Text pasted into the terminal (bracketed paste): inserted into the input being
+    /// typed, never read as keys.
+    Paste(String),
     /// The terminal was resized.
     Resize(u16, u16),
     /// Animation tick (spinners); redraws only while something is running.

@@ -46,6 +46,10 @@ impl App {
             },
             ..Default::default()
         };
+        let cancel = CancelFlag::new();
+        self.index_cancel = Some(cancel.clone());
+        // The chunk run stops with the same flag (a terminating signal, a quit).
+        let chunk_cancel = cancel.clone();
         let chunk_embedder = Arc::clone(&embedder);
         let chunk_store = Arc::clone(&store);
         let chunk_memories = memories.clone();
@@ -75,7 +79,7 @@ impl App {
                     let progress = move |p: &crate::sync::reprocess::Progress| {
                         let _ = progress_tx.send(Action::IndexProgress(Box::new(p.clone())));
                     };
-                    rp.run(&prepared.plan, progress, &CancelFlag::new())
+                    rp.run(&prepared.plan, progress, &cancel)
                         .await
                         .map(|s| Some(Box::new(s)))
                         .map_err(|e| e.to_string())
@@ -124,7 +128,7 @@ impl App {
                                 rate_per_sec: p.done as f64 / secs,
                             });
                         },
-                        &CancelFlag::new(),
+                        &chunk_cancel,
                     )
                     .await
                     .map_err(|e| e.to_string())
@@ -217,6 +221,9 @@ impl App {
                     )
                 };
                 self.state.notify(level, text);
+                if summary.done > 0 {
+                    self.namespace_changed("indexing finished");
+                }
             }
             Err(e) => {
                 ui.error = Some(e.clone());
