@@ -187,3 +187,143 @@ async fn no_plan_is_built_on_a_dimension_that_cannot_be_learned() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("plan"));
     assert!(emu.requests_to("/vectors/upsert").is_empty());
 }
+
+// ---- 2. a second process on the same data dir ----
+
+/// Vector ids upserted by the recorded `/vectors/upsert` requests.
+fn upserted_ids(emu: &PineconeEmulator) -> Vec<String> {
+    emu.requests_to("/vectors/upsert")
+        .iter()
+        .flat_map(|r| {
+            r.json()["vectors"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v["id"].as_str().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+/// Start `reprocess --all --yes` of a 60-memory export in the background, slowed by the
+/// fake's latency, and wait (bounded) until it has written something.
+async fn start_slow_run(
+    dir: &Path,
+    openai: &FakeOpenAi,
+    emu: &PineconeEmulator,
+    export: &Path,
+) -> std::process::Child {
+    let child = memlens(dir, openai, "tiny-embed", emu)
+        .args([
+            "reprocess",
+            "--all",
+            "--yes",
+            "--batch-size",
+            "4",
+            "--concurrency",
+            "1",
+        ])
+        .arg(export)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while emu.records(NS).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first run wrote nothing"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child
+}
+
+async fn slow_backends() -> (FakeOpenAi, PineconeEmulator) {
+    let mut opts = Options::of(ServerKind::OpenAi);
+    opts.default_dim = DIM;
+    opts.latency = std::time::Duration::from_millis(150);
+    (
+        FakeOpenAi::start(opts).await,
+        PineconeEmulator::start(DIM).await,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_reprocess_neither_resumes_nor_writes_and_names_the_holder() {
+    let (openai, emu) = slow_backends().await;
+    let dir = tempfile::tempdir().unwrap();
+    let export = write_export(dir.path(), "e.json", &export_json(60, &[], ""));
+    let mut first = start_slow_run(dir.path(), &openai, &emu, &export).await;
+    let before = upserted_ids(&emu).len();
+
+    let out = memlens(dir.path(), &openai, "tiny-embed", &emu)
+        .args(["reprocess", "--id", "m059", "--yes"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    let still_running = first.try_wait().unwrap().is_none();
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(
+        still_running,
+        "the first run ended before the second started"
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "a reprocess of this data dir is running (pid {}); wait, or use another --data-dir",
+            first.id()
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("plan"));
+    // The second process wrote nothing: m059 is the last of the first run's plan, and
+    // the first run was killed long before it.
+    assert!(!upserted_ids(&emu).contains(&format!("{UID}-m059")));
+    assert!(upserted_ids(&emu).len() >= before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_does_only_its_own_plan_unless_resume_is_asked() {
+    let (openai, emu) = slow_backends().await;
+    let dir = tempfile::tempdir().unwrap();
+    let export = write_export(dir.path(), "e.json", &export_json(60, &[], ""));
+    // A first run, killed mid-way: its journal says unfinished.
+    let mut first = start_slow_run(dir.path(), &openai, &emu, &export).await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let written_before = emu.records(NS).len();
+    assert!(
+        written_before < 60,
+        "the first run finished before the kill"
+    );
+    emu.clear_requests();
+
+    // `--id ONE --yes` writes that one memory and nothing of the old run.
+    let out = memlens(dir.path(), &openai, "tiny-embed", &emu)
+        .args(["reprocess", "--id", "m059", "--yes"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        upserted_ids(&emu),
+        [format!("{UID}-m059")],
+        "{}",
+        text(&out)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("--resume finishes it"), "{}", text(&out));
+
+    // --resume finishes the old run.
+    let out = memlens(dir.path(), &openai, "tiny-embed", &emu)
+        .args(["reprocess", "--resume", "--yes"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(emu.records(NS).len(), 60, "{}", text(&out));
+}
