@@ -385,12 +385,16 @@ pub async fn execute(
             ExitCode::SUCCESS
         });
     };
-    let plan = if facts {
+    let mut plan = if facts {
         rp.plan_facts(&export.fact_section.facts, &selection, None)
             .await?
     } else {
         rp.plan(&export.memories, &selection, None).await?
     };
+    if let Some(why) = export.incomplete_reason() {
+        plan.warnings
+            .push(format!("{why}: only the memories it holds are planned"));
+    }
     if o.json {
         o.event("plan", serde_json::to_value(&plan)?)?;
     } else {
