@@ -102,6 +102,18 @@ pub struct ReprocessArgs {
     pub resume: bool,
     #[command(flatten)]
     pub kind: super::KindArg,
+    /// Action items and chunks: only the newest N (conversations for chunks, as Omi's
+    /// backfill `--limit N`).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Action items and chunks: also delete the selected owners' orphan ids (a shortened
+    /// transcript's old chunk tail, which Omi's backfill leaves).
+    #[arg(long)]
+    pub clear_orphans: bool,
+    /// With --clear-orphans: delete even though the export is incomplete
+    /// (`"export_complete": false`, cut short, or records that could not be read).
+    #[arg(long, requires = "clear_orphans")]
+    pub allow_incomplete_export: bool,
 }
 
 impl ReprocessArgs {
@@ -123,6 +135,33 @@ impl ReprocessArgs {
 
 /// Run `memlens reprocess`.
 pub fn run(ctx: &Context, args: ReprocessArgs) -> anyhow::Result<ExitCode> {
+    let kind = args.kind.one("reprocess")?;
+    if args.kind.generic() {
+        if args.stale {
+            anyhow::bail!(
+                "--stale needs a verify: memlens status --kind {} EXPORT --verify lists stale records; reprocess them with --id",
+                kind.word()
+            );
+        }
+        let ask = super::kinds::ReprocessAsk {
+            export: &args.export,
+            kind,
+            ids: &args.ids,
+            missing: args.missing,
+            limit: args.limit,
+            clear_orphans: args.clear_orphans,
+            dry_run: args.dry_run,
+            yes: args.yes,
+            allow_incomplete_export: args.allow_incomplete_export,
+        };
+        let (text, code) =
+            super::search::runtime()?.block_on(super::kinds::reprocess(ctx, &ask))?;
+        print!("{text}");
+        return Ok(code);
+    }
+    if args.limit.is_some() || args.clear_orphans {
+        anyhow::bail!("--limit and --clear-orphans are for --kind action-items and --kind chunks");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -278,8 +317,8 @@ pub async fn execute(
     }
     let facts = args.kind.facts();
     if facts {
-        config.kind = args.kind.kind;
-        config.namespace = super::namespace_for(s, args.kind.kind);
+        config.kind = args.kind.kind();
+        config.namespace = super::namespace_for(s, args.kind.kind());
     }
     let embedder = crate::embed::from_settings(s).context("cannot set up the embedder")?;
     let store = open_from_settings(s)

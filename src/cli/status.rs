@@ -37,6 +37,12 @@ pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
 
 /// Look up (and verify) and return what the command prints.
 pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String> {
+    if args.kind.all() {
+        return super::kinds::status_all(ctx, &args.export, args.verify).await;
+    }
+    if args.kind.generic() {
+        return super::kinds::status(ctx, &args.export, args.kind.kind(), args.verify).await;
+    }
     if args.kind.facts() {
         return super::facts::status(ctx, &args.export, args.verify).await;
     }

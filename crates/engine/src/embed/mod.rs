@@ -109,6 +109,19 @@ pub enum Patience {
     Once,
 }
 
+/// The dimensions where healthy vectors of `model` (at `dimension`) are exactly 0.0:
+/// all-MiniLM-L6-v2 always has two ([`minilm::STRUCTURAL_ZERO_DIMS`]); other models
+/// (OpenAI's, the static table) none, so an exact zero there is worth a look. Used to
+/// judge a stored vector's zeros against the model that made it.
+pub fn structural_zero_dims(model: &str, dimension: usize) -> &'static [usize] {
+    let model = model.rsplit('/').next().unwrap_or(model);
+    if model == minilm::MODEL_ID && dimension == minilm::DIMENSION {
+        &minilm::STRUCTURAL_ZERO_DIMS
+    } else {
+        &[]
+    }
+}
+
 pub mod builtin;
 pub mod fake;
 pub mod minilm;

@@ -131,6 +131,9 @@ pub struct Export {
     /// What the file says of its own completeness (the late-2026 `"export_complete"`
     /// marker, omi-namespaces-2026.md §3).
     pub completeness: Completeness,
+    /// E3's `action_items` section and `task_data.candidates` (omi-namespaces-2026.md
+    /// §2.4); `present` is false when the file has none.
+    pub action_items: crate::action_items::ActionItemSection,
 }
 
 /// Whether an export holds all of the user's records, as the file itself says.
