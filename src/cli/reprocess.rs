@@ -271,6 +271,9 @@ pub async fn execute(
         .await
         .context("cannot open the vector store")?;
     let journal = Arc::new(Journal::open_in(&s.data_dir)?);
+    if let Some(note) = journal.recovery_note() {
+        eprintln!("warning: {note}");
+    }
     let remote = store.is_remote();
     let rp = Reprocessor::new(embedder, store, journal, config);
     let mut failed = false;

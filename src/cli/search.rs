@@ -185,7 +185,11 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
         && !ctx.settings.read_only
         && matches!(target, SearchTarget::Text(_))
     {
-        auto_index(&ctx.settings, &embedder, &store, &uid, export).await?;
+        match crate::datadir::read_only_reason(&ctx.settings.data_dir) {
+            // Search what is stored; indexing would write.
+            Some(why) => eprintln!("note: not indexing the export: {why}"),
+            None => auto_index(&ctx.settings, &embedder, &store, &uid, export).await?,
+        }
     }
     let request = SearchRequest {
         uid,
@@ -459,6 +463,9 @@ pub(crate) async fn open_fulltext(
     .await
     .context("the full-text index task failed")?
     .context("cannot open the full-text index")?;
+    if let Some(note) = &report.note {
+        eprintln!("note: {note}");
+    }
     if report.built {
         eprintln!(
             "full-text index built: {} memories in {:.0} ms",

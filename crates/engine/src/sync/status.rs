@@ -464,6 +464,7 @@ impl StatusCache {
 
     /// Save atomically (write a temp file, then rename).
     pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
+        crate::datadir::ensure_writable(data_dir)?;
         let path = Self::path(data_dir, &self.key);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
