@@ -72,7 +72,10 @@ pub fn read_only_reason(dir: &Path) -> Option<String> {
 /// (for the caches, whose save is then skipped with a warning).
 pub fn ensure_writable(dir: &Path) -> std::io::Result<()> {
     match read_only_reason(dir) {
-        Some(why) => Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, why)),
+        Some(why) => Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            why,
+        )),
         None => Ok(()),
     }
 }

@@ -28,6 +28,7 @@ use crate::sync::daterange::DateRange;
 
 mod document;
 mod query;
+mod terms;
 
 pub use document::{Document, Field, LAYOUT_VERSION, content_hash, document};
 pub use query::{Snippet, fts_query, relaxed_query, snippet};
