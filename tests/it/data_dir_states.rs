@@ -219,3 +219,46 @@ async fn a_damaged_journal_is_kept_and_a_fresh_one_started() {
     let j = memlens::sync::journal::Journal::open_in(dir.path()).unwrap();
     assert!(j.recovery_note().is_none());
 }
+
+/// `doctor` checks each SQLite file of the data dir (integrity, schema version) and
+/// reports a damaged one with the fix, writing nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_each_file_and_reports_a_damaged_one() {
+    let dir = tempfile::tempdir().unwrap();
+    index_lender_fixture(dir.path()).await;
+    let damaged = b"not a database at all, just bytes over the journal".repeat(100);
+    std::fs::write(dir.path().join("journal.db"), &damaged).unwrap();
+    let mut c = memlens(dir.path());
+    c.args(["doctor", "--json"]);
+    let out = run(c);
+    let (stdout, stderr) = text(&out);
+    let checks: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c["check"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {stdout}\n{stderr}"))
+            .clone()
+    };
+    let store = by("data file store.db");
+    assert_eq!(store["status"], "pass", "{store}");
+    assert!(
+        store["detail"].as_str().unwrap().contains("schema version"),
+        "{store}"
+    );
+    let journal = by("data file journal.db");
+    assert_eq!(journal["status"], "fail", "{journal}");
+    assert!(
+        journal["fix"].as_str().unwrap().contains("move"),
+        "{journal}"
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        std::fs::read(dir.path().join("journal.db")).unwrap(),
+        damaged,
+        "doctor writes nothing"
+    );
+}
