@@ -8,6 +8,7 @@ mod cli_embed;
 mod cli_omi;
 mod cli_surface;
 mod conformance;
+mod data_dir_states;
 mod doctor;
 mod e2e_pty;
 mod explain;
