@@ -31,6 +31,7 @@ mod record_kinds;
 mod reprocess;
 mod reprocess_crash;
 mod search;
+mod search_quality;
 mod secrets;
 mod store_contract;
 mod terminal_injection;
