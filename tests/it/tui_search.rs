@@ -264,5 +264,11 @@ async fn store_down_is_a_clear_error() {
         "{err}"
     );
     assert!(!err.contains("pc-test-key"));
-    assert!(h.app.state.messages.iter().all(|m| !m.text.contains("pc-test-key")));
+    assert!(
+        h.app
+            .state
+            .messages
+            .iter()
+            .all(|m| !m.text.contains("pc-test-key"))
+    );
 }
