@@ -343,6 +343,9 @@ pub async fn execute(
         Some(DataDirLock::acquire(&s.data_dir, Role::Reprocess)?)
     };
     let journal = Arc::new(Journal::open_in(&s.data_dir)?);
+    if let Some(note) = journal.recovery_note() {
+        eprintln!("warning: {note}");
+    }
     let remote = store.is_remote();
     let rp = Reprocessor::new(embedder, store, journal, config);
     let mut failed = false;

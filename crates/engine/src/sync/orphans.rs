@@ -185,7 +185,7 @@ pub async fn list_prefix_ids(
 /// indexes answer `list` with a body that is not a list response (or an error naming
 /// pods / serverless), so on the first page a bad response counts as "cannot list" too;
 /// the store's own message is kept in the error.
-fn list_error(e: StoreError, first_page: bool) -> OrphanError {
+pub(crate) fn list_error(e: StoreError, first_page: bool) -> OrphanError {
     let says_unsupported = |msg: &str| {
         let m = msg.to_ascii_lowercase();
         m.contains("pod") || m.contains("serverless") || m.contains("not supported")
