@@ -1,11 +1,13 @@
-//! Hybrid search: Omi's semantic search (the configured store, Omi's filter) and the
-//! local full-text search (the export of the same uid, the same date range) side by side,
-//! fused by reciprocal rank fusion (Cormack, Clarke & Büttcher, SIGIR 2009):
-//! `rrf(d) = Σ 1 / (k + rank_i(d))` over the lists that hold `d`, with `k` = [`RRF_K`] = 60.
+//! Search in four modes. `semantic` is exactly Omi's `query_vectors` on `ns1`
+//! ([`crate::sync::search::search`], the parity check); `text` is plain full-text search
+//! over the export; `chunks` is the transcript chunk side alone (`ns_tchunks`, a
+//! conversation by its best chunk, [`crate::sync::tchunks`]); `hybrid`, the default, runs
+//! all three with one query embedding and fuses them by [`fuse`]: the better of the two
+//! cosines plus a lexical term that counts only when the memory holds the query's rare
+//! words.
 //!
-//! Each list is asked for [`candidates`] memories (more than shown, so a memory ranked low
-//! by one side and high by the other still surfaces); the fused list is cut to top-k.
-//! `semantic` mode is exactly [`crate::sync::search::search`] (Omi's `query_vectors`).
+//! Each side is asked for [`candidates`] memories (more than shown, so a memory ranked low
+//! by one side and high by another still surfaces); the fused list is cut to top-k.
 
 use std::collections::HashMap;
 use std::sync::Arc;
