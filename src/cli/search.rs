@@ -479,6 +479,9 @@ pub(crate) async fn open_fulltext(
     .await
     .context("the full-text index task failed")?
     .context("cannot open the full-text index")?;
+    if let Some(note) = &report.note {
+        eprintln!("note: {note}");
+    }
     if report.built {
         eprintln!(
             "full-text index built: {} memories in {:.0} ms",

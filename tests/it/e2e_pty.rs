@@ -307,12 +307,13 @@ fn e2e_paste_is_text_never_keys() {
     // already have taken the footer).
     tmux.paste(&format!("q{commands}"), dir.path());
     tmux.keys(&["L"]);
-    let screen = tmux.wait_for("the paste refused", |s| {
+    tmux.wait_for("the paste refused", |s| {
         s.contains("Messages —") && s.contains("paste ignored")
     });
-    assert!(screen.contains("Memories 333/333"), "{screen}");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the log closed", |s| !s.contains("Messages —"));
+    let screen = tmux.wait_for("the log closed", |s| !s.contains("Messages —"));
+    assert!(screen.contains("Memories 333/333"), "{screen}");
+    assert!(!screen.contains("Quit anyway?"), "{screen}");
 
     // Into the search query: the text lands, nothing runs until Enter.
     tmux.keys(&["s"]);

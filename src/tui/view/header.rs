@@ -49,6 +49,13 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if setup.read_only {
         pieces.push(Piece::new("READ-ONLY", 0).keep());
     }
+    if state
+        .export
+        .as_ref()
+        .is_some_and(|e| e.gaps.incomplete.is_some())
+    {
+        pieces.push(Piece::new("INCOMPLETE EXPORT", 0).keep());
+    }
     let shown = fit::by_priority(&pieces, " │ ", room);
     let mut first: Vec<Span<'_>> = Vec::new();
     for (i, text) in shown.into_iter().enumerate() {
