@@ -13,7 +13,9 @@ use super::Context;
 use super::search::{load_export, open_embedder, open_fulltext, open_store, resolve_uid, runtime};
 use crate::sync::daterange::DateRange;
 use crate::sync::drift::DriftCache;
-use crate::sync::explain::{ExplainRequest, Explanation, OMI_DEFAULT_TOP_K, explain, ordinal};
+use crate::sync::explain::{
+    ExplainRequest, Explanation, ExportSide, OMI_DEFAULT_TOP_K, explain, ordinal,
+};
 use crate::sync::search::DEFAULT_TOP_K;
 
 /// Arguments of `memlens explain`.
@@ -33,6 +35,10 @@ pub struct ExplainArgs {
     /// A date range: 2024-08-01..2024-09-01, 2024-08-01.., ..2024-09-01, 2024-08-01, 7d.
     #[arg(long, value_name = "R")]
     pub range: Option<String>,
+    /// Do not index what the local store lacks of the export first (say what each
+    /// namespace holds instead).
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 /// Run `memlens explain`.
@@ -50,16 +56,24 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
     };
     let export = args.export.as_deref().map(load_export).transpose()?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
-    let memory = export.as_ref().and_then(|e| e.get(args.id.trim()));
-    if export.is_some() && memory.is_none() {
-        eprintln!("note: memory {} is not in the export", args.id);
-    }
     let fulltext = match &export {
         Some(e) => Some(open_fulltext(&ctx.settings.data_dir, &e.memories).await?),
         None => None,
     };
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
+    if let Some(e) = &export {
+        super::indexing::ensure_searchable(
+            &ctx.settings,
+            &embedder,
+            &store,
+            &uid,
+            e,
+            crate::sync::hybrid::SearchMode::Hybrid,
+            args.no_index,
+        )
+        .await?;
+    }
     let request = ExplainRequest {
         uid,
         namespace: ctx.settings.namespace.clone(),
@@ -73,7 +87,7 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
         embedder.as_ref(),
         store.as_ref(),
         &request,
-        memory,
+        export.as_ref().map(ExportSide::of).unwrap_or_default(),
         fulltext,
         Some(&mut cache),
     )
@@ -94,7 +108,11 @@ pub fn render_text(e: &Explanation) -> String {
     let title = e
         .title
         .as_deref()
-        .map(|t| format!(" ({t})"))
+        .map(|t| match crate::omi::model::shown_title(t) {
+            // `memory abc (untitled)`, not `memory abc ()`.
+            crate::omi::model::UNTITLED => " (untitled)".to_string(),
+            t => format!(" ({t})"),
+        })
         .unwrap_or_default();
     let _ = writeln!(
         out,

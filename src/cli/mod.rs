@@ -17,6 +17,7 @@ pub mod explain;
 pub mod facts;
 pub mod golden;
 pub mod index;
+pub mod indexing;
 pub mod kinds;
 pub mod list;
 pub mod orphans;
@@ -225,6 +226,21 @@ impl Default for KindArg {
     fn default() -> Self {
         Self {
             choice: KindChoice(Some(crate::omi::record_kind::Kind::Conversations)),
+        }
+    }
+}
+
+/// The embedder's dimension for a status lookup, learned with one tiny request when the
+/// model is not known by name ([`crate::embed::Embedder::learn_dimension`]); `None` when
+/// the embedder cannot be set up or does not answer: then no vector is judged on its
+/// length (never "mismatch" against an unknown dimension).
+pub async fn learned_dimension(settings: &Settings) -> Option<usize> {
+    let embedder = search::open_embedder(settings).ok()?;
+    match embedder.learn_dimension().await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!("the embedder's dimension is not known ({e}): lengths not checked");
+            None
         }
     }
 }

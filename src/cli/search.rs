@@ -20,7 +20,7 @@ use crate::omi::export::{Export, load_path};
 use crate::store::{VectorStore, open_from_settings};
 use crate::sync::daterange::DateRange;
 use crate::sync::fulltext::FullText;
-use crate::sync::hybrid::{HybridHit, HybridResults, RRF_K, SearchMode, hybrid_search};
+use crate::sync::hybrid::{FUSION, HybridHit, HybridResults, SearchMode, search_all};
 use crate::sync::search::{
     DEFAULT_TOP_K, HitMemory, SearchRequest, SearchResults, SearchTarget, export_results,
     join_hits, join_ids,
@@ -193,13 +193,18 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
     if let Some(export) = &export
-        && !args.no_index
-        && ctx.settings.embedder == crate::config::EmbedderChoice::MiniLm
-        && !store.is_remote()
-        && !ctx.settings.read_only
         && matches!(target, SearchTarget::Text(_))
     {
-        auto_index(&ctx.settings, &embedder, &store, &uid, export).await?;
+        super::indexing::ensure_searchable(
+            &ctx.settings,
+            &embedder,
+            &store,
+            &uid,
+            export,
+            args.mode,
+            args.no_index,
+        )
+        .await?;
     }
     let request = SearchRequest {
         uid,
@@ -215,10 +220,11 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
         }
         _ => None,
     };
-    let outcome = hybrid_search(
+    let outcome = search_all(
         embedder.as_ref(),
         store.as_ref(),
         fulltext,
+        export.as_ref().map(|e| &e.memories[..]),
         &request,
         args.mode,
     )
@@ -283,7 +289,7 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
 
 /// Embed what the local store lacks of `export` (see [`crate::sync::autoindex`]),
 /// progress on stderr.
-async fn auto_index(
+pub(crate) async fn auto_index(
     settings: &Settings,
     embedder: &Arc<dyn Embedder>,
     store: &Arc<dyn VectorStore>,
@@ -473,6 +479,9 @@ pub(crate) async fn open_fulltext(
     .await
     .context("the full-text index task failed")?
     .context("cannot open the full-text index")?;
+    if let Some(note) = &report.note {
+        eprintln!("note: {note}");
+    }
     if report.built {
         eprintln!(
             "full-text index built: {} memories in {:.0} ms",
@@ -498,7 +507,7 @@ fn render_hybrid_json(
     Ok(out)
 }
 
-/// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `rrf` (hybrid), `semantic`
+/// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `score` (hybrid), `semantic`
 /// (`rank`, `score`, `vector_id`, `created_at`, …) and `text` (`rank`, `score`,
 /// `fields`, `matches` with `place`, `time` in seconds, `snippet` and `highlights`).
 pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Value {
@@ -537,8 +546,9 @@ pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Va
         "semantic": semantic,
         "text": text,
     });
+    v["chunk"] = json!(h.chunk);
     if mode == SearchMode::Hybrid {
-        v["rrf"] = json!(h.rrf);
+        v["score"] = json!(h.score);
     }
     v
 }
@@ -577,7 +587,7 @@ fn render_hybrid_text(
         SearchTarget::LikeMemory(id) => format!("like memory {id}"),
     };
     let mode = match results.mode {
-        SearchMode::Hybrid => format!("hybrid (RRF k={RRF_K})"),
+        SearchMode::Hybrid => format!("hybrid ({FUSION})"),
         m => m.name().to_string(),
     };
     let _ = writeln!(
@@ -622,18 +632,21 @@ fn render_hybrid_text(
         let text = h.text.as_ref().map_or("text —          ".to_string(), |t| {
             format!("text #{:<3} {:>6.2}", t.rank, t.score)
         });
+        let chunk = h.chunk.as_ref().map_or(String::new(), |c| {
+            format!("chunk #{:<3} {:.4}  ", c.rank, c.score)
+        });
         let label = joined
             .and_then(|j| j.get(i))
             .map(|m| format!("  {}", m.label()))
             .unwrap_or_default();
         let rrf = if results.mode == SearchMode::Hybrid {
-            format!("rrf {:.4}  ", h.rrf)
+            format!("fused {:.4}  ", h.score)
         } else {
             String::new()
         };
         let _ = writeln!(
             out,
-            "{:>3}  {rrf}{sem}  {text}  {}{label}",
+            "{:>3}  {rrf}{sem}  {text}  {chunk}{}{label}",
             h.rank, h.memory_id
         );
         if let Some(t) = &h.text {

@@ -39,6 +39,10 @@ impl App {
             if let DriftOutcome::Report(r) = o {
                 entry.reason = Some(r.verdict.clone());
             }
+            state.status_stamps.insert(
+                o.memory_id().to_string(),
+                chrono::Utc::now().timestamp_millis(),
+            );
         }
         state.list.invalidate();
         state.refresh_list();
@@ -233,6 +237,12 @@ impl App {
         let uid = self.state.setup.uid.clone();
         let namespace = self.state.setup.namespace.clone();
         let memories = self.state.memories().to_vec();
+        let gaps = self
+            .state
+            .export
+            .as_ref()
+            .map(|e| e.gaps.clone())
+            .unwrap_or_default();
         self.state.index.loading = true;
         self.state.index.confirm_delete = false;
         let tx = self.tx.clone();
@@ -248,6 +258,7 @@ impl App {
                             &namespace,
                             &uid,
                             &memories,
+                            &gaps,
                             1000,
                             |_, _| {},
                         )
@@ -294,9 +305,21 @@ impl App {
             }
             KeyCode::Char('k') | KeyCode::Up => ui.selected = ui.selected.saturating_sub(1),
             KeyCode::Char('d') if orphans > 0 => {
+                let incomplete = self
+                    .state
+                    .export
+                    .as_ref()
+                    .and_then(|e| e.gaps.incomplete.clone());
                 if self.state.setup.read_only {
                     self.state
                         .notify(Level::Error, "read-only mode: deleting is disabled");
+                } else if let Some(why) = incomplete {
+                    self.state.notify(
+                        Level::Error,
+                        format!(
+                            "not deleting: {why}, so these vectors may belong to conversations that still exist (memlens orphans EXPORT --delete --yes --allow-incomplete-export deletes anyway)"
+                        ),
+                    );
                 } else {
                     self.state.index.confirm_delete = true;
                 }
@@ -350,6 +373,7 @@ impl App {
         let namespace = self.state.setup.namespace.clone();
         let data_dir = self.state.setup.data_dir.clone();
         self.state.vector_running = true;
+        self.state.vector_for = Some(memory.id.clone());
         self.state
             .notify_while("vector", "checking the stored vector…");
         let tx = self.tx.clone();
@@ -378,9 +402,21 @@ impl App {
                     if let Err(e) = cache.save(&data_dir) {
                         tracing::warn!("cannot save the drift cache: {e}");
                     }
-                    let stats = record
-                        .as_ref()
-                        .map(|r| crate::tui::vector::VectorStats::of(&r.values, 48));
+                    // Zeros are judged against the model that made the vector: the one
+                    // the store records for the namespace, else the configured embedder
+                    // when the dimension fits.
+                    let recorded = store.namespace_model(&namespace).await.ok().flatten();
+                    let stats = record.as_ref().map(|r| {
+                        let stats = crate::tui::vector::VectorStats::of(&r.values, 48);
+                        let model = recorded.clone().or_else(|| {
+                            (embedder.dimension() == r.values.len())
+                                .then(|| embedder.model_id().to_string())
+                        });
+                        match model {
+                            Some(m) => stats.judge(&r.values, &m),
+                            None => stats,
+                        }
+                    });
                     crate::tui::vector::VectorCheck {
                         memory_id: memory.id.clone(),
                         vector_id,

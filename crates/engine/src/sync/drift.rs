@@ -145,6 +145,7 @@ impl DriftCache {
         if !self.dirty {
             return Ok(());
         }
+        crate::datadir::ensure_writable(data_dir)?;
         std::fs::create_dir_all(data_dir)?;
         let path = Self::path(data_dir);
         let tmp = path.with_extension("json.tmp");
@@ -202,7 +203,7 @@ pub async fn check_drift(
         return Err(DriftError::NoUid);
     }
     let model = embedder.model_id().to_string();
-    let dimension = embedder.dimension();
+    let dimension = embedder.learn_dimension().await?;
     let ids: Vec<String> = memories.iter().map(|m| vector_id(uid, &m.id)).collect();
     let valid: Vec<String> = ids
         .iter()

@@ -13,10 +13,13 @@ pub mod golden;
 pub mod hybrid;
 pub mod journal;
 pub mod kinds;
+pub mod lexical;
+pub mod lock;
 pub mod orphans;
 pub mod projection;
 pub mod reprocess;
 pub mod search;
 pub mod status;
+pub mod tchunks;
 
 pub use status::{EmbeddingStatus, StatusEntry};

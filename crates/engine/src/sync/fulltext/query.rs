@@ -26,6 +26,12 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// One word as an FTS5 string (`"word"`), or `None` when it has no letter or digit.
+pub(crate) fn quote_term(word: &str) -> Option<String> {
+    let w = word.replace([OPEN, CLOSE], " ");
+    searchable(&w).then(|| quote(w.trim()))
+}
+
 fn searchable(s: &str) -> bool {
     s.chars().any(char::is_alphanumeric)
 }
