@@ -615,10 +615,13 @@ pub async fn orphans(
     let r = report(ctx, &export, kind, &uid, false).await?;
     let ids: Vec<String> = r.orphans.iter().map(|o| o.vector_id.clone()).collect();
     let incomplete = export.incomplete_reason();
-    if delete && yes && !ids.is_empty() && !allow_incomplete_export {
-        if let Some(why) = &incomplete {
-            return Err(crate::sync::orphans::OrphanError::IncompleteExport(why.clone()).into());
-        }
+    if delete
+        && yes
+        && !ids.is_empty()
+        && !allow_incomplete_export
+        && let Some(why) = &incomplete
+    {
+        return Err(crate::sync::orphans::OrphanError::IncompleteExport(why.clone()).into());
     }
     let deleted = if delete && yes && !ids.is_empty() {
         let store = open_store(&ctx.settings).await?;
@@ -771,10 +774,12 @@ pub async fn reprocess(
     if let Some(why) = &incomplete {
         writeln!(out, "warning: {why}")?;
     }
-    if !ask.dry_run && !plan.deletes.is_empty() && !ask.allow_incomplete_export {
-        if let Some(why) = incomplete {
-            return Err(crate::sync::orphans::OrphanError::IncompleteExport(why).into());
-        }
+    if !ask.dry_run
+        && !plan.deletes.is_empty()
+        && !ask.allow_incomplete_export
+        && let Some(why) = incomplete
+    {
+        return Err(crate::sync::orphans::OrphanError::IncompleteExport(why).into());
     }
     if ask.dry_run || (plan.upserts.is_empty() && plan.deletes.is_empty()) {
         if ctx.json {
