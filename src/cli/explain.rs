@@ -35,6 +35,10 @@ pub struct ExplainArgs {
     /// A date range: 2024-08-01..2024-09-01, 2024-08-01.., ..2024-09-01, 2024-08-01, 7d.
     #[arg(long, value_name = "R")]
     pub range: Option<String>,
+    /// Do not index what the local store lacks of the export first (say what each
+    /// namespace holds instead).
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 /// Run `memlens explain`.
@@ -58,6 +62,18 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
     };
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
+    if let Some(e) = &export {
+        super::indexing::ensure_searchable(
+            &ctx.settings,
+            &embedder,
+            &store,
+            &uid,
+            e,
+            crate::sync::hybrid::SearchMode::Hybrid,
+            args.no_index,
+        )
+        .await?;
+    }
     let request = ExplainRequest {
         uid,
         namespace: ctx.settings.namespace.clone(),
@@ -92,7 +108,11 @@ pub fn render_text(e: &Explanation) -> String {
     let title = e
         .title
         .as_deref()
-        .map(|t| format!(" ({t})"))
+        .map(|t| match crate::omi::model::shown_title(t) {
+            // `memory abc (untitled)`, not `memory abc ()`.
+            crate::omi::model::UNTITLED => " (untitled)".to_string(),
+            t => format!(" ({t})"),
+        })
         .unwrap_or_default();
     let _ = writeln!(
         out,

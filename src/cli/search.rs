@@ -507,7 +507,7 @@ fn render_hybrid_json(
     Ok(out)
 }
 
-/// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `rrf` (hybrid), `semantic`
+/// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `score` (hybrid), `semantic`
 /// (`rank`, `score`, `vector_id`, `created_at`, …) and `text` (`rank`, `score`,
 /// `fields`, `matches` with `place`, `time` in seconds, `snippet` and `highlights`).
 pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Value {
