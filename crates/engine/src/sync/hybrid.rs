@@ -87,6 +87,25 @@ pub struct HybridHit {
     pub semantic: Option<SearchHit>,
     /// Where the full-text search put it (rank, BM25, matching lines with snippets).
     pub text: Option<TextHit>,
+    /// Where the transcript chunk search put it: the conversation's best chunk (its rank
+    /// among conversations on the chunk side, cosine score, position and time range).
+    pub chunk: Option<ChunkSideHit>,
+}
+
+/// A conversation's best transcript chunk on the chunk side (`ns_tchunks`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChunkSideHit {
+    /// 1-based rank of the conversation on the chunk side (conversations ordered by their
+    /// best chunk's score).
+    pub rank: usize,
+    /// Cosine similarity of the best chunk with the query.
+    pub score: f32,
+    /// 0-based index of the best chunk (`c{chunk_index}` in its vector id).
+    pub chunk_index: usize,
+    /// Start of the chunk's first transcript segment, seconds from the recording's start.
+    pub start_seconds: f64,
+    /// End of the chunk's last transcript segment, seconds from the recording's start.
+    pub end_seconds: f64,
 }
 
 /// The outcome of a search in any mode.
@@ -129,6 +148,7 @@ pub fn fuse(semantic: &[SearchHit], text: &[TextHit], top_k: usize) -> Vec<Hybri
             rrf: 0.0,
             semantic: None,
             text: None,
+            chunk: None,
         });
         if e.semantic.is_none() {
             e.rrf += 1.0 / (RRF_K + h.rank as f64);
@@ -142,6 +162,7 @@ pub fn fuse(semantic: &[SearchHit], text: &[TextHit], top_k: usize) -> Vec<Hybri
             rrf: 0.0,
             semantic: None,
             text: None,
+            chunk: None,
         });
         if e.text.is_none() {
             e.rrf += 1.0 / (RRF_K + h.rank as f64);
@@ -234,6 +255,7 @@ pub async fn hybrid_search(
                 rrf: 0.0,
                 semantic: Some(h.clone()),
                 text: None,
+                chunk: None,
             })
             .collect(),
         SearchMode::Text => text_hits
@@ -244,6 +266,7 @@ pub async fn hybrid_search(
                 rrf: 0.0,
                 semantic: None,
                 text: Some(h.clone()),
+                chunk: None,
             })
             .collect(),
     };
