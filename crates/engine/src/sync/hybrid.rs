@@ -235,11 +235,18 @@ pub async fn hybrid_search(
                 return Err(SearchError::NoUid.into());
             }
             let range = request.range;
-            Some(
-                tokio::task::spawn_blocking(move || ft.search(&q, range, limit))
-                    .await
-                    .map_err(|e| HybridError::Task(e.to_string()))??,
-            )
+            match crate::sync::fulltext::skip_text_side(&q) {
+                // Nothing for the text side to search: the other sides answer.
+                Some(why) if m != SearchMode::Text => {
+                    notes.push(why);
+                    None
+                }
+                _ => Some(
+                    tokio::task::spawn_blocking(move || ft.search(&q, range, limit))
+                        .await
+                        .map_err(|e| HybridError::Task(e.to_string()))??,
+                ),
+            }
         }
     };
     let sem_hits = semantic.as_ref().map_or(&[][..], |s| &s.hits[..]);

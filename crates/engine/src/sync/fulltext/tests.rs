@@ -232,3 +232,47 @@ fn text_quality_on_committed_query_sets() {
         );
     }
 }
+
+#[test]
+fn cjk_substrings_are_found_and_ranked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ms = memories();
+    ms.push(memory(
+        "tokyo",
+        "東京出張の会議",
+        "2024-12-01T10:00:00+00:00",
+        &[("来週、東京で大阪支社と打ち合わせます", 12.0)],
+    ));
+    let (ft, _) = FullText::open_or_build(dir.path(), &ms, &mut |_, _| {}).unwrap();
+    let r = ft.search("東京", DateRange::ALL, 10).unwrap();
+    assert_eq!(r.hits.len(), 1);
+    assert_eq!(r.hits[0].memory_id, "tokyo");
+    let title = &r.hits[0].matches[0];
+    assert_eq!(title.field, Field::Title);
+    assert_eq!(title.snippet.marked("[", "]"), "[東京]出張の会議");
+    let line = r.hits[0]
+        .matches
+        .iter()
+        .find(|m| m.field == Field::Transcript)
+        .unwrap();
+    assert_eq!(line.time, Some(12.0));
+    assert_eq!(
+        line.snippet.marked("[", "]"),
+        "来週、[東京]で大阪支社と打ち合わせます"
+    );
+    // A substring in the middle of a run, and explain's rank agrees with the search.
+    assert_eq!(ft.search("出張", DateRange::ALL, 10).unwrap().hits.len(), 1);
+    let rank = ft.rank_of("東京", DateRange::ALL, "tokyo").unwrap();
+    assert_eq!((rank.rank, rank.total), (Some(1), 1));
+    assert!(
+        ft.search("京都", DateRange::ALL, 10)
+            .unwrap()
+            .hits
+            .is_empty()
+    );
+    // Latin text is untouched.
+    assert_eq!(
+        ft.search("lender", DateRange::ALL, 10).unwrap().hits[0].memory_id,
+        "house"
+    );
+}
