@@ -118,6 +118,7 @@ fn request(memory_id: &str, range: DateRange) -> ExplainRequest {
         memory_id: memory_id.into(),
         range,
         top_k: 10,
+        mode: memlens::sync::hybrid::SearchMode::Semantic,
     }
 }
 
@@ -355,7 +356,7 @@ async fn the_command_prints_one_json_object_with_the_checks() {
     let out = memlens(dir.path())
         .args(["explain", "lender", "--id", "lender-errands", "--export"])
         .arg(&fixture)
-        .args(["--top-k", "3", "--json"])
+        .args(["--top-k", "3", "--json", "--mode", "semantic"])
         .output()
         .unwrap();
     assert!(
@@ -382,6 +383,7 @@ async fn the_command_prints_one_json_object_with_the_checks() {
     assert_eq!(
         names,
         [
+            "shown_in_mode",
             "vector_present",
             "namespace",
             "uid_metadata",

@@ -162,6 +162,7 @@ impl App {
             memory_id: memory_id.clone(),
             range,
             top_k: self.state.search.top_k,
+            mode: self.state.search.mode,
         };
         let export = self.state.export.clone();
         let fulltext = self.fulltext.clone();

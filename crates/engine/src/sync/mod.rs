@@ -12,6 +12,7 @@ pub mod fulltext;
 pub mod golden;
 pub mod hybrid;
 pub mod journal;
+pub mod moment;
 pub mod orphans;
 pub mod projection;
 pub mod reprocess;
