@@ -279,6 +279,11 @@ impl App {
                                     .as_ref()
                                     .map(|_| pane.query.value().to_string())
                             });
+                        pane.moments = crate::tui::search::SearchPane::moments_of(
+                            &results,
+                            memories,
+                            pane.results_query.as_deref().unwrap_or(""),
+                        );
                         pane.results = Some(*results);
                         pane.selected = 0;
                         pane.error = None;

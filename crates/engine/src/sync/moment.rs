@@ -76,8 +76,9 @@ impl Moment {
 }
 
 /// The moment of `hit` in `memory` (the hit's conversation) for `query`: from the chunk
-/// side when it found the conversation, else from a full-text match in the transcript.
-/// `None` when neither (found by its overview alone, or a transcript without segments).
+/// side when it found the conversation, else from a full-text match in the transcript
+/// (the segment holding the most of the query's words). `None` when neither (found by its
+/// overview alone, a transcript without segments, or a match of stop words only).
 pub fn moment(memory: &Memory, hit: &HybridHit, query: &str) -> Option<Moment> {
     let chunks = transcript_chunks(memory);
     let terms = query_terms(query);
@@ -85,12 +86,7 @@ pub fn moment(memory: &Memory, hit: &HybridHit, query: &str) -> Option<Moment> {
         && let Some(chunk) = chunks.iter().find(|c| c.chunk_index == side.chunk_index)
     {
         let lines = chunk_lines(memory, &chunk.segments, &terms);
-        let segment = lines
-            .iter()
-            .enumerate()
-            .max_by_key(|(i, l)| (l.highlights.len(), std::cmp::Reverse(*i)))
-            .map(|(_, l)| l.segment)
-            .unwrap_or(chunk.segments[0]);
+        let segment = best_segment(memory, &chunk.segments, &terms).unwrap_or(chunk.segments[0]);
         return Some(Moment {
             conversation_id: memory.id.clone(),
             source: MomentSource::Chunk,
@@ -101,13 +97,16 @@ pub fn moment(memory: &Memory, hit: &HybridHit, query: &str) -> Option<Moment> {
             lines,
         });
     }
-    let segment = hit
-        .text
+    // The full-text side reports the first matching lines only (stop words match too):
+    // the answer is the segment holding the most of the query's words.
+    // A transcript matched by stop words alone (a relaxed query) has no moment.
+    hit.text
         .as_ref()?
         .matches
         .iter()
-        .find(|m| m.field == Field::Transcript)?
-        .item;
+        .find(|m| m.field == Field::Transcript)?;
+    let all: Vec<usize> = (0..memory.transcript.len()).collect();
+    let segment = best_segment(memory, &all, &terms)?;
     let seg = memory.transcript.get(segment)?;
     match containing_chunk(&chunks, segment) {
         Some(chunk) => Some(Moment {
@@ -141,6 +140,23 @@ fn containing_chunk(chunks: &[TranscriptChunk], segment: usize) -> Option<&Trans
         })
         .max_by_key(|(margin, c)| (*margin, std::cmp::Reverse(c.chunk_index)))
         .map(|(_, c)| c)
+}
+
+/// Of `segments`, the one holding the most distinct query words (the earliest on a tie);
+/// `None` when none holds any.
+fn best_segment(memory: &Memory, segments: &[usize], terms: &[QueryTerm]) -> Option<usize> {
+    segments
+        .iter()
+        .filter_map(|&i| {
+            let text = &memory.transcript.get(i)?.text;
+            let n = terms
+                .iter()
+                .filter(|t| !highlights(text, std::slice::from_ref(*t)).is_empty())
+                .count();
+            (n > 0).then_some((n, std::cmp::Reverse(i)))
+        })
+        .max()
+        .map(|(_, std::cmp::Reverse(i))| i)
 }
 
 fn chunk_lines(memory: &Memory, segments: &[usize], terms: &[QueryTerm]) -> Vec<MomentLine> {
