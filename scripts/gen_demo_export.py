@@ -24,13 +24,20 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo_transcript_facts import DETAILS, QUESTIONS  # noqa: E402
+from demo_transcripts import Slots, transcript  # noqa: E402
+
 SEED = 20260224
+# Seed of the transcript generator (separate, so ids and dates do not depend on transcripts).
+TRANSCRIPT_SEED = 20261205
 ROOT = Path(__file__).resolve().parent.parent
 EXPORT_PATH = ROOT / "assets" / "demo-export.json"
 PARAPHRASE_PATH = ROOT / "tests" / "fixtures" / "paraphrase-queries.json"
 TITLE_PATH = ROOT / "tests" / "fixtures" / "title-queries.json"
 HELDOUT_PATH = ROOT / "tests" / "fixtures" / "heldout-paraphrase-queries.json"
 HELDOUT_B_PATH = ROOT / "tests" / "fixtures" / "heldout-b-paraphrase-queries.json"
+TRANSCRIPT_Q_PATH = ROOT / "tests" / "fixtures" / "transcript-queries.json"
 
 # Range of the export; every conversation falls inside it.
 RANGE_START = datetime(2024, 8, 1, tzinfo=timezone.utc)
@@ -1041,8 +1048,10 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?;])\s+", text) if s.strip()]
 
 
-def transcript(rng: random.Random, spec: dict) -> list[dict]:
-    """Transcript segments: explicit lines when given, else spoken from the overview."""
+def legacy_transcript(rng: random.Random, spec: dict) -> list[dict]:
+    """The first demo export's transcripts: explicit lines when given, else the overview
+    restated (kept because its random draws fix every id and date of the export, and the
+    explicit-lines records still use its segments)."""
     if spec.get("lines"):
         lines = [(i % 2 == 0, t) for i, t in enumerate(spec["lines"])]
     else:
@@ -1149,15 +1158,21 @@ def source_for(rng: random.Random, spec: dict, date: str) -> str:
     return "omi"
 
 
-def conversation(rng: random.Random, spec: dict, now: datetime) -> dict:
-    """One raw stored conversation record, E3 style."""
+def conversation(rng: random.Random, spec: dict, now: datetime, talk: random.Random,
+                 slots: Slots) -> dict:
+    """One raw stored conversation record, E3 style. `rng` draws ids and dates exactly as
+    the first demo export did; `talk` and `slots` draw the realistic transcript, whose length
+    sets `finished_at` (`created_at` stays the first export's)."""
     date = spec["date"]
     fractional = date >= "2025-01-01" and rng.random() < 0.6
     started = when(rng, date, fractional)
-    segments = transcript(rng, spec)
-    seconds = (segments[-1]["end"] if segments else 0.0) + rng.uniform(1.0, 30.0)
-    finished = started + timedelta(seconds=round(seconds))
-    created = finished
+    segments = legacy_transcript(rng, spec)
+    tail = rng.uniform(1.0, 30.0)
+    created = started + timedelta(seconds=round((segments[-1]["end"] if segments else 0.0)
+                                                + tail))
+    if not spec.get("lines"):
+        segments = transcript(talk, slots, spec, datetime.fromisoformat(date))
+    finished = started + timedelta(seconds=round(segments[-1]["end"] + tail))
     discarded = spec.get("discarded", False)
     status = spec.get("status", "completed")
     structured = {
@@ -1240,8 +1255,10 @@ def build(rng: random.Random):
     now = RANGE_END
     specs = all_specs(rng)
     convs, by_key, by_title = [], {}, {}
+    talk = random.Random(TRANSCRIPT_SEED)
+    slots = Slots(talk, reserved_words(), {a for _, _, ans in QUESTIONS for a in ans})
     for spec in specs:
-        conv = conversation(rng, spec, now)
+        conv = conversation(rng, spec, now, talk, slots)
         convs.append(conv)
         if spec.get("key"):
             by_key[spec["key"]] = conv
@@ -1346,7 +1363,85 @@ def build(rng: random.Random):
                 sys.exit(f"held-out query {q!r}: expected one memory titled {title!r}, "
                          f"found {len(matches)}")
             out.append({"query": q, "memory_id": matches[0]["id"], "note": title})
-    return export, paraphrases, titles, heldout
+    return export, paraphrases, titles, heldout, transcript_queries(by_title)
+
+
+def reserved_words() -> set[str]:
+    """Words the drawn transcript details must not use: the main cast and every word of a
+    transcript question's answer (so each answer stays in one conversation)."""
+    words = {"Jordan", "Priya", "Carmen", "Luis", "Marco", "Linda", "Tom", "Nadia", "Ben",
+             "Sam", "Biscuit", "Elena", "Andrés", "Dev", "Maria", "Kenji", "Rachel", "Lily"}
+    for _, _, answers in QUESTIONS:
+        for a in answers:
+            words.update(re.findall(r"[^\W\d_]+", a))
+    return words
+
+
+def answer_in(answer: str, text: str) -> bool:
+    """True when `answer` occurs in `text` as whole words (case-insensitive); a number is
+    whole too ("$185" is not in "$185,000", "2.1" not in "12.1")."""
+    pattern = rf"(?<![\w$])(?<!\d[.,]){re.escape(answer)}(?!\w|[.,]\d)"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def transcript_text(conv: dict) -> str:
+    return "\n".join(seg["text"] for seg in conv["transcript_segments"])
+
+
+def structured_text(conv: dict) -> str:
+    s = conv["structured"]
+    return "\n".join([s["title"], s["overview"]]
+                     + [a["description"] for a in s["action_items"]]
+                     + [e["title"] for e in s["events"]])
+
+
+def transcript_queries(by_title: dict) -> list[dict]:
+    """The transcript-only question set: [{query, memory_id, note, answers}]."""
+    unknown = sorted(set(DETAILS) - set(by_title))
+    if unknown:
+        sys.exit(f"DETAILS names unknown titles: {unknown}")
+    out = []
+    for title, question, answers in QUESTIONS:
+        matches = by_title.get(title, [])
+        if len(matches) != 1:
+            sys.exit(f"transcript query {question!r}: expected one memory titled {title!r}, "
+                     f"found {len(matches)}")
+        out.append({"query": question, "memory_id": matches[0]["id"], "note": title,
+                    "answers": answers})
+    return out
+
+
+def check_transcript_queries(export: dict, queries: list[dict]) -> list[str]:
+    """Each answer is in the target's transcript only: not in its structured text, not in any
+    other conversation; the question holds no answer and at most one title word."""
+    problems = []
+    convs = export["conversations"]
+    by_id = {c["id"]: c for c in convs}
+    texts = {c["id"]: (transcript_text(c), structured_text(c)) for c in convs}
+    print(f"transcript question check ({len(queries)} queries): answers only in the "
+          "target's transcript, at most one title word in the question")
+    for q in queries:
+        target = by_id[q["memory_id"]]
+        bad = []
+        for a in q["answers"]:
+            if not answer_in(a, texts[target["id"]][0]):
+                bad.append(f"{a!r} not in its transcript")
+            if answer_in(a, texts[target["id"]][1]):
+                bad.append(f"{a!r} in its structured text")
+            if answer_in(a, q["query"]):
+                bad.append(f"{a!r} in the question")
+            others = [by_id[i]["structured"]["title"] or i for i, (t, st) in texts.items()
+                      if i != target["id"] and (answer_in(a, t) or answer_in(a, st))]
+            if others:
+                bad.append(f"{a!r} also in {others[:3]}")
+        shared = shared_words(q["query"], target["structured"]["title"])
+        if len(shared) > 1:
+            bad.append(f"shares title words {shared}")
+        print(f"  {'ok ' if not bad else 'BAD'} {q['query']!r:80} -> {q['note']!r}"
+              + (f"  {'; '.join(bad)}" if bad else ""))
+        if bad:
+            problems.append(f"transcript query {q['query']!r}: {'; '.join(bad)}")
+    return problems
 
 
 def bm25_rank(query: str, target_id: str, convs: list[dict]) -> int:
@@ -1423,14 +1518,15 @@ def dump(obj) -> str:
 
 def main() -> int:
     rng = random.Random(SEED)
-    export, paraphrases, titles, heldout = build(rng)
+    export, paraphrases, titles, heldout, tqueries = build(rng)
     problems = check(export, paraphrases, titles, heldout)
+    problems += check_transcript_queries(export, tqueries)
     if problems:
         print("\nFAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     for path, obj in [(EXPORT_PATH, export), (PARAPHRASE_PATH, paraphrases),
                       (TITLE_PATH, titles), (HELDOUT_PATH, heldout[0]),
-                      (HELDOUT_B_PATH, heldout[1])]:
+                      (HELDOUT_B_PATH, heldout[1]), (TRANSCRIPT_Q_PATH, tqueries)]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump(obj), encoding="utf-8", newline="\n")
         print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")
