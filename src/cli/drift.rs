@@ -34,6 +34,12 @@ pub fn run(ctx: &Context, args: DriftArgs) -> anyhow::Result<ExitCode> {
 
 /// Check and return what the command prints; exit 1 when a memory has no vector.
 pub async fn execute(ctx: &Context, args: &DriftArgs) -> anyhow::Result<(String, ExitCode)> {
+    if args.kind.generic() || args.kind.all() {
+        anyhow::bail!(
+            "drift compares Omi's text formats of conversations and facts; action items and chunks have one text each: use memlens status --verify --kind {}",
+            args.kind.value().map_or("all", |k| k.word())
+        );
+    }
     if args.kind.facts() {
         return super::facts::drift(ctx, &args.export, &args.ids).await;
     }

@@ -15,7 +15,9 @@ use super::Context;
 use super::search::{load_export, open_embedder, open_fulltext, open_store, resolve_uid, runtime};
 use crate::sync::daterange::DateRange;
 use crate::sync::drift::DriftCache;
-use crate::sync::explain::{ExplainRequest, Explanation, OMI_DEFAULT_TOP_K, explain, ordinal};
+use crate::sync::explain::{
+    ExplainRequest, Explanation, ExportSide, OMI_DEFAULT_TOP_K, explain, ordinal,
+};
 use crate::sync::hybrid::SearchMode;
 use crate::sync::search::DEFAULT_TOP_K;
 
@@ -57,10 +59,6 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
     };
     let export = args.export.as_deref().map(load_export).transpose()?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
-    let memory = export.as_ref().and_then(|e| e.get(args.id.trim()));
-    if export.is_some() && memory.is_none() {
-        eprintln!("note: memory {} is not in the export", args.id);
-    }
     let fulltext = match &export {
         Some(e) => Some(open_fulltext(&ctx.settings.data_dir, &e.memories).await?),
         None => None,
@@ -81,7 +79,7 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
         embedder.as_ref(),
         store.as_ref(),
         &request,
-        memory,
+        export.as_ref().map(ExportSide::of).unwrap_or_default(),
         fulltext,
         Some(&mut cache),
     )

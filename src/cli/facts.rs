@@ -86,7 +86,7 @@ pub async fn status(
         )
         .await?
     } else {
-        let dimension = open_embedder(&ctx.settings).ok().map(|e| e.dimension());
+        let dimension = super::learned_dimension(&ctx.settings).await;
         lookup_facts(store.as_ref(), None, &ns, &uid, facts, dimension, |_, _| {})
             .await
             .context("cannot look up the vectors")?

@@ -10,10 +10,11 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use super::Context;
+use super::indexing::ensure_searchable;
 use super::search::{load_export, open_embedder, open_fulltext, open_store, resolve_uid, runtime};
 use crate::sync::golden::{
-    GoldenFile, GoldenRun, RunChange, add_to_file, compare, load_last_run, run as run_golden,
-    save_last_run,
+    GoldenFile, GoldenRun, RunChange, RunOptions, add_to_file, compare, load_last_run,
+    run as run_golden, save_last_run,
 };
 use crate::sync::hybrid::SearchMode;
 
@@ -44,9 +45,17 @@ pub enum GoldenCommand {
         /// The export (needed for the text and hybrid modes).
         #[arg(long, value_name = "EXPORT")]
         export: Option<PathBuf>,
-        /// semantic, text or hybrid (default: the file's mode, else hybrid).
+        /// hybrid, semantic, text or chunks (default: the file's mode, else hybrid).
         #[arg(long, value_name = "MODE")]
         mode: Option<SearchMode>,
+        /// Do not index what the local store lacks of the export first (say what each
+        /// namespace holds instead).
+        #[arg(long)]
+        no_index: bool,
+        /// With --json: each side's candidates and scores per query (for studying the
+        /// fusion).
+        #[arg(long)]
+        detail: bool,
     },
 }
 
@@ -79,7 +88,13 @@ pub async fn execute(ctx: &Context, args: &GoldenArgs) -> anyhow::Result<String>
                 format!("{query:?} already expects {id} ({})\n", path.display())
             })
         }
-        GoldenCommand::Run { file, export, mode } => {
+        GoldenCommand::Run {
+            file,
+            export,
+            mode,
+            no_index,
+            detail,
+        } => {
             let path = file_path(ctx, file);
             let golden = GoldenFile::load(&path, false)?;
             let mode = match (mode, &golden.mode) {
@@ -91,14 +106,29 @@ pub async fn execute(ctx: &Context, args: &GoldenArgs) -> anyhow::Result<String>
             };
             let export = export.as_deref().map(load_export).transpose()?;
             let uid = resolve_uid(&ctx.settings, export.as_ref())?;
-            let fulltext = match (&export, mode) {
-                (Some(e), SearchMode::Text | SearchMode::Hybrid) => {
+            let fulltext = match (&export, mode, *detail) {
+                (Some(e), SearchMode::Text | SearchMode::Hybrid, _) | (Some(e), _, true) => {
                     Some(open_fulltext(&ctx.settings.data_dir, &e.memories).await?)
                 }
                 _ => None,
             };
             let store = open_store(&ctx.settings).await?;
             let embedder = open_embedder(&ctx.settings)?;
+            let coverage = match &export {
+                Some(e) => Some(
+                    ensure_searchable(
+                        &ctx.settings,
+                        &embedder,
+                        &store,
+                        &uid,
+                        e,
+                        if *detail { SearchMode::Hybrid } else { mode },
+                        *no_index,
+                    )
+                    .await?,
+                ),
+                None => None,
+            };
             let outcome = run_golden(
                 embedder.as_ref(),
                 store.as_ref(),
@@ -108,16 +138,40 @@ pub async fn execute(ctx: &Context, args: &GoldenArgs) -> anyhow::Result<String>
                 &golden,
                 &path.display().to_string(),
                 mode,
+                RunOptions {
+                    memories: export.as_ref().map(|e| &e.memories[..]),
+                    detail: *detail,
+                },
             )
             .await?;
             let data_dir = &ctx.settings.data_dir;
             let change = load_last_run(data_dir, &path, mode).map(|last| compare(&last, &outcome));
-            save_last_run(data_dir, &path, mode, &outcome)
-                .with_context(|| format!("cannot keep the run in {}", data_dir.display()))?;
-            if ctx.json {
-                return Ok(format!("{}\n", json!({"run": outcome, "change": change})));
+            // A run against an empty namespace measures nothing: never the baseline.
+            let empty = coverage.as_ref().and_then(|c| c.empty_side(mode));
+            if empty.is_none() {
+                save_last_run(data_dir, &path, mode, &outcome)
+                    .with_context(|| format!("cannot keep the run in {}", data_dir.display()))?;
             }
-            Ok(render_text(&outcome, change.as_ref(), &path))
+            if ctx.json {
+                return Ok(format!(
+                    "{}\n",
+                    json!({"run": outcome, "change": change, "empty_namespace": empty})
+                ));
+            }
+            let mut out = String::new();
+            if let Some(c) = &coverage {
+                for l in &c.lines {
+                    let _ = writeln!(out, "{l}");
+                }
+            }
+            out.push_str(&render_text(&outcome, change.as_ref(), &path));
+            if let Some(ns) = empty {
+                let _ = writeln!(
+                    out,
+                    "{ns} holds nothing of this export: this run is not kept as the baseline"
+                );
+            }
+            Ok(out)
         }
     }
 }
@@ -141,6 +195,15 @@ pub fn render_text(run: &GoldenRun, change: Option<&RunChange>, path: &Path) -> 
     );
     for q in &run.queries {
         for e in &q.expected {
+            if e.not_in_export {
+                let _ = writeln!(
+                    out,
+                    "  ?       {:<40}  {}  not in the export (typo?): not counted",
+                    format!("{:?}", q.query),
+                    e.memory_id
+                );
+                continue;
+            }
             let mark = if e.rank.is_some_and(|r| r <= run.top_k) {
                 "✓"
             } else {
@@ -151,19 +214,39 @@ pub fn render_text(run: &GoldenRun, change: Option<&RunChange>, path: &Path) -> 
             let side = |ran: bool, r: Option<usize>| if ran { rank(r) } else { "—".into() };
             let _ = writeln!(
                 out,
-                "  {mark} {:>4}  {:<40}  {}  (semantic {}, text {})",
+                "  {mark} {:>4}  {:<40}  {}  (semantic {}, text {}, chunks {})",
                 rank(e.rank),
                 format!("{:?}", q.query),
                 e.memory_id,
-                side(run.mode != "text", e.semantic_rank),
-                side(run.mode != "semantic", e.text_rank)
+                side(
+                    matches!(run.mode.as_str(), "semantic" | "hybrid"),
+                    e.semantic_rank
+                ),
+                side(matches!(run.mode.as_str(), "text" | "hybrid"), e.text_rank),
+                side(
+                    matches!(run.mode.as_str(), "chunks" | "hybrid"),
+                    e.chunk_rank
+                )
             );
         }
     }
     let _ = writeln!(
         out,
-        "recall@{} {:.3} · MRR {:.3}",
-        run.top_k, run.recall_at_k, run.mrr
+        "top-1 {:.3} · recall@5 {:.3} · recall@{} {:.3} · MRR@{} {:.3}{}",
+        run.top1,
+        run.recall_at_5,
+        run.top_k,
+        run.recall_at_k,
+        run.top_k,
+        run.mrr,
+        if run.skipped > 0 {
+            format!(
+                " · {} queries not counted (no expected id in the export)",
+                run.skipped
+            )
+        } else {
+            String::new()
+        }
     );
     match change {
         None => {

@@ -17,6 +17,8 @@ pub mod explain;
 pub mod facts;
 pub mod golden;
 pub mod index;
+pub mod indexing;
+pub mod kinds;
 pub mod list;
 pub mod orphans;
 pub mod reprocess;
@@ -159,36 +161,102 @@ impl GlobalArgs {
     }
 }
 
-/// `--kind conversations|facts`: what a command works on (one flag for status,
-/// reprocess, search, drift, orphans and text). Facts live in `ns2` unless `--namespace`
-/// is given on the command line (omi-facts.md §F5.1).
-#[derive(Debug, Args, Clone, Copy, Default)]
+/// `--kind`: which of Omi's four record kinds a command works on (one flag for status,
+/// reprocess, search, drift, orphans and text); `all` is for `status` only. Facts live in
+/// `ns2` unless `--namespace` is given on the command line (omi-facts.md §F5.1); action
+/// items always in `ns4`, chunks in `ns_tchunks` (omi-namespaces-2026.md).
+#[derive(Debug, Args, Clone, Copy)]
 pub struct KindArg {
-    /// What to work on: conversations (Omi's ns1) or facts (Omi's ns2).
-    #[arg(long, value_name = "KIND", default_value = "conversations",
+    /// What to work on: conversations (Omi's ns1), facts (ns2), action-items (ns4),
+    /// chunks (transcript chunks, ns_tchunks), or all (status only).
+    #[arg(long = "kind", value_name = "KIND", default_value = "conversations",
           value_parser = clap::builder::TypedValueParser::map(
-              clap::builder::PossibleValuesParser::new(["conversations", "facts"]),
-              |s: String| s.parse::<crate::omi::fact_conventions::Kind>().unwrap_or_default()))]
-    pub kind: crate::omi::fact_conventions::Kind,
+              clap::builder::PossibleValuesParser::new(
+                  ["conversations", "facts", "action-items", "chunks", "all"]),
+              |s: String| KindChoice(if s == "all" { None } else { s.parse::<crate::omi::record_kind::Kind>().ok() })))]
+    pub choice: KindChoice,
 }
 
+/// A `--kind` value: one kind, or `None` for `all`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KindChoice(pub Option<crate::omi::record_kind::Kind>);
+
 impl KindArg {
+    /// The kind asked for; `None` for `all`.
+    pub fn value(&self) -> Option<crate::omi::record_kind::Kind> {
+        self.choice.0
+    }
+
     /// True for `--kind facts`.
     pub fn facts(&self) -> bool {
-        self.kind == crate::omi::fact_conventions::Kind::Facts
+        self.choice.0 == Some(crate::omi::record_kind::Kind::Facts)
+    }
+
+    /// The one kind asked for (`all` counts as conversations for commands that do not
+    /// take it: they call [`KindArg::one`] first).
+    pub fn kind(&self) -> crate::omi::record_kind::Kind {
+        self.choice.0.unwrap_or_default()
+    }
+
+    /// True for `--kind all`.
+    pub fn all(&self) -> bool {
+        self.choice.0.is_none()
+    }
+
+    /// The kind, or an error for `--kind all` on a command that works on one kind.
+    pub fn one(&self, command: &str) -> anyhow::Result<crate::omi::record_kind::Kind> {
+        self.choice.0.ok_or_else(|| {
+            anyhow::anyhow!("--kind all works with status only; memlens {command} takes one kind")
+        })
+    }
+
+    /// True for the kinds written by the record-kind engine (`sync::kinds`): action
+    /// items and transcript chunks.
+    pub fn generic(&self) -> bool {
+        matches!(
+            self.choice.0,
+            Some(
+                crate::omi::record_kind::Kind::ActionItems | crate::omi::record_kind::Kind::Chunks
+            )
+        )
+    }
+}
+
+impl Default for KindArg {
+    fn default() -> Self {
+        Self {
+            choice: KindChoice(Some(crate::omi::record_kind::Kind::Conversations)),
+        }
+    }
+}
+
+/// The embedder's dimension for a status lookup, learned with one tiny request when the
+/// model is not known by name ([`crate::embed::Embedder::learn_dimension`]); `None` when
+/// the embedder cannot be set up or does not answer: then no vector is judged on its
+/// length (never "mismatch" against an unknown dimension).
+pub async fn learned_dimension(settings: &Settings) -> Option<usize> {
+    let embedder = search::open_embedder(settings).ok()?;
+    match embedder.learn_dimension().await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!("the embedder's dimension is not known ({e}): lengths not checked");
+            None
+        }
     }
 }
 
 /// The namespace a command of `kind` uses: the resolved `namespace` setting for
-/// conversations; for facts `ns2`, unless `--namespace` was given as a flag.
-pub fn namespace_for(settings: &Settings, kind: crate::omi::fact_conventions::Kind) -> String {
-    use crate::omi::fact_conventions::Kind;
+/// conversations; for facts `ns2`, unless `--namespace` was given as a flag; for action
+/// items and chunks always their own namespace.
+pub fn namespace_for(settings: &Settings, kind: crate::omi::record_kind::Kind) -> String {
+    use crate::omi::record_kind::Kind;
     match kind {
         Kind::Conversations => settings.namespace.clone(),
         Kind::Facts => match settings.table.get("namespace").map(|e| &e.source) {
             Some(crate::config::Source::Flag(_)) => settings.namespace.clone(),
             _ => crate::omi::fact_conventions::FACTS_NAMESPACE.to_string(),
         },
+        other => other.default_namespace().to_string(),
     }
 }
 

@@ -37,6 +37,10 @@ pub fn run(ctx: &Context, args: OrphansArgs) -> anyhow::Result<ExitCode> {
 
 /// Scan (and delete) and return what the command prints.
 pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(String, ExitCode)> {
+    let kind = args.kind.one("orphans")?;
+    if args.kind.generic() {
+        return super::kinds::orphans(ctx, &args.export, kind, args.delete, args.yes).await;
+    }
     if args.kind.facts() {
         return super::facts::orphans(ctx, &args.export, args.delete, args.yes).await;
     }

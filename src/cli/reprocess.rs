@@ -15,6 +15,7 @@ use crate::config::CreatedAtPolicy;
 use crate::omi::export::load_path;
 use crate::store::open_from_settings;
 use crate::sync::journal::{Journal, RunInfo};
+use crate::sync::lock::{DataDirLock, Role};
 use crate::sync::reprocess::{
     CancelFlag, Plan, Progress, ReprocessConfig, Reprocessor, Selection, Summary,
 };
@@ -24,7 +25,8 @@ const NEEDS_CONFIRMATION: u8 = 2;
 
 /// Arguments of `memlens reprocess`.
 #[derive(Debug, clap::Args)]
-#[command(group(ArgGroup::new("selection").required(true).args(["ids", "missing", "stale", "all"])))]
+#[command(group(ArgGroup::new("selection").required(true).multiple(true).args(["ids", "missing", "stale", "all", "resume"])))]
+#[command(group(ArgGroup::new("new_selection").args(["ids", "missing", "stale", "all"])))]
 #[command(after_long_help = "\
 Pipeline per memory (Omi's, by hand): text in the chosen --format, embed, upsert as \
 {uid}-{memory_id} with metadata uid, memory_id, created_at and every extra key the stored \
@@ -35,10 +37,16 @@ need --yes; without it memlens prints the plan and exits with status 2.
 
 Journal and resume: every outcome is committed to journal.db in the data dir. When an \
 earlier run for the same store, namespace and uid was cancelled, interrupted or killed, \
-reprocess says so and finishes it first (its done items are not redone), then plans the \
-selection (items the journal shows written with the same text, model and format count as \
-unchanged and are skipped; --force rewrites them). --discard-unfinished abandons the old \
-run instead.
+reprocess says so and leaves it alone: a run only ever writes what its own plan says. \
+--resume finishes the old run (its done items are not redone), then plans the selection, \
+if one is given (items the journal shows written with the same text, model and format \
+count as unchanged and are skipped; --force rewrites them). --discard-unfinished abandons \
+the old run instead.
+
+One writer per data dir: a run holds memlens.lock in the data dir for its life (an OS \
+lock, released when the process ends, even when killed). A second reprocess (or one \
+started while a terminal UI has the data dir open) says which pid holds it and exits \
+without writing; --dry-run still plans.
 
 Exit status: 0 when every planned item was written and verified, 1 when anything failed \
 (or an id is not in the export), 2 when --yes was needed.")]
@@ -86,28 +94,69 @@ pub struct ReprocessArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub concurrency: usize,
     /// Abandon an unfinished earlier run instead of finishing it.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub discard_unfinished: bool,
+    /// Finish an unfinished earlier run (cancelled, interrupted or killed) before the
+    /// selection, if any. Without it an unfinished run is only reported, never run.
+    #[arg(long)]
+    pub resume: bool,
     #[command(flatten)]
     pub kind: super::KindArg,
+    /// Action items and chunks: only the newest N (conversations for chunks, as Omi's
+    /// backfill `--limit N`).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Action items and chunks: also delete the selected owners' orphan ids (a shortened
+    /// transcript's old chunk tail, which Omi's backfill leaves).
+    #[arg(long)]
+    pub clear_orphans: bool,
 }
 
 impl ReprocessArgs {
-    fn selection(&self) -> Selection {
-        if !self.ids.is_empty() {
+    /// The new selection; `None` with `--resume` alone.
+    fn selection(&self) -> Option<Selection> {
+        Some(if !self.ids.is_empty() {
             Selection::Ids(self.ids.clone())
         } else if self.missing {
             Selection::Missing
         } else if self.stale {
             Selection::Stale
-        } else {
+        } else if self.all {
             Selection::All
-        }
+        } else {
+            return None;
+        })
     }
 }
 
 /// Run `memlens reprocess`.
 pub fn run(ctx: &Context, args: ReprocessArgs) -> anyhow::Result<ExitCode> {
+    let kind = args.kind.one("reprocess")?;
+    if args.kind.generic() {
+        if args.stale {
+            anyhow::bail!(
+                "--stale needs a verify: memlens status --kind {} EXPORT --verify lists stale records; reprocess them with --id",
+                kind.word()
+            );
+        }
+        let ask = super::kinds::ReprocessAsk {
+            export: &args.export,
+            kind,
+            ids: &args.ids,
+            missing: args.missing,
+            limit: args.limit,
+            clear_orphans: args.clear_orphans,
+            dry_run: args.dry_run,
+            yes: args.yes,
+        };
+        let (text, code) =
+            super::search::runtime()?.block_on(super::kinds::reprocess(ctx, &ask))?;
+        print!("{text}");
+        return Ok(code);
+    }
+    if args.limit.is_some() || args.clear_orphans {
+        anyhow::bail!("--limit and --clear-orphans are for --kind action-items and --kind chunks");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -263,22 +312,51 @@ pub async fn execute(
     }
     let facts = args.kind.facts();
     if facts {
-        config.kind = args.kind.kind;
-        config.namespace = super::namespace_for(s, args.kind.kind);
+        config.kind = args.kind.kind();
+        config.namespace = super::namespace_for(s, args.kind.kind());
     }
     let embedder = crate::embed::from_settings(s).context("cannot set up the embedder")?;
     let store = open_from_settings(s)
         .await
         .context("cannot open the vector store")?;
+    // One writer per data dir, for the run's life: a live run is never taken for an
+    // interrupted one, and never run twice at once.
+    let _lock = if args.dry_run {
+        if let Some(holder) = DataDirLock::holder(&s.data_dir) {
+            let note = format!("note: {}\n", holder.message());
+            if o.json {
+                o.event(
+                    "locked",
+                    json!({"pid": holder.pid, "note": holder.message()}),
+                )?;
+            } else {
+                o.text(&note)?;
+            }
+        }
+        None
+    } else {
+        Some(DataDirLock::acquire(&s.data_dir, Role::Reprocess)?)
+    };
     let journal = Arc::new(Journal::open_in(&s.data_dir)?);
     let remote = store.is_remote();
     let rp = Reprocessor::new(embedder, store, journal, config);
     let mut failed = false;
 
-    if let Some(info) = rp.unfinished_run()? {
-        if args.dry_run {
+    let unfinished = rp.unfinished_run()?;
+    if args.resume && unfinished.is_none() && !o.json {
+        o.text("nothing to resume: no unfinished run for this store, namespace and uid\n")?;
+    }
+    if let Some(info) = unfinished {
+        if args.dry_run || (!args.resume && !args.discard_unfinished) {
+            let what = if args.dry_run && args.resume {
+                "a run with --resume and without --dry-run finishes it first"
+            } else if args.dry_run {
+                "it is left alone: only --resume finishes it"
+            } else {
+                "it is left alone: --resume finishes it, --discard-unfinished abandons it"
+            };
             let note = format!(
-                "note: unfinished run {} ({} of {} done); a run without --dry-run finishes it first\n",
+                "note: unfinished run {} ({} of {} done); {what}\n",
                 info.header.run_id,
                 info.done,
                 info.total()
@@ -334,11 +412,18 @@ pub async fn execute(
         }
     }
 
+    let Some(selection) = args.selection() else {
+        return Ok(if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    };
     let plan = if facts {
-        rp.plan_facts(&export.fact_section.facts, &args.selection(), None)
+        rp.plan_facts(&export.fact_section.facts, &selection, None)
             .await?
     } else {
-        rp.plan(&export.memories, &args.selection(), None).await?
+        rp.plan(&export.memories, &selection, None).await?
     };
     if o.json {
         o.event("plan", serde_json::to_value(&plan)?)?;

@@ -20,7 +20,7 @@ use crate::omi::export::{Export, load_path};
 use crate::store::{VectorStore, open_from_settings};
 use crate::sync::daterange::DateRange;
 use crate::sync::fulltext::FullText;
-use crate::sync::hybrid::{HybridHit, HybridResults, RRF_K, SearchMode, hybrid_search};
+use crate::sync::hybrid::{FUSION, HybridHit, HybridResults, SearchMode, search_all};
 use crate::sync::moment::{Moment, moment};
 use crate::sync::search::{
     DEFAULT_TOP_K, HitMemory, SearchRequest, SearchResults, SearchTarget, export_results,
@@ -147,6 +147,20 @@ pub(crate) fn open_embedder(settings: &Settings) -> anyhow::Result<Arc<dyn Embed
 
 /// Run the search and return what it prints.
 pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String> {
+    let kind = args.kind.one("search")?;
+    if args.kind.generic() {
+        let Some(query) = args.query.as_deref() else {
+            bail!("--like is for conversations and facts; give a query");
+        };
+        let range = match &args.range {
+            Some(r) => DateRange::parse(r, chrono::Utc::now()),
+            None => DateRange::from_bounds(args.from.as_deref(), args.to.as_deref()),
+        }
+        .context("bad date range")?;
+        // Omi's own top_k unless --top-k was given on the command line.
+        let top_k = (args.top_k != DEFAULT_TOP_K).then_some(args.top_k);
+        return super::kinds::search(ctx, kind, query, range, top_k, args.export.as_deref()).await;
+    }
     if args.kind.facts() {
         if args.range.is_some() || args.from.is_some() || args.to.is_some() {
             bail!(
@@ -180,13 +194,18 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
     if let Some(export) = &export
-        && !args.no_index
-        && ctx.settings.embedder == crate::config::EmbedderChoice::MiniLm
-        && !store.is_remote()
-        && !ctx.settings.read_only
         && matches!(target, SearchTarget::Text(_))
     {
-        auto_index(&ctx.settings, &embedder, &store, &uid, export).await?;
+        super::indexing::ensure_searchable(
+            &ctx.settings,
+            &embedder,
+            &store,
+            &uid,
+            export,
+            args.mode,
+            args.no_index,
+        )
+        .await?;
     }
     let request = SearchRequest {
         uid,
@@ -202,10 +221,11 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
         }
         _ => None,
     };
-    let outcome = hybrid_search(
+    let outcome = search_all(
         embedder.as_ref(),
         store.as_ref(),
         fulltext,
+        export.as_ref().map(|e| &e.memories[..]),
         &request,
         args.mode,
     )
@@ -286,7 +306,7 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
 
 /// Embed what the local store lacks of `export` (see [`crate::sync::autoindex`]),
 /// progress on stderr.
-async fn auto_index(
+pub(crate) async fn auto_index(
     settings: &Settings,
     embedder: &Arc<dyn Embedder>,
     store: &Arc<dyn VectorStore>,
@@ -539,9 +559,9 @@ pub(crate) fn best_chunk_json(h: &HybridHit, m: Option<&Moment>) -> Option<serde
 }
 
 /// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `rrf` (hybrid), `semantic`
-/// (`rank`, `score`, `vector_id`, `created_at`, …), `chunks` (`rank`, `score`,
-/// `chunk_index`, `start`, `end`: the conversation's best chunk on the chunk side) and
-/// `text` (`rank`, `score`, `fields`, `matches` with `place`, `time` in seconds,
+/// (`rank`, `score`, `vector_id`, `created_at`, …), `chunk` (`rank`, `score`,
+/// `chunk_index`, `start_seconds`, `end_seconds`: the conversation's best chunk on the
+/// chunk side) and `text` (`rank`, `score`, `fields`, `matches` with `place`, `time` in seconds,
 /// `snippet` and `highlights`); a side that did not find it is `null`.
 pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Value {
     let semantic = h.semantic.as_ref().map(|s| {
@@ -572,25 +592,16 @@ pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Va
             })).collect::<Vec<_>>(),
         })
     });
-    let chunks = h.chunk.as_ref().map(|c| {
-        json!({
-            "rank": c.rank,
-            "score": c.score,
-            "chunk_index": c.chunk_index,
-            "start": c.start_seconds,
-            "end": c.end_seconds,
-        })
-    });
     let mut v = json!({
         "rank": h.rank,
         "memory_id": h.memory_id,
         "mode": mode.name(),
         "semantic": semantic,
-        "chunks": chunks,
         "text": text,
     });
+    v["chunk"] = json!(h.chunk);
     if mode == SearchMode::Hybrid {
-        v["rrf"] = json!(h.rrf);
+        v["score"] = json!(h.score);
     }
     v
 }
@@ -630,7 +641,7 @@ fn render_hybrid_text(
         SearchTarget::LikeMemory(id) => format!("like memory {id}"),
     };
     let mode = match results.mode {
-        SearchMode::Hybrid => format!("hybrid (RRF k={RRF_K})"),
+        SearchMode::Hybrid => format!("hybrid ({FUSION})"),
         m => m.name().to_string(),
     };
     let _ = writeln!(
@@ -675,27 +686,23 @@ fn render_hybrid_text(
         let text = h.text.as_ref().map_or("text —          ".to_string(), |t| {
             format!("text #{:<3} {:>6.2}", t.rank, t.score)
         });
+        let chunk = h.chunk.as_ref().map_or(String::new(), |c| {
+            format!("chunk #{:<3} {:.4}  ", c.rank, c.score)
+        });
         let label = joined
             .and_then(|j| j.get(i))
             .map(|m| format!("  {}", m.label()))
             .unwrap_or_default();
         let rrf = if results.mode == SearchMode::Hybrid {
-            format!("rrf {:.4}  ", h.rrf)
+            format!("fused {:.4}  ", h.score)
         } else {
             String::new()
         };
         let _ = writeln!(
             out,
-            "{:>3}  {rrf}{sem}  {text}  {}{label}",
+            "{:>3}  {rrf}{sem}  {text}  {chunk}{}{label}",
             h.rank, h.memory_id
         );
-        if let Some(c) = &h.chunk {
-            let _ = writeln!(
-                out,
-                "       chunks #{} {:.4} c{}",
-                c.rank, c.score, c.chunk_index
-            );
-        }
         let moment = moments.get(i).and_then(Option::as_ref);
         if let Some(t) = &h.text {
             // The transcript match is shown as its moment below.

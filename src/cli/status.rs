@@ -37,6 +37,12 @@ pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
 
 /// Look up (and verify) and return what the command prints.
 pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String> {
+    if args.kind.all() {
+        return super::kinds::status_all(ctx, &args.export, args.verify).await;
+    }
+    if args.kind.generic() {
+        return super::kinds::status(ctx, &args.export, args.kind.kind(), args.verify).await;
+    }
     if args.kind.facts() {
         return super::facts::status(ctx, &args.export, args.verify).await;
     }
@@ -60,7 +66,7 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         )
         .await?
     } else {
-        let dimension = open_embedder(&ctx.settings).ok().map(|e| e.dimension());
+        let dimension = super::learned_dimension(&ctx.settings).await;
         lookup(
             store.as_ref(),
             ns,
@@ -209,8 +215,13 @@ fn share_with_tui(
         ..StatusCache::default()
     });
     keep_verdicts(&mut entries, &cache.entries);
+    let now = chrono::Utc::now();
+    cache.stamp_unstamped(cache.checked_at.saturating_mul(1000));
+    for id in entries.keys() {
+        cache.stamps.insert(id.clone(), now.timestamp_millis());
+    }
     cache.entries.extend(entries.clone());
-    cache.checked_at = chrono::Utc::now().timestamp();
+    cache.checked_at = now.timestamp();
     if let Err(e) = cache.save(data_dir) {
         tracing::warn!("cannot save the status cache: {e}");
     }

@@ -48,6 +48,10 @@ pub fn run(ctx: &Context, args: TextArgs) -> anyhow::Result<ExitCode> {
             export.duplicates.len()
         );
     }
+    let kind = args.kind.one("text")?;
+    if args.kind.generic() {
+        return super::kinds::text(ctx, &export, kind, &args.ids);
+    }
     if args.kind.facts() {
         let text = super::facts::text(ctx, &export, &args.ids)?;
         let mut out = std::io::stdout().lock();

@@ -221,6 +221,9 @@ pub enum Action {
     Key(KeyEvent),
     /// Mouse scroll or click.
     Mouse(MouseEvent),
+    /// Text pasted into the terminal (bracketed paste): inserted into the input being
+    /// typed, never read as keys.
+    Paste(String),
     /// The terminal was resized.
     Resize(u16, u16),
     /// Animation tick (spinners); redraws only while something is running.
@@ -287,6 +290,16 @@ pub enum Action {
     IndexProgress(Box<Progress>),
     /// The auto-index ended (its summary, or why it could not run).
     IndexDone(Result<Box<Summary>, String>),
+    /// Transcript chunks are planned: the export's chunks, held before, to write.
+    ChunkIndexPlanned {
+        total: usize,
+        indexed: usize,
+        todo: usize,
+    },
+    /// Transcript chunks written so far by this run, and the rate.
+    ChunkIndexProgress { done: usize, rate_per_sec: f64 },
+    /// Chunk indexing ended (chunks written, or why it failed).
+    ChunkIndexDone(Result<usize, String>),
     /// The reprocess job ended.
     JobDone(Result<Box<Summary>, String>),
     /// The journal holds an unfinished run (found at start-up).

@@ -101,12 +101,41 @@ pub struct IndexingUi {
     /// The run ended (or there was nothing to do).
     pub finished: bool,
     pub error: Option<String>,
+    /// The transcript chunks (`ns_tchunks`), indexed after the memories.
+    pub chunks: ChunkIndexingUi,
+}
+
+/// Chunk indexing on open: the second phase of the same gauge.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChunkIndexingUi {
+    pub preparing: bool,
+    /// The export's chunks, and how many were held before this run.
+    pub total: usize,
+    pub indexed_before: usize,
+    /// Written by this run so far, of `todo`.
+    pub done: usize,
+    pub todo: usize,
+    pub rate_per_sec: f64,
+    pub running: bool,
+    pub error: Option<String>,
+}
+
+impl ChunkIndexingUi {
+    /// True while preparing or writing.
+    pub fn busy(&self) -> bool {
+        self.preparing || self.running
+    }
+
+    /// Chunks indexed now.
+    pub fn indexed(&self) -> usize {
+        (self.indexed_before + self.done).min(self.total)
+    }
 }
 
 impl IndexingUi {
     /// True while preparing or writing.
     pub fn busy(&self) -> bool {
-        self.preparing || self.running
+        self.preparing || self.running || self.chunks.busy()
     }
 
     /// Memories indexed now.
@@ -119,10 +148,25 @@ impl IndexingUi {
         if self.preparing {
             return Some("indexing: planning…".into());
         }
+        const CELLS: usize = 10;
+        if !self.running && !self.preparing && self.chunks.running {
+            let c = &self.chunks;
+            let have = c.indexed();
+            let filled = (have * CELLS).checked_div(c.total).unwrap_or(0);
+            let mut s = format!(
+                "indexing chunks ▕{}{}▏ {have}/{}",
+                "█".repeat(filled),
+                "░".repeat(CELLS - filled),
+                c.total
+            );
+            if c.rate_per_sec > 0.0 {
+                s.push_str(&format!(" · {:.0}/s", c.rate_per_sec));
+            }
+            return Some(s);
+        }
         if !self.running {
             return None;
         }
-        const CELLS: usize = 10;
         let have = self.indexed();
         let filled = (have * CELLS).checked_div(self.embeddable).unwrap_or(0);
         let mut s = format!(
@@ -147,6 +191,22 @@ impl IndexingUi {
             return Some(format!(
                 "{namespace} is being indexed: results cover only what it holds so far"
             ));
+        }
+        if !self.running {
+            let c = &self.chunks;
+            return Some(if c.preparing {
+                format!(
+                    "{} is being indexed: results cover only what it holds so far",
+                    crate::sync::tchunks::NAMESPACE
+                )
+            } else {
+                format!(
+                    "{} holds {} of this export's {} chunks (indexing newest first)",
+                    crate::sync::tchunks::NAMESPACE,
+                    c.indexed(),
+                    c.total
+                )
+            });
         }
         Some(format!(
             "{namespace} holds {} of this export's {} memories (indexing newest first)",

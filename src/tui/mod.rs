@@ -47,8 +47,11 @@ pub fn run(ctx: &Context, export: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        let (setup, services, warnings) = startup::build(settings).await;
+    let outcome = runtime.block_on(async {
+        let (mut setup, services, mut warnings) = startup::build(settings).await;
+        // One writer per data dir: a second TUI (or one opened beside a running
+        // reprocess) is read-only for writes, and says why.
+        let _lock = startup::take_writer_lock(settings, &mut setup, &mut warnings);
         let (keymap, key_warnings) =
             keymap::Keymap::from_config_file(settings.config_file.as_deref());
         let format = settings
@@ -59,15 +62,34 @@ pub fn run(ctx: &Context, export: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         let all: Vec<String> = warnings.into_iter().chain(key_warnings).collect();
         report_warnings(&mut state, &all);
         run_app(state, services, export).await
-    })?;
-    Ok(ExitCode::SUCCESS)
+    });
+    // Background tasks (a job recording its state) get a moment to finish, then stop.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    match outcome? {
+        Ended::Quit => Ok(ExitCode::SUCCESS),
+        Ended::Signal(signal) => Ok(signals::exit_as(signal)),
+    }
+}
+
+mod signals;
+
+/// How the terminal loop ended.
+enum Ended {
+    /// The user quit.
+    Quit,
+    /// A terminating signal (SIGTERM, SIGHUP, SIGQUIT) arrived: the terminal is restored,
+    /// jobs were asked to stop and given time to record their state.
+    Signal(i32),
 }
 
 mod startup;
 
 /// Configuration warnings at start: every one in the message log (and the log file); the
-/// status line shows the one, or how many and where to read them.
+/// footer keeps the one, or how many and where to read them, until the user opens the
+/// log or dismisses them.
 pub fn report_warnings(state: &mut State, warnings: &[String]) {
+    // They stay in the footer until acted on (`L` reads them, `Esc` dismisses them).
+    state.config_warnings = warnings.to_vec();
     for w in warnings {
         state.notify(Level::Warn, w.clone());
     }
@@ -132,13 +154,16 @@ async fn run_app(
     mut state: State,
     services: Services,
     export: Option<PathBuf>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Ended> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     if let Some(path) = export {
         state.export_path = Some(path.clone());
         state.load = LoadState::Loading { done: 0, total: 0 };
         start_load(&tx, path);
     }
+    // Signals are caught before the terminal is taken over: from here on none of them
+    // can leave it raw.
+    let mut signals = signals::Signals::new()?;
     let mut guard = terminal::TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
     state.size = (size.width, size.height);
@@ -148,24 +173,53 @@ async fn run_app(
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
-    loop {
+    let ended = loop {
         if dirty {
             guard.terminal.draw(|f| view::draw(f, &app.state))?;
             dirty = false;
         }
         let action = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) => Action::Key(k),
-                Some(Ok(Event::Mouse(m))) => Action::Mouse(m),
-                Some(Ok(Event::Resize(w, h))) => Action::Resize(w, h),
-                Some(Ok(_)) => continue,
+                Some(Ok(ev)) => match event_action(ev) {
+                    Some(a) => a,
+                    None => continue,
+                },
                 Some(Err(e)) => return Err(e.into()),
-                None => break,
+                None => break Ended::Quit,
             },
             Some(a) = rx.recv() => a,
+            signal = signals.next() => match signal {
+                signals::Caught::Suspend => {
+                    guard.suspend()?;
+                    dirty = true;
+                    continue;
+                }
+                signals::Caught::Continued => {
+                    // Stopped from outside (SIGSTOP) and continued: take the terminal back.
+                    guard.resume()?;
+                    dirty = true;
+                    continue;
+                }
+                signals::Caught::Terminate(n) => break Ended::Signal(n),
+            },
             _ = ticker.tick() => Action::Tick,
         };
         dirty |= app.update(action);
+        // Every terminal event already waiting is applied before the next draw: a long
+        // paste or a burst of keys never leaves a key (the Enter after it) unhandled.
+        for _ in 0..MAX_EVENTS_PER_FRAME {
+            let Some(ev) = ready_event(&mut events).await else {
+                break;
+            };
+            match ev {
+                Ok(ev) => {
+                    if let Some(a) = event_action(ev) {
+                        dirty |= app.update(a);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         // Coalesce bursts (progress reports, fast typing) into one redraw.
         while let Ok(a) = rx.try_recv() {
             dirty |= app.update(a);
@@ -181,10 +235,54 @@ async fn run_app(
                     .notify(Level::Warn, format!("cannot write to the terminal: {e}"));
             }
         }
+        if std::mem::take(&mut app.state.suspend_requested) {
+            guard.suspend()?;
+            dirty = true;
+        }
         if app.state.should_quit {
-            break;
+            break Ended::Quit;
+        }
+    };
+    drop(guard);
+    if let Ended::Signal(n) = ended {
+        tracing::warn!("signal {n}: the terminal is restored; stopping running jobs");
+        app.stop_jobs();
+        // Let the jobs record where they stopped (the journal keeps every finished item;
+        // cancelled ones resume later), bounded so a hung request cannot keep us alive.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while app.jobs_running() {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(a)) => {
+                    app.update(a);
+                }
+                _ => break,
+            }
         }
     }
-    drop(guard);
-    Ok(())
+    Ok(ended)
+}
+
+/// Terminal events applied in one turn at most before the screen is drawn again.
+const MAX_EVENTS_PER_FRAME: usize = 4096;
+
+/// The Action of a terminal event (`None`: nothing to do).
+fn event_action(ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) => Some(Action::Key(k)),
+        Event::Mouse(m) => Some(Action::Mouse(m)),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        Event::Paste(text) => Some(Action::Paste(text)),
+        _ => None,
+    }
+}
+
+/// The next terminal event if one is ready now, without waiting. Polled with this task's
+/// own waker, so a wake-up the stream arranges is never lost.
+async fn ready_event(events: &mut EventStream) -> Option<std::io::Result<Event>> {
+    use std::task::Poll;
+    std::future::poll_fn(|cx| match events.poll_next_unpin(cx) {
+        Poll::Ready(Some(ev)) => Poll::Ready(Some(ev)),
+        Poll::Ready(None) | Poll::Pending => Poll::Ready(None),
+    })
+    .await
 }

@@ -79,6 +79,34 @@ fn clean(s: &str, keep_newlines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Pasted text for a one-line input: every line break (`\r\n`, `\n`, `\r`) and tab
+/// becomes one space (a trailing line break is dropped), escape sequences and other
+/// control characters are removed, invisible format characters dropped. What is left is
+/// only ever text to insert, never a key.
+pub fn pasted(s: &str) -> String {
+    let s = s.trim_end_matches(['\r', '\n']);
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' | '\n' => {
+                while chars.peek().is_some_and(|c| matches!(c, '\r' | '\n')) {
+                    chars.next();
+                }
+                out.push(' ');
+            }
+            '\t' => out.push(' '),
+            '\u{1B}' => skip_escape(&mut chars),
+            '\u{9B}' => skip_csi(&mut chars),
+            '\u{9D}' | '\u{90}' | '\u{98}' | '\u{9E}' | '\u{9F}' => skip_string(&mut chars),
+            c if (c as u32) < 0x20 || ('\u{7F}'..='\u{9F}').contains(&c) => {}
+            c if is_dropped_format_char(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
 
 /// After ESC: consume the rest of the sequence.
@@ -141,6 +169,15 @@ fn skip_string(chars: &mut Chars<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pasted_text_is_one_line_of_plain_text() {
+        assert_eq!(pasted("lender\nrate lock\r\n"), "lender rate lock");
+        assert_eq!(pasted("a\r\n\r\nb\tc"), "a b c");
+        assert_eq!(pasted("q\u{1b}[31mred\u{1b}[0m\u{7}y"), "qredy");
+        assert_eq!(pasted("x\u{1b}]52;c;aGk=\u{7}z"), "xz");
+        assert_eq!(pasted("caf\u{e9} \u{1F3B8}"), "caf\u{e9} \u{1F3B8}");
+    }
 
     #[test]
     fn flags_are_drawn_as_their_two_letters() {

@@ -24,6 +24,9 @@ pub struct SearchPane {
     pub range: Input,
     /// The input being edited, if any.
     pub editing: Option<SearchField>,
+    /// The whole query is selected (`s` on an earlier query): typing or a paste replaces
+    /// it, Backspace clears it, a cursor key keeps it for editing.
+    pub select_all: bool,
     pub top_k: usize,
     /// Earlier queries, oldest first.
     pub history: Vec<String>,
@@ -63,6 +66,7 @@ impl SearchPane {
             query: Input::default(),
             range: Input::default(),
             editing: None,
+            select_all: false,
             top_k: DEFAULT_TOP_K,
             history: Vec::new(),
             history_pos: None,

@@ -2,8 +2,32 @@
 //! opened leaves the app usable (browsing works) and says why.
 
 use crate::config::Settings;
+use crate::sync::lock::{DataDirLock, Role};
 use crate::tui::app::Services;
 use crate::tui::state::Setup;
+
+/// Take the data dir's writer lock for the session ([`DataDirLock`]). When another
+/// process holds it (or it cannot be taken), the session is read-only for writes: no
+/// reprocess, no orphan delete, no auto-indexing; the header says READ-ONLY and a
+/// warning names the holder's pid. `None` in read-only mode (nothing to guard).
+pub fn take_writer_lock(
+    settings: &Settings,
+    setup: &mut Setup,
+    warnings: &mut Vec<String>,
+) -> Option<DataDirLock> {
+    if settings.read_only {
+        return None;
+    }
+    match DataDirLock::acquire(&settings.data_dir, Role::Tui) {
+        Ok(lock) => Some(lock),
+        Err(e) => {
+            setup.read_only = true;
+            setup.auto_index = false;
+            warnings.push(format!("read-only for writes: {e}"));
+            None
+        }
+    }
+}
 
 /// The header facts, the backends, and warnings to show.
 pub async fn build(settings: &Settings) -> (Setup, Services, Vec<String>) {

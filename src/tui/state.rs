@@ -105,6 +105,21 @@ pub enum Popup {
     Copy,
 }
 
+impl Popup {
+    /// A dialog waiting for an answer (`y`/`n`, a choice): nothing may replace it.
+    pub fn awaits_answer(&self) -> bool {
+        matches!(
+            self,
+            Popup::ConfirmQuit
+                | Popup::ConfirmPlan
+                | Popup::BatchChoice
+                | Popup::DriftConfirm
+                | Popup::Resume
+                | Popup::Copy
+        )
+    }
+}
+
 /// One message of the session, kept for the message log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggedMessage {
@@ -215,6 +230,9 @@ pub struct State {
     pub statuses: Vec<EmbeddingStatus>,
     /// Details of looked-up statuses, by memory id.
     pub status_entries: BTreeMap<String, StatusEntry>,
+    /// When each of `status_entries` was learned (Unix ms), so that saving the status
+    /// cache never overwrites a newer entry another process wrote.
+    pub status_stamps: BTreeMap<String, i64>,
     pub lookup: StatusLookup,
     pub focus: Focus,
     /// What the right-hand side shows (details, or the search pane).
@@ -231,6 +249,15 @@ pub struct State {
     pub map: Option<Result<Vec<MapPoint>, String>>,
     pub drift: DriftUi,
     pub popup: Option<Popup>,
+    /// A window a background result asked for while a dialog waited for its answer:
+    /// shown when that dialog closes (it never replaces a dialog, nor takes its keys).
+    pub popup_after: Option<Popup>,
+    /// Configuration warnings found at start: shown in the footer until acted on (the
+    /// message log `L` opened, or `Esc` dismissing them).
+    pub config_warnings: Vec<String>,
+    /// The memory a vector check (`v`) was asked for: its window opens even when a
+    /// filter hides the memory once its verdict (fresh, stale) is known.
+    pub vector_for: Option<String>,
     /// The fuzzy filter being typed (`/`), if any.
     pub filter_input: Option<Input>,
     /// First details line shown (lines, not 16-bit: long transcripts scroll to the end).
@@ -255,6 +282,8 @@ pub struct State {
     /// Text the app asked to put on the clipboard (OSC 52), drained by the terminal loop.
     pub clipboard: Option<String>,
     pub should_quit: bool,
+    /// Ctrl-Z was pressed: the terminal loop suspends the process (like SIGTSTP).
+    pub suspend_requested: bool,
     /// Frame counter for spinners.
     pub tick: u64,
     /// Terminal size (columns, rows).
@@ -281,6 +310,7 @@ impl State {
             list: MemoryList::default(),
             statuses: Vec::new(),
             status_entries: BTreeMap::new(),
+            status_stamps: BTreeMap::new(),
             lookup: StatusLookup::default(),
             focus: Focus::List,
             right: RightPane::Details,
@@ -293,6 +323,9 @@ impl State {
             map: None,
             drift: DriftUi::default(),
             popup: None,
+            popup_after: None,
+            config_warnings: Vec::new(),
+            vector_for: None,
             filter_input: None,
             details_scroll: 0,
             help_scroll: 0,
@@ -306,6 +339,7 @@ impl State {
             transcript_cache: Default::default(),
             clipboard: None,
             should_quit: false,
+            suspend_requested: false,
             tick: 0,
             size: (80, 24),
             tab: crate::tui::facts::Tab::default(),

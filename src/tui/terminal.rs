@@ -1,12 +1,15 @@
-//! The terminal guard: raw mode, alternate screen and mouse capture on; restored on drop,
-//! on every exit path, and by the panic hook when the UI thread panics. Panics in other
-//! threads (spawned tasks) are logged and become error Actions instead.
+//! The terminal guard: raw mode, alternate screen, mouse capture and bracketed paste on;
+//! restored on drop, on every exit path (quit, error, a terminating signal, suspend), and
+//! by the panic hook when the UI thread panics. Panics in other threads (spawned tasks)
+//! are logged and become error Actions instead.
 
 use std::io::{self, Stdout};
 use std::sync::OnceLock;
 use std::thread::ThreadId;
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -16,15 +19,33 @@ use ratatui::backend::CrosstermBackend;
 
 static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
 
-/// Put the terminal back as it was. Safe to call more than once.
+/// Put the terminal back as it was: cooked mode, main screen, cursor shown, no mouse
+/// reporting, no bracketed paste. Safe to call more than once.
 pub fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(
         io::stdout(),
+        DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
         crossterm::cursor::Show
     );
+}
+
+/// Raw mode, the alternate screen, mouse capture and bracketed paste (pasted text then
+/// arrives as one `Event::Paste`, never as keys). Undone by [`restore`] on failure.
+fn take_over() -> io::Result<()> {
+    enable_raw_mode()?;
+    if let Err(e) = execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    ) {
+        restore();
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Owns the terminal while the TUI runs.
@@ -36,19 +57,42 @@ impl TerminalGuard {
     /// Enter raw mode and the alternate screen, and install the panic hook.
     pub fn enter() -> io::Result<Self> {
         install_panic_hook();
-        enable_raw_mode()?;
-        let mut stdout = io::stdout();
-        if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture) {
-            restore();
-            return Err(e);
-        }
-        match Terminal::new(CrosstermBackend::new(stdout)) {
+        take_over()?;
+        match Terminal::new(CrosstermBackend::new(io::stdout())) {
             Ok(terminal) => Ok(Self { terminal }),
             Err(e) => {
                 restore();
                 Err(e)
             }
         }
+    }
+
+    /// Ctrl-Z / SIGTSTP: give the terminal back to the shell and stop the process (with
+    /// SIGSTOP, which cannot be caught: the SIGTSTP handler stays installed). Returns
+    /// after `fg` (SIGCONT) with the terminal taken over again and the screen cleared, so
+    /// the next draw repaints everything.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        // SAFETY: raise only sends a signal to this process.
+        unsafe {
+            libc::raise(libc::SIGSTOP);
+        }
+        self.resume()
+    }
+
+    /// Take the terminal over again (after SIGCONT) and clear it so the next draw
+    /// repaints every cell.
+    pub fn resume(&mut self) -> io::Result<()> {
+        take_over()?;
+        // A new terminal has empty buffers, and the screen is cleared to match: the next
+        // draw writes every cell. (`Terminal::clear` would ask the terminal for the
+        // cursor position, an answer the event reader's thread may swallow.)
+        execute!(
+            io::stdout(),
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+        )?;
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        Ok(())
     }
 }
 

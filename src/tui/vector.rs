@@ -14,7 +14,12 @@ pub struct VectorStats {
     pub mean: f64,
     /// NaN or infinite values.
     pub non_finite: usize,
+    /// Values exactly 0.0.
     pub zeros: usize,
+    /// Of those, at the model's structural zero dimensions (see [`VectorStats::judge`]).
+    pub structural_zeros: usize,
+    /// The model the zeros were judged against, when known.
+    pub model: Option<String>,
     /// Counts of values in equal-width bins from `min` to `max`.
     pub histogram: Vec<u64>,
 }
@@ -54,8 +59,28 @@ impl VectorStats {
             mean,
             non_finite: values.len() - finite.len(),
             zeros: values.iter().filter(|v| **v == 0.0).count(),
+            structural_zeros: 0,
+            model: None,
             histogram,
         }
+    }
+
+    /// Judge the zeros against the model that made the vector: all-MiniLM-L6-v2 has
+    /// exact zeros at two fixed dimensions in every healthy vector
+    /// ([`crate::embed::structural_zero_dims`]); only other zeros are a fault.
+    pub fn judge(mut self, values: &[f32], model: &str) -> Self {
+        let dims = crate::embed::structural_zero_dims(model, values.len());
+        self.structural_zeros = dims
+            .iter()
+            .filter(|d| values.get(**d) == Some(&0.0))
+            .count();
+        self.model = Some(model.to_string());
+        self
+    }
+
+    /// Zeros the model does not explain.
+    pub fn unexpected_zeros(&self) -> usize {
+        self.zeros - self.structural_zeros
     }
 }
 
@@ -74,6 +99,26 @@ pub struct VectorCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zeros_are_judged_against_the_model() {
+        let mut v = vec![0.05f32; 384];
+        v[127] = 0.0;
+        v[223] = 0.0;
+        let s = VectorStats::of(&v, 8).judge(&v, "all-MiniLM-L6-v2");
+        assert_eq!(
+            (s.zeros, s.structural_zeros, s.unexpected_zeros()),
+            (2, 2, 0)
+        );
+        // The same zeros from a model without structural zeros are a fault.
+        let s = VectorStats::of(&v, 8).judge(&v, "text-embedding-3-small");
+        assert_eq!(s.unexpected_zeros(), 2);
+        // sentence-transformers' vectors are zero at 319 too; a zero elsewhere is a fault.
+        v[319] = 0.0;
+        v[5] = 0.0;
+        let s = VectorStats::of(&v, 8).judge(&v, "all-MiniLM-L6-v2");
+        assert_eq!((s.structural_zeros, s.unexpected_zeros()), (3, 1));
+    }
 
     #[test]
     fn stats_and_histogram() {

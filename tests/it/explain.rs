@@ -21,7 +21,7 @@ use memlens::store::local::LocalStore;
 use memlens::store::pinecone::PineconeStore;
 use memlens::store::{Record, VectorStore};
 use memlens::sync::daterange::DateRange;
-use memlens::sync::explain::{ExplainRequest, Explanation, Outcome, explain};
+use memlens::sync::explain::{ExplainRequest, Explanation, ExportSide, Outcome, explain};
 use serde_json::Value;
 use support::pinecone_emulator::PineconeEmulator;
 
@@ -135,7 +135,11 @@ async fn run(
     range: DateRange,
     memory: Option<&Memory>,
 ) -> Explanation {
-    explain(fake, store, &request(id, range), memory, None, None)
+    let export = ExportSide {
+        memories: memory.map(std::slice::from_ref),
+        uid: None,
+    };
+    explain(fake, store, &request(id, range), export, None, None)
         .await
         .unwrap()
 }
@@ -304,7 +308,211 @@ async fn a_vector_in_another_namespace_is_named() {
     let e = run(&store, &fake, "elsewhere", DateRange::ALL, None).await;
     assert_eq!(outcome(&e, "namespace"), Outcome::Fail);
     assert!(e.check("namespace").unwrap().detail.contains("\"memlens\""));
-    assert!(e.fix.starts_with("reprocess it into ns1"), "{}", e.fix);
+    // Reading it where it is comes first; the write is offered into ns1, the namespace
+    // Omi searches for conversations.
+    assert!(
+        e.fix.contains("query memlens (--namespace memlens)"),
+        "{}",
+        e.fix
+    );
+    assert!(e.fix.contains("reprocess it into ns1"), "{}", e.fix);
+}
+
+/// An explanation of `id` against `store`, with an export side.
+async fn run_with(
+    store: &dyn VectorStore,
+    fake: &FakeEmbedder,
+    req: ExplainRequest,
+    export: ExportSide<'_>,
+) -> Explanation {
+    explain(fake, store, &req, export, None, None)
+        .await
+        .unwrap()
+}
+
+fn dated(id: &str, created: i64) -> Memory {
+    let mut m = stale_memory();
+    m.id = id.into();
+    m.created_at = memlens::omi::date::OmiDate::parse(
+        &chrono::DateTime::from_timestamp(created, 0)
+            .unwrap()
+            .to_rfc3339(),
+    )
+    .ok();
+    m
+}
+
+/// An empty local store (and the directory that holds it).
+fn empty_store() -> (tempfile::TempDir, LocalStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalStore::open(&dir.path().join("store.db")).unwrap();
+    (dir, store)
+}
+
+/// A store holding `{UID}-{id}` in `ns` with `created_at` = `created`.
+async fn one_vector(
+    fake: &FakeEmbedder,
+    ns: &str,
+    id: &str,
+    created: i64,
+) -> (tempfile::TempDir, LocalStore) {
+    let (dir, store) = empty_store();
+    store
+        .upsert(
+            ns,
+            vec![Record {
+                id: vector_id(UID, id),
+                values: fake.vector(QUERY),
+                metadata: memory_metadata(UID, id, created),
+            }],
+        )
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+/// Out of the date range: widen the range (a re-upsert would write the same date) —
+/// unless the memory's own date is inside it and the stored one differs.
+#[tokio::test]
+async fn out_of_the_range_the_fix_is_to_widen_it() {
+    let fake = FakeEmbedder::new(DIM);
+    let (_dir, store) = one_vector(&fake, NS, "feb", T0).await; // 2025-02-19
+    let march = DateRange::parse("2025-03-01..2025-03-31", chrono::Utc::now()).unwrap();
+    let memory = dated("feb", T0);
+    let e = run_with(
+        &store,
+        &fake,
+        request("feb", march),
+        ExportSide {
+            memories: Some(std::slice::from_ref(&memory)),
+            uid: Some(UID),
+        },
+    )
+    .await;
+    assert_eq!(outcome(&e, "created_at_in_range"), Outcome::Fail);
+    assert!(
+        e.fix
+            .starts_with("widen the range (e.g. --range 2025-02-19..2025-03-31)"),
+        "{}",
+        e.fix
+    );
+    assert!(!e.fix.contains("memlens reprocess"), "{}", e.fix);
+
+    // The export says 2025-03-10, the store 2025-02-19: a re-upsert is the cure.
+    let moved = dated("feb", 1_741_600_000);
+    let e = run_with(
+        &store,
+        &fake,
+        request("feb", march),
+        ExportSide {
+            memories: Some(std::slice::from_ref(&moved)),
+            uid: Some(UID),
+        },
+    )
+    .await;
+    assert!(e.fix.starts_with("reprocess it"), "{}", e.fix);
+    assert!(e.fix.contains("2025-03-10"), "{}", e.fix);
+}
+
+/// Asked in a namespace of another kind (ns2 holds Omi's facts): query ns1, never
+/// "reprocess it into ns2" (that would write a conversation among the facts).
+#[tokio::test]
+async fn in_the_wrong_namespace_the_fix_is_to_query_ns1() {
+    let fake = FakeEmbedder::new(DIM);
+    let (_dir, store) = one_vector(&fake, "ns1", "conv", T0).await;
+    let memory = dated("conv", T0);
+    let mut req = request("conv", DateRange::ALL);
+    req.namespace = "ns2".into();
+    let export = ExportSide {
+        memories: Some(std::slice::from_ref(&memory)),
+        uid: Some(UID),
+    };
+    let e = run_with(&store, &fake, req.clone(), export).await;
+    assert_eq!(outcome(&e, "namespace"), Outcome::Fail);
+    assert!(
+        e.fix.starts_with("query ns1 (--namespace ns1)"),
+        "{}",
+        e.fix
+    );
+    assert!(e.fix.contains("ns2 holds Omi's facts"), "{}", e.fix);
+    assert!(!e.fix.contains("reprocess"), "{}", e.fix);
+
+    // No vector anywhere: still no write into ns2.
+    let (_empty_dir, empty) = empty_store();
+    let e = run_with(&empty, &fake, req, export).await;
+    assert_eq!(outcome(&e, "vector_present"), Outcome::Fail);
+    assert!(
+        e.fix.starts_with("query ns1 (--namespace ns1)"),
+        "{}",
+        e.fix
+    );
+    assert!(!e.fix.contains("reprocess"), "{}", e.fix);
+}
+
+/// Asked under another uid than the export's, where the export's uid holds the vector:
+/// check --uid (a reprocess would write a copy under the wrong user).
+#[tokio::test]
+async fn under_the_wrong_uid_the_fix_is_to_check_the_uid() {
+    let fake = FakeEmbedder::new(DIM);
+    let (_dir, store) = one_vector(&fake, NS, "mine", T0).await;
+    let memory = dated("mine", T0);
+    let mut req = request("mine", DateRange::ALL);
+    req.uid = "u-typed-by-hand".into();
+    let e = run_with(
+        &store,
+        &fake,
+        req,
+        ExportSide {
+            memories: Some(std::slice::from_ref(&memory)),
+            uid: Some(UID),
+        },
+    )
+    .await;
+    assert_eq!(outcome(&e, "vector_present"), Outcome::Fail);
+    assert!(
+        e.check("vector_present")
+            .unwrap()
+            .detail
+            .contains("u1-mine is stored"),
+        "{:?}",
+        e.checks
+    );
+    assert!(
+        e.fix
+            .starts_with("a vector exists under uid u1 (the export's uid): check --uid"),
+        "{}",
+        e.fix
+    );
+    assert!(!e.fix.contains("reprocess"), "{}", e.fix);
+}
+
+/// An id the export does not hold: a typo, with the nearest id named; no write offered.
+#[tokio::test]
+async fn an_id_not_in_the_export_is_called_a_typo() {
+    let fake = FakeEmbedder::new(DIM);
+    let (_dir, store) = one_vector(&fake, NS, "lender-errands", T0).await;
+    let memories = vec![dated("lender-errands", T0), dated("mortgage", T0)];
+    let e = run_with(
+        &store,
+        &fake,
+        request("lender-errand", DateRange::ALL),
+        ExportSide {
+            memories: Some(&memories),
+            uid: Some(UID),
+        },
+    )
+    .await;
+    assert_eq!(outcome(&e, "in_export"), Outcome::Fail);
+    assert!(
+        e.fix
+            .starts_with("not in the export (typo? the nearest id is lender-errands)"),
+        "{}",
+        e.fix
+    );
+    assert!(!e.fix.contains("reprocess"), "{}", e.fix);
+    // Without an export the check does not apply.
+    let e = run(&store, &fake, "lender-errand", DateRange::ALL, None).await;
+    assert_eq!(outcome(&e, "in_export"), Outcome::NotApplicable);
 }
 
 /// The real binary on the local store and the built-in embedder in `data_dir`, with an
@@ -384,6 +592,7 @@ async fn the_command_prints_one_json_object_with_the_checks() {
         names,
         [
             "shown_in_mode",
+            "in_export",
             "vector_present",
             "namespace",
             "uid_metadata",
@@ -422,4 +631,48 @@ async fn the_command_prints_one_json_object_with_the_checks() {
     );
     assert!(text.contains("3rd hit"), "{text}");
     assert!(text.contains("transcript 00:12:31"), "{text}");
+}
+
+/// The real binary's fix line, one case per fix: an id not in the export, a wrong
+/// --uid, a namespace of another kind, a range that leaves the memory out.
+#[tokio::test]
+async fn the_command_prints_the_fix_that_fits_the_failed_check() {
+    let dir = tempfile::tempdir().unwrap();
+    index_lender_fixture(dir.path()).await;
+    let fixture = lender_fixture();
+    let fix_of = |extra: &[&str], id: &str| {
+        let out = memlens(dir.path())
+            .args(["explain", "lender", "--id", id, "--export"])
+            .arg(&fixture)
+            .args(extra)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["fix"].as_str().unwrap().to_string()
+    };
+    let fix = fix_of(&[], "lender-errand");
+    assert!(
+        fix.starts_with("not in the export (typo? the nearest id is lender-errands)"),
+        "{fix}"
+    );
+    let fix = fix_of(&["--uid", "u-someone-else"], "mortgage");
+    assert!(
+        fix.starts_with("a vector exists under uid u-lender (the export's uid): check --uid"),
+        "{fix}"
+    );
+    let fix = fix_of(&["--namespace", "ns2"], "mortgage");
+    assert!(fix.starts_with("query ns1 (--namespace ns1)"), "{fix}");
+    assert!(!fix.contains("reprocess"), "{fix}");
+    let fix = fix_of(&["--range", "2025-04-01..2025-04-30"], "mortgage");
+    assert!(
+        fix.starts_with("widen the range (e.g. --range 2025-03-10..2025-04-30)"),
+        "{fix}"
+    );
+    assert!(!fix.contains("memlens reprocess"), "{fix}");
 }

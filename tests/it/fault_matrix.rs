@@ -49,13 +49,29 @@ fn memory(i: usize) -> Memory {
     }
 }
 
-/// A fault for the fake OpenAI server, ~10 % of the time (a pass-through otherwise).
-fn openai_slot(rng: &mut fastrand::Rng) -> (fake_openai::Fault, bool) {
-    use fake_openai::Fault as F;
-    if rng.u32(..100) >= 10 {
-        return (F::Delay(Duration::ZERO), false);
+/// The transient fault (an index into a fault table of `kinds` entries) that the `n`th
+/// arrival of a request with this content meets: about 10 % of first and second
+/// arrivals, chosen by a hash of the content (FNV-1a, seeded), none from the third on.
+/// Tied to what a request carries rather than to when it arrives, so which request
+/// meets which fault is the same under any interleaving of the concurrent requests;
+/// and as no request meets more than 2 faults, each succeeds within the clients' 3
+/// retries — a clean item can never fail.
+fn transient(seed: u64, content: &str, n: usize, kinds: u64) -> Option<u64> {
+    if n >= 2 {
+        return None;
     }
-    let f = match rng.u32(..8) {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for b in content.bytes().chain(std::iter::once(n as u8)) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let h = h ^ (h >> 29);
+    (h % 100 < 10).then_some((h / 100) % kinds)
+}
+
+/// A transient fault of every kind for the fake OpenAI server.
+fn openai_fault(kind: u64) -> fake_openai::Fault {
+    use fake_openai::Fault as F;
+    match kind {
         0 => F::RateLimit {
             retry_after: Some("0"),
         },
@@ -66,16 +82,12 @@ fn openai_slot(rng: &mut fastrand::Rng) -> (fake_openai::Fault, bool) {
         5 => F::Delay(Duration::from_millis(700)), // over the client's timeout
         6 => F::Truncated,
         _ => F::MalformedJson,
-    };
-    (f, true)
+    }
 }
 
-/// A fault for the Pinecone emulator on `path`, ~10 % of the time.
-fn pinecone_slot(rng: &mut fastrand::Rng, path: &str) -> (Fault, bool) {
-    if rng.u32(..100) >= 10 {
-        return (Fault::delay(Duration::ZERO).on(path), false);
-    }
-    let f = match rng.u32(..7) {
+/// A transient fault of every kind for the Pinecone emulator.
+fn pinecone_fault(kind: u64) -> Fault {
+    match kind {
         0 => Fault::status(429).retry_after("0"),
         1 => Fault::status(429),
         2 => Fault::status(500),
@@ -83,8 +95,24 @@ fn pinecone_slot(rng: &mut fastrand::Rng, path: &str) -> (Fault, bool) {
         4 => Fault::status(503),
         5 => Fault::delay(Duration::from_millis(700)),
         _ => Fault::status(200).body("{\"upsertedCount\": tru"),
-    };
-    (f.on(path), true)
+    }
+}
+
+/// Transient faults on ~10 % of the embedding requests, by content.
+fn openai_faults(fake: &FakeOpenAi, seed: u64) {
+    fake.fault_by_content(move |body, n| {
+        transient(seed, &body.to_string(), n, 8).map(openai_fault)
+    });
+}
+
+/// Transient faults on ~10 % of the upsert and fetch requests, by content.
+fn pinecone_faults(emu: &PineconeEmulator, seed: u64) {
+    emu.fault_by_content(move |a| {
+        if !matches!(a.path, "/vectors/upsert" | "/vectors/fetch") {
+            return None;
+        }
+        transient(seed, a.content, a.n, 7).map(pinecone_fault)
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,32 +120,40 @@ async fn two_thousand_memories_through_ten_percent_faults() {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeOpenAi::start(Options::of(ServerKind::OpenAi)).await;
     let emu = PineconeEmulator::start(16).await;
-    let mut rng = fastrand::Rng::with_seed(2026);
+    let memories: Vec<Memory> = (0..N).map(memory).collect();
 
-    let mut injected = 0usize;
-    let mut openai_faults = Vec::new();
-    for _ in 0..400 {
-        let (f, hit) = openai_slot(&mut rng);
-        injected += usize::from(hit);
-        openai_faults.push(f);
-    }
-    // Two plain-text 401s: not retryable, so those batches fail a round and are retried.
-    openai_faults[7] = fake_openai::Fault::Unauthorized { json: false };
-    openai_faults[31] = fake_openai::Fault::Unauthorized { json: false };
-    fake.push_faults(openai_faults);
-    // And the first upsert answers Pinecone's plain-text 401.
-    emu.inject(
-        Fault::status(401)
-            .body("Invalid API Key")
-            .on("/vectors/upsert"),
-    );
-    for path in ["/vectors/upsert", "/vectors/fetch"] {
-        for _ in 0..600 {
-            let (f, hit) = pinecone_slot(&mut rng, path);
-            injected += usize::from(hit);
-            emu.inject(f);
+    // Two plain-text 401s from the embedding server (not retryable: each stops the job,
+    // which is resumed), each on the first request carrying one memory — fm0007 in the
+    // first batch, fm1507 in the 31st — and one Pinecone 401 on the first upsert
+    // carrying fm1000's record. Tied to items, they stop the job three times in any
+    // interleaving; a queue ("the 8th request") would let two land in one run.
+    let refused: Vec<String> = [7, 1507]
+        .iter()
+        .map(|&i| render(&memories[i].structured, TextFormat::CURRENT))
+        .collect();
+    let mut refused_left = refused.clone();
+    fake.fault_by_content(move |body, n| {
+        if let Some(i) = refused_left
+            .iter()
+            .position(|t| fake_openai::body_carries(body, t))
+        {
+            refused_left.remove(i);
+            return Some(fake_openai::Fault::Unauthorized { json: false });
         }
-    }
+        transient(2026, &body.to_string(), n, 8).map(openai_fault)
+    });
+    let refused_record = format!("\"{}\"", vector_id(UID, &memories[1000].id));
+    let mut record_refused = false;
+    emu.fault_by_content(move |a| {
+        if a.path == "/vectors/upsert" && !record_refused && a.content.contains(&refused_record) {
+            record_refused = true;
+            return Some(Fault::status(401).body("Invalid API Key"));
+        }
+        if !matches!(a.path, "/vectors/upsert" | "/vectors/fetch") {
+            return None;
+        }
+        transient(2026, a.content, a.n, 7).map(pinecone_fault)
+    });
 
     let mut ocfg = OpenAiConfig::new(fake.base_url(), "tiny-embed");
     ocfg.retry = RetryPolicy {
@@ -146,7 +182,6 @@ async fn two_thousand_memories_through_ten_percent_faults() {
         ..ReprocessConfig::default()
     };
     let rp = Reprocessor::new(embedder, store, journal.clone(), config);
-    let memories: Vec<Memory> = (0..N).map(memory).collect();
     let plan = rp.plan(&memories, &Selection::All, None).await.unwrap();
     assert_eq!(plan.counts.new, N);
     // A 401 means the key was refused: the job stops with a clear error (retrying a bad
@@ -174,8 +209,11 @@ async fn two_thousand_memories_through_ten_percent_faults() {
             }
         }
     };
+    let injected = fake.faults_served()
+        + emu.faults_served("/vectors/upsert")
+        + emu.faults_served("/vectors/fetch");
     eprintln!(
-        "fault matrix: {N} memories, {injected} faults queued over ~1,600 request slots (~10 %) + 3 plain-text 401s ({} stopped the job and were resumed); final summary: {} done ({} before the last resume), {} failed, {} pending",
+        "fault matrix: {N} memories, {injected} faults met (~10 % of requests, by content; 3 of them plain-text 401s: {} stopped the job and were resumed); final summary: {} done ({} before the last resume), {} failed, {} pending",
         stops.len(),
         summary.done,
         summary.done_before,
@@ -218,12 +256,14 @@ async fn two_thousand_memories_through_ten_percent_faults() {
             .count();
         assert_eq!(confirmed, 1, "{id}: written and confirmed once");
     }
-    assert!(injected >= 100, "the matrix injected {injected} faults");
-}
-
-/// Requests to the fake OpenAI server that a queue of faults answers with a fault.
-fn is_fault(f: &fake_openai::Fault) -> bool {
-    !matches!(f, fake_openai::Fault::Delay(d) if d.is_zero())
+    // About one request in ten met a fault (the hash picks them, so the share is the
+    // same on every run).
+    let requests =
+        fake.request_count() + emu.count_to("/vectors/upsert") + emu.count_to("/vectors/fetch");
+    assert!(
+        injected * 20 >= requests && injected >= 15,
+        "the matrix injected {injected} faults over {requests} requests"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,24 +292,9 @@ async fn poisoned_items_fail_alone_among_ten_percent_faults() {
     }
     emu.poison(store_400.iter().map(|&i| vector_id(UID, &memories[i].id)));
 
-    // Plus ~10 % transient faults on both sides.
-    let mut openai_faults = Vec::new();
-    for _ in 0..600 {
-        openai_faults.push(openai_slot(&mut rng).0);
-    }
-    let openai_injected = openai_faults.iter().filter(|f| is_fault(f)).count();
-    let queued = openai_faults.clone();
-    fake.push_faults(openai_faults);
-    let mut pinecone_injected = 0;
-    let mut slots: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
-    for path in ["/vectors/upsert", "/vectors/fetch"] {
-        for _ in 0..600 {
-            let (f, hit) = pinecone_slot(&mut rng, path);
-            pinecone_injected += usize::from(hit);
-            slots.entry(path).or_default().push(hit);
-            emu.inject(f);
-        }
-    }
+    // Plus ~10 % transient faults on both sides, by content.
+    openai_faults(&fake, 1414);
+    pinecone_faults(&emu, 1414);
 
     let retry = RetryPolicy {
         max_retries: RETRIES,
@@ -388,27 +413,20 @@ async fn poisoned_items_fail_alone_among_ten_percent_faults() {
     let batches = N.div_ceil(BATCH);
     let per_500 = 2 * log2n + 2 * RETRIES as usize + 1;
     let embeds = fake.request_count();
-    // Faults apply one per request, in order: those of the slots the run used.
-    let openai_hit = queued[..embeds.min(queued.len())]
-        .iter()
-        .filter(|f| is_fault(f))
-        .count();
+    let openai_hit = fake.faults_served();
     let embed_bound = batches + 10 * per_500 + openai_hit * 3;
     let upserts = emu.count_to("/vectors/upsert");
-    let hits = |path: &str| {
-        let used = emu.count_to(path).min(600);
-        slots[path][..used].iter().filter(|h| **h).count()
-    };
-    // A fetch that a fault beat outright sends its batch to a retry round: one more
-    // upsert at most.
+    let hits = |path: &str| emu.faults_served(path);
     let upsert_bound =
         batches + 20 * 2 * log2n + hits("/vectors/upsert") * 3 + hits("/vectors/fetch");
     eprintln!(
         "poisoned fault matrix: {N} memories, 40 poisoned (10 embed 500, 10 NaN vector, 20 \
-         store 400), {openai_injected} + {pinecone_injected} transient faults queued \
-         ({openai_hit} met by embedding requests); \
+         store 400), {openai_hit} + {} + {} transient faults met (embedding, upsert, \
+         fetch); \
          {} done, {} failed; {embeds} embedding requests (bound {embed_bound}, \
          {batches} without faults), {upserts} upserts (bound {upsert_bound}), {:.1} s",
+        hits("/vectors/upsert"),
+        hits("/vectors/fetch"),
         summary.done,
         summary.failed.len(),
         summary.elapsed_ms as f64 / 1000.0

@@ -166,3 +166,31 @@ async fn paraphrase_accuracy_beats_the_static_table() {
         );
     }
 }
+
+/// all-MiniLM-L6-v2 vectors are zero at the same dimensions whatever the text, in this
+/// embedder and in sentence-transformers' reference vectors: the vector view judges zeros
+/// against [`memlens::embed::minilm::STRUCTURAL_ZERO_DIMS`], so these must be exactly the
+/// model's (a healthy vector is never flagged, a zero elsewhere is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn structural_zero_dimensions_are_the_models() {
+    use memlens::embed::minilm::STRUCTURAL_ZERO_DIMS;
+    let structural = |i: usize| STRUCTURAL_ZERO_DIMS.contains(&i);
+    let golden: Vec<Golden> =
+        serde_json::from_str(&read("tests/fixtures/minilm-golden.json")).expect("golden JSON");
+    // The reference: zero (|x| < 1e-6) at every structural dimension, nowhere else.
+    for g in &golden {
+        for (i, x) in g.vector.iter().enumerate() {
+            assert_eq!(x.abs() < 1e-6, structural(i), "{:?}: dim {i} = {x}", g.text);
+        }
+    }
+    // This embedder on texts of every length: 127 and 223 exactly 0.0, never another
+    // exact zero.
+    let e = MiniLmEmbedder::new().expect("the compiled-in model loads");
+    let mut texts: Vec<String> = golden.iter().map(|g| g.text.clone()).collect();
+    texts.extend(["x", "🎸", "Call the lender back about the rate lock"].map(String::from));
+    for (t, v) in texts.iter().zip(e.embed(&texts).await.expect("embeds")) {
+        let zeros: Vec<usize> = (0..v.len()).filter(|i| v[*i] == 0.0).collect();
+        assert_eq!(zeros, [127, 223], "{t:?}");
+        assert!(zeros.iter().all(|i| structural(*i)));
+    }
+}

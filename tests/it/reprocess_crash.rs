@@ -66,6 +66,7 @@ fn child_run() {
         "memlens",
         &export,
         "--all",
+        "--resume",
         "--yes",
         "--batch-size",
         "5",

@@ -1241,3 +1241,78 @@ async fn settings_open_pinecone_by_host_or_name_and_the_index_commands_work() {
     };
     assert!(err.to_string().contains("PINECONE_API_KEY"), "{err}");
 }
+
+/// Ids on the wire: every query-string value is percent-encoded per RFC 3986 (a space is
+/// `%20`, never the form encoding's `+`), and the emulator decodes as Pinecone does (`+`
+/// stays a plus), so an id with a space, `#`, `+`, `%`, `/`, `?`, `&` or `=` makes the
+/// round trip — upsert, fetch, list by prefix (paged), delete — and a non-ASCII prefix
+/// or id is sent as its UTF-8 bytes.
+#[tokio::test]
+async fn pinecone_ids_with_reserved_characters_round_trip() {
+    let emu = PineconeEmulator::start(DIM).await;
+    let store = PineconeStore::connect(pinecone_config(&emu)).await.unwrap();
+    let ids = [
+        "u1-a b", "u1-a+b", "u1-a#b", "u1-a%b", "u1-a%20b", "u1-a/b", "u1-a?b", "u1-a&b", "u1-a=b",
+    ];
+    let records: Vec<Record> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| rec(id, [1.0, i as f32, 0.0, 0.5], Metadata::new()))
+        .collect();
+    store.upsert(NS, records).await.unwrap();
+    assert_eq!(emu.records(NS).len(), ids.len());
+
+    // Fetch each alone (its own values come back), then all at once.
+    for (i, id) in ids.iter().enumerate() {
+        let got = store.fetch(NS, &[id.to_string()]).await.unwrap();
+        assert_eq!(got.keys().collect::<Vec<_>>(), [id], "fetch {id:?}");
+        assert_eq!(got[*id].values[1], i as f32, "{id:?} read another record");
+    }
+    let all: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    assert_eq!(store.fetch(NS, &all).await.unwrap().len(), ids.len());
+    let raw = &emu.requests_to("/vectors/fetch")[0].query;
+    assert_eq!(raw, "ids=u1-a%20b&namespace=ns1", "space is %20, not +");
+
+    // List by a prefix holding a reserved character: exactly its ids.
+    for (prefix, want) in [
+        ("u1-a ", vec!["u1-a b"]),
+        ("u1-a+", vec!["u1-a+b"]),
+        ("u1-a%", vec!["u1-a%20b", "u1-a%b"]),
+        ("u1-a&", vec!["u1-a&b"]),
+        ("u1-a?", vec!["u1-a?b"]),
+    ] {
+        let page = store.list(NS, Some(prefix), None, None).await.unwrap();
+        assert_eq!(page.ids, want, "prefix {prefix:?}");
+    }
+    // Paged two at a time: the pagination token makes the trip too.
+    let mut seen = Vec::new();
+    let mut token = None;
+    loop {
+        let page = store.list(NS, Some("u1-a"), Some(2), token).await.unwrap();
+        seen.extend(page.ids);
+        match page.next {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    seen.sort();
+    let mut want: Vec<String> = all.clone();
+    want.sort();
+    assert_eq!(seen, want);
+
+    // Non-ASCII: sent as UTF-8 bytes, read back as the same text.
+    let got = store.fetch(NS, &["u1-café".into()]).await.unwrap();
+    assert!(got.is_empty());
+    let page = store.list(NS, Some("u1-café"), None, None).await.unwrap();
+    assert!(page.ids.is_empty());
+    let last = emu.requests_to("/vectors/list").pop().unwrap();
+    assert!(last.query.contains("prefix=u1-caf%C3%A9"), "{}", last.query);
+    assert_eq!(last.query_pairs()[1], ("prefix".into(), "u1-café".into()));
+
+    // Delete the id with a space: its look-alikes stay.
+    store.delete(NS, &["u1-a b".into()]).await.unwrap();
+    let left = emu.records(NS);
+    assert!(!left.contains_key("u1-a b"));
+    assert_eq!(left.len(), ids.len() - 1);
+    assert!(left.contains_key("u1-a+b") && left.contains_key("u1-a%20b"));
+}

@@ -90,8 +90,8 @@ async fn switch_filter_details_and_jump_to_the_conversation() {
     assert_eq!(h.app.state.tab, Tab::Conversations);
     let (_, m) = h.app.state.selected().unwrap();
     assert_eq!(m.id, cid);
-    // The conversation's details list its facts.
-    let screen = h.screen();
+    // The conversation's details list its facts (wide enough for the fact on one line).
+    let screen = h.screen_at(140, 40);
     assert!(screen.contains("Facts (1, 2 shows them)"), "{screen}");
     assert!(
         screen.contains("[interesting] Sam ran the Portland Marathon"),

@@ -256,3 +256,48 @@ async fn w_explains_the_hit_and_a_adds_a_golden_query() {
         .unwrap();
     assert_eq!(e.request.memory_id, selected);
 }
+
+/// The `w` popup draws the same fix as the command line: started with a uid other than
+/// the export's, a memory whose vector is stored under the export's uid is explained
+/// with "check --uid", not a write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w_says_check_the_uid_when_the_vector_is_under_the_exports_uid() {
+    let mut h = harness(true, Some("u-typed-by-hand")).await;
+    h.key(KeyCode::Char('s'));
+    h.type_text("knee surgery");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    // Explain a memory Omi embeds, from the list.
+    h.key(KeyCode::Esc);
+    h.app.update(Action::Command(Command::FocusNext));
+    assert_eq!(h.app.state.focus, memlens::tui::state::Focus::List);
+    while !h
+        .app
+        .state
+        .selected()
+        .is_some_and(|(_, m)| support::tui::embeddable(m))
+    {
+        h.key(KeyCode::Char('j'));
+    }
+    h.key(KeyCode::Char('w'));
+    h.settle().await;
+    let e = h
+        .app
+        .state
+        .explain
+        .result
+        .as_ref()
+        .unwrap()
+        .as_ref()
+        .unwrap();
+    assert!(
+        e.fix.starts_with(&format!(
+            "a vector exists under uid {UID} (the export's uid): check --uid"
+        )),
+        "{}",
+        e.fix
+    );
+    let screen = h.screen();
+    assert!(screen.contains("check --uid"), "{screen}");
+    assert!(!screen.contains("reprocess it"), "{screen}");
+}

@@ -242,8 +242,21 @@ async fn store_down_is_a_clear_error() {
     let store = PineconeStore::connect(config).await.unwrap();
     h.app.services.store = Some(Arc::new(store));
     h.key(KeyCode::Char('s'));
-    h.type_text("anything");
+    h.type_text("dentist");
     h.key(KeyCode::Enter);
+    h.settle().await;
+    // Hybrid: the text hits, with a note that the semantic side failed and why.
+    let results = h.app.state.search.results.as_ref().expect("text hits");
+    assert!(!results.hits.is_empty());
+    let note = results.notes.join(" ");
+    assert!(note.contains("semantic side failed"), "{note}");
+    assert!(
+        note.contains("connect") || note.contains("unavailable"),
+        "{note}"
+    );
+    assert!(!note.contains("pc-test-key"));
+    // Semantic only (`t`): a clear error.
+    h.key(KeyCode::Char('t'));
     h.settle().await;
     let err = h.app.state.search.error.clone().expect("an error");
     assert!(
@@ -251,4 +264,11 @@ async fn store_down_is_a_clear_error() {
         "{err}"
     );
     assert!(!err.contains("pc-test-key"));
+    assert!(
+        h.app
+            .state
+            .messages
+            .iter()
+            .all(|m| !m.text.contains("pc-test-key"))
+    );
 }

@@ -29,45 +29,8 @@ pub const THRESHOLD_SEARCH: f32 = 0.0;
 /// `save_user_preference` dedup (§F5.4).
 pub const THRESHOLD_PREFERENCE: f32 = 0.90;
 
-/// What a command works on: conversations (`ns1`) or facts (`ns2`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    #[default]
-    Conversations,
-    Facts,
-}
-
-impl Kind {
-    /// The namespace Omi keeps this kind in (`ns1` / `ns2`).
-    pub fn default_namespace(self) -> &'static str {
-        match self {
-            Self::Conversations => crate::conventions::DEFAULT_NAMESPACE,
-            Self::Facts => FACTS_NAMESPACE,
-        }
-    }
-
-    /// `conversations` or `facts`.
-    pub fn word(self) -> &'static str {
-        match self {
-            Self::Conversations => "conversations",
-            Self::Facts => "facts",
-        }
-    }
-}
-
-impl std::str::FromStr for Kind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "conversations" | "conversation" => Ok(Self::Conversations),
-            "facts" | "fact" => Ok(Self::Facts),
-            other => Err(format!(
-                "unknown kind {other:?}: expected conversations or facts"
-            )),
-        }
-    }
-}
+/// What a command works on (moved to [`crate::record_kind`], where all four kinds live).
+pub use crate::record_kind::Kind;
 
 /// The text format name facts are journalled with: Omi embeds `content` exactly (§F5.1).
 pub const FACT_TEXT_FORMAT: &str = "fact-content";

@@ -8,6 +8,7 @@
 //! loader's benchmark) builds without the model runtime, SQLite or HTTP; the engine
 //! (`memlens-engine`) re-exports it as `memlens_engine::omi`, and the app as `memlens::omi`.
 
+pub mod action_items;
 pub mod chunks;
 pub mod conventions;
 pub mod date;
@@ -17,6 +18,7 @@ pub mod fact_conventions;
 pub mod model;
 pub mod policy;
 pub mod pystr;
+pub mod record_kind;
 #[rustfmt::skip]
 mod pystr_tables;
 pub mod text;

@@ -37,15 +37,26 @@ impl App {
             }
         };
         let memories = self.state.memories().to_vec();
+        let uid = self.state.setup.uid.clone();
         self.state.indexing = crate::tui::jobs::IndexingUi {
             preparing: true,
+            chunks: crate::tui::jobs::ChunkIndexingUi {
+                preparing: uid.is_some(),
+                ..Default::default()
+            },
             ..Default::default()
         };
+        let cancel = CancelFlag::new();
+        self.index_cancel = Some(cancel.clone());
+        let chunk_embedder = Arc::clone(&embedder);
+        let chunk_store = Arc::clone(&store);
+        let chunk_memories = memories.clone();
         let tx = self.tx.clone();
         // The planner's future is not `Send`: it runs on a blocking thread driven by the
         // runtime's handle, then the run goes on there too (its embedding calls hop to
         // further blocking threads, so the draw loop never waits).
         let handle = tokio::runtime::Handle::current();
+        let chunk_handle = handle.clone();
         spawn_reporting(&self.tx, "auto-index", async move {
             let work_tx = tx.clone();
             let worked = tokio::task::spawn_blocking(move || {
@@ -66,7 +77,7 @@ impl App {
                     let progress = move |p: &crate::sync::reprocess::Progress| {
                         let _ = progress_tx.send(Action::IndexProgress(Box::new(p.clone())));
                     };
-                    rp.run(&prepared.plan, progress, &CancelFlag::new())
+                    rp.run(&prepared.plan, progress, &cancel)
                         .await
                         .map(|s| Some(Box::new(s)))
                         .map_err(|e| e.to_string())
@@ -74,13 +85,83 @@ impl App {
             })
             .await;
             let outcome = match worked {
-                Ok(Ok(Some(summary))) => Ok(summary),
-                Ok(Ok(None)) => return,
-                Ok(Err(e)) => Err(e),
-                Err(e) => Err(format!("the indexing task crashed: {e}")),
+                Ok(Ok(Some(summary))) => Some(Ok(summary)),
+                Ok(Ok(None)) => None,
+                Ok(Err(e)) => Some(Err(e)),
+                Err(e) => Some(Err(format!("the indexing task crashed: {e}"))),
             };
-            let _ = tx.send(Action::IndexDone(outcome));
+            if let Some(outcome) = outcome {
+                let _ = tx.send(Action::IndexDone(outcome));
+            }
+            // Then the transcript chunks (ns_tchunks), newest first, on the same gauge.
+            let Some(uid) = uid else {
+                return;
+            };
+            let chunk_tx = tx.clone();
+            let chunked = tokio::task::spawn_blocking(move || {
+                chunk_handle.block_on(async move {
+                    let plan = crate::sync::tchunks::plan(
+                        chunk_embedder.as_ref(),
+                        chunk_store.as_ref(),
+                        &uid,
+                        &chunk_memories,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    let _ = chunk_tx.send(Action::ChunkIndexPlanned {
+                        total: plan.total,
+                        indexed: plan.indexed,
+                        todo: plan.items.len(),
+                    });
+                    let progress_tx = chunk_tx.clone();
+                    crate::sync::tchunks::run(
+                        chunk_embedder.as_ref(),
+                        chunk_store.as_ref(),
+                        &uid,
+                        &plan,
+                        move |p| {
+                            let secs = (p.elapsed_ms.max(1) as f64) / 1000.0;
+                            let _ = progress_tx.send(Action::ChunkIndexProgress {
+                                done: p.done,
+                                rate_per_sec: p.done as f64 / secs,
+                            });
+                        },
+                        &CancelFlag::new(),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())
+                })
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the chunk indexing task crashed: {e}")));
+            let _ = tx.send(Action::ChunkIndexDone(chunked));
         });
+    }
+
+    pub(super) fn on_chunk_index_done(&mut self, outcome: Result<usize, String>) {
+        let c = &mut self.state.indexing.chunks;
+        c.preparing = false;
+        c.running = false;
+        match outcome {
+            Ok(written) => {
+                c.done = written;
+                if written > 0 {
+                    let text = format!(
+                        "indexed: {} holds all {} transcript chunks of this export",
+                        crate::sync::tchunks::NAMESPACE,
+                        c.indexed()
+                    );
+                    self.state.notify(Level::Info, text);
+                }
+            }
+            Err(e) => {
+                c.error = Some(e.clone());
+                self.state.notify(
+                    Level::Error,
+                    format!("indexing the transcript chunks failed: {e}"),
+                );
+            }
+        }
     }
 
     pub(super) fn on_index_planned(
@@ -138,6 +219,9 @@ impl App {
                     )
                 };
                 self.state.notify(level, text);
+                if summary.done > 0 {
+                    self.namespace_changed("indexing finished");
+                }
             }
             Err(e) => {
                 ui.error = Some(e.clone());

@@ -39,6 +39,10 @@ impl App {
             if let DriftOutcome::Report(r) = o {
                 entry.reason = Some(r.verdict.clone());
             }
+            state.status_stamps.insert(
+                o.memory_id().to_string(),
+                chrono::Utc::now().timestamp_millis(),
+            );
         }
         state.list.invalidate();
         state.refresh_list();
@@ -350,6 +354,7 @@ impl App {
         let namespace = self.state.setup.namespace.clone();
         let data_dir = self.state.setup.data_dir.clone();
         self.state.vector_running = true;
+        self.state.vector_for = Some(memory.id.clone());
         self.state
             .notify_while("vector", "checking the stored vector…");
         let tx = self.tx.clone();
@@ -378,9 +383,21 @@ impl App {
                     if let Err(e) = cache.save(&data_dir) {
                         tracing::warn!("cannot save the drift cache: {e}");
                     }
-                    let stats = record
-                        .as_ref()
-                        .map(|r| crate::tui::vector::VectorStats::of(&r.values, 48));
+                    // Zeros are judged against the model that made the vector: the one
+                    // the store records for the namespace, else the configured embedder
+                    // when the dimension fits.
+                    let recorded = store.namespace_model(&namespace).await.ok().flatten();
+                    let stats = record.as_ref().map(|r| {
+                        let stats = crate::tui::vector::VectorStats::of(&r.values, 48);
+                        let model = recorded.clone().or_else(|| {
+                            (embedder.dimension() == r.values.len())
+                                .then(|| embedder.model_id().to_string())
+                        });
+                        match model {
+                            Some(m) => stats.judge(&r.values, &m),
+                            None => stats,
+                        }
+                    });
                     crate::tui::vector::VectorCheck {
                         memory_id: memory.id.clone(),
                         vector_id,

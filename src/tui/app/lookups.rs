@@ -16,6 +16,11 @@ impl App {
                 .map(|e| e.status)
                 .unwrap_or(EmbeddingStatus::Unknown)
         });
+        state.status_stamps = cache
+            .entries
+            .keys()
+            .map(|id| (id.clone(), cache.stamp_of(id)))
+            .collect();
         state.status_entries = cache.entries;
         state.list.invalidate();
         state.refresh_list();
@@ -97,7 +102,12 @@ impl App {
                 Ok(mut entries) => {
                     crate::sync::status::keep_verdicts(&mut entries, &earlier);
                     let from_cache = base.is_some();
-                    let cache = match base {
+                    let now = chrono::Utc::now();
+                    let stamps = entries
+                        .keys()
+                        .map(|id| (id.clone(), now.timestamp_millis()))
+                        .collect::<Vec<_>>();
+                    let mut cache = match base {
                         // The cache plus the memories it lacked.
                         Some(mut cache) => {
                             cache.entries.extend(entries);
@@ -105,12 +115,16 @@ impl App {
                         }
                         None => StatusCache {
                             key,
-                            checked_at: chrono::Utc::now().timestamp(),
+                            checked_at: now.timestamp(),
                             entries,
+                            stamps: Default::default(),
                         },
                     };
-                    if let Err(e) = cache.save(&data_dir) {
-                        tracing::warn!("cannot save the status cache: {e}");
+                    cache.stamps.extend(stamps);
+                    // What another process wrote since is kept when newer.
+                    match cache.save(&data_dir) {
+                        Ok(saved) => cache = saved,
+                        Err(e) => tracing::warn!("cannot save the status cache: {e}"),
                     }
                     Action::StatusLoaded {
                         generation,
@@ -157,6 +171,9 @@ impl App {
             entry.status = EmbeddingStatus::Fresh;
             entry.norm = None;
             entry.reason = Some("written and verified in this session".into());
+            state
+                .status_stamps
+                .insert(id.clone(), chrono::Utc::now().timestamp_millis());
         }
         state.list.invalidate();
         state.refresh_list();
@@ -182,6 +199,7 @@ impl App {
                 .checked_at
                 .unwrap_or_else(|| chrono::Utc::now().timestamp()),
             entries: self.state.status_entries.clone(),
+            stamps: self.state.status_stamps.clone(),
         };
         let data_dir = self.state.setup.data_dir.clone();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {

@@ -8,6 +8,7 @@ mod facts;
 mod filter;
 mod inspect;
 mod lookups;
+mod paste;
 mod reprocess;
 mod search;
 
@@ -80,6 +81,10 @@ pub struct App {
     marks_in_use: bool,
     /// Runs the list filter's scans (started on first use).
     filter_worker: Option<filter::FilterWorker>,
+    /// Cancels the running auto-index (on a terminating signal).
+    index_cancel: Option<CancelFlag>,
+    /// The namespace changed while a search ran: it runs again when it ends.
+    search_stale: bool,
 }
 
 /// Spawn `fut`; if it panics, report an error Action instead of taking the app down.
@@ -122,7 +127,37 @@ impl App {
             last_search: None,
             marks_in_use: false,
             filter_worker: None,
+            index_cancel: None,
+            search_stale: false,
         }
+    }
+
+    /// Open a window a background result asks for. A dialog waiting for an answer (the
+    /// quit dialog, a confirmation) is never replaced: the window opens after it closes.
+    pub(super) fn show_popup(&mut self, popup: Popup) {
+        match &self.state.popup {
+            Some(open) if open.awaits_answer() && *open != popup => {
+                self.state.popup_after = Some(popup);
+            }
+            _ => self.state.popup = Some(popup),
+        }
+    }
+
+    /// Ask every writing job (a reprocess, the auto-index) to stop after the item in
+    /// flight: what is written is in the journal, the rest resumes later.
+    pub fn stop_jobs(&mut self) {
+        if let Some(job) = &mut self.state.reprocess.job {
+            job.cancel.cancel();
+            job.cancelling = true;
+        }
+        if let Some(cancel) = &self.index_cancel {
+            cancel.cancel();
+        }
+    }
+
+    /// True while a writing job has not reported its end.
+    pub fn jobs_running(&self) -> bool {
+        self.state.reprocess.job.is_some() || self.state.indexing.busy()
     }
 
     /// Read the last golden run of the data dir's golden file (a small JSON file), for
@@ -141,7 +176,13 @@ impl App {
     /// Apply one action. Returns true when the screen needs redrawing. Never waits for a
     /// scan: a list refresh that needs one leaves it to the filter's worker.
     pub fn update(&mut self, action: Action) -> bool {
-        let changed = self.apply(action);
+        let mut changed = self.apply(action);
+        if self.state.popup.is_none()
+            && let Some(p) = self.state.popup_after.take()
+        {
+            self.state.popup = Some(p);
+            changed = true;
+        }
         self.dispatch_filter();
         if changed {
             let rows = view::list_rows(self.state.size) as usize;
@@ -154,6 +195,7 @@ impl App {
     fn apply(&mut self, action: Action) -> bool {
         match action {
             Action::Key(key) => self.on_key(key),
+            Action::Paste(text) => self.on_paste(text),
             Action::Mouse(m) => self.on_mouse(m),
             Action::Resize(w, h) => {
                 self.state.size = (w, h);
@@ -274,21 +316,24 @@ impl App {
                                 SearchTarget::LikeMemory(_) => None,
                             })
                             .or_else(|| {
-                                results
-                                    .text
-                                    .as_ref()
-                                    .map(|_| pane.query.value().to_string())
+                                (results.text.is_some() || results.chunks.is_some())
+                                    .then(|| pane.query.value().to_string())
                             });
+                        let mut results = *results;
+                        crate::sync::hybrid::fill_chunk_times(&mut results.hits, memories);
                         pane.moments = crate::tui::search::SearchPane::moments_of(
                             &results,
                             memories,
                             pane.results_query.as_deref().unwrap_or(""),
                         );
-                        pane.results = Some(*results);
+                        pane.results = Some(results);
                         pane.selected = 0;
                         pane.error = None;
                     }
                     Err(e) => pane.error = Some(e),
+                }
+                if std::mem::take(&mut self.search_stale) {
+                    self.namespace_changed("written while the search ran");
                 }
                 true
             }
@@ -355,7 +400,7 @@ impl App {
                 match outcome {
                     Ok(plan) => {
                         ui.plan = Some(*plan);
-                        self.state.popup = Some(Popup::ConfirmPlan);
+                        self.show_popup(Popup::ConfirmPlan);
                     }
                     Err(e) => self.state.notify(Level::Error, format!("cannot plan: {e}")),
                 }
@@ -380,6 +425,29 @@ impl App {
                 self.on_index_done(outcome);
                 true
             }
+            Action::ChunkIndexPlanned {
+                total,
+                indexed,
+                todo,
+            } => {
+                let c = &mut self.state.indexing.chunks;
+                c.preparing = false;
+                c.total = total;
+                c.indexed_before = indexed;
+                c.todo = todo;
+                c.running = todo > 0;
+                true
+            }
+            Action::ChunkIndexProgress { done, rate_per_sec } => {
+                let c = &mut self.state.indexing.chunks;
+                c.done = done;
+                c.rate_per_sec = rate_per_sec;
+                true
+            }
+            Action::ChunkIndexDone(outcome) => {
+                self.on_chunk_index_done(outcome);
+                true
+            }
             Action::JobProgress(p) => {
                 if let Some(job) = &mut self.state.reprocess.job {
                     job.progress = Some(*p);
@@ -393,6 +461,12 @@ impl App {
                 match outcome {
                     Ok(summary) => {
                         self.mark_written_fresh(&summary);
+                        if summary.done > 0 && summary.namespace == self.state.setup.namespace {
+                            self.namespace_changed(&format!(
+                                "reprocess wrote {} memories",
+                                summary.done
+                            ));
+                        }
                         let text = format!(
                             "reprocess: {} of {} done, {} failed{}",
                             summary.done,
@@ -421,7 +495,7 @@ impl App {
                         self.state.notify(level, text);
                         self.state.reprocess.summary = Some(*summary);
                         if !one {
-                            self.state.popup = Some(Popup::Job);
+                            self.show_popup(Popup::Job);
                         }
                     }
                     Err(e) => {
@@ -456,11 +530,12 @@ impl App {
                 if let Ok(outcome) = &check.drift {
                     self.apply_drift(std::slice::from_ref(outcome));
                 }
-                if self.state.selected().map(|(_, m)| m.id.as_str())
-                    == Some(check.memory_id.as_str())
-                {
+                // The window opens for the memory `v` was pressed on, even when the new
+                // verdict moves it out of a status filter.
+                if self.state.vector_for.as_deref() == Some(check.memory_id.as_str()) {
+                    self.state.vector_for = None;
                     self.state.vector = Some(*check);
-                    self.state.popup = Some(Popup::Vector);
+                    self.show_popup(Popup::Vector);
                 }
                 true
             }
@@ -490,7 +565,7 @@ impl App {
             }
             Action::DriftPlanned(ids, texts, tokens) => {
                 self.state.drift.planned = Some((ids, texts, tokens));
-                self.state.popup = Some(Popup::DriftConfirm);
+                self.show_popup(Popup::DriftConfirm);
                 true
             }
             Action::DriftDone(outcome) => {
@@ -499,7 +574,7 @@ impl App {
                     self.apply_drift(outcomes);
                 }
                 self.state.drift.results = Some(outcome);
-                self.state.popup = Some(Popup::DriftResults);
+                self.show_popup(Popup::DriftResults);
                 true
             }
             Action::FactStatusLoaded {
@@ -561,6 +636,15 @@ impl App {
         if ctrl_c {
             self.state.should_quit = true;
             return true;
+        }
+        // Ctrl-Z suspends like in every terminal program (raw mode turns it into a key).
+        if key.code == KeyCode::Char('z')
+            && key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL)
+        {
+            self.state.suspend_requested = true;
+            return false;
         }
         match self.state.popup {
             Some(Popup::Help) => {
@@ -869,6 +953,8 @@ impl App {
                 } else if !state.list.query.is_empty() {
                     state.list.query.clear();
                     state.refresh_list();
+                } else if !state.config_warnings.is_empty() {
+                    state.config_warnings.clear();
                 } else {
                     state.message = None;
                 }
@@ -892,6 +978,8 @@ impl App {
                 state.right = RightPane::Search;
                 state.focus = Focus::Search;
                 state.search.editing = Some(SearchField::Query);
+                // An earlier query is selected: typing replaces it (a cursor key edits it).
+                state.search.select_all = !state.search.query.value().is_empty();
             }
             Command::EditRange => {
                 state.right = RightPane::Search;
@@ -899,6 +987,8 @@ impl App {
                 state.search.editing = Some(SearchField::Range);
             }
             Command::MessageLog => {
+                // Read: the configuration warnings leave the footer.
+                state.config_warnings.clear();
                 state.messages_scroll = state.messages.len().saturating_sub(1);
                 state.popup = Some(Popup::Messages);
             }
@@ -1023,7 +1113,7 @@ impl App {
         if self.state.popup.is_some() {
             return false;
         }
-        let areas = view::layout_for(self.state.size, self.state.right);
+        let areas = view::areas(&self.state);
         let in_rect = |r: ratatui::layout::Rect| {
             m.column >= r.x && m.column < r.x + r.width && m.row >= r.y && m.row < r.y + r.height
         };

@@ -3,7 +3,7 @@
 use super::*;
 use crate::sync::daterange::DateRange;
 use crate::sync::drift::DriftCache;
-use crate::sync::explain::{ExplainRequest, explain};
+use crate::sync::explain::{ExplainRequest, ExportSide, explain};
 use crate::sync::fulltext::FullText;
 use crate::sync::golden::{GoldenFile, add_to_file};
 use crate::sync::hybrid::{SearchMode, hybrid_search};
@@ -74,16 +74,47 @@ impl App {
         };
         let tx = self.tx.clone();
         self.search_task = Some(spawn_reporting(&self.tx, "search", async move {
-            let outcome =
-                hybrid_search(embedder.as_ref(), store.as_ref(), fulltext, &request, mode)
-                    .await
-                    .map(Box::new)
-                    .map_err(|e| e.to_string());
+            let outcome = search_or_text_hits(
+                embedder.as_ref(),
+                store.as_ref(),
+                fulltext,
+                &request,
+                mode,
+                &tx,
+            )
+            .await
+            .map(Box::new);
             let _ = tx.send(Action::SearchDone {
                 generation,
                 outcome,
             });
         }));
+    }
+
+    /// The namespace searched changed (the auto-index or a reprocess wrote to it): the
+    /// shown results may lack what was just written (semantic "—"), so the search they
+    /// came from runs again — unless a query is being typed.
+    pub(super) fn namespace_changed(&mut self, why: &str) {
+        let pane = &self.state.search;
+        if pane.running.is_some() {
+            // The search in flight may have read the namespace before the write.
+            self.search_stale = true;
+            return;
+        }
+        if pane.results.is_none() || pane.editing.is_some() {
+            return;
+        }
+        let Some(target) = self.last_search.clone() else {
+            return;
+        };
+        self.state.notify(
+            Level::Info,
+            format!(
+                "{} changed ({why}): the search runs again",
+                self.state.setup.namespace
+            ),
+        );
+        self.start_search(target);
     }
 
     /// `t`: the next search mode; reruns the shown query in it.
@@ -176,9 +207,6 @@ impl App {
         self.state.popup = Some(Popup::Explain);
         let tx = self.tx.clone();
         spawn_reporting(&self.tx, "explain", async move {
-            let memory = export
-                .as_ref()
-                .and_then(|e| e.memories.iter().find(|m| m.id == request.memory_id));
             let dir = data_dir.clone();
             let mut cache = tokio::task::spawn_blocking(move || DriftCache::load(&dir))
                 .await
@@ -187,7 +215,13 @@ impl App {
                 embedder.as_ref(),
                 store.as_ref(),
                 &request,
-                memory,
+                export
+                    .as_deref()
+                    .map(|e| ExportSide {
+                        memories: Some(&e.memories),
+                        uid: e.profile_uid.as_deref(),
+                    })
+                    .unwrap_or_default(),
                 fulltext,
                 Some(&mut cache),
             )
@@ -354,6 +388,20 @@ impl App {
 
     pub(super) fn on_search_key(&mut self, key: KeyEvent, field: SearchField) {
         let pane = &mut self.state.search;
+        if std::mem::take(&mut pane.select_all) && field == SearchField::Query {
+            let ctrl = key
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL);
+            match key.code {
+                // Typing replaces the selected query; Backspace/Delete clear it.
+                KeyCode::Char(_) if !ctrl => pane.query = Input::default(),
+                KeyCode::Backspace | KeyCode::Delete => {
+                    pane.query = Input::default();
+                    return;
+                }
+                _ => {}
+            }
+        }
         match key.code {
             KeyCode::Esc => pane.editing = None,
             KeyCode::Enter => {
@@ -379,5 +427,50 @@ impl App {
                 }
             }
         }
+    }
+}
+
+/// Run a search. In hybrid mode, when the query cannot be embedded (or the store cannot
+/// be queried) but the full-text index is there, the text hits are shown with a note
+/// that the semantic side failed; the full error goes to the message log and the log file.
+async fn search_or_text_hits(
+    embedder: &dyn Embedder,
+    store: &dyn VectorStore,
+    fulltext: Option<Arc<FullText>>,
+    request: &SearchRequest,
+    mode: SearchMode,
+    tx: &UnboundedSender<Action>,
+) -> Result<crate::sync::hybrid::HybridResults, String> {
+    use crate::sync::hybrid::HybridError;
+    use crate::sync::search::SearchError;
+    let text_side = fulltext.clone();
+    match hybrid_search(embedder, store, fulltext, request, mode).await {
+        Err(HybridError::Semantic(e @ (SearchError::Embed(_) | SearchError::Store(_))))
+            if mode == SearchMode::Hybrid
+                && text_side.is_some()
+                && matches!(request.target, SearchTarget::Text(_)) =>
+        {
+            let full = e.to_string();
+            let _ = tx.send(Action::Notify(
+                Level::Error,
+                format!("the semantic side of the search failed (text hits shown): {full}"),
+            ));
+            let mut results = hybrid_search(embedder, store, text_side, request, SearchMode::Text)
+                .await
+                .map_err(|e| e.to_string())?;
+            results
+                .notes
+                .push(format!("semantic side failed: {full} (L shows it in full)"));
+            Ok(results)
+        }
+        Err(e) => {
+            let full = e.to_string();
+            let _ = tx.send(Action::Notify(
+                Level::Error,
+                format!("search failed: {full}"),
+            ));
+            Err(full)
+        }
+        Ok(r) => Ok(r),
     }
 }

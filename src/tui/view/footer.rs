@@ -46,7 +46,11 @@ fn editing_hints(state: &State) -> Option<(String, Vec<(String, String)>)> {
     }
     match state.search.editing {
         Some(SearchField::Query) => Some((
-            "typing the query".into(),
+            if state.search.select_all {
+                "typing replaces the query (← → edit it)".into()
+            } else {
+                "typing the query".into()
+            },
             vec![
                 h("Enter", "search"),
                 h("↑/↓", "history"),
@@ -105,9 +109,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let first = if let Some((what, hints)) = editing_hints(state) {
         let mut spans = Vec::new();
         if let Some(input) = &state.filter_input {
-            let value = sanitize::line(input.value()).into_owned();
-            let shown = fit::fit_start(&value, room / 2).into_owned();
-            let cursor = 1 + fit::width(&shown) as u16;
+            let (shown, cursor) = super::input::visible(input, room / 2);
+            let cursor = 1 + cursor;
             spans.push(Span::styled("/", t.key));
             spans.push(Span::raw(shown));
             frame.set_cursor_position((area.x + cursor.min(area.width.saturating_sub(1)), area.y));
@@ -132,7 +135,16 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         used += fit::width(&s);
         second.push(Span::styled(s, t.info));
     }
-    if let Some((level, text)) = &state.message {
+    // Configuration warnings stay until acted on; the last message follows them.
+    let pinned = pinned_warning(state);
+    let message = match (&pinned, &state.message) {
+        (Some(p), Some((level, text))) if *level != crate::tui::action::Level::Info => {
+            Some((*level, format!("{p} · {text}")))
+        }
+        (Some(p), _) => Some((crate::tui::action::Level::Warn, p.clone())),
+        (None, m) => m.clone(),
+    };
+    if let Some((level, text)) = &message {
         let clean = sanitize::line(text).into_owned();
         let left = room.saturating_sub(used);
         if fit::width(&clean) <= left {
@@ -147,4 +159,19 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         }
     }
     frame.render_widget(Paragraph::new(vec![first, Line::from(second)]), area);
+}
+
+/// The configuration warnings the user has not acted on: `⚠ the warning (L shows it, Esc
+/// dismisses)`, or how many there are.
+fn pinned_warning(state: &State) -> Option<String> {
+    let log = state.keymap.keys_for(Command::MessageLog, Scope::Global);
+    let log = log.split('/').next().unwrap_or("L").to_string();
+    match state.config_warnings.as_slice() {
+        [] => None,
+        [one] => Some(format!("⚠ {one} ({log} shows it, Esc dismisses)")),
+        many => Some(format!(
+            "⚠ {} configuration warnings ({log} shows them, Esc dismisses)",
+            many.len()
+        )),
+    }
 }

@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
+use crate::sync::EmbeddingStatus;
 use crate::tui::sanitize;
 use crate::tui::state::{Focus, LoadState, State};
 
@@ -81,28 +82,10 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
 
     let height = area.height.saturating_sub(2) as usize;
     let memories = state.memories();
-    let inner = area.width.saturating_sub(2);
-    let date_width: u16 = if inner >= 50 { 10 } else { 0 };
-    // Wide enough for `- skipped (unfinished: in_progress)` when such rows are in view,
-    // never more than 3/5 of the list; the category column gives way to a wide one.
-    let status_width = list
-        .visible
-        .iter()
-        .skip(list.offset)
-        .take(height)
-        .map(|&i| state.status_text(i as usize).chars().count())
-        .max()
-        .unwrap_or(10)
-        .clamp(10, (inner * 3 / 5).max(10) as usize) as u16;
-    let category_width: u16 = if inner >= 64 && status_width <= 20 {
-        12
-    } else {
-        0
-    };
-    // Marker, status, emoji, title, then date and category when they fit; one space apart.
-    let fixed = [1u16, status_width, 2, date_width, category_width];
-    let gaps = fixed.iter().filter(|w| **w > 0).count() as u16;
-    let title_width = inner.saturating_sub(fixed.iter().sum::<u16>() + gaps) as usize;
+    let cols = Columns::for_width(area.width.saturating_sub(2));
+    let title_width = cols.title as usize;
+    let (status_width, date_width, category_width, reason_width) =
+        (cols.status, cols.date, cols.category, cols.reason);
     let fit = |s: &str, w: u16| crate::tui::fit::fit(s, w as usize).into_owned();
     let rows: Vec<Row<'_>> = list
         .visible
@@ -113,8 +96,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .map(|(pos, &i)| {
             let m = &memories[i as usize];
             let status = state.status_of(i as usize);
-            let status_text = state.status_text(i as usize);
+            let status_text = format!("{} {}", status.glyph(), status.word());
             let marked = list.marks.contains(&i);
+            let selected = pos == list.selected;
+            // On the selected row every colour must show on the selection's background.
+            let style = |s: ratatui::style::Style| if selected { t.on_selection(s) } else { s };
             let date = m
                 .created_at
                 .as_ref()
@@ -134,17 +120,17 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                         (false, true) => "*",
                         (false, false) => " ",
                     },
-                    t.marked,
+                    style(t.marked),
                 )),
                 Cell::from(Span::styled(
                     fit(&status_text, status_width),
-                    t.status(status),
+                    style(t.status(status)),
                 )),
                 Cell::from(sanitize::line(&m.structured.emoji).into_owned()),
                 Cell::from(title),
             ];
             if date_width > 0 {
-                cells.push(Cell::from(Span::styled(date, t.dim)));
+                cells.push(Cell::from(Span::styled(date, style(t.dim))));
             }
             if category_width > 0 {
                 cells.push(Cell::from(Span::styled(
@@ -152,7 +138,20 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                         &sanitize::line(m.structured.category.display()),
                         category_width,
                     ),
-                    t.dim,
+                    style(t.dim),
+                )));
+            }
+            if reason_width > 0 {
+                let reason = match status {
+                    EmbeddingStatus::Skipped | EmbeddingStatus::Orphan => state
+                        .skip_of(i as usize)
+                        .map(|r| r.label())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                cells.push(Cell::from(Span::styled(
+                    fit(&sanitize::line(&reason), reason_width),
+                    style(t.dim),
                 )));
             }
             let row = Row::new(cells);
@@ -167,7 +166,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Constraint::Length(1),
         Constraint::Length(status_width),
         Constraint::Length(2),
-        Constraint::Fill(1),
+        Constraint::Length(cols.title),
     ];
     if date_width > 0 {
         widths.push(Constraint::Length(date_width));
@@ -175,6 +174,89 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if category_width > 0 {
         widths.push(Constraint::Length(category_width));
     }
+    if reason_width > 0 {
+        widths.push(Constraint::Length(reason_width));
+    }
     let table = Table::new(rows, widths).column_spacing(1).block(block);
     frame.render_widget(table, area);
+}
+
+/// The list's column widths in terminal columns, a function of the list's inner width
+/// only (never of the rows in view, so nothing moves while scrolling). The status cell is
+/// a glyph and one word; the title comes first: date, category and skip reason are shown
+/// only while the title keeps [`TITLE_MIN`] columns (the reason is in the details pane
+/// either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    pub status: u16,
+    pub title: u16,
+    pub date: u16,
+    pub category: u16,
+    pub reason: u16,
+}
+
+/// Title columns kept before any optional column is shown.
+pub const TITLE_MIN: u16 = 40;
+
+impl Columns {
+    /// Widths for a list `inner` columns wide (inside its border).
+    pub fn for_width(inner: u16) -> Self {
+        // `✗ mismatch`: the widest glyph and word.
+        let status = EmbeddingStatus::ALL
+            .iter()
+            .map(|s| 2 + s.word().len() as u16)
+            .max()
+            .unwrap_or(10);
+        // Marker, status, emoji, title: one space apart.
+        let mut title = inner.saturating_sub(1 + status + 2 + 3);
+        let mut optional = [0u16; 3];
+        // Date, category, then the skip reason (`invalid: events[0].start` is 24 wide).
+        for (slot, want) in optional.iter_mut().zip([10u16, 12, 24]) {
+            if title >= TITLE_MIN + want + 1 {
+                *slot = want;
+                title -= want + 1;
+            } else {
+                break;
+            }
+        }
+        let [date, category, reason] = optional;
+        Self {
+            status,
+            title,
+            date,
+            category,
+            reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_come_first_at_every_width() {
+        // 120 columns: the list is 72 wide (70 inside).
+        let wide = Columns::for_width(70);
+        assert!(wide.title >= TITLE_MIN, "{wide:?}");
+        assert_eq!(wide.date, 10);
+        assert_eq!(wide.category, 0);
+        // 80 columns: 40 wide; nothing but the title beside the status.
+        let narrow = Columns::for_width(38);
+        assert_eq!(narrow.title, 22, "{narrow:?}");
+        assert_eq!((narrow.date, narrow.category, narrow.reason), (0, 0, 0));
+        // Very wide: every column, the title still first.
+        let all = Columns::for_width(200);
+        assert!(all.reason > 0 && all.category > 0 && all.title >= TITLE_MIN);
+        for w in 0..300 {
+            let c = Columns::for_width(w);
+            let used = 1 + c.status + 2 + c.title + 3;
+            let extra: u16 = [c.date, c.category, c.reason]
+                .iter()
+                .filter(|x| **x > 0)
+                .map(|x| x + 1)
+                .sum();
+            assert!(w < 16 || used + extra == w, "{w}: {c:?}");
+        }
+    }
 }

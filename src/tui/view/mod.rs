@@ -8,6 +8,7 @@ mod facts;
 mod footer;
 mod header;
 mod index;
+mod input;
 mod list;
 mod map;
 mod popup;
@@ -45,6 +46,25 @@ pub fn layout(size: (u16, u16)) -> Areas {
 
 /// The areas when the right-hand side shows `right` (the search pane gets more room).
 pub fn layout_for(size: (u16, u16), right: RightPane) -> Areas {
+    split(size, right, size.0 >= 120)
+}
+
+/// The areas of the screen `state` shows (its size, tab and right-hand pane).
+pub fn areas(state: &State) -> Areas {
+    if state.on_facts_tab() {
+        layout_facts(state.size, state.right)
+    } else {
+        layout_for(state.size, state.right)
+    }
+}
+
+/// The facts tab's areas: its rows are one short sentence and a category, so the
+/// details beside them keep the wider share at 120 columns (a vector id on one line).
+fn layout_facts(size: (u16, u16), right: RightPane) -> Areas {
+    split(size, right, false)
+}
+
+fn split(size: (u16, u16), right: RightPane, wide_list: bool) -> Areas {
     let full = Rect::new(0, 0, size.0, size.1);
     let rows = Layout::default()
         .direction(Direction::Vertical)
@@ -54,10 +74,12 @@ pub fn layout_for(size: (u16, u16), right: RightPane) -> Areas {
             Constraint::Length(2),
         ])
         .split(full);
-    let list_share = match (right, size.0 >= 120) {
-        (RightPane::Search, _) => 40,
-        (RightPane::Details, true) => 55,
-        (RightPane::Details, false) => 50,
+    let list_share = match (right, wide_list, size.0 >= 120) {
+        (RightPane::Search, _, _) => 40,
+        // Titles first: at 120 columns the list holds 40-column titles and the date.
+        (RightPane::Details, true, _) => 60,
+        (RightPane::Details, false, true) => 55,
+        (RightPane::Details, false, false) => 50,
     };
     let cols = Layout::default()
         .direction(Direction::Horizontal)
@@ -81,9 +103,11 @@ pub fn list_rows(size: (u16, u16)) -> u16 {
 
 /// Paint the whole screen.
 pub fn draw(frame: &mut Frame<'_>, state: &State) {
-    let areas = layout_for((frame.area().width, frame.area().height), state.right);
+    let size = (frame.area().width, frame.area().height);
+    let areas = layout_for(size, state.right);
     header::draw(frame, areas.header, state);
     if state.on_facts_tab() {
+        let areas = layout_facts(size, state.right);
         facts::draw_list(frame, areas.list, state);
         facts::draw_details(frame, areas.details, state);
         footer::draw(frame, areas.footer, state);

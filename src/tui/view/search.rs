@@ -34,22 +34,9 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
     let pane = &state.search;
     let focused = state.focus == Focus::Search && state.popup.is_none();
-    let uid = state.setup.uid.as_deref().unwrap_or("NOT SET");
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(super::title(
-            &format!(
-                " Search {} · uid {} · top {} · {} ",
-                state.setup.namespace,
-                sanitize::line(uid),
-                pane.top_k,
-                match pane.mode {
-                    SearchMode::Hybrid => "hybrid (RRF k=60)",
-                    m => m.name(),
-                }
-            ),
-            area.width,
-        ))
+        .title(pane_title(state, area.width))
         .border_style(if focused { t.border_focused } else { t.border });
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -57,15 +44,26 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     }
 
-    let input_line = |label: &str, value: &str, field: SearchField| {
+    // Each input scrolls within the pane so its cursor shows (the end of a long query).
+    let room = (inner.width as usize).saturating_sub(6);
+    let input_line = |label: &str, input: &tui_input::Input, field: SearchField| {
         let editing = pane.editing == Some(field);
-        Line::from(vec![
+        let (shown, cursor) = super::input::visible(input, room);
+        // `s` on an earlier query selects it: typing replaces it.
+        let style = if editing && field == SearchField::Query && pane.select_all {
+            t.selected
+        } else {
+            ratatui::style::Style::default()
+        };
+        let line = Line::from(vec![
             Span::styled(format!("{label:<6}"), if editing { t.key } else { t.label }),
-            Span::raw(sanitize::line(value).into_owned()),
-        ])
+            Span::styled(shown, style),
+        ]);
+        (line, cursor)
     };
-    let mut head = vec![input_line("query", pane.query.value(), SearchField::Query)];
-    let mut range_line = input_line("range", pane.range.value(), SearchField::Range);
+    let (query_line, query_cursor) = input_line("query", &pane.query, SearchField::Query);
+    let mut head = vec![query_line];
+    let (mut range_line, range_cursor) = input_line("range", &pane.range, SearchField::Range);
     match &pane.range_check {
         Ok(r) if r.is_unbounded() => range_line.spans.push(Span::styled("  (all dates)", t.dim)),
         Ok(r) => range_line
@@ -144,12 +142,12 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if let Some(field) = pane.editing
         && focused
     {
-        let input = match field {
-            SearchField::Query => &pane.query,
-            SearchField::Range => &pane.range,
+        let cursor = match field {
+            SearchField::Query => query_cursor,
+            SearchField::Range => range_cursor,
         };
         let row = inner.y + if field == SearchField::Query { 0 } else { 1 };
-        let col = inner.x + 6 + input.visual_cursor() as u16;
+        let col = inner.x + 6 + cursor;
         frame.set_cursor_position((col.min(inner.right().saturating_sub(1)), row));
     }
 
@@ -164,16 +162,18 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     // The selected hit's moment under the table: its time range and the lines around the
     // answer, the query's words marked.
-    if let Some(m) = pane.selected_moment()
-        && table_area.height >= 8
-    {
+    // Only while the table still shows every hit (at most 10 of them).
+    if let Some(m) = pane.selected_moment() {
         let lines = moment_preview(m, t, inner.width as usize);
         let h = lines.len() as u16;
-        table_area.height -= h;
-        frame.render_widget(
-            Paragraph::new(lines),
-            Rect::new(inner.x, table_area.bottom(), inner.width, h),
-        );
+        let rows = results.hits.len().min(10) as u16 + 1;
+        if table_area.height >= h + rows {
+            table_area.height -= h;
+            frame.render_widget(
+                Paragraph::new(lines),
+                Rect::new(inner.x, table_area.bottom(), inner.width, h),
+            );
+        }
     }
     if results.hits.is_empty() {
         frame.render_widget(
@@ -184,19 +184,20 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
     let height = table_area.height.saturating_sub(1) as usize;
     let offset = pane.selected.saturating_sub(height.saturating_sub(1));
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(2),
-        Constraint::Length(12),
-        Constraint::Length(4),
-        Constraint::Fill(2),
-        Constraint::Fill(3),
-    ];
-    // Cells are cut with … to their column (the table itself would cut silently).
-    let columns = ratatui::layout::Layout::horizontal(widths)
-        .spacing(1)
-        .split(table_area);
-    let room = |col: usize| columns[col].width as usize;
+    let snippets = pane.moments.iter().any(Option::is_some)
+        || results.hits.iter().any(|h| {
+            h.text.as_ref().is_some_and(|x| !x.matches.is_empty())
+                || h.semantic
+                    .as_ref()
+                    .is_some_and(|s| !extra_metadata(&s.metadata).is_empty())
+        });
+    let cols = HitColumns::for_width(
+        table_area.width,
+        results.semantic.is_some(),
+        results.text.is_some(),
+        snippets,
+    );
+    let widths = cols.constraints();
     let rows: Vec<Row<'_>> = results
         .hits
         .iter()
@@ -219,7 +220,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     } else {
                         ""
                     };
-                    format!("#{:<3}{:.4}{legacy}", s.rank, s.score)
+                    if cols.semantic >= 12 {
+                        format!("#{:<3}{:.4}{legacy}", s.rank, s.score)
+                    } else {
+                        format!("{:.4}", s.score)
+                    }
                 })
                 .unwrap_or_else(|| "—".into());
             let text = hit
@@ -233,7 +238,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 // chunk's range and speaker.
                 let answer = m.answer()?;
                 let clock = crate::sync::fulltext::clock(answer.start_seconds);
-                let mut l = moment_line(answer, t, room(5).saturating_sub(9), false);
+                let mut l =
+                    moment_line(answer, t, (cols.snippet as usize).saturating_sub(9), false);
                 l.spans.insert(0, Span::styled(format!("{clock} "), t.dim));
                 Some(l)
             });
@@ -260,14 +266,31 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                         t.dim,
                     )
                 });
-            let row = Row::new(vec![
+            let mut cells = vec![
                 Cell::from(if i == pane.selected { "›" } else { " " }),
                 Cell::from(format!("{:>2}", hit.rank)),
-                Cell::from(semantic),
-                Cell::from(text),
-                Cell::from(crate::tui::fit::fit(&memory, room(4)).into_owned()),
-                Cell::from(crate::tui::fit::line(snippet, room(5))),
-            ]);
+            ];
+            if cols.semantic > 0 {
+                cells.push(Cell::from(semantic));
+            }
+            if cols.text > 0 {
+                cells.push(Cell::from(text));
+            }
+            cells.push(Cell::from(
+                crate::tui::fit::fit(&memory, cols.memory as usize).into_owned(),
+            ));
+            if cols.snippet > 0 {
+                let snippet = if i == pane.selected {
+                    on_selection(snippet, t)
+                } else {
+                    snippet
+                };
+                cells.push(Cell::from(crate::tui::fit::line(
+                    snippet,
+                    cols.snippet as usize,
+                )));
+            }
+            let row = Row::new(cells);
             if i == pane.selected {
                 row.style(t.selected)
             } else {
@@ -275,7 +298,22 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             }
         })
         .collect();
-    let header = Row::new(vec!["", " #", "semantic", "text", "memory", "match"]).style(t.label);
+    let mut header = vec!["", " #"];
+    if cols.semantic > 0 {
+        header.push(if cols.semantic >= 12 {
+            "semantic"
+        } else {
+            "sem"
+        });
+    }
+    if cols.text > 0 {
+        header.push("text");
+    }
+    header.push("memory");
+    if cols.snippet > 0 {
+        header.push("match");
+    }
+    let header = Row::new(header).style(t.label);
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, table_area);
 }
@@ -304,10 +342,15 @@ pub(super) fn moment_line(
     {
         let before: Vec<(usize, char)> = text[..*first].char_indices().collect();
         let from = before.len().saturating_sub(MOMENT_BEFORE.min(room / 3));
-        start = before[from..]
-            .iter()
-            .find(|(_, c)| c.is_whitespace())
-            .map_or(before[from].0, |(i, c)| i + c.len_utf8());
+        // (A word boundary in the kept part, else where it starts; `first` when no
+        // room is left before the word.)
+        start = match before.get(from..) {
+            Some(kept) if !kept.is_empty() => kept
+                .iter()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(kept[0].0, |(i, c)| i + c.len_utf8()),
+            _ => *first,
+        };
     }
     let mut spans = if lead.is_empty() {
         vec![]
@@ -416,4 +459,130 @@ pub(super) fn snippet_line(m: &FieldMatch, t: &crate::tui::theme::Theme) -> Line
         sanitize::line(text.get(at..).unwrap_or("")).into_owned(),
     ));
     Line::from(spans)
+}
+
+/// The pane's title: the search mode and namespace stay at any width, the uid and top-k
+/// give way first (`Search ns1 · hybrid · top 10` at 80 columns).
+fn pane_title(state: &State, width: u16) -> String {
+    use crate::tui::fit::{Piece, by_priority};
+    let pane = &state.search;
+    let uid = state.setup.uid.as_deref().unwrap_or("NOT SET");
+    let mode = match pane.mode {
+        SearchMode::Hybrid => Piece::new("hybrid (RRF k=60)", 0).or("hybrid"),
+        m => Piece::new(m.name(), 0),
+    };
+    let pieces = [
+        Piece::new(format!("Search {}", state.setup.namespace), 0).keep(),
+        Piece::new(format!("uid {}", sanitize::line(uid)), 2),
+        Piece::new(format!("top {}", pane.top_k), 1),
+        Piece {
+            cuttable: false,
+            ..mode
+        },
+    ];
+    let shown = by_priority(&pieces, " · ", width.saturating_sub(4) as usize);
+    let text: Vec<String> = shown.into_iter().flatten().collect();
+    super::title(&format!(" {} ", text.join(" · ")), width)
+}
+
+/// A match snippet drawn on the selected row: each part in a colour that shows on the
+/// selection (grey on the blue selection has too little contrast).
+fn on_selection(line: Line<'static>, t: &crate::tui::theme::Theme) -> Line<'static> {
+    let spans = line
+        .spans
+        .into_iter()
+        .map(|s| Span::styled(s.content, t.on_selection(s.style)))
+        .collect::<Vec<_>>();
+    Line::from(spans)
+}
+
+/// Widths of the hits table in terminal columns, from the pane's width and what the
+/// results hold (never from the rows in view). The memory column comes first: the
+/// semantic column narrows to the score alone below 60 columns, a side the mode did not
+/// run has no column, and the match column is shown only when some hit has one and it
+/// gets [`SNIPPET_MIN`] columns after the memory's [`MEMORY_MIN`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HitColumns {
+    pub semantic: u16,
+    pub text: u16,
+    pub memory: u16,
+    pub snippet: u16,
+}
+
+/// Columns the memory (emoji and title) keeps before a match column is shown: the
+/// emoji, a space and 22 columns of title.
+pub const MEMORY_MIN: u16 = 25;
+/// The narrowest match column worth showing.
+pub const SNIPPET_MIN: u16 = 16;
+
+impl HitColumns {
+    /// Widths for a table `width` columns wide.
+    pub fn for_width(width: u16, semantic: bool, text: bool, snippets: bool) -> Self {
+        let semantic = match (semantic, width >= 60) {
+            (false, _) => 0,
+            (true, true) => 12,
+            (true, false) => 6,
+        };
+        let text = if text { 4 } else { 0 };
+        // Marker and fused rank, then each column one space apart.
+        let fixed: u16 = [1u16, 2, semantic, text]
+            .iter()
+            .filter(|w| **w > 0)
+            .map(|w| w + 1)
+            .sum();
+        let room = width.saturating_sub(fixed);
+        // The match column takes a third of what is left, and only when the memory
+        // keeps its minimum beside it.
+        let snippet = SNIPPET_MIN.max(room.saturating_sub(1) / 3);
+        let (memory, snippet) = if snippets && room >= MEMORY_MIN + 1 + snippet {
+            (room - 1 - snippet, snippet)
+        } else {
+            (room, 0)
+        };
+        Self {
+            semantic,
+            text,
+            memory,
+            snippet,
+        }
+    }
+
+    fn constraints(&self) -> Vec<Constraint> {
+        let mut c = vec![Constraint::Length(1), Constraint::Length(2)];
+        for w in [self.semantic, self.text] {
+            if w > 0 {
+                c.push(Constraint::Length(w));
+            }
+        }
+        c.push(Constraint::Length(self.memory));
+        if self.snippet > 0 {
+            c.push(Constraint::Length(self.snippet));
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_column_comes_first() {
+        // 80 columns: the pane is 48 wide (46 inside): no room for a match column.
+        let narrow = HitColumns::for_width(46, true, true, true);
+        assert_eq!(narrow.snippet, 0, "{narrow:?}");
+        assert!(narrow.memory >= MEMORY_MIN, "{narrow:?}");
+        // 120 columns: 72 wide (70 inside): memory and match share the room.
+        let wide = HitColumns::for_width(70, true, true, true);
+        assert!(
+            wide.memory >= MEMORY_MIN && wide.snippet >= SNIPPET_MIN,
+            "{wide:?}"
+        );
+        // No snippet in any hit: the memory takes the match column's room.
+        let bare = HitColumns::for_width(70, true, true, false);
+        assert_eq!(bare.snippet, 0);
+        assert_eq!(bare.memory, wide.memory + wide.snippet + 1);
+        // A semantic-only search has no text column.
+        assert_eq!(HitColumns::for_width(70, true, false, false).text, 0);
+    }
 }

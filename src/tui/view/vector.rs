@@ -45,15 +45,34 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             }
             if s.zeros == s.dimension {
                 health.push("all zero".into());
-            } else if s.zeros > 0 {
-                health.push(format!("{} zeros", s.zeros));
+            } else if s.unexpected_zeros() > 0 {
+                health.push(match (&s.model, s.structural_zeros) {
+                    (Some(m), 0) => format!("{} zeros ({} has none)", s.zeros, m),
+                    (Some(m), n) => format!(
+                        "{} zeros ({n} are {m}'s structural zeros, {} are not)",
+                        s.zeros,
+                        s.unexpected_zeros()
+                    ),
+                    (None, _) => format!("{} zeros", s.zeros),
+                });
             }
             if (s.norm - 1.0).abs() > 1e-3 {
                 health.push("not unit length".into());
             }
             if health.is_empty() {
+                let zeros = match (&s.model, s.structural_zeros) {
+                    (Some(m), n) if n > 0 => {
+                        let dims = crate::embed::structural_zero_dims(m, s.dimension)
+                            .iter()
+                            .map(|d| d.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        format!("; {n} zeros at dims {dims}, as in every {m} vector")
+                    }
+                    _ => String::new(),
+                };
                 lines.push(Line::styled(
-                    "values: finite, not zero, unit length ✓",
+                    format!("values: finite, not all zero, unit length ✓{zeros}"),
                     t.info,
                 ));
             } else {

@@ -137,9 +137,18 @@ pub enum Poison {
     NanVector,
 }
 
+/// A rule that picks a fault from a request's body and how many times that exact body
+/// arrived before (0 the first time): see [`FakeOpenAi::fault_by_content`].
+pub type ContentFaults = Box<dyn FnMut(&Value, usize) -> Option<Fault> + Send>;
+
 struct Inner {
     opts: Options,
     faults: Mutex<VecDeque<Fault>>,
+    /// Faults chosen by what a request carries, and how often each body arrived.
+    content_faults: Mutex<Option<ContentFaults>>,
+    arrivals: Mutex<std::collections::HashMap<u64, usize>>,
+    /// Faults served (queued and content-chosen alike).
+    served: std::sync::atomic::AtomicUsize,
     log: Mutex<Vec<Recorded>>,
     /// Poisoned inputs by their `cl100k_base` token ids.
     poisoned: Mutex<Vec<(Vec<u32>, Poison)>>,
@@ -157,6 +166,9 @@ impl FakeOpenAi {
         let inner = Arc::new(Inner {
             opts,
             faults: Mutex::new(VecDeque::new()),
+            content_faults: Mutex::new(None),
+            arrivals: Mutex::new(Default::default()),
+            served: Default::default(),
             log: Mutex::new(Vec::new()),
             poisoned: Mutex::new(Vec::new()),
         });
@@ -184,6 +196,23 @@ impl FakeOpenAi {
     /// Queue faults; each applies to one request, in order.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
         self.inner.faults.lock().unwrap().extend(faults);
+    }
+
+    /// Choose faults by what a request carries instead of by when it arrives: `rule`
+    /// sees each request's body and how many times that exact body came before, and may
+    /// answer it with a fault. Which request meets which fault then does not depend on
+    /// how concurrent requests interleave (the queue of [`Self::push_faults`] does), so
+    /// a test built on it is deterministic. Queued faults are taken first.
+    pub fn fault_by_content(
+        &self,
+        rule: impl FnMut(&Value, usize) -> Option<Fault> + Send + 'static,
+    ) {
+        *self.inner.content_faults.lock().unwrap() = Some(Box::new(rule));
+    }
+
+    /// How many injected faults (queued or content-chosen) answered requests.
+    pub fn faults_served(&self) -> usize {
+        self.inner.served.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Poison an input text: every request carrying it gets `poison`.
@@ -225,6 +254,18 @@ pub fn vector_for_tokens(tokens: &[u32], dim: usize) -> Vec<f32> {
     v.iter().map(|x| (x / norm) as f32).collect()
 }
 
+/// Whether a request body's `input` carries `text` (as the string or its `cl100k_base`
+/// token ids).
+pub fn body_carries(body: &Value, text: &str) -> bool {
+    let tokens: Vec<Value> = cl100k(text).into_iter().map(Value::from).collect();
+    let one = |v: &Value| v.as_str() == Some(text) || v.as_array() == Some(&tokens);
+    match &body["input"] {
+        Value::Array(items) if items.iter().all(Value::is_number) => one(&body["input"]),
+        Value::Array(items) => items.iter().any(one),
+        other => one(other),
+    }
+}
+
 /// The fake's vector for a string (its `cl100k_base` ids).
 pub fn vector_for_text(text: &str, dim: usize) -> Vec<f32> {
     vector_for_tokens(&cl100k(text), dim)
@@ -253,7 +294,24 @@ async fn handle(
     if !opts.latency.is_zero() {
         tokio::time::sleep(opts.latency).await;
     }
-    let fault = inner.faults.lock().unwrap().pop_front();
+    let fault = inner.faults.lock().unwrap().pop_front().or_else(|| {
+        use std::hash::{Hash, Hasher};
+        let mut rule = inner.content_faults.lock().unwrap();
+        let rule = rule.as_mut()?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (uri.path(), &body[..]).hash(&mut h);
+        let mut arrivals = inner.arrivals.lock().unwrap();
+        let n = arrivals.entry(h.finish()).or_default();
+        let arrival = *n;
+        *n += 1;
+        drop(arrivals);
+        rule(&parsed, arrival)
+    });
+    if fault.is_some() {
+        inner
+            .served
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
     let kind = opts.kind;
     if let Some(Fault::Delay(d)) = &fault {
         tokio::time::sleep(*d).await;

@@ -149,11 +149,32 @@ struct EmuState {
     port: u16,
     namespaces: BTreeMap<String, BTreeMap<String, StoredVector>>,
     faults: VecDeque<Fault>,
+    /// Faults chosen by what a request carries (see [`PineconeEmulator::fault_by_content`]).
+    content_faults: Option<ContentFaults>,
+    /// How often each request content (hash of method, path, query and body) arrived.
+    arrivals: std::collections::HashMap<u64, usize>,
+    /// Faults served, by path (queued and content-chosen alike).
+    served: BTreeMap<String, usize>,
     requests: Vec<RecordedRequest>,
     /// Record ids whose upsert is refused with a 400 (the whole request fails, as
     /// Pinecone does).
     poisoned: std::collections::BTreeSet<String>,
 }
+
+/// What a content-fault rule sees of one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival<'a> {
+    pub path: &'a str,
+    /// The raw query string (GET) or the body (POST).
+    pub content: &'a str,
+    /// 0 the first time this exact request (method, path, query, body) arrives, 1 the
+    /// second time (a retry), …
+    pub n: usize,
+}
+
+/// A rule that picks a fault from what a request carries (see
+/// [`PineconeEmulator::fault_by_content`]).
+pub type ContentFaults = Box<dyn FnMut(Arrival<'_>) -> Option<Fault> + Send>;
 
 /// A running emulator; stops when dropped.
 pub struct PineconeEmulator {
@@ -180,6 +201,9 @@ impl PineconeEmulator {
             port: addr.port(),
             namespaces: BTreeMap::new(),
             faults: VecDeque::new(),
+            content_faults: None,
+            arrivals: Default::default(),
+            served: BTreeMap::new(),
             requests: Vec::new(),
             poisoned: Default::default(),
         }));
@@ -257,6 +281,23 @@ impl PineconeEmulator {
         self.lock().faults.push_back(fault);
     }
 
+    /// Choose faults by what a request carries instead of by when it arrives: `rule`
+    /// sees each request (path, content, and how many times this exact request came
+    /// before) and may answer it with a fault. Unlike [`Self::inject`]'s queue, which
+    /// request meets which fault does not depend on how concurrent requests interleave,
+    /// so a test built on it is deterministic. Queued faults are taken first.
+    pub fn fault_by_content(
+        &self,
+        rule: impl FnMut(Arrival<'_>) -> Option<Fault> + Send + 'static,
+    ) {
+        self.lock().content_faults = Some(Box::new(rule));
+    }
+
+    /// How many injected faults (queued or content-chosen) answered requests to `path`.
+    pub fn faults_served(&self, path: &str) -> usize {
+        self.lock().served.get(path).copied().unwrap_or(0)
+    }
+
     /// Refuse every upsert request that carries one of these record ids with a 400
     /// naming the record, as Pinecone does for a record it cannot take.
     pub fn poison(&self, ids: impl IntoIterator<Item = String>) {
@@ -317,10 +358,40 @@ pub fn fast_retry() -> RetryPolicy {
     }
 }
 
+/// Query pairs decoded as Pinecone decodes them (RFC 3986): `%XX` is the byte XX and
+/// `+` stays a plus — not the form decoding, where `+` is a space.
 fn parse_query(q: &str) -> Vec<(String, String)> {
-    reqwest::Url::parse(&format!("http://x/?{q}"))
-        .map(|u| u.query_pairs().into_owned().collect())
-        .unwrap_or_default()
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Data-plane error: `{code, message, details}` with a gRPC code.
@@ -395,7 +466,12 @@ async fn handle(
                 .collect(),
             body: String::from_utf8_lossy(&body).into_owned(),
         });
-        take_fault(&mut s.faults, &path)
+        let fault = take_fault(&mut s.faults, &path)
+            .or_else(|| content_fault(&mut s, &method, &path, &query, &body));
+        if fault.is_some() {
+            *s.served.entry(path.clone()).or_default() += 1;
+        }
+        fault
     };
     if let Some(f) = fault {
         if !f.delay.is_zero() {
@@ -483,6 +559,34 @@ async fn handle(
         Ok(v) => ok(v),
         Err(Fail(status, message)) => data_error(status, &message),
     }
+}
+
+/// The content rule's fault for this request, if a rule is set.
+fn content_fault(
+    s: &mut EmuState,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Option<Fault> {
+    use std::hash::{Hash, Hasher};
+    let rule = s.content_faults.as_mut()?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (method.as_str(), path, query, body).hash(&mut h);
+    let n = s.arrivals.entry(h.finish()).or_default();
+    let arrival = *n;
+    *n += 1;
+    let content = if body.is_empty() {
+        query.to_string()
+    } else {
+        String::from_utf8_lossy(body).into_owned()
+    };
+    rule(Arrival {
+        path,
+        content: &content,
+        n: arrival,
+    })
+    .filter(|f| f.path.as_deref().is_none_or(|p| path.starts_with(p)))
 }
 
 fn take_fault(faults: &mut VecDeque<Fault>, path: &str) -> Option<Fault> {

@@ -42,13 +42,33 @@ pub enum EmbedError {
     Local(String),
 }
 
+/// The error for an embedder whose dimension could not be learned.
+pub fn unknown_dimension(model: &str) -> EmbedError {
+    EmbedError::Local(format!(
+        "the dimension of {model} is not known and the server's answer did not tell it; \
+         set openai_dimensions (MEMLENS_OPENAI_DIMENSIONS) to the model's dimension"
+    ))
+}
+
 /// Something that embeds texts into fixed-dimension vectors.
 #[async_trait]
 pub trait Embedder: Send + Sync {
     /// Model id as it should be recorded (e.g. `text-embedding-3-large`).
     fn model_id(&self) -> &str;
-    /// Output dimension.
+    /// Output dimension; 0 while it is not known (an OpenAI-compatible model memlens does
+    /// not know by name, before its first answer). Code that decides anything on the
+    /// dimension calls [`Embedder::learn_dimension`] instead.
     fn dimension(&self) -> usize;
+    /// The output dimension, learned with one tiny embedding request (as `doctor` does)
+    /// when it is not known yet, then cached for the embedder's life. Never `Ok(0)`:
+    /// [`EmbedError::Local`] when the answer holds no vector. The default returns
+    /// [`Embedder::dimension`] (built-in models know theirs).
+    async fn learn_dimension(&self) -> Result<usize, EmbedError> {
+        match self.dimension() {
+            0 => Err(unknown_dimension(self.model_id())),
+            d => Ok(d),
+        }
+    }
     /// Honest one-line label for the UI and README (what actually computes the vectors).
     fn label(&self) -> String;
     /// Tokens the text costs this embedder (for plans and batching).
@@ -87,6 +107,19 @@ pub enum Patience {
     /// so each split costs one request (a piece that then fails alone is confirmed with
     /// `Full` before it is blamed).
     Once,
+}
+
+/// The dimensions where healthy vectors of `model` (at `dimension`) are exactly 0.0:
+/// all-MiniLM-L6-v2 always has two ([`minilm::STRUCTURAL_ZERO_DIMS`]); other models
+/// (OpenAI's, the static table) none, so an exact zero there is worth a look. Used to
+/// judge a stored vector's zeros against the model that made it.
+pub fn structural_zero_dims(model: &str, dimension: usize) -> &'static [usize] {
+    let model = model.rsplit('/').next().unwrap_or(model);
+    if model == minilm::MODEL_ID && dimension == minilm::DIMENSION {
+        &minilm::STRUCTURAL_ZERO_DIMS
+    } else {
+        &[]
+    }
 }
 
 pub mod builtin;

@@ -202,7 +202,7 @@ pub async fn check_drift(
         return Err(DriftError::NoUid);
     }
     let model = embedder.model_id().to_string();
-    let dimension = embedder.dimension();
+    let dimension = embedder.learn_dimension().await?;
     let ids: Vec<String> = memories.iter().map(|m| vector_id(uid, &m.id)).collect();
     let valid: Vec<String> = ids
         .iter()

@@ -73,7 +73,7 @@ impl Outcome {
 /// One check that can keep a memory out of Omi's results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// Stable name: `shown_in_mode`, `vector_present`, `namespace`, `uid_metadata`,
+    /// Stable name: `shown_in_mode`, `in_export`, `vector_present`, `namespace`, `uid_metadata`,
     /// `memory_id_metadata`, `created_at_in_range`, `skip_reason`, `fresh`, `in_top_k`,
     /// `full_text`.
     pub name: &'static str,
@@ -190,6 +190,43 @@ impl Explanation {
     }
 }
 
+/// What the export says, for the checks and the fix: the memories it holds (the memory
+/// explained is looked up among them) and the uid its profile names. `Default`: no
+/// export given.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportSide<'a> {
+    /// The export's memories; `None` when no export was given.
+    pub memories: Option<&'a [Memory]>,
+    /// The uid the export's profile names (the export's uid), when it names one.
+    pub uid: Option<&'a str>,
+}
+
+impl<'a> ExportSide<'a> {
+    /// The side of a loaded export.
+    pub fn of(export: &'a crate::omi::export::Export) -> Self {
+        Self {
+            memories: Some(&export.memories),
+            uid: export.profile_uid.as_deref(),
+        }
+    }
+
+    /// The memory with this id, when the export holds it.
+    pub fn memory(&self, id: &str) -> Option<&'a Memory> {
+        self.memories?.iter().find(|m| m.id == id)
+    }
+
+    /// The export's id nearest to `id` (a likely typo), when one is close.
+    fn nearest_id(&self, id: &str) -> Option<&'a str> {
+        crate::config::closest(id, self.memories?.iter().map(|m| m.id.as_str())).or_else(|| {
+            // Ids are case-sensitive; `closest` compares lower-case.
+            self.memories?
+                .iter()
+                .find(|m| m.id.eq_ignore_ascii_case(id))
+                .map(|m| m.id.as_str())
+        })
+    }
+}
+
 /// Why an explanation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExplainError {
@@ -220,14 +257,14 @@ pub fn skip_reason(memory: &Memory, uid: &str) -> Option<String> {
         .map(|r| format!("{}: {}", r.detail(), r.explain()))
 }
 
-/// Explain where `request.memory_id` stands for `request.query`. `memory` is the
-/// memory from the export (for the skip reason, drift and title), `fulltext` the
-/// export's index. `drift_cache` avoids re-embedding the format texts.
+/// Explain where `request.memory_id` stands for `request.query`. `export` is what the
+/// export says (the memory, for the skip reason, drift and title; the export's uid),
+/// `fulltext` the export's index. `drift_cache` avoids re-embedding the format texts.
 pub async fn explain(
     embedder: &dyn Embedder,
     store: &dyn VectorStore,
     request: &ExplainRequest,
-    memory: Option<&Memory>,
+    export: ExportSide<'_>,
     fulltext: Option<std::sync::Arc<FullText>>,
     drift_cache: Option<&mut DriftCache>,
 ) -> Result<Explanation, ExplainError> {
@@ -242,6 +279,7 @@ pub async fn explain(
     if id.is_empty() {
         return Err(ExplainError::NoId);
     }
+    let memory = export.memory(id);
     let ns = request.namespace.as_str();
     let top_k = request.top_k.clamp(1, limits::MAX_TOP_K);
     let mut vectors = embedder.embed(std::slice::from_ref(&request.query)).await?;
@@ -277,8 +315,40 @@ pub async fn explain(
     } else {
         None
     };
+    // Not under this uid: is it under the export's own uid (a wrong --uid)? A fetch by
+    // id under that uid's prefix, in the same namespace.
+    let export_uid = export
+        .uid
+        .map(str::trim)
+        .filter(|u| !u.is_empty() && *u != uid);
+    let under_export_uid = match export_uid {
+        Some(other) if record.is_none() => {
+            let other_id = conventions::vector_id(other, id);
+            store
+                .fetch(ns, std::slice::from_ref(&other_id))
+                .await?
+                .contains_key(&other_id)
+                .then(|| (other.to_string(), other_id))
+        }
+        _ => None,
+    };
 
     let mut checks = Vec::new();
+    checks.push(match (export.memories, memory) {
+        (None, _) => na("in_export", "no export given (--export FILE)"),
+        (Some(_), Some(_)) => pass("in_export", format!("{id} is in the export")),
+        (Some(all), None) => fail(
+            "in_export",
+            format!(
+                "no memory {id} among the export's {}{}",
+                all.len(),
+                export
+                    .nearest_id(id)
+                    .map(|n| format!(" (the nearest id is {n})"))
+                    .unwrap_or_default()
+            ),
+        ),
+    });
     let present = match (&record, &other_namespace) {
         (Some(r), _) => Check {
             name: "vector_present",
@@ -293,9 +363,14 @@ pub async fn explain(
         (None, None) => Check {
             name: "vector_present",
             outcome: Outcome::Fail,
-            detail: format!(
-                "no vector under {omi_id} (Omi's {{uid}}-{{memory_id}}) nor the legacy bare id {id} in {ns} or any other namespace"
-            ),
+            detail: match &under_export_uid {
+                Some((other, other_id)) => format!(
+                    "no vector under {omi_id}, but {other_id} is stored: uid {other:?} is the export's"
+                ),
+                None => format!(
+                    "no vector under {omi_id} (Omi's {{uid}}-{{memory_id}}) nor the legacy bare id {id} in {ns} or any other namespace"
+                ),
+            },
         },
     };
     checks.push(present);
@@ -451,10 +526,25 @@ pub async fn explain(
         text_skipped.as_deref(),
         top_k,
     );
-    let fix = match fix_in_mode(&checks, &searched, &sides, top_k) {
-        Some(f) => f,
-        None => fix(&checks, &semantic, text.as_ref(), &drift, id, ns),
-    };
+    let fix = fix_in_mode(&checks, &searched, &sides, top_k).unwrap_or_else(|| {
+        fix(&FixInputs {
+            checks: &checks,
+            semantic: &semantic,
+            text: text.as_ref(),
+            drift: &drift,
+            id,
+            uid,
+            ns,
+            under_export_uid: under_export_uid.as_ref().map(|(u, _)| u.as_str()),
+            other_namespace: other_namespace.as_deref(),
+            export_uid,
+            nearest: export.nearest_id(id),
+            range: request.range,
+            memory_created: memory
+                .and_then(|m| m.created_at.as_ref())
+                .map(|d| d.timestamp()),
+        })
+    });
     Ok(Explanation {
         request: request.clone(),
         model: embedder.model_id().to_string(),
@@ -520,7 +610,8 @@ async fn searched_place(
                 .hits
                 .iter()
                 .find(|h| h.memory_id == request.memory_id.trim());
-            let chunk_ran = results.hits.iter().any(|h| h.chunk.is_some());
+            // The chunk side ran and found chunks (an empty ns_tchunks is a note).
+            let chunk_ran = results.chunks.as_ref().is_some_and(|c| c.chunks > 0);
             Ok((
                 place(
                     hit.map(|h| h.rank),
@@ -610,7 +701,7 @@ fn side_rows(
             of: None,
             score: None,
             chunk: None,
-            detail: "not searched (no transcript chunk vectors in this mode)".into(),
+            detail: "not searched, or ns_tchunks holds no chunks of this uid and range".into(),
         },
     });
     rows.push(match (text, text_skipped) {
@@ -658,6 +749,7 @@ fn fix_in_mode(
         return None;
     }
     let pipeline = [
+        "in_export",
         "skip_reason",
         "namespace",
         "vector_present",
@@ -930,40 +1022,112 @@ fn failed<'a>(checks: &'a [Check], name: &str) -> Option<&'a Check> {
         .find(|c| c.name == name && c.outcome == Outcome::Fail)
 }
 
-/// The fix to try, from the first failing check that explains the rest.
-fn fix(
-    checks: &[Check],
-    semantic: &SemanticPlace,
-    text: Option<&TextRank>,
-    drift: &Option<DriftOutcome>,
-    id: &str,
-    ns: &str,
-) -> String {
-    let reprocess = format!("memlens reprocess EXPORT --id {id}");
+/// What [`fix`] reads.
+struct FixInputs<'a> {
+    checks: &'a [Check],
+    semantic: &'a SemanticPlace,
+    text: Option<&'a TextRank>,
+    drift: &'a Option<DriftOutcome>,
+    id: &'a str,
+    uid: &'a str,
+    ns: &'a str,
+    /// The export's uid, when a vector of this memory is stored under it (and not under
+    /// the uid asked).
+    under_export_uid: Option<&'a str>,
+    /// Another namespace holding `{uid}-{id}`.
+    other_namespace: Option<&'a str>,
+    /// The export's uid, when it differs from the uid asked.
+    export_uid: Option<&'a str>,
+    nearest: Option<&'a str>,
+    range: DateRange,
+    /// The memory's own `created_at` in the export (Unix seconds).
+    memory_created: Option<i64>,
+}
+
+/// Omi's conversation namespace, where memlens's writes of a memory go.
+const CONVERSATIONS_NS: &str = "ns1";
+
+/// What `ns` holds when it is one of Omi's namespaces for something other than
+/// conversations (`ns2` facts, `ns4` action items, …): a memory is never written there.
+fn other_kind(ns: &str) -> Option<String> {
+    crate::omi::fact_conventions::known_namespace(ns)
+        .filter(|k| k.holds != "conversations")
+        .map(|k| k.holds)
+}
+
+/// The fix to try, from the first failing check that explains the rest. A fix that
+/// writes (reprocess) is offered only when a write is the cure, and never into a
+/// namespace that holds another kind of record; the others read (another namespace,
+/// another uid, a wider range) or say there is nothing to fix.
+fn fix(f: &FixInputs<'_>) -> String {
+    let (checks, id, ns) = (f.checks, f.id, f.ns);
+    if let Some(c) = failed(checks, "in_export") {
+        return match f.nearest {
+            Some(n) => format!(
+                "not in the export (typo? the nearest id is {n}): {}; memlens list EXPORT shows its ids",
+                c.detail
+            ),
+            None => format!(
+                "not in the export (typo?): {}; memlens list EXPORT shows its ids",
+                c.detail
+            ),
+        };
+    }
     if let Some(c) = failed(checks, "skip_reason") {
         return format!(
             "nothing to fix in the index: {}; Omi leaves it out on purpose",
             c.detail
         );
     }
-    if let Some(c) = failed(checks, "namespace") {
-        return format!("reprocess it into {ns} ({reprocess}): {}", c.detail);
+    if let Some(other) = f.under_export_uid {
+        return format!(
+            "a vector exists under uid {other} (the export's uid): check --uid (this search used uid {})",
+            f.uid
+        );
+    }
+    // A namespace of another kind: conversations are read from ns1, never written here.
+    if let Some(holds) = other_kind(ns) {
+        let target = f
+            .other_namespace
+            .filter(|o| other_kind(o).is_none())
+            .unwrap_or(CONVERSATIONS_NS);
+        return format!(
+            "query {target} (--namespace {target}): {ns} holds Omi's {holds}, and this memory is a conversation{}",
+            match f.other_namespace {
+                Some(o) => format!("; its vector is in {o:?}"),
+                None => String::new(),
+            }
+        );
+    }
+    let reprocess = format!("memlens reprocess EXPORT --id {id}");
+    if let Some(other) = f.other_namespace {
+        if other_kind(other).is_none() && known_conversations(ns) {
+            return format!(
+                "its vector is in {other:?}, not {ns}: query {other} (--namespace {other}) to see it; \
+                 Omi searches {ns}, so for Omi to find it reprocess it into {ns} ({reprocess})"
+            );
+        }
+        return format!("query {other} (--namespace {other}): its vector is there, not in {ns}");
     }
     if failed(checks, "vector_present").is_some() {
         return format!("reprocess it ({reprocess}): it has no vector");
     }
     if failed(checks, "uid_metadata").is_some() || failed(checks, "memory_id_metadata").is_some() {
+        if let Some(export_uid) = f.export_uid {
+            return format!(
+                "check --uid: this search used uid {}, the export's uid is {export_uid}; \
+                 if {} is right, reprocess it ({reprocess}) to rewrite Omi's uid and memory_id metadata",
+                f.uid, f.uid
+            );
+        }
         return format!(
             "reprocess it ({reprocess}): the upsert rewrites Omi's uid, memory_id and created_at metadata"
         );
     }
     if let Some(c) = failed(checks, "created_at_in_range") {
-        return format!(
-            "reprocess it ({reprocess}): a re-upsert writes created_at as int seconds ({})",
-            c.detail
-        );
+        return created_at_fix(f, c, &reprocess);
     }
-    if let Some(DriftOutcome::Report(r)) = drift
+    if let Some(DriftOutcome::Report(r)) = f.drift
         && r.status == EmbeddingStatus::Stale
     {
         let made = if r.identified {
@@ -981,20 +1145,70 @@ fn fix(
         return format!("reprocess it ({reprocess}): {made}");
     }
     if failed(checks, "in_top_k").is_some() {
-        let text_part = match text.and_then(|t| t.rank) {
+        let text_part = match f.text.and_then(|t| t.rank) {
             Some(r) => format!("; full-text finds it at rank {r}: search with --mode hybrid"),
             None => String::new(),
         };
         return format!(
             "its vector is current and well-formed; the query is just closer to other memories \
              (score {}){text_part}, or reword the query after the memory's title and overview",
-            semantic.score.map_or("?".into(), |s| format!("{s:.4}"))
+            f.semantic.score.map_or("?".into(), |s| format!("{s:.4}"))
         );
     }
-    match semantic.rank {
+    match f.semantic.rank {
         Some(r) => format!("nothing to fix: it is found at rank {r}"),
         None => "nothing to fix that memlens can see".into(),
     }
+}
+
+/// `ns1` (or a projection of it): the namespace Omi searches for conversations.
+fn known_conversations(ns: &str) -> bool {
+    crate::omi::fact_conventions::known_namespace(ns).is_some_and(|k| k.holds == "conversations")
+}
+
+/// The stored `created_at` keeps the vector out of the range. A re-upsert cures a legacy
+/// `/1000` value, a missing one, or one that differs from the memory's own date when
+/// that date is inside the range; a date that is simply outside the range is cured by
+/// widening the range (reprocessing would write the same date again).
+fn created_at_fix(f: &FixInputs<'_>, c: &Check, reprocess: &str) -> String {
+    let stored = f
+        .semantic
+        .created_at
+        .as_ref()
+        .filter(|d| !d.legacy && d.raw.is_finite())
+        .map(|d| d.raw.floor() as i64);
+    let legacy = stored.is_none();
+    let inside =
+        |t: i64| f.range.start.is_none_or(|s| t >= s) && f.range.end.is_none_or(|e| t <= e);
+    if legacy {
+        return format!(
+            "reprocess it ({reprocess}): a re-upsert writes created_at as int seconds ({})",
+            c.detail
+        );
+    }
+    if let (Some(own), Some(s)) = (f.memory_created, stored)
+        && own != s
+        && inside(own)
+    {
+        return format!(
+            "reprocess it ({reprocess}): the stored created_at is not the memory's ({}), which is inside the range",
+            day(own)
+        );
+    }
+    let t = stored.unwrap_or_default();
+    let from = f.range.start.map(|s| day(s.min(t)));
+    let to = f.range.end.map(|e| day(e.max(t)));
+    let wider = format!("{}..{}", from.unwrap_or_default(), to.unwrap_or_default());
+    format!(
+        "widen the range (e.g. --range {wider}): {}; reprocessing would write the same date",
+        c.detail
+    )
+}
+
+/// `2025-02-19` (UTC).
+fn day(secs: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp(secs, 0)
+        .map_or_else(|| secs.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
 #[cfg(test)]

@@ -144,7 +144,10 @@ pub async fn lookup_facts(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
     let mut out = BTreeMap::new();
-    let dimension = embedder.map(|e| e.dimension()).or(expected_dimension);
+    let dimension = match embedder {
+        Some(e) => Some(e.learn_dimension().await?),
+        None => expected_dimension,
+    };
     for group in facts.chunks(FETCH_GROUP) {
         let ids: Vec<String> = group.iter().map(|f| fact_vector_id(uid, &f.id)).collect();
         let records = store.fetch(namespace, &ids).await?;

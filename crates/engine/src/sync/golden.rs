@@ -29,7 +29,7 @@ use crate::embed::Embedder;
 use crate::store::VectorStore;
 use crate::sync::daterange::DateRange;
 use crate::sync::fulltext::FullText;
-use crate::sync::hybrid::{HybridError, SearchMode, hybrid_search};
+use crate::sync::hybrid::{HybridError, SearchMode, search_all};
 use crate::sync::search::{SearchRequest, SearchTarget};
 
 /// How deep each query is searched to find the expected ids' ranks.
@@ -116,14 +116,48 @@ impl GoldenFile {
                 });
             }
         };
-        let file: Self = toml::from_str(&text).map_err(|e| GoldenError::Parse {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let file: Self = if path.extension().is_some_and(|e| e == "json") {
+            Self::from_labelled_json(&text).map_err(|e| GoldenError::Parse {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?
+        } else {
+            toml::from_str(&text).map_err(|e| GoldenError::Parse {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?
+        };
         if file.top_k == 0 || file.top_k > RANK_DEPTH {
             return Err(GoldenError::Parse {
                 path: path.display().to_string(),
                 message: format!("top_k must be between 1 and {RANK_DEPTH}"),
+            });
+        }
+        Ok(file)
+    }
+
+    /// A labelled query set in JSON (`tests/fixtures/*-queries.json`): an array of
+    /// `{"query", "memory_id", "note"?}` (or `"expect": [ids]`), each query once; k = 10.
+    pub fn from_labelled_json(text: &str) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Labelled {
+            query: String,
+            #[serde(default)]
+            memory_id: Option<String>,
+            #[serde(default)]
+            expect: Vec<String>,
+            #[serde(default)]
+            range: Option<String>,
+        }
+        let rows: Vec<Labelled> = serde_json::from_str(text)?;
+        let mut file = Self::default();
+        for r in rows {
+            let mut expect = r.expect;
+            expect.extend(r.memory_id);
+            file.queries.push(GoldenQuery {
+                query: r.query,
+                expect,
+                range: r.range,
             });
         }
         Ok(file)
@@ -192,6 +226,25 @@ pub struct ExpectedRank {
     /// Rank in the semantic list and the full-text list of the same search, when there.
     pub semantic_rank: Option<usize>,
     pub text_rank: Option<usize>,
+    /// Rank on the transcript chunk side of the same search, when there.
+    #[serde(default)]
+    pub chunk_rank: Option<usize>,
+    /// The export does not hold this id (a typo?): reported, not counted as a miss.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_in_export: bool,
+}
+
+/// One side's best candidates for a query, for `--detail` (designing the fusion).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SideLists {
+    /// `ns1` (memory id, cosine).
+    pub semantic: Vec<(String, f64)>,
+    /// `ns_tchunks` (conversation id, best chunk's cosine).
+    pub chunks: Vec<(String, f64)>,
+    /// Full text over the query's content words (memory id, BM25).
+    pub text: Vec<(String, f64)>,
+    /// The full-text side fell back to OR.
+    pub text_relaxed: bool,
 }
 
 /// The outcome of one query.
@@ -203,6 +256,9 @@ pub struct QueryOutcome {
     pub recall: f64,
     /// 1 / best expected rank when ≤ k, else 0.
     pub reciprocal_rank: f64,
+    /// Each side's candidates (only with `detail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sides: Option<SideLists>,
 }
 
 /// A whole run (what is stored as the last run).
@@ -220,6 +276,23 @@ pub struct GoldenRun {
     pub recall_at_k: f64,
     /// Mean reciprocal rank (@k).
     pub mrr: f64,
+    /// Share of queries whose best expected id ranked first.
+    #[serde(default)]
+    pub top1: f64,
+    /// Mean recall@5.
+    #[serde(default)]
+    pub recall_at_5: f64,
+    /// Queries left out of the metrics: every expected id is missing from the export.
+    #[serde(default)]
+    pub skipped: usize,
+}
+
+/// What a run is given besides the file: the export's memory ids (an expected id not in
+/// it is reported as a typo, not a miss) and whether to keep each side's candidates.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions<'a> {
+    pub memories: Option<&'a [crate::omi::Memory]>,
+    pub detail: bool,
 }
 
 /// One expected id whose rank moved.
@@ -252,7 +325,11 @@ pub async fn run(
     file: &GoldenFile,
     file_name: &str,
     mode: SearchMode,
+    options: RunOptions<'_>,
 ) -> Result<GoldenRun, GoldenError> {
+    let known: Option<std::collections::HashSet<&str>> = options
+        .memories
+        .map(|m| m.iter().map(|m| m.id.as_str()).collect());
     if file.queries.is_empty() {
         return Err(GoldenError::Empty {
             path: file_name.to_string(),
@@ -260,6 +337,7 @@ pub async fn run(
     }
     let k = file.top_k;
     let mut queries = Vec::with_capacity(file.queries.len());
+    let (mut firsts, mut recall5, mut skipped) = (0usize, 0.0f64, 0usize);
     for q in &file.queries {
         let range = match &q.range {
             Some(r) => {
@@ -277,12 +355,62 @@ pub async fn run(
             top_k: RANK_DEPTH,
             range,
         };
-        let results = hybrid_search(embedder, store, fulltext.clone(), &request, mode)
+        let search_mode = if options.detail {
+            SearchMode::Hybrid
+        } else {
+            mode
+        };
+        let detailed = search_all(
+            embedder,
+            store,
+            fulltext.clone(),
+            options.memories,
+            &request,
+            search_mode,
+        )
+        .await
+        .map_err(|source| GoldenError::Search {
+            query: q.query.clone(),
+            source,
+        })?;
+        let results = if search_mode == mode {
+            detailed.clone()
+        } else {
+            search_all(
+                embedder,
+                store,
+                fulltext.clone(),
+                options.memories,
+                &request,
+                mode,
+            )
             .await
             .map_err(|source| GoldenError::Search {
                 query: q.query.clone(),
                 source,
-            })?;
+            })?
+        };
+        let sides = options.detail.then(|| SideLists {
+            semantic: detailed.semantic.as_ref().map_or(vec![], |s| {
+                s.hits
+                    .iter()
+                    .map(|h| (h.memory_id.clone(), f64::from(h.score)))
+                    .collect()
+            }),
+            chunks: detailed.chunks.as_ref().map_or(vec![], |c| {
+                c.hits
+                    .iter()
+                    .map(|h| (h.conversation_id.clone(), f64::from(h.score)))
+                    .collect()
+            }),
+            text: detailed.text.as_ref().map_or(vec![], |t| {
+                t.hits
+                    .iter()
+                    .map(|h| (h.memory_id.clone(), h.score))
+                    .collect()
+            }),
+            text_relaxed: detailed.text.as_ref().is_some_and(|t| t.relaxed),
+        });
         let expected: Vec<ExpectedRank> = q
             .expect
             .iter()
@@ -301,31 +429,50 @@ pub async fn run(
                         .as_ref()
                         .and_then(|t| t.hits.iter().find(|h| &h.memory_id == id))
                         .map(|h| h.rank),
+                    chunk_rank: results
+                        .chunks
+                        .as_ref()
+                        .and_then(|c| c.hits.iter().find(|h| &h.conversation_id == id))
+                        .map(|h| h.rank),
+                    not_in_export: known.as_ref().is_some_and(|k| !k.contains(id.as_str())),
                 }
             })
             .collect();
-        let within = expected
-            .iter()
-            .filter(|e| e.rank.is_some_and(|r| r <= k))
-            .count();
-        let recall = if expected.is_empty() {
+        let counted: Vec<&ExpectedRank> = expected.iter().filter(|e| !e.not_in_export).collect();
+        let within = |k: usize| {
+            counted
+                .iter()
+                .filter(|e| e.rank.is_some_and(|r| r <= k))
+                .count()
+        };
+        let recall = if counted.is_empty() {
             0.0
         } else {
-            within as f64 / expected.len() as f64
+            within(k) as f64 / counted.len() as f64
         };
-        let best = expected
+        if !counted.is_empty() {
+            recall5 += within(5) as f64 / counted.len() as f64;
+        }
+        let best = counted
             .iter()
             .filter_map(|e| e.rank)
             .filter(|r| *r <= k)
             .min();
+        if best == Some(1) {
+            firsts += 1;
+        }
+        if counted.is_empty() {
+            skipped += 1;
+        }
         queries.push(QueryOutcome {
             query: q.query.clone(),
             expected,
             recall,
             reciprocal_rank: best.map_or(0.0, |r| 1.0 / r as f64),
+            sides,
         });
     }
-    let n = queries.len() as f64;
+    let n = (queries.len() - skipped).max(1) as f64;
     Ok(GoldenRun {
         file: file_name.to_string(),
         mode: mode.name().to_string(),
@@ -335,6 +482,9 @@ pub async fn run(
         ran_at: chrono::Utc::now().timestamp(),
         recall_at_k: queries.iter().map(|q| q.recall).sum::<f64>() / n,
         mrr: queries.iter().map(|q| q.reciprocal_rank).sum::<f64>() / n,
+        top1: firsts as f64 / n,
+        recall_at_5: recall5 / n,
+        skipped,
         queries,
     })
 }
@@ -364,7 +514,7 @@ pub fn load_last_run(data_dir: &Path, golden_file: &Path, mode: SearchMode) -> O
 
 /// The newest last run of a golden file in any mode (what the TUI shows).
 pub fn load_newest_run(data_dir: &Path, golden_file: &Path) -> Option<GoldenRun> {
-    [SearchMode::Hybrid, SearchMode::Semantic, SearchMode::Text]
+    SearchMode::ALL
         .into_iter()
         .filter_map(|m| load_last_run(data_dir, golden_file, m))
         .max_by_key(|r| r.ran_at)
@@ -455,12 +605,18 @@ mod tests {
                     rank,
                     semantic_rank: rank,
                     text_rank: None,
+                    chunk_rank: None,
+                    not_in_export: false,
                 }],
                 recall: f64::from(u8::from(rank.is_some_and(|r| r <= 10))),
                 reciprocal_rank: rank.filter(|r| *r <= 10).map_or(0.0, |r| 1.0 / r as f64),
+                sides: None,
             }],
             recall_at_k: f64::from(u8::from(rank.is_some_and(|r| r <= 10))),
             mrr: rank.filter(|r| *r <= 10).map_or(0.0, |r| 1.0 / r as f64),
+            top1: 0.0,
+            recall_at_5: 0.0,
+            skipped: 0,
         };
         let c = compare(&run(Some(12)), &run(Some(2)));
         assert_eq!(c.ranks.len(), 1);

@@ -12,11 +12,15 @@ pub mod fulltext;
 pub mod golden;
 pub mod hybrid;
 pub mod journal;
+pub mod kinds;
+pub mod lexical;
+pub mod lock;
 pub mod moment;
 pub mod orphans;
 pub mod projection;
 pub mod reprocess;
 pub mod search;
 pub mod status;
+pub mod tchunks;
 
 pub use status::{EmbeddingStatus, StatusEntry};

@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::omi::Memory;
 use crate::omi::chunks::{TranscriptChunk, speaker_label, transcript_chunks};
-use crate::sync::fulltext::{Field, is_cjk, is_stop_word};
+use crate::sync::fulltext::{Field, is_cjk};
 use crate::sync::hybrid::HybridHit;
+use crate::sync::lexical::is_stop_word;
 
 /// How the moment was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -328,7 +329,7 @@ mod tests {
         HybridHit {
             rank: 1,
             memory_id: "c1".into(),
-            rrf: 0.0,
+            score: 0.0,
             semantic: None,
             text: None,
             chunk: None,

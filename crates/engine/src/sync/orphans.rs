@@ -99,7 +99,26 @@ pub async fn list_user_ids(
     page_size: usize,
     mut progress: impl FnMut(usize),
 ) -> Result<(Vec<String>, usize), OrphanError> {
-    let prefix = user_prefix(uid);
+    list_prefix_ids(
+        store,
+        namespace,
+        &user_prefix(uid),
+        page_size,
+        &mut progress,
+    )
+    .await
+}
+
+/// Every id under `prefix` in `namespace`, `page_size` per page (the record kinds list
+/// `{uid}-ai-` and `{uid}-` this way); `progress` gets the ids so far after each page.
+/// Returns the ids and the number of pages.
+pub async fn list_prefix_ids(
+    store: &dyn VectorStore,
+    namespace: &str,
+    prefix: &str,
+    page_size: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(Vec<String>, usize), OrphanError> {
     let mut ids = Vec::new();
     let mut pages = 0;
     let mut token: Option<String> = None;
@@ -107,7 +126,7 @@ pub async fn list_user_ids(
         let page = store
             .list(
                 namespace,
-                Some(&prefix),
+                Some(prefix),
                 Some(page_size.max(1)),
                 token.clone(),
             )

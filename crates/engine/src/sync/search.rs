@@ -139,6 +139,36 @@ pub async fn search(
     store: &dyn VectorStore,
     request: &SearchRequest,
 ) -> Result<SearchResults, SearchError> {
+    search_embedded(embedder, store, request, None).await
+}
+
+/// Embed a query text once (for searches that query several namespaces with it):
+/// the vector and the milliseconds it took.
+pub async fn embed_query(
+    embedder: &dyn Embedder,
+    text: &str,
+) -> Result<(Vec<f32>, f64), SearchError> {
+    if text.trim().is_empty() {
+        return Err(SearchError::EmptyQuery);
+    }
+    let started = Instant::now();
+    let mut vectors = embedder.embed(&[text.to_string()]).await?;
+    let embed_ms = millis(started);
+    let vector = vectors
+        .pop()
+        .filter(|_| vectors.is_empty())
+        .ok_or_else(|| EmbedError::BadResponse("expected one vector for the query".into()))?;
+    Ok((vector, embed_ms))
+}
+
+/// [`search`] with the query's embedding already made by [`embed_query`] (`embedded`,
+/// for a [`SearchTarget::Text`]; `None` embeds it here). The same query either way.
+pub async fn search_embedded(
+    embedder: &dyn Embedder,
+    store: &dyn VectorStore,
+    request: &SearchRequest,
+    embedded: Option<(Vec<f32>, f64)>,
+) -> Result<SearchResults, SearchError> {
     let uid = request.uid.trim();
     if uid.is_empty() {
         return Err(SearchError::NoUid);
@@ -167,15 +197,10 @@ pub async fn search(
                     embedder.model_id()
                 ))));
             }
-            let started = Instant::now();
-            let mut vectors = embedder.embed(std::slice::from_ref(text)).await?;
-            let embed_ms = millis(started);
-            let vector = vectors
-                .pop()
-                .filter(|_| vectors.is_empty())
-                .ok_or_else(|| {
-                    EmbedError::BadResponse("expected one vector for the query".into())
-                })?;
+            let (vector, embed_ms) = match embedded {
+                Some(e) => e,
+                None => embed_query(embedder, text).await?,
+            };
             (
                 QueryTarget::Vector(vector),
                 Some(embedder.model_id().to_string()),

@@ -371,7 +371,7 @@ pub async fn verify(
 ) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
     let mut out = BTreeMap::new();
     let total = memories.len();
-    let dimension = embedder.dimension();
+    let dimension = embedder.learn_dimension().await?;
     for group in memories.chunks(FETCH_GROUP) {
         let ids: Vec<String> = group.iter().map(|m| vector_id(uid, &m.id)).collect();
         let records = fetch_valid(store, namespace, &ids).await?;
@@ -431,7 +431,10 @@ pub fn counts<'a>(
     c
 }
 
-/// The on-disk status cache for one (store target, namespace, uid).
+/// The on-disk status cache for one (store target, namespace, uid), shared by every
+/// process on the data dir (the TUI, `memlens status`): [`StatusCache::save`] merges
+/// with what is on disk, entry by entry, the newer ([`StatusCache::stamps`]) winning,
+/// so a TUI left open never overwrites the fresher verdicts of `status --verify`.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct StatusCache {
     /// Store target, namespace and uid the entries belong to.
@@ -439,6 +442,10 @@ pub struct StatusCache {
     /// Unix seconds of the lookup.
     pub checked_at: i64,
     pub entries: BTreeMap<String, StatusEntry>,
+    /// When each entry was learned (Unix milliseconds). An entry without a stamp (a
+    /// cache from before stamps) counts as learned at `checked_at`.
+    #[serde(default)]
+    pub stamps: BTreeMap<String, i64>,
 }
 
 impl StatusCache {
@@ -462,15 +469,56 @@ impl StatusCache {
         (cache.key == key).then_some(cache)
     }
 
-    /// Save atomically (write a temp file, then rename).
-    pub fn save(&self, data_dir: &Path) -> std::io::Result<()> {
+    /// When the entry of `id` was learned (Unix ms): its stamp, else `checked_at`.
+    pub fn stamp_of(&self, id: &str) -> i64 {
+        self.stamps
+            .get(id)
+            .copied()
+            .unwrap_or(self.checked_at.saturating_mul(1000))
+    }
+
+    /// Stamp every entry that has no stamp yet with `at` (Unix ms).
+    pub fn stamp_unstamped(&mut self, at: i64) {
+        for id in self.entries.keys() {
+            self.stamps.entry(id.clone()).or_insert(at);
+        }
+    }
+
+    /// Keep, of `self` and `other`, the newer entry of each id (ties: `self`'s).
+    pub fn merge_newer(&mut self, other: &StatusCache) {
+        for (id, entry) in &other.entries {
+            let theirs = other.stamp_of(id);
+            if !self.entries.contains_key(id) || theirs > self.stamp_of(id) {
+                self.entries.insert(id.clone(), entry.clone());
+                self.stamps.insert(id.clone(), theirs);
+            }
+        }
+        self.checked_at = self.checked_at.max(other.checked_at);
+    }
+
+    /// Save atomically (write a temp file, then rename), merged with the cache on disk
+    /// under a lock on `<cache>.lock`: an entry on disk newer than ours (another process
+    /// wrote it since we read) is kept, as are entries we do not have. Returns the cache
+    /// as saved.
+    pub fn save(&self, data_dir: &Path) -> std::io::Result<StatusCache> {
         let path = Self::path(data_dir, &self.key);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.with_extension("lock"))?;
+        lock.lock()?;
+        let mut merged = self.clone();
+        if let Some(on_disk) = Self::load(data_dir, &self.key) {
+            merged.merge_newer(&on_disk);
+        }
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_vec(self)?)?;
-        std::fs::rename(tmp, path)
+        std::fs::write(&tmp, serde_json::to_vec(&merged)?)?;
+        std::fs::rename(tmp, path)?;
+        Ok(merged)
     }
 }
 
@@ -704,5 +752,56 @@ mod tests {
         let back = StatusCache::load(dir.path(), &key).unwrap();
         assert_eq!(back.entries.len(), 1);
         assert!(StatusCache::load(dir.path(), "other").is_none());
+    }
+
+    #[test]
+    fn an_older_view_saved_later_never_overwrites_newer_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = StatusCache::key_for("pinecone x", "ns1", "u");
+        let entry = |status| StatusEntry::bare(status);
+        // A TUI looked up at t=100 s: both present.
+        let mut tui = StatusCache {
+            key: key.clone(),
+            checked_at: 100,
+            ..Default::default()
+        };
+        tui.entries
+            .insert("a".into(), entry(EmbeddingStatus::Present));
+        tui.entries
+            .insert("b".into(), entry(EmbeddingStatus::Present));
+        tui.save(dir.path()).unwrap();
+        // `status --verify` in another process at t=200 s: a is stale.
+        let mut cli = StatusCache::load(dir.path(), &key).unwrap();
+        cli.entries
+            .insert("a".into(), entry(EmbeddingStatus::Stale));
+        cli.stamps.insert("a".into(), 200_000);
+        cli.entries
+            .insert("c".into(), entry(EmbeddingStatus::Missing));
+        cli.stamps.insert("c".into(), 200_000);
+        cli.checked_at = 200;
+        cli.save(dir.path()).unwrap();
+        // The TUI, still open, learns b is fresh at t=300 s and saves its view.
+        tui.entries
+            .insert("b".into(), entry(EmbeddingStatus::Fresh));
+        tui.stamps.insert("b".into(), 300_000);
+        let saved = tui.save(dir.path()).unwrap();
+        let back = StatusCache::load(dir.path(), &key).unwrap();
+        assert_eq!(back.entries, saved.entries);
+        assert_eq!(
+            back.entries["a"].status,
+            EmbeddingStatus::Stale,
+            "the CLI's newer verdict"
+        );
+        assert_eq!(
+            back.entries["b"].status,
+            EmbeddingStatus::Fresh,
+            "the TUI's newer verdict"
+        );
+        assert_eq!(
+            back.entries["c"].status,
+            EmbeddingStatus::Missing,
+            "kept, though the TUI lacks it"
+        );
+        assert_eq!(back.stamp_of("a"), 200_000);
     }
 }

@@ -101,6 +101,10 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         fact_section: super::fact_loader::from_set_aside(&c.facts, top_is_list),
         facts: c.facts,
         wrapper: c.wrapper,
+        action_items: crate::action_items::ActionItemSection::parse(
+            c.action_items_raw.as_deref(),
+            c.task_data_raw.as_deref(),
+        ),
     })
 }
 
@@ -150,6 +154,10 @@ struct Collector<'b, 'p> {
     /// Facts found in record lists (counted in `total`, which is a position).
     listed_facts: usize,
     wrapper: Option<String>,
+    /// E3's `action_items` value, as written (sentinels for Python's `NaN`).
+    action_items_raw: Option<String>,
+    /// E3's `task_data` value, as written.
+    task_data_raw: Option<String>,
 }
 
 /// How a record that did not fit the typed structs was read again.
@@ -180,6 +188,8 @@ impl<'b, 'p> Collector<'b, 'p> {
             facts: Vec::new(),
             listed_facts: 0,
             wrapper: None,
+            action_items_raw: None,
+            task_data_raw: None,
         }
     }
 
@@ -531,6 +541,16 @@ impl<'b, 'p> Collector<'b, 'p> {
                     if let Ok(Some(p)) = serde_json::from_str::<Option<RawProfile>>(&text) {
                         self.profile_name = p.name;
                         self.profile_uid = p.uid;
+                    }
+                }
+                k @ ("action_items" | "task_data") => {
+                    let (start, found) = self.scan_value()?;
+                    let text = self.text_since(start);
+                    let text = pyjson::with_sentinels(&text, start, &found);
+                    if k == "action_items" {
+                        self.action_items_raw = Some(text);
+                    } else {
+                        self.task_data_raw = Some(text);
                     }
                 }
                 "id" => {

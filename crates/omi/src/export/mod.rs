@@ -128,6 +128,9 @@ pub struct Export {
     /// The webhook message wrapper the memory came in, described for people
     /// (`a webhook message {"type": "memory_created", "memory": {…}}: …`).
     pub wrapper: Option<String>,
+    /// E3's `action_items` section and `task_data.candidates` (omi-namespaces-2026.md
+    /// §2.4); `present` is false when the file has none.
+    pub action_items: crate::action_items::ActionItemSection,
 }
 
 impl Export {

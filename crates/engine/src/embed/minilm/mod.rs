@@ -45,6 +45,14 @@ pub const MODEL_ID: &str = "all-MiniLM-L6-v2";
 /// Output dimension.
 pub const DIMENSION: usize = 384;
 
+/// Dimensions (0-based) at which all-MiniLM-L6-v2 vectors are zero whatever the text: a
+/// trait of the trained model, not a fault. 127 and 223 are exactly 0.0 in every vector
+/// (this embedder's and sentence-transformers' alike); 319 is exactly 0.0 in 19 of the 20
+/// sentence-transformers golden vectors (`tests/fixtures/minilm-golden.json`) and about
+/// 1e-8 in this embedder's (f16 weights). Checked against the model by
+/// `tests/it/minilm_embedder.rs`.
+pub const STRUCTURAL_ZERO_DIMS: [usize; 3] = [127, 223, 319];
+
 /// Tokens the model reads at once (`max_seq_length`), `[CLS]` and `[SEP]` included.
 pub const WINDOW_TOKENS: usize = 256;
 

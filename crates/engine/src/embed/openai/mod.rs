@@ -806,6 +806,15 @@ impl Embedder for OpenAiEmbedder {
         self.dim.load(Ordering::Acquire)
     }
 
+    /// [`OpenAiEmbedder::probe_dimension`]: one tiny request when the model is not known
+    /// by name and `openai_dimensions` is not set; the answer's length is kept.
+    async fn learn_dimension(&self) -> Result<usize, EmbedError> {
+        match self.probe_dimension().await? {
+            0 => Err(super::unknown_dimension(&self.cfg.model)),
+            d => Ok(d),
+        }
+    }
+
     fn label(&self) -> String {
         let dim = match self.dimension() {
             0 => "dimension not known yet".to_string(),

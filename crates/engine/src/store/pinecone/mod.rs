@@ -408,13 +408,10 @@ impl VectorStore for PineconeStore {
         let mut out = BTreeMap::new();
         for group in ids.chunks(limits::FETCH_GROUP) {
             let mut url = self.url("vectors/fetch")?;
-            {
-                let mut q = url.query_pairs_mut();
-                for id in group {
-                    q.append_pair("ids", id);
-                }
-                q.append_pair("namespace", namespace);
-            }
+            let mut pairs: Vec<(&str, &str)> =
+                group.iter().map(|id| ("ids", id.as_str())).collect();
+            pairs.push(("namespace", namespace));
+            url.set_query(Some(&wire::query_string(&pairs)));
             let reply: FetchResponse = self.read("fetch", Method::GET, url, None).await?;
             for (id, v) in reply.vectors {
                 out.insert(
@@ -474,19 +471,18 @@ impl VectorStore for PineconeStore {
         page_token: Option<String>,
     ) -> Result<ListPage, StoreError> {
         let mut url = self.url("vectors/list")?;
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("namespace", namespace);
-            if let Some(p) = prefix.filter(|p| !p.is_empty()) {
-                q.append_pair("prefix", p);
-            }
-            if let Some(l) = limit {
-                q.append_pair("limit", &l.to_string());
-            }
-            if let Some(t) = &page_token {
-                q.append_pair("paginationToken", t);
-            }
+        let limit = limit.map(|l| l.to_string());
+        let mut pairs = vec![("namespace", namespace)];
+        if let Some(p) = prefix.filter(|p| !p.is_empty()) {
+            pairs.push(("prefix", p));
         }
+        if let Some(l) = &limit {
+            pairs.push(("limit", l));
+        }
+        if let Some(t) = &page_token {
+            pairs.push(("paginationToken", t));
+        }
+        url.set_query(Some(&wire::query_string(&pairs)));
         let reply: ListResponse = self.call("list", Method::GET, url, None).await?;
         Ok(ListPage {
             ids: reply.vectors.into_iter().map(|v| v.id).collect(),

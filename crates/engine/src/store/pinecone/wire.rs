@@ -244,6 +244,34 @@ pub fn upsert_bodies(
 /// Upsert batches stay a little under Pinecone's 2 MiB so that "2 MB" read either way fits.
 pub const UPSERT_BATCH_BYTES: usize = 2_000_000;
 
+/// A query string (without `?`) with every name and value percent-encoded per RFC 3986
+/// §2: the unreserved characters (`A–Z a–z 0–9 - . _ ~`) as they are, every other byte
+/// of the UTF-8 text as `%XX` — a space is `%20`, never `+`. Pinecone decodes a query
+/// this way (`+` stays a plus): the form encoding (`+` for a space) made an id with a
+/// space read as missing (the bug pinecone-io/python-sdk#372 fixed).
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        percent_encode(name, &mut out);
+        out.push('=');
+        percent_encode(value, &mut out);
+    }
+    out
+}
+
+fn percent_encode(text: &str, out: &mut String) {
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
 fn encode_err(e: serde_json::Error) -> StoreError {
     StoreError::Invalid(format!("cannot encode the request: {e}"))
 }
@@ -330,6 +358,16 @@ pub fn error_from_reply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded_per_rfc_3986() {
+        let q = query_string(&[("ids", "u-a b#c+d%e/f?g&h=i~j.k_l-m"), ("ids", "u-café")]);
+        assert_eq!(
+            q,
+            "ids=u-a%20b%23c%2Bd%25e%2Ff%3Fg%26h%3Di~j.k_l-m&ids=u-caf%C3%A9"
+        );
+        assert_eq!(query_string(&[]), "");
+    }
 
     #[test]
     fn an_echoed_key_is_scrubbed_even_across_the_cut_and_in_the_code() {

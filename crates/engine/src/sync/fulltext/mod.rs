@@ -28,11 +28,10 @@ use crate::sync::daterange::DateRange;
 
 mod document;
 mod query;
+mod terms;
 
 pub use document::{Document, Field, LAYOUT_VERSION, content_hash, document};
-pub use query::{
-    Snippet, fts_query, is_cjk, is_stop_word, relaxed_query, segment_cjk, skip_text_side, snippet,
-};
+pub use query::{Snippet, fts_query, is_cjk, relaxed_query, segment_cjk, skip_text_side, snippet};
 
 /// File name of the full-text database inside the data dir.
 pub const FILE_NAME: &str = "fulltext.db";

@@ -114,6 +114,13 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
+/// One word as an FTS5 string (`"word"`), or `None` when it has no letter or digit.
+pub(crate) fn quote_term(word: &str) -> Option<String> {
+    let w = word.replace([OPEN, CLOSE, SEP], " ");
+    // A CJK run is indexed a character a token: quoted whole, it is their phrase.
+    searchable(&w).then(|| quote(&segment_cjk(w.trim())))
+}
+
 fn searchable(s: &str) -> bool {
     s.chars().any(char::is_alphanumeric)
 }
@@ -176,25 +183,10 @@ pub fn fts_query(input: &str) -> Option<String> {
     join(&terms(input), false)
 }
 
-/// English words too common to say anything on their own (the words a question is built
-/// of). A query of only these gives the text side nothing real to match.
-const STOP_WORDS: &[&str] = &[
-    "a", "about", "all", "an", "and", "any", "are", "as", "at", "be", "but", "by", "can", "did",
-    "do", "does", "for", "from", "had", "has", "have", "he", "her", "him", "his", "how", "i", "if",
-    "in", "is", "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "she", "so", "that",
-    "the", "their", "them", "then", "there", "they", "this", "to", "us", "was", "we", "were",
-    "what", "when", "where", "which", "who", "why", "will", "with", "you", "your",
-];
-
-/// Whether `word` is a stop word ([`STOP_WORDS`], case-insensitive).
-pub fn is_stop_word(word: &str) -> bool {
-    let w = word.to_lowercase();
-    STOP_WORDS.binary_search(&w.as_str()).is_ok()
-}
-
 /// Why the text side of a fused search has nothing to search in `input`, for people
 /// (`text side skipped: "🎂" holds no word`), or `None` when it has: no letter or digit
-/// left (emoji, punctuation, a lone `OR`), or only stop words outside quotes.
+/// left (emoji, punctuation, a lone `OR`), or only stop words outside quotes (the fused
+/// search's list, [`crate::sync::lexical::is_stop_word`]).
 pub fn skip_text_side(input: &str) -> Option<String> {
     if fts_query(input).is_none() {
         return Some(format!(
@@ -206,7 +198,7 @@ pub fn skip_text_side(input: &str) -> Option<String> {
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty() && *w != "OR")
         .collect();
-    (!quoted && words.iter().all(|w| is_stop_word(w)))
+    (!quoted && words.iter().all(|w| crate::sync::lexical::is_stop_word(w)))
         .then(|| format!("text side skipped: {input:?} holds only stop words"))
 }
 
@@ -372,7 +364,6 @@ mod tests {
 
     #[test]
     fn text_side_skips_what_holds_no_word() {
-        assert!(STOP_WORDS.windows(2).all(|w| w[0] < w[1]), "sorted");
         assert!(skip_text_side("🎂").unwrap().contains("no word"));
         assert!(skip_text_side("OR").is_some());
         assert!(skip_text_side("?!").is_some());

@@ -34,6 +34,8 @@ impl Reprocessor {
                 "plan_facts needs an engine configured for facts (kind facts)".into(),
             ));
         }
+        // No plan on an unknown dimension: learn it (one tiny request) or refuse.
+        let dimension = self.embedder.learn_dimension().await?;
         let target = self.target()?;
         let uid = target.uid.clone();
         let mut counts = PlanCounts::default();
@@ -70,7 +72,7 @@ impl Reprocessor {
             }
         }
         if !to_look_up.is_empty() {
-            let dim = Some(self.embedder.dimension()).filter(|d| *d > 0);
+            let dim = Some(dimension);
             statuses.extend(
                 lookup_facts_only(
                     self.store.as_ref(),
@@ -168,7 +170,6 @@ impl Reprocessor {
         if self.config.read_only {
             warnings.push("read-only mode: this plan cannot be run".into());
         }
-        let dimension = self.embedder.dimension();
         let batch = self.config.batch_size;
         let requests = RequestEstimate {
             embed: items.len().div_ceil(batch),

@@ -334,7 +334,7 @@ impl Reprocessor {
 
     /// Check the embedder's dimension against the store now, when it is known.
     async fn preflight(&self, dim_check: &OnceCell<DimCheck>) -> Result<(), ReprocessError> {
-        let dim = self.embedder.dimension();
+        let dim = self.embedder.learn_dimension().await?;
         if dim > 0 {
             self.check_dimension(dim, dim_check).await?;
         }
@@ -1065,10 +1065,17 @@ impl Reprocessor {
         slot.stage(Stage::Embedding, texts.len());
         // The existing records (whose extra metadata must survive the upsert) are read
         // while the texts are embedded.
-        let (embedded, fetched) = tokio::join!(
-            self.embed_isolating(&texts, slot),
-            self.retrying(transient_store, || self.store.fetch(ns, &ids)),
-        );
+        // A cancel (Ctrl-C, a terminating signal in the TUI) does not wait for a slow
+        // embedding call: nothing of this batch is written yet, its items stay pending.
+        let (embedded, fetched) = tokio::select! {
+            both = async {
+                tokio::join!(
+                    self.embed_isolating(&texts, slot),
+                    self.retrying(transient_store, || self.store.fetch(ns, &ids)),
+                )
+            } => both,
+            () = raised(cancel) => return BatchResult::NotStarted(works),
+        };
         let vectors = match embedded {
             Ok(v) => v,
             Err(e) => return BatchResult::Fatal(e.into(), works),
@@ -1183,5 +1190,12 @@ impl Reprocessor {
             }
         }
         BatchResult::Finished(results)
+    }
+}
+
+/// Resolves once `cancel` is raised (checked every 50 ms).
+async fn raised(cancel: &CancelFlag) {
+    while !cancel.is_cancelled() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

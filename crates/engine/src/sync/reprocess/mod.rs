@@ -340,6 +340,9 @@ impl Reprocessor {
                 crate::omi::fact_conventions::Kind::Conversations => {
                     self.config.format.name().to_string()
                 }
+                // Action items and chunks are written by `sync::kinds::write`, never
+                // through this job.
+                other => other.word().to_string(),
             },
         })
     }

@@ -293,6 +293,8 @@ impl Reprocessor {
         known: Option<&BTreeMap<String, StatusEntry>>,
     ) -> Result<Plan, ReprocessError> {
         let target = self.target()?;
+        // No plan on an unknown dimension: learn it (one tiny request) or refuse.
+        let dimension = self.embedder.learn_dimension().await?;
         let uid = target.uid.clone();
         let overrides = self.config.overrides();
         let mut counts = PlanCounts::default();
@@ -335,7 +337,7 @@ impl Reprocessor {
             }
         }
         if !to_look_up.is_empty() {
-            let dim = Some(self.embedder.dimension()).filter(|d| *d > 0);
+            let dim = Some(dimension);
             let (store, ns, uid) = (self.store.as_ref(), &self.config.namespace, &uid);
             // Groups of ids looked up `concurrency` at a time.
             let mut lookups = futures::stream::iter(to_look_up.chunks(status::FETCH_GROUP))
@@ -444,7 +446,6 @@ impl Reprocessor {
                 counts.unfinished
             ));
         }
-        let dimension = self.embedder.dimension();
         let n = items.len();
         let batches = n.div_ceil(self.config.batch_size);
         let requests = RequestEstimate {

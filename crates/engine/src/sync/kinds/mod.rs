@@ -1,0 +1,303 @@
+//! Record kinds: one trait ([`RecordKind`]), one small implementation per kind of vector
+//! Omi writes (conversations `ns1`, facts `ns2`, action items `ns4`, transcript chunks
+//! `ns_tchunks`), and machinery written once over it: the status of every record
+//! ([`status::kind_status`]: list the user's prefix in pages, fetch in batches, verify by
+//! re-embedding), orphans with their likely cause, and Omi's writes ([`write`]: plan, then
+//! upsert in batches of 100 and delete orphan ids). ripgrep's `Matcher`/`Sink` is the
+//! shape: what differs per kind is small and declarative (the table of
+//! [`memlens_omi::record_kind::KindSpec`] plus the pure id/metadata/text rules of
+//! `memlens_omi`); everything else is generic.
+//!
+//! A kind says three things: which records Omi would hold for an export
+//! ([`RecordKind::expected`], with Omi's skip reasons and why a missing one may be normal),
+//! which prefix enumerates the user's stored records ([`RecordKind::list_prefix`]), and
+//! why a stored id is an orphan ([`RecordKind::orphan_cause`]).
+
+use std::collections::HashMap;
+
+use crate::omi::Memory;
+use crate::omi::action_items::{
+    self, OrphanConversation, action_item_id_prefix, action_item_metadata, action_item_skip,
+    action_item_vector_id, parse_action_item_vector_id,
+};
+use crate::omi::chunks::{
+    chunk_metadata, chunk_vector_id, parse_chunk_vector_id, transcript_chunks,
+};
+use crate::omi::conventions::{memory_metadata, strip_uid_prefix, user_prefix, vector_id};
+use crate::omi::export::Export;
+use crate::omi::fact_conventions::{fact_metadata, fact_skip, fact_vector_id};
+use crate::omi::policy::{self, Overrides};
+use crate::omi::record_kind::{Kind, KindSpec};
+use crate::omi::text::{TextFormat, render};
+use crate::store::Metadata;
+
+pub mod search;
+pub mod status;
+pub mod write;
+
+/// One record Omi would hold (or would skip) for an export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expected {
+    /// What the record belongs to: the conversation (conversations, chunks), the fact, the
+    /// action item.
+    pub owner: String,
+    /// The record's name for people: the owner's id, or `{conversation_id} c{n}` for a chunk.
+    pub key: String,
+    /// Omi's vector id.
+    pub vector_id: String,
+    /// The exact text Omi embeds.
+    pub text: String,
+    /// Omi's metadata; for kinds whose `created_at` is the upsert time (facts, action
+    /// items) it holds the `now` given to [`RecordKind::expected`].
+    pub metadata: Metadata,
+    /// Why Omi would write no vector (the record is listed, not written).
+    pub skip: Option<String>,
+    /// Why a missing vector may be normal, in plain words.
+    pub missing_reason: String,
+    /// Unix seconds of the owner (conversation `started_at or created_at`, item
+    /// `created_at`), for "newest first"; 0 when unknown.
+    pub date: i64,
+}
+
+/// One kind of Omi's vectors (see the module docs).
+pub trait RecordKind: Send + Sync {
+    /// Which kind.
+    fn kind(&self) -> Kind;
+    /// Its declarative data (namespace, id shape, search, spec sections).
+    fn spec(&self) -> &'static KindSpec {
+        self.kind().spec()
+    }
+    /// The id prefix that lists every stored record of the user of this kind.
+    fn list_prefix(&self, uid: &str) -> String;
+    /// The records Omi would hold for `export`, in export order (skipped ones included).
+    /// `now` is the upsert time for kinds whose metadata records it.
+    fn expected(&self, export: &Export, uid: &str, now: i64) -> Vec<Expected>;
+    /// Why a listed id is an orphan; `None` when it belongs to a record of the export.
+    /// Called for every listed id that no unskipped [`Expected`] has.
+    fn orphan_cause(&self, export: &Export, uid: &str, vector_id: &str) -> Option<String>;
+    /// The owner (conversation, fact, item id) a stored id names, when it is this kind's id.
+    fn owner_of(&self, uid: &str, vector_id: &str) -> Option<String>;
+}
+
+/// The implementation of `kind`; `format` is the text format conversations are rendered in.
+pub fn record_kind(kind: Kind, format: TextFormat) -> Box<dyn RecordKind> {
+    match kind {
+        Kind::Conversations => Box::new(Conversations { format }),
+        Kind::Facts => Box::new(Facts),
+        Kind::ActionItems => Box::new(ActionItems),
+        Kind::Chunks => Box::new(Chunks),
+    }
+}
+
+fn conversation_date(m: &Memory) -> i64 {
+    m.started_at
+        .as_ref()
+        .or(m.created_at.as_ref())
+        .map_or(0, |d| d.timestamp())
+}
+
+/// `ns1` (omi.md §1): one vector per conversation, its summary in `format`.
+pub struct Conversations {
+    pub format: TextFormat,
+}
+
+impl RecordKind for Conversations {
+    fn kind(&self) -> Kind {
+        Kind::Conversations
+    }
+    fn list_prefix(&self, uid: &str) -> String {
+        user_prefix(uid)
+    }
+    fn expected(&self, export: &Export, uid: &str, _now: i64) -> Vec<Expected> {
+        export
+            .memories
+            .iter()
+            .map(|m| {
+                let created = m.created_at.as_ref().map_or(0, |d| d.timestamp());
+                Expected {
+                    owner: m.id.clone(),
+                    key: m.id.clone(),
+                    vector_id: vector_id(uid, &m.id),
+                    text: render(&m.structured, self.format),
+                    metadata: memory_metadata(uid, &m.id, created),
+                    skip: policy::skip_reason(m, Some(uid), Overrides::default())
+                        .map(|s| s.detail()),
+                    missing_reason: "Omi writes it when the conversation is processed".into(),
+                    date: conversation_date(m),
+                }
+            })
+            .collect()
+    }
+    fn orphan_cause(&self, export: &Export, uid: &str, id: &str) -> Option<String> {
+        let mid = strip_uid_prefix(uid, id)?;
+        match export.get(mid) {
+            None => Some("the conversation is not in the export".into()),
+            Some(m) if m.deleted => Some("the conversation is deleted in the export".into()),
+            Some(_) => None,
+        }
+    }
+    fn owner_of(&self, uid: &str, id: &str) -> Option<String> {
+        strip_uid_prefix(uid, id).map(str::to_string)
+    }
+}
+
+/// `ns2` (omi-facts.md §F5): one vector per fact, its content.
+pub struct Facts;
+
+impl RecordKind for Facts {
+    fn kind(&self) -> Kind {
+        Kind::Facts
+    }
+    fn list_prefix(&self, uid: &str) -> String {
+        user_prefix(uid)
+    }
+    fn expected(&self, export: &Export, uid: &str, now: i64) -> Vec<Expected> {
+        export
+            .fact_section
+            .facts
+            .iter()
+            .map(|f| Expected {
+                owner: f.id.clone(),
+                key: f.id.clone(),
+                vector_id: fact_vector_id(uid, &f.id),
+                text: f.content.clone(),
+                metadata: fact_metadata(uid, &f.id, f.category.raw(), now),
+                skip: fact_skip(f, uid).map(|s| s.describe()),
+                missing_reason: "Omi writes it when the fact is extracted or edited".into(),
+                date: f.created_at.as_ref().map_or(0, |d| d.timestamp()),
+            })
+            .collect()
+    }
+    fn orphan_cause(&self, export: &Export, uid: &str, id: &str) -> Option<String> {
+        let fid = strip_uid_prefix(uid, id)?;
+        match export.fact_section.get(fid) {
+            None => Some("the fact is not in the export".into()),
+            Some(f) if f.deleted => Some("the fact is deleted in the export".into()),
+            Some(_) => None,
+        }
+    }
+    fn owner_of(&self, uid: &str, id: &str) -> Option<String> {
+        strip_uid_prefix(uid, id).map(str::to_string)
+    }
+}
+
+/// `ns4` (omi-namespaces-2026.md §2): one vector per standalone action item.
+pub struct ActionItems;
+
+impl RecordKind for ActionItems {
+    fn kind(&self) -> Kind {
+        Kind::ActionItems
+    }
+    fn list_prefix(&self, uid: &str) -> String {
+        action_item_id_prefix(uid)
+    }
+    fn expected(&self, export: &Export, uid: &str, now: i64) -> Vec<Expected> {
+        export
+            .action_items
+            .items
+            .iter()
+            .map(|i| Expected {
+                owner: i.id.clone(),
+                key: i.id.clone(),
+                vector_id: action_item_vector_id(uid, &i.id),
+                text: i.description.clone(),
+                metadata: action_item_metadata(uid, &i.id, now),
+                skip: action_item_skip(i, uid),
+                missing_reason: action_items::missing_reason(i),
+                date: i.created_at.as_ref().map_or(0, |d| d.timestamp()),
+            })
+            .collect()
+    }
+    fn orphan_cause(&self, export: &Export, uid: &str, id: &str) -> Option<String> {
+        let aid = parse_action_item_vector_id(uid, id)?;
+        if export.action_items.get(aid).is_some() {
+            return None;
+        }
+        Some(action_items::orphan_cause(OrphanConversation::Unknown).into())
+    }
+    fn owner_of(&self, uid: &str, id: &str) -> Option<String> {
+        parse_action_item_vector_id(uid, id).map(str::to_string)
+    }
+}
+
+/// `ns_tchunks` (omi-namespaces-2026.md §1): the transcript in windows of 8 lines.
+pub struct Chunks;
+
+/// Why Omi's backfill would not chunk a conversation (§1.3): not completed, discarded,
+/// deleted.
+pub fn chunk_skip(m: &Memory) -> Option<String> {
+    if m.deleted {
+        Some("deleted: Omi's backfill skips it".into())
+    } else if m.discarded {
+        Some("discarded: Omi's backfill skips it".into())
+    } else if m.status.as_deref() != Some("completed") {
+        Some(format!(
+            "status {}: Omi's backfill takes completed conversations only",
+            m.status.as_deref().unwrap_or("unset")
+        ))
+    } else {
+        None
+    }
+}
+
+/// The plain reason a chunk is missing (§1.3).
+pub const CHUNKS_MISSING: &str = "Omi writes chunks only by backfill";
+
+impl RecordKind for Chunks {
+    fn kind(&self) -> Kind {
+        Kind::Chunks
+    }
+    fn list_prefix(&self, uid: &str) -> String {
+        user_prefix(uid)
+    }
+    fn expected(&self, export: &Export, uid: &str, _now: i64) -> Vec<Expected> {
+        let mut out = Vec::new();
+        for m in &export.memories {
+            let skip = chunk_skip(m);
+            for c in transcript_chunks(m) {
+                out.push(Expected {
+                    owner: m.id.clone(),
+                    key: format!("{} c{}", m.id, c.chunk_index),
+                    vector_id: chunk_vector_id(uid, &m.id, c.chunk_index),
+                    metadata: chunk_metadata(uid, &m.id, c.chunk_index, c.created_at),
+                    text: c.text,
+                    skip: skip.clone(),
+                    missing_reason: CHUNKS_MISSING.into(),
+                    date: conversation_date(m),
+                });
+            }
+        }
+        out
+    }
+    fn orphan_cause(&self, export: &Export, uid: &str, id: &str) -> Option<String> {
+        let (cid, index) = parse_chunk_vector_id(uid, id)?;
+        let Some(m) = export.get(cid) else {
+            return Some("its conversation is not in the export (merged away or deleted)".into());
+        };
+        if m.deleted {
+            return Some("its conversation is deleted".into());
+        }
+        if m.discarded {
+            return Some("its conversation is discarded".into());
+        }
+        let count = transcript_chunks(m).len();
+        (index >= count).then(|| {
+            format!(
+                "beyond the conversation's {count} chunk(s): the transcript got shorter and \
+                 Omi's backfill does not delete the old tail"
+            )
+        })
+    }
+    fn owner_of(&self, uid: &str, id: &str) -> Option<String> {
+        parse_chunk_vector_id(uid, id).map(|(c, _)| c.to_string())
+    }
+}
+
+/// Chunk counts per conversation, for grouping a chunk status by conversation.
+pub fn chunks_per_conversation(expected: &[Expected]) -> HashMap<&str, usize> {
+    let mut out: HashMap<&str, usize> = HashMap::new();
+    for e in expected {
+        *out.entry(e.owner.as_str()).or_default() += 1;
+    }
+    out
+}

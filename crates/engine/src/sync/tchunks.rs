@@ -1,0 +1,439 @@
+//! Transcript chunk vectors (`ns_tchunks`, `../shared/specs/omi-namespaces-2026.md` §1):
+//! indexing them into the local store on the offline default, and searching them the way
+//! Omi's chat does (§1.5).
+//!
+//! **Indexing.** Every conversation Omi's backfill would chunk (§1.3: completed, not
+//! discarded, not deleted; here also not locked and with a valid id) is cut by the one
+//! chunker, [`memlens_omi::chunks::transcript_chunks`], and each chunk is embedded by the
+//! built-in model and upserted under Omi's id and metadata. The local record also keeps
+//! [`KEY_TEXT_SHA256`] (the first 16 hex digits of the SHA-256 of the chunk text), so
+//! re-opening an export embeds only what is missing or stale (the text changed); chunk
+//! ids a shorter transcript no longer makes are deleted. Newest conversation first, in
+//! batches of [`BATCH`], upserted batch by batch: an interrupted run resumes where it
+//! stopped. Only ever the local store.
+//!
+//! **Searching.** One query (the query embedding shared with `ns1`) of up to
+//! `max(60, 3 × top_k)` chunks with Omi's filter (`{"uid"}` plus `created_at`
+//! `$gte`/`$lte`); a conversation scores by its best chunk.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::embed::{EmbedError, Embedder};
+use crate::omi::Memory;
+use crate::omi::chunks::{
+    CHAT_TOP_K, CHUNKS_NAMESPACE, KEY_CHUNK_INDEX, KEY_CONVERSATION_ID, chunk_metadata,
+    chunk_vector_id, parse_chunk_vector_id, transcript_chunks,
+};
+use crate::omi::conventions;
+use crate::omi::policy::{Overrides, SkipReason, skip_reason};
+use crate::store::{
+    MetaValue, Query, QueryTarget, Record, StoreError, VectorStore, limits, list_all_ids,
+};
+use crate::sync::autoindex::is_builtin_model;
+use crate::sync::daterange::DateRange;
+use crate::sync::reprocess::CancelFlag;
+
+/// The namespace searched and indexed: Omi's.
+pub const NAMESPACE: &str = CHUNKS_NAMESPACE;
+/// Chunks per embedding call while indexing (progress and searchability advance every
+/// second or so).
+pub const BATCH: usize = 32;
+/// The metadata key of the local record's text hash (memlens's, beside Omi's four keys;
+/// never written to a remote store).
+pub const KEY_TEXT_SHA256: &str = "text_sha256";
+
+/// True when Omi's backfill would chunk this conversation (§1.3).
+pub fn chunkable(memory: &Memory, uid: &str) -> bool {
+    matches!(
+        skip_reason(memory, Some(uid), Overrides::default()),
+        None | Some(SkipReason::Empty) | Some(SkipReason::Invalid(_))
+    )
+}
+
+/// The first 16 hex digits of the SHA-256 of a chunk text.
+pub fn text_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One chunk to embed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkItem {
+    pub vector_id: String,
+    pub conversation_id: String,
+    pub chunk_index: usize,
+    /// Omi's `created_at` of the chunk (Unix seconds).
+    pub created_at: i64,
+    pub text: String,
+    pub hash: String,
+}
+
+/// What indexing the export's chunks will do.
+#[derive(Debug, Clone, Default)]
+pub struct ChunkPlan {
+    /// The chunks to embed, newest conversation first.
+    pub items: Vec<ChunkItem>,
+    /// Chunks the export makes (of chunkable conversations).
+    pub total: usize,
+    /// Of those, held and current before this run.
+    pub indexed: usize,
+    /// Stored chunk ids of the export's conversations that the export no longer makes
+    /// (a shorter transcript): deleted by [`run`].
+    pub stale_ids: Vec<String>,
+    /// Something the user must be told (vectors of another built-in model replaced).
+    pub note: Option<String>,
+}
+
+/// The export's chunks, newest conversation first: `(item, conversation created_at)`.
+pub fn export_chunks(memories: &[Memory], uid: &str) -> Vec<ChunkItem> {
+    let mut convs: Vec<&Memory> = memories.iter().filter(|m| chunkable(m, uid)).collect();
+    convs.sort_by_key(|m| {
+        std::cmp::Reverse(
+            m.created_at
+                .as_ref()
+                .map_or(i64::MIN, crate::omi::date::OmiDate::timestamp),
+        )
+    });
+    let mut out = Vec::new();
+    for m in convs {
+        for c in transcript_chunks(m) {
+            out.push(ChunkItem {
+                vector_id: chunk_vector_id(uid, &m.id, c.chunk_index),
+                conversation_id: m.id.clone(),
+                chunk_index: c.chunk_index,
+                created_at: c.created_at,
+                hash: text_hash(&c.text),
+                text: c.text,
+            });
+        }
+    }
+    out
+}
+
+/// How much of the export's chunks `namespace` holds (by id, any text): for a store
+/// memlens does not index (remote, `--no-index`). Returns `(held, total)`.
+pub async fn coverage(
+    store: &dyn VectorStore,
+    uid: &str,
+    memories: &[Memory],
+) -> Result<(usize, usize), StoreError> {
+    let want = export_chunks(memories, uid);
+    let have: HashSet<String> = list_all_ids(store, NAMESPACE, Some(&format!("{uid}-")))
+        .await?
+        .into_iter()
+        .collect();
+    let held = want.iter().filter(|c| have.contains(&c.vector_id)).count();
+    Ok((held, want.len()))
+}
+
+/// `ns_tchunks holds 0 of this export's 354 chunks`.
+pub fn coverage_line(held: usize, total: usize) -> String {
+    if total > 0 && held >= total {
+        format!("{NAMESPACE} holds all {total} of this export's chunks")
+    } else {
+        format!("{NAMESPACE} holds {held} of this export's {total} chunks")
+    }
+}
+
+/// Plan the local chunk index: missing and stale chunks, newest first. Checks the
+/// namespace's model like `ns1`'s auto-index (another built-in model's vectors are
+/// replaced, any other model's refused). Refuses a remote store.
+pub async fn plan(
+    embedder: &dyn Embedder,
+    store: &dyn VectorStore,
+    uid: &str,
+    memories: &[Memory],
+) -> Result<ChunkPlan, StoreError> {
+    if store.is_remote() {
+        return Err(StoreError::Unsupported(
+            "index transcript chunks into a remote store (memlens writes ns_tchunks only \
+             locally)"
+                .into(),
+        ));
+    }
+    let model = embedder.model_id();
+    let mut note = None;
+    if let Some(other) = store.namespace_model(NAMESPACE).await?
+        && other != model
+    {
+        let ids = list_all_ids(store, NAMESPACE, None).await?;
+        if !ids.is_empty() {
+            if !is_builtin_model(&other) {
+                return Err(StoreError::ModelMismatch(format!(
+                    "{NAMESPACE} of the local store holds {} vectors made by {other}, not \
+                     {model}; chunk indexing leaves them alone",
+                    ids.len()
+                )));
+            }
+            for group in ids.chunks(limits::MAX_DELETE_IDS) {
+                store.delete(NAMESPACE, group).await?;
+            }
+            note = Some(format!(
+                "{NAMESPACE} held {} vectors of {other}; re-indexing it with {model}",
+                ids.len()
+            ));
+        }
+    }
+    let want = export_chunks(memories, uid);
+    let total = want.len();
+    let stored: HashSet<String> = list_all_ids(store, NAMESPACE, Some(&format!("{uid}-")))
+        .await?
+        .into_iter()
+        .collect();
+    let wanted: HashSet<&str> = want.iter().map(|c| c.vector_id.as_str()).collect();
+    let convs: HashSet<&str> = want.iter().map(|c| c.conversation_id.as_str()).collect();
+    let stale_ids: Vec<String> = stored
+        .iter()
+        .filter(|id| !wanted.contains(id.as_str()))
+        .filter(|id| parse_chunk_vector_id(uid, id).is_some_and(|(c, _)| convs.contains(c)))
+        .cloned()
+        .collect();
+    let present: Vec<String> = want
+        .iter()
+        .filter(|c| stored.contains(&c.vector_id))
+        .map(|c| c.vector_id.clone())
+        .collect();
+    let mut hashes: HashMap<String, String> = HashMap::new();
+    for group in present.chunks(limits::FETCH_GROUP) {
+        for (id, rec) in store.fetch(NAMESPACE, group).await? {
+            if let Some(MetaValue::String(h)) = rec.metadata.get(KEY_TEXT_SHA256) {
+                hashes.insert(id, h.clone());
+            }
+        }
+    }
+    let items: Vec<ChunkItem> = want
+        .into_iter()
+        .filter(|c| hashes.get(&c.vector_id) != Some(&c.hash))
+        .collect();
+    Ok(ChunkPlan {
+        indexed: total - items.len(),
+        total,
+        items,
+        stale_ids,
+        note,
+    })
+}
+
+/// Progress of a chunk index run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ChunkProgress {
+    /// Chunks written so far by this run.
+    pub done: usize,
+    /// Chunks this run writes.
+    pub total: usize,
+    pub elapsed_ms: u64,
+}
+
+/// Why indexing chunks failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChunkIndexError {
+    #[error("embedding transcript chunks failed: {0}")]
+    Embed(#[from] EmbedError),
+    #[error("writing transcript chunks failed: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Embed and upsert the plan's chunks in batches of [`BATCH`] (each batch is written
+/// before the next is embedded, so a cancelled or killed run keeps what it wrote), then
+/// delete the stale ids. Returns the chunks written.
+pub async fn run(
+    embedder: &dyn Embedder,
+    store: &dyn VectorStore,
+    uid: &str,
+    plan: &ChunkPlan,
+    mut progress: impl FnMut(ChunkProgress),
+    cancel: &CancelFlag,
+) -> Result<usize, ChunkIndexError> {
+    let started = std::time::Instant::now();
+    if !plan.items.is_empty() {
+        store
+            .claim_namespace(NAMESPACE, embedder.model_id(), embedder.dimension())
+            .await?;
+    }
+    let mut done = 0;
+    for batch in plan.items.chunks(BATCH) {
+        if cancel.is_cancelled() {
+            return Ok(done);
+        }
+        let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
+        let vectors = embedder.embed(&texts).await?;
+        if vectors.len() != batch.len() {
+            return Err(EmbedError::BadResponse(format!(
+                "{} vectors for {} chunks",
+                vectors.len(),
+                batch.len()
+            ))
+            .into());
+        }
+        let records = batch
+            .iter()
+            .zip(vectors)
+            .map(|(c, values)| {
+                let mut metadata =
+                    chunk_metadata(uid, &c.conversation_id, c.chunk_index, c.created_at);
+                metadata.insert(KEY_TEXT_SHA256.into(), MetaValue::String(c.hash.clone()));
+                Record {
+                    id: c.vector_id.clone(),
+                    values,
+                    metadata,
+                }
+            })
+            .collect();
+        store.upsert(NAMESPACE, records).await?;
+        done += batch.len();
+        progress(ChunkProgress {
+            done,
+            total: plan.items.len(),
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        });
+    }
+    for group in plan.stale_ids.chunks(limits::MAX_DELETE_IDS) {
+        store.delete(NAMESPACE, group).await?;
+    }
+    Ok(done)
+}
+
+/// Plan and run in one go (the CLI's indexing before a search); returns the plan.
+pub async fn index_export(
+    embedder: &dyn Embedder,
+    store: &dyn VectorStore,
+    uid: &str,
+    memories: &[Memory],
+    progress: impl FnMut(ChunkProgress),
+) -> Result<ChunkPlan, ChunkIndexError> {
+    let plan = plan(embedder, store, uid, memories).await?;
+    run(embedder, store, uid, &plan, progress, &CancelFlag::new()).await?;
+    Ok(plan)
+}
+
+/// One conversation on the chunk side: its best chunk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChunkConversation {
+    /// 1-based, conversations ordered by best chunk score.
+    pub rank: usize,
+    pub conversation_id: String,
+    /// Cosine of the best chunk.
+    pub score: f32,
+    pub chunk_index: usize,
+    /// Chunks of this conversation among the hits.
+    pub chunks: usize,
+}
+
+/// The chunk side's answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChunkResults {
+    /// Chunks asked for (`top_k` of the query).
+    pub asked: usize,
+    /// Chunks returned.
+    pub chunks: usize,
+    pub hits: Vec<ChunkConversation>,
+    pub query_ms: f64,
+}
+
+/// Chunks asked for to show `top_k` conversations: `max(60, 3 × top_k)` (Omi's chat asks
+/// 3 × its limit, §1.5), at most Pinecone's 10 000.
+pub fn chunk_top_k(top_k: usize) -> usize {
+    top_k.saturating_mul(3).clamp(CHAT_TOP_K, limits::MAX_TOP_K)
+}
+
+/// Query `ns_tchunks` with `vector` and Omi's filter, group the chunks by conversation
+/// (best chunk first). A namespace the store records as another model's is refused.
+pub async fn search_chunks(
+    store: &dyn VectorStore,
+    model: &str,
+    uid: &str,
+    vector: Vec<f32>,
+    range: DateRange,
+    top_k: usize,
+) -> Result<ChunkResults, StoreError> {
+    if let Some(other) = store.namespace_model(NAMESPACE).await?
+        && other != model
+    {
+        return Err(StoreError::ModelMismatch(format!(
+            "{NAMESPACE} holds vectors made by {other}, the query is embedded by {model}"
+        )));
+    }
+    let asked = chunk_top_k(top_k);
+    let started = std::time::Instant::now();
+    let matches = store
+        .query(Query {
+            namespace: NAMESPACE.to_string(),
+            target: QueryTarget::Vector(vector),
+            top_k: asked,
+            filter: Some(conventions::query_filter(uid, range.start, range.end)),
+            include_values: false,
+            include_metadata: true,
+        })
+        .await?;
+    let query_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let chunks = matches.len();
+    let mut best: BTreeMap<String, ChunkConversation> = BTreeMap::new();
+    let mut order = Vec::new();
+    for m in matches {
+        let meta = m.metadata.unwrap_or_default();
+        let parsed = parse_chunk_vector_id(uid, &m.id);
+        let conversation_id = match meta.get(KEY_CONVERSATION_ID) {
+            Some(MetaValue::String(c)) => c.clone(),
+            _ => match parsed {
+                Some((c, _)) => c.to_string(),
+                None => continue,
+            },
+        };
+        let chunk_index = match meta.get(KEY_CHUNK_INDEX) {
+            Some(MetaValue::Number(n)) if *n >= 0.0 => *n as usize,
+            _ => parsed.map_or(0, |(_, i)| i),
+        };
+        match best.get_mut(&conversation_id) {
+            Some(c) => c.chunks += 1,
+            None => {
+                order.push(conversation_id.clone());
+                best.insert(
+                    conversation_id.clone(),
+                    ChunkConversation {
+                        rank: 0,
+                        conversation_id,
+                        score: m.score,
+                        chunk_index,
+                        chunks: 1,
+                    },
+                );
+            }
+        }
+    }
+    // Matches come best first, so the first chunk seen of a conversation is its best.
+    let hits = order
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, id)| {
+            best.remove(&id).map(|mut c| {
+                c.rank = i + 1;
+                c
+            })
+        })
+        .collect();
+    Ok(ChunkResults {
+        asked,
+        chunks,
+        hits,
+        query_ms,
+    })
+}
+
+/// The time range of a conversation's chunk, from the export (NaN when the export does
+/// not hold it).
+pub fn chunk_times(memories: &[Memory], conversation_id: &str, chunk_index: usize) -> (f64, f64) {
+    memories
+        .iter()
+        .find(|m| m.id == conversation_id)
+        .and_then(|m| transcript_chunks(m).into_iter().nth(chunk_index))
+        .map_or((f64::NAN, f64::NAN), |c| (c.start_seconds, c.end_seconds))
+}
+
+/// Shared handle to the export's conversations (for chunk times).
+pub type Memories = Arc<Vec<Memory>>;

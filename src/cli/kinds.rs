@@ -1,0 +1,933 @@
+//! `--kind action-items` (`ns4`) and `--kind chunks` (`ns_tchunks`) for `text`, `status`,
+//! `orphans`, `reprocess` and `search`, and `status --kind all`: thin printing over the
+//! engine's record-kind machinery (`sync::kinds`), which does the same work for every kind.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use serde_json::json;
+
+use super::Context;
+use super::search::{load_export, open_embedder, open_store, resolve_uid};
+use crate::omi::chunks::transcript_chunks;
+use crate::omi::export::Export;
+use crate::omi::record_kind::Kind;
+use crate::omi::text::TextFormat;
+use crate::sync::daterange::DateRange;
+use crate::sync::kinds::status::{
+    KindReport, RecordStatus, explain_action_item_orphans, kind_status,
+};
+use crate::sync::kinds::write::{self, Selection};
+use crate::sync::kinds::{CHUNKS_MISSING, chunk_skip, record_kind};
+use crate::sync::search::hit_date;
+use crate::words::counted;
+
+/// One line for a terminal: control characters as spaces (export text is untrusted).
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn format(ctx: &Context) -> anyhow::Result<TextFormat> {
+    ctx.settings.text_format.parse().context(
+        "bad text format (--format, MEMLENS_TEXT_FORMAT or text_format in the config file)",
+    )
+}
+
+/// The export's note for a kind it cannot hold (`None` when it can).
+fn absent(export: &Export, kind: Kind) -> Option<String> {
+    match kind {
+        Kind::ActionItems => export
+            .action_items
+            .absent_note()
+            .map(|n| format!("{}: {n}", export.name)),
+        _ => None,
+    }
+}
+
+/// Write `text` to stdout; a closed pipe is not an error.
+fn emit(text: &str) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// One `text --kind chunks --json` line (fields in this order).
+#[derive(serde::Serialize)]
+struct ChunkLine<'a> {
+    id: &'a str,
+    conversation_id: &'a str,
+    chunk_index: usize,
+    created_at: i64,
+    text: &'a str,
+}
+
+/// One `text --kind action-items --json` line (fields in this order).
+#[derive(serde::Serialize)]
+struct ItemLine<'a> {
+    id: &'a str,
+    action_item_id: &'a str,
+    text: &'a str,
+}
+
+/// `memlens text --kind action-items|chunks EXPORT [--id ID]…`: Omi's exact texts
+/// (chunks: §1.1; action items: the description, §2.1). `--id` names conversations for
+/// chunks and items for action items.
+pub fn text(
+    ctx: &Context,
+    export: &Export,
+    kind: Kind,
+    ids: &[String],
+) -> anyhow::Result<ExitCode> {
+    if let Some(note) = absent(export, kind) {
+        bail!("{note}");
+    }
+    let uid = resolve_uid(&ctx.settings, Some(export)).unwrap_or_default();
+    let mut out = String::new();
+    match kind {
+        Kind::Chunks => {
+            for id in ids {
+                if export.get(id).is_none() {
+                    bail!("{}: no conversation with id {id:?}", export.name);
+                }
+            }
+            let chosen: Vec<_> = export
+                .memories
+                .iter()
+                .filter(|m| ids.is_empty() || ids.contains(&m.id))
+                .collect();
+            let chunks: Vec<_> = chosen
+                .iter()
+                .flat_map(|m| transcript_chunks(m).into_iter().map(move |c| (*m, c)))
+                .collect();
+            for (i, (m, c)) in chunks.iter().enumerate() {
+                let id = crate::omi::chunks::chunk_vector_id(&uid, &m.id, c.chunk_index);
+                if ctx.json {
+                    let line = ChunkLine {
+                        id: &id,
+                        conversation_id: &m.id,
+                        chunk_index: c.chunk_index,
+                        created_at: c.created_at,
+                        text: &c.text,
+                    };
+                    writeln!(out, "{}", serde_json::to_string(&line)?)?;
+                } else if chunks.len() == 1 {
+                    writeln!(out, "{}", c.text)?;
+                } else {
+                    if i > 0 {
+                        writeln!(out)?;
+                    }
+                    writeln!(out, "── {id}")?;
+                    writeln!(out, "{}", c.text)?;
+                }
+            }
+            if chunks.is_empty() {
+                eprintln!("note: no transcript lines, so no chunks (§1.1 step 3)");
+            }
+        }
+        Kind::ActionItems => {
+            let section = &export.action_items;
+            for id in ids {
+                if section.get(id).is_none() {
+                    bail!("{}: no action item with id {id:?}", export.name);
+                }
+            }
+            let chosen: Vec<_> = section
+                .items
+                .iter()
+                .filter(|i| ids.is_empty() || ids.contains(&i.id))
+                .collect();
+            for (n, item) in chosen.iter().enumerate() {
+                let id = crate::omi::action_items::action_item_vector_id(&uid, &item.id);
+                if ctx.json {
+                    let line = ItemLine {
+                        id: &id,
+                        action_item_id: &item.id,
+                        text: &item.description,
+                    };
+                    writeln!(out, "{}", serde_json::to_string(&line)?)?;
+                } else if chosen.len() == 1 {
+                    writeln!(out, "{}", item.description)?;
+                } else {
+                    if n > 0 {
+                        writeln!(out)?;
+                    }
+                    writeln!(out, "── {id}")?;
+                    writeln!(out, "{}", item.description)?;
+                }
+            }
+            if ids.is_empty() {
+                for c in &section.candidates {
+                    let line = format!(
+                        "candidate: Omi writes no vector: {}",
+                        one_line(&c.description)
+                    );
+                    if ctx.json {
+                        eprintln!("note: {line}");
+                    } else {
+                        writeln!(out, "\n{line}")?;
+                    }
+                }
+            }
+        }
+        other => bail!("memlens text --kind {} is printed elsewhere", other.word()),
+    }
+    emit(&out)
+}
+
+/// Look up one kind for an export (with the ns4 orphan causes when an embedder is at hand).
+async fn report(
+    ctx: &Context,
+    export: &Export,
+    kind: Kind,
+    uid: &str,
+    verify: bool,
+) -> anyhow::Result<KindReport> {
+    let store = open_store(&ctx.settings).await?;
+    let rk = record_kind(kind, format(ctx)?);
+    let embedder = if verify {
+        Some(open_embedder(&ctx.settings)?)
+    } else {
+        open_embedder(&ctx.settings).ok()
+    };
+    let verify_with = if verify { embedder.as_deref() } else { None };
+    let mut report = kind_status(
+        store.as_ref(),
+        rk.as_ref(),
+        export,
+        uid,
+        verify_with,
+        |_, _| {},
+    )
+    .await
+    .with_context(|| format!("cannot look up the {}", kind.spec().noun))?;
+    if kind == Kind::ActionItems
+        && let Some(e) = embedder.as_deref()
+        && let Err(err) = explain_action_item_orphans(store.as_ref(), e, export, &mut report).await
+    {
+        eprintln!("note: cannot tell the orphans' conversations: {err}");
+    }
+    Ok(report)
+}
+
+fn counts_json(report: &KindReport) -> serde_json::Value {
+    json!(report.counts())
+}
+
+/// `memlens status --kind action-items|chunks EXPORT [--verify]`.
+pub async fn status(
+    ctx: &Context,
+    path: &Path,
+    kind: Kind,
+    verify: bool,
+) -> anyhow::Result<String> {
+    let export = load_export(path)?;
+    if let Some(note) = absent(&export, kind) {
+        bail!("{note}");
+    }
+    let uid = resolve_uid(&ctx.settings, Some(&export))?;
+    let r = report(ctx, &export, kind, &uid, verify).await?;
+    let store = open_store(&ctx.settings).await?.target();
+    let mut out = String::new();
+    match kind {
+        Kind::ActionItems => action_items_status(ctx, &export, &r, &store, &mut out)?,
+        _ => chunks_status(ctx, &export, &r, &store, &mut out)?,
+    }
+    Ok(out)
+}
+
+fn orphans_json(r: &KindReport) -> Vec<serde_json::Value> {
+    r.orphans
+        .iter()
+        .map(|o| {
+            json!({
+                "vector_id": o.vector_id,
+                "status": "orphan",
+                "owner": o.owner,
+                "conversation_id": o.conversation_id,
+                "cause": o.cause,
+                "created_at": o.created_at,
+            })
+        })
+        .collect()
+}
+
+fn action_items_status(
+    ctx: &Context,
+    export: &Export,
+    r: &KindReport,
+    store: &str,
+    out: &mut String,
+) -> anyhow::Result<()> {
+    let section = &export.action_items;
+    if ctx.json {
+        let rows: Vec<_> = r
+            .records
+            .iter()
+            .map(|s| {
+                let item = section.get(&s.owner);
+                json!({
+                    "action_item_id": s.owner,
+                    "vector_id": s.vector_id,
+                    "description": item.map(|i| i.description.as_str()),
+                    "conversation_id": item.and_then(|i| i.conversation_id.as_deref()),
+                    "completed": item.map(|i| i.completed),
+                    "status": s.status.word(),
+                    "reason": s.reason,
+                    "similarity": s.similarity,
+                })
+            })
+            .collect();
+        let candidates: Vec<_> = section
+            .candidates
+            .iter()
+            .map(|c| json!({"id": c.id, "description": c.description, "conversation_id": c.conversation_id, "status": "candidate", "reason": "candidate: Omi writes no vector"}))
+            .collect();
+        let v = json!({
+            "kind": "action-items",
+            "uid": r.uid,
+            "namespace": r.namespace,
+            "store": store,
+            "verified": r.verified,
+            "listed": r.listed,
+            "requests": r.requests,
+            "counts": counts_json(r),
+            "action_items": rows,
+            "candidates": candidates,
+            "orphans": orphans_json(r),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} · uid {} · namespace {} · {store}{}",
+        counted(section.items.len(), "action item"),
+        r.uid,
+        r.namespace,
+        if r.verified { " · verified" } else { "" }
+    )?;
+    for s in &r.records {
+        let desc = section
+            .get(&s.owner)
+            .map(|i| one_line(&i.description))
+            .unwrap_or_default();
+        let sim = s
+            .similarity
+            .map(|x| format!("  cos {x:.5}"))
+            .unwrap_or_default();
+        let reason = s
+            .reason
+            .as_deref()
+            .map(|x| format!("  ({x})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {:<8} {}  {desc}{sim}{reason}",
+            s.status.word(),
+            s.owner
+        )?;
+    }
+    for c in &section.candidates {
+        writeln!(
+            out,
+            "  {:<8} {}  {}  (candidate: Omi writes no vector)",
+            "none",
+            c.id.as_deref().unwrap_or("-"),
+            one_line(&c.description)
+        )?;
+    }
+    for o in &r.orphans {
+        let via = o
+            .conversation_id
+            .as_deref()
+            .map(|c| format!(" [conversation {c}]"))
+            .unwrap_or_default();
+        writeln!(out, "  {:<8} {}  {}{via}", "orphan", o.vector_id, o.cause)?;
+    }
+    writeln!(out, "counts: {}", summary(r))?;
+    Ok(())
+}
+
+fn summary(r: &KindReport) -> String {
+    let parts: Vec<String> = r
+        .counts()
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Per conversation: Omi's chunk count, stored, and the counts per status.
+#[derive(Default, serde::Serialize)]
+struct ConversationChunks {
+    conversation_id: String,
+    title: String,
+    would_write: usize,
+    stored: usize,
+    skip: Option<String>,
+    counts: BTreeMap<&'static str, usize>,
+    orphans: Vec<String>,
+}
+
+fn chunks_status(
+    ctx: &Context,
+    export: &Export,
+    r: &KindReport,
+    store: &str,
+    out: &mut String,
+) -> anyhow::Result<()> {
+    let mut per: BTreeMap<&str, ConversationChunks> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    for m in &export.memories {
+        order.push(&m.id);
+        per.insert(
+            &m.id,
+            ConversationChunks {
+                conversation_id: m.id.clone(),
+                title: m.structured.title.clone(),
+                skip: chunk_skip(m),
+                ..Default::default()
+            },
+        );
+    }
+    for s in &r.records {
+        if let Some(c) = per.get_mut(s.owner.as_str()) {
+            if s.status != RecordStatus::Skipped {
+                c.would_write += 1;
+            }
+            if matches!(
+                s.status,
+                RecordStatus::Present | RecordStatus::Fresh | RecordStatus::Stale
+            ) {
+                c.stored += 1;
+            }
+            *c.counts.entry(s.status.word()).or_default() += 1;
+        }
+    }
+    let mut elsewhere: Vec<&crate::sync::kinds::status::KindOrphan> = Vec::new();
+    for o in &r.orphans {
+        match o.owner.as_deref().and_then(|c| per.get_mut(c)) {
+            Some(c) => {
+                c.stored += 1;
+                c.orphans.push(o.vector_id.clone());
+                *c.counts.entry("orphan").or_default() += 1;
+            }
+            None => elsewhere.push(o),
+        }
+    }
+    let none_stored = r.listed == 0;
+    if ctx.json {
+        let records: Vec<_> = r
+            .records
+            .iter()
+            .map(|s| {
+                json!({
+                    "vector_id": s.vector_id,
+                    "conversation_id": s.owner,
+                    "chunk": s.key,
+                    "status": s.status.word(),
+                    "reason": s.reason,
+                    "similarity": s.similarity,
+                })
+            })
+            .collect();
+        let conversations: Vec<_> = order.iter().filter_map(|id| per.get(id)).collect();
+        let v = json!({
+            "kind": "chunks",
+            "uid": r.uid,
+            "namespace": r.namespace,
+            "store": store,
+            "verified": r.verified,
+            "listed": r.listed,
+            "requests": r.requests,
+            "counts": counts_json(r),
+            "note": none_stored.then_some(NO_CHUNKS),
+            "conversations": conversations,
+            "chunks": records,
+            "orphans": orphans_json(r),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} · {} · uid {} · namespace {} · {store}{}",
+        counted(export.memories.len(), "conversation"),
+        counted(r.omi_would_hold(), "chunk Omi's backfill would write"),
+        r.uid,
+        r.namespace,
+        if r.verified { " · verified" } else { "" }
+    )?;
+    if none_stored {
+        writeln!(out, "{NO_CHUNKS}")?;
+    }
+    for id in &order {
+        let c = &per[id];
+        let counts: Vec<String> = c.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let skip = c
+            .skip
+            .as_deref()
+            .map(|s| format!("  ({s})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {}  {}  {} · {} stored{}{skip}",
+            c.conversation_id,
+            one_line(&c.title),
+            counted(c.would_write, "chunk"),
+            c.stored,
+            if counts.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", counts.join(", "))
+            }
+        )?;
+        for s in r.records.iter().filter(|s| s.owner == **id) {
+            if matches!(s.status, RecordStatus::Stale) {
+                writeln!(
+                    out,
+                    "      stale    {}  {}",
+                    s.vector_id,
+                    s.reason.as_deref().unwrap_or("")
+                )?;
+            }
+        }
+        for o in r.orphans.iter().filter(|o| o.owner.as_deref() == Some(*id)) {
+            writeln!(out, "      orphan   {}  {}", o.vector_id, o.cause)?;
+        }
+    }
+    for o in &elsewhere {
+        writeln!(out, "  orphan   {}  {}", o.vector_id, o.cause)?;
+    }
+    if !none_stored && r.counts().get("missing").copied().unwrap_or(0) > 0 {
+        writeln!(
+            out,
+            "missing: {CHUNKS_MISSING}, so a missing chunk is normal"
+        )?;
+    }
+    writeln!(out, "counts: {}", summary(r))?;
+    Ok(())
+}
+
+/// What `status --kind chunks` says of an account without chunks (§1.3).
+const NO_CHUNKS: &str = "this account has no transcript chunks: Omi writes them only by backfill (normal for most accounts)";
+
+/// `memlens status --kind all EXPORT`: per namespace, what Omi would hold for the export,
+/// what the store holds, and the counts per status (the same machinery for every kind).
+pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Result<String> {
+    let export = load_export(path)?;
+    let uid = resolve_uid(&ctx.settings, Some(&export))?;
+    let mut rows = Vec::new();
+    for kind in Kind::ALL {
+        if let Some(note) = absent(&export, kind) {
+            rows.push((kind, Err(note)));
+            continue;
+        }
+        rows.push((kind, Ok(report(ctx, &export, kind, &uid, verify).await?)));
+    }
+    let mut out = String::new();
+    if ctx.json {
+        let kinds: Vec<_> = rows
+            .iter()
+            .map(|(k, r)| match r {
+                Ok(r) => json!({
+                    "kind": k.word(),
+                    "namespace": r.namespace,
+                    "omi_would_hold": r.omi_would_hold(),
+                    "stored": r.listed,
+                    "counts": counts_json(r),
+                    "requests": r.requests,
+                }),
+                Err(note) => {
+                    json!({"kind": k.word(), "namespace": k.default_namespace(), "note": note})
+                }
+            })
+            .collect();
+        let v = json!({"uid": uid, "verified": verify, "kinds": kinds});
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(out);
+    }
+    writeln!(out, "uid {uid} · {}", export.name)?;
+    writeln!(
+        out,
+        "  {:<12} {:<18} {:>10} {:>8}  counts",
+        "namespace", "kind", "Omi holds", "stored"
+    )?;
+    for (k, r) in &rows {
+        match r {
+            Ok(r) => writeln!(
+                out,
+                "  {:<12} {:<18} {:>10} {:>8}  {}",
+                r.namespace,
+                k.spec().noun,
+                r.omi_would_hold(),
+                r.listed,
+                summary(r)
+            )?,
+            Err(note) => writeln!(
+                out,
+                "  {:<12} {:<18} {:>10} {:>8}  {note}",
+                k.default_namespace(),
+                k.spec().noun,
+                "-",
+                "-"
+            )?,
+        }
+    }
+    Ok(out)
+}
+
+/// `memlens orphans --kind action-items|chunks EXPORT [--delete --yes]`.
+pub async fn orphans(
+    ctx: &Context,
+    path: &Path,
+    kind: Kind,
+    delete: bool,
+    yes: bool,
+) -> anyhow::Result<(String, ExitCode)> {
+    let export = load_export(path)?;
+    if let Some(note) = absent(&export, kind) {
+        bail!("{note}");
+    }
+    let uid = resolve_uid(&ctx.settings, Some(&export))?;
+    let r = report(ctx, &export, kind, &uid, false).await?;
+    let ids: Vec<String> = r.orphans.iter().map(|o| o.vector_id.clone()).collect();
+    let deleted = if delete && yes && !ids.is_empty() {
+        let store = open_store(&ctx.settings).await?;
+        Some(
+            write::delete_ids(
+                store.as_ref(),
+                kind,
+                &uid,
+                &ids,
+                true,
+                ctx.settings.read_only,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    let mut out = String::new();
+    if ctx.json {
+        let v = json!({
+            "kind": kind.word(),
+            "namespace": r.namespace,
+            "uid": uid,
+            "listed": r.listed,
+            "requests": r.requests,
+            "orphans": orphans_json(&r),
+            "deleted": deleted.unwrap_or(0),
+            "dry_run": deleted.is_none(),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok((out, ExitCode::SUCCESS));
+    }
+    writeln!(
+        out,
+        "{} under {} in namespace {} · {}",
+        counted(r.listed, "vector"),
+        record_kind(kind, format(ctx)?).list_prefix(&uid),
+        r.namespace,
+        counted(r.orphans.len(), "orphan")
+    )?;
+    for o in &r.orphans {
+        let date = o
+            .created_at
+            .and_then(|c| hit_date(c).date)
+            .unwrap_or_else(|| "no created_at".into());
+        writeln!(out, "  {}  {date}  {}", o.vector_id, o.cause)?;
+    }
+    match deleted {
+        Some(n) => writeln!(out, "deleted {}", counted(n, "orphan vector"))?,
+        None if delete && !ids.is_empty() => writeln!(
+            out,
+            "dry run: add --yes to delete {}",
+            counted(ids.len(), "vector")
+        )?,
+        None if !ids.is_empty() => writeln!(
+            out,
+            "dry run: nothing deleted (memlens orphans EXPORT --kind {} --delete --yes deletes them)",
+            kind.word()
+        )?,
+        None => {}
+    }
+    Ok((out, ExitCode::SUCCESS))
+}
+
+/// What `reprocess --kind action-items|chunks` was asked.
+pub struct ReprocessAsk<'a> {
+    pub export: &'a Path,
+    pub kind: Kind,
+    pub ids: &'a [String],
+    pub missing: bool,
+    pub limit: Option<usize>,
+    pub clear_orphans: bool,
+    pub dry_run: bool,
+    pub yes: bool,
+}
+
+/// `memlens reprocess --kind action-items|chunks EXPORT (--id ID… | --missing | --all)
+/// [--limit N] [--clear-orphans]`: the plan first, then Omi's exact records in batches of
+/// 100 (chunks: Omi's backfill rules, §1.3; action items: `created_at` = upsert time, §2.1).
+pub async fn reprocess(
+    ctx: &Context,
+    ask: &ReprocessAsk<'_>,
+) -> anyhow::Result<(String, ExitCode)> {
+    let export = load_export(ask.export)?;
+    if let Some(note) = absent(&export, ask.kind) {
+        bail!("{note}");
+    }
+    let uid = resolve_uid(&ctx.settings, Some(&export))?;
+    let store = open_store(&ctx.settings).await?;
+    let rk = record_kind(ask.kind, format(ctx)?);
+    let needs_report = ask.missing || ask.clear_orphans;
+    let report = if needs_report {
+        Some(
+            kind_status(store.as_ref(), rk.as_ref(), &export, &uid, None, |_, _| {})
+                .await
+                .context("cannot look up what is stored")?,
+        )
+    } else {
+        None
+    };
+    let selection = Selection {
+        owners: ask.ids.to_vec(),
+        limit: ask.limit,
+        only_needed: ask.missing,
+        clear_orphans: ask.clear_orphans,
+    };
+    let plan = write::plan(rk.as_ref(), &export, &uid, report.as_ref(), &selection)?;
+    let mut out = String::new();
+    writeln!(
+        out,
+        "plan: upsert {} and delete {} in {} for uid {uid} ({}) · {} ({}) · {}",
+        counted(plan.upserts.len(), "record"),
+        counted(plan.deletes.len(), "orphan id"),
+        plan.namespace,
+        store.target(),
+        counted(
+            plan.owners,
+            if ask.kind == Kind::Chunks {
+                "conversation"
+            } else {
+                "item"
+            }
+        ),
+        ask.kind.spec().spec,
+        if plan.upserts.len().div_ceil(write::BATCH) == 1 {
+            "1 batch".to_string()
+        } else {
+            format!(
+                "{} batches of up to {}",
+                plan.upserts.len().div_ceil(write::BATCH),
+                write::BATCH
+            )
+        }
+    )?;
+    for (key, why) in &plan.skipped {
+        writeln!(out, "  skip  {key}  ({why})")?;
+    }
+    for id in &plan.deletes {
+        writeln!(out, "  delete  {id}")?;
+    }
+    if ask.dry_run || (plan.upserts.is_empty() && plan.deletes.is_empty()) {
+        if ctx.json {
+            out = format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json!({"plan": plan, "dry_run": true}))?
+            );
+        }
+        return Ok((out, ExitCode::SUCCESS));
+    }
+    if store.is_remote() && !ask.yes {
+        writeln!(out, "a remote store: add --yes to write")?;
+        return Ok((out, ExitCode::from(2)));
+    }
+    let embedder = open_embedder(&ctx.settings)?;
+    store
+        .check_compatible(&plan.namespace, embedder.dimension())
+        .await
+        .context("cannot write these vectors")?;
+    let done = write::apply(
+        store.as_ref(),
+        embedder.as_ref(),
+        &plan,
+        true,
+        ctx.settings.read_only,
+        |n| eprint!("\rwritten {n}/{}", plan.upserts.len()),
+    )
+    .await?;
+    if !plan.upserts.is_empty() {
+        eprintln!();
+    }
+    if ctx.json {
+        out = format!(
+            "{}\n",
+            serde_json::to_string_pretty(
+                &json!({"plan": plan, "applied": done, "dry_run": false})
+            )?
+        );
+    } else {
+        writeln!(
+            out,
+            "upserted {} in {}, deleted {}",
+            counted(done.upserted, "record"),
+            counted(done.batches, "batch"),
+            counted(done.deleted, "orphan id")
+        )?;
+    }
+    Ok((out, ExitCode::SUCCESS))
+}
+
+/// `memlens search --kind action-items|chunks QUERY`: Omi's search of the namespace
+/// (action items: ≥ 0.3; chunks: as Omi's chat, uid + date range, no threshold, up to 60,
+/// grouped by conversation with the chunk text rebuilt from `--export`).
+pub async fn search(
+    ctx: &Context,
+    kind: Kind,
+    query: &str,
+    range: DateRange,
+    top_k: Option<usize>,
+    export_path: Option<&Path>,
+) -> anyhow::Result<String> {
+    let export = export_path.map(load_export).transpose()?;
+    let uid = resolve_uid(&ctx.settings, export.as_ref())?;
+    let store = open_store(&ctx.settings).await?;
+    let embedder = open_embedder(&ctx.settings)?;
+    let hits = crate::sync::kinds::search::kind_search(
+        store.as_ref(),
+        embedder.as_ref(),
+        kind,
+        &uid,
+        query,
+        range,
+        top_k,
+    )
+    .await?;
+    let mut out = String::new();
+    let chunk_text = |cid: &str, index: usize| -> Option<String> {
+        let m = export.as_ref()?.get(cid)?;
+        transcript_chunks(m)
+            .into_iter()
+            .find(|c| c.chunk_index == index)
+            .map(|c| c.text)
+    };
+    if ctx.json {
+        let rows: Vec<_> = hits
+            .hits
+            .iter()
+            .map(|h| {
+                let text = match (kind, &h.owner, h.chunk_index) {
+                    (Kind::Chunks, Some(c), Some(i)) => chunk_text(c, i),
+                    (Kind::ActionItems, Some(a), _) => export
+                        .as_ref()
+                        .and_then(|e| e.action_items.get(a))
+                        .map(|i| i.description.clone()),
+                    _ => None,
+                };
+                json!({"vector_id": h.vector_id, "owner": h.owner, "chunk_index": h.chunk_index,
+                       "created_at": h.created_at, "score": h.score, "text": text})
+            })
+            .collect();
+        let v = json!({"kind": kind.word(), "namespace": hits.namespace, "top_k": hits.top_k,
+                       "threshold": hits.search.threshold, "below_threshold": hits.below_threshold,
+                       "hits": rows});
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(out);
+    }
+    let threshold = hits
+        .search
+        .threshold
+        .map_or("no threshold".to_string(), |t| format!("scores ≥ {t}"));
+    writeln!(
+        out,
+        "{} in {} (Omi's search: top_k {}, {threshold}; {} below)",
+        counted(hits.hits.len(), "hit"),
+        hits.namespace,
+        hits.top_k,
+        hits.below_threshold
+    )?;
+    if hits.hits.is_empty() {
+        writeln!(
+            out,
+            "nothing found: memlens status --kind {} EXPORT says what {} holds; memlens reprocess --kind {} EXPORT --all fills it",
+            kind.word(),
+            hits.namespace,
+            kind.word()
+        )?;
+    }
+    match kind {
+        Kind::Chunks => {
+            // Grouped by conversation, in the order of each one's best chunk.
+            let mut groups: Vec<(String, Vec<&crate::sync::kinds::search::KindHit>)> = Vec::new();
+            for h in &hits.hits {
+                let key = h.owner.clone().unwrap_or_else(|| h.vector_id.clone());
+                match groups.iter_mut().find(|g| g.0 == key) {
+                    Some(g) => g.1.push(h),
+                    None => groups.push((key, vec![h])),
+                }
+            }
+            for (cid, group) in groups {
+                let title = export
+                    .as_ref()
+                    .and_then(|e| e.get(&cid))
+                    .map(|m| one_line(&m.structured.title))
+                    .unwrap_or_else(|| "not in the export".into());
+                writeln!(out, "{cid}  {title}")?;
+                for h in group {
+                    writeln!(
+                        out,
+                        "  c{}  {:.4}",
+                        h.chunk_index.map_or("?".into(), |i| i.to_string()),
+                        h.score
+                    )?;
+                    match h.chunk_index.and_then(|i| chunk_text(&cid, i)) {
+                        Some(t) => {
+                            for line in t.lines() {
+                                writeln!(out, "    {}", one_line(line))?;
+                            }
+                        }
+                        None if export.is_some() => writeln!(
+                            out,
+                            "    (no such chunk in the export: Omi's hydration drops it)"
+                        )?,
+                        None => {}
+                    }
+                }
+            }
+        }
+        _ => {
+            for h in &hits.hits {
+                let text = h
+                    .owner
+                    .as_deref()
+                    .and_then(|a| export.as_ref()?.action_items.get(a))
+                    .map(|i| one_line(&i.description))
+                    .unwrap_or_else(|| {
+                        if export.is_some() {
+                            "not in the export (orphan)".into()
+                        } else {
+                            String::new()
+                        }
+                    });
+                writeln!(out, "  {:.4}  {}  {text}", h.score, h.vector_id)?;
+            }
+        }
+    }
+    Ok(out)
+}
