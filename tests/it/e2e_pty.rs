@@ -326,7 +326,11 @@ fn e2e_long_paste_then_one_enter_runs_the_search() {
     let words = ["dentist", "lender", "marathon", "garden", "spanish"];
     while text.len() < 9_980 {
         text.push_str(words[text.len() % words.len()]);
-        text.push(if text.len() % 7 == 0 { '\n' } else { ' ' });
+        text.push(if text.len().is_multiple_of(7) {
+            '\n'
+        } else {
+            ' '
+        });
     }
     text.push_str("tailmarker");
     assert!(text.chars().count() >= 9_990 && text.chars().count() <= 10_010);

@@ -212,7 +212,7 @@ impl Columns {
         let mut optional = [0u16; 3];
         // Date, category, then the skip reason (`invalid: events[0].start` is 24 wide).
         for (slot, want) in optional.iter_mut().zip([10u16, 12, 24]) {
-            if title >= TITLE_MIN + want + 1 {
+            if title > TITLE_MIN + want {
                 *slot = want;
                 title -= want + 1;
             } else {

@@ -96,7 +96,7 @@ pub fn plan(
         // Only owners Omi would write count towards the limit (the backfill's query takes
         // eligible conversations, newest first).
         owners.retain(|(o, _)| expected.iter().any(|e| e.owner == *o && e.skip.is_none()));
-        owners.sort_by(|a, b| b.1.cmp(&a.1));
+        owners.sort_by_key(|o| std::cmp::Reverse(o.1));
         owners.truncate(n);
     }
     let chosen: std::collections::HashSet<&str> = owners.iter().map(|o| o.0).collect();
