@@ -70,7 +70,7 @@ ITEMS = ["the concert tickets", "the cabin deposit", "the group gift", "the pizz
 PETS = ["Pickles", "Mochi", "Waffles", "Bramble", "Noodle", "Pepper", "Clementine", "Ziggy",
         "Tofu", "Marmalade", "Button", "Olive", "Gizmo", "Hazel", "Pistachio", "Dumpling",
         "Nutmeg", "Basil", "Truffle", "Biscotti", "Sprocket", "Turnip", "Moose"]
-ACTIVITIES = ["swim lesson", "piano recital", "soccer game", "dentist appointment",
+ACTIVITIES = ["swim lesson", "piano recital", "soccer game", "swim meet",
               "school play", "robotics club", "ballet class", "chess tournament",
               "karate test", "violin lesson", "science fair", "climbing class"]
 VENUES = ["the community center", "Grant High", "the Y on Barnes", "Dishman pool",

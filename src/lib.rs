@@ -6,7 +6,7 @@
 //! embedders ([`embed`]), vector stores ([`store`]), status and reprocessing ([`sync`])
 //! and settings ([`config`]).
 
-pub use memlens_engine::{config, doctor, embed, http, omi, store, sync, words};
+pub use memlens_engine::{config, datadir, doctor, embed, http, omi, store, sync, words};
 
 pub mod cli;
 pub mod tui;

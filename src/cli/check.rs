@@ -61,6 +61,8 @@ fn json_report(args: &CheckArgs, export: &Export, summary: &Summary) -> serde_js
         o.insert("file".into(), json!(args.export.display().to_string()));
         o.insert("ok".into(), json!(!export.all_bad()));
         o.insert("bytes".into(), json!(export.bytes));
+        o.insert("completeness".into(), json!(export.completeness));
+        o.insert("incomplete".into(), json!(export.incomplete_reason()));
         o.insert("profile_name".into(), json!(export.profile_name));
         o.insert("bad_record_list".into(), json!(export.bad_records));
         o.insert("duplicate_list".into(), json!(export.duplicates));
@@ -131,6 +133,20 @@ pub fn human_report(export: &Export, s: &Summary) -> String {
     if let Some(w) = &s.wrapper {
         line("wrapper", w.clone());
     }
+    line(
+        "complete",
+        match (export.completeness, export.incomplete_reason()) {
+            (_, Some(why)) => format!(
+                "NO: {why}; orphan deletes are refused (--allow-incomplete-export overrides)"
+            ),
+            (crate::omi::export::Completeness::Complete, None) => {
+                "yes (\"export_complete\": true)".to_string()
+            }
+            (_, None) => {
+                "assumed (this kind of export has no \"export_complete\" marker)".to_string()
+            }
+        },
+    );
     if let Some(f) = &s.facts_note {
         line("facts", f.clone());
     }

@@ -42,6 +42,10 @@ pub struct ExplainArgs {
     /// first, then each side.
     #[arg(long, value_name = "MODE", default_value = "hybrid")]
     pub mode: SearchMode,
+    /// Do not index what the local store lacks of the export first (say what each
+    /// namespace holds instead).
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 /// Run `memlens explain`.
@@ -65,6 +69,18 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
     };
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
+    if let Some(e) = &export {
+        super::indexing::ensure_searchable(
+            &ctx.settings,
+            &embedder,
+            &store,
+            &uid,
+            e,
+            crate::sync::hybrid::SearchMode::Hybrid,
+            args.no_index,
+        )
+        .await?;
+    }
     let request = ExplainRequest {
         uid,
         namespace: ctx.settings.namespace.clone(),
@@ -105,7 +121,11 @@ pub fn render_text(e: &Explanation) -> String {
     let title = e
         .title
         .as_deref()
-        .map(|t| format!(" ({t})"))
+        .map(|t| match crate::omi::model::shown_title(t) {
+            // `memory abc (untitled)`, not `memory abc ()`.
+            crate::omi::model::UNTITLED => " (untitled)".to_string(),
+            t => format!(" ({t})"),
+        })
         .unwrap_or_default();
     let _ = writeln!(
         out,

@@ -375,11 +375,10 @@ pub async fn drift(
 /// and never deleted.
 pub async fn orphans(
     ctx: &Context,
-    export_path: &std::path::Path,
-    delete: bool,
-    yes: bool,
+    args: &super::orphans::OrphansArgs,
 ) -> anyhow::Result<(String, ExitCode)> {
-    let export = load_export(export_path)?;
+    let (delete, yes) = (args.delete, args.yes);
+    let export = load_export(&args.export)?;
     if export.fact_section.source.is_none() {
         return Err(no_facts(&export));
     }
@@ -398,6 +397,7 @@ pub async fn orphans(
         &ns,
         &uid,
         &items,
+        &crate::sync::orphans::ExportGaps::of(&export),
         DEFAULT_PAGE_SIZE,
         |_, _| {},
     )
@@ -412,6 +412,7 @@ pub async fn orphans(
         }
     }
     let mut plan = DeletePlan::from_scan(&scan);
+    plan.allow_incomplete = args.allow_incomplete_export;
     plan.ids.retain(|id| {
         !scan
             .orphans

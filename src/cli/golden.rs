@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use serde_json::json;
@@ -37,6 +38,21 @@ pub enum GoldenCommand {
         #[arg(long, value_name = "PATH")]
         file: Option<PathBuf>,
     },
+    /// Measure labelled query sets in every mode: top-1, recall@5, recall@10 and MRR@10
+    /// per mode per set (a Markdown table), and whether the default mode meets the bar
+    /// (top-1 ≥ 0.9 × the best single side's, recall@10 ≥ the best side's). Indexes first
+    /// like `run`; keeps no baseline. Exit 1 when the bar is not met.
+    Table {
+        /// The labelled sets (`tests/fixtures/*-queries.json`, or golden TOML files).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The export the sets are about.
+        #[arg(long, value_name = "EXPORT")]
+        export: PathBuf,
+        /// Do not index what the local store lacks of the export first.
+        #[arg(long)]
+        no_index: bool,
+    },
     /// Run every golden query: expected ranks, recall@k, MRR, change since the last run.
     Run {
         /// The golden file (default: golden.toml in the data dir).
@@ -61,9 +77,126 @@ pub enum GoldenCommand {
 
 /// Run `memlens golden`.
 pub fn run(ctx: &Context, args: GoldenArgs) -> anyhow::Result<ExitCode> {
+    if let GoldenCommand::Table {
+        files,
+        export,
+        no_index,
+    } = &args.command
+    {
+        let (text, met) = runtime()?.block_on(table(ctx, files, export, *no_index))?;
+        print!("{text}");
+        return Ok(if met {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     let text = runtime()?.block_on(execute(ctx, &args))?;
     print!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `golden table`: every set in every mode. Returns the table and whether the default
+/// mode met the bar on every set.
+pub async fn table(
+    ctx: &Context,
+    files: &[PathBuf],
+    export: &Path,
+    no_index: bool,
+) -> anyhow::Result<(String, bool)> {
+    let export = load_export(export)?;
+    let uid = resolve_uid(&ctx.settings, Some(&export))?;
+    let store = open_store(&ctx.settings).await?;
+    let embedder = open_embedder(&ctx.settings)?;
+    let coverage = ensure_searchable(
+        &ctx.settings,
+        &embedder,
+        &store,
+        &uid,
+        &export,
+        SearchMode::Hybrid,
+        no_index,
+    )
+    .await?;
+    if let Some(ns) = coverage.empty_side(SearchMode::Hybrid) {
+        anyhow::bail!("{ns} holds nothing of this export: nothing to measure");
+    }
+    let fulltext = open_fulltext(&ctx.settings.data_dir, &export.memories).await?;
+    let mut out = String::new();
+    let mut json_rows = Vec::new();
+    let _ = writeln!(
+        out,
+        "| set | queries | mode | top-1 | recall@5 | recall@10 | MRR@10 |\n| --- | ---: | --- | ---: | ---: | ---: | ---: |"
+    );
+    let mut verdicts = Vec::new();
+    for path in files {
+        let golden = GoldenFile::load(path, false)?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let mut runs = Vec::new();
+        for mode in SearchMode::ALL {
+            let r = run_golden(
+                embedder.as_ref(),
+                store.as_ref(),
+                Some(Arc::clone(&fulltext)),
+                &uid,
+                &ctx.settings.namespace,
+                &golden,
+                &path.display().to_string(),
+                mode,
+                RunOptions {
+                    memories: Some(&export.memories),
+                    detail: false,
+                },
+            )
+            .await?;
+            let counted = r.queries.len() - r.skipped;
+            let _ = writeln!(
+                out,
+                "| {name} | {counted} | {} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                mode.name(),
+                r.top1,
+                r.recall_at_5,
+                r.recall_at_k,
+                r.mrr
+            );
+            json_rows.push(json!({
+                "set": name, "queries": counted, "mode": mode.name(), "top1": r.top1,
+                "recall_at_5": r.recall_at_5, "recall_at_10": r.recall_at_k, "mrr_at_10": r.mrr,
+            }));
+            runs.push((mode, r));
+        }
+        let fused = &runs[0].1;
+        let sides = &runs[1..];
+        let best_top1 = sides.iter().map(|(_, r)| r.top1).fold(0.0, f64::max);
+        let best_recall = sides.iter().map(|(_, r)| r.recall_at_k).fold(0.0, f64::max);
+        let ok = fused.top1 >= 0.9 * best_top1 - 1e-9 && fused.recall_at_k >= best_recall - 1e-9;
+        verdicts.push((
+            name,
+            ok,
+            fused.top1,
+            best_top1,
+            fused.recall_at_k,
+            best_recall,
+        ));
+    }
+    if ctx.json {
+        let met = verdicts.iter().all(|v| v.1);
+        let rows: Vec<String> = json_rows.iter().map(|r| r.to_string()).collect();
+        return Ok((format!("{}\n", rows.join("\n")), met));
+    }
+    out.push('\n');
+    for (name, ok, t, bt, r, br) in &verdicts {
+        let _ = writeln!(
+            out,
+            "{} {name}: hybrid top-1 {t:.3} vs 0.9 × best side {:.3}; recall@10 {r:.3} vs best side {br:.3}",
+            if *ok { "✓" } else { "✗" },
+            0.9 * bt
+        );
+    }
+    Ok((out, verdicts.iter().all(|v| v.1)))
 }
 
 fn file_path(ctx: &Context, file: &Option<PathBuf>) -> PathBuf {
@@ -74,6 +207,11 @@ fn file_path(ctx: &Context, file: &Option<PathBuf>) -> PathBuf {
 /// Run the subcommand and return what it prints.
 pub async fn execute(ctx: &Context, args: &GoldenArgs) -> anyhow::Result<String> {
     match &args.command {
+        GoldenCommand::Table {
+            files,
+            export,
+            no_index,
+        } => Ok(table(ctx, files, export, *no_index).await?.0),
         GoldenCommand::Add { query, id, file } => {
             let path = file_path(ctx, file);
             let added = add_to_file(&path, query, id)?;

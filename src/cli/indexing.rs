@@ -43,9 +43,13 @@ impl Coverage {
 }
 
 /// True when memlens indexes the export itself: the built-in all-MiniLM-L6-v2, the local
-/// store, not read-only.
+/// store, not read-only (by setting, or a data dir memlens may not write: it then says
+/// what the store holds instead).
 pub fn indexes_itself(settings: &Settings, store: &dyn VectorStore) -> bool {
-    settings.embedder == EmbedderChoice::MiniLm && !store.is_remote() && !settings.read_only
+    settings.embedder == EmbedderChoice::MiniLm
+        && !store.is_remote()
+        && !settings.read_only
+        && crate::datadir::writable(&settings.data_dir)
 }
 
 /// Index what is missing (when memlens indexes itself and `no_index` is false), then

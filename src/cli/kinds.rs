@@ -598,6 +598,7 @@ pub async fn orphans(
     kind: Kind,
     delete: bool,
     yes: bool,
+    allow_incomplete_export: bool,
 ) -> anyhow::Result<(String, ExitCode)> {
     let export = load_export(path)?;
     if let Some(note) = absent(&export, kind) {
@@ -606,6 +607,15 @@ pub async fn orphans(
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let r = report(ctx, &export, kind, &uid, false).await?;
     let ids: Vec<String> = r.orphans.iter().map(|o| o.vector_id.clone()).collect();
+    let incomplete = export.incomplete_reason();
+    if delete
+        && yes
+        && !ids.is_empty()
+        && !allow_incomplete_export
+        && let Some(why) = &incomplete
+    {
+        return Err(crate::sync::orphans::OrphanError::IncompleteExport(why.clone()).into());
+    }
     let deleted = if delete && yes && !ids.is_empty() {
         let store = open_store(&ctx.settings).await?;
         Some(
@@ -645,6 +655,12 @@ pub async fn orphans(
         r.namespace,
         counted(r.orphans.len(), "orphan")
     )?;
+    if let Some(why) = &incomplete {
+        writeln!(
+            out,
+            "warning: {why}: these vectors are not in this export, which does not make them orphans"
+        )?;
+    }
     for o in &r.orphans {
         let date = o
             .created_at
@@ -679,6 +695,8 @@ pub struct ReprocessAsk<'a> {
     pub clear_orphans: bool,
     pub dry_run: bool,
     pub yes: bool,
+    /// `--allow-incomplete-export`: clear orphans even from an incomplete export.
+    pub allow_incomplete_export: bool,
 }
 
 /// `memlens reprocess --kind action-items|chunks EXPORT (--id ID… | --missing | --all)
@@ -744,6 +762,17 @@ pub async fn reprocess(
     }
     for id in &plan.deletes {
         writeln!(out, "  delete  {id}")?;
+    }
+    let incomplete = export.incomplete_reason();
+    if let Some(why) = &incomplete {
+        writeln!(out, "warning: {why}")?;
+    }
+    if !ask.dry_run
+        && !plan.deletes.is_empty()
+        && !ask.allow_incomplete_export
+        && let Some(why) = incomplete
+    {
+        return Err(crate::sync::orphans::OrphanError::IncompleteExport(why).into());
     }
     if ask.dry_run || (plan.upserts.is_empty() && plan.deletes.is_empty()) {
         if ctx.json {

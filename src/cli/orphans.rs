@@ -9,7 +9,9 @@ use serde_json::json;
 
 use super::Context;
 use super::search::{load_export, open_store, resolve_uid, runtime};
-use crate::sync::orphans::{DEFAULT_PAGE_SIZE, DeletePlan, delete_orphans, scan_orphans};
+use crate::sync::orphans::{
+    DEFAULT_PAGE_SIZE, DeletePlan, ExportGaps, delete_orphans, scan_orphans,
+};
 use crate::sync::search::hit_date;
 use crate::words::{count, counted};
 
@@ -24,6 +26,11 @@ pub struct OrphansArgs {
     /// Confirm --delete.
     #[arg(long, requires = "delete")]
     pub yes: bool,
+    /// Delete even though the export is incomplete (`"export_complete": false`, cut
+    /// short, or records that could not be read): a vector whose item is missing from
+    /// such an export may belong to an item that still exists.
+    #[arg(long, requires = "delete")]
+    pub allow_incomplete_export: bool,
     #[command(flatten)]
     pub kind: super::KindArg,
 }
@@ -39,10 +46,18 @@ pub fn run(ctx: &Context, args: OrphansArgs) -> anyhow::Result<ExitCode> {
 pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(String, ExitCode)> {
     let kind = args.kind.one("orphans")?;
     if args.kind.generic() {
-        return super::kinds::orphans(ctx, &args.export, kind, args.delete, args.yes).await;
+        return super::kinds::orphans(
+            ctx,
+            &args.export,
+            kind,
+            args.delete,
+            args.yes,
+            args.allow_incomplete_export,
+        )
+        .await;
     }
     if args.kind.facts() {
-        return super::facts::orphans(ctx, &args.export, args.delete, args.yes).await;
+        return super::facts::orphans(ctx, args).await;
     }
     let export = load_export(&args.export)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
@@ -53,11 +68,13 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
         ns,
         &uid,
         &export.memories,
+        &ExportGaps::of(&export),
         DEFAULT_PAGE_SIZE,
         |_, _| {},
     )
     .await?;
-    let plan = DeletePlan::from_scan(&scan);
+    let mut plan = DeletePlan::from_scan(&scan);
+    plan.allow_incomplete = args.allow_incomplete_export;
     let mut out = String::new();
     let code = ExitCode::SUCCESS;
     let deleted = if args.delete && !plan.ids.is_empty() {
@@ -85,6 +102,19 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
         counted(scan.orphans.len(), "orphan"),
         count(scan.missing, "memory", "memories")
     )?;
+    if let Some(why) = &scan.export_incomplete {
+        writeln!(
+            out,
+            "warning: {why}: these vectors are not in this export, which does not make them orphans"
+        )?;
+    }
+    if !scan.unreadable.is_empty() {
+        writeln!(
+            out,
+            "{} of records the export could not read: not orphans, never deleted",
+            counted(scan.unreadable.len(), "vector")
+        )?;
+    }
     for o in &scan.orphans {
         let date = o
             .created_at

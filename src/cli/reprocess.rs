@@ -110,6 +110,10 @@ pub struct ReprocessArgs {
     /// transcript's old chunk tail, which Omi's backfill leaves).
     #[arg(long)]
     pub clear_orphans: bool,
+    /// With --clear-orphans: delete even though the export is incomplete
+    /// (`"export_complete": false`, cut short, or records that could not be read).
+    #[arg(long, requires = "clear_orphans")]
+    pub allow_incomplete_export: bool,
 }
 
 impl ReprocessArgs {
@@ -148,6 +152,7 @@ pub fn run(ctx: &Context, args: ReprocessArgs) -> anyhow::Result<ExitCode> {
             clear_orphans: args.clear_orphans,
             dry_run: args.dry_run,
             yes: args.yes,
+            allow_incomplete_export: args.allow_incomplete_export,
         };
         let (text, code) =
             super::search::runtime()?.block_on(super::kinds::reprocess(ctx, &ask))?;
@@ -338,6 +343,9 @@ pub async fn execute(
         Some(DataDirLock::acquire(&s.data_dir, Role::Reprocess)?)
     };
     let journal = Arc::new(Journal::open_in(&s.data_dir)?);
+    if let Some(note) = journal.recovery_note() {
+        eprintln!("warning: {note}");
+    }
     let remote = store.is_remote();
     let rp = Reprocessor::new(embedder, store, journal, config);
     let mut failed = false;
@@ -419,12 +427,16 @@ pub async fn execute(
             ExitCode::SUCCESS
         });
     };
-    let plan = if facts {
+    let mut plan = if facts {
         rp.plan_facts(&export.fact_section.facts, &selection, None)
             .await?
     } else {
         rp.plan(&export.memories, &selection, None).await?
     };
+    if let Some(why) = export.incomplete_reason() {
+        plan.warnings
+            .push(format!("{why}: only the memories it holds are planned"));
+    }
     if o.json {
         o.event("plan", serde_json::to_value(&plan)?)?;
     } else {

@@ -496,6 +496,9 @@ pub(crate) async fn open_fulltext(
     .await
     .context("the full-text index task failed")?
     .context("cannot open the full-text index")?;
+    if let Some(note) = &report.note {
+        eprintln!("note: {note}");
+    }
     if report.built {
         eprintln!(
             "full-text index built: {} memories in {:.0} ms",
@@ -558,7 +561,7 @@ pub(crate) fn best_chunk_json(h: &HybridHit, m: Option<&Moment>) -> Option<serde
     }
 }
 
-/// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `rrf` (hybrid), `semantic`
+/// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `score` (hybrid), `semantic`
 /// (`rank`, `score`, `vector_id`, `created_at`, …), `chunk` (`rank`, `score`,
 /// `chunk_index`, `start_seconds`, `end_seconds`: the conversation's best chunk on the
 /// chunk side) and `text` (`rank`, `score`, `fields`, `matches` with `place`, `time` in seconds,

@@ -26,6 +26,9 @@ pub struct LoadedExport {
     pub facts: Vec<crate::omi::Fact>,
     /// What the file says about Omi facts it holds (set aside, never listed as memories).
     pub facts_note: Option<String>,
+    /// Whether the file is all of the user's conversations (the `export_complete`
+    /// marker, unreadable records): orphan deletes are refused while it is not.
+    pub gaps: crate::sync::orphans::ExportGaps,
 }
 
 impl LoadedExport {
@@ -42,6 +45,7 @@ impl LoadedExport {
             profile_uid: None,
             facts: Vec::new(),
             facts_note: None,
+            gaps: Default::default(),
         }
     }
 }
@@ -57,6 +61,7 @@ pub fn load_blocking(
     })
     .map_err(|e| e.to_string())?;
     let facts_note = export.facts_note();
+    let gaps = crate::sync::orphans::ExportGaps::of(&export);
     let mut loaded = LoadedExport::new(
         path,
         format!("{} {}", export.shape.code(), export.shape.description()),
@@ -78,6 +83,7 @@ pub fn load_blocking(
         })
         .collect();
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
+    loaded.gaps = gaps;
     loaded.facts_note = facts_note;
     loaded.profile_uid = export.profile_uid.or_else(|| {
         // Facts carry their uid: one shared by all of them names the user.

@@ -174,6 +174,21 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// `q`, and `y` if memlens asks first (a lookup or a search may still run).
+    fn quit(&self) -> String {
+        self.keys(&["q"]);
+        let screen = self.wait_for("exit or the quit dialog", |s| {
+            (s.contains("EXITED:") && s.contains("icanon")) || s.contains("Quit anyway?")
+        });
+        if !screen.contains("Quit anyway?") {
+            return screen;
+        }
+        self.keys(&["y"]);
+        self.wait_for("exit", |s| s.contains("EXITED:") && s.contains("icanon"))
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         // Never panics: a missing tmux or a dead server is fine here.
@@ -261,8 +276,7 @@ fn e2e_tui_in_a_real_terminal_on_the_demo_export() {
     tmux.wait_for("help closed", |s| !s.contains("Help —"));
 
     // Quit: the shell prints the exit code and the terminal mode.
-    tmux.keys(&["q"]);
-    let screen = tmux.wait_for("exit", |s| s.contains("EXITED:") && s.contains("icanon"));
+    let screen = tmux.quit();
     assert!(screen.contains("EXITED:0"), "{screen}");
     tmux.assert_terminal_restored(&screen);
 }
@@ -289,10 +303,17 @@ fn e2e_paste_is_text_never_keys() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("the filter cleared", |s| s.contains("Memories 333/333"));
 
-    // Outside an input: ignored, said so.
+    // Outside an input: ignored, said so (read in the message log: a later message may
+    // already have taken the footer).
     tmux.paste(&format!("q{commands}"), dir.path());
-    let screen = tmux.wait_for("the paste refused", |s| s.contains("paste ignored"));
+    tmux.keys(&["L"]);
+    tmux.wait_for("the paste refused", |s| {
+        s.contains("Messages —") && s.contains("paste ignored")
+    });
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("the log closed", |s| !s.contains("Messages —"));
     assert!(screen.contains("Memories 333/333"), "{screen}");
+    assert!(!screen.contains("Quit anyway?"), "{screen}");
 
     // Into the search query: the text lands, nothing runs until Enter.
     tmux.keys(&["s"]);
@@ -306,8 +327,7 @@ fn e2e_paste_is_text_never_keys() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("the search", |s| s.contains("hits for"));
 
-    tmux.keys(&["q"]);
-    let screen = tmux.wait_for("exit", |s| s.contains("EXITED:") && s.contains("icanon"));
+    let screen = tmux.quit();
     assert!(screen.contains("EXITED:0"), "{screen}");
     tmux.assert_terminal_restored(&screen);
 }
@@ -391,9 +411,9 @@ fn e2e_ctrl_z_and_fg() {
         tmux.keys(&["Escape"]);
         tmux.wait_for("help closed", |s| !s.contains("Help —"));
     }
-    tmux.keys(&["q"]);
-    tmux.wait_for("the shell", |s| s.contains("PROMPT$"));
+    tmux.keys(&["C-c"]);
     tmux.wait_var("alternate_on", "0");
+    tmux.wait_for("the shell", |s| s.contains("PROMPT$"));
     tmux.keys(&["echo EXITED:$?", "Enter"]);
     tmux.wait_for("exit status", |s| s.contains("EXITED:0"));
 }

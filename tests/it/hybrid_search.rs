@@ -67,8 +67,14 @@ async fn lender_is_found_first_by_text_and_hybrid_not_by_semantic() {
     assert_eq!(hybrid[0]["text"]["rank"], 1);
     let sem_rank = hybrid[0]["semantic"]["rank"].as_u64().unwrap();
     assert!(sem_rank > 1);
-    let rrf = hybrid[0]["rrf"].as_f64().unwrap();
-    assert!((rrf - (1.0 / 61.0 + 1.0 / (60.0 + sem_rank as f64))).abs() < 1e-12);
+    // Fused: its cosine plus the full weight of the lexical evidence (it alone holds the
+    // query's one word).
+    let score = hybrid[0]["score"].as_f64().unwrap();
+    let cosine = hybrid[0]["semantic"]["score"].as_f64().unwrap();
+    assert!(
+        (score - (cosine + memlens::sync::hybrid::LEXICAL_WEIGHT)).abs() < 1e-6,
+        "{score} {cosine}"
+    );
 
     let semantic = json_lines(&run(
         d,
@@ -96,7 +102,7 @@ async fn lender_is_found_first_by_text_and_hybrid_not_by_semantic() {
         ),
         "{printed}"
     );
-    assert!(printed.contains("hybrid (RRF k=60)"), "{printed}");
+    assert!(printed.contains(memlens::sync::hybrid::FUSION), "{printed}");
 }
 
 #[tokio::test]

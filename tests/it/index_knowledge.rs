@@ -18,7 +18,7 @@ use memlens::store::{
     IndexStats, ListPage, Match, MetaValue, Metadata, Query, Record, StoreError, VectorStore,
 };
 use memlens::sync::drift::{DriftCache, DriftOutcome, check_drift};
-use memlens::sync::orphans::{DeletePlan, OrphanError, delete_orphans, scan_orphans};
+use memlens::sync::orphans::{DeletePlan, ExportGaps, OrphanError, delete_orphans, scan_orphans};
 use memlens::sync::status::{EmbeddingStatus, lookup, verify};
 use support::pinecone_emulator::{Fault, PineconeEmulator, StoredVector};
 
@@ -314,11 +314,19 @@ async fn orphans_are_listed_across_pages_and_fetched_in_groups() {
     kept.push(memory("never-embedded", "x", false));
     emu.clear_requests();
     let mut listed_progress = Vec::new();
-    let scan = scan_orphans(&store, NS, UID, &kept, 4, |stage, n| {
-        if stage == "list" {
-            listed_progress.push(n);
-        }
-    })
+    let scan = scan_orphans(
+        &store,
+        NS,
+        UID,
+        &kept,
+        &ExportGaps::default(),
+        4,
+        |stage, n| {
+            if stage == "list" {
+                listed_progress.push(n);
+            }
+        },
+    )
     .await
     .unwrap();
     assert_eq!(
@@ -366,9 +374,17 @@ async fn deleting_orphans_is_guarded() {
     let store = PineconeStore::connect(emu.config()).await.unwrap();
     let fake = FakeEmbedder::new(DIM);
     let kept = seed_orphans(&emu, &fake);
-    let scan = scan_orphans(&store, NS, UID, &kept, 100, |_, _| {})
-        .await
-        .unwrap();
+    let scan = scan_orphans(
+        &store,
+        NS,
+        UID,
+        &kept,
+        &ExportGaps::default(),
+        100,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     let plan = DeletePlan::from_scan(&scan);
     assert_eq!(plan.ids.len(), 15);
     let before = emu.records(NS).len();
@@ -412,9 +428,17 @@ async fn deleting_orphans_is_guarded() {
             .all(|m| left.contains_key(&vector_id(UID, &m.id)))
     );
     assert!(left.contains_key("u2-m00") && left.contains_key("m03"));
-    let rescan = scan_orphans(&store, NS, UID, &kept, 100, |_, _| {})
-        .await
-        .unwrap();
+    let rescan = scan_orphans(
+        &store,
+        NS,
+        UID,
+        &kept,
+        &ExportGaps::default(),
+        100,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     assert!(rescan.orphans.is_empty());
 }
 
@@ -471,7 +495,7 @@ impl VectorStore for NoList {
 async fn a_store_that_cannot_list_gets_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let store = NoList(LocalStore::open(&dir.path().join("s.db")).unwrap());
-    let e = scan_orphans(&store, NS, UID, &[], 100, |_, _| {})
+    let e = scan_orphans(&store, NS, UID, &[], &ExportGaps::default(), 100, |_, _| {})
         .await
         .unwrap_err();
     assert!(matches!(e, OrphanError::CannotList(_)));
@@ -481,7 +505,7 @@ async fn a_store_that_cannot_list_gets_a_clear_message() {
         "{msg}"
     );
     assert!(matches!(
-        scan_orphans(&store, NS, " ", &[], 100, |_, _| {}).await,
+        scan_orphans(&store, NS, " ", &[], &ExportGaps::default(), 100, |_, _| {}).await,
         Err(OrphanError::NoUid)
     ));
 
@@ -493,23 +517,47 @@ async fn a_store_that_cannot_list_gets_a_clear_message() {
             .on("/vectors/list")
             .body("list is unavailable here"),
     );
-    let e = scan_orphans(&pinecone, NS, UID, &[], 100, |_, _| {})
-        .await
-        .unwrap_err();
+    let e = scan_orphans(
+        &pinecone,
+        NS,
+        UID,
+        &[],
+        &ExportGaps::default(),
+        100,
+        |_, _| {},
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, OrphanError::CannotList(_)), "{e}");
     emu.inject(Fault::status(400).on("/vectors/list").body(
         r#"{"code":3,"message":"List operation is not supported for pod-based indexes","details":[]}"#,
     ));
-    let e = scan_orphans(&pinecone, NS, UID, &[], 100, |_, _| {})
-        .await
-        .unwrap_err();
+    let e = scan_orphans(
+        &pinecone,
+        NS,
+        UID,
+        &[],
+        &ExportGaps::default(),
+        100,
+        |_, _| {},
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, OrphanError::CannotList(_)), "{e}");
     assert!(e.to_string().contains("pod-based indexes"), "{e}");
     // Any other failure stays what it is.
     emu.inject(Fault::status(401).on("/vectors/list"));
-    let e = scan_orphans(&pinecone, NS, UID, &[], 100, |_, _| {})
-        .await
-        .unwrap_err();
+    let e = scan_orphans(
+        &pinecone,
+        NS,
+        UID,
+        &[],
+        &ExportGaps::default(),
+        100,
+        |_, _| {},
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, OrphanError::Store(_)), "{e}");
 }
 

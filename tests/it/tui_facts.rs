@@ -48,7 +48,12 @@ fn select_fact(h: &mut Harness, words: &str) -> String {
 async fn switch_filter_details_and_jump_to_the_conversation() {
     let mut h = harness(false, Some(UID)).await;
     assert_eq!(h.app.state.tab, Tab::Conversations);
-    assert!(h.screen().contains("2 facts (11)"));
+    let screen = h.screen();
+    // The tab labels: the key, the kind and how many the export holds.
+    assert!(
+        screen.contains("[1:conversations (333)]  2:facts (11)"),
+        "{screen}"
+    );
     h.key(KeyCode::Char('2'));
     assert_eq!(h.app.state.tab, Tab::Facts);
     let screen = h.screen();

@@ -32,7 +32,12 @@ async fn paste_lands_in_the_focused_input_and_never_acts() {
     h.app.update(Action::Paste("q\ny\nR\n".into()));
     assert!(!h.app.state.should_quit);
     assert_eq!(h.app.state.popup, None);
-    assert!(h.screen().contains("paste ignored"), "{}", h.screen());
+    assert!(
+        h.screen()
+            .contains("paste ignored: press s to search or / to filter"),
+        "{}",
+        h.screen()
+    );
 
     // The `/` filter: lines become spaces, escape sequences go.
     h.key(KeyCode::Char('/'));

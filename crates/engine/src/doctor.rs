@@ -130,6 +130,7 @@ pub async fn run_checks(settings: &Settings) -> Vec<Check> {
     out.push(pinecone_key(settings));
     out.push(uid(settings));
     out.push(data_dir_writable(&settings.data_dir));
+    out.extend(data_dir_files(&settings.data_dir));
     let (check, dim) = embedder_answers(settings).await;
     out.push(check);
     match settings.store {
@@ -315,6 +316,71 @@ pub fn data_dir_writable(dir: &Path) -> Check {
     match std::fs::remove_file(&probe) {
         Ok(()) => Check::pass(NAME, format!("{} is writable", dir.display())),
         Err(e) => Check::fail(NAME, format!("cannot remove {}: {e}", probe.display()), fix),
+    }
+}
+
+/// The SQLite files memlens keeps in a data dir, each with what it holds and whether it
+/// is a cache memlens rebuilds by itself.
+const DATA_FILES: [(&str, &str, bool); 3] = [
+    ("store.db", "the local vector store", false),
+    (
+        "fulltext.db",
+        "the full-text index (a cache: rebuilt when moved aside)",
+        true,
+    ),
+    ("journal.db", "the reprocess journal", false),
+];
+
+/// One check per SQLite file of the data dir: opened read-only and immutable (nothing
+/// written), `PRAGMA quick_check`, its schema version (`user_version`), and the lock
+/// owner when a process holds the data dir. A damaged file fails with the fix (move it
+/// aside; memlens rebuilds a cache and starts a fresh journal by itself).
+pub fn data_dir_files(dir: &Path) -> Vec<Check> {
+    let holder = crate::sync::lock::DataDirLock::holder(dir)
+        .map(|h| format!("; the data dir is in use: {}", h.message()))
+        .unwrap_or_default();
+    DATA_FILES
+        .iter()
+        .filter(|(name, _, _)| dir.join(name).exists())
+        .map(|(name, what, cache)| {
+            let path = dir.join(name);
+            let label = format!("data file {name}");
+            let checked = crate::datadir::open_immutable(&path).and_then(|c| {
+                let ok: String = c.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+                let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                Ok((ok, version))
+            });
+            match checked {
+                Ok((ok, version)) if ok == "ok" => Check::pass(
+                    &label,
+                    format!("{what}: integrity ok, schema version {version}{holder}"),
+                ),
+                Ok((problem, _)) => Check::fail(
+                    &label,
+                    format!("{what} is damaged: {problem}"),
+                    damaged_fix(&path, *cache),
+                ),
+                Err(e) => Check::fail(
+                    &label,
+                    format!("{what} cannot be read: {e}"),
+                    damaged_fix(&path, *cache),
+                ),
+            }
+        })
+        .collect()
+}
+
+fn damaged_fix(path: &Path, cache: bool) -> String {
+    if cache {
+        format!(
+            "nothing to do: memlens moves {} aside and rebuilds it on the next search",
+            path.display()
+        )
+    } else {
+        format!(
+            "move {} aside (keep it for inspection); memlens starts a fresh one",
+            path.display()
+        )
     }
 }
 

@@ -9,6 +9,7 @@
 pub use memlens_omi as omi;
 
 pub mod config;
+pub mod datadir;
 pub mod doctor;
 pub mod embed;
 pub mod http;

@@ -55,6 +55,18 @@ impl FieldNote {
     pub const RAW_MAX: usize = 200;
 }
 
+/// A title as lists and messages show it: `(untitled)` for an empty one (never `()`).
+pub fn shown_title(title: &str) -> &str {
+    if title.trim().is_empty() {
+        UNTITLED
+    } else {
+        title
+    }
+}
+
+/// What an empty title is shown as.
+pub const UNTITLED: &str = "(untitled)";
+
 /// The LLM-filled `structured` field, normalised.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Structured {
@@ -274,4 +286,14 @@ pub struct Geolocation {
 pub struct AppResult {
     pub app_id: Option<String>,
     pub content: String,
+}
+
+#[cfg(test)]
+mod shown_title_tests {
+    #[test]
+    fn an_empty_title_is_named_untitled() {
+        assert_eq!(super::shown_title(""), "(untitled)");
+        assert_eq!(super::shown_title("  "), "(untitled)");
+        assert_eq!(super::shown_title("Camping"), "Camping");
+    }
 }

@@ -48,6 +48,8 @@ impl App {
         };
         let cancel = CancelFlag::new();
         self.index_cancel = Some(cancel.clone());
+        // The chunk run stops with the same flag (a terminating signal, a quit).
+        let chunk_cancel = cancel.clone();
         let chunk_embedder = Arc::clone(&embedder);
         let chunk_store = Arc::clone(&store);
         let chunk_memories = memories.clone();
@@ -126,7 +128,7 @@ impl App {
                                 rate_per_sec: p.done as f64 / secs,
                             });
                         },
-                        &CancelFlag::new(),
+                        &chunk_cancel,
                     )
                     .await
                     .map_err(|e| e.to_string())

@@ -237,6 +237,12 @@ impl App {
         let uid = self.state.setup.uid.clone();
         let namespace = self.state.setup.namespace.clone();
         let memories = self.state.memories().to_vec();
+        let gaps = self
+            .state
+            .export
+            .as_ref()
+            .map(|e| e.gaps.clone())
+            .unwrap_or_default();
         self.state.index.loading = true;
         self.state.index.confirm_delete = false;
         let tx = self.tx.clone();
@@ -252,6 +258,7 @@ impl App {
                             &namespace,
                             &uid,
                             &memories,
+                            &gaps,
                             1000,
                             |_, _| {},
                         )
@@ -298,9 +305,21 @@ impl App {
             }
             KeyCode::Char('k') | KeyCode::Up => ui.selected = ui.selected.saturating_sub(1),
             KeyCode::Char('d') if orphans > 0 => {
+                let incomplete = self
+                    .state
+                    .export
+                    .as_ref()
+                    .and_then(|e| e.gaps.incomplete.clone());
                 if self.state.setup.read_only {
                     self.state
                         .notify(Level::Error, "read-only mode: deleting is disabled");
+                } else if let Some(why) = incomplete {
+                    self.state.notify(
+                        Level::Error,
+                        format!(
+                            "not deleting: {why}, so these vectors may belong to conversations that still exist (memlens orphans EXPORT --delete --yes --allow-incomplete-export deletes anyway)"
+                        ),
+                    );
                 } else {
                     self.state.index.confirm_delete = true;
                 }

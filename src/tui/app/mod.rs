@@ -359,6 +359,9 @@ impl App {
                 }
                 match outcome {
                     Ok((ft, report)) => {
+                        if let Some(note) = &report.note {
+                            self.state.notify(Level::Warn, note.clone());
+                        }
                         self.fulltext = Some(ft);
                         self.state.fulltext = FullTextState::Ready {
                             memories: report.memories,

@@ -90,17 +90,33 @@ impl App {
             Level::Info,
             format!(
                 "paste ignored: press {} to search or {} to filter, then paste",
-                search.split('/').next().unwrap_or("s"),
-                filter.split('/').next().unwrap_or("/")
+                first_key(&search).unwrap_or("s"),
+                first_key(&filter).unwrap_or("/")
             ),
         );
         true
     }
 }
 
+/// The first of keys shown as `a/b` (a lone `/` is a key, not a separator).
+fn first_key(keys: &str) -> Option<&str> {
+    if keys.starts_with('/') {
+        return Some("/");
+    }
+    keys.split('/').next().filter(|k| !k.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_key_of_a_key_list() {
+        assert_eq!(first_key("/"), Some("/"));
+        assert_eq!(first_key("//ctrl-f"), Some("/"));
+        assert_eq!(first_key("s/F3"), Some("s"));
+        assert_eq!(first_key(""), None);
+    }
 
     #[test]
     fn inserts_at_the_cursor_and_moves_it_past_the_text() {

@@ -51,7 +51,10 @@ fn lines(e: &Explanation, state: &State) -> Vec<Line<'static>> {
             sanitize::line(&r.memory_id),
             e.title
                 .as_deref()
-                .map(|x| format!(" ({})", sanitize::line(x)))
+                .map(|x| match crate::omi::model::shown_title(x) {
+                    crate::omi::model::UNTITLED => " (untitled)".to_string(),
+                    x => format!(" ({})", sanitize::line(x)),
+                })
                 .unwrap_or_default(),
             r.top_k,
             r.range

@@ -110,7 +110,7 @@ pub fn fact_details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
                 Some(m) => format!(
                     "{} {} (Enter opens it)",
                     cid,
-                    sanitize::line(&m.structured.title)
+                    sanitize::line(crate::omi::model::shown_title(&m.structured.title))
                 ),
                 None => format!("{cid} (not in this export)"),
             };

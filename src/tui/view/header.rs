@@ -49,6 +49,13 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if setup.read_only {
         pieces.push(Piece::new("READ-ONLY", 0).keep());
     }
+    if state
+        .export
+        .as_ref()
+        .is_some_and(|e| e.gaps.incomplete.is_some())
+    {
+        pieces.push(Piece::new("INCOMPLETE EXPORT", 0).keep());
+    }
     let shown = fit::by_priority(&pieces, " │ ", room);
     let mut first: Vec<Span<'_>> = Vec::new();
     for (i, text) in shown.into_iter().enumerate() {
@@ -188,8 +195,16 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
                 (Piece::new(text, 0).keep(), t.dim)
             }
         };
-        pieces.insert(0, tab(facts_tab, format!("2 facts ({})", e.facts.len())));
-        pieces.insert(0, tab(!facts_tab, "1 conversations".into()));
+        // `key:name (count)`, as tmux lists windows: the digit is the key that shows
+        // the tab, never read as a count (`1 conversations` was).
+        pieces.insert(0, tab(facts_tab, format!("2:facts ({})", e.facts.len())));
+        pieces.insert(
+            0,
+            tab(
+                !facts_tab,
+                format!("1:conversations ({})", e.memories.len()),
+            ),
+        );
     }
     let only: Vec<Piece> = pieces.iter().map(|(p, _)| p.clone()).collect();
     let shown = fit::by_priority(&only, "  ", room);

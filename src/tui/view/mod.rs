@@ -156,15 +156,54 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-/// Rows `line` takes when wrapped at `width` columns (as the box wraps it: at words).
-fn wrapped_rows(line: &ratatui::text::Line<'_>, width: usize) -> usize {
+/// `line` wrapped at `width` columns into one line per row, at words (a word longer
+/// than a row is broken), each piece keeping its spans' styles. Drawn row by row, a box
+/// knows exactly how many rows its text takes, so its border and its `…` cut mark are
+/// never lost to a wrap computed differently.
+fn wrap_line(line: &ratatui::text::Line<'_>, width: usize) -> Vec<ratatui::text::Line<'static>> {
+    use ratatui::text::{Line, Span};
     let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-    if text.is_empty() || width == 0 {
-        return 1;
+    if text.is_empty() || width == 0 || crate::tui::fit::width(&text) <= width {
+        let spans = line
+            .spans
+            .iter()
+            .map(|s| Span::styled(s.content.to_string(), s.style))
+            .collect::<Vec<_>>();
+        return vec![Line::from(spans).style(line.style)];
     }
-    textwrap::wrap(&text, textwrap::Options::new(width).break_words(true))
-        .len()
-        .max(1)
+    // The byte range of each span in `text`.
+    let mut ranges = Vec::new();
+    let mut at = 0;
+    for s in &line.spans {
+        ranges.push((at, at + s.content.len(), s.style));
+        at += s.content.len();
+    }
+    let opts = textwrap::Options::new(width)
+        .break_words(true)
+        .word_separator(textwrap::WordSeparator::AsciiSpace);
+    let mut rows = Vec::new();
+    let mut from = 0;
+    for piece in textwrap::wrap(&text, opts) {
+        // Find the piece in the text (textwrap drops the spaces at the break).
+        let Some(start) = text[from..].find(piece.as_ref()).map(|i| i + from) else {
+            rows.push(Line::from(piece.into_owned()).style(line.style));
+            continue;
+        };
+        let end = start + piece.len();
+        from = end;
+        let spans = ranges
+            .iter()
+            .filter(|(a, b, _)| *a < end && *b > start)
+            .map(|(a, b, style)| {
+                Span::styled(text[*a.max(&start)..*b.min(&end)].to_string(), *style)
+            })
+            .collect::<Vec<_>>();
+        rows.push(Line::from(spans).style(line.style));
+    }
+    if rows.is_empty() {
+        rows.push(Line::from(""));
+    }
+    rows
 }
 
 /// Clear a box and draw `lines` in it, bordered, wrapping, titled `title`. The box grows
@@ -179,9 +218,10 @@ pub(super) fn popup_box(
     border: ratatui::style::Style,
 ) {
     use ratatui::text::Line;
-    use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+    use ratatui::widgets::{Block, Borders, Clear, Paragraph};
     let inner_w = rect.width.saturating_sub(2) as usize;
-    let needed: usize = lines.iter().map(|l| wrapped_rows(l, inner_w)).sum();
+    let wrapped: Vec<Vec<Line<'static>>> = lines.iter().map(|l| wrap_line(l, inner_w)).collect();
+    let needed: usize = wrapped.iter().map(Vec::len).sum();
     let screen = frame.area();
     let rect = if needed + 2 > rect.height as usize {
         centered(
@@ -200,21 +240,29 @@ pub(super) fn popup_box(
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let rows = inner.height as usize;
-    if needed <= rows || lines.len() < 2 {
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let fit = |l: Line<'static>| crate::tui::fit::line(l, inner_w);
+    if needed <= rows || wrapped.len() < 2 {
+        let all: Vec<Line<'static>> = wrapped.into_iter().flatten().map(fit).collect();
+        frame.render_widget(Paragraph::new(all), inner);
         return;
     }
-    let mut body = lines;
+    let mut body = wrapped;
     let last = body.pop().unwrap_or_default();
-    let last_rows = wrapped_rows(&last, inner_w).min(rows);
+    let last_rows = last.len().min(rows);
     let body_rows = rows.saturating_sub(last_rows + 1);
+    let body: Vec<Line<'static>> = body
+        .into_iter()
+        .flatten()
+        .take(body_rows)
+        .map(fit)
+        .collect();
     let body_area = Rect::new(inner.x, inner.y, inner.width, body_rows as u16);
-    frame.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), body_area);
+    frame.render_widget(Paragraph::new(body), body_area);
     let mark = Rect::new(inner.x, inner.y + body_rows as u16, inner.width, 1);
     frame.render_widget(
-        Paragraph::new(Line::from(
+        Paragraph::new(fit(Line::from(
             "… (more than fits: a taller terminal shows it all)",
-        )),
+        ))),
         mark,
     );
     let tail = Rect::new(
@@ -223,7 +271,8 @@ pub(super) fn popup_box(
         inner.width,
         last_rows as u16,
     );
-    frame.render_widget(Paragraph::new(vec![last]).wrap(Wrap { trim: false }), tail);
+    let last: Vec<Line<'static>> = last.into_iter().take(last_rows).map(fit).collect();
+    frame.render_widget(Paragraph::new(last), tail);
 }
 
 /// A block title cut (with `…`) to fit a box `width` columns wide.
@@ -235,4 +284,60 @@ pub(super) fn title(text: &str, width: u16) -> String {
 pub fn spinner(tick: u64) -> char {
     const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
     FRAMES[(tick % FRAMES.len() as u64) as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::text::{Line, Span};
+
+    /// A dialog with long lines, drawn in a box too short for them: every row keeps its
+    /// `│` on both sides, the cut is marked with `…`, the buttons stay.
+    #[test]
+    fn a_wrapped_dialog_keeps_its_border_and_marks_its_cut() {
+        let lines = || {
+            let mut v = vec![Line::from(vec![
+                Span::raw("store         "),
+                Span::raw("a very long value that must wrap across several rows of the box"),
+            ])];
+            for i in 0..12 {
+                v.push(Line::from(format!(
+                    "line {i} of the notice, long enough to wrap once"
+                )));
+            }
+            v.push(Line::from("[ y Write ]  [ n Cancel ]"));
+            v
+        };
+        for (w, h) in [(40u16, 30u16), (40, 12)] {
+            let mut terminal =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+            terminal
+                .draw(|f| {
+                    popup_box(
+                        f,
+                        Rect::new(5, 2, 30, 8),
+                        " Confirm ",
+                        lines(),
+                        Default::default(),
+                    )
+                })
+                .unwrap();
+            let buf = terminal.backend().buffer().clone();
+            let rows: Vec<String> = (0..h)
+                .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect())
+                .collect();
+            let boxed: Vec<&String> = rows.iter().filter(|r| r.contains('│')).collect();
+            assert!(boxed.len() > 4, "{rows:#?}");
+            for r in &boxed {
+                assert_eq!(r.matches('│').count(), 2, "a row lost its border: {r:?}");
+            }
+            let text = rows.join("\n");
+            assert!(text.contains("[ y Write ]"), "{text}");
+            if h == 12 {
+                assert!(text.contains("… (more than fits"), "{text}");
+            } else {
+                assert!(text.contains("line 11 of the"), "{text}");
+            }
+        }
+    }
 }

@@ -111,8 +111,15 @@ pub(super) fn confirm_plan(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 c.describe_skips()
             ),
         ));
-        for f in &plan.can_force {
-            lines.push(kv(t, "not forced", f.clone()));
+        // What the CLI could force is left out here without naming its flags: the TUI
+        // has no key for them.
+        for (n, what, why) in [
+            (c.discarded, "discarded", "Omi never embeds them"),
+            (c.unfinished, "unfinished", "Omi embeds them once processed"),
+        ] {
+            if n > 0 {
+                lines.push(kv(t, "left out", format!("the {n} {what}: {why}")));
+            }
         }
         lines.push(kv(
             t,

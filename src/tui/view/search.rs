@@ -207,7 +207,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         .map(|(i, hit)| {
             let memory = match pane.joined.get(i) {
                 Some(HitMemory::Found { emoji, title, .. }) => {
-                    format!("{} {}", sanitize::line(emoji), sanitize::line(title))
+                    format!(
+                        "{} {}",
+                        sanitize::line(emoji),
+                        sanitize::line(crate::omi::model::shown_title(title))
+                    )
                 }
                 _ => format!("not in export: {}", sanitize::line(&hit.memory_id)),
             };
@@ -468,7 +472,7 @@ fn pane_title(state: &State, width: u16) -> String {
     let pane = &state.search;
     let uid = state.setup.uid.as_deref().unwrap_or("NOT SET");
     let mode = match pane.mode {
-        SearchMode::Hybrid => Piece::new("hybrid (RRF k=60)", 0).or("hybrid"),
+        SearchMode::Hybrid => Piece::new("hybrid (3 sides fused)", 0).or("hybrid"),
         m => Piece::new(m.name(), 0),
     };
     let pieces = [

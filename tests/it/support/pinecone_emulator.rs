@@ -864,13 +864,22 @@ fn list(s: &EmuState, q: &[(String, String)]) -> Reply {
                 .ok_or_else(|| bad("Invalid pagination token"))?,
         ),
     };
+    // Ids are kept sorted: start at the prefix (or after the token) and stop at the first
+    // id past the prefix, so a page costs O(log n + limit) however large the namespace.
+    use std::ops::Bound;
+    let start = match &after {
+        Some(a) if a.as_str() >= prefix => Bound::Excluded(a.clone()),
+        _ => Bound::Included(prefix.to_string()),
+    };
     let mut ids: Vec<&String> = s
         .namespaces
         .get(ns)
         .into_iter()
-        .flat_map(|r| r.keys())
-        .filter(|id| id.starts_with(prefix))
-        .filter(|id| after.as_ref().is_none_or(|a| id.as_str() > a.as_str()))
+        .flat_map(|r| {
+            r.range::<String, _>((start.clone(), Bound::Unbounded))
+                .map(|(k, _)| k)
+        })
+        .take_while(|id| id.starts_with(prefix))
         .take(limit + 1)
         .collect();
     let more = ids.len() > limit;

@@ -145,6 +145,7 @@ impl DriftCache {
         if !self.dirty {
             return Ok(());
         }
+        crate::datadir::ensure_writable(data_dir)?;
         std::fs::create_dir_all(data_dir)?;
         let path = Self::path(data_dir);
         let tmp = path.with_extension("json.tmp");

@@ -486,24 +486,7 @@ pub async fn explain(
     };
     checks.push(match (&text, &text_skipped) {
         (None, Some(why)) => na("full_text", why),
-        (None, None) => na("full_text", "no export, no full-text index"),
-        (Some(t), _) => match t.rank {
-            Some(r) => {
-                let fields: Vec<String> = t.matches.iter().map(|m| m.place()).collect();
-                pass(
-                    "full_text",
-                    format!("rank {r} of {} ({})", t.total, fields.join(", ")),
-                )
-            }
-            None if t.outside_range => fail(
-                "full_text",
-                "the words match, but the memory's date is outside the range".into(),
-            ),
-            None => fail(
-                "full_text",
-                format!("no field holds the words ({})", t.fts_query),
-            ),
-        },
+        _ => full_text_check(text.as_ref()),
     });
 
     // The rank in the mode searched: the same search, fused when the mode fuses.
@@ -791,6 +774,36 @@ fn fix_in_mode(
     })
 }
 
+/// The `full_text` check. A match whose BM25 score is 0.00 is no pass: its words are in
+/// so many memories (`I`, `the`) that they say nothing about this one.
+fn full_text_check(text: Option<&TextRank>) -> Check {
+    const NAME: &str = "full_text";
+    let Some(t) = text else {
+        return na(NAME, "no export, no full-text index");
+    };
+    match t.rank {
+        Some(_) if t.score.is_some_and(|s| s.abs() < 0.005) => fail(
+            NAME,
+            format!(
+                "only words too common to count match ({}: BM25 0.00, in nearly every memory)",
+                t.fts_query
+            ),
+        ),
+        Some(r) => {
+            let fields: Vec<String> = t.matches.iter().map(|m| m.place()).collect();
+            pass(
+                NAME,
+                format!("rank {r} of {} ({})", t.total, fields.join(", ")),
+            )
+        }
+        None if t.outside_range => fail(
+            NAME,
+            "the words match, but the memory's date is outside the range".into(),
+        ),
+        None => fail(NAME, format!("no field holds the words ({})", t.fts_query)),
+    }
+}
+
 fn pass(name: &'static str, detail: String) -> Check {
     Check {
         name,
@@ -847,9 +860,15 @@ fn created_at_check(has_vector: bool, created: Option<f64>, range: DateRange) ->
     let inside =
         range.start.is_none_or(|s| t >= s as f64) && range.end.is_none_or(|e| t <= e as f64);
     if inside {
-        pass(NAME, format!("created_at {shown} is inside {range}"))
+        pass(
+            NAME,
+            format!("created_at {shown} is inside the range ({range})"),
+        )
     } else {
-        fail(NAME, format!("created_at {shown} is outside {range}"))
+        fail(
+            NAME,
+            format!("created_at {shown} is outside the range ({range})"),
+        )
     }
 }
 
@@ -1259,6 +1278,49 @@ mod tests {
         assert_eq!(
             created_at_check(false, None, aug).outcome,
             Outcome::NotApplicable
+        );
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+
+    fn rank(score: f64) -> TextRank {
+        TextRank {
+            fts_query: "\"I\"".into(),
+            relaxed: false,
+            rank: Some(3),
+            total: 300,
+            score: Some(score),
+            outside_range: false,
+            matches: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_zero_score_match_on_a_common_word_is_no_pass() {
+        let c = full_text_check(Some(&rank(0.0)));
+        assert_eq!(c.outcome, Outcome::Fail, "{c:?}");
+        assert!(c.detail.contains("BM25 0.00"), "{}", c.detail);
+        let c = full_text_check(Some(&rank(2.31)));
+        assert_eq!(c.outcome, Outcome::Pass, "{c:?}");
+        assert!(c.detail.starts_with("rank 3 of 300"), "{}", c.detail);
+        assert_eq!(full_text_check(None).outcome, Outcome::NotApplicable);
+    }
+
+    #[test]
+    fn a_date_check_names_the_range() {
+        let range = DateRange {
+            start: Some(1_722_470_400),
+            end: None,
+        };
+        let c = created_at_check(true, Some(1_600_000_000.0), range);
+        assert_eq!(c.outcome, Outcome::Fail);
+        assert!(
+            c.detail.contains("is outside the range (from 2024-08-01"),
+            "{}",
+            c.detail
         );
     }
 }

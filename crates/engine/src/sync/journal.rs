@@ -232,11 +232,24 @@ impl WriteEntry {
 pub struct Journal {
     path: PathBuf,
     conn: Mutex<Connection>,
+    /// Set when the file was damaged: kept aside, and a fresh journal started.
+    recovered: Option<String>,
 }
 
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// Open the file read-write (WAL) with its tables; SQLite's own error, so a damaged
+/// file can be told apart.
+fn open_schema(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA synchronous=NORMAL;")?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
 }
 
 impl Journal {
@@ -261,19 +274,46 @@ impl Journal {
             std::fs::create_dir_all(dir)
                 .map_err(|e| fail("cannot create its directory", e.to_string()))?;
         }
-        let conn = Connection::open(path).map_err(|e| fail("cannot open", e.to_string()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(|e| fail("cannot configure", e.to_string()))?;
-        let _: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| fail("cannot configure", e.to_string()))?;
-        conn.execute_batch("PRAGMA synchronous=NORMAL;")
-            .and_then(|()| conn.execute_batch(SCHEMA))
-            .map_err(|e| fail("cannot create its tables", e.to_string()))?;
+        if let Some(why) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .and_then(crate::datadir::read_only_reason)
+        {
+            return Err(fail("cannot write", why));
+        }
+        let (conn, recovered) = match open_schema(path) {
+            Ok(conn) => (conn, None),
+            // A damaged journal is kept for inspection and a fresh one started: the runs
+            // it held cannot be resumed (their finished items are in the store; a new
+            // run's plan finds them there).
+            Err(e) if crate::datadir::is_damaged(&e) => {
+                let aside = crate::datadir::move_aside(path).map_err(|io| {
+                    fail("is damaged and cannot be moved aside", format!("{e}; {io}"))
+                })?;
+                let conn = open_schema(path).map_err(|e| fail("cannot open", e.to_string()))?;
+                let note = format!(
+                    "the reprocess journal {} was damaged ({e}): kept as {} and a fresh one started; \
+                     the runs it held cannot be resumed or listed (what they wrote is in the store, \
+                     and a new plan sees it)",
+                    path.display(),
+                    aside.display()
+                );
+                tracing::warn!("{note}");
+                (conn, Some(note))
+            }
+            Err(e) => return Err(fail("cannot open", e.to_string())),
+        };
         Ok(Self {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
+            recovered,
         })
+    }
+
+    /// When the journal file was damaged: what happened and what was lost (the file
+    /// was kept aside and a fresh journal started). Tell the user.
+    pub fn recovery_note(&self) -> Option<&str> {
+        self.recovered.as_deref()
     }
 
     /// Where the file is.

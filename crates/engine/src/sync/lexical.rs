@@ -248,17 +248,17 @@ pub fn idf(n: usize, df: usize) -> f64 {
 }
 
 /// How much of the query's rare words each memory holds: for each memory, the IDF of the
-/// query's content words it holds over the IDF of all of them that some memory holds
-/// (a word no memory holds tells nothing and is left out), in [0, 1]. `holders[i]` are
-/// the memories holding `terms[i]`, `n` the memories of the collection.
+/// query's content words it holds over the IDF of all of them, in [0, 1]. A word no
+/// memory holds keeps its (highest) weight: a query whose distinctive words appear nowhere
+/// has no real lexical match, and its common words alone must not make one (measured: left
+/// out, "picking a stone surface for the cooking area" gave full coverage to a memory
+/// holding only "picking" and "cooking"). `holders[i]` are the memories holding
+/// `terms[i]`, `n` the memories of the collection.
 pub fn coverage(
     n: usize,
     holders: &[std::collections::HashSet<String>],
 ) -> std::collections::HashMap<String, f64> {
-    let weights: Vec<f64> = holders
-        .iter()
-        .map(|h| if h.is_empty() { 0.0 } else { idf(n, h.len()) })
-        .collect();
+    let weights: Vec<f64> = holders.iter().map(|h| idf(n, h.len())).collect();
     let total: f64 = weights.iter().sum();
     let mut out = std::collections::HashMap::new();
     if total <= 0.0 {
@@ -285,13 +285,16 @@ mod tests {
         assert_eq!(content_terms("of the"), ["of", "the"]);
         assert!(idf(100, 1) > idf(100, 50));
         let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect();
-        // "marisol" in one memory of 100, "checkup" in 40, "zebra" in none.
-        let cov = coverage(100, &[set(&["a"]), set(&["a", "b"]), set(&[])]);
-        assert!(
-            (cov["a"] - 1.0).abs() < 1e-12,
-            "a holds every word some memory holds"
-        );
-        assert!(cov["b"] < 0.3, "b holds only the common word: {}", cov["b"]);
+        // "marisol" in one memory of 100, "checkup" in 40 (b among them), "zebra" in none.
+        let mut common: std::collections::HashSet<String> =
+            (0..38).map(|i| format!("m{i}")).collect();
+        common.extend(["a".to_string(), "b".to_string()]);
+        let cov = coverage(100, &[set(&["a"]), common, set(&[])]);
+        let (w1, w40, w0) = (idf(100, 1), idf(100, 40), idf(100, 0));
+        assert!((cov["a"] - (w1 + w40) / (w1 + w40 + w0)).abs() < 1e-12);
+        assert!(cov["b"] < 0.1, "b holds only the common word: {}", cov["b"]);
+        let all = coverage(100, &[set(&["a"]), set(&["a", "b"])]);
+        assert!((all["a"] - 1.0).abs() < 1e-12, "a holds every word");
         assert!(coverage(10, &[set(&[])]).is_empty());
     }
 

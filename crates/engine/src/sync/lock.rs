@@ -90,6 +90,12 @@ impl DataDirLock {
             path: path.display().to_string(),
             source,
         };
+        if let Some(why) = crate::datadir::read_only_reason(data_dir) {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                why,
+            )));
+        }
         std::fs::create_dir_all(data_dir).map_err(io)?;
         let mut file = OpenOptions::new()
             .read(true)

@@ -57,6 +57,34 @@ pub struct OrphanScan {
     #[serde(default)]
     pub deleted_in_export: usize,
     pub orphans: Vec<Orphan>,
+    /// Why the export cannot be read as all of the user's items ([`ExportGaps`]): set,
+    /// the orphans are only "not in this export", and deleting them is refused unless
+    /// the user names the risk.
+    #[serde(default)]
+    pub export_incomplete: Option<String>,
+    /// Listed vectors whose id is a record of the export that could not be read: never
+    /// orphans, never deleted.
+    #[serde(default)]
+    pub unreadable: Vec<String>,
+}
+
+/// What an export lacks that "absent from the export" would otherwise read as "gone".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportGaps {
+    /// [`crate::omi::export::Export::incomplete_reason`].
+    pub incomplete: Option<String>,
+    /// Ids of records that could not be read.
+    pub unreadable_ids: Vec<String>,
+}
+
+impl ExportGaps {
+    /// The gaps of a loaded export.
+    pub fn of(export: &crate::omi::export::Export) -> Self {
+        Self {
+            incomplete: export.incomplete_reason(),
+            unreadable_ids: export.unreadable_ids(),
+        }
+    }
 }
 
 /// Why a scan or a delete failed or was refused.
@@ -77,6 +105,12 @@ pub enum OrphanError {
     ReadOnlyNamespace(String),
     #[error("deleting needs an explicit confirmation (--delete --yes): nothing was deleted")]
     NotConfirmed,
+    #[error(
+        "refusing to delete: {0}, so a vector whose item is absent from it may belong to an \
+         item that still exists; nothing was deleted (use a complete export, or pass \
+         --allow-incomplete-export to delete anyway)"
+    )]
+    IncompleteExport(String),
     #[error(
         "refusing to delete {} id(s) without the {prefix:?} prefix (e.g. {:?}): only this user's vectors can be deleted; nothing was deleted",
         ids.len(),
@@ -151,7 +185,7 @@ pub async fn list_prefix_ids(
 /// indexes answer `list` with a body that is not a list response (or an error naming
 /// pods / serverless), so on the first page a bad response counts as "cannot list" too;
 /// the store's own message is kept in the error.
-fn list_error(e: StoreError, first_page: bool) -> OrphanError {
+pub(crate) fn list_error(e: StoreError, first_page: bool) -> OrphanError {
     let says_unsupported = |msg: &str| {
         let m = msg.to_ascii_lowercase();
         m.contains("pod") || m.contains("serverless") || m.contains("not supported")
@@ -178,6 +212,7 @@ pub async fn scan_orphans(
     namespace: &str,
     uid: &str,
     memories: &[Memory],
+    gaps: &ExportGaps,
     page_size: usize,
     progress: impl FnMut(&'static str, usize),
 ) -> Result<OrphanScan, OrphanError> {
@@ -188,7 +223,7 @@ pub async fn scan_orphans(
             (m.id.as_str(), wanted, m.deleted)
         })
         .collect();
-    scan_orphans_of(store, namespace, uid, &items, page_size, progress).await
+    scan_orphans_of(store, namespace, uid, &items, gaps, page_size, progress).await
 }
 
 /// [`scan_orphans`] over any items of an export (conversations or facts): `(id, should
@@ -199,6 +234,7 @@ pub async fn scan_orphans_of(
     namespace: &str,
     uid: &str,
     items: &[(&str, bool, bool)],
+    gaps: &ExportGaps,
     page_size: usize,
     mut progress: impl FnMut(&'static str, usize),
 ) -> Result<OrphanScan, OrphanError> {
@@ -219,14 +255,20 @@ pub async fn scan_orphans_of(
         .filter(|(_, _, deleted)| *deleted)
         .map(|(id, _, _)| *id)
         .collect();
+    let unreadable_ids: HashSet<&str> = gaps.unreadable_ids.iter().map(String::as_str).collect();
     let mut in_export = 0;
     let mut listed_memories: HashSet<&str> = HashSet::new();
     let mut orphan_ids = Vec::new();
+    let mut unreadable = Vec::new();
     for id in &ids {
         match strip_uid_prefix(uid, id) {
             Some(m) if known.contains(m) => {
                 in_export += 1;
                 listed_memories.insert(m);
+            }
+            // A record that could not be read is not an absent one.
+            Some(m) if unreadable_ids.contains(m) && !deleted.contains(m) => {
+                unreadable.push(id.clone());
             }
             // The prefix was asked for; anything else the store sent is not ours.
             None => {}
@@ -269,6 +311,8 @@ pub async fn scan_orphans_of(
         missing,
         deleted_in_export,
         orphans,
+        export_incomplete: gaps.incomplete.clone(),
+        unreadable,
     })
 }
 
@@ -323,6 +367,11 @@ pub struct DeletePlan {
     pub namespace: String,
     pub uid: String,
     pub ids: Vec<String>,
+    /// The scan's [`OrphanScan::export_incomplete`]: the delete is refused while set,
+    /// unless [`DeletePlan::allow_incomplete`].
+    pub export_incomplete: Option<String>,
+    /// The user named the risk (`--allow-incomplete-export`).
+    pub allow_incomplete: bool,
 }
 
 impl DeletePlan {
@@ -332,6 +381,8 @@ impl DeletePlan {
             namespace: scan.namespace.clone(),
             uid: scan.uid.clone(),
             ids: scan.orphans.iter().map(|o| o.vector_id.clone()).collect(),
+            export_incomplete: scan.export_incomplete.clone(),
+            allow_incomplete: false,
         }
     }
 
@@ -346,7 +397,9 @@ impl DeletePlan {
 }
 
 /// Delete the planned ids. Refused (nothing deleted) when `read_only`, when not
-/// `confirmed`, when the uid is empty, or when any id lacks the `{uid}-` prefix.
+/// `confirmed`, when the uid is empty, when any id lacks the `{uid}-` prefix, or when
+/// the export the orphans were found against is incomplete and the user did not allow it
+/// ([`OrphanError::IncompleteExport`]).
 /// Returns the number of ids deleted.
 pub async fn delete_orphans(
     store: &dyn VectorStore,
@@ -369,6 +422,13 @@ pub async fn delete_orphans(
             prefix: user_prefix(&plan.uid),
             ids: foreign,
         });
+    }
+    if let Some(why) = plan
+        .export_incomplete
+        .as_ref()
+        .filter(|_| !plan.allow_incomplete)
+    {
+        return Err(OrphanError::IncompleteExport(why.clone()));
     }
     if !confirmed {
         return Err(OrphanError::NotConfirmed);

@@ -340,7 +340,10 @@ impl HitMemory {
                 title,
                 category,
                 ..
-            } => format!("{emoji} {title} ({category})"),
+            } => format!(
+                "{emoji} {} ({category})",
+                crate::omi::model::shown_title(title)
+            ),
             HitMemory::NotInExport => "not in export".into(),
         }
     }

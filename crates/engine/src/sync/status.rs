@@ -501,6 +501,7 @@ impl StatusCache {
     /// wrote it since we read) is kept, as are entries we do not have. Returns the cache
     /// as saved.
     pub fn save(&self, data_dir: &Path) -> std::io::Result<StatusCache> {
+        crate::datadir::ensure_writable(data_dir)?;
         let path = Self::path(data_dir, &self.key);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

@@ -437,3 +437,140 @@ pub fn chunk_times(memories: &[Memory], conversation_id: &str, chunk_index: usiz
 
 /// Shared handle to the export's conversations (for chunk times).
 pub type Memories = Arc<Vec<Memory>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::fake::FakeEmbedder;
+    use crate::omi::date::OmiDate;
+    use crate::omi::model::TranscriptSegment;
+    use crate::store::local::LocalStore;
+
+    fn conversation(id: &str, date: &str, lines: usize) -> Memory {
+        let mut m = Memory {
+            id: id.into(),
+            created_at: Some(OmiDate::parse(date).unwrap()),
+            transcript: (0..lines)
+                .map(|i| TranscriptSegment {
+                    text: format!("{id} line {i} about the deposit"),
+                    speaker: None,
+                    speaker_id: Some(1),
+                    is_user: i % 2 == 0,
+                    start: i as f64 * 10.0,
+                    end: i as f64 * 10.0 + 8.0,
+                })
+                .collect(),
+            ..Memory::default()
+        };
+        m.structured.title = format!("title {id}");
+        m
+    }
+
+    fn setup() -> (tempfile::TempDir, LocalStore, FakeEmbedder) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::open(&dir.path().join("store.db")).unwrap();
+        (dir, store, FakeEmbedder::new(16))
+    }
+
+    #[tokio::test]
+    async fn indexes_newest_first_then_only_what_is_missing_or_stale() {
+        let (_dir, store, emb) = setup();
+        let mut convs = vec![
+            conversation("old", "2024-01-01T10:00:00Z", 9),
+            conversation("new", "2025-01-01T10:00:00Z", 3),
+        ];
+        let mut discarded = conversation("gone", "2025-02-01T10:00:00Z", 3);
+        discarded.discarded = true;
+        convs.push(discarded);
+        let plan = plan(&emb, &store, "u", &convs).await.unwrap();
+        assert_eq!((plan.total, plan.indexed, plan.items.len()), (3, 0, 3));
+        assert_eq!(
+            plan.items[0].vector_id, "u-new-c0",
+            "newest conversation first"
+        );
+        // Interrupted after the first batch of one: resumable.
+        let cancel = CancelFlag::new();
+        let one = ChunkPlan {
+            items: plan.items[..1].to_vec(),
+            ..plan.clone()
+        };
+        assert_eq!(
+            run(&emb, &store, "u", &one, |_| {}, &cancel).await.unwrap(),
+            1
+        );
+        let again = super::plan(&emb, &store, "u", &convs).await.unwrap();
+        assert_eq!((again.indexed, again.items.len()), (1, 2));
+        run(&emb, &store, "u", &again, |_| {}, &cancel)
+            .await
+            .unwrap();
+        let texts = emb.texts_embedded();
+        let done = super::plan(&emb, &store, "u", &convs).await.unwrap();
+        assert_eq!(
+            (done.indexed, done.items.len()),
+            (3, 0),
+            "re-open embeds nothing"
+        );
+        let rec = store.fetch(NAMESPACE, &["u-old-c1".into()]).await.unwrap();
+        let meta = &rec["u-old-c1"].metadata;
+        assert_eq!(
+            meta.get("conversation_id"),
+            Some(&MetaValue::String("old".into()))
+        );
+        assert_eq!(meta.get("chunk_index"), Some(&MetaValue::Number(1.0)));
+        assert!(matches!(meta.get(KEY_TEXT_SHA256), Some(MetaValue::String(h)) if h.len() == 16));
+        // A segment edited: that chunk is stale; a shorter transcript: c1 is deleted.
+        convs[1].transcript[0].text = "new line 0 about the balance".into();
+        convs[0].transcript.truncate(8);
+        let stale = super::plan(&emb, &store, "u", &convs).await.unwrap();
+        assert_eq!(
+            stale.items.len(),
+            1,
+            "new-c0 changed text (old-c0 is the same)"
+        );
+        assert_eq!(stale.stale_ids, ["u-old-c1"]);
+        run(&emb, &store, "u", &stale, |_| {}, &cancel)
+            .await
+            .unwrap();
+        assert_eq!(emb.texts_embedded(), texts + 1);
+        assert!(
+            store
+                .fetch(NAMESPACE, &["u-old-c1".into()])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(coverage(&store, "u", &convs).await.unwrap(), (2, 2));
+    }
+
+    #[tokio::test]
+    async fn searches_by_best_chunk_with_omis_filter() {
+        let (_dir, store, emb) = setup();
+        let convs = vec![
+            conversation("a", "2024-01-01T10:00:00Z", 14),
+            conversation("b", "2025-01-01T10:00:00Z", 3),
+        ];
+        index_export(&emb, &store, "u", &convs, |_| {})
+            .await
+            .unwrap();
+        let q = emb.vector("a line 7 about the deposit");
+        let found = search_chunks(&store, emb.model_id(), "u", q.clone(), DateRange::ALL, 10)
+            .await
+            .unwrap();
+        assert_eq!(found.asked, 60);
+        assert_eq!(found.chunks, 3);
+        assert_eq!(found.hits[0].conversation_id, "a");
+        assert_eq!(found.hits[0].chunks, 2);
+        assert_eq!(
+            found.hits.iter().map(|h| h.rank).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        let (start, end) = chunk_times(&convs, "a", found.hits[0].chunk_index);
+        assert!(start < end);
+        let other = search_chunks(&store, emb.model_id(), "v", q.clone(), DateRange::ALL, 10)
+            .await
+            .unwrap();
+        assert!(other.hits.is_empty(), "another uid sees nothing");
+        let refused = search_chunks(&store, "other-model", "u", q, DateRange::ALL, 10).await;
+        assert!(matches!(refused, Err(StoreError::ModelMismatch(_))));
+    }
+}

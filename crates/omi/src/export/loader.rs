@@ -101,6 +101,7 @@ pub(super) fn load(name: &str, bytes: &[u8], progress: Progress) -> Result<Expor
         fact_section: super::fact_loader::from_set_aside(&c.facts, top_is_list),
         facts: c.facts,
         wrapper: c.wrapper,
+        completeness: c.completeness,
         action_items: crate::action_items::ActionItemSection::parse(
             c.action_items_raw.as_deref(),
             c.task_data_raw.as_deref(),
@@ -121,6 +122,8 @@ struct TopObject {
     wrapped: Option<(String, usize)>,
     /// The wrapper's `type` (`memory_created`, …), when a string.
     message_type: Option<String>,
+    /// `export_complete`: whether its value is `true`.
+    complete: Option<bool>,
 }
 
 #[derive(Default)]
@@ -154,6 +157,7 @@ struct Collector<'b, 'p> {
     /// Facts found in record lists (counted in `total`, which is a position).
     listed_facts: usize,
     wrapper: Option<String>,
+    completeness: super::Completeness,
     /// E3's `action_items` value, as written (sentinels for Python's `NaN`).
     action_items_raw: Option<String>,
     /// E3's `task_data` value, as written.
@@ -188,6 +192,7 @@ impl<'b, 'p> Collector<'b, 'p> {
             facts: Vec::new(),
             listed_facts: 0,
             wrapper: None,
+            completeness: super::Completeness::NoMarker,
             action_items_raw: None,
             task_data_raw: None,
         }
@@ -557,6 +562,11 @@ impl<'b, 'p> Collector<'b, 'p> {
                     top.had_id = true;
                     self.skip_value()?;
                 }
+                "export_complete" => {
+                    let start = self.pos;
+                    self.skip_value()?;
+                    top.complete = Some(&self.buf[start..self.pos] == b"true");
+                }
                 "type" => {
                     let start = self.pos;
                     self.skip_value()?;
@@ -680,6 +690,16 @@ impl<'b, 'p> Collector<'b, 'p> {
     /// The shape of a top-level object; loads the record list found in it if needed.
     fn object_shape(&mut self, top: TopObject, top_at: usize) -> Result<Shape, ExportError> {
         if top.had_conversations {
+            let streamed = top
+                .keys
+                .iter()
+                .any(|k| super::STREAMED_EXPORT_KEYS.contains(&k.as_str()));
+            self.completeness = match top.complete {
+                Some(true) => super::Completeness::Complete,
+                Some(false) => super::Completeness::MarkedIncomplete,
+                None if streamed => super::Completeness::MarkerMissing,
+                None => super::Completeness::NoMarker,
+            };
             let e3 = top.keys.iter().any(|k| E3_KEYS.contains(&k.as_str()));
             if e3 {
                 // E3's `memories` section holds facts (omi-facts.md §F4): set aside.

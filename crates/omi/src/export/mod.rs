@@ -128,12 +128,89 @@ pub struct Export {
     /// The webhook message wrapper the memory came in, described for people
     /// (`a webhook message {"type": "memory_created", "memory": {…}}: …`).
     pub wrapper: Option<String>,
+    /// What the file says of its own completeness (the late-2026 `"export_complete"`
+    /// marker, omi-namespaces-2026.md §3).
+    pub completeness: Completeness,
     /// E3's `action_items` section and `task_data.candidates` (omi-namespaces-2026.md
     /// §2.4); `present` is false when the file has none.
     pub action_items: crate::action_items::ActionItemSection,
 }
 
+/// Whether an export holds all of the user's records, as the file itself says.
+///
+/// A streamed late-2026 export ends with `"export_complete": true`; `false` (or another
+/// value), or a late-2026 export (one with a section only those have, such as
+/// `frame_requests` or `task_data`) that lacks the marker, was cut short: its last
+/// conversations are missing. Exports from before the marker existed (older E3 files,
+/// lists, API responses, webhook messages) never carried it and are taken as whole:
+/// [`Completeness::NoMarker`], which memlens treats like `Complete` (documented in the
+/// README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Completeness {
+    /// `"export_complete": true`.
+    Complete,
+    /// `"export_complete"` is `false` (or not `true`).
+    MarkedIncomplete,
+    /// A late-2026 export without the marker: the stream stopped before its end.
+    MarkerMissing,
+    /// A shape that never had the marker.
+    #[default]
+    NoMarker,
+}
+
+/// Top-level keys only late-2026 (streamed) exports have (omi-namespaces-2026.md §3).
+pub const STREAMED_EXPORT_KEYS: &[&str] = &[
+    "conversation_photo_manifest",
+    "frame_requests",
+    "frame_vision_receipts",
+    "conversation_keyframe_jobs",
+    "memory_review_data",
+    "memory_ledger_data",
+    "jit_data",
+    "task_data",
+];
+
 impl Export {
+    /// Why this export cannot be read as all of the user's conversations, for people,
+    /// or `None` when it can: the file says it is incomplete, or some records could not
+    /// be read. Anything that reads "absent from the export" as "gone" (orphan deletes)
+    /// must refuse when this is `Some`, unless the user names the risk.
+    pub fn incomplete_reason(&self) -> Option<String> {
+        let marker = match self.completeness {
+            Completeness::MarkedIncomplete => Some(
+                "the export says it is incomplete (\"export_complete\" is not true): its last conversations are missing"
+                    .to_string(),
+            ),
+            Completeness::MarkerMissing => Some(
+                "the export looks cut short (a late-2026 export without \"export_complete\": true at its end): its last conversations may be missing"
+                    .to_string(),
+            ),
+            Completeness::Complete | Completeness::NoMarker => None,
+        };
+        let unreadable = (!self.bad_records.is_empty()).then(|| {
+            let n = self.bad_records.len();
+            format!(
+                "{n} record{} of the export could not be read (an unreadable record is not an absent one)",
+                if n == 1 { "" } else { "s" }
+            )
+        });
+        match (marker, unreadable) {
+            (None, None) => None,
+            (Some(a), None) | (None, Some(a)) => Some(a),
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        }
+    }
+
+    /// Ids of the records that could not be read, where the id was readable: never
+    /// orphans, whatever is stored under them.
+    pub fn unreadable_ids(&self) -> Vec<String> {
+        self.bad_records
+            .iter()
+            .filter_map(|b| b.id.clone())
+            .collect()
+    }
+
     /// The memory with this id.
     pub fn get(&self, id: &str) -> Option<&Memory> {
         self.memories.iter().find(|m| m.id == id)

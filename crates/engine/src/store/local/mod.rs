@@ -61,6 +61,9 @@ struct Inner {
     indexes: RwLock<HashMap<String, NsIndex>>,
     /// `PRAGMA data_version` when the loaded indexes were last known current.
     seen_version: AtomicI64,
+    /// Why this store cannot be written (a read-only data dir or file): it was opened
+    /// read-only and immutable, and every write is refused with this reason.
+    read_only: Option<String>,
 }
 
 /// `seen_version` before the first check.
@@ -117,8 +120,19 @@ impl LocalStore {
         data_dir.join(FILE_NAME)
     }
 
-    /// Open (or create) the store file. Blocking: call from a blocking context.
+    /// Open (or create) the store file. Blocking: call from a blocking context. In a
+    /// data dir memlens may not write (or a read-only file), the file is opened
+    /// read-only and immutable (no `-wal`, no lock; a missing file reads as an empty
+    /// store) and every write is refused saying why.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let file_ro = std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly());
+        if file_ro || !crate::datadir::writable(dir) {
+            return Self::open_read_only(path, dir);
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Local(format!("cannot create data dir {}: {e}", dir.display()))
@@ -159,8 +173,65 @@ impl LocalStore {
                 conn: Mutex::new(conn),
                 indexes: RwLock::new(HashMap::new()),
                 seen_version: AtomicI64::new(NO_VERSION),
+                read_only: None,
             }),
         })
+    }
+
+    fn open_read_only(path: &Path, dir: &Path) -> Result<Self, StoreError> {
+        let what = format!("cannot open {} read-only", path.display());
+        let reason = if crate::datadir::writable(dir) {
+            format!(
+                "{} is read-only (make it writable, e.g. chmod u+w)",
+                path.display()
+            )
+        } else {
+            crate::datadir::read_only_reason(dir).unwrap_or_default()
+        };
+        let conn = if path.exists() {
+            let conn = crate::datadir::open_immutable(path).map_err(sql_err(&what))?;
+            let version: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(sql_err(&what))?;
+            if version != SCHEMA_VERSION {
+                return Err(StoreError::Local(format!(
+                    "{} has schema {version}, this memlens reads {SCHEMA_VERSION}, and {reason}: \
+                     it cannot be upgraded in place",
+                    path.display()
+                )));
+            }
+            conn
+        } else {
+            // Nothing stored yet: an empty store in memory, never written to disk.
+            let conn = Connection::open_in_memory().map_err(sql_err(&what))?;
+            conn.execute_batch(SCHEMA).map_err(sql_err(&what))?;
+            conn
+        };
+        tracing::info!("{} opened read-only: {reason}", path.display());
+        Ok(Self {
+            path: path.to_path_buf(),
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                indexes: RwLock::new(HashMap::new()),
+                seen_version: AtomicI64::new(NO_VERSION),
+                read_only: Some(reason),
+            }),
+        })
+    }
+
+    /// Why this store cannot be written, when it was opened read-only.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.inner.read_only.as_deref()
+    }
+
+    /// Refuse a write on a store opened read-only.
+    fn writable(&self) -> Result<(), StoreError> {
+        match &self.inner.read_only {
+            Some(why) => Err(StoreError::Local(format!(
+                "cannot write the local store: {why}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Where the file is.
@@ -627,6 +698,7 @@ impl VectorStore for LocalStore {
     }
 
     async fn upsert(&self, namespace: &str, records: Vec<Record>) -> Result<usize, StoreError> {
+        self.writable()?;
         let ns = namespace.to_string();
         self.blocking(move |i| i.upsert(&ns, records)).await
     }
@@ -657,6 +729,7 @@ impl VectorStore for LocalStore {
     }
 
     async fn delete(&self, namespace: &str, ids: &[String]) -> Result<(), StoreError> {
+        self.writable()?;
         let (ns, ids) = (namespace.to_string(), ids.to_vec());
         self.blocking(move |i| i.delete(&ns, &ids)).await
     }
@@ -667,6 +740,7 @@ impl VectorStore for LocalStore {
         id: &str,
         set: Metadata,
     ) -> Result<(), StoreError> {
+        self.writable()?;
         let (ns, id) = (namespace.to_string(), id.to_string());
         self.blocking(move |i| i.update_metadata(&ns, &id, set))
             .await
@@ -693,6 +767,7 @@ impl VectorStore for LocalStore {
         model: &str,
         dimension: usize,
     ) -> Result<(), StoreError> {
+        self.writable()?;
         let (ns, model) = (namespace.to_string(), model.to_string());
         self.blocking(move |i| i.claim_namespace(&ns, &model, dimension))
             .await

@@ -70,6 +70,9 @@ pub struct OpenReport {
     pub memories: usize,
     /// Time to build the documents, hash them and (when `built`) index them, in ms.
     pub elapsed_ms: f64,
+    /// What the user should know: a damaged file moved aside and rebuilt, or an index
+    /// kept in memory because the data dir is read-only.
+    pub note: Option<String>,
 }
 
 /// A full-text index of one export, open.
@@ -189,6 +192,20 @@ CREATE TABLE IF NOT EXISTS indexes (
     last_used INTEGER NOT NULL
 );";
 
+/// Open the database read-write (WAL) with its catalog; whether an index of `hash`
+/// exists. SQLite's own error, so a damaged file can be told apart.
+fn open_catalog(path: &Path, hash: &str) -> rusqlite::Result<(Connection, bool)> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))?;
+    conn.execute_batch(CATALOG)?;
+    let exists = conn
+        .query_row("SELECT 1 FROM indexes WHERE hash = ?1", [hash], |_| Ok(()))
+        .optional()?
+        .is_some();
+    Ok((conn, exists))
+}
+
 fn table_names(hash: &str) -> (String, String) {
     let short = &hash[..16.min(hash.len())];
     (format!("fts_{short}"), format!("docs_{short}"))
@@ -211,41 +228,83 @@ impl FullText {
         let docs: Vec<Document> = memories.iter().map(document).collect();
         let hash = content_hash(&docs);
         let path = Self::default_path(data_dir);
-        std::fs::create_dir_all(data_dir).map_err(|e| FullTextError::Io {
-            path: data_dir.display().to_string(),
-            message: e.to_string(),
-        })?;
-        let mut conn = Connection::open(&path).map_err(sql(&path))?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(sql(&path))?;
-        conn.query_row("PRAGMA journal_mode=WAL", [], |_| Ok(()))
-            .map_err(sql(&path))?;
-        conn.execute_batch(CATALOG).map_err(sql(&path))?;
+        let mut note = None;
+        let (mut conn, exists, read_only) = if crate::datadir::writable(data_dir) {
+            std::fs::create_dir_all(data_dir).map_err(|e| FullTextError::Io {
+                path: data_dir.display().to_string(),
+                message: e.to_string(),
+            })?;
+            match open_catalog(&path, &hash) {
+                Ok((conn, exists)) => (conn, exists, false),
+                // A damaged file is a cache: kept aside for inspection, rebuilt.
+                Err(e) if crate::datadir::is_damaged(&e) => {
+                    let aside =
+                        crate::datadir::move_aside(&path).map_err(|io| FullTextError::Io {
+                            path: path.display().to_string(),
+                            message: format!("it is damaged ({e}) and cannot be moved aside: {io}"),
+                        })?;
+                    note = Some(format!(
+                        "the full-text index {} was damaged ({e}): moved aside to {} and rebuilt",
+                        path.display(),
+                        aside.display()
+                    ));
+                    let (conn, exists) = open_catalog(&path, &hash).map_err(sql(&path))?;
+                    (conn, exists, false)
+                }
+                Err(e) => return Err(sql(&path)(e)),
+            }
+        } else {
+            // A read-only data dir: the stored index when it holds this content (opened
+            // immutable: nothing written), else one built in memory for this run.
+            let stored = path
+                .exists()
+                .then(|| crate::datadir::open_immutable(&path).ok())
+                .flatten()
+                .and_then(|c| {
+                    let found = c
+                        .query_row("SELECT 1 FROM indexes WHERE hash = ?1", [&hash], |_| Ok(()))
+                        .optional()
+                        .ok()
+                        .flatten()
+                        .is_some();
+                    found.then_some(c)
+                });
+            match stored {
+                Some(c) => (c, true, true),
+                None => {
+                    note = Some(format!(
+                        "the data dir {} is read-only: the full-text index is built in memory for this run and not kept",
+                        data_dir.display()
+                    ));
+                    let c = Connection::open_in_memory().map_err(sql(&path))?;
+                    c.execute_batch(CATALOG).map_err(sql(&path))?;
+                    (c, false, false)
+                }
+            }
+        };
         let (fts, docs_table) = table_names(&hash);
         let now = chrono::Utc::now().timestamp();
-        let exists = conn
-            .query_row("SELECT 1 FROM indexes WHERE hash = ?1", [&hash], |_| Ok(()))
-            .optional()
-            .map_err(sql(&path))?
-            .is_some();
         let built = if exists {
             false
         } else {
             build(&mut conn, &path, &hash, &docs, progress)?
         };
-        conn.execute(
-            "UPDATE indexes SET last_used = ?2 WHERE hash = ?1",
-            params![hash, now],
-        )
-        .map_err(sql(&path))?;
-        if built {
-            prune(&conn, &path)?;
+        if !read_only {
+            conn.execute(
+                "UPDATE indexes SET last_used = ?2 WHERE hash = ?1",
+                params![hash, now],
+            )
+            .map_err(sql(&path))?;
+            if built {
+                prune(&conn, &path)?;
+            }
         }
         let report = OpenReport {
             hash: hash.clone(),
             built,
             memories: docs.len(),
             elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+            note,
         };
         Ok((
             Self {

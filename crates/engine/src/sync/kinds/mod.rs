@@ -301,3 +301,109 @@ pub fn chunks_per_conversation(expected: &[Expected]) -> HashMap<&str, usize> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::omi::export::load_bytes;
+
+    fn export() -> Export {
+        let seg = |t: &str| format!(r#"{{"text":"{t}","is_user":true}}"#);
+        let lines = |n: usize| {
+            (0..n)
+                .map(|i| seg(&format!("l{i}")))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let text = format!(
+            r#"{{"profile":{{"uid":"u"}},"conversations":[
+              {{"id":"old","created_at":"2026-01-01T00:00:00+00:00","status":"completed","transcript_segments":[{}]}},
+              {{"id":"new","created_at":"2026-06-01T00:00:00+00:00","status":"completed","transcript_segments":[{}]}},
+              {{"id":"gone","created_at":"2026-07-01T00:00:00+00:00","status":"completed","discarded":true,"transcript_segments":[{}]}},
+              {{"id":"wip","created_at":"2026-08-01T00:00:00+00:00","status":"processing","transcript_segments":[{}]}}],
+              "action_items":[{{"id":"a1","description":"Do it","created_at":"2026-01-01T00:00:00+00:00"}}]}}"#,
+            lines(14),
+            lines(3),
+            lines(3),
+            lines(3)
+        );
+        load_bytes("omi-export.json", text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn chunks_expected_and_orphan_causes() {
+        let x = export();
+        let k = Chunks;
+        let e = k.expected(&x, "u", 0);
+        let ids: Vec<&str> = e.iter().map(|r| r.vector_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["u-old-c0", "u-old-c1", "u-new-c0", "u-gone-c0", "u-wip-c0"]
+        );
+        assert!(e[3].skip.as_deref().unwrap().starts_with("discarded"));
+        assert!(e[4].skip.as_deref().unwrap().contains("status processing"));
+        assert_eq!(k.orphan_cause(&x, "u", "u-old-c1"), None);
+        assert!(
+            k.orphan_cause(&x, "u", "u-old-c2")
+                .unwrap()
+                .starts_with("beyond the conversation's 2")
+        );
+        assert!(
+            k.orphan_cause(&x, "u", "u-merged-c0")
+                .unwrap()
+                .contains("not in the export")
+        );
+        assert!(
+            k.orphan_cause(&x, "u", "u-gone-c0")
+                .unwrap()
+                .contains("discarded")
+        );
+        // Not a chunk id: not this kind's to judge.
+        assert_eq!(k.orphan_cause(&x, "u", "u-old"), None);
+        assert_eq!(k.owner_of("u", "u-old-c1").as_deref(), Some("old"));
+    }
+
+    #[test]
+    fn action_items_expected_and_orphans() {
+        let x = export();
+        let k = ActionItems;
+        let e = k.expected(&x, "u", 42);
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            (e[0].vector_id.as_str(), e[0].text.as_str()),
+            ("u-ai-a1", "Do it")
+        );
+        assert!(e[0].missing_reason.starts_with("created before 2026-04-20"));
+        assert_eq!(k.orphan_cause(&x, "u", "u-ai-a1"), None);
+        assert!(
+            k.orphan_cause(&x, "u", "u-ai-zz")
+                .unwrap()
+                .contains("PR #15950")
+        );
+        assert_eq!(k.list_prefix("u"), "u-ai-");
+    }
+
+    #[test]
+    fn the_chunk_plan_takes_the_newest_eligible_conversations() {
+        let x = export();
+        let sel = write::Selection {
+            limit: Some(1),
+            ..Default::default()
+        };
+        let p = write::plan(&Chunks, &x, "u", None, &sel).unwrap();
+        // "wip" and "gone" are newer but not eligible: the newest eligible is "new".
+        assert_eq!(p.upsert_ids, ["u-new-c0"]);
+        let sel = write::Selection {
+            owners: vec!["old".into(), "gone".into()],
+            ..Default::default()
+        };
+        let p = write::plan(&Chunks, &x, "u", None, &sel).unwrap();
+        assert_eq!(p.upsert_ids, ["u-old-c0", "u-old-c1"]);
+        assert_eq!(p.skipped.len(), 1);
+        let sel = write::Selection {
+            owners: vec!["nope".into()],
+            ..Default::default()
+        };
+        assert!(write::plan(&Chunks, &x, "u", None, &sel).is_err());
+    }
+}

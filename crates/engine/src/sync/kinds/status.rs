@@ -123,8 +123,16 @@ impl KindReport {
     }
 }
 
-/// Every id under `prefix` in `namespace`, `page_size` per page; `progress` gets the ids
-/// so far after each page. Returns the ids and the number of pages.
+/// `list` requests in flight at once when listing by shards.
+pub const LIST_CONCURRENCY: usize = 8;
+
+/// Every id under `prefix` in `namespace`, pages of `page_size`. Pagination is sequential
+/// by nature (each page's token comes from the one before), so a large namespace is listed
+/// as shards: `prefix` followed by each printable ASCII character (Omi's ids — UUIDs,
+/// Firestore ids, `ai-…` — start with one), [`LIST_CONCURRENCY`] shards at a time, each
+/// paginated on its own; a prefix whose first page holds everything is not sharded.
+/// `progress` gets the ids so far. Returns the ids (sorted) and the
+/// number of `list` requests.
 pub async fn list_prefix(
     store: &dyn VectorStore,
     namespace: &str,
@@ -132,7 +140,33 @@ pub async fn list_prefix(
     page_size: usize,
     mut progress: impl FnMut(usize),
 ) -> Result<(Vec<String>, usize), OrphanError> {
-    crate::sync::orphans::list_prefix_ids(store, namespace, prefix, page_size, &mut progress).await
+    use futures::StreamExt as _;
+    // One page holds it all: no shards (a small account costs one request).
+    let first = store
+        .list(namespace, Some(prefix), Some(page_size.max(1)), None)
+        .await
+        .map_err(|e| crate::sync::orphans::list_error(e, true))?;
+    if first.next.is_none() {
+        progress(first.ids.len());
+        return Ok((first.ids, 1));
+    }
+    let shards: Vec<String> = (0x20u8..=0x7e)
+        .map(|c| format!("{prefix}{}", c as char))
+        .collect();
+    let mut results = futures::stream::iter(shards.iter().map(|shard| async move {
+        crate::sync::orphans::list_prefix_ids(store, namespace, shard, page_size, &mut |_| {}).await
+    }))
+    .buffer_unordered(LIST_CONCURRENCY);
+    let mut ids = Vec::new();
+    let mut pages = 1;
+    while let Some(r) = results.next().await {
+        let (found, n) = r?;
+        ids.extend(found);
+        pages += n;
+        progress(ids.len());
+    }
+    ids.sort_unstable();
+    Ok((ids, pages))
 }
 
 /// The status of every record of `kind` for `export` (see the module docs). `embedder`:
