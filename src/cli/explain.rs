@@ -1,7 +1,9 @@
-//! `memlens explain "QUERY" --id ID`: why a memory is or is not found for a query — its
-//! exact semantic rank and score against the k-th hit and Omi's default top_k=5, its
-//! full-text rank and matching fields, every check that can keep it out (pass/fail), and
-//! the fix to try. `--json` prints one object.
+//! `memlens explain "QUERY" --id ID`: why a memory is or is not found for a query — first
+//! its rank in the mode searched (`--mode`, default hybrid: the same fused search `search`
+//! runs), then one row per side (semantic: exact rank and score against the k-th hit and
+//! Omi's default top_k=5; transcript chunks: the best chunk; full text: rank and matching
+//! fields), every check that can keep it out (pass/fail), and the fix to try. `--json`
+//! prints one object.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -16,6 +18,7 @@ use crate::sync::drift::DriftCache;
 use crate::sync::explain::{
     ExplainRequest, Explanation, ExportSide, OMI_DEFAULT_TOP_K, explain, ordinal,
 };
+use crate::sync::hybrid::SearchMode;
 use crate::sync::search::DEFAULT_TOP_K;
 
 /// Arguments of `memlens explain`.
@@ -35,6 +38,10 @@ pub struct ExplainArgs {
     /// A date range: 2024-08-01..2024-09-01, 2024-08-01.., ..2024-09-01, 2024-08-01, 7d.
     #[arg(long, value_name = "R")]
     pub range: Option<String>,
+    /// The mode the query was searched in (as `search --mode`): the memory is ranked in it
+    /// first, then each side.
+    #[arg(long, value_name = "MODE", default_value = "hybrid")]
+    pub mode: SearchMode,
     /// Do not index what the local store lacks of the export first (say what each
     /// namespace holds instead).
     #[arg(long)]
@@ -81,6 +88,7 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
         memory_id: args.id.trim().to_string(),
         range,
         top_k: args.top_k,
+        mode: args.mode,
     };
     let mut cache = DriftCache::load(&ctx.settings.data_dir);
     let explanation = explain(
@@ -101,7 +109,12 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
     Ok(render_text(&explanation))
 }
 
-/// The explanation for people.
+fn r_top(e: &Explanation) -> usize {
+    e.request.top_k
+}
+
+/// The explanation for people: the rank in the mode searched, one row per side, the
+/// semantic and full-text details, the checks, the fix.
 pub fn render_text(e: &Explanation) -> String {
     let r = &e.request;
     let mut out = String::new();
@@ -119,6 +132,37 @@ pub fn render_text(e: &Explanation) -> String {
         "explain {:?} for memory {}{title} · uid {} · namespace {} · top {} · {} · {}",
         r.query, r.memory_id, r.uid, r.namespace, r.top_k, r.range, e.model
     );
+    let p = &e.searched;
+    let _ = writeln!(
+        out,
+        "{}: {}{}",
+        p.mode.name(),
+        match p.rank {
+            Some(r) if p.shown => format!("rank {r} · shown (top {})", r_top(e)),
+            Some(r) => format!("ranked {} · not shown (top {})", ordinal(r), r_top(e)),
+            None => format!("not in the first {} · not shown", p.depth.max(r_top(e))),
+        },
+        if p.notes.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", p.notes.join("; "))
+        }
+    );
+    for row in &e.sides {
+        let _ = writeln!(
+            out,
+            "  {:<8}  {:<10} {:<8} {}",
+            row.side.name(),
+            match (row.ran, row.rank, row.of) {
+                (false, _, _) => "—".to_string(),
+                (true, Some(r), Some(of)) => format!("#{r} of {of}"),
+                (true, Some(r), None) => format!("#{r}"),
+                (true, None, _) => "not found".to_string(),
+            },
+            row.score.map(|s| format!("{s:.4}")).unwrap_or_default(),
+            row.detail
+        );
+    }
     let s = &e.semantic;
     let score = s.score.map_or("no score".into(), |v| {
         format!(

@@ -73,8 +73,19 @@ pub async fn ensure_searchable(
         index_chunks(embedder, store, uid, export).await?;
     }
     let mut cov = Coverage::default();
+    // Counting needs the store's id listing (Pinecone pod indexes have none): a failed
+    // count is said, never fatal to the search.
     if wants_ns1 {
-        cov.memories = memory_coverage(settings, store.as_ref(), uid, export).await?;
+        cov.memories = match memory_coverage(settings, store.as_ref(), uid, export).await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!(
+                    "note: cannot count what {} holds: {e:#}",
+                    settings.namespace
+                );
+                return Ok(Coverage::default());
+            }
+        };
         let (held, all) = cov.memories;
         cov.lines.push(if all > 0 && held >= all {
             format!(
@@ -89,7 +100,14 @@ pub async fn ensure_searchable(
         });
     }
     if wants_chunks {
-        cov.chunks = tchunks::coverage(store.as_ref(), uid, &export.memories).await?;
+        cov.chunks = match tchunks::coverage(store.as_ref(), uid, &export.memories).await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("note: cannot count what {} holds: {e}", tchunks::NAMESPACE);
+                cov.lines.clear();
+                return Ok(Coverage::default());
+            }
+        };
         let mut line = tchunks::coverage_line(cov.chunks.0, cov.chunks.1);
         if cov.chunks.0 == 0 && store.is_remote() {
             line.push_str(" (Omi writes transcript chunks only by backfill)");

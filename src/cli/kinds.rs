@@ -108,27 +108,21 @@ pub fn text(
                 .iter()
                 .flat_map(|m| transcript_chunks(m).into_iter().map(move |c| (*m, c)))
                 .collect();
-            for (i, (m, c)) in chunks.iter().enumerate() {
-                let id = crate::omi::chunks::chunk_vector_id(&uid, &m.id, c.chunk_index);
-                if ctx.json {
-                    let line = ChunkLine {
+            let rows = chunks
+                .iter()
+                .map(|(m, c)| {
+                    let id = crate::omi::chunks::chunk_vector_id(&uid, &m.id, c.chunk_index);
+                    let line = serde_json::to_string(&ChunkLine {
                         id: &id,
                         conversation_id: &m.id,
                         chunk_index: c.chunk_index,
                         created_at: c.created_at,
                         text: &c.text,
-                    };
-                    writeln!(out, "{}", serde_json::to_string(&line)?)?;
-                } else if chunks.len() == 1 {
-                    writeln!(out, "{}", c.text)?;
-                } else {
-                    if i > 0 {
-                        writeln!(out)?;
-                    }
-                    writeln!(out, "── {id}")?;
-                    writeln!(out, "{}", c.text)?;
-                }
-            }
+                    })?;
+                    Ok((id, line, c.text.as_str()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            write_texts(&mut out, ctx.json, &rows)?;
             if chunks.is_empty() {
                 eprintln!("note: no transcript lines, so no chunks (§1.1 step 3)");
             }
@@ -145,25 +139,19 @@ pub fn text(
                 .iter()
                 .filter(|i| ids.is_empty() || ids.contains(&i.id))
                 .collect();
-            for (n, item) in chosen.iter().enumerate() {
-                let id = crate::omi::action_items::action_item_vector_id(&uid, &item.id);
-                if ctx.json {
-                    let line = ItemLine {
+            let rows = chosen
+                .iter()
+                .map(|item| {
+                    let id = crate::omi::action_items::action_item_vector_id(&uid, &item.id);
+                    let line = serde_json::to_string(&ItemLine {
                         id: &id,
                         action_item_id: &item.id,
                         text: &item.description,
-                    };
-                    writeln!(out, "{}", serde_json::to_string(&line)?)?;
-                } else if chosen.len() == 1 {
-                    writeln!(out, "{}", item.description)?;
-                } else {
-                    if n > 0 {
-                        writeln!(out)?;
-                    }
-                    writeln!(out, "── {id}")?;
-                    writeln!(out, "{}", item.description)?;
-                }
-            }
+                    })?;
+                    Ok((id, line, item.description.as_str()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            write_texts(&mut out, ctx.json, &rows)?;
             if ids.is_empty() {
                 for c in &section.candidates {
                     let line = format!(
@@ -181,6 +169,25 @@ pub fn text(
         other => bail!("memlens text --kind {} is printed elsewhere", other.word()),
     }
     emit(&out)
+}
+
+/// Print `(vector id, JSON line, text)` rows: JSON lines, the text alone when there is
+/// one, else each text under a `── {id}` header.
+fn write_texts(out: &mut String, json: bool, rows: &[(String, String, &str)]) -> std::fmt::Result {
+    for (i, (id, line, text)) in rows.iter().enumerate() {
+        if json {
+            writeln!(out, "{line}")?;
+        } else if rows.len() == 1 {
+            writeln!(out, "{text}")?;
+        } else {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            writeln!(out, "── {id}")?;
+            writeln!(out, "{text}")?;
+        }
+    }
+    Ok(())
 }
 
 /// Look up one kind for an export (with the ns4 orphan causes when an embedder is at hand).

@@ -21,6 +21,7 @@ use crate::store::{VectorStore, open_from_settings};
 use crate::sync::daterange::DateRange;
 use crate::sync::fulltext::FullText;
 use crate::sync::hybrid::{FUSION, HybridHit, HybridResults, SearchMode, search_all};
+use crate::sync::moment::{Moment, moment};
 use crate::sync::search::{
     DEFAULT_TOP_K, HitMemory, SearchRequest, SearchResults, SearchTarget, export_results,
     join_hits, join_ids,
@@ -230,8 +231,24 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     )
     .await?;
     for note in &outcome.notes {
-        eprintln!("note: {note}; give --export FILE for hybrid search");
+        if export.is_none() {
+            eprintln!("note: {note}; give --export FILE for hybrid search");
+        } else {
+            eprintln!("note: {note}");
+        }
     }
+    let query = match &request.target {
+        SearchTarget::Text(q) => q.as_str(),
+        SearchTarget::LikeMemory(_) => "",
+    };
+    let moments: Vec<Option<Moment>> = outcome
+        .hits
+        .iter()
+        .map(|h| {
+            let memory = export.as_ref().and_then(|e| e.get(&h.memory_id))?;
+            moment(memory, h, query)
+        })
+        .collect();
     if outcome.mode != SearchMode::Semantic {
         let joined = export.as_ref().map(|e| {
             join_ids(
@@ -240,9 +257,9 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
             )
         });
         let mut out = if ctx.json {
-            render_hybrid_json(&outcome, joined.as_deref())?
+            render_hybrid_json(&outcome, joined.as_deref(), &moments)?
         } else {
-            render_hybrid_text(&request, &outcome, joined.as_deref())
+            render_hybrid_text(&request, &outcome, joined.as_deref(), &moments)
         };
         if let (Some(dir), Some(sem)) = (&args.save, &outcome.semantic) {
             let joined = export.as_ref().map(|e| join_hits(&sem.hits, &e.memories));
@@ -495,10 +512,14 @@ pub(crate) async fn open_fulltext(
 fn render_hybrid_json(
     results: &HybridResults,
     joined: Option<&[HitMemory]>,
+    moments: &[Option<Moment>],
 ) -> anyhow::Result<String> {
     let mut out = String::new();
     for (i, h) in results.hits.iter().enumerate() {
         let mut v = hybrid_hit_json(results.mode, h);
+        if let Some(best) = best_chunk_json(h, moments.get(i).and_then(Option::as_ref)) {
+            v["best_chunk"] = best;
+        }
         if let Some(m) = joined.and_then(|j| j.get(i)) {
             add_memory_json(&mut v, m);
         }
@@ -507,9 +528,44 @@ fn render_hybrid_json(
     Ok(out)
 }
 
+/// Where the answer is, in JSON, when known: `conversation_id`, `chunk_index`, `start`
+/// and `end` (seconds from the start of the recording), `via` (`chunk`: the chunk side's
+/// best chunk; `transcript`: the chunk holding the full-text match), and with the export
+/// the answering `segment` and the chunk's `lines` (`segment`, `start`, `speaker`, `text`,
+/// `highlights` as byte ranges).
+pub(crate) fn best_chunk_json(h: &HybridHit, m: Option<&Moment>) -> Option<serde_json::Value> {
+    match (m, &h.chunk) {
+        (Some(m), _) => Some(json!({
+            "conversation_id": m.conversation_id,
+            "chunk_index": m.chunk_index,
+            "start": m.start_seconds,
+            "end": m.end_seconds,
+            "via": m.source,
+            "segment": m.segment,
+            "lines": m.lines.iter().map(|l| json!({
+                "segment": l.segment,
+                "start": l.start_seconds,
+                "speaker": l.speaker,
+                "text": l.text,
+                "highlights": l.highlights,
+            })).collect::<Vec<_>>(),
+        })),
+        (None, Some(c)) => Some(json!({
+            "conversation_id": h.memory_id,
+            "chunk_index": c.chunk_index,
+            "start": c.start_seconds,
+            "end": c.end_seconds,
+            "via": "chunk",
+        })),
+        (None, None) => None,
+    }
+}
+
 /// The JSON of one fused hit: `rank`, `memory_id`, `mode`, `score` (hybrid), `semantic`
-/// (`rank`, `score`, `vector_id`, `created_at`, …) and `text` (`rank`, `score`,
-/// `fields`, `matches` with `place`, `time` in seconds, `snippet` and `highlights`).
+/// (`rank`, `score`, `vector_id`, `created_at`, …), `chunk` (`rank`, `score`,
+/// `chunk_index`, `start_seconds`, `end_seconds`: the conversation's best chunk on the
+/// chunk side) and `text` (`rank`, `score`, `fields`, `matches` with `place`, `time` in seconds,
+/// `snippet` and `highlights`); a side that did not find it is `null`.
 pub(crate) fn hybrid_hit_json(mode: SearchMode, h: &HybridHit) -> serde_json::Value {
     let semantic = h.semantic.as_ref().map(|s| {
         json!({
@@ -580,6 +636,7 @@ fn render_hybrid_text(
     request: &SearchRequest,
     results: &HybridResults,
     joined: Option<&[HitMemory]>,
+    moments: &[Option<Moment>],
 ) -> String {
     let mut out = String::new();
     let query = match &request.target {
@@ -649,11 +706,68 @@ fn render_hybrid_text(
             "{:>3}  {rrf}{sem}  {text}  {chunk}{}{label}",
             h.rank, h.memory_id
         );
+        let moment = moments.get(i).and_then(Option::as_ref);
         if let Some(t) = &h.text {
-            for m in t.matches.iter().take(SNIPPETS_SHOWN) {
+            // The transcript match is shown as its moment below.
+            let shown = t
+                .matches
+                .iter()
+                .filter(|m| moment.is_none() || m.field != crate::sync::fulltext::Field::Transcript)
+                .take(SNIPPETS_SHOWN);
+            for m in shown {
                 let _ = writeln!(out, "       {}  {}", m.place(), m.snippet.marked("*", "*"));
             }
         }
+        if let Some(m) = moment {
+            out.push_str(&moment_text(m));
+        }
+    }
+    out
+}
+
+/// Lines of a moment shown around the answering one.
+const MOMENT_CONTEXT: usize = 1;
+
+/// `[00:12:31–00:13:40] Speaker 1: …the *deposit* is due Friday…` and the line before and
+/// after it, indented under the hit.
+fn moment_text(m: &Moment) -> String {
+    let mut out = String::new();
+    let at = m
+        .lines
+        .iter()
+        .position(|l| l.segment == m.segment)
+        .unwrap_or(0);
+    let from = at.saturating_sub(MOMENT_CONTEXT);
+    let to = (at + MOMENT_CONTEXT + 1).min(m.lines.len());
+    let _ = writeln!(
+        out,
+        "       [{}] {}",
+        m.range(),
+        match m.chunk_index {
+            Some(c) => format!(
+                "chunk c{c} via {}",
+                if m.source == crate::sync::moment::MomentSource::Chunk {
+                    "the chunk side"
+                } else {
+                    "the transcript match"
+                }
+            ),
+            None => "the matched segment".into(),
+        }
+    );
+    for (k, l) in m.lines[from..to].iter().enumerate() {
+        let mark = if from + k == at { "›" } else { " " };
+        let snippet = crate::sync::fulltext::Snippet {
+            text: l.text.clone(),
+            highlights: l.highlights.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "       {mark} {} {}: {}",
+            crate::sync::fulltext::clock(l.start_seconds),
+            l.speaker,
+            crate::tui::sanitize::line(&snippet.marked("*", "*"))
+        );
     }
     out
 }

@@ -6,6 +6,7 @@ use tui_input::Input;
 
 use crate::sync::daterange::{DateRange, DateRangeError};
 use crate::sync::hybrid::{HybridResults, SearchMode};
+use crate::sync::moment::{Moment, moment};
 use crate::sync::search::{DEFAULT_TOP_K, HitMemory};
 
 /// Which input of the search pane has the keyboard.
@@ -42,6 +43,9 @@ pub struct SearchPane {
     pub results_query: Option<String>,
     /// The results joined with the loaded export, one per hit.
     pub joined: Vec<HitMemory>,
+    /// Where each hit's answer is in its conversation (a chunk or a transcript match),
+    /// one per hit; `None` when unknown.
+    pub moments: Vec<Option<Moment>>,
     /// Selected hit.
     pub selected: usize,
     pub error: Option<String>,
@@ -72,6 +76,7 @@ impl SearchPane {
             results: None,
             results_query: None,
             joined: Vec::new(),
+            moments: Vec::new(),
             selected: 0,
             error: None,
             range_check: Ok(DateRange::ALL),
@@ -120,6 +125,32 @@ impl SearchPane {
         self.history_pos = pos;
         let text = pos.map(|p| self.history[p].clone()).unwrap_or_default();
         self.query = Input::new(text.clone()).with_cursor(text.chars().count());
+    }
+
+    /// The moments of `results`' hits for `query` in `memories` (read once, only the hits'
+    /// conversations chunked).
+    pub fn moments_of(
+        results: &HybridResults,
+        memories: &[crate::omi::Memory],
+        query: &str,
+    ) -> Vec<Option<Moment>> {
+        let wanted: std::collections::HashSet<&str> =
+            results.hits.iter().map(|h| h.memory_id.as_str()).collect();
+        let by_id: std::collections::HashMap<&str, &crate::omi::Memory> = memories
+            .iter()
+            .filter(|m| wanted.contains(m.id.as_str()))
+            .map(|m| (m.id.as_str(), m))
+            .collect();
+        results
+            .hits
+            .iter()
+            .map(|h| moment(by_id.get(h.memory_id.as_str())?, h, query))
+            .collect()
+    }
+
+    /// The selected hit's moment.
+    pub fn selected_moment(&self) -> Option<&Moment> {
+        self.moments.get(self.selected).and_then(Option::as_ref)
     }
 
     /// Change top-k by `delta`, within 1..=1000.

@@ -129,10 +129,16 @@ pub struct LoggedMessage {
     pub text: String,
 }
 
-/// A wrapped transcript keyed by (memory id, width, segment count).
+/// The moment a transcript is drawn around: (answering segment, chunk's first segment,
+/// chunk's last segment).
+pub type MomentMark = (usize, usize, usize);
+
+/// A wrapped transcript keyed by (memory id, width, segment count, moment marked), with
+/// the first line of each segment.
 pub type TranscriptCache = (
-    (String, usize, usize),
+    (String, usize, usize, Option<MomentMark>),
     std::sync::Arc<Vec<ratatui::text::Line<'static>>>,
+    std::sync::Arc<Vec<usize>>,
 );
 
 /// Messages kept for the log (the oldest are dropped first).
@@ -259,6 +265,9 @@ pub struct State {
     /// Scroll of the help overlay.
     pub help_scroll: u16,
     pub transcript_expanded: bool,
+    /// The moment the details pane marks in its conversation's transcript (set when a
+    /// search hit is opened with Enter; applies to that conversation only).
+    pub details_moment: Option<crate::sync::moment::Moment>,
     pub text_format: TextFormat,
     pub message: Option<(Level, String)>,
     /// The work the shown message is about (`"plan"`, `"vector"`): it clears when that
@@ -321,6 +330,7 @@ impl State {
             details_scroll: 0,
             help_scroll: 0,
             transcript_expanded: false,
+            details_moment: None,
             text_format,
             message: None,
             message_tag: None,

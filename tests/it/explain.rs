@@ -118,6 +118,7 @@ fn request(memory_id: &str, range: DateRange) -> ExplainRequest {
         memory_id: memory_id.into(),
         range,
         top_k: 10,
+        mode: memlens::sync::hybrid::SearchMode::Semantic,
     }
 }
 
@@ -563,7 +564,7 @@ async fn the_command_prints_one_json_object_with_the_checks() {
     let out = memlens(dir.path())
         .args(["explain", "lender", "--id", "lender-errands", "--export"])
         .arg(&fixture)
-        .args(["--top-k", "3", "--json"])
+        .args(["--top-k", "3", "--json", "--mode", "semantic"])
         .output()
         .unwrap();
     assert!(
@@ -590,6 +591,7 @@ async fn the_command_prints_one_json_object_with_the_checks() {
     assert_eq!(
         names,
         [
+            "shown_in_mode",
             "in_export",
             "vector_present",
             "namespace",

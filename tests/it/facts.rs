@@ -6,7 +6,6 @@ use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use memlens::embed::Embedder;
 use memlens::embed::builtin::{BuiltinEmbedder, DIMENSION};
@@ -15,7 +14,7 @@ use memlens::omi::export::load_path;
 use memlens::omi::fact_conventions::fact_metadata;
 use memlens::store::MetaValue;
 use serde_json::Value;
-use support::pinecone_emulator::{API_KEY, PineconeEmulator, StoredVector};
+use support::pinecone_emulator::{PineconeEmulator, StoredVector};
 
 const UID: &str = "Xq3kP9vT2mWbR7nLcA5sD8fGh1J2";
 const F1: &str = "93716633-d258-4ae2-b710-9ccee07b13f0";
@@ -118,41 +117,7 @@ async fn preloaded() -> (PineconeEmulator, BuiltinEmbedder) {
     (emu, e)
 }
 
-/// Run the binary against the emulator with the built-in embedder.
-async fn memlens(emu: &PineconeEmulator, data: &Path, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_memlens"));
-    for (k, _) in std::env::vars() {
-        if ["MEMLENS_", "OPENAI_", "PINECONE_", "OMI_"]
-            .iter()
-            .any(|p| k.starts_with(p))
-        {
-            c.env_remove(k);
-        }
-    }
-    c.env("HOME", data)
-        .env("XDG_CONFIG_HOME", data)
-        .env("MEMLENS_DATA_DIR", data)
-        .env("MEMLENS_STORE", "pinecone")
-        .env("MEMLENS_EMBEDDER", "builtin")
-        .env("PINECONE_INDEX_HOST", emu.url())
-        .env("PINECONE_API_KEY", API_KEY)
-        .env("NO_COLOR", "1")
-        .args(args);
-    tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    let out = String::from_utf8(o.stdout.clone()).unwrap();
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout:\n{out}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
+use support::{memlens_on_emulator as memlens, ok};
 
 fn states(v: &Value) -> BTreeMap<String, String> {
     v["facts"]

@@ -92,11 +92,14 @@ async fn lender_is_found_first_by_text_and_hybrid_not_by_semantic() {
     assert!(semantic[0].get("text").is_none());
     assert!(semantic[0]["score"].is_number());
 
-    // The text form: the snippet with the match marked, and its time.
+    // The text form: the transcript match as its moment (the chunk's range, the matched
+    // segment with its time and the word marked).
     let out = run(d, &["search", "lender", "--export", &f]);
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(
-        printed.contains("transcript 00:12:31  Oh, and then refinancing with the *lender* came up"),
+        printed.contains(
+            "› 00:12:31 User: Oh, and then refinancing with the *lender* came up when I opened the mail."
+        ),
         "{printed}"
     );
     assert!(printed.contains(memlens::sync::hybrid::FUSION), "{printed}");

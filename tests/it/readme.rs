@@ -39,13 +39,19 @@ fn with_snapshots(readme: &str) -> (String, Vec<String>) {
             rest.starts_with(open),
             "the snapshot marker for {name} must be followed by a ```text block"
         );
-        let close = rest[open.len()..]
-            .find("\n```")
-            .unwrap_or_else(|| panic!("the block for {name} is not closed"))
-            + open.len();
+        // The closing fence: the first line that is one (the block may be empty).
+        let body = &rest[open.len()..];
+        let close = if body.starts_with("```") {
+            0
+        } else {
+            body.find("\n```")
+                .unwrap_or_else(|| panic!("the block for {name} is not closed"))
+                + 1
+        };
         out.push_str(open);
         out.push_str(&snapshot_body(&name));
-        rest = &rest[close..];
+        out.push('\n');
+        rest = &body[close..];
         names.push(name);
     }
     out.push_str(rest);
@@ -82,4 +88,11 @@ fn a_marked_block_takes_its_snapshot() {
     assert!(!fresh.contains("old"));
     assert!(fresh.contains("hybrid"), "{fresh}");
     assert!(fresh.ends_with("\n```\nend\n"), "{fresh}");
+    // Idempotent, and an empty block is filled too.
+    assert_eq!(with_snapshots(&fresh).0, fresh);
+    let empty = "<!-- snapshot: tui_layout__search_80x24 -->\n```text\n```\n";
+    assert_eq!(
+        with_snapshots(empty).0,
+        fresh.replace("intro\n", "").replace("end\n", "")
+    );
 }

@@ -26,7 +26,7 @@ use memlens::omi::conventions::memory_metadata;
 use memlens::omi::export::load_path;
 use memlens::omi::fact_conventions::fact_metadata;
 use serde_json::Value;
-use support::pinecone_emulator::{API_KEY, PineconeEmulator, StoredVector};
+use support::pinecone_emulator::{PineconeEmulator, StoredVector};
 
 const UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
 const A: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
@@ -181,40 +181,7 @@ async fn preloaded(export: &Path) -> PineconeEmulator {
     emu
 }
 
-async fn memlens(emu: &PineconeEmulator, data: &Path, args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_memlens"));
-    for (k, _) in std::env::vars() {
-        if ["MEMLENS_", "OPENAI_", "PINECONE_", "OMI_"]
-            .iter()
-            .any(|p| k.starts_with(p))
-        {
-            c.env_remove(k);
-        }
-    }
-    c.env("HOME", data)
-        .env("XDG_CONFIG_HOME", data)
-        .env("MEMLENS_DATA_DIR", data)
-        .env("MEMLENS_STORE", "pinecone")
-        .env("MEMLENS_EMBEDDER", "builtin")
-        .env("PINECONE_INDEX_HOST", emu.url())
-        .env("PINECONE_API_KEY", API_KEY)
-        .env("NO_COLOR", "1")
-        .args(args);
-    tokio::task::spawn_blocking(move || c.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    let out = String::from_utf8(o.stdout.clone()).unwrap();
-    assert!(
-        o.status.success(),
-        "exit {:?}\nstdout:\n{out}\nstderr:\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
+use support::{memlens_on_emulator as memlens, ok};
 
 fn json(o: &Output) -> Value {
     serde_json::from_str(&ok(o)).unwrap()

@@ -206,6 +206,10 @@ async fn w_explains_the_hit_and_a_adds_a_golden_query() {
     assert_eq!(e.request.memory_id, first.memory_id);
     assert_eq!(e.request.query, "knee surgery");
     assert_eq!(e.semantic.rank, first.semantic.as_ref().map(|s| s.rank));
+    // Ranked in the mode searched: the fused rank the pane shows, first.
+    assert_eq!(e.searched.mode, SearchMode::Hybrid);
+    assert_eq!(e.searched.rank, Some(first.rank));
+    assert_eq!(e.checks[0].name, "shown_in_mode");
     assert_eq!(e.check("vector_present").unwrap().outcome, Outcome::Pass);
     assert_eq!(
         e.text.as_ref().unwrap().rank,

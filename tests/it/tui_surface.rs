@@ -36,7 +36,15 @@ fn screen_at(h: &mut Harness, w: u16, rows: u16) -> String {
         let when = chrono::DateTime::from_timestamp(at, 0).unwrap();
         out = out.replace(&when.format("%Y-%m-%d %H:%M UTC").to_string(), "[time]");
     }
-    out
+    // A lookup time cut to fit (`looked up 2026-12-05 06…` at 80 columns) too.
+    out.lines()
+        .map(|l| match l.find("looked up ") {
+            Some(i) if !l[i..].starts_with("looked up [time]") => {
+                format!("{}looked up [time]\n", &l[..i])
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect()
 }
 
 /// Change memory `i` of the loaded export (the export is shared, so it is rebuilt).

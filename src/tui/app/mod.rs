@@ -321,6 +321,11 @@ impl App {
                             });
                         let mut results = *results;
                         crate::sync::hybrid::fill_chunk_times(&mut results.hits, memories);
+                        pane.moments = crate::tui::search::SearchPane::moments_of(
+                            &results,
+                            memories,
+                            pane.results_query.as_deref().unwrap_or(""),
+                        );
                         pane.results = Some(results);
                         pane.selected = 0;
                         pane.error = None;

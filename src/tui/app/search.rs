@@ -193,6 +193,7 @@ impl App {
             memory_id: memory_id.clone(),
             range,
             top_k: self.state.search.top_k,
+            mode: self.state.search.mode,
         };
         let export = self.state.export.clone();
         let fulltext = self.fulltext.clone();
@@ -358,6 +359,7 @@ impl App {
             return;
         };
         let memory_id = hit.memory_id.clone();
+        let moment = state.search.selected_moment().cloned();
         let Some(index) = state.memories().iter().position(|m| m.id == memory_id) else {
             state.notify(
                 Level::Warn,
@@ -376,6 +378,12 @@ impl App {
         state.details_scroll = 0;
         state.right = RightPane::Details;
         state.focus = Focus::Details;
+        // Found in the transcript: open it there, the answering segment marked.
+        if let Some(moment) = moment {
+            state.transcript_expanded = true;
+            state.details_moment = Some(moment);
+            state.details_scroll = crate::tui::view::moment_scroll(state).unwrap_or(0);
+        }
     }
 
     pub(super) fn on_search_key(&mut self, key: KeyEvent, field: SearchField) {

@@ -267,7 +267,7 @@ pub fn details_parts<'a>(state: &State, width: u16) -> DetailsParts<'a> {
     out.push(Line::from(""));
     transcript_heading(&mut out, state, m);
     let transcript = if state.transcript_expanded {
-        transcript_lines(state, index, m, width)
+        transcript_lines(state, index, m, width).0
     } else {
         Default::default()
     };
@@ -324,32 +324,95 @@ fn transcript_heading(out: &mut Vec<Line<'_>>, state: &State, m: &Memory) {
     } else {
         ("▸", "expands")
     };
-    out.push(Line::from(vec![
+    let mut line = Line::from(vec![
         Span::styled(format!("Transcript ({n} segments) "), t.label),
         Span::styled(format!("{mark} {key} {verb}"), t.dim),
-    ]));
+    ]);
+    if let Some(moment) = moment_of(state, m) {
+        line.spans.push(Span::styled(
+            format!(
+                " · ▶ the moment found: [{}]{}",
+                moment.range(),
+                moment
+                    .chunk_index
+                    .map(|c| format!(" chunk c{c}"))
+                    .unwrap_or_default()
+            ),
+            t.info,
+        ));
+    }
+    out.push(line);
+}
+
+/// The moment marked in `m`'s transcript, when the details pane was opened on it.
+fn moment_of<'s>(state: &'s State, m: &Memory) -> Option<&'s crate::sync::moment::Moment> {
+    state
+        .details_moment
+        .as_ref()
+        .filter(|x| x.conversation_id == m.id)
+}
+
+/// The mark of a moment: (answering segment, chunk's first segment, last segment).
+fn moment_mark(state: &State, m: &Memory) -> Option<crate::tui::state::MomentMark> {
+    let x = moment_of(state, m)?;
+    let first = x.lines.first().map_or(x.segment, |l| l.segment);
+    let last = x.lines.last().map_or(x.segment, |l| l.segment);
+    Some((x.segment, first, last))
+}
+
+/// The first details line to show so the selected memory's marked moment is in view:
+/// the chunk's first line near the top, or (a chunk taller than the pane) the answering
+/// line near the top. `None` without a moment for the selected memory.
+pub fn moment_scroll(state: &State) -> Option<usize> {
+    let (index, m) = state.selected()?;
+    let (answer, first, _) = moment_mark(state, m)?;
+    let area = super::layout(state.size).details;
+    let width = area.width.saturating_sub(2);
+    let visible = area.height.saturating_sub(2) as usize;
+    let parts = details_parts(state, width);
+    let (_, starts) = transcript_lines(state, index, m, width as usize);
+    let head = parts.head.len();
+    let first_line = head + starts.get(first).copied()?;
+    let answer_line = head + starts.get(answer).copied()?;
+    let top = if answer_line + 2 < first_line + visible {
+        first_line.saturating_sub(1)
+    } else {
+        answer_line.saturating_sub(2)
+    };
+    Some(top.min(parts.len().saturating_sub(visible)))
 }
 
 /// The transcript wrapped at `width`, from the cache when the same memory was wrapped at
 /// the same width before (wrapping 30,000 segments on every key is what made long
 /// memories slow).
+///
+/// When the details pane was opened on a moment of this memory, every segment gets a
+/// two-column gutter: `▶` on the answering segment (highlighted), `┊` on the rest of its
+/// chunk. Returns the lines and the first line of each segment.
 fn transcript_lines(
     state: &State,
     index: usize,
     m: &Memory,
     width: usize,
-) -> std::sync::Arc<Vec<Line<'static>>> {
+) -> (
+    std::sync::Arc<Vec<Line<'static>>>,
+    std::sync::Arc<Vec<usize>>,
+) {
     let _ = index;
-    if let Some(((id, w, n), lines)) = state.transcript_cache.borrow().as_ref()
+    let mark = moment_mark(state, m);
+    if let Some(((id, w, n, k), lines, starts)) = state.transcript_cache.borrow().as_ref()
         && *id == m.id
         && *w == width
         && *n == m.transcript.len()
+        && *k == mark
     {
-        return lines.clone();
+        return (lines.clone(), starts.clone());
     }
     let t = &state.theme;
     let mut out: Vec<Line<'static>> = Vec::new();
-    for seg in &m.transcript {
+    let mut starts = Vec::with_capacity(m.transcript.len());
+    for (i, seg) in m.transcript.iter().enumerate() {
+        starts.push(out.len());
         let who = seg
             .speaker
             .clone()
@@ -360,12 +423,29 @@ fn transcript_lines(
         } else {
             who
         };
-        out.extend(wrapped(
-            &format!("[{:>6.1}s] {who}: {}", seg.start, seg.text),
-            width,
-            "  ",
-            t.base,
-        ));
+        let text = format!("[{:>6.1}s] {who}: {}", seg.start, seg.text);
+        match mark {
+            None => out.extend(wrapped(&text, width, "  ", t.base)),
+            Some((answer, first, last)) => {
+                let (gutter, style) = if i == answer {
+                    ("▶ ", t.selected)
+                } else if (first..=last).contains(&i) {
+                    ("┊ ", t.info)
+                } else {
+                    ("  ", t.base)
+                };
+                // The gutter takes the place of the indent: the lines wrap as unmarked.
+                out.extend(wrapped(&text, width, "  ", style).into_iter().map(|mut l| {
+                    if let Some(first) = l.spans.first_mut()
+                        && let Some(rest) = first.content.strip_prefix("  ")
+                    {
+                        first.content = rest.to_string().into();
+                    }
+                    l.spans.insert(0, Span::styled(gutter, t.info));
+                    l
+                }));
+            }
+        }
     }
     if let Some(text) = &m.transcript_text
         && m.transcript.is_empty()
@@ -373,9 +453,13 @@ fn transcript_lines(
         out.extend(wrapped(text, width, "  ", t.base));
     }
     let lines = std::sync::Arc::new(out);
-    *state.transcript_cache.borrow_mut() =
-        Some(((m.id.clone(), width, m.transcript.len()), lines.clone()));
-    lines
+    let starts = std::sync::Arc::new(starts);
+    *state.transcript_cache.borrow_mut() = Some((
+        (m.id.clone(), width, m.transcript.len(), mark),
+        lines.clone(),
+        starts.clone(),
+    ));
+    (lines, starts)
 }
 
 fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memory, width: usize) {

@@ -66,6 +66,42 @@ fn lines(e: &Explanation, state: &State) -> Vec<Line<'static>> {
         Span::styled("fix: ", t.key),
         Span::raw(sanitize::line(&e.fix).into_owned()),
     ]));
+    // The rank in the mode searched, then one row per side.
+    let p = &e.searched;
+    out.push(Line::from(vec![
+        Span::styled(format!("{}: ", p.mode.name()), t.label),
+        Span::styled(
+            match p.rank {
+                Some(n) if p.shown => format!("rank {n} · shown"),
+                Some(n) => format!("ranked {} · not shown (top {})", ordinal(n), r.top_k),
+                None => format!("not in the first {} · not shown", p.depth.max(r.top_k)),
+            },
+            if p.shown { t.info } else { t.error },
+        ),
+        Span::styled(
+            p.notes
+                .iter()
+                .map(|n| format!(" · {}", sanitize::line(n)))
+                .collect::<String>(),
+            t.dim,
+        ),
+    ]));
+    for row in &e.sides {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:<9}", row.side.name()), t.label),
+            Span::raw(format!(
+                "{:<10} {:<7} ",
+                match (row.ran, row.rank, row.of) {
+                    (false, _, _) => "—".to_string(),
+                    (true, Some(n), Some(of)) => format!("#{n} of {of}"),
+                    (true, Some(n), None) => format!("#{n}"),
+                    (true, None, _) => "not found".to_string(),
+                },
+                row.score.map(|v| format!("{v:.4}")).unwrap_or_default()
+            )),
+            Span::styled(sanitize::line(&row.detail).into_owned(), t.dim),
+        ]));
+    }
     let s = &e.semantic;
     let rank = match (s.rank, s.rank_if_passed) {
         (Some(n), _) => format!("ranked {} of {}", ordinal(n), s.candidates),

@@ -21,7 +21,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use crate::tui::state::{RightPane, State};
 
-pub use details::{DetailsParts, details_line_count, details_lines, details_parts};
+pub use details::{DetailsParts, details_line_count, details_lines, details_parts, moment_scroll};
 pub use popup::help_lines;
 
 /// Lines in the help overlay.

@@ -151,7 +151,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         frame.set_cursor_position((col.min(inner.right().saturating_sub(1)), row));
     }
 
-    let table_area = Rect::new(
+    let mut table_area = Rect::new(
         inner.x,
         inner.y + head_height,
         inner.width,
@@ -160,6 +160,21 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let Some(results) = &pane.results else {
         return;
     };
+    // The selected hit's moment under the table: its time range and the lines around the
+    // answer, the query's words marked.
+    // Only while the table still shows every hit (at most 10 of them).
+    if let Some(m) = pane.selected_moment() {
+        let lines = moment_preview(m, t, inner.width as usize);
+        let h = lines.len() as u16;
+        let rows = results.hits.len().min(10) as u16 + 1;
+        if table_area.height >= h + rows {
+            table_area.height -= h;
+            frame.render_widget(
+                Paragraph::new(lines),
+                Rect::new(inner.x, table_area.bottom(), inner.width, h),
+            );
+        }
+    }
     if results.hits.is_empty() {
         frame.render_widget(
             Paragraph::new("No match for this uid and range.").style(t.dim),
@@ -169,12 +184,13 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     }
     let height = table_area.height.saturating_sub(1) as usize;
     let offset = pane.selected.saturating_sub(height.saturating_sub(1));
-    let snippets = results.hits.iter().any(|h| {
-        h.text.as_ref().is_some_and(|x| !x.matches.is_empty())
-            || h.semantic
-                .as_ref()
-                .is_some_and(|s| !extra_metadata(&s.metadata).is_empty())
-    });
+    let snippets = pane.moments.iter().any(Option::is_some)
+        || results.hits.iter().any(|h| {
+            h.text.as_ref().is_some_and(|x| !x.matches.is_empty())
+                || h.semantic
+                    .as_ref()
+                    .is_some_and(|s| !extra_metadata(&s.metadata).is_empty())
+        });
     let cols = HitColumns::for_width(
         table_area.width,
         results.semantic.is_some(),
@@ -220,18 +236,31 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                 .as_ref()
                 .map(|x| format!("#{}", x.rank))
                 .unwrap_or_else(|| "—".into());
-            let snippet = hit
-                .text
-                .as_ref()
-                .and_then(|x| {
-                    // The title is in the memory column already: show another field's
-                    // match when there is one.
-                    x.matches
-                        .iter()
-                        .find(|m| m.field != Field::Title)
-                        .or(x.matches.first())
+            let moment = pane.moments.get(i).and_then(Option::as_ref);
+            let snippet = moment.and_then(|m| {
+                // The answering line's time and words; the preview below shows the
+                // chunk's range and speaker.
+                let answer = m.answer()?;
+                let clock = crate::sync::fulltext::clock(answer.start_seconds);
+                let mut l =
+                    moment_line(answer, t, (cols.snippet as usize).saturating_sub(9), false);
+                l.spans.insert(0, Span::styled(format!("{clock} "), t.dim));
+                Some(l)
+            });
+            let snippet = snippet
+                .or_else(|| {
+                    hit.text
+                        .as_ref()
+                        .and_then(|x| {
+                            // The title is in the memory column already: show another field's
+                            // match when there is one.
+                            x.matches
+                                .iter()
+                                .find(|m| m.field != Field::Title)
+                                .or(x.matches.first())
+                        })
+                        .map(|m| snippet_line(m, t))
                 })
-                .map(|m| snippet_line(m, t))
                 .unwrap_or_else(|| {
                     Line::styled(
                         hit.semantic
@@ -291,6 +320,109 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let header = Row::new(header).style(t.label);
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, table_area);
+}
+
+/// Characters of a moment's line kept before its first marked word.
+const MOMENT_BEFORE: usize = 24;
+
+/// `Speaker 1: …the deposit is due Friday…` with the query's words marked, cut so the
+/// first marked word shows within `room` columns; export text sanitised piece by piece.
+pub(super) fn moment_line(
+    l: &crate::sync::moment::MomentLine,
+    t: &crate::tui::theme::Theme,
+    room: usize,
+    speaker: bool,
+) -> Line<'static> {
+    let text = &l.text;
+    let lead = if speaker {
+        format!("{}: ", l.speaker)
+    } else {
+        String::new()
+    };
+    // Start a little before the first marked word when it would be out of sight.
+    let mut start = 0;
+    if let Some((first, _)) = l.highlights.first()
+        && text[..*first].chars().count() + lead.chars().count() + 8 > room
+    {
+        let before: Vec<(usize, char)> = text[..*first].char_indices().collect();
+        let from = before.len().saturating_sub(MOMENT_BEFORE.min(room / 3));
+        // (A word boundary in the kept part, else where it starts; `first` when no
+        // room is left before the word.)
+        start = match before.get(from..) {
+            Some(kept) if !kept.is_empty() => kept
+                .iter()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(kept[0].0, |(i, c)| i + c.len_utf8()),
+            _ => *first,
+        };
+    }
+    let mut spans = if lead.is_empty() {
+        vec![]
+    } else {
+        vec![Span::styled(lead, t.label)]
+    };
+    if start > 0 {
+        spans.push(Span::raw("…"));
+    }
+    let mut at = start;
+    for (s, e) in &l.highlights {
+        let (Some(before), Some(hit)) = (text.get(at..*s), text.get(*s..*e)) else {
+            continue;
+        };
+        spans.push(Span::raw(sanitize::line(before).into_owned()));
+        spans.push(Span::styled(sanitize::line(hit).into_owned(), t.key));
+        at = *e;
+    }
+    spans.push(Span::raw(
+        sanitize::line(text.get(at..).unwrap_or("")).into_owned(),
+    ));
+    Line::from(spans)
+}
+
+/// Lines of a moment shown on each side of the answer in the preview.
+const PREVIEW_CONTEXT: usize = 1;
+
+/// The selected hit's moment: a heading with its time range and chunk, then the answer
+/// (`›`) with a line before and after.
+fn moment_preview(
+    m: &crate::sync::moment::Moment,
+    t: &crate::tui::theme::Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let via = match (m.source, m.chunk_index) {
+        (crate::sync::moment::MomentSource::Chunk, Some(c)) => format!("chunk c{c}"),
+        (_, Some(c)) => format!("transcript match, chunk c{c}"),
+        (_, None) => "transcript match".into(),
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!("[{}] ", m.range()), t.label),
+        Span::styled(format!("{via} · Enter opens the transcript here"), t.dim),
+    ])];
+    let at = m
+        .lines
+        .iter()
+        .position(|l| l.segment == m.segment)
+        .unwrap_or(0);
+    let from = at.saturating_sub(PREVIEW_CONTEXT);
+    let to = (at + PREVIEW_CONTEXT + 1).min(m.lines.len());
+    for (k, l) in m.lines[from..to].iter().enumerate() {
+        let mut line = moment_line(l, t, width.saturating_sub(11), true);
+        line.spans.insert(
+            0,
+            Span::styled(
+                format!(
+                    "{} {} ",
+                    if from + k == at { "›" } else { " " },
+                    crate::sync::fulltext::clock(l.start_seconds)
+                ),
+                t.dim,
+            ),
+        );
+        out.push(crate::tui::fit::line(line, width));
+    }
+    out.into_iter()
+        .map(|l| crate::tui::fit::line(l, width))
+        .collect()
 }
 
 /// `full text: ready (120 memories, reused)` / `building 45%`.

@@ -1,6 +1,7 @@
-//! "Why isn't it found?" for one memory and one query: where the memory ranks
-//! semantically among the uid's vectors (exactly, not only whether it is in the top k),
-//! where it ranks in the full-text search, and every check that can keep it out of Omi's
+//! "Why isn't it found?" for one memory and one query: first where it ranks in the search
+//! that was run (the mode searched: a fused mode runs the same fused search, so the answer
+//! is the rank people saw), then each side as a row (semantic, transcript chunks, full
+//! text: rank, score, what matched), and every check that can keep it out of Omi's
 //! results, each pass or fail, ending with the fix to try.
 //!
 //! Semantic rank: the store is queried once with Omi's filter (`{"uid": uid}` plus the
@@ -19,12 +20,17 @@ use crate::store::filter::Filter;
 use crate::store::{MetaValue, Query, QueryTarget, Record, StoreError, VectorStore, limits};
 use crate::sync::daterange::DateRange;
 use crate::sync::drift::{DriftCache, DriftError, DriftOutcome, check_drift};
-use crate::sync::fulltext::{FullText, FullTextError, TextRank};
-use crate::sync::search::{HitDate, hit_date};
+use crate::sync::fulltext::{FullText, FullTextError, TextRank, fts_query, skip_text_side};
+use crate::sync::hybrid::{ChunkSideHit, SearchMode, hybrid_search};
+use crate::sync::search::{HitDate, SearchRequest, SearchTarget, hit_date};
 use crate::sync::status::{EmbeddingStatus, cosine};
 
 /// Omi's default `top_k` for memory retrieval (`query_vectors(query, uid, k=5)`).
 pub const OMI_DEFAULT_TOP_K: usize = 5;
+
+/// How deep the fused list is read for the memory's fused rank (the fused search is run
+/// with this top-k; each side then reads `candidates(FUSED_DEPTH)`).
+pub const FUSED_DEPTH: usize = 100;
 
 /// Namespaces searched for a vector missing from the configured one.
 const OTHER_NAMESPACES_CHECKED: usize = 20;
@@ -39,6 +45,8 @@ pub struct ExplainRequest {
     pub range: DateRange,
     /// The k the memory should be within (the search's top-k).
     pub top_k: usize,
+    /// The mode that was searched: the memory is ranked in it first.
+    pub mode: SearchMode,
 }
 
 /// The outcome of one check.
@@ -65,8 +73,9 @@ impl Outcome {
 /// One check that can keep a memory out of Omi's results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// Stable name: `vector_present`, `namespace`, `uid_metadata`, `memory_id_metadata`,
-    /// `created_at_in_range`, `skip_reason`, `fresh`, `in_top_k`, `full_text`.
+    /// Stable name: `shown_in_mode`, `in_export`, `vector_present`, `namespace`, `uid_metadata`,
+    /// `memory_id_metadata`, `created_at_in_range`, `skip_reason`, `fresh`, `in_top_k`,
+    /// `full_text`.
     pub name: &'static str,
     pub outcome: Outcome,
     pub detail: String,
@@ -96,6 +105,63 @@ pub struct SemanticPlace {
     pub created_at: Option<HitDate>,
 }
 
+/// Where the memory stands in the search of the mode that was searched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchedPlace {
+    pub mode: SearchMode,
+    /// 1-based rank in that mode's list; `None` when it is not in the first `depth`.
+    pub rank: Option<usize>,
+    /// How far the list was read (the fused top [`FUSED_DEPTH`], the semantic candidates,
+    /// the full-text matches).
+    pub depth: usize,
+    /// Whether the search shows it (rank ≤ top-k).
+    pub shown: bool,
+    /// The fused search's notes (a side skipped or missing).
+    pub notes: Vec<String>,
+}
+
+/// A side of the search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// Omi's `ns1` semantic search.
+    Semantic,
+    /// Semantic search over transcript chunks (`ns_tchunks`).
+    Chunks,
+    /// Full-text BM25.
+    Text,
+}
+
+impl Side {
+    /// `semantic`, `chunks`, `text`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Semantic => "semantic",
+            Self::Chunks => "chunks",
+            Self::Text => "text",
+        }
+    }
+}
+
+/// One side's row: where it ranks the memory, with what score, and what it saw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SideRow {
+    pub side: Side,
+    /// False when the side did not run (no export, no chunk vectors, a query with no word).
+    pub ran: bool,
+    /// 1-based rank on that side; `None` when it does not find it.
+    pub rank: Option<usize>,
+    /// Candidates on that side (vectors through Omi's filter, memories matching).
+    pub of: Option<usize>,
+    /// Cosine (semantic, chunks) or BM25 (text).
+    pub score: Option<f64>,
+    /// The best chunk (chunk side).
+    pub chunk: Option<ChunkSideHit>,
+    /// For people: the bar to clear, the chunk's time range, the fields that matched, or
+    /// why the side did not run.
+    pub detail: String,
+}
+
 /// The whole explanation (one JSON object).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
@@ -103,6 +169,10 @@ pub struct Explanation {
     pub model: String,
     /// The memory's title, when the export holds it.
     pub title: Option<String>,
+    /// The rank in the mode searched (reported first).
+    pub searched: SearchedPlace,
+    /// Each side as a row: semantic, chunks, text.
+    pub sides: Vec<SideRow>,
     pub semantic: SemanticPlace,
     /// The full-text rank (absent without an export).
     pub text: Option<TextRank>,
@@ -176,6 +246,8 @@ pub enum ExplainError {
     Text(#[from] FullTextError),
     #[error("full-text task failed: {0}")]
     Task(String),
+    #[error("the {mode} search failed: {message}")]
+    Search { mode: &'static str, message: String },
 }
 
 /// Why Omi would not embed `memory`, by the engine's one rule ([`crate::omi::policy`]):
@@ -388,8 +460,20 @@ pub async fn explain(
     .await?;
     checks.push(top_k_check(&semantic, top_k));
 
-    // Full-text rank.
-    let text = match fulltext {
+    // Full-text rank (the side a fused search skips is skipped here too).
+    let fused_mode = !matches!(request.mode, SearchMode::Semantic | SearchMode::Text);
+    let text_skipped = if fts_query(&request.query).is_none() {
+        Some(
+            skip_text_side(&request.query)
+                .unwrap_or_else(|| "text side skipped: nothing to search".into()),
+        )
+    } else if fused_mode {
+        skip_text_side(&request.query)
+    } else {
+        None
+    };
+    let text = match fulltext.clone() {
+        _ if text_skipped.is_some() => None,
         Some(ft) => {
             let (q, range, mid) = (request.query.clone(), request.range, id.to_string());
             Some(
@@ -400,34 +484,293 @@ pub async fn explain(
         }
         None => None,
     };
-    checks.push(full_text_check(text.as_ref()));
+    checks.push(match (&text, &text_skipped) {
+        (None, Some(why)) => na("full_text", why),
+        _ => full_text_check(text.as_ref()),
+    });
 
-    let fix = fix(&FixInputs {
-        checks: &checks,
-        semantic: &semantic,
-        text: text.as_ref(),
-        drift: &drift,
-        id,
+    // The rank in the mode searched: the same search, fused when the mode fuses.
+    let (searched, chunk) = searched_place(
+        embedder,
+        store,
+        fulltext,
+        request,
         uid,
-        ns,
-        under_export_uid: under_export_uid.as_ref().map(|(u, _)| u.as_str()),
-        other_namespace: other_namespace.as_deref(),
-        export_uid,
-        nearest: export.nearest_id(id),
-        range: request.range,
-        memory_created: memory
-            .and_then(|m| m.created_at.as_ref())
-            .map(|d| d.timestamp()),
+        top_k,
+        &semantic,
+        text.as_ref(),
+    )
+    .await?;
+    checks.insert(0, shown_check(&searched, top_k));
+    let sides = side_rows(
+        &semantic,
+        chunk,
+        text.as_ref(),
+        text_skipped.as_deref(),
+        top_k,
+    );
+    let fix = fix_in_mode(&checks, &searched, &sides, top_k).unwrap_or_else(|| {
+        fix(&FixInputs {
+            checks: &checks,
+            semantic: &semantic,
+            text: text.as_ref(),
+            drift: &drift,
+            id,
+            uid,
+            ns,
+            under_export_uid: under_export_uid.as_ref().map(|(u, _)| u.as_str()),
+            other_namespace: other_namespace.as_deref(),
+            export_uid,
+            nearest: export.nearest_id(id),
+            range: request.range,
+            memory_created: memory
+                .and_then(|m| m.created_at.as_ref())
+                .map(|d| d.timestamp()),
+        })
     });
     Ok(Explanation {
         request: request.clone(),
         model: embedder.model_id().to_string(),
         title: memory.map(|m| m.structured.title.clone()),
+        searched,
+        sides,
         semantic,
         text,
         drift,
         checks,
         fix,
+    })
+}
+
+/// Where the memory ranks in the mode searched, and its chunk-side hit (a fused mode).
+#[allow(clippy::too_many_arguments)]
+async fn searched_place(
+    embedder: &dyn Embedder,
+    store: &dyn VectorStore,
+    fulltext: Option<std::sync::Arc<FullText>>,
+    request: &ExplainRequest,
+    uid: &str,
+    top_k: usize,
+    semantic: &SemanticPlace,
+    text: Option<&TextRank>,
+) -> Result<(SearchedPlace, Option<(bool, Option<ChunkSideHit>)>), ExplainError> {
+    let mode = request.mode;
+    let place = |rank: Option<usize>, depth: usize, notes: Vec<String>| SearchedPlace {
+        mode,
+        rank,
+        depth,
+        shown: rank.is_some_and(|r| r <= top_k),
+        notes,
+    };
+    match mode {
+        SearchMode::Semantic => Ok((place(semantic.rank, semantic.candidates, vec![]), None)),
+        SearchMode::Text => Ok((
+            place(
+                text.and_then(|t| t.rank),
+                text.map_or(0, |t| t.total),
+                match text {
+                    Some(_) => vec![],
+                    None => vec!["no full-text index: text mode finds nothing".into()],
+                },
+            ),
+            None,
+        )),
+        _ => {
+            let search = SearchRequest {
+                uid: uid.to_string(),
+                namespace: request.namespace.clone(),
+                target: SearchTarget::Text(request.query.clone()),
+                top_k: FUSED_DEPTH.max(top_k),
+                range: request.range,
+            };
+            let results = hybrid_search(embedder, store, fulltext, &search, mode)
+                .await
+                .map_err(|e| ExplainError::Search {
+                    mode: mode.name(),
+                    message: e.to_string(),
+                })?;
+            let hit = results
+                .hits
+                .iter()
+                .find(|h| h.memory_id == request.memory_id.trim());
+            // The chunk side ran and found chunks (an empty ns_tchunks is a note).
+            let chunk_ran = results.chunks.as_ref().is_some_and(|c| c.chunks > 0);
+            Ok((
+                place(
+                    hit.map(|h| h.rank),
+                    results.hits.len(),
+                    results.notes.clone(),
+                ),
+                Some((chunk_ran, hit.and_then(|h| h.chunk.clone()))),
+            ))
+        }
+    }
+}
+
+fn shown_check(s: &SearchedPlace, top_k: usize) -> Check {
+    const NAME: &str = "shown_in_mode";
+    let mode = s.mode.name();
+    match s.rank {
+        Some(r) if r <= top_k => pass(
+            NAME,
+            format!("the {mode} search shows it at rank {r} (top {top_k})"),
+        ),
+        Some(r) => fail(
+            NAME,
+            format!(
+                "the {mode} search ranks it {} (only the top {top_k} are shown)",
+                ordinal(r)
+            ),
+        ),
+        None => fail(
+            NAME,
+            format!(
+                "the {mode} search does not have it in its first {}",
+                s.depth.max(top_k)
+            ),
+        ),
+    }
+}
+
+fn side_rows(
+    semantic: &SemanticPlace,
+    chunk: Option<(bool, Option<ChunkSideHit>)>,
+    text: Option<&TextRank>,
+    text_skipped: Option<&str>,
+    top_k: usize,
+) -> Vec<SideRow> {
+    let mut rows = vec![SideRow {
+        side: Side::Semantic,
+        ran: true,
+        rank: semantic.rank,
+        of: Some(semantic.candidates),
+        score: semantic.score.map(f64::from),
+        chunk: None,
+        detail: match (semantic.rank, semantic.rank_if_passed, semantic.kth_score) {
+            (None, Some(r), _) => format!("Omi's filter keeps it out (would rank {})", ordinal(r)),
+            (None, None, _) if semantic.score.is_none() => "no vector".into(),
+            (_, _, Some(b)) => format!("the {} hit scores {b:.4}", ordinal(top_k)),
+            _ => format!("fewer than {top_k} vectors pass the filter"),
+        },
+    }];
+    rows.push(match chunk {
+        Some((_, Some(c))) => SideRow {
+            side: Side::Chunks,
+            ran: true,
+            rank: Some(c.rank),
+            of: None,
+            score: Some(f64::from(c.score)),
+            detail: format!(
+                "best chunk c{} [{}–{}]",
+                c.chunk_index,
+                crate::sync::fulltext::clock(c.start_seconds),
+                crate::sync::fulltext::clock(c.end_seconds)
+            ),
+            chunk: Some(c),
+        },
+        Some((true, None)) => SideRow {
+            side: Side::Chunks,
+            ran: true,
+            rank: None,
+            of: None,
+            score: None,
+            chunk: None,
+            detail: "no chunk of it among the chunk side's candidates".into(),
+        },
+        _ => SideRow {
+            side: Side::Chunks,
+            ran: false,
+            rank: None,
+            of: None,
+            score: None,
+            chunk: None,
+            detail: "not searched, or ns_tchunks holds no chunks of this uid and range".into(),
+        },
+    });
+    rows.push(match (text, text_skipped) {
+        (Some(t), _) => SideRow {
+            side: Side::Text,
+            ran: true,
+            rank: t.rank,
+            of: Some(t.total),
+            score: t.score,
+            chunk: None,
+            detail: match t.rank {
+                Some(_) => t
+                    .matches
+                    .iter()
+                    .map(|m| m.place())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None if t.outside_range => "outside the date range".into(),
+                None => format!("no field holds the words ({})", t.fts_query),
+            },
+        },
+        (None, why) => SideRow {
+            side: Side::Text,
+            ran: false,
+            rank: None,
+            of: None,
+            score: None,
+            chunk: None,
+            detail: why.unwrap_or("no export, no full-text index").to_string(),
+        },
+    });
+    rows
+}
+
+/// The fix when a fused mode was searched and Omi's own checks pass: it is shown, or the
+/// side that finds it. `None` leaves it to [`fix`] (semantic and text modes, or a failing
+/// check of Omi's pipeline).
+fn fix_in_mode(
+    checks: &[Check],
+    searched: &SearchedPlace,
+    sides: &[SideRow],
+    top_k: usize,
+) -> Option<String> {
+    if matches!(searched.mode, SearchMode::Semantic | SearchMode::Text) {
+        return None;
+    }
+    let pipeline = [
+        "in_export",
+        "skip_reason",
+        "namespace",
+        "vector_present",
+        "uid_metadata",
+        "memory_id_metadata",
+        "created_at_in_range",
+        "fresh",
+    ];
+    if pipeline.iter().any(|n| failed(checks, n).is_some()) {
+        return None;
+    }
+    let mode = searched.mode.name();
+    if let Some(r) = searched.rank.filter(|r| *r <= top_k) {
+        return Some(format!(
+            "nothing to fix: the {mode} search shows it at rank {r}"
+        ));
+    }
+    let best = sides
+        .iter()
+        .filter_map(|s| s.rank.map(|r| (r, s.side)))
+        .min();
+    let place = match searched.rank {
+        Some(r) => format!("ranks it {}", ordinal(r)),
+        None => format!(
+            "does not have it in its first {}",
+            searched.depth.max(top_k)
+        ),
+    };
+    Some(match best {
+        Some((r, side)) if r <= top_k => format!(
+            "the {mode} search {place}, below its top {top_k}, though the {} side alone ranks it {}:              search with --mode {}, or reword the query after what it holds",
+            side.name(),
+            ordinal(r),
+            side.name()
+        ),
+        _ => format!(
+            "the {mode} search {place} and no side ranks it in the top {top_k}: reword the query              after the memory's title, overview or what was said"
+        ),
     })
 }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::embed::Embedder;
 use crate::omi::Memory;
 use crate::store::{StoreError, VectorStore};
-use crate::sync::fulltext::{FullText, FullTextError, TextHit, TextResults};
+use crate::sync::fulltext::{self, FullText, FullTextError, TextHit, TextResults};
 use crate::sync::lexical;
 use crate::sync::search::{
     self, SearchError, SearchHit, SearchRequest, SearchResults, SearchTarget,
@@ -364,6 +364,14 @@ pub async fn search_all(
                 "no full-text index (no export, or still indexing): semantic sides only"
                     .to_string(),
             );
+            None
+        }
+        // Nothing for the text side to search (`🎂`, `OR`, stop words only): the other
+        // sides answer.
+        (m, Some(q), Some(_))
+            if m != SearchMode::Text && fulltext::skip_text_side(&q).is_some() =>
+        {
+            notes.extend(fulltext::skip_text_side(&q));
             None
         }
         (m, Some(q), Some(ft)) => {

@@ -15,6 +15,7 @@ pub mod journal;
 pub mod kinds;
 pub mod lexical;
 pub mod lock;
+pub mod moment;
 pub mod orphans;
 pub mod projection;
 pub mod reprocess;

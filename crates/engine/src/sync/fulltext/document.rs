@@ -9,7 +9,7 @@ use crate::omi::Memory;
 
 /// Bump when the document layout, the tokenizer or the schema changes: it is part of the
 /// content hash, so every index is rebuilt once.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// A searchable field of a memory (an FTS5 column each). Facts (ns2) will be one more
 /// column here once they load: add the variant, its column and weight, and bump

@@ -31,7 +31,7 @@ mod query;
 mod terms;
 
 pub use document::{Document, Field, LAYOUT_VERSION, content_hash, document};
-pub use query::{Snippet, fts_query, relaxed_query, snippet};
+pub use query::{Snippet, fts_query, is_cjk, relaxed_query, segment_cjk, skip_text_side, snippet};
 
 /// File name of the full-text database inside the data dir.
 pub const FILE_NAME: &str = "fulltext.db";
@@ -615,12 +615,12 @@ fn build(
             ins_fts
                 .execute(params![
                     rowid,
-                    query::clean(&f[0]),
-                    query::clean(&f[1]),
-                    query::clean(&f[2]),
-                    query::clean(&f[3]),
-                    query::clean(&f[4]),
-                    query::clean(&f[5]),
+                    query::index_text(&f[0]),
+                    query::index_text(&f[1]),
+                    query::index_text(&f[2]),
+                    query::index_text(&f[3]),
+                    query::index_text(&f[4]),
+                    query::index_text(&f[5]),
                 ])
                 .map_err(sql(path))?;
             let starts = serde_json::to_string(&d.segment_starts).unwrap_or_else(|_| "[]".into());

@@ -5,6 +5,14 @@
 //! `OR` between two terms. Every word is quoted before it reaches FTS5, so punctuation
 //! (`don't`, `U.S.`, `-`) never breaks the query; a term with no letter or digit is
 //! dropped.
+//!
+//! Chinese and Japanese (and Korean) have no spaces between words, and FTS5's `unicode61`
+//! keeps a run of such characters as one token, so `東京` would never match inside
+//! `東京出張の会議`. Indexed text has every CJK character made a token of its own
+//! ([`segment_cjk`]: a [`SEP`] on each side, a format character `unicode61` treats as a
+//! separator and snippets drop); a query's CJK run becomes its overlapping two-character
+//! phrases (`東京出張` → `"東 京" AND "京 出" AND "出 張"`), a substring search. Text
+//! without CJK is indexed and queried exactly as before.
 
 use serde::Serialize;
 
@@ -13,6 +21,86 @@ use serde::Serialize;
 pub(crate) const OPEN: char = '\u{2}';
 /// End of a match in `highlight()` output.
 pub(crate) const CLOSE: char = '\u{3}';
+
+/// The separator put around each CJK character of indexed text: ZERO WIDTH SPACE, a
+/// format character (`Cf`), which `unicode61` splits tokens on. Snippets drop it.
+pub(crate) const SEP: char = '\u{200B}';
+
+/// A character of a script written without spaces between words: CJK ideographs (with
+/// extensions and compatibility forms), kana, Hangul, CJK punctuation excluded.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // Hiragana, Katakana
+        | 0x31F0..=0x31FF    // Katakana phonetic extensions
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0xFF66..=0xFF9D    // Halfwidth katakana
+        | 0x20000..=0x3FFFF  // CJK extensions B–H
+    )
+}
+
+/// Every CJK character of `s` as a token of its own (a [`SEP`] on each side); text without
+/// CJK is returned as it is.
+pub fn segment_cjk(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_cjk) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + s.len() / 2);
+    for c in s.chars() {
+        if is_cjk(c) {
+            if !out.is_empty() && !out.ends_with(SEP) {
+                out.push(SEP);
+            }
+            out.push(c);
+            out.push(SEP);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The terms of one bare word: its CJK runs as overlapping two-character phrases (one
+/// character alone as itself), the rest as words. `prefix` goes on the last term.
+fn word_terms(word: &str, prefix: bool, out: &mut Vec<Term>) {
+    let mut parts: Vec<String> = Vec::new();
+    let mut run: Vec<char> = Vec::new();
+    let mut other = String::new();
+    let flush_run = |run: &mut Vec<char>, parts: &mut Vec<String>| {
+        match run.len() {
+            0 => {}
+            1 => parts.push(quote(&run[0].to_string())),
+            _ => parts.extend(
+                run.windows(2)
+                    .map(|w| quote(&segment_cjk(&format!("{}{}", w[0], w[1])))),
+            ),
+        }
+        run.clear();
+    };
+    for c in word.chars() {
+        if is_cjk(c) {
+            if searchable(&other) {
+                parts.push(quote(&other));
+            }
+            other.clear();
+            run.push(c);
+        } else {
+            flush_run(&mut run, &mut parts);
+            other.push(c);
+        }
+    }
+    flush_run(&mut run, &mut parts);
+    if searchable(&other) {
+        parts.push(quote(&other));
+    }
+    let n = parts.len();
+    for (i, p) in parts.into_iter().enumerate() {
+        let star = if prefix && i + 1 == n { "*" } else { "" };
+        out.push(Term::Match(format!("{p}{star}")));
+    }
+}
 
 /// One term of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +116,9 @@ fn quote(s: &str) -> String {
 
 /// One word as an FTS5 string (`"word"`), or `None` when it has no letter or digit.
 pub(crate) fn quote_term(word: &str) -> Option<String> {
-    let w = word.replace([OPEN, CLOSE], " ");
-    searchable(&w).then(|| quote(w.trim()))
+    let w = word.replace([OPEN, CLOSE, SEP], " ");
+    // A CJK run is indexed a character a token: quoted whole, it is their phrase.
+    searchable(&w).then(|| quote(&segment_cjk(w.trim())))
 }
 
 fn searchable(s: &str) -> bool {
@@ -51,11 +140,11 @@ fn terms(input: &str) -> Vec<Term> {
             if prefix {
                 chars.next();
             }
-            let phrase = phrase.replace([OPEN, CLOSE], " ");
+            let phrase = phrase.replace([OPEN, CLOSE, SEP], " ");
             if searchable(&phrase) {
                 out.push(Term::Match(format!(
                     "{}{}",
-                    quote(phrase.trim()),
+                    quote(&segment_cjk(phrase.trim())),
                     if prefix { "*" } else { "" }
                 )));
             }
@@ -74,11 +163,13 @@ fn terms(input: &str) -> Vec<Term> {
             continue;
         }
         let prefix = word.ends_with('*');
-        let bare = word.trim_end_matches('*');
-        if searchable(bare) {
+        let bare = word.trim_end_matches('*').replace([OPEN, CLOSE, SEP], " ");
+        if bare.chars().any(is_cjk) {
+            word_terms(&bare, prefix, &mut out);
+        } else if searchable(&bare) {
             out.push(Term::Match(format!(
                 "{}{}",
-                quote(bare),
+                quote(&bare),
                 if prefix { "*" } else { "" }
             )));
         }
@@ -90,6 +181,25 @@ fn terms(input: &str) -> Vec<Term> {
 /// terms. `None` when nothing searchable is left.
 pub fn fts_query(input: &str) -> Option<String> {
     join(&terms(input), false)
+}
+
+/// Why the text side of a fused search has nothing to search in `input`, for people
+/// (`text side skipped: "🎂" holds no word`), or `None` when it has: no letter or digit
+/// left (emoji, punctuation, a lone `OR`), or only stop words outside quotes (the fused
+/// search's list, [`crate::sync::lexical::is_stop_word`]).
+pub fn skip_text_side(input: &str) -> Option<String> {
+    if fts_query(input).is_none() {
+        return Some(format!(
+            "text side skipped: {input:?} holds no word to match"
+        ));
+    }
+    let quoted = input.contains('"');
+    let words: Vec<&str> = input
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty() && *w != "OR")
+        .collect();
+    (!quoted && words.iter().all(|w| crate::sync::lexical::is_stop_word(w)))
+        .then(|| format!("text side skipped: {input:?} holds only stop words"))
 }
 
 /// The same terms joined by OR: the relaxed query, used when every term together matches
@@ -153,6 +263,11 @@ const BEFORE: usize = 40;
 /// Characters kept after the start of the first match.
 const AFTER: usize = 100;
 
+/// Where a snippet may be cut: a space, or between two CJK characters.
+fn boundary(c: char) -> bool {
+    c.is_whitespace() || c == SEP
+}
+
 /// Cut a snippet from one line of `highlight()` output (matches between [`OPEN`] and
 /// [`CLOSE`]); `None` when the line holds no match.
 pub fn snippet(line: &str) -> Option<Snippet> {
@@ -161,13 +276,13 @@ pub fn snippet(line: &str) -> Option<Snippet> {
     let mut start = first.saturating_sub(BEFORE);
     if start > 0 {
         // Start at a word boundary.
-        while start < first && !chars[start - 1].is_whitespace() {
+        while start < first && !boundary(chars[start - 1]) {
             start += 1;
         }
     }
     let mut end = (first + AFTER).min(chars.len());
     if end < chars.len() {
-        while end > first + 1 && !chars[end].is_whitespace() {
+        while end > first + 1 && !boundary(chars[end]) {
             end -= 1;
         }
         // Never cut inside a match.
@@ -189,6 +304,7 @@ pub fn snippet(line: &str) -> Option<Snippet> {
                     highlights.push((s, text.len()));
                 }
             }
+            SEP => {}
             c => text.push(c),
         }
     }
@@ -201,13 +317,19 @@ pub fn snippet(line: &str) -> Option<Snippet> {
     Some(Snippet { text, highlights })
 }
 
-/// Remove the marker characters from indexed text, so a document cannot fake a match.
+/// Remove the marker characters from indexed text, so a document cannot fake a match (a
+/// [`SEP`] of the export's own is dropped: it is invisible).
 pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([OPEN, CLOSE]) {
-        std::borrow::Cow::Owned(s.replace([OPEN, CLOSE], " "))
+    if s.contains([OPEN, CLOSE, SEP]) {
+        std::borrow::Cow::Owned(s.replace([OPEN, CLOSE], " ").replace(SEP, ""))
     } else {
         std::borrow::Cow::Borrowed(s)
     }
+}
+
+/// The text the index holds for a field: [`clean`], then [`segment_cjk`].
+pub fn index_text(s: &str) -> String {
+    segment_cjk(&clean(s)).into_owned()
 }
 
 #[cfg(test)]
@@ -237,6 +359,47 @@ mod tests {
             Some("\"the\" OR \"lender\"")
         );
         assert_eq!(relaxed_query("lender"), None);
+        assert_eq!(fts_query("🎂"), None);
+    }
+
+    #[test]
+    fn text_side_skips_what_holds_no_word() {
+        assert!(skip_text_side("🎂").unwrap().contains("no word"));
+        assert!(skip_text_side("OR").is_some());
+        assert!(skip_text_side("?!").is_some());
+        assert!(
+            skip_text_side("what was it")
+                .unwrap()
+                .contains("stop words")
+        );
+        assert_eq!(skip_text_side("\"the who\""), None);
+        assert_eq!(skip_text_side("the deposit"), None);
+        assert_eq!(skip_text_side("東京"), None);
+    }
+
+    #[test]
+    fn cjk_runs_become_two_character_phrases() {
+        let s = SEP;
+        assert_eq!(fts_query("東京").unwrap(), format!("\"東{s}京{s}\""));
+        assert_eq!(
+            fts_query("東京出張").unwrap(),
+            format!("\"東{s}京{s}\" AND \"京{s}出{s}\" AND \"出{s}張{s}\"")
+        );
+        assert_eq!(fts_query("会").unwrap(), "\"会\"");
+        assert_eq!(
+            fts_query("Tokyo東京*").unwrap(),
+            format!("\"Tokyo\" AND \"東{s}京{s}\"*")
+        );
+        assert_eq!(
+            fts_query("\"東京 meeting\"").unwrap(),
+            format!("\"東{s}京{s} meeting\"")
+        );
+        assert_eq!(segment_cjk("plain text"), "plain text");
+        assert_eq!(segment_cjk("在東京"), format!("在{s}東{s}京{s}"));
+        assert_eq!(index_text("a\u{200B}b"), "ab");
+        let line = format!("{OPEN}東{s}京{s}{CLOSE}出{s}張{s}の{s}会{s}議{s}");
+        let snip = snippet(&line).unwrap();
+        assert_eq!(snip.marked("[", "]"), "[東京]出張の会議");
     }
 
     #[test]

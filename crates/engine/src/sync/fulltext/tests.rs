@@ -179,3 +179,100 @@ fn built_once_reused_on_reopen_rebuilt_after_a_change() {
     }
     assert_eq!(list_indexes(dir.path()).unwrap().len(), KEEP_INDEXES);
 }
+
+/// Text-mode quality on the committed query sets over the demo export: top-1, recall@10
+/// and MRR@10 per set (the CJK segmentation must leave Latin search as it was). Prints the
+/// figures; run with `cargo test --locked -p memlens-engine --lib text_quality -- --ignored
+/// --nocapture`.
+#[test]
+#[ignore = "a measurement: prints figures"]
+fn text_quality_on_committed_query_sets() {
+    #[derive(serde::Deserialize)]
+    struct Labelled {
+        query: String,
+        memory_id: String,
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let export = crate::omi::export::load_path(&root.join("assets/demo-export.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (ft, _) = FullText::open_or_build(dir.path(), &export.memories, &mut |_, _| {}).unwrap();
+    let mut sets: Vec<_> = std::fs::read_dir(root.join("tests/fixtures"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains("queries") && n.ends_with(".json"))
+        })
+        .collect();
+    sets.sort();
+    for set in sets {
+        let labelled: Vec<Labelled> =
+            serde_json::from_str(&std::fs::read_to_string(&set).unwrap()).unwrap();
+        let (mut top1, mut at10, mut mrr) = (0usize, 0usize, 0.0f64);
+        for l in &labelled {
+            let hits = match ft.search(&l.query, DateRange::ALL, 10) {
+                Ok(r) => r.hits,
+                Err(FullTextError::EmptyQuery(_)) => vec![],
+                Err(e) => panic!("{e}"),
+            };
+            if let Some(h) = hits.iter().find(|h| h.memory_id == l.memory_id) {
+                top1 += usize::from(h.rank == 1);
+                at10 += 1;
+                mrr += 1.0 / h.rank as f64;
+            }
+        }
+        let n = labelled.len();
+        println!(
+            "{:<40} n={n:<3} top-1 {top1:>3} ({:.3})  recall@10 {at10:>3} ({:.3})  MRR@10 {:.4}",
+            set.file_name().unwrap().to_string_lossy(),
+            top1 as f64 / n as f64,
+            at10 as f64 / n as f64,
+            mrr / n as f64
+        );
+    }
+}
+
+#[test]
+fn cjk_substrings_are_found_and_ranked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ms = memories();
+    ms.push(memory(
+        "tokyo",
+        "東京出張の会議",
+        "2024-12-01T10:00:00+00:00",
+        &[("来週、東京で大阪支社と打ち合わせます", 12.0)],
+    ));
+    let (ft, _) = FullText::open_or_build(dir.path(), &ms, &mut |_, _| {}).unwrap();
+    let r = ft.search("東京", DateRange::ALL, 10).unwrap();
+    assert_eq!(r.hits.len(), 1);
+    assert_eq!(r.hits[0].memory_id, "tokyo");
+    let title = &r.hits[0].matches[0];
+    assert_eq!(title.field, Field::Title);
+    assert_eq!(title.snippet.marked("[", "]"), "[東京]出張の会議");
+    let line = r.hits[0]
+        .matches
+        .iter()
+        .find(|m| m.field == Field::Transcript)
+        .unwrap();
+    assert_eq!(line.time, Some(12.0));
+    assert_eq!(
+        line.snippet.marked("[", "]"),
+        "来週、[東京]で大阪支社と打ち合わせます"
+    );
+    // A substring in the middle of a run, and explain's rank agrees with the search.
+    assert_eq!(ft.search("出張", DateRange::ALL, 10).unwrap().hits.len(), 1);
+    let rank = ft.rank_of("東京", DateRange::ALL, "tokyo").unwrap();
+    assert_eq!((rank.rank, rank.total), (Some(1), 1));
+    assert!(
+        ft.search("京都", DateRange::ALL, 10)
+            .unwrap()
+            .hits
+            .is_empty()
+    );
+    // Latin text is untouched.
+    assert_eq!(
+        ft.search("lender", DateRange::ALL, 10).unwrap().hits[0].memory_id,
+        "house"
+    );
+}

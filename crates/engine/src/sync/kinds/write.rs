@@ -70,10 +70,9 @@ pub fn plan(
 ) -> Result<WritePlan, PlanError> {
     let expected = kind.expected(export, uid, chrono::Utc::now().timestamp());
     let mut owners: Vec<(&str, i64)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for e in &expected {
-        if owners.last().map(|o| o.0) != Some(e.owner.as_str())
-            && !owners.iter().any(|o| o.0 == e.owner)
-        {
+        if seen.insert(e.owner.as_str()) {
             owners.push((&e.owner, e.date));
         }
     }
@@ -95,19 +94,25 @@ pub fn plan(
     if let Some(n) = selection.limit {
         // Only owners Omi would write count towards the limit (the backfill's query takes
         // eligible conversations, newest first).
-        owners.retain(|(o, _)| expected.iter().any(|e| e.owner == *o && e.skip.is_none()));
+        let eligible: std::collections::HashSet<&str> = expected
+            .iter()
+            .filter(|e| e.skip.is_none())
+            .map(|e| e.owner.as_str())
+            .collect();
+        owners.retain(|(o, _)| eligible.contains(o));
         owners.sort_by_key(|o| std::cmp::Reverse(o.1));
         owners.truncate(n);
     }
     let chosen: std::collections::HashSet<&str> = owners.iter().map(|o| o.0).collect();
-    let status_of = |id: &str| {
-        report.and_then(|r| {
+    let stored: std::collections::HashMap<&str, super::status::RecordStatus> = report
+        .map(|r| {
             r.records
                 .iter()
-                .find(|s| s.vector_id == id)
-                .map(|s| s.status)
+                .map(|s| (s.vector_id.as_str(), s.status))
+                .collect()
         })
-    };
+        .unwrap_or_default();
+    let status_of = |id: &str| stored.get(id).copied();
     let mut upserts = Vec::new();
     let mut skipped = Vec::new();
     for e in expected
@@ -124,16 +129,16 @@ pub fn plan(
         }
         upserts.push(e.clone());
     }
+    // The selected owners' orphans (with no selection: every orphan of the kind).
     let deletes = match report {
         Some(r) if selection.clear_orphans => r
             .orphans
             .iter()
             .filter(|o| {
-                o.owner.as_deref().is_some_and(|ow| {
-                    selection.owners.is_empty()
-                        || chosen.contains(ow)
-                        || selection.owners.iter().any(|s| s == ow)
-                })
+                selection.owners.is_empty()
+                    || o.owner
+                        .as_deref()
+                        .is_some_and(|ow| selection.owners.iter().any(|s| s == ow))
             })
             .map(|o| o.vector_id.clone())
             .collect(),
