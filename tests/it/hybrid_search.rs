@@ -99,10 +99,7 @@ async fn lender_is_found_first_by_text_and_hybrid_not_by_semantic() {
         printed.contains("transcript 00:12:31  Oh, and then refinancing with the *lender* came up"),
         "{printed}"
     );
-    assert!(
-        printed.contains(memlens::sync::hybrid::FUSION),
-        "{printed}"
-    );
+    assert!(printed.contains(memlens::sync::hybrid::FUSION), "{printed}");
 }
 
 #[tokio::test]

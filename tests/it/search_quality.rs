@@ -39,7 +39,9 @@ fn the_default_mode_meets_the_bar_on_every_labelled_set() {
     for set in sets {
         assert!(table.contains(&format!("✓ {set}: hybrid top-1")), "{table}");
         for mode in ["hybrid", "semantic", "text", "chunks"] {
-            assert!(table.contains(&format!("| {set} |")) && table.contains(&format!("| {mode} |")));
+            assert!(
+                table.contains(&format!("| {set} |")) && table.contains(&format!("| {mode} |"))
+            );
         }
     }
 }
