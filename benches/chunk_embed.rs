@@ -266,6 +266,7 @@ fn time_to_fully_searchable(embedder: Arc<MiniLmEmbedder>) {
         .expect("chunks index");
         (summary.done, plan.items.len(), ns1_s, lap(&mut t))
     });
+    t = Instant::now();
     let (fulltext, _) =
         FullText::open_or_build(dir.path(), &export.memories, &mut |_, _| {}).expect("FTS");
     let fts_s = lap(&mut t);
