@@ -41,7 +41,13 @@ enum Phase {
     /// already turned into that key may still follow.
     AfterEsc,
     /// `matched` chars of `[200~` seen; `held` are their events (released on mismatch).
-    Start { matched: usize, held: Vec<Event> },
+    /// `close`: it is a stray `[201~` instead (the end of a paste delivered on quiet),
+    /// dropped when complete.
+    Start {
+        matched: usize,
+        held: Vec<Event>,
+        close: bool,
+    },
     /// Inside a reassembled paste; `end` chars of `[201~` seen (after an optional Esc);
     /// `waits`: quiet periods passed with no text yet.
     Collecting {
@@ -150,6 +156,7 @@ impl PasteReassembler {
                 self.phase = Phase::Start {
                     matched: 1,
                     held: vec![ev],
+                    close: false,
                 };
             }
             Phase::Idle | Phase::AfterEsc => {
@@ -159,6 +166,7 @@ impl PasteReassembler {
                     self.phase = Phase::Start {
                         matched: 1,
                         held: vec![ev],
+                        close: false,
                     };
                 } else {
                     out.push(ev);
@@ -169,6 +177,7 @@ impl PasteReassembler {
                     self.phase = Phase::Start {
                         matched: 1,
                         held: vec![esc, ev],
+                        close: false,
                     };
                 } else {
                     out.push(esc);
@@ -176,21 +185,30 @@ impl PasteReassembler {
                     self.step(ev, out);
                 }
             }
-            Phase::Start { matched, mut held } => {
-                if plain_char(&ev) == Some(START[matched]) {
-                    if matched + 1 == START.len() {
+            Phase::Start {
+                matched,
+                mut held,
+                close,
+            } => {
+                let c = plain_char(&ev);
+                let close = close || (matched == 3 && c == Some(END[3]));
+                let marker = if close { END } else { START };
+                if c == Some(marker[matched]) {
+                    if matched + 1 < START.len() {
+                        held.push(ev);
+                        self.phase = Phase::Start {
+                            matched: matched + 1,
+                            held,
+                            close,
+                        };
+                    } else if !close {
                         self.phase = Phase::Collecting {
                             text: String::new(),
                             end: 0,
                             waits: 0,
                         };
-                    } else {
-                        held.push(ev);
-                        self.phase = Phase::Start {
-                            matched: matched + 1,
-                            held,
-                        };
                     }
+                    // A complete stray close marker is dropped.
                 } else {
                     out.extend(held);
                     self.step(ev, out);

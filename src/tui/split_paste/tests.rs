@@ -242,3 +242,24 @@ fn a_huge_split_paste_stays_bounded() {
     assert!(text.chars().count() > MAX_PASTE_CHARS);
     assert!(text.len() <= 4 * MAX_PASTE_CHARS + 4);
 }
+
+#[test]
+fn a_close_marker_after_a_paste_delivered_on_quiet_is_dropped() {
+    let mut r = PasteReassembler::default();
+    let mut events = vec![esc()];
+    events.extend(keys("[200~abc"));
+    for ev in events {
+        assert!(r.push(ev).is_empty());
+    }
+    assert_eq!(r.flush_on_quiet(), vec![Event::Paste("abc".into())]);
+    // The close arrives late, split after its ESC: never keys.
+    let mut out = r.push(esc());
+    for ev in keys("[201~") {
+        out.extend(r.push(ev));
+    }
+    out.extend(r.push(ch('q')));
+    assert_eq!(out, vec![ch('q')]);
+    // Esc [ 2 0 1 x typed fast is still keys.
+    let events: Vec<Event> = std::iter::once(esc()).chain(keys("[201x")).collect();
+    assert_eq!(run(events.clone()), events);
+}
