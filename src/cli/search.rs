@@ -164,7 +164,7 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
     if args.kind.facts() {
         if args.range.is_some() || args.from.is_some() || args.to.is_some() {
             bail!(
-                "Omi's ns2 search has no date filter (omi-facts.md §F5.4): drop --range/--from/--to with --kind facts"
+                "Omi's ns2 search has no date filter (find_similar_memories in its backend/database/vector_db.py): drop --range/--from/--to with --kind facts"
             );
         }
         if args.save.is_some() {

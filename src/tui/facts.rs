@@ -9,6 +9,7 @@ use tui_input::Input;
 use crate::omi::fact::Fact;
 use crate::sync::fact_search::FactHit;
 use crate::sync::{EmbeddingStatus, StatusEntry};
+use crate::tui::action::Command;
 
 /// Which tab the list and details show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,6 +19,41 @@ pub enum Tab {
     Conversations,
     /// `2`: facts (`ns2`).
     Facts,
+}
+
+/// Commands that act on conversations only: the facts tab answers them with a note, and
+/// its footer does not offer them.
+pub fn conversation_only(c: Command) -> bool {
+    matches!(
+        c,
+        Command::MoreLikeThis
+            | Command::VectorCheck
+            | Command::MapView
+            | Command::DriftBatch
+            | Command::ToggleMark
+            | Command::CycleSort
+            | Command::CycleStatusFilter
+            | Command::CycleCategoryFilter
+            | Command::ToggleTranscript
+            | Command::CycleFormat
+            | Command::EditRange
+            | Command::TopKUp
+            | Command::TopKDown
+            | Command::ExportResults
+    )
+}
+
+/// How much of the export's facts `ns2` holds, from the last status lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ns2Holding {
+    /// Facts with a record in `ns2` (any status but missing, skipped or unknown).
+    pub stored: usize,
+    /// Facts with no record that Omi would embed (what `R` indexes).
+    pub missing: usize,
+    /// Facts not looked up yet.
+    pub unknown: usize,
+    /// The export's facts.
+    pub total: usize,
 }
 
 /// An `ns2` search from the facts tab.
@@ -139,6 +175,23 @@ impl FactsTab {
             .map(|s| (*s, self.statuses.iter().filter(|x| *x == s).count()))
             .filter(|(_, n)| *n > 0)
             .collect()
+    }
+
+    /// How much of the export's facts `ns2` holds (for an empty search's note).
+    pub fn ns2_holding(&self) -> Ns2Holding {
+        let count = |s: EmbeddingStatus| self.statuses.iter().filter(|x| **x == s).count();
+        let (missing, unknown) = (
+            count(EmbeddingStatus::Missing),
+            count(EmbeddingStatus::Unknown),
+        );
+        let skipped = count(EmbeddingStatus::Skipped);
+        let total = self.statuses.len();
+        Ns2Holding {
+            stored: total - missing - unknown - skipped,
+            missing,
+            unknown,
+            total,
+        }
     }
 
     /// Apply looked-up entries to `facts`' statuses.

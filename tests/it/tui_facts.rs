@@ -9,6 +9,7 @@ use crossterm::event::KeyCode;
 use memlens::omi::fact_conventions::fact_vector_id;
 use memlens::store::MetaValue;
 use memlens::sync::EmbeddingStatus;
+use memlens::tui::action::Level;
 use memlens::tui::facts::Tab;
 use memlens::tui::state::{Focus, Popup};
 use support::tui::{Harness, UID, harness};
@@ -127,6 +128,16 @@ async fn reprocess_one_fact_after_its_confirmation_then_search_ns2() {
     assert!(screen.contains("ns2"), "{screen}");
     assert!(screen.contains("fact-content"), "{screen}");
     assert!(screen.contains("category = \"interesting\""), "{screen}");
+    // The plan cites what a user can open (Omi's source and PR), not a dev workspace file.
+    let plan = h.app.state.reprocess.plan.as_ref().expect("a plan");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("backend/database/vector_db.py") && w.contains("PR #4139")),
+        "{:?}",
+        plan.warnings
+    );
+    assert!(!screen.contains("omi-facts.md"), "{screen}");
     assert!(
         screen.contains(&format!("memory_id = \"{id}\"")),
         "{screen}"
@@ -183,6 +194,104 @@ async fn reprocess_one_fact_after_its_confirmation_then_search_ns2() {
     h.key(KeyCode::Enter);
     assert!(h.app.state.facts.search.is_none());
     assert_eq!(h.app.state.selected_fact().unwrap().1.id, id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_ns2_search_says_what_ns2_holds_and_how_to_fill_it() {
+    let mut h = harness(false, Some(UID)).await;
+    h.key(KeyCode::Char('2'));
+    h.key(KeyCode::Char('s'));
+    h.type_text("marathon");
+    h.key(KeyCode::Enter);
+    h.settle().await;
+    let search = h.app.state.facts.search.as_ref().unwrap();
+    assert!(
+        search.hits.is_empty() && search.error.is_none(),
+        "{search:?}"
+    );
+    let screen = h.screen_at(200, 40);
+    assert!(screen.contains("no hits"), "{screen}");
+    assert!(
+        screen
+            .contains("ns2 holds 0 of this export's 11 facts: Esc, then R indexes the 11 missing"),
+        "{screen}"
+    );
+    // R does what the note says: it plans the missing facts for ns2.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('R'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmPlan));
+    let plan = h.app.state.reprocess.plan.as_ref().expect("a plan");
+    assert_eq!(plan.items.len(), 11);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_footer_offers_the_focused_tabs_keys_only() {
+    let mut h = harness(false, Some(UID)).await;
+    let footer = |h: &Harness| {
+        let screen = h.screen_at(200, 40);
+        screen.lines().rev().nth(1).unwrap().to_string()
+    };
+    let conversations = footer(&h);
+    assert!(conversations.contains("Space mark"), "{conversations}");
+    h.key(KeyCode::Char('2'));
+    let facts = footer(&h);
+    assert!(
+        facts.contains("/ filter") && facts.contains("s search"),
+        "{facts}"
+    );
+    assert!(facts.contains("R batch") || facts.contains("R "), "{facts}");
+    for only in [
+        "Space mark",
+        "o sort",
+        "S status",
+        "m like",
+        "t transcript",
+        "V vector",
+    ] {
+        assert!(!facts.contains(only), "{only} in {facts}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cut_values_end_in_an_ellipsis_and_facts_are_news_not_a_warning() {
+    let mut h = harness(false, Some(UID)).await;
+    // Loading an export with facts: an info line pointing at the tab, no warning.
+    let loaded: Vec<_> = h
+        .app
+        .state
+        .messages
+        .iter()
+        .filter(|m| m.text.contains("memories loaded"))
+        .collect();
+    assert_eq!(loaded.len(), 1, "{:?}", h.app.state.messages.len());
+    assert_eq!(loaded[0].level, Level::Info);
+    assert!(
+        loaded[0]
+            .text
+            .contains("11 Omi facts in the facts tab (2 shows them)"),
+        "{}",
+        loaded[0].text
+    );
+    assert!(!loaded[0].text.contains("set aside"), "{}", loaded[0].text);
+    h.key(KeyCode::Char('2'));
+    let screen = h.screen_at(80, 24);
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("○ missing  Sam"))
+        .collect();
+    assert_eq!(rows.len(), 11, "{screen}");
+    for row in rows {
+        let cell = row.split('│').nth(1).unwrap().trim_end();
+        assert!(cell.ends_with('…'), "cut without …: {row}");
+    }
+    // A long filter in the list's title is cut with … too.
+    h.key(KeyCode::Char('/'));
+    h.type_text("Sam Sam Sam Sam Sam Sam Sam Sam Sam Sam Sam Sam Sam Sam");
+    h.key(KeyCode::Enter);
+    let screen = h.screen_at(80, 24);
+    let title = screen.lines().find(|l| l.contains("Facts 11/11")).unwrap();
+    assert!(title.contains("…"), "{screen}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -99,7 +99,7 @@ const SPECS: [KindSpec; 4] = [
             top_k: 10,
             date_range: false,
         },
-        spec: "omi-facts.md §F5",
+        spec: "Omi's backend/database/vector_db.py (github.com/BasedHardware/omi PR #4139)",
     },
     KindSpec {
         kind: Kind::ActionItems,

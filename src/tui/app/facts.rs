@@ -8,8 +8,8 @@ use crate::sync::fact_search::fact_hits;
 use crate::tui::facts::{FactSearchUi, Tab};
 
 impl App {
-    /// Look up the facts' `ns2` statuses in the background (facts live in `ns2`,
-    /// omi-facts.md §F5.1).
+    /// Look up the facts' `ns2` statuses in the background (facts live in `ns2`:
+    /// Omi's `backend/database/vector_db.py`).
     pub fn start_fact_lookup(&mut self) {
         let facts = self.state.fact_list().to_vec();
         if facts.is_empty() {
@@ -117,7 +117,9 @@ impl App {
             }
             Command::ClosePopup => {
                 if self.state.facts.search.is_some() {
+                    // Back to the list, where the search's note sends the user (R).
                     self.state.facts.search = None;
+                    self.state.focus = Focus::List;
                 } else if !self.state.facts.query.is_empty() {
                     self.state.facts.query.clear();
                     let facts = self.state.fact_list().to_vec();
@@ -141,20 +143,7 @@ impl App {
                 self.state.facts.search_input = Some(Input::default());
                 self.state.focus = Focus::Details;
             }
-            Command::MoreLikeThis
-            | Command::VectorCheck
-            | Command::MapView
-            | Command::DriftBatch
-            | Command::ToggleMark
-            | Command::CycleSort
-            | Command::CycleStatusFilter
-            | Command::CycleCategoryFilter
-            | Command::ToggleTranscript
-            | Command::CycleFormat
-            | Command::EditRange
-            | Command::TopKUp
-            | Command::TopKDown
-            | Command::ExportResults => {
+            c if crate::tui::facts::conversation_only(c) => {
                 self.state.notify(
                     Level::Info,
                     "not on the facts tab (1 returns to conversations)",

@@ -237,9 +237,14 @@ impl App {
                         Level::Warn,
                         format!("{n} memories loaded; {bad} bad records skipped (memlens check lists them)"),
                     );
-                } else if let Some(note) = facts_note {
-                    self.state
-                        .notify(Level::Warn, format!("{n} memories loaded; {note}"));
+                } else if facts_note.is_some() {
+                    // Facts have their own tab: news, not a warning.
+                    let f = facts.len();
+                    let noun = if f == 1 { "Omi fact" } else { "Omi facts" };
+                    self.state.notify(
+                        Level::Info,
+                        format!("{n} memories loaded; {f} {noun} in the facts tab (2 shows them)"),
+                    );
                 } else {
                     self.state
                         .notify(Level::Info, format!("{n} memories loaded"));

@@ -10,6 +10,9 @@ use super::details::{date_field, field, meta_value, wrapped};
 use crate::omi::fact_conventions::{FACTS_NAMESPACE, fact_skip, fact_vector_id};
 use crate::sync::fact_search::thresholds_before;
 use crate::sync::fact_status::{category_drift, stale_text_candidate};
+use crate::tui::action::Command;
+use crate::tui::fit;
+use crate::tui::keymap::Scope;
 use crate::tui::sanitize;
 use crate::tui::state::{Focus, State};
 
@@ -23,6 +26,8 @@ pub(super) fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &State) {
         title.push_str(&format!(" · /{}", sanitize::line(&tab.query)));
     }
     title.push(' ');
+    // A long filter is cut with `…`, never silently by the border.
+    let title = fit::fit(&title, area.width.saturating_sub(2) as usize).into_owned();
     let focused = state.focus == Focus::List && state.popup.is_none();
     let block = Block::default()
         .borders(Borders::ALL)
@@ -38,6 +43,11 @@ pub(super) fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &State) {
         return;
     }
     let height = area.height.saturating_sub(2) as usize;
+    // Column widths: marker 1, status 10, content (the rest), category 11 when it fits;
+    // one column of spacing between each. Cut values end in `…`.
+    let inner = area.width.saturating_sub(2);
+    let category_w: u16 = if inner >= 50 { 11 } else { 0 };
+    let content_w = inner.saturating_sub(1 + 1 + 10 + 1 + 1 + category_w) as usize;
     let rows: Vec<Row<'_>> = tab
         .visible
         .iter()
@@ -56,9 +66,9 @@ pub(super) fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &State) {
                     format!("{} {}", status.glyph(), status.word()),
                     t.status(status),
                 )),
-                Cell::from(sanitize::line(&f.content).into_owned()),
+                Cell::from(fit::fit(&sanitize::line(&f.content), content_w).into_owned()),
                 Cell::from(Span::styled(
-                    sanitize::line(f.category.raw()).into_owned(),
+                    fit::fit(&sanitize::line(f.category.raw()), category_w as usize).into_owned(),
                     t.dim,
                 )),
             ]);
@@ -69,12 +79,11 @@ pub(super) fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &State) {
             }
         })
         .collect();
-    let inner = area.width.saturating_sub(2);
     let widths = [
         Constraint::Length(1),
         Constraint::Length(10),
         Constraint::Fill(1),
-        Constraint::Length(if inner >= 50 { 11 } else { 0 }),
+        Constraint::Length(category_w),
     ];
     frame.render_widget(
         Table::new(rows, widths).column_spacing(1).block(block),
@@ -219,6 +228,36 @@ pub fn fact_details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
     out
 }
 
+/// Why an `ns2` search found nothing: how much of this export's facts `ns2` holds and
+/// how to fill it (facts are not indexed automatically; `R` plans the missing ones).
+pub fn empty_search_note(state: &State) -> String {
+    let h = state.facts.ns2_holding();
+    let batch = state.keymap.keys_for(Command::ReprocessBatch, Scope::List);
+    let batch = batch.split('/').next().unwrap_or("R").to_string();
+    let refresh = state.keymap.keys_for(Command::Refresh, Scope::Global);
+    let refresh = refresh.split('/').next().unwrap_or("F5").to_string();
+    if h.unknown == h.total {
+        return format!(
+            "{FACTS_NAMESPACE} not looked up yet for this export's {} facts ({refresh} looks it up)",
+            h.total
+        );
+    }
+    let mut note = format!(
+        "{FACTS_NAMESPACE} holds {} of this export's {} facts",
+        h.stored, h.total
+    );
+    if h.missing > 0 {
+        note.push_str(&format!(
+            ": Esc, then {batch} indexes the {} missing (facts are not indexed automatically; a plan \
+             and a yes first)",
+            h.missing
+        ));
+    } else if h.stored == 0 {
+        note.push_str(": none of them is one Omi would embed (the details say why)");
+    }
+    note
+}
+
 /// The right-hand side of the facts tab: the search when one is shown, else the details.
 pub(super) fn draw_details(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let t = &state.theme;
@@ -256,6 +295,7 @@ pub(super) fn draw_details(frame: &mut Frame<'_>, area: Rect, state: &State) {
             }
             if !s.running && s.error.is_none() && s.hits.is_empty() {
                 lines.push(Line::styled("no hits", t.dim));
+                lines.push(Line::styled(empty_search_note(state), t.info));
             }
             let scores: Vec<f32> = s.hits.iter().map(|h| h.score).collect();
             for i in 0..=s.hits.len() {

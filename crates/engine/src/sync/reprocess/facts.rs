@@ -164,7 +164,8 @@ impl Reprocessor {
         }
         counts.selected += counts.not_in_export;
         let mut warnings = vec![
-            "facts: created_at metadata is the upsert time, as Omi writes it (omi-facts.md §F5.1)"
+            "facts: created_at metadata is the upsert time, as Omi writes it (upsert_memory_vector in \
+             backend/database/vector_db.py, github.com/BasedHardware/omi PR #4139)"
                 .to_string(),
         ];
         if self.config.read_only {
