@@ -19,6 +19,7 @@ pub mod loader;
 pub mod matching;
 pub mod sanitize;
 pub mod search;
+pub mod split_paste;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -170,6 +171,10 @@ async fn run_app(
     let mut app = App::new(state, services, tx.clone());
     app.load_golden_last();
     let mut events = EventStream::new();
+    // A paste whose start marker crossterm split into keys is put back together here, so
+    // its text never runs as keys (see `split_paste`).
+    let mut pastes = split_paste::PasteReassembler::default();
+    let mut last_event = tokio::time::Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
@@ -178,16 +183,30 @@ async fn run_app(
             guard.terminal.draw(|f| view::draw(f, &app.state))?;
             dirty = false;
         }
+        let quiet_at = last_event + split_paste::QUIET;
         let action = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(ev)) => match event_action(ev) {
-                    Some(a) => a,
-                    None => continue,
-                },
+                Some(Ok(ev)) => {
+                    last_event = tokio::time::Instant::now();
+                    dirty |= apply_events(&mut app, pastes.push(ev));
+                    None
+                }
                 Some(Err(e)) => return Err(e.into()),
                 None => break Ended::Quit,
             },
-            Some(a) = rx.recv() => a,
+            _ = tokio::time::sleep_until(quiet_at), if pastes.is_pending() => {
+                // Bytes already waiting continue the stream (a busy machine, not a pause).
+                match ready_event(&mut events).await {
+                    Some(Ok(ev)) => {
+                        last_event = tokio::time::Instant::now();
+                        dirty |= apply_events(&mut app, pastes.push(ev));
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                    None => dirty |= apply_events(&mut app, pastes.flush_on_quiet()),
+                }
+                None
+            }
+            Some(a) = rx.recv() => Some(a),
             signal = signals.next() => match signal {
                 signals::Caught::Suspend => {
                     guard.suspend()?;
@@ -202,9 +221,11 @@ async fn run_app(
                 }
                 signals::Caught::Terminate(n) => break Ended::Signal(n),
             },
-            _ = ticker.tick() => Action::Tick,
+            _ = ticker.tick() => Some(Action::Tick),
         };
-        dirty |= app.update(action);
+        if let Some(action) = action {
+            dirty |= app.update(action);
+        }
         // Every terminal event already waiting is applied before the next draw: a long
         // paste or a burst of keys never leaves a key (the Enter after it) unhandled.
         for _ in 0..MAX_EVENTS_PER_FRAME {
@@ -213,9 +234,8 @@ async fn run_app(
             };
             match ev {
                 Ok(ev) => {
-                    if let Some(a) = event_action(ev) {
-                        dirty |= app.update(a);
-                    }
+                    last_event = tokio::time::Instant::now();
+                    dirty |= apply_events(&mut app, pastes.push(ev));
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -274,6 +294,15 @@ fn event_action(ev: Event) -> Option<Action> {
         Event::Paste(text) => Some(Action::Paste(text)),
         _ => None,
     }
+}
+
+/// Apply terminal events in order; true if the screen changed.
+fn apply_events(app: &mut App, events: Vec<Event>) -> bool {
+    let mut dirty = false;
+    for a in events.into_iter().filter_map(event_action) {
+        dirty |= app.update(a);
+    }
+    dirty
 }
 
 /// The next terminal event if one is ready now, without waiting. Polled with this task's

@@ -8,7 +8,7 @@ mod facts;
 mod filter;
 mod inspect;
 mod lookups;
-mod paste;
+pub(crate) mod paste;
 mod reprocess;
 mod search;
 
