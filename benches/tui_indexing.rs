@@ -384,8 +384,12 @@ async fn report(embedder: Arc<dyn Embedder>) {
     if stopped {
         // As a quit does: the run stops after the batch in flight.
         d.app.stop_jobs();
-        d.run(Some(Duration::from_secs(120)), |app| !app.jobs_running(), |_, _| {})
-            .await;
+        d.run(
+            Some(Duration::from_secs(120)),
+            |app| !app.jobs_running(),
+            |_, _| {},
+        )
+        .await;
     }
 
     // 3. Baseline again, the same app, nothing indexing.
