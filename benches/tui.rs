@@ -5,6 +5,9 @@
 //! `cargo bench --bench tui` (set `MEMLENS_BENCH_EXPORT=big.json` for the first-frame
 //! figure; `MEMLENS_BENCH_REPORT_ONLY=1` prints the keystroke report and skips criterion)
 
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -22,6 +25,7 @@ use memlens::tui::theme::Theme;
 use memlens::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use thread_cpu::thread_cpu;
 use tokio::sync::mpsc;
 
 const WORDS: &[&str] = &[
@@ -144,18 +148,6 @@ fn timed_key(app: &mut App, code: KeyCode) -> Duration {
     let t = Instant::now();
     key(app, code);
     t.elapsed()
-}
-
-/// CPU time this thread has used (wall time on a loaded machine includes waiting for a
-/// core; CPU time shows the work the handler itself did).
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec to write into.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// Apply the filter worker's results until the list shows the newest query's rows.

@@ -27,6 +27,11 @@
 //! p95 / p99 / max per phase; without the variable criterion then also times one idle
 //! frame). `MEMLENS_BENCH_BASELINE_SECS` sets each baseline's length (default 20).
 
+#[path = "support/thread_cpu.rs"]
+mod thread_cpu;
+#[path = "../tests/it/support/tui.rs"]
+mod tui_support;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,17 +43,17 @@ use memlens::embed::minilm::MiniLmEmbedder;
 use memlens::store::VectorStore;
 use memlens::store::local::LocalStore;
 use memlens::tui::action::Action;
-use memlens::tui::app::{App, Services};
-use memlens::tui::keymap::Keymap;
+use memlens::tui::app::App;
 use memlens::tui::loader::load_blocking;
-use memlens::tui::state::{FullTextState, Setup, State};
+use memlens::tui::state::FullTextState;
 use memlens::tui::theme::Theme;
 use memlens::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use thread_cpu::thread_cpu;
 use tokio::sync::mpsc::UnboundedReceiver;
+use tui_support::UID;
 
-const UID: &str = "demo-sam-rivera";
 /// One key this often (a fast typist, or a held key's auto-repeat).
 const KEY_EVERY: Duration = Duration::from_millis(30);
 /// The draw loop's tick.
@@ -89,17 +94,6 @@ fn env_secs(name: &str, default: Option<u64>) -> Option<Duration> {
         .map(Duration::from_secs)
 }
 
-/// CPU time this thread has used.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec to write into.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 fn load_avg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -128,9 +122,31 @@ fn switches() -> (i64, i64) {
     (ru.ru_nvcsw, ru.ru_nivcsw)
 }
 
+/// What an Action is, for the report.
+fn kind(a: &Action) -> &'static str {
+    match a {
+        Action::Key(_) => "Key",
+        Action::Tick => "Tick",
+        Action::SearchDone { .. } => "SearchDone",
+        Action::StatusProgress { .. } => "StatusProgress",
+        Action::StatusLoaded { .. } => "StatusLoaded",
+        Action::FullTextProgress { .. } => "FullTextProgress",
+        Action::FullTextReady { .. } => "FullTextReady",
+        Action::IndexPlanned { .. } => "IndexPlanned",
+        Action::IndexProgress(_) => "IndexProgress",
+        Action::IndexDone(_) => "IndexDone",
+        Action::ChunkIndexPlanned { .. } => "ChunkIndexPlanned",
+        Action::ChunkIndexProgress { .. } => "ChunkIndexProgress",
+        Action::ChunkIndexDone(_) => "ChunkIndexDone",
+        _ => "other",
+    }
+}
+
 /// One frame's cost.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Frame {
+    /// The Actions it handled.
+    kinds: Vec<&'static str>,
     wall: Duration,
     cpu: Duration,
     /// Times the UI thread blocked / was preempted during the frame.
@@ -162,34 +178,11 @@ async fn driver(embedder: Arc<dyn Embedder>, auto_index: bool) -> Driver {
     let export = load_blocking(&demo, &mut |_, _| {}).expect("demo export loads");
     let store: Arc<dyn VectorStore> =
         Arc::new(LocalStore::open(&LocalStore::default_path(dir.path())).expect("store"));
-    let setup = Setup {
-        uid: Some(UID.into()),
-        uid_source: "bench".into(),
-        namespace: "ns1".into(),
-        store_target: store.target(),
-        store_is_remote: false,
-        embedder_label: embedder.label(),
-        embedder_model: embedder.model_id().into(),
-        embedder_dimension: embedder.dimension(),
-        read_only: false,
-        data_dir: dir.path().to_path_buf(),
-        created_at_policy: memlens::config::CreatedAtPolicy::Memory,
-        auto_index,
-    };
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut state = State::new(
-        setup,
-        Keymap::default(),
-        Theme::colored(),
-        memlens::omi::text::TextFormat::CURRENT,
-    );
-    state.size = (120, 40);
-    let services = Services {
-        store: Some(store),
-        embedder: Some(embedder),
-    };
-    let mut app = App::new(state, services, tx);
-    app.update(Action::ExportLoaded(Box::new(export)));
+    // The App as the headless TUI tests make it (its set-up from these engines, 120 × 40),
+    // in the default colour theme.
+    let (mut app, rx) =
+        tui_support::app_on(export, embedder, store, dir.path(), Some(UID), auto_index);
+    app.state.theme = Theme::colored();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     terminal
         .draw(|f| view::draw(f, &app.state))
@@ -209,10 +202,10 @@ impl Driver {
     /// Apply `first` and every Action already waiting, then draw: one turn of the loop.
     fn frame(&mut self, first: Action) -> Frame {
         let (t, cpu, sw) = (Instant::now(), thread_cpu(), switches());
-        self.searches += usize::from(matches!(first, Action::SearchDone { .. }));
+        let mut kinds = vec![kind(&first)];
         let mut dirty = self.app.update(first);
         while let Ok(a) = self.rx.try_recv() {
-            self.searches += usize::from(matches!(a, Action::SearchDone { .. }));
+            kinds.push(kind(&a));
             dirty |= self.app.update(a);
         }
         if dirty {
@@ -221,7 +214,9 @@ impl Driver {
                 .expect("draws");
         }
         let (wall, cpu, now) = (t.elapsed(), thread_cpu().saturating_sub(cpu), switches());
+        self.searches += kinds.iter().filter(|k| **k == "SearchDone").count();
         Frame {
+            kinds,
             wall,
             cpu,
             blocked: now.0 - sw.0,
@@ -233,6 +228,11 @@ impl Driver {
         let code = self.keys[self.next_key % self.keys.len()];
         self.next_key += 1;
         Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    /// Run the loop, unrecorded, until `stop` holds or `limit` passes.
+    async fn wait(&mut self, limit: Duration, stop: impl FnMut(&App) -> bool) {
+        self.run(Some(limit), stop, |_, _| {}).await
     }
 
     /// Run the loop until `stop` holds or `limit` passes; every frame goes to the phase
@@ -271,6 +271,8 @@ struct Stats {
     cpu: Vec<Duration>,
     /// Frames over the target.
     slow: Vec<Frame>,
+    /// The frames that took the most CPU time.
+    costliest: Vec<Frame>,
 }
 
 impl Stats {
@@ -279,14 +281,18 @@ impl Stats {
             wall: Vec::new(),
             cpu: Vec::new(),
             slow: Vec::new(),
+            costliest: Vec::new(),
         }
     }
     fn push(&mut self, f: Frame) {
         self.wall.push(f.wall);
         self.cpu.push(f.cpu);
         if f.wall > TARGET {
-            self.slow.push(f);
+            self.slow.push(f.clone());
         }
+        self.costliest.push(f);
+        self.costliest.sort_by(|a, b| b.cpu.cmp(&a.cpu));
+        self.costliest.truncate(3);
     }
     fn line(&self, label: &str, secs: f64, load: &str) -> String {
         if self.wall.is_empty() {
@@ -300,13 +306,15 @@ impl Stats {
             pct(&self.cpu),
             100.0 * over as f64 / self.wall.len() as f64,
         );
-        for f in &self.slow {
+        let costliest = self.costliest.iter().map(|f| ("most CPU", f));
+        for (what, f) in self.slow.iter().map(|f| ("over 16 ms", f)).chain(costliest) {
             s += &format!(
-                "\n    over 16 ms: wall {:.3} ms, CPU {:.3} ms, blocked {} times, preempted {} times",
+                "\n    {what}: wall {:.3} ms, CPU {:.3} ms, blocked {} times, preempted {} times; {}",
                 f.wall.as_secs_f64() * 1e3,
                 f.cpu.as_secs_f64() * 1e3,
                 f.blocked,
-                f.preempted
+                f.preempted,
+                f.kinds.join(" ")
             );
         }
         s
@@ -335,11 +343,9 @@ async fn report(embedder: Arc<dyn Embedder>) {
     // 1. Baseline: no indexing (the full-text index is built first, as in phase 2 it is
     //    built during the ns1 phase).
     let mut idle = driver(Arc::clone(&embedder), false).await;
-    idle.run(
-        Some(Duration::from_secs(30)),
-        |app| matches!(app.state.fulltext, FullTextState::Ready { .. }),
-        |_, _| {},
-    )
+    idle.wait(Duration::from_secs(30), |app| {
+        matches!(app.state.fulltext, FullTextState::Ready { .. })
+    })
     .await;
     let mut before = Stats::new();
     let t = Instant::now();
@@ -384,12 +390,8 @@ async fn report(embedder: Arc<dyn Embedder>) {
     if stopped {
         // As a quit does: the run stops after the batch in flight.
         d.app.stop_jobs();
-        d.run(
-            Some(Duration::from_secs(120)),
-            |app| !app.jobs_running(),
-            |_, _| {},
-        )
-        .await;
+        d.wait(Duration::from_secs(120), |app| !app.jobs_running())
+            .await;
     }
 
     // 3. Baseline again, the same app, nothing indexing.
