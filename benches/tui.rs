@@ -5,8 +5,8 @@
 //! `cargo bench --bench tui` (set `MEMLENS_BENCH_EXPORT=big.json` for the first-frame
 //! figure; `MEMLENS_BENCH_REPORT_ONLY=1` prints the keystroke report and skips criterion)
 
-#[path = "support/thread_cpu.rs"]
-mod thread_cpu;
+#[path = "support/timing.rs"]
+mod timing;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -25,7 +25,7 @@ use memlens::tui::theme::Theme;
 use memlens::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use thread_cpu::thread_cpu;
+use timing::{ms_at, thread_cpu};
 use tokio::sync::mpsc;
 
 const WORDS: &[&str] = &[
@@ -175,13 +175,11 @@ fn key_until_shown(
 
 fn stats(mut v: Vec<Duration>) -> String {
     v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let at = |p: f64| ms(v[((v.len() - 1) as f64 * p).round() as usize]);
     format!(
         "median {:.3} ms, p95 {:.3} ms, max {:.3} ms over {} keys",
-        at(0.5),
-        at(0.95),
-        ms(v[v.len() - 1]),
+        ms_at(&v, 0.5),
+        ms_at(&v, 0.95),
+        ms_at(&v, 1.0),
         v.len()
     )
 }

@@ -27,8 +27,8 @@
 //! p95 / p99 / max per phase; without the variable criterion then also times one idle
 //! frame). `MEMLENS_BENCH_BASELINE_SECS` sets each baseline's length (default 20).
 
-#[path = "support/thread_cpu.rs"]
-mod thread_cpu;
+#[path = "support/timing.rs"]
+mod timing;
 #[path = "../tests/it/support/tui.rs"]
 mod tui_support;
 
@@ -50,7 +50,7 @@ use memlens::tui::theme::Theme;
 use memlens::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use thread_cpu::thread_cpu;
+use timing::{ms_at, thread_cpu};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tui_support::UID;
 
@@ -291,7 +291,7 @@ impl Stats {
             self.slow.push(f.clone());
         }
         self.costliest.push(f);
-        self.costliest.sort_by(|a, b| b.cpu.cmp(&a.cpu));
+        self.costliest.sort_by_key(|f| std::cmp::Reverse(f.cpu));
         self.costliest.truncate(3);
     }
     fn line(&self, label: &str, secs: f64, load: &str) -> String {
@@ -325,14 +325,13 @@ impl Stats {
 fn pct(v: &[Duration]) -> String {
     let mut v = v.to_vec();
     v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let at = |p: f64| ms(v[((v.len() - 1) as f64 * p).round() as usize]);
+    let at = |p| ms_at(&v, p);
     format!(
         "{:.3} / {:.3} / {:.3} / {:.3} ms",
         at(0.5),
         at(0.95),
         at(0.99),
-        ms(v[v.len() - 1])
+        at(1.0)
     )
 }
 
