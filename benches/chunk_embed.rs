@@ -17,9 +17,22 @@
 //!    `ns_tchunks` (`tchunks::index_export`), build the full-text index, then one default
 //!    (hybrid) search that must get an answer from all three sides.
 //!
+//! 3. **Heavy user.** The generated heavy user (`support/heavy_user.rs`: 2,000
+//!    conversations, 200,000 segments, ~33,500 chunks) is written and chunked; a seeded
+//!    random sample of its chunks (2,000; `MEMLENS_BENCH_HEAVY_SAMPLE`) is embedded as in
+//!    1, beside the floor of its own shapes, `MEMLENS_BENCH_HEAVY_RUNS` times (default 1:
+//!    a pass takes minutes on a busy 2-core machine). All ~33,500 would take hours there;
+//!    the report prints the sample's and all the chunks' word pieces, bytes and padded
+//!    tokens per chunk (indexing order, calls of 32) side by side, so the sample's
+//!    representativeness is checked in the same run.
+//!
 //! Run: `cargo bench --bench chunk_embed` (then criterion's report of the model on the
-//! sample); `MEMLENS_BENCH_REPORT_ONLY=1` skips criterion. Threads: candle uses every
-//! core (`RAYON_NUM_THREADS` caps it).
+//! sample); `MEMLENS_BENCH_REPORT_ONLY=1` skips criterion; `MEMLENS_BENCH_PARTS=demo,
+//! searchable,heavy` picks the parts (default all); `MEMLENS_BENCH_RUNS` sets part 1's
+//! passes (default 5). Threads: candle uses every core (`RAYON_NUM_THREADS` caps it).
+
+#[path = "support/heavy_user.rs"]
+mod heavy_user;
 
 use std::hint::black_box;
 use std::path::Path;
@@ -34,6 +47,8 @@ use memlens::sync::tchunks;
 
 /// Chunks in the throughput sample.
 const SAMPLE: usize = 256;
+/// Chunks in the heavy user's sample.
+const HEAVY_SAMPLE: usize = 2_000;
 const HIDDEN: usize = 384;
 const INTERMEDIATE: usize = 1536;
 const HEADS: usize = 12;
@@ -167,17 +182,25 @@ fn median(mut v: Vec<Duration>) -> f64 {
     v[v.len() / 2].as_secs_f64()
 }
 
-fn throughput(embedder: &MiniLmEmbedder, texts: &[String], total: usize) {
+fn runs_from_env(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Model and floor alternately on `texts`, `runs` times each (after one warm-up of each
+/// when `warm_up`); prints texts/s of each and model / floor.
+fn throughput(embedder: &MiniLmEmbedder, texts: &[String], what: &str, runs: usize, warm_up: bool) {
     let shapes = batch_shapes(embedder, texts);
     let floor = floor_setup(&shapes).expect("floor tensors");
     let gflop: f64 = shapes.iter().map(|&(b, l)| flops(b, l)).sum::<f64>() / 1e9;
     let tokens: usize = shapes.iter().map(|&(b, l)| b * l).sum();
-    model_once(embedder, texts);
-    floor_once(&floor).expect("floor runs");
-    let runs = std::env::var("MEMLENS_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+    if warm_up {
+        model_once(embedder, texts);
+        floor_once(&floor).expect("floor runs");
+    }
+    let load = load_avg();
     let (mut model, mut probe) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         model.push(model_once(embedder, texts));
@@ -186,14 +209,15 @@ fn throughput(embedder: &MiniLmEmbedder, texts: &[String], total: usize) {
     let (m, p) = (median(model), median(probe));
     let n = texts.len() as f64;
     println!(
-        "chunk_embed: {} of the demo export's {total} transcript chunks, calls of {}, {} forward \
-         passes, {tokens} padded tokens, {gflop:.1} GFLOP of matrix products; median of {runs}:\n  \
+        "chunk_embed: {what}, calls of {}, {} forward \
+         passes, {tokens} padded tokens, {gflop:.1} GFLOP of matrix products; median of {runs} \
+         (load {load} → {}):\n  \
          all-MiniLM-L6-v2 (embed_blocking)      {:>7.3} s  {:>7.1} texts/s  ({:.1} GFLOP/s of its products)\n  \
          matmul floor, same shapes and passes    {:>7.3} s  {:>7.1} texts/s  ({:.1} GFLOP/s)\n  \
          model / floor = {:.2} (time; the floor's texts/s is {:.2}x the model's)",
-        texts.len(),
         tchunks::BATCH,
         shapes.len(),
+        load_avg(),
         m,
         n / m,
         gflop / m,
@@ -202,6 +226,93 @@ fn throughput(embedder: &MiniLmEmbedder, texts: &[String], total: usize) {
         gflop / p,
         m / p,
         m / p,
+    );
+}
+
+fn load_avg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// `mean, p10, p50, p90, max` of `v`.
+fn spread(v: &[usize]) -> String {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    let at = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    format!(
+        "mean {:.1}, p10 {}, p50 {}, p90 {}, max {}",
+        v.iter().sum::<usize>() as f64 / v.len() as f64,
+        at(0.1),
+        at(0.5),
+        at(0.9),
+        v[v.len() - 1]
+    )
+}
+
+/// The generated heavy user's chunks (2,000 conversations, 200,000 segments): a seeded
+/// random sample of `MEMLENS_BENCH_HEAVY_SAMPLE` (default [`HEAVY_SAMPLE`]) of them,
+/// embedded beside the floor; with how the sample's lengths and padding compare with
+/// all the chunks' (in indexing order: newest conversation first, calls of 32).
+fn heavy_user(embedder: &MiniLmEmbedder) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("omi-export.json");
+    let shape = heavy_user::Shape::default();
+    let stats = heavy_user::write_export(&path, &shape).expect("heavy user written");
+    let export = memlens::omi::export::load_path(&path).expect("heavy user loads");
+    let all = tchunks::export_chunks(&export.memories, &shape.uid);
+    let texts: Vec<String> = all.into_iter().map(|c| c.text).collect();
+    let n = std::env::var("MEMLENS_BENCH_HEAVY_SAMPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(HEAVY_SAMPLE)
+        .min(texts.len());
+    // A partial Fisher–Yates shuffle: `n` distinct chunks, in random order.
+    let mut rng = fastrand::Rng::with_seed(23);
+    let mut idx: Vec<usize> = (0..texts.len()).collect();
+    for i in 0..n {
+        let j = rng.usize(i..idx.len());
+        idx.swap(i, j);
+    }
+    let sample: Vec<String> = idx[..n].iter().map(|&i| texts[i].clone()).collect();
+    let pieces = |ts: &[String]| -> Vec<usize> {
+        ts.iter()
+            .map(|t| embedder.tokenizer().encode(t).len())
+            .collect()
+    };
+    let padded = |ts: &[String]| -> f64 {
+        let tokens: usize = batch_shapes(embedder, ts).iter().map(|&(b, l)| b * l).sum();
+        tokens as f64 / ts.len() as f64
+    };
+    let bytes = |ts: &[String]| -> Vec<usize> { ts.iter().map(String::len).collect() };
+    println!(
+        "chunk_embed/heavy_user: {} conversations, {} segments, {} transcript chunks; a seeded \
+         random sample of {n}:\n  \
+         word pieces per chunk, all:    {}\n  \
+         word pieces per chunk, sample: {}\n  \
+         bytes per chunk, all:    {}\n  \
+         bytes per chunk, sample: {}\n  \
+         padded tokens per chunk (calls of {}): all, in indexing order {:.1}; the sample {:.1}",
+        stats.conversations,
+        stats.segments,
+        texts.len(),
+        spread(&pieces(&texts)),
+        spread(&pieces(&sample)),
+        spread(&bytes(&texts)),
+        spread(&bytes(&sample)),
+        tchunks::BATCH,
+        padded(&texts),
+        padded(&sample),
+    );
+    throughput(
+        embedder,
+        &sample,
+        &format!(
+            "{n} of the heavy user's {} transcript chunks (seeded random sample)",
+            texts.len()
+        ),
+        runs_from_env("MEMLENS_BENCH_HEAVY_RUNS", 1),
+        false,
     );
 }
 
@@ -297,9 +408,28 @@ fn time_to_fully_searchable(embedder: Arc<MiniLmEmbedder>) {
 
 fn bench(c: &mut Criterion) {
     let embedder = Arc::new(MiniLmEmbedder::new().expect("model loads"));
+    let part = |name: &str| {
+        std::env::var("MEMLENS_BENCH_PARTS").map_or(true, |v| v.split(',').any(|p| p == name))
+    };
     let (texts, total) = sample_chunks();
-    throughput(&embedder, &texts, total);
-    time_to_fully_searchable(Arc::clone(&embedder));
+    if part("demo") {
+        throughput(
+            &embedder,
+            &texts,
+            &format!(
+                "{} of the demo export's {total} transcript chunks",
+                texts.len()
+            ),
+            runs_from_env("MEMLENS_BENCH_RUNS", 5),
+            true,
+        );
+    }
+    if part("searchable") {
+        time_to_fully_searchable(Arc::clone(&embedder));
+    }
+    if part("heavy") {
+        heavy_user(&embedder);
+    }
     if std::env::var_os("MEMLENS_BENCH_REPORT_ONLY").is_some() {
         return;
     }

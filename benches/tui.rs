@@ -5,6 +5,9 @@
 //! `cargo bench --bench tui` (set `MEMLENS_BENCH_EXPORT=big.json` for the first-frame
 //! figure; `MEMLENS_BENCH_REPORT_ONLY=1` prints the keystroke report and skips criterion)
 
+#[path = "support/timing.rs"]
+mod timing;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -22,6 +25,7 @@ use memlens::tui::theme::Theme;
 use memlens::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use timing::{ms_at, thread_cpu};
 use tokio::sync::mpsc;
 
 const WORDS: &[&str] = &[
@@ -146,18 +150,6 @@ fn timed_key(app: &mut App, code: KeyCode) -> Duration {
     t.elapsed()
 }
 
-/// CPU time this thread has used (wall time on a loaded machine includes waiting for a
-/// core; CPU time shows the work the handler itself did).
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec to write into.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 /// Apply the filter worker's results until the list shows the newest query's rows.
 fn wait_for_filter(app: &mut App, rx: &mut mpsc::UnboundedReceiver<Action>) {
     while app.state.list.is_filtering() {
@@ -183,13 +175,11 @@ fn key_until_shown(
 
 fn stats(mut v: Vec<Duration>) -> String {
     v.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let at = |p: f64| ms(v[((v.len() - 1) as f64 * p).round() as usize]);
     format!(
         "median {:.3} ms, p95 {:.3} ms, max {:.3} ms over {} keys",
-        at(0.5),
-        at(0.95),
-        ms(v[v.len() - 1]),
+        ms_at(&v, 0.5),
+        ms_at(&v, 0.95),
+        ms_at(&v, 1.0),
         v.len()
     )
 }

@@ -17,12 +17,8 @@ use memlens::embed::Embedder;
 use memlens::embed::minilm::MiniLmEmbedder;
 use memlens::store::VectorStore;
 use memlens::store::local::LocalStore;
-use memlens::tui::action::Action;
-use memlens::tui::app::{App, Services};
-use memlens::tui::keymap::Keymap;
+use memlens::tui::app::App;
 use memlens::tui::loader::load_blocking;
-use memlens::tui::state::{Setup, State};
-use memlens::tui::theme::Theme;
 use support::tui::{Harness, UID};
 
 /// How many of the demo export's conversations the test opens (the autoindexer writes
@@ -72,34 +68,7 @@ async fn offline_default_harness() -> Harness {
     let embedder: Arc<dyn Embedder> = Arc::new(MiniLmEmbedder::new().unwrap());
     let store: Arc<dyn VectorStore> =
         Arc::new(LocalStore::open(&dir.path().join("store.db")).unwrap());
-    let setup = Setup {
-        uid: Some(UID.into()),
-        uid_source: "test".into(),
-        namespace: "ns1".into(),
-        store_target: store.target(),
-        store_is_remote: false,
-        embedder_label: embedder.label(),
-        embedder_model: embedder.model_id().into(),
-        embedder_dimension: embedder.dimension(),
-        read_only: false,
-        data_dir: dir.path().to_path_buf(),
-        created_at_policy: memlens::config::CreatedAtPolicy::Memory,
-        auto_index: true,
-    };
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut state = State::new(
-        setup,
-        Keymap::default(),
-        Theme::monochrome(),
-        memlens::omi::text::TextFormat::CURRENT,
-    );
-    state.size = (120, 40);
-    let services = Services {
-        store: Some(store),
-        embedder: Some(embedder),
-    };
-    let mut app = App::new(state, services, tx);
-    app.update(Action::ExportLoaded(Box::new(export)));
+    let (app, rx) = support::tui::app_on(export, embedder, store, dir.path(), Some(UID), true);
     Harness { app, rx, dir }
 }
 

@@ -18,7 +18,7 @@ use memlens::store::{Record, VectorStore};
 use memlens::tui::action::Action;
 use memlens::tui::app::{App, Services};
 use memlens::tui::keymap::Keymap;
-use memlens::tui::loader::load_blocking;
+use memlens::tui::loader::{LoadedExport, load_blocking};
 use memlens::tui::state::{FullTextState, Setup, State};
 use memlens::tui::theme::Theme;
 use memlens::tui::view;
@@ -81,6 +81,25 @@ pub async fn harness_on(
             .collect();
         store.upsert("ns1", records).await.unwrap();
     }
+    let (app, rx) = app_on(export, embedder, store, dir.path(), uid, false);
+    let mut h = Harness { app, rx, dir };
+    h.settle().await;
+    h.fulltext_ready().await;
+    h
+}
+
+/// An App as the TUI's start-up makes one on the local store: the set-up from these
+/// engines and `data_dir`, monochrome, 120 × 40; `export` is loaded (which starts its
+/// full-text index and, with `auto_index`, the background indexing of `ns1` and the
+/// transcript chunks). Also used by `benches/tui_indexing.rs`.
+pub fn app_on(
+    export: LoadedExport,
+    embedder: Arc<dyn Embedder>,
+    store: Arc<dyn VectorStore>,
+    data_dir: &Path,
+    uid: Option<&str>,
+    auto_index: bool,
+) -> (App, UnboundedReceiver<Action>) {
     let setup = Setup {
         uid: uid.map(str::to_string),
         uid_source: "test".into(),
@@ -91,9 +110,9 @@ pub async fn harness_on(
         embedder_model: embedder.model_id().into(),
         embedder_dimension: embedder.dimension(),
         read_only: false,
-        data_dir: dir.path().to_path_buf(),
+        data_dir: data_dir.to_path_buf(),
         created_at_policy: memlens::config::CreatedAtPolicy::Memory,
-        auto_index: false,
+        auto_index,
     };
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut state = State::new(
@@ -109,10 +128,7 @@ pub async fn harness_on(
     };
     let mut app = App::new(state, services, tx);
     app.update(Action::ExportLoaded(Box::new(export)));
-    let mut h = Harness { app, rx, dir };
-    h.settle().await;
-    h.fulltext_ready().await;
-    h
+    (app, rx)
 }
 
 impl Harness {
