@@ -31,6 +31,8 @@ use crate::omi::record_kind::{Kind, KindSpec};
 use crate::omi::text::{TextFormat, render};
 use crate::store::Metadata;
 
+pub mod facts;
+pub mod lookup;
 pub mod search;
 pub mod status;
 pub mod write;
@@ -141,7 +143,31 @@ impl RecordKind for Conversations {
     }
 }
 
-/// `ns2` (omi-facts.md §F5): one vector per fact, its content.
+/// The conversations' by-id rules (`status::lookup`, `status::verify`): Omi's id, the
+/// summary in `format`, and [`crate::sync::status::classify`]'s classes.
+impl lookup::ByIdRules<Memory> for Conversations {
+    fn key(&self, m: &Memory) -> String {
+        m.id.clone()
+    }
+    fn vector_id(&self, uid: &str, m: &Memory) -> String {
+        vector_id(uid, &m.id)
+    }
+    fn classify(
+        &self,
+        uid: &str,
+        m: &Memory,
+        record: Option<&crate::store::Record>,
+        dimension: Option<usize>,
+    ) -> crate::sync::status::StatusEntry {
+        crate::sync::status::classify(m, uid, record, dimension)
+    }
+    fn text(&self, m: &Memory) -> String {
+        render(&m.structured, self.format)
+    }
+}
+
+/// `ns2` (omi-facts.md §F5): one vector per fact, its content (its by-id rules and
+/// classes are in [`facts`]).
 pub struct Facts;
 
 impl RecordKind for Facts {
