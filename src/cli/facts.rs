@@ -50,7 +50,7 @@ pub(super) fn chosen<'a>(export: &'a Export, ids: &[String]) -> anyhow::Result<V
 /// `memlens status --kind facts EXPORT [--verify]` (from [`super::kinds::status`]).
 pub async fn status(ctx: &Context, export: &Export, verify: bool) -> anyhow::Result<String> {
     if export.fact_section.source.is_none() {
-        return Err(no_facts(&export));
+        return Err(no_facts(export));
     }
     let uid = resolve_uid(&ctx.settings, Some(export))?;
     let ns = ns(ctx);

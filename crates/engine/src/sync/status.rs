@@ -323,17 +323,8 @@ pub async fn verify(
     progress: impl FnMut(usize, usize),
 ) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
     let rules = Conversations { format };
-    lookup::lookup_by_id(
-        store,
-        Some(embedder),
-        namespace,
-        uid,
-        memories,
-        None,
-        &rules,
-        progress,
-    )
-    .await
+    let against = lookup::Against::Embedder(embedder);
+    lookup::lookup_by_id(store, namespace, uid, memories, against, &rules, progress).await
 }
 
 /// How many memories have each status (every status listed, zeros included).

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 
 use super::Facts;
 use super::lookup::{
-    ByIdRules, lacking, lookup_by_id, lookup_only, metadata_mismatch, stored_entry,
+    Against, ByIdRules, lacking, lookup_by_id, lookup_only, metadata_mismatch, stored_entry,
 };
 use crate::embed::Embedder;
 use crate::omi::conventions::{KEY_CREATED_AT, KEY_MEMORY_ID, KEY_UID};
 use crate::omi::fact::Fact;
-use crate::omi::fact_conventions::{KEY_CATEGORY, fact_skip, fact_vector_id, foreign_reason};
+use crate::omi::fact_conventions::{KEY_CATEGORY, fact_skip, foreign_reason};
 use crate::store::{MetaValue, Metadata, Record, StoreError, VectorStore};
 use crate::sync::status::{EmbeddingStatus, StatusEntry, VerifyError};
 
@@ -113,9 +113,6 @@ impl ByIdRules<Fact> for Facts {
     fn key(&self, f: &Fact) -> String {
         f.id.clone()
     }
-    fn vector_id(&self, uid: &str, f: &Fact) -> String {
-        fact_vector_id(uid, &f.id)
-    }
     fn classify(
         &self,
         uid: &str,
@@ -144,17 +141,11 @@ pub async fn lookup_facts(
     expected_dimension: Option<usize>,
     progress: impl FnMut(usize, usize),
 ) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
-    lookup_by_id(
-        store,
-        embedder,
-        namespace,
-        uid,
-        facts,
-        expected_dimension,
-        &Facts,
-        progress,
-    )
-    .await
+    let against = match embedder {
+        Some(e) => Against::Embedder(e),
+        None => Against::Dimension(expected_dimension),
+    };
+    lookup_by_id(store, namespace, uid, facts, against, &Facts, progress).await
 }
 
 /// [`lookup_facts`] without verification, with a store error.

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::embed::{EmbedError, Embedder};
+use crate::embed::Embedder;
 use crate::omi::conventions::validate_id;
 use crate::store::{MetaValue, Metadata, Record, StoreError, VectorStore};
 use crate::sync::status::{
@@ -23,8 +23,11 @@ use crate::sync::status::{
 pub trait ByIdRules<T>: Sync {
     /// The record's key in the result (the conversation or fact id).
     fn key(&self, item: &T) -> String;
-    /// Omi's vector id of the record.
-    fn vector_id(&self, uid: &str, item: &T) -> String;
+    /// Omi's vector id of the record; by default `{uid}-{key}`, the id of both kinds
+    /// looked up by id (conversations in `ns1`, facts in `ns2`).
+    fn vector_id(&self, uid: &str, item: &T) -> String {
+        crate::omi::conventions::vector_id(uid, &self.key(item))
+    }
     /// Classify the record from what is stored under its id (`None`: nothing).
     fn classify(
         &self,
@@ -42,27 +45,35 @@ pub trait ByIdRules<T>: Sync {
     }
 }
 
-/// Look up (and with `embedder`, verify) `items`: one fetch per [`FETCH_GROUP`], then one
-/// embedding request per group for the texts of the records with a comparable vector
-/// (`present` or `legacy`, the embedder's dimension). Without an embedder `dimension`
-/// (when known) marks vectors of another dimension `mismatch`; with one, its learned
-/// dimension does. `progress` gets (done, total) after each group. Returns entries by
-/// [`ByIdRules::key`].
+/// What stored vectors are held against.
+#[derive(Clone, Copy)]
+pub enum Against<'a> {
+    /// No verification; a vector of another dimension than this one (when known) is a
+    /// `mismatch`.
+    Dimension(Option<usize>),
+    /// Verify with this embedder (fresh / stale); a vector of another dimension than its
+    /// (learned) one is a `mismatch`.
+    Embedder(&'a dyn Embedder),
+}
+
+/// Look up (and against an embedder, verify) `items`: one fetch per [`FETCH_GROUP`], then
+/// one embedding request per group for the texts of the records with a comparable vector
+/// (`present` or `legacy`, the embedder's dimension). `progress` gets (done, total) after
+/// each group. Returns entries by [`ByIdRules::key`].
 pub async fn lookup_by_id<T>(
     store: &dyn VectorStore,
-    embedder: Option<&dyn Embedder>,
     namespace: &str,
     uid: &str,
     items: &[T],
-    dimension: Option<usize>,
+    against: Against<'_>,
     rules: &dyn ByIdRules<T>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
     let mut out = BTreeMap::new();
     let total = items.len();
-    let dimension = match embedder {
-        Some(e) => Some(e.learn_dimension().await?),
-        None => dimension,
+    let (embedder, dimension) = match against {
+        Against::Embedder(e) => (Some(e), Some(e.learn_dimension().await?)),
+        Against::Dimension(d) => (None, d),
     };
     for group in items.chunks(FETCH_GROUP) {
         let ids: Vec<String> = group.iter().map(|t| rules.vector_id(uid, t)).collect();
@@ -116,14 +127,7 @@ async fn verify_group<T>(
         return Ok(());
     }
     let texts: Vec<String> = to_embed.iter().map(|(_, t)| t.clone()).collect();
-    let vectors = embedder.embed(&texts).await?;
-    if vectors.len() != texts.len() {
-        return Err(VerifyError::Embed(EmbedError::BadResponse(format!(
-            "asked for {} vectors, got {}",
-            texts.len(),
-            vectors.len()
-        ))));
-    }
+    let vectors = crate::embed::embed_each(embedder, &texts).await?;
     for ((i, _), current) in to_embed.iter().zip(&vectors) {
         if let Some(record) = records.get(&ids[*i]) {
             let entry = &mut entries[*i];
@@ -174,11 +178,8 @@ pub async fn lookup_only<T>(
     rules: &dyn ByIdRules<T>,
     progress: impl FnMut(usize, usize),
 ) -> Result<BTreeMap<String, StatusEntry>, StoreError> {
-    match lookup_by_id(
-        store, None, namespace, uid, items, dimension, rules, progress,
-    )
-    .await
-    {
+    let against = Against::Dimension(dimension);
+    match lookup_by_id(store, namespace, uid, items, against, rules, progress).await {
         Ok(m) => Ok(m),
         Err(VerifyError::Store(e)) => Err(e),
         Err(VerifyError::Embed(e)) => Err(StoreError::BadResponse(e.to_string())),

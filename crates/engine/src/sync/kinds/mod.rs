@@ -154,9 +154,6 @@ impl lookup::ByIdRules<Memory> for Conversations {
     fn key(&self, m: &Memory) -> String {
         m.id.clone()
     }
-    fn vector_id(&self, uid: &str, m: &Memory) -> String {
-        vector_id(uid, &m.id)
-    }
     fn classify(
         &self,
         uid: &str,
