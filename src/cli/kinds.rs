@@ -293,6 +293,27 @@ fn counts_json(report: &KindReport) -> serde_json::Value {
     json!(report.counts())
 }
 
+/// The JSON of a kind's status: what every kind's has (`kind`, `uid`, `namespace`,
+/// `store`, `verified`, `listed`, `requests`, `counts`, `orphans`), then `rows` (the
+/// kind's own keys, in order).
+fn status_json(r: &KindReport, store: &str, rows: serde_json::Value) -> anyhow::Result<String> {
+    let mut v = json!({
+        "kind": r.kind.word(),
+        "uid": r.uid,
+        "namespace": r.namespace,
+        "store": store,
+        "verified": r.verified,
+        "listed": r.listed,
+        "requests": r.requests,
+        "counts": counts_json(r),
+    });
+    if let (Some(o), serde_json::Value::Object(rows)) = (v.as_object_mut(), rows) {
+        o.extend(rows);
+        o.insert("orphans".into(), json!(orphans_json(r)));
+    }
+    Ok(format!("{}\n", serde_json::to_string_pretty(&v)?))
+}
+
 /// `memlens status --kind facts|action-items|chunks EXPORT [--verify]`.
 pub async fn status(
     ctx: &Context,
@@ -366,20 +387,8 @@ fn action_items_status(
             .iter()
             .map(|c| json!({"id": c.id, "description": c.description, "conversation_id": c.conversation_id, "status": "candidate", "reason": "candidate: Omi writes no vector"}))
             .collect();
-        let v = json!({
-            "kind": "action-items",
-            "uid": r.uid,
-            "namespace": r.namespace,
-            "store": store,
-            "verified": r.verified,
-            "listed": r.listed,
-            "requests": r.requests,
-            "counts": counts_json(r),
-            "action_items": rows,
-            "candidates": candidates,
-            "orphans": orphans_json(r),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        let own = json!({"action_items": rows, "candidates": candidates});
+        out.push_str(&status_json(r, store, own)?);
         return Ok(());
     }
     writeln!(
@@ -503,21 +512,12 @@ fn chunks_status(
             })
             .collect();
         let conversations: Vec<_> = order.iter().filter_map(|id| per.get(id)).collect();
-        let v = json!({
-            "kind": "chunks",
-            "uid": r.uid,
-            "namespace": r.namespace,
-            "store": store,
-            "verified": r.verified,
-            "listed": r.listed,
-            "requests": r.requests,
-            "counts": counts_json(r),
+        let own = json!({
             "note": none_stored.then_some(NO_CHUNKS),
             "conversations": conversations,
             "chunks": records,
-            "orphans": orphans_json(r),
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        out.push_str(&status_json(r, store, own)?);
         return Ok(());
     }
     writeln!(

@@ -168,18 +168,6 @@ pub async fn lookup_facts_only(
     .await
 }
 
-/// Same as [`lookup_facts`] with an embedder: verify every fact.
-pub async fn verify_facts(
-    store: &dyn VectorStore,
-    embedder: &dyn Embedder,
-    namespace: &str,
-    uid: &str,
-    facts: &[Fact],
-    progress: impl FnMut(usize, usize),
-) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
-    lookup_facts(store, Some(embedder), namespace, uid, facts, None, progress).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
