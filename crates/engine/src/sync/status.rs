@@ -249,6 +249,12 @@ pub const FRESH_THRESHOLD: f32 = 0.999;
 /// Cosine similarity of two vectors (computed in f64); `None` when the lengths differ,
 /// a vector is empty or has zero length.
 pub fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
+    cosine_f64(a, b).map(|c| c as f32)
+}
+
+/// [`cosine`] in full f64 precision (what a write's verification compares with
+/// [`crate::sync::reprocess::VERIFY_MIN_COSINE`]).
+pub fn cosine_f64(a: &[f32], b: &[f32]) -> Option<f64> {
     if a.len() != b.len() || a.is_empty() {
         return None;
     }
@@ -260,7 +266,7 @@ pub fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
         nb += y * y;
     }
     let denom = (na * nb).sqrt();
-    (denom > 0.0 && denom.is_finite()).then(|| (dot / denom) as f32)
+    (denom > 0.0 && denom.is_finite()).then(|| dot / denom)
 }
 
 /// `fresh` when `similarity` ≥ [`FRESH_THRESHOLD`], else `stale`.
