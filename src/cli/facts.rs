@@ -1,6 +1,8 @@
-//! `--kind facts` for `status`, `search`, `text`, `drift` and `orphans`: the same
-//! commands over Omi's facts in `ns2` (omi-facts.md §F5, §F7). `reprocess --kind facts`
-//! lives in [`super::reprocess`].
+//! What is the facts' own under `--kind facts` (omi-facts.md §F5, §F7): the rows of
+//! `status` (fact classes and hints from the facts kind's by-id status,
+//! `sync::kinds::facts`), Omi's `ns2` search and `drift`. `text` and `orphans` are the
+//! record kinds' ([`super::kinds`]); `reprocess --kind facts` is the journaled job
+//! ([`super::reprocess`]) with the shared planner.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -8,32 +10,25 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use serde_json::json;
 
+use super::kinds::{no_facts, one_line, sim_reason};
 use super::search::{load_export, open_embedder, open_store, resolve_uid};
 use super::{Context, namespace_for};
 use crate::omi::export::Export;
 use crate::omi::fact::Fact;
-use crate::omi::fact_conventions::{Kind, fact_skip, fact_vector_id, foreign_reason};
+use crate::omi::fact_conventions::{Kind, fact_skip, fact_vector_id};
 use crate::store::MetaValue;
 use crate::sync::fact_search::{fact_hits, threshold_counts, thresholds_before};
-use crate::sync::fact_status::{category_drift, lookup_facts, stale_text_candidate};
-use crate::sync::orphans::{DEFAULT_PAGE_SIZE, DeletePlan, delete_orphans, scan_orphans_of};
-use crate::sync::search::{SearchRequest, SearchTarget, hit_date, search};
+use crate::sync::kinds::facts::{category_drift, lookup_facts, stale_text_candidate};
+use crate::sync::search::{SearchRequest, SearchTarget, search};
 use crate::sync::status::counts;
 
 fn ns(ctx: &Context) -> String {
     namespace_for(&ctx.settings, Kind::Facts)
 }
 
-/// One line of content for a terminal: control characters as spaces.
-fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
 /// The facts of `export` with these ids (all when `ids` is empty); unknown ids are an
 /// error.
-fn chosen<'a>(export: &'a Export, ids: &[String]) -> anyhow::Result<Vec<&'a Fact>> {
+pub(super) fn chosen<'a>(export: &'a Export, ids: &[String]) -> anyhow::Result<Vec<&'a Fact>> {
     if ids.is_empty() {
         return Ok(export.fact_section.facts.iter().collect());
     }
@@ -52,24 +47,12 @@ fn chosen<'a>(export: &'a Export, ids: &[String]) -> anyhow::Result<Vec<&'a Fact
     Ok(out)
 }
 
-fn no_facts(export: &Export) -> anyhow::Error {
-    anyhow::anyhow!(
-        "{}: no facts (an omi-export.json `memories` section, or a /v3/memories or developer API list of facts)",
-        export.name
-    )
-}
-
-/// `memlens status --kind facts EXPORT [--verify]`.
-pub async fn status(
-    ctx: &Context,
-    export_path: &std::path::Path,
-    verify: bool,
-) -> anyhow::Result<String> {
-    let export = load_export(export_path)?;
+/// `memlens status --kind facts EXPORT [--verify]` (from [`super::kinds::status`]).
+pub async fn status(ctx: &Context, export: &Export, verify: bool) -> anyhow::Result<String> {
     if export.fact_section.source.is_none() {
-        return Err(no_facts(&export));
+        return Err(no_facts(export));
     }
-    let uid = resolve_uid(&ctx.settings, Some(&export))?;
+    let uid = resolve_uid(&ctx.settings, Some(export))?;
     let ns = ns(ctx);
     let store = open_store(&ctx.settings).await?;
     let facts = &export.fact_section.facts;
@@ -121,17 +104,13 @@ pub async fn status(
                 })
             })
             .collect();
-        let counts: serde_json::Map<String, serde_json::Value> = counts
-            .iter()
-            .map(|(s, n)| (s.word().to_string(), json!(n)))
-            .collect();
         let v = json!({
             "kind": "facts",
             "uid": uid,
             "namespace": ns,
             "store": store.target(),
             "verified": verify,
-            "counts": counts,
+            "counts": super::status::counts_json(&counts),
             "facts": rows,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
@@ -148,31 +127,18 @@ pub async fn status(
         let Some(e) = entries.get(&f.id) else {
             continue;
         };
-        let sim = e
-            .similarity
-            .map(|s| format!("  cos {s:.5}"))
-            .unwrap_or_default();
-        let reason = e
-            .reason
-            .as_deref()
-            .map(|r| format!("  ({r})"))
-            .unwrap_or_default();
         writeln!(
             out,
-            "{} {:<8} {}  [{}] {}{sim}{reason}",
+            "{} {:<8} {}  [{}] {}{}",
             e.status.glyph(),
             e.status.word(),
             f.id,
             f.category.raw(),
-            one_line(&f.short(60))
+            one_line(&f.short(60)),
+            sim_reason(e.similarity, e.reason.as_deref())
         )?;
     }
-    let summary: Vec<String> = counts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(s, n)| format!("{n} {}", s.word()))
-        .collect();
-    writeln!(out, "counts: {}", summary.join(", "))?;
+    writeln!(out, "counts: {}", super::status::counts_text(&counts))?;
     Ok(out)
 }
 
@@ -268,33 +234,6 @@ pub async fn search_facts(
     Ok(out)
 }
 
-/// `memlens text --kind facts EXPORT [--id ID]…`: the embedding text of facts (exactly
-/// `content`, omi-facts.md §F5.1).
-pub fn text(ctx: &Context, export: &Export, ids: &[String]) -> anyhow::Result<String> {
-    if export.fact_section.source.is_none() {
-        return Err(no_facts(export));
-    }
-    let chosen = chosen(export, ids)?;
-    let mut out = String::new();
-    if ctx.json {
-        for f in &chosen {
-            let v = json!({"id": f.id, "format": crate::omi::fact_conventions::FACT_TEXT_FORMAT, "text": f.content});
-            writeln!(out, "{v}")?;
-        }
-        return Ok(out);
-    }
-    if chosen.len() == 1 && !ids.is_empty() {
-        out.push_str(&chosen[0].content);
-        out.push('\n');
-        return Ok(out);
-    }
-    for f in &chosen {
-        writeln!(out, "=== {} [{}]", f.id, f.category.raw())?;
-        writeln!(out, "{}", f.content)?;
-    }
-    Ok(out)
-}
-
 /// `memlens drift --kind facts EXPORT --id ID…`: whether each fact's stored vector is
 /// the embedding of its current content (one text format: `content`), and whether its
 /// stored category still matches.
@@ -366,113 +305,6 @@ pub async fn drift(
     }
     if ctx.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
-    }
-    Ok((out, code))
-}
-
-/// `memlens orphans --kind facts EXPORT [--delete --yes]`: `ns2` vectors under
-/// `{uid}-` whose fact is not in the export. Vectors of a late-2026 shape are listed
-/// and never deleted.
-pub async fn orphans(
-    ctx: &Context,
-    args: &super::orphans::OrphansArgs,
-) -> anyhow::Result<(String, ExitCode)> {
-    let (delete, yes) = (args.delete, args.yes);
-    let export = load_export(&args.export)?;
-    if export.fact_section.source.is_none() {
-        return Err(no_facts(&export));
-    }
-    let uid = resolve_uid(&ctx.settings, Some(&export))?;
-    let store = open_store(&ctx.settings).await?;
-    let ns = ns(ctx);
-    // A deleted fact stays known: its state is the fact's own skip reason (omi-facts.md).
-    let items: Vec<(&str, bool, bool)> = export
-        .fact_section
-        .facts
-        .iter()
-        .map(|f| (f.id.as_str(), fact_skip(f, &uid).is_none(), false))
-        .collect();
-    let mut scan = scan_orphans_of(
-        store.as_ref(),
-        &ns,
-        &uid,
-        &items,
-        &crate::sync::orphans::ExportGaps::of(&export),
-        DEFAULT_PAGE_SIZE,
-        |_, _| {},
-    )
-    .await?;
-    for o in &mut scan.orphans {
-        if let Some(why) = o
-            .metadata
-            .as_ref()
-            .and_then(|m| foreign_reason(&o.vector_id, m))
-        {
-            o.notes.push(format!("foreign: {why}; never deleted"));
-        }
-    }
-    let mut plan = DeletePlan::from_scan(&scan);
-    plan.allow_incomplete = args.allow_incomplete_export;
-    plan.ids.retain(|id| {
-        !scan
-            .orphans
-            .iter()
-            .any(|o| &o.vector_id == id && o.notes.iter().any(|n| n.starts_with("foreign")))
-    });
-    let mut code = ExitCode::SUCCESS;
-    let deleted = if delete && !plan.ids.is_empty() {
-        if yes {
-            Some(delete_orphans(store.as_ref(), &plan, true, ctx.settings.read_only).await?)
-        } else {
-            code = ExitCode::FAILURE;
-            None
-        }
-    } else {
-        None
-    };
-    let mut out = String::new();
-    if ctx.json {
-        let v = json!({"kind": "facts", "scan": scan, "deleted": deleted.unwrap_or(0), "dry_run": deleted.is_none()});
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
-        return Ok((out, code));
-    }
-    writeln!(
-        out,
-        "{} vectors under {uid}- in namespace {ns} ({} pages) · {} in the export · {} orphans · {} facts without a vector",
-        scan.listed,
-        scan.pages,
-        scan.in_export,
-        scan.orphans.len(),
-        scan.missing
-    )?;
-    for o in &scan.orphans {
-        let date = o
-            .created_at
-            .and_then(|c| hit_date(c).date)
-            .unwrap_or_else(|| "no created_at".into());
-        let category = match o.metadata.as_ref().and_then(|m| m.get("category")) {
-            Some(MetaValue::String(c)) => format!("  [{c}]"),
-            _ => String::new(),
-        };
-        let notes = if o.notes.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", o.notes.join("; "))
-        };
-        writeln!(out, "  {}  {date}{category}{notes}", o.vector_id)?;
-    }
-    match deleted {
-        Some(n) => writeln!(out, "deleted {n} orphan vectors")?,
-        None if delete && !plan.ids.is_empty() => writeln!(
-            out,
-            "dry run: add --yes to delete these {} vectors",
-            plan.ids.len()
-        )?,
-        None if !plan.ids.is_empty() => writeln!(
-            out,
-            "dry run: nothing deleted (memlens orphans --kind facts EXPORT --delete --yes deletes them)"
-        )?,
-        None => {}
     }
     Ok((out, code))
 }

@@ -1,6 +1,8 @@
-//! `--kind action-items` (`ns4`) and `--kind chunks` (`ns_tchunks`) for `text`, `status`,
-//! `orphans`, `reprocess` and `search`, and `status --kind all`: thin printing over the
-//! engine's record-kind machinery (`sync::kinds`), which does the same work for every kind.
+//! `--kind facts` (`ns2`), `--kind action-items` (`ns4`) and `--kind chunks`
+//! (`ns_tchunks`) for `text`, `status` and `orphans`, the last two also for `reprocess`
+//! and `search`, and `status --kind all`: thin printing over the engine's record-kind
+//! machinery (`sync::kinds`), which does the same work for every kind. (Facts' search,
+//! drift and journaled reprocess are in [`super::facts`] and [`super::reprocess`].)
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -19,15 +21,16 @@ use crate::omi::record_kind::Kind;
 use crate::omi::text::TextFormat;
 use crate::sync::daterange::DateRange;
 use crate::sync::kinds::status::{
-    KindReport, RecordStatus, explain_action_item_orphans, kind_status,
+    KindReport, RecordStatus, explain_action_item_orphans, kind_status, kind_status_in,
 };
 use crate::sync::kinds::write::{self, Selection};
 use crate::sync::kinds::{CHUNKS_MISSING, chunk_skip, record_kind};
+use crate::sync::lock::{DataDirLock, Role};
 use crate::sync::search::hit_date;
 use crate::words::counted;
 
 /// One line for a terminal: control characters as spaces (export text is untrusted).
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
@@ -50,8 +53,41 @@ fn absent(export: &Export, kind: Kind) -> Option<String> {
     }
 }
 
+/// The error of a facts command on an export without facts.
+pub(super) fn no_facts(export: &Export) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}: no facts (an omi-export.json `memories` section, or a /v3/memories or developer API list of facts)",
+        export.name
+    )
+}
+
+/// What a row shows after its id: `  cos 0.99912` when verified, `  (reason)` when there
+/// is one.
+pub(super) fn sim_reason(similarity: Option<f32>, reason: Option<&str>) -> String {
+    let sim = similarity
+        .map(|s| format!("  cos {s:.5}"))
+        .unwrap_or_default();
+    let reason = reason.map(|r| format!("  ({r})")).unwrap_or_default();
+    format!("{sim}{reason}")
+}
+
+/// `2 present, 1 missing` from counts per status word, non-zero only (`nothing` when
+/// all are zero).
+pub(super) fn counts_line<'a>(counts: impl IntoIterator<Item = (&'a str, usize)>) -> String {
+    let parts: Vec<String> = counts
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 /// Write `text` to stdout; a closed pipe is not an error.
-fn emit(text: &str) -> anyhow::Result<ExitCode> {
+pub(super) fn emit(text: &str) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
@@ -78,9 +114,9 @@ struct ItemLine<'a> {
     text: &'a str,
 }
 
-/// `memlens text --kind action-items|chunks EXPORT [--id ID]…`: Omi's exact texts
-/// (chunks: §1.1; action items: the description, §2.1). `--id` names conversations for
-/// chunks and items for action items.
+/// `memlens text --kind facts|action-items|chunks EXPORT [--id ID]…`: Omi's exact texts
+/// (facts: the content, omi-facts.md §F5.1; chunks: §1.1; action items: the description,
+/// §2.1). `--id` names conversations for chunks, facts and items for the others.
 pub fn text(
     ctx: &Context,
     export: &Export,
@@ -166,9 +202,34 @@ pub fn text(
                 }
             }
         }
+        Kind::Facts => out = facts_text(ctx, export, ids)?,
         other => bail!("memlens text --kind {} is printed elsewhere", other.word()),
     }
     emit(&out)
+}
+
+/// `text --kind facts`: the content alone for one `--id`, else each under `=== id
+/// [category]`; `--json`: `{"id","format","text"}` lines.
+fn facts_text(ctx: &Context, export: &Export, ids: &[String]) -> anyhow::Result<String> {
+    if export.fact_section.source.is_none() {
+        return Err(no_facts(export));
+    }
+    let chosen = super::facts::chosen(export, ids)?;
+    let mut out = String::new();
+    if ctx.json {
+        for f in &chosen {
+            let v = json!({"id": f.id, "format": crate::omi::fact_conventions::FACT_TEXT_FORMAT, "text": f.content});
+            writeln!(out, "{v}")?;
+        }
+    } else if chosen.len() == 1 && !ids.is_empty() {
+        writeln!(out, "{}", chosen[0].content)?;
+    } else {
+        for f in &chosen {
+            writeln!(out, "=== {} [{}]", f.id, f.category.raw())?;
+            writeln!(out, "{}", f.content)?;
+        }
+    }
+    Ok(out)
 }
 
 /// Print `(vector id, JSON line, text)` rows: JSON lines, the text alone when there is
@@ -190,7 +251,8 @@ fn write_texts(out: &mut String, json: bool, rows: &[(String, String, &str)]) ->
     Ok(())
 }
 
-/// Look up one kind for an export (with the ns4 orphan causes when an embedder is at hand).
+/// Look up one kind for an export (with the ns4 orphan causes when an embedder is at hand),
+/// in the kind's namespace ([`super::namespace_for`]).
 async fn report(
     ctx: &Context,
     export: &Export,
@@ -200,15 +262,17 @@ async fn report(
 ) -> anyhow::Result<KindReport> {
     let store = open_store(&ctx.settings).await?;
     let rk = record_kind(kind, format(ctx)?);
+    let namespace = super::namespace_for(&ctx.settings, kind);
     let embedder = if verify {
         Some(open_embedder(&ctx.settings)?)
     } else {
         open_embedder(&ctx.settings).ok()
     };
     let verify_with = if verify { embedder.as_deref() } else { None };
-    let mut report = kind_status(
+    let mut report = kind_status_in(
         store.as_ref(),
         rk.as_ref(),
+        &namespace,
         export,
         uid,
         verify_with,
@@ -229,7 +293,28 @@ fn counts_json(report: &KindReport) -> serde_json::Value {
     json!(report.counts())
 }
 
-/// `memlens status --kind action-items|chunks EXPORT [--verify]`.
+/// The JSON of a kind's status: what every kind's has (`kind`, `uid`, `namespace`,
+/// `store`, `verified`, `listed`, `requests`, `counts`, `orphans`), then `rows` (the
+/// kind's own keys, in order).
+fn status_json(r: &KindReport, store: &str, rows: serde_json::Value) -> anyhow::Result<String> {
+    let mut v = json!({
+        "kind": r.kind.word(),
+        "uid": r.uid,
+        "namespace": r.namespace,
+        "store": store,
+        "verified": r.verified,
+        "listed": r.listed,
+        "requests": r.requests,
+        "counts": counts_json(r),
+    });
+    if let (Some(o), serde_json::Value::Object(rows)) = (v.as_object_mut(), rows) {
+        o.extend(rows);
+        o.insert("orphans".into(), json!(orphans_json(r)));
+    }
+    Ok(format!("{}\n", serde_json::to_string_pretty(&v)?))
+}
+
+/// `memlens status --kind facts|action-items|chunks EXPORT [--verify]`.
 pub async fn status(
     ctx: &Context,
     path: &Path,
@@ -237,6 +322,9 @@ pub async fn status(
     verify: bool,
 ) -> anyhow::Result<String> {
     let export = load_export(path)?;
+    if kind == Kind::Facts {
+        return super::facts::status(ctx, &export, verify).await;
+    }
     if let Some(note) = absent(&export, kind) {
         bail!("{note}");
     }
@@ -262,6 +350,7 @@ fn orphans_json(r: &KindReport) -> Vec<serde_json::Value> {
                 "conversation_id": o.conversation_id,
                 "cause": o.cause,
                 "created_at": o.created_at,
+                "kept": o.kept,
             })
         })
         .collect()
@@ -298,20 +387,8 @@ fn action_items_status(
             .iter()
             .map(|c| json!({"id": c.id, "description": c.description, "conversation_id": c.conversation_id, "status": "candidate", "reason": "candidate: Omi writes no vector"}))
             .collect();
-        let v = json!({
-            "kind": "action-items",
-            "uid": r.uid,
-            "namespace": r.namespace,
-            "store": store,
-            "verified": r.verified,
-            "listed": r.listed,
-            "requests": r.requests,
-            "counts": counts_json(r),
-            "action_items": rows,
-            "candidates": candidates,
-            "orphans": orphans_json(r),
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        let own = json!({"action_items": rows, "candidates": candidates});
+        out.push_str(&status_json(r, store, own)?);
         return Ok(());
     }
     writeln!(
@@ -327,20 +404,12 @@ fn action_items_status(
             .get(&s.owner)
             .map(|i| one_line(&i.description))
             .unwrap_or_default();
-        let sim = s
-            .similarity
-            .map(|x| format!("  cos {x:.5}"))
-            .unwrap_or_default();
-        let reason = s
-            .reason
-            .as_deref()
-            .map(|x| format!("  ({x})"))
-            .unwrap_or_default();
         writeln!(
             out,
-            "  {:<8} {}  {desc}{sim}{reason}",
+            "  {:<8} {}  {desc}{}",
             s.status.word(),
-            s.owner
+            s.owner,
+            sim_reason(s.similarity, s.reason.as_deref())
         )?;
     }
     for c in &section.candidates {
@@ -365,17 +434,7 @@ fn action_items_status(
 }
 
 fn summary(r: &KindReport) -> String {
-    let parts: Vec<String> = r
-        .counts()
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect();
-    if parts.is_empty() {
-        "nothing".into()
-    } else {
-        parts.join(", ")
-    }
+    counts_line(r.counts())
 }
 
 /// Per conversation: Omi's chunk count, stored, and the counts per status.
@@ -453,21 +512,12 @@ fn chunks_status(
             })
             .collect();
         let conversations: Vec<_> = order.iter().filter_map(|id| per.get(id)).collect();
-        let v = json!({
-            "kind": "chunks",
-            "uid": r.uid,
-            "namespace": r.namespace,
-            "store": store,
-            "verified": r.verified,
-            "listed": r.listed,
-            "requests": r.requests,
-            "counts": counts_json(r),
+        let own = json!({
             "note": none_stored.then_some(NO_CHUNKS),
             "conversations": conversations,
             "chunks": records,
-            "orphans": orphans_json(r),
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        out.push_str(&status_json(r, store, own)?);
         return Ok(());
     }
     writeln!(
@@ -598,7 +648,21 @@ pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Res
     Ok(out)
 }
 
-/// `memlens orphans --kind action-items|chunks EXPORT [--delete --yes]`.
+/// The writer lock of the data dir, as the conversations' reprocess takes it: a second
+/// writer is refused with the holder's pid ("a reprocess of this data dir is running
+/// (pid N)…").
+fn writer_lock(ctx: &Context) -> anyhow::Result<DataDirLock> {
+    Ok(DataDirLock::acquire(
+        &ctx.settings.data_dir,
+        Role::Reprocess,
+    )?)
+}
+
+/// `memlens orphans --kind facts|action-items|chunks EXPORT [--delete --yes]`: the kind's
+/// stored ids Omi's rules say should not be there, with the likely cause; a dry run
+/// unless `--delete --yes`, which holds the writer lock and refuses an incomplete export
+/// (unless `--allow-incomplete-export`). Orphans the kind never deletes (a foreign fact
+/// record) are listed and kept.
 pub async fn orphans(
     ctx: &Context,
     path: &Path,
@@ -611,24 +675,34 @@ pub async fn orphans(
     if let Some(note) = absent(&export, kind) {
         bail!("{note}");
     }
+    if kind == Kind::Facts && export.fact_section.source.is_none() {
+        return Err(no_facts(&export));
+    }
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let r = report(ctx, &export, kind, &uid, false).await?;
-    let ids: Vec<String> = r.orphans.iter().map(|o| o.vector_id.clone()).collect();
+    let ids: Vec<String> = r
+        .orphans
+        .iter()
+        .filter(|o| o.kept.is_none())
+        .map(|o| o.vector_id.clone())
+        .collect();
+    let missing = r.counts().get("missing").copied().unwrap_or(0);
     let incomplete = export.incomplete_reason();
-    if delete
-        && yes
-        && !ids.is_empty()
+    let deleting = delete && yes && !ids.is_empty();
+    if deleting
         && !allow_incomplete_export
         && let Some(why) = &incomplete
     {
         return Err(crate::sync::orphans::OrphanError::IncompleteExport(why.clone()).into());
     }
-    let deleted = if delete && yes && !ids.is_empty() {
+    let deleted = if deleting {
+        let _lock = writer_lock(ctx)?;
         let store = open_store(&ctx.settings).await?;
         Some(
-            write::delete_ids(
+            write::delete_ids_in(
                 store.as_ref(),
                 kind,
+                &r.namespace,
                 &uid,
                 &ids,
                 true,
@@ -647,6 +721,7 @@ pub async fn orphans(
             "uid": uid,
             "listed": r.listed,
             "requests": r.requests,
+            "missing": missing,
             "orphans": orphans_json(&r),
             "deleted": deleted.unwrap_or(0),
             "dry_run": deleted.is_none(),
@@ -656,11 +731,12 @@ pub async fn orphans(
     }
     writeln!(
         out,
-        "{} under {} in namespace {} · {}",
+        "{} under {} in namespace {} · {} · {missing} {} without a vector",
         counted(r.listed, "vector"),
         record_kind(kind, format(ctx)?).list_prefix(&uid),
         r.namespace,
-        counted(r.orphans.len(), "orphan")
+        counted(r.orphans.len(), "orphan"),
+        kind.spec().noun
     )?;
     if let Some(why) = &incomplete {
         writeln!(
@@ -673,7 +749,12 @@ pub async fn orphans(
             .created_at
             .and_then(|c| hit_date(c).date)
             .unwrap_or_else(|| "no created_at".into());
-        writeln!(out, "  {}  {date}  {}", o.vector_id, o.cause)?;
+        let kept = o
+            .kept
+            .as_deref()
+            .map(|k| format!("  [{k}]"))
+            .unwrap_or_default();
+        writeln!(out, "  {}  {date}  {}{kept}", o.vector_id, o.cause)?;
     }
     match deleted {
         Some(n) => writeln!(out, "deleted {}", counted(n, "orphan vector"))?,
@@ -718,6 +799,13 @@ pub async fn reprocess(
         bail!("{note}");
     }
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
+    // One writer per data dir, as for the conversations' reprocess: held from the plan to
+    // the last write; a dry run takes none.
+    let _lock = if ask.dry_run {
+        None
+    } else {
+        Some(writer_lock(ctx)?)
+    };
     let store = open_store(&ctx.settings).await?;
     let rk = record_kind(ask.kind, format(ctx)?);
     let needs_report = ask.missing || ask.clear_orphans;

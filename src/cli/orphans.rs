@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, args: OrphansArgs) -> anyhow::Result<ExitCode> {
 /// Scan (and delete) and return what the command prints.
 pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(String, ExitCode)> {
     let kind = args.kind.one("orphans")?;
-    if args.kind.generic() {
+    if args.kind.generic() || args.kind.facts() {
         return super::kinds::orphans(
             ctx,
             &args.export,
@@ -55,9 +55,6 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
             args.allow_incomplete_export,
         )
         .await;
-    }
-    if args.kind.facts() {
-        return super::facts::orphans(ctx, args).await;
     }
     let export = load_export(&args.export)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;

@@ -40,11 +40,8 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
     if args.kind.all() {
         return super::kinds::status_all(ctx, &args.export, args.verify).await;
     }
-    if args.kind.generic() {
+    if args.kind.generic() || args.kind.facts() {
         return super::kinds::status(ctx, &args.export, args.kind.kind(), args.verify).await;
-    }
-    if args.kind.facts() {
-        return super::facts::status(ctx, &args.export, args.verify).await;
     }
     let export = load_export(&args.export)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
@@ -101,10 +98,6 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
                 })
             })
             .collect();
-        let counts: serde_json::Map<String, serde_json::Value> = counts
-            .iter()
-            .map(|(s, n)| (s.word().to_string(), json!(n)))
-            .collect();
         let skipped: serde_json::Map<String, serde_json::Value> = skip_counts(entries.values())
             .into_iter()
             .map(|(k, n)| (k.to_string(), json!(n)))
@@ -115,7 +108,7 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
             "namespace": ns,
             "store": store.target(),
             "verified": args.verify,
-            "counts": counts,
+            "counts": counts_json(&counts),
             "memories": memories,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
@@ -132,38 +125,23 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         let Some(e) = entries.get(&m.id) else {
             continue;
         };
-        let sim = e
-            .similarity
-            .map(|s| format!("  cos {s:.5}"))
-            .unwrap_or_default();
-        let reason = e
-            .reason
-            .as_deref()
-            .map(|r| format!("  ({r})"))
-            .unwrap_or_default();
         // A skip's label already says why; its detail is worth repeating only when it adds
         // something (the id rule broken, the field missing, the orphan to clean up).
         let reason = match &e.skip {
-            Some(s) if e.status == EmbeddingStatus::Skipped && s.detail() == s.label() => {
-                String::new()
-            }
-            _ => reason,
+            Some(s) if e.status == EmbeddingStatus::Skipped && s.detail() == s.label() => None,
+            _ => e.reason.as_deref(),
         };
         writeln!(
             out,
-            "{} {:<8} {}  {}{sim}{reason}",
+            "{} {:<8} {}  {}{}",
             e.status.glyph(),
             e.label(),
             m.id,
-            m.structured.title
+            m.structured.title,
+            super::kinds::sim_reason(e.similarity, reason)
         )?;
     }
-    let summary: Vec<String> = counts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(s, n)| format!("{n} {}", s.word()))
-        .collect();
-    writeln!(out, "counts: {}", summary.join(", "))?;
+    writeln!(out, "counts: {}", counts_text(&counts))?;
     let skips = skip_counts(entries.values());
     if !skips.is_empty() {
         let parts: Vec<String> = skips.iter().map(|(k, n)| format!("{n} {k}")).collect();
@@ -174,6 +152,22 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
         )?;
     }
     Ok(out)
+}
+
+/// Counts per status as JSON (`{"present": 2, …}`).
+pub(super) fn counts_json(
+    counts: &std::collections::BTreeMap<EmbeddingStatus, usize>,
+) -> serde_json::Value {
+    counts
+        .iter()
+        .map(|(s, n)| (s.word().to_string(), json!(n)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// Counts per status for people: `2 present, 1 missing` (non-zero only).
+pub(super) fn counts_text(counts: &std::collections::BTreeMap<EmbeddingStatus, usize>) -> String {
+    super::kinds::counts_line(counts.iter().map(|(s, n)| (s.word(), *n)))
 }
 
 /// Memories Omi would not embed, per reason kind (policy order), non-zero only.

@@ -49,17 +49,8 @@ pub fn run(ctx: &Context, args: TextArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let kind = args.kind.one("text")?;
-    if args.kind.generic() {
+    if args.kind.generic() || args.kind.facts() {
         return super::kinds::text(ctx, &export, kind, &args.ids);
-    }
-    if args.kind.facts() {
-        let text = super::facts::text(ctx, &export, &args.ids)?;
-        let mut out = std::io::stdout().lock();
-        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-            Err(e) => Err(e.into()),
-            Ok(()) => Ok(ExitCode::SUCCESS),
-        };
     }
     if let Some(note) = export.facts_note() {
         eprintln!("note: {}: {note}", export.name);

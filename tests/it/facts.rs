@@ -385,14 +385,14 @@ async fn orphans_and_text_for_facts() {
     )
     .await;
     let v: Value = serde_json::from_str(&ok(&o)).unwrap();
-    let orphans: Vec<&str> = v["scan"]["orphans"]
+    let orphans: Vec<&str> = v["orphans"]
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["vector_id"].as_str().unwrap())
         .collect();
     assert_eq!(orphans, [vid(ORPHAN).as_str()]);
-    assert_eq!(v["scan"]["missing"], 1);
+    assert_eq!(v["missing"], 1);
     let o = memlens(
         &emu,
         dir.path(),

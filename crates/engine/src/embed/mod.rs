@@ -109,6 +109,23 @@ pub enum Patience {
     Once,
 }
 
+/// Embed `texts` and insist on one vector per text (a server that answers with fewer or
+/// more is a bad response, never silently zipped short).
+pub async fn embed_each(
+    embedder: &dyn Embedder,
+    texts: &[String],
+) -> Result<Vec<Vec<f32>>, EmbedError> {
+    let vectors = embedder.embed(texts).await?;
+    if vectors.len() != texts.len() {
+        return Err(EmbedError::BadResponse(format!(
+            "asked for {} vectors, got {}",
+            texts.len(),
+            vectors.len()
+        )));
+    }
+    Ok(vectors)
+}
+
 /// The dimensions where healthy vectors of `model` (at `dimension`) are exactly 0.0:
 /// all-MiniLM-L6-v2 always has two ([`minilm::STRUCTURAL_ZERO_DIMS`]); other models
 /// (OpenAI's, the static table) none, so an exact zero there is worth a look. Used to

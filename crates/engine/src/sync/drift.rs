@@ -286,15 +286,7 @@ pub async fn check_drift(
     let embedded = if to_embed.is_empty() {
         Vec::new()
     } else {
-        let vectors = embedder.embed(&to_embed).await?;
-        if vectors.len() != to_embed.len() {
-            return Err(DriftError::Embed(EmbedError::BadResponse(format!(
-                "asked for {} vectors, got {}",
-                to_embed.len(),
-                vectors.len()
-            ))));
-        }
-        vectors
+        crate::embed::embed_each(embedder, &to_embed).await?
     };
 
     let mut out = Vec::with_capacity(memories.len());

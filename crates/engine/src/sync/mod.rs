@@ -7,7 +7,6 @@ pub mod daterange;
 pub mod drift;
 pub mod explain;
 pub mod fact_search;
-pub mod fact_status;
 pub mod fulltext;
 pub mod golden;
 pub mod hybrid;
@@ -23,4 +22,6 @@ pub mod search;
 pub mod status;
 pub mod tchunks;
 
+/// The facts kind's by-id status, under its older name.
+pub use kinds::facts as fact_status;
 pub use status::{EmbeddingStatus, StatusEntry};

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::{EmbedError, Embedder};
 use crate::omi::Memory;
-use crate::omi::conventions::{validate_id, vector_id};
 use crate::omi::policy::{self, Overrides, SkipReason};
-use crate::omi::text::{TextFormat, render};
+use crate::omi::text::TextFormat;
 use crate::store::{MetaValue, Metadata, Record, StoreError, VectorStore};
+use crate::sync::kinds::Conversations;
+use crate::sync::kinds::lookup;
 
 /// What memlens knows about a memory's vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -186,53 +187,21 @@ pub fn classify(
             ..StatusEntry::bare(EmbeddingStatus::Orphan)
         };
     }
-    let norm = record.values.iter().map(|v| v * v).sum::<f32>().sqrt();
     let meta = &record.metadata;
-    let str_of = |k: &str| match meta.get(k) {
-        Some(MetaValue::String(s)) => Some(s.as_str()),
-        _ => None,
-    };
     let mut entry = StatusEntry {
-        status: EmbeddingStatus::Present,
-        dimension: Some(record.values.len()),
-        norm: Some(norm),
-        metadata: Some(meta.clone()),
         reason: skip
             .as_ref()
             .map(|r| format!("{}: never rewritten", r.detail())),
-        similarity: None,
         skip: skip.clone(),
+        ..lookup::stored_entry(record)
     };
-    let mismatch = if str_of("uid").is_some_and(|u| u != uid) {
-        Some(format!(
-            "metadata uid is {:?}, not {uid:?}",
-            str_of("uid").unwrap_or("")
-        ))
-    } else if str_of("memory_id").is_some_and(|m| m != memory.id) {
-        Some(format!(
-            "metadata memory_id is {:?}, not {:?}",
-            str_of("memory_id").unwrap_or(""),
-            memory.id
-        ))
-    } else {
-        expected_dimension
-            .filter(|d| *d != record.values.len())
-            .map(|d| {
-                format!(
-                    "dimension {} but the embedder makes {d}",
-                    record.values.len()
-                )
-            })
-    };
-    if let Some(reason) = mismatch {
+    if let Some(reason) = lookup::metadata_mismatch(record, uid, &memory.id, "", expected_dimension)
+    {
         entry.status = EmbeddingStatus::Mismatch;
         entry.reason = Some(reason);
         return entry;
     }
-    let missing_keys: Vec<&str> = ["uid", "memory_id", "created_at"]
-        .into_iter()
-        .filter(|k| !meta.contains_key(*k))
-        .collect();
+    let missing_keys = lookup::lacking(meta, &["uid", "memory_id", "created_at"]);
     let legacy_time = matches!(meta.get("created_at"), Some(MetaValue::Number(n)) if *n < 1e9);
     if legacy_time {
         entry.status = EmbeddingStatus::Legacy;
@@ -248,45 +217,29 @@ pub fn classify(
 pub const FETCH_GROUP: usize = 100;
 
 /// Look up the status of every memory, `FETCH_GROUP` ids per fetch, calling `progress`
-/// with (done, total) after each group. Returns entries by memory id.
+/// with (done, total) after each group. Returns entries by memory id (the record-kind
+/// machinery's [`lookup::lookup_only`] with the conversations' rules).
 pub async fn lookup(
     store: &dyn VectorStore,
     namespace: &str,
     uid: &str,
     memories: &[Memory],
     expected_dimension: Option<usize>,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<BTreeMap<String, StatusEntry>, StoreError> {
-    let mut out = BTreeMap::new();
-    let total = memories.len();
-    for group in memories.chunks(FETCH_GROUP) {
-        let ids: Vec<String> = group.iter().map(|m| vector_id(uid, &m.id)).collect();
-        let records = fetch_valid(store, namespace, &ids).await?;
-        for (memory, id) in group.iter().zip(&ids) {
-            let entry = classify(memory, uid, records.get(id), expected_dimension);
-            out.insert(memory.id.clone(), entry);
-        }
-        progress(out.len(), total);
-    }
-    Ok(out)
-}
-
-/// Fetch the ids that pass Pinecone's id rules (a memory with an invalid id is
-/// `skipped (invalid id)`, never looked up); no request when none does.
-async fn fetch_valid(
-    store: &dyn VectorStore,
-    namespace: &str,
-    ids: &[String],
-) -> Result<BTreeMap<String, Record>, StoreError> {
-    let valid: Vec<String> = ids
-        .iter()
-        .filter(|id| validate_id(id).is_ok())
-        .cloned()
-        .collect();
-    if valid.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    store.fetch(namespace, &valid).await
+    let rules = Conversations {
+        format: TextFormat::CURRENT,
+    };
+    lookup::lookup_only(
+        store,
+        namespace,
+        uid,
+        memories,
+        expected_dimension,
+        &rules,
+        progress,
+    )
+    .await
 }
 
 /// Cosine similarity at or above which a stored vector counts as the embedding of the
@@ -296,6 +249,12 @@ pub const FRESH_THRESHOLD: f32 = 0.999;
 /// Cosine similarity of two vectors (computed in f64); `None` when the lengths differ,
 /// a vector is empty or has zero length.
 pub fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
+    cosine_f64(a, b).map(|c| c as f32)
+}
+
+/// [`cosine`] in full f64 precision (what a write's verification compares with
+/// [`crate::sync::reprocess::VERIFY_MIN_COSINE`]).
+pub fn cosine_f64(a: &[f32], b: &[f32]) -> Option<f64> {
     if a.len() != b.len() || a.is_empty() {
         return None;
     }
@@ -307,7 +266,7 @@ pub fn cosine(a: &[f32], b: &[f32]) -> Option<f32> {
         nb += y * y;
     }
     let denom = (na * nb).sqrt();
-    (denom > 0.0 && denom.is_finite()).then(|| (dot / denom) as f32)
+    (denom > 0.0 && denom.is_finite()).then(|| dot / denom)
 }
 
 /// `fresh` when `similarity` ≥ [`FRESH_THRESHOLD`], else `stale`.
@@ -359,7 +318,7 @@ pub enum VerifyError {
 /// Look up and verify every memory: per group of [`FETCH_GROUP`] memories, one fetch,
 /// then one embedding request for the current texts (in `format`) of those with a
 /// comparable vector. `progress` gets (done, total) after each group. Returns entries
-/// by memory id.
+/// by memory id (the record-kind machinery's [`lookup::lookup_by_id`]).
 pub async fn verify(
     store: &dyn VectorStore,
     embedder: &dyn Embedder,
@@ -367,56 +326,11 @@ pub async fn verify(
     uid: &str,
     memories: &[Memory],
     format: TextFormat,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
-    let mut out = BTreeMap::new();
-    let total = memories.len();
-    let dimension = embedder.learn_dimension().await?;
-    for group in memories.chunks(FETCH_GROUP) {
-        let ids: Vec<String> = group.iter().map(|m| vector_id(uid, &m.id)).collect();
-        let records = fetch_valid(store, namespace, &ids).await?;
-        let mut to_embed: Vec<(usize, String)> = Vec::new();
-        let mut entries: Vec<StatusEntry> = Vec::with_capacity(group.len());
-        for (i, (memory, id)) in group.iter().zip(&ids).enumerate() {
-            let record = records.get(id);
-            let mut entry = classify(memory, uid, record, Some(dimension));
-            let comparable = matches!(
-                entry.status,
-                EmbeddingStatus::Present | EmbeddingStatus::Legacy
-            ) && record.is_some_and(|r| r.values.len() == dimension);
-            if comparable {
-                let text = render(&memory.structured, format);
-                if text.is_empty() {
-                    entry.reason = Some("empty text: nothing to compare".into());
-                } else {
-                    to_embed.push((i, text));
-                }
-            }
-            entries.push(entry);
-        }
-        if !to_embed.is_empty() {
-            let texts: Vec<String> = to_embed.iter().map(|(_, t)| t.clone()).collect();
-            let vectors = embedder.embed(&texts).await?;
-            if vectors.len() != texts.len() {
-                return Err(VerifyError::Embed(EmbedError::BadResponse(format!(
-                    "asked for {} vectors, got {}",
-                    texts.len(),
-                    vectors.len()
-                ))));
-            }
-            for ((i, _), current) in to_embed.iter().zip(&vectors) {
-                let record = ids.get(*i).and_then(|id| records.get(id));
-                if let (Some(entry), Some(record)) = (entries.get_mut(*i), record) {
-                    apply_verification(entry, &record.values, current);
-                }
-            }
-        }
-        for (memory, entry) in group.iter().zip(entries) {
-            out.insert(memory.id.clone(), entry);
-        }
-        progress(out.len(), total);
-    }
-    Ok(out)
+    let rules = Conversations { format };
+    let against = lookup::Against::Embedder(embedder);
+    lookup::lookup_by_id(store, namespace, uid, memories, against, &rules, progress).await
 }
 
 /// How many memories have each status (every status listed, zeros included).

@@ -31,6 +31,8 @@ use crate::omi::record_kind::{Kind, KindSpec};
 use crate::omi::text::{TextFormat, render};
 use crate::store::Metadata;
 
+pub mod facts;
+pub mod lookup;
 pub mod search;
 pub mod status;
 pub mod write;
@@ -77,6 +79,11 @@ pub trait RecordKind: Send + Sync {
     fn orphan_cause(&self, export: &Export, uid: &str, vector_id: &str) -> Option<String>;
     /// The owner (conversation, fact, item id) a stored id names, when it is this kind's id.
     fn owner_of(&self, uid: &str, vector_id: &str) -> Option<String>;
+    /// Why a stored orphan is never deleted, from its metadata (facts: a late-2026
+    /// canonical record, omi-facts.md §F5.8); `None` (the default) when it may be.
+    fn never_delete(&self, _vector_id: &str, _metadata: &Metadata) -> Option<String> {
+        None
+    }
 }
 
 /// The implementation of `kind`; `format` is the text format conversations are rendered in.
@@ -141,7 +148,28 @@ impl RecordKind for Conversations {
     }
 }
 
-/// `ns2` (omi-facts.md §F5): one vector per fact, its content.
+/// The conversations' by-id rules (`status::lookup`, `status::verify`): Omi's id, the
+/// summary in `format`, and [`crate::sync::status::classify`]'s classes.
+impl lookup::ByIdRules<Memory> for Conversations {
+    fn key(&self, m: &Memory) -> String {
+        m.id.clone()
+    }
+    fn classify(
+        &self,
+        uid: &str,
+        m: &Memory,
+        record: Option<&crate::store::Record>,
+        dimension: Option<usize>,
+    ) -> crate::sync::status::StatusEntry {
+        crate::sync::status::classify(m, uid, record, dimension)
+    }
+    fn text(&self, m: &Memory) -> String {
+        render(&m.structured, self.format)
+    }
+}
+
+/// `ns2` (omi-facts.md §F5): one vector per fact, its content (its by-id rules and
+/// classes are in [`facts`]).
 pub struct Facts;
 
 impl RecordKind for Facts {
@@ -169,15 +197,22 @@ impl RecordKind for Facts {
             .collect()
     }
     fn orphan_cause(&self, export: &Export, uid: &str, id: &str) -> Option<String> {
+        // A fact the export holds (even a legacy `deleted` one) is not an orphan: its
+        // state is its own skip reason (omi-facts.md §F7.3: "the ns2 id has no fact in
+        // the export").
         let fid = strip_uid_prefix(uid, id)?;
-        match export.fact_section.get(fid) {
-            None => Some("the fact is not in the export".into()),
-            Some(f) if f.deleted => Some("the fact is deleted in the export".into()),
-            Some(_) => None,
-        }
+        export
+            .fact_section
+            .get(fid)
+            .is_none()
+            .then(|| "the fact is not in the export".into())
     }
     fn owner_of(&self, uid: &str, id: &str) -> Option<String> {
         strip_uid_prefix(uid, id).map(str::to_string)
+    }
+    fn never_delete(&self, id: &str, metadata: &Metadata) -> Option<String> {
+        crate::omi::fact_conventions::foreign_reason(id, metadata)
+            .map(|why| format!("foreign: {why}; never deleted"))
     }
 }
 

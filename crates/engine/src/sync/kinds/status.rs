@@ -77,6 +77,9 @@ pub struct KindOrphan {
     /// Stored metadata (`None` when the vector vanished between list and fetch).
     #[serde(skip)]
     pub metadata: Option<Metadata>,
+    /// Why it is never deleted ([`RecordKind::never_delete`]): listed, never cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<String>,
 }
 
 /// Requests a status made, for benchmarks and progress lines.
@@ -178,13 +181,27 @@ pub async fn kind_status(
     export: &Export,
     uid: &str,
     embedder: Option<&dyn Embedder>,
+    progress: impl FnMut(&'static str, usize),
+) -> Result<KindReport, OrphanError> {
+    let namespace = kind.spec().namespace;
+    kind_status_in(store, kind, namespace, export, uid, embedder, progress).await
+}
+
+/// [`kind_status`] in `namespace` (conversations and facts may live in a namespace named
+/// on the command line; the other kinds in their own).
+pub async fn kind_status_in(
+    store: &dyn VectorStore,
+    kind: &dyn RecordKind,
+    namespace: &str,
+    export: &Export,
+    uid: &str,
+    embedder: Option<&dyn Embedder>,
     mut progress: impl FnMut(&'static str, usize),
 ) -> Result<KindReport, OrphanError> {
     let uid = uid.trim();
     if uid.is_empty() {
         return Err(OrphanError::NoUid);
     }
-    let namespace = kind.spec().namespace;
     let now = chrono::Utc::now().timestamp();
     let expected = kind.expected(export, uid, now);
     let (ids, list_pages) = list_prefix(
@@ -229,6 +246,7 @@ pub async fn kind_status(
             let metadata = fetched.remove(&id).map(|r| r.metadata);
             let owner = kind.owner_of(uid, &id);
             KindOrphan {
+                kept: metadata.as_ref().and_then(|m| kind.never_delete(&id, m)),
                 conversation_id: (kind.kind() == crate::omi::record_kind::Kind::Chunks)
                     .then(|| owner.clone())
                     .flatten(),

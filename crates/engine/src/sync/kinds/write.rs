@@ -134,6 +134,7 @@ pub fn plan(
         Some(r) if selection.clear_orphans => r
             .orphans
             .iter()
+            .filter(|o| o.kept.is_none())
             .filter(|o| {
                 selection.owners.is_empty()
                     || o.owner
@@ -191,7 +192,11 @@ fn check(plan: &WritePlan, confirmed: bool, read_only: bool) -> Result<(), Orpha
     if uid.is_empty() {
         return Err(OrphanError::NoUid);
     }
-    if plan.namespace != plan.kind.default_namespace() {
+    // Conversations and facts may live in a namespace named on the command line, unless
+    // it is one memlens does not model; the other kinds only in their own.
+    let chosen = matches!(plan.kind, Kind::Conversations | Kind::Facts)
+        && crate::omi::fact_conventions::read_only_namespace(&plan.namespace).is_none();
+    if plan.namespace != plan.kind.default_namespace() && !chosen {
         return Err(OrphanError::ReadOnlyNamespace(format!(
             "{} live in {}, not {}",
             plan.kind.spec().noun,
@@ -271,9 +276,24 @@ pub async fn delete_ids(
     confirmed: bool,
     read_only: bool,
 ) -> Result<usize, OrphanError> {
+    let namespace = kind.default_namespace();
+    delete_ids_in(store, kind, namespace, uid, ids, confirmed, read_only).await
+}
+
+/// [`delete_ids`] in `namespace` (refused unless it is the kind's own, or for
+/// conversations and facts a namespace memlens models).
+pub async fn delete_ids_in(
+    store: &dyn VectorStore,
+    kind: Kind,
+    namespace: &str,
+    uid: &str,
+    ids: &[String],
+    confirmed: bool,
+    read_only: bool,
+) -> Result<usize, OrphanError> {
     let plan = WritePlan {
         kind,
-        namespace: kind.default_namespace().to_string(),
+        namespace: namespace.to_string(),
         uid: uid.to_string(),
         upserts: Vec::new(),
         upsert_ids: Vec::new(),

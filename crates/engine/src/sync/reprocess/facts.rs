@@ -4,25 +4,26 @@
 //! embed (rejected, deleted, superseded, empty) and records of a late-2026 shape are
 //! never written.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::job::Rebuilt;
-use super::plan::{is_selected, upsert_requests};
+use super::plan::KindPlan;
 use super::{
-    CancelFlag, Change, Plan, PlanCounts, PlanItem, Progress, ReprocessError, Reprocessor,
-    RequestEstimate, Selection, SkipReason, SkippedItem, Summary, text_hash,
+    CancelFlag, Plan, Progress, ReprocessError, Reprocessor, Selection, SkipReason, Summary,
 };
 use crate::omi::fact::{Fact, FactSkip};
-use crate::omi::fact_conventions::{Kind, fact_skip, fact_vector_id};
+use crate::omi::fact_conventions::{Kind, fact_skip};
 use crate::omi::policy;
-use crate::store::limits;
-use crate::sync::fact_status::lookup_facts_only;
+use crate::sync::kinds::Facts;
 use crate::sync::status::{EmbeddingStatus, StatusEntry};
 
 impl Reprocessor {
     /// Plan a run over an export's facts (the engine's `kind` must be
-    /// [`Kind::Facts`]). Statuses come from `known` where given (not `unknown`), else a
-    /// lookup (100 ids per fetch). Writes nothing; needs a uid.
+    /// [`Kind::Facts`]): the shared planner with the facts kind's rules. Statuses come
+    /// from `known` where given (not `unknown`), else a lookup (100 ids per fetch). A
+    /// foreign record (a late-2026 canonical vector) is never overwritten; a fact Omi
+    /// would not embed is skipped (an invalid id or empty content counted as the policy
+    /// counts them). Writes nothing; needs a uid.
     pub async fn plan_facts(
         &self,
         facts: &[Fact],
@@ -34,170 +35,36 @@ impl Reprocessor {
                 "plan_facts needs an engine configured for facts (kind facts)".into(),
             ));
         }
-        // No plan on an unknown dimension: learn it (one tiny request) or refuse.
-        let dimension = self.embedder.learn_dimension().await?;
-        let target = self.target()?;
-        let uid = target.uid.clone();
-        let mut counts = PlanCounts::default();
-        let mut skipped = Vec::new();
-        let picked: Vec<&Fact> = match selection {
-            Selection::Ids(ids) => {
-                let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-                let have: BTreeSet<&str> = facts.iter().map(|f| f.id.as_str()).collect();
-                for id in wanted.iter().filter(|id| !have.contains(*id)) {
-                    skipped.push(SkippedItem {
-                        memory_id: id.to_string(),
-                        reason: SkipReason::NotInExport,
-                    });
-                }
-                counts.not_in_export = skipped.len();
-                facts
-                    .iter()
-                    .filter(|f| wanted.contains(f.id.as_str()))
-                    .collect()
+        let uid = self.uid()?.to_string();
+        let skip = |f: &Fact, entry: Option<&StatusEntry>| {
+            if let Some(e) = entry.filter(|e| e.status == EmbeddingStatus::Foreign) {
+                return Some(SkipReason::Foreign(e.reason.clone().unwrap_or_default()));
             }
-            _ => facts.iter().collect(),
+            fact_skip(f, &uid).map(|s| match s {
+                FactSkip::InvalidId(why) => {
+                    SkipReason::NotEmbeddable(policy::SkipReason::InvalidId(why))
+                }
+                FactSkip::EmptyContent => SkipReason::NotEmbeddable(policy::SkipReason::Empty),
+                other => SkipReason::FactNotEmbeddable(other.describe()),
+            })
         };
-        let mut statuses: BTreeMap<String, StatusEntry> = BTreeMap::new();
-        let mut to_look_up: Vec<Fact> = Vec::new();
-        for f in &picked {
-            match known.and_then(|k| k.get(&f.id)) {
-                Some(e) if e.status != EmbeddingStatus::Unknown => {
-                    statuses.insert(f.id.clone(), e.clone());
-                }
-                _ if !matches!(fact_skip(f, &uid), Some(FactSkip::InvalidId(_))) => {
-                    to_look_up.push((*f).clone());
-                }
-                _ => {}
-            }
-        }
-        if !to_look_up.is_empty() {
-            let dim = Some(dimension);
-            statuses.extend(
-                lookup_facts_only(
-                    self.store.as_ref(),
-                    &self.config.namespace,
-                    &uid,
-                    &to_look_up,
-                    dim,
-                )
-                .await?,
-            );
-        }
-        let vector_ids: Vec<String> = picked.iter().map(|f| fact_vector_id(&uid, &f.id)).collect();
-        let last = self
-            .journal
-            .last_writes(&target.store, &target.namespace, &vector_ids)?;
-        let mut items = Vec::new();
-        for (f, vid) in picked.into_iter().zip(vector_ids) {
-            let status = statuses.get(&f.id).map(|e| e.status);
-            let exists = !matches!(
-                status,
-                None | Some(
-                    EmbeddingStatus::Missing | EmbeddingStatus::Skipped | EmbeddingStatus::Unknown
-                )
-            );
-            let hash = text_hash(&f.content);
-            let unchanged = exists
-                && last
-                    .get(&vid)
-                    .is_some_and(|w| w.matches(&hash, &target.model, &target.format));
-            if !is_selected(selection, exists, unchanged, status) {
-                continue;
-            }
-            counts.selected += 1;
-            let skip = |reason| SkippedItem {
-                memory_id: f.id.clone(),
-                reason,
-            };
-            if status == Some(EmbeddingStatus::Foreign) {
-                counts.foreign += 1;
-                let why = statuses
-                    .get(&f.id)
-                    .and_then(|e| e.reason.clone())
-                    .unwrap_or_default();
-                skipped.push(skip(SkipReason::Foreign(why)));
-                continue;
-            }
-            match fact_skip(f, &uid) {
-                Some(FactSkip::InvalidId(why)) => {
-                    let r = policy::SkipReason::InvalidId(why);
-                    counts.add(&r);
-                    skipped.push(skip(SkipReason::NotEmbeddable(r)));
-                    continue;
-                }
-                Some(FactSkip::EmptyContent) => {
-                    let r = policy::SkipReason::Empty;
-                    counts.add(&r);
-                    skipped.push(skip(SkipReason::NotEmbeddable(r)));
-                    continue;
-                }
-                Some(other) => {
-                    counts.not_embeddable += 1;
-                    skipped.push(skip(SkipReason::FactNotEmbeddable(other.describe())));
-                    continue;
-                }
-                None => {}
-            }
-            if unchanged && !self.config.force {
-                counts.unchanged += 1;
-                skipped.push(skip(SkipReason::Unchanged));
-                continue;
-            }
-            let change = if exists {
-                counts.overwritten += 1;
-                Change::Overwrite
-            } else {
-                counts.new += 1;
-                Change::New
-            };
-            items.push(PlanItem {
-                memory_id: f.id.clone(),
-                vector_id: vid,
-                tokens: self.embedder.count_tokens(&f.content),
-                text_hash: hash,
-                text: f.content.clone(),
-                memory_created_at: f.created_at.as_ref().map(|d| d.timestamp()),
-                change,
-                category: Some(f.category.raw().to_string()),
-            });
-        }
-        counts.selected += counts.not_in_export;
-        let mut warnings = vec![
+        let kind = KindPlan {
+            records: facts,
+            rules: &Facts,
+            skip: &skip,
+            created_at: |f: &Fact| f.created_at.as_ref().map(|d| d.timestamp()),
+            category: |f: &Fact| Some(f.category.raw().to_string()),
+        };
+        let mut plan = self.plan_records(kind, selection, known).await?;
+        plan.warnings.insert(
+            0,
             "facts: created_at metadata is the upsert time, as Omi writes it (upsert_memory_vector in \
              backend/database/vector_db.py, github.com/BasedHardware/omi PR #4139)"
                 .to_string(),
-        ];
-        if self.config.read_only {
-            warnings.push("read-only mode: this plan cannot be run".into());
-        }
-        let batch = self.config.batch_size;
-        let requests = RequestEstimate {
-            embed: items.len().div_ceil(batch),
-            upsert: items
-                .chunks(batch)
-                .map(|c| upsert_requests(c.len(), dimension))
-                .sum(),
-            fetch: 2 * items
-                .chunks(batch)
-                .map(|c| c.len().div_ceil(limits::FETCH_GROUP))
-                .sum::<usize>(),
-        };
-        Ok(Plan {
-            estimated_tokens: items.iter().map(|i| i.tokens).sum(),
-            target,
-            selection: selection.clone(),
-            counts,
-            items,
-            skipped,
-            requests,
-            dimension,
-            created_at_policy: crate::config::CreatedAtPolicy::Now,
-            warnings,
-            // No fact skip can be forced (omi-facts.md §F7).
-            forced: Vec::new(),
-            can_force: Vec::new(),
-        })
+        );
+        plan.created_at_policy = crate::config::CreatedAtPolicy::Now;
+        // No fact skip can be forced (omi-facts.md §F7).
+        Ok(plan)
     }
 
     /// Finish an unfinished facts run: its pending and failed items are rebuilt from

@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use super::{ReprocessError, Reprocessor, Target, text_hash};
 use crate::omi::Memory;
-use crate::omi::conventions::{validate_id, vector_id};
 use crate::omi::policy;
-use crate::omi::text::render;
 use crate::store::limits;
+use crate::sync::kinds::Conversations;
+use crate::sync::kinds::lookup::{self, ByIdRules};
 use crate::sync::status::{self, EmbeddingStatus, StatusEntry};
 
 /// Which memories to reprocess.
@@ -281,6 +281,22 @@ pub(crate) fn upsert_requests(n: usize, dim: usize) -> usize {
     n.div_ceil(per_request)
 }
 
+/// What a kind brings to a plan: its records, its by-id rules (key, Omi's vector id and
+/// text, the classes of what is stored) and why Omi would not write one. Conversations
+/// ([`Reprocessor::plan`]) and facts ([`Reprocessor::plan_facts`]) plan through
+/// [`Reprocessor::plan_records`] with theirs.
+pub(super) struct KindPlan<'a, T> {
+    pub records: &'a [T],
+    pub rules: &'a dyn ByIdRules<T>,
+    /// Why the record is not written, given its looked-up entry (checked before
+    /// `unchanged`).
+    pub skip: &'a (dyn Fn(&T, Option<&StatusEntry>) -> Option<SkipReason> + Sync),
+    /// The record's own `created_at`, Unix seconds.
+    pub created_at: fn(&T) -> Option<i64>,
+    /// Facts: the category written into the metadata.
+    pub category: fn(&T) -> Option<String>,
+}
+
 impl Reprocessor {
     /// Plan a run over `memories` (an export's). Looks up the store records of the
     /// selected memories (status lookup, 100 ids per fetch) unless `known` already holds
@@ -292,101 +308,171 @@ impl Reprocessor {
         selection: &Selection,
         known: Option<&BTreeMap<String, StatusEntry>>,
     ) -> Result<Plan, ReprocessError> {
+        let overrides = self.config.overrides();
+        let uid = self.uid()?.to_string();
+        let rules = Conversations {
+            format: self.config.format,
+        };
+        let skip = |m: &Memory, _: Option<&StatusEntry>| {
+            policy::skip_reason(m, Some(&uid), overrides).map(SkipReason::NotEmbeddable)
+        };
+        let kind = KindPlan {
+            records: memories,
+            rules: &rules,
+            skip: &skip,
+            created_at: |m: &Memory| m.created_at.as_ref().map(|d| d.timestamp()),
+            category: |_| None,
+        };
+        let mut plan = self.plan_records(kind, selection, known).await?;
+        let counts = plan.counts;
+        if self.config.created_at_policy == crate::config::CreatedAtPolicy::Memory {
+            let undated = plan
+                .items
+                .iter()
+                .filter(|i| i.memory_created_at.is_none())
+                .count();
+            if undated > 0 {
+                plan.warnings.insert(
+                    0,
+                    format!(
+                        "{undated} memories have no created_at: they keep the stored record's \
+                         value, or get the embedding time"
+                    ),
+                );
+            }
+        }
+        if overrides.include_discarded {
+            plan.forced.push("discarded");
+        }
+        if overrides.include_unfinished {
+            plan.forced.push("unfinished");
+        }
+        if counts.discarded > 0 {
+            plan.can_force.push(format!(
+                "--include-discarded would also write the {} discarded (Omi never embeds them)",
+                counts.discarded
+            ));
+        }
+        if counts.unfinished > 0 {
+            plan.can_force.push(format!(
+                "--include-unfinished would also write the {} unfinished (Omi embeds after \
+                 processing)",
+                counts.unfinished
+            ));
+        }
+        Ok(plan)
+    }
+
+    /// The planning every kind shares: pick the selection's records (ids not in the
+    /// export are counted and listed), take their statuses from `known` or look them up
+    /// (groups of 100, `concurrency` at a time), skip what Omi would not write and what
+    /// the journal says was written with this very text, model and format (unless
+    /// `force`), and estimate tokens and requests. The plan's `warnings` hold only the
+    /// read-only one; `forced`, `can_force` are empty.
+    pub(super) async fn plan_records<T: Sync>(
+        &self,
+        kind: KindPlan<'_, T>,
+        selection: &Selection,
+        known: Option<&BTreeMap<String, StatusEntry>>,
+    ) -> Result<Plan, ReprocessError> {
         let target = self.target()?;
         // No plan on an unknown dimension: learn it (one tiny request) or refuse.
         let dimension = self.embedder.learn_dimension().await?;
         let uid = target.uid.clone();
-        let overrides = self.config.overrides();
+        let rules = kind.rules;
         let mut counts = PlanCounts::default();
         let mut skipped = Vec::new();
 
-        let picked: Vec<&Memory> = match selection {
+        let picked: Vec<&T> = match selection {
             Selection::Ids(ids) => {
                 let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-                let have: BTreeSet<&str> = memories.iter().map(|m| m.id.as_str()).collect();
-                for id in &wanted {
-                    if !have.contains(id) {
-                        skipped.push(SkippedItem {
-                            memory_id: id.to_string(),
-                            reason: SkipReason::NotInExport,
-                        });
-                    }
+                let have: BTreeSet<String> = kind.records.iter().map(|t| rules.key(t)).collect();
+                for id in wanted.iter().filter(|id| !have.contains(**id)) {
+                    skipped.push(SkippedItem {
+                        memory_id: id.to_string(),
+                        reason: SkipReason::NotInExport,
+                    });
                 }
                 counts.not_in_export = skipped.len();
-                memories
+                kind.records
                     .iter()
-                    .filter(|m| wanted.contains(m.id.as_str()))
+                    .filter(|t| wanted.contains(rules.key(t).as_str()))
                     .collect()
             }
-            _ => memories.iter().collect(),
+            _ => kind.records.iter().collect(),
         };
 
         // Statuses: the caller's where known, a lookup for the rest.
         let mut statuses: BTreeMap<String, StatusEntry> = BTreeMap::new();
-        let mut to_look_up: Vec<Memory> = Vec::new();
-        for m in &picked {
-            match known.and_then(|k| k.get(&m.id)) {
+        let mut to_look_up: Vec<&T> = Vec::new();
+        for t in &picked {
+            match known.and_then(|k| k.get(&rules.key(t))) {
                 Some(e) if e.status != EmbeddingStatus::Unknown => {
-                    statuses.insert(m.id.clone(), e.clone());
+                    statuses.insert(rules.key(t), e.clone());
                 }
-                _ => {
-                    if validate_id(&vector_id(&uid, &m.id)).is_ok() {
-                        to_look_up.push((*m).clone());
-                    }
-                }
+                _ => to_look_up.push(*t),
             }
         }
         if !to_look_up.is_empty() {
             let dim = Some(dimension);
             let (store, ns, uid) = (self.store.as_ref(), &self.config.namespace, &uid);
+            let by_ref = ByRef(rules);
+            let by_ref = &by_ref;
             // Groups of ids looked up `concurrency` at a time.
             let mut lookups = futures::stream::iter(to_look_up.chunks(status::FETCH_GROUP))
-                .map(|group| status::lookup(store, ns, uid, group, dim, |_, _| {}))
+                .map(|group| lookup::lookup_only(store, ns, uid, group, dim, by_ref, |_, _| {}))
                 .buffer_unordered(self.config.concurrency);
             while let Some(found) = lookups.next().await {
                 statuses.extend(found?);
             }
         }
-        let has_record = |id: &str| {
-            statuses.get(id).is_some_and(|e| {
-                !matches!(
-                    e.status,
-                    EmbeddingStatus::Missing | EmbeddingStatus::Skipped | EmbeddingStatus::Unknown
-                )
-            })
-        };
 
-        let vector_ids: Vec<String> = picked.iter().map(|m| vector_id(&uid, &m.id)).collect();
+        let vector_ids: Vec<String> = picked.iter().map(|t| rules.vector_id(&uid, t)).collect();
         let last = self
             .journal
             .last_writes(&target.store, &target.namespace, &vector_ids)?;
 
         let mut items = Vec::new();
-        for (m, vid) in picked.into_iter().zip(vector_ids) {
-            let exists = has_record(&m.id);
-            let text = render(&m.structured, self.config.format);
+        for (t, vid) in picked.into_iter().zip(vector_ids) {
+            let key = rules.key(t);
+            let entry = statuses.get(&key);
+            let status = entry.map(|e| e.status);
+            let exists = !matches!(
+                status,
+                None | Some(
+                    EmbeddingStatus::Missing | EmbeddingStatus::Skipped | EmbeddingStatus::Unknown
+                )
+            );
+            let text = rules.text(t);
             let hash = text_hash(&text);
             let unchanged = exists
                 && last
                     .get(&vid)
                     .is_some_and(|w| w.matches(&hash, &target.model, &target.format));
-            let status = statuses.get(&m.id).map(|e| e.status);
             if !is_selected(selection, exists, unchanged, status) {
                 continue;
             }
             counts.selected += 1;
-            let skip = |reason| SkippedItem {
-                memory_id: m.id.clone(),
-                reason,
-            };
-            if let Some(r) = policy::skip_reason(m, Some(&uid), overrides) {
-                counts.add(&r);
-                skipped.push(skip(SkipReason::NotEmbeddable(r)));
+            if let Some(reason) = (kind.skip)(t, entry) {
+                match &reason {
+                    SkipReason::NotEmbeddable(r) => counts.add(r),
+                    SkipReason::FactNotEmbeddable(_) => counts.not_embeddable += 1,
+                    SkipReason::Foreign(_) => counts.foreign += 1,
+                    SkipReason::Unchanged => counts.unchanged += 1,
+                    SkipReason::NotInExport => counts.not_in_export += 1,
+                }
+                skipped.push(SkippedItem {
+                    memory_id: key,
+                    reason,
+                });
                 continue;
             }
             if unchanged && !self.config.force {
                 counts.unchanged += 1;
-                skipped.push(skip(SkipReason::Unchanged));
+                skipped.push(SkippedItem {
+                    memory_id: key,
+                    reason: SkipReason::Unchanged,
+                });
                 continue;
             }
             let change = if exists {
@@ -397,65 +483,31 @@ impl Reprocessor {
                 Change::New
             };
             items.push(PlanItem {
-                memory_id: m.id.clone(),
+                memory_id: key,
                 vector_id: vid,
                 tokens: self.embedder.count_tokens(&text),
                 text_hash: hash,
                 text,
-                memory_created_at: m.created_at.as_ref().map(|d| d.timestamp()),
+                memory_created_at: (kind.created_at)(t),
                 change,
-                category: None,
+                category: (kind.category)(t),
             });
         }
         counts.selected += counts.not_in_export;
 
         let mut warnings = Vec::new();
-        if self.config.created_at_policy == crate::config::CreatedAtPolicy::Memory {
-            let undated = items
-                .iter()
-                .filter(|i| i.memory_created_at.is_none())
-                .count();
-            if undated > 0 {
-                warnings.push(format!(
-                    "{undated} memories have no created_at: they keep the stored record's \
-                     value, or get the embedding time"
-                ));
-            }
-        }
         if self.config.read_only {
             warnings.push("read-only mode: this plan cannot be run".into());
         }
-        let mut forced = Vec::new();
-        if overrides.include_discarded {
-            forced.push("discarded");
-        }
-        if overrides.include_unfinished {
-            forced.push("unfinished");
-        }
-        let mut can_force = Vec::new();
-        if counts.discarded > 0 {
-            can_force.push(format!(
-                "--include-discarded would also write the {} discarded (Omi never embeds them)",
-                counts.discarded
-            ));
-        }
-        if counts.unfinished > 0 {
-            can_force.push(format!(
-                "--include-unfinished would also write the {} unfinished (Omi embeds after \
-                 processing)",
-                counts.unfinished
-            ));
-        }
-        let n = items.len();
-        let batches = n.div_ceil(self.config.batch_size);
+        let batch = self.config.batch_size;
         let requests = RequestEstimate {
-            embed: batches,
+            embed: items.len().div_ceil(batch),
             upsert: items
-                .chunks(self.config.batch_size)
+                .chunks(batch)
                 .map(|c| upsert_requests(c.len(), dimension))
                 .sum(),
             fetch: 2 * items
-                .chunks(self.config.batch_size)
+                .chunks(batch)
                 .map(|c| c.len().div_ceil(limits::FETCH_GROUP))
                 .sum::<usize>(),
         };
@@ -470,9 +522,37 @@ impl Reprocessor {
             dimension,
             created_at_policy: self.config.created_at_policy,
             warnings,
-            forced,
-            can_force,
+            forced: Vec::new(),
+            can_force: Vec::new(),
         })
+    }
+}
+
+/// A kind's by-id rules over references to its records (a plan looks up the records it
+/// picked, not copies).
+struct ByRef<'a, T>(&'a dyn ByIdRules<T>);
+
+impl<T> ByIdRules<&T> for ByRef<'_, T> {
+    fn key(&self, t: &&T) -> String {
+        self.0.key(t)
+    }
+    fn vector_id(&self, uid: &str, t: &&T) -> String {
+        self.0.vector_id(uid, t)
+    }
+    fn classify(
+        &self,
+        uid: &str,
+        t: &&T,
+        record: Option<&crate::store::Record>,
+        dimension: Option<usize>,
+    ) -> StatusEntry {
+        self.0.classify(uid, t, record, dimension)
+    }
+    fn text(&self, t: &&T) -> String {
+        self.0.text(t)
+    }
+    fn keeps_reasons(&self) -> bool {
+        self.0.keeps_reasons()
     }
 }
 

@@ -9,20 +9,7 @@ pub const VERIFY_MIN_COSINE: f64 = 0.99999;
 
 /// Cosine similarity of two vectors (0 when lengths differ or a vector is zero).
 pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    if a.len() != b.len() || a.is_empty() {
-        return 0.0;
-    }
-    let (mut dot, mut na, mut nb) = (0f64, 0f64, 0f64);
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (f64::from(*x), f64::from(*y));
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
-    }
-    if na == 0.0 || nb == 0.0 {
-        return 0.0;
-    }
-    dot / (na.sqrt() * nb.sqrt())
+    crate::sync::status::cosine_f64(a, b).unwrap_or(0.0)
 }
 
 fn show(v: Option<&MetaValue>) -> String {

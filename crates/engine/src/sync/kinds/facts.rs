@@ -1,19 +1,22 @@
-//! The `ns2` status of Omi's facts (omi-facts.md §F7.3): the record fetched under
+//! The facts kind's by-id status (omi-facts.md §F7.3): the record fetched under
 //! `{uid}-{fact_id}` classified as missing / present / skipped / mismatch / legacy /
 //! foreign, with the spec's hints (category drift, stale-text candidate, missing as
-//! expected for pre-2026 facts); [`verify_facts`] also embeds each fact's `content` and
-//! compares (fresh / stale), as for conversations.
+//! expected for pre-2026 facts). The fetching and verifying (fresh / stale by embedding
+//! each `content`) are the record-kind machinery's [`super::lookup`]; this module holds
+//! only what is the facts' own. (`sync::fact_status` names this module too.)
 
 use std::collections::BTreeMap;
 
-use crate::embed::{EmbedError, Embedder};
+use super::Facts;
+use super::lookup::{
+    Against, ByIdRules, lacking, lookup_by_id, lookup_only, metadata_mismatch, stored_entry,
+};
+use crate::embed::Embedder;
 use crate::omi::conventions::{KEY_CREATED_AT, KEY_MEMORY_ID, KEY_UID};
 use crate::omi::fact::Fact;
-use crate::omi::fact_conventions::{KEY_CATEGORY, fact_skip, fact_vector_id, foreign_reason};
+use crate::omi::fact_conventions::{KEY_CATEGORY, fact_skip, foreign_reason};
 use crate::store::{MetaValue, Metadata, Record, StoreError, VectorStore};
-use crate::sync::status::{
-    EmbeddingStatus, FETCH_GROUP, StatusEntry, VerifyError, apply_verification,
-};
+use crate::sync::status::{EmbeddingStatus, StatusEntry, VerifyError};
 
 /// The stored category when it differs from the fact's raw category (§F7.3
 /// "category-drift": `auto`, backfill normalisation, dev-API PATCH).
@@ -64,50 +67,23 @@ pub fn classify_fact(
         return e;
     };
     let meta = &record.metadata;
-    let mut entry = StatusEntry {
-        status: EmbeddingStatus::Present,
-        dimension: Some(record.values.len()),
-        norm: Some(record.values.iter().map(|v| v * v).sum::<f32>().sqrt()),
-        metadata: Some(meta.clone()),
-        reason: None,
-        similarity: None,
-        skip: None,
-    };
+    let mut entry = stored_entry(record);
     if let Some(why) = foreign_reason(&record.id, meta) {
         entry.status = EmbeddingStatus::Foreign;
         entry.reason = Some(why);
         return entry;
     }
-    let str_of = |k: &str| match meta.get(k) {
-        Some(MetaValue::String(s)) => Some(s.as_str()),
-        _ => None,
-    };
-    let mismatch = if let Some(u) = str_of(KEY_UID).filter(|u| *u != uid) {
-        Some(format!("metadata uid is {u:?}, not {uid:?}"))
-    } else if let Some(m) = str_of(KEY_MEMORY_ID).filter(|m| *m != fact.id) {
-        Some(format!(
-            "metadata memory_id is {m:?}, not the fact id {:?}",
-            fact.id
-        ))
-    } else {
-        expected_dimension
-            .filter(|d| *d != record.values.len())
-            .map(|d| {
-                format!(
-                    "dimension {} but the embedder makes {d}",
-                    record.values.len()
-                )
-            })
-    };
-    if let Some(reason) = mismatch {
+    if let Some(reason) =
+        metadata_mismatch(record, uid, &fact.id, "the fact id ", expected_dimension)
+    {
         entry.status = EmbeddingStatus::Mismatch;
         entry.reason = Some(reason);
         return entry;
     }
-    let lacking: Vec<&str> = [KEY_UID, KEY_MEMORY_ID, KEY_CATEGORY, KEY_CREATED_AT]
-        .into_iter()
-        .filter(|k| !meta.contains_key(*k))
-        .collect();
+    let lacking = lacking(
+        meta,
+        &[KEY_UID, KEY_MEMORY_ID, KEY_CATEGORY, KEY_CREATED_AT],
+    );
     let mut notes = Vec::new();
     if !lacking.is_empty() {
         entry.status = EmbeddingStatus::Legacy;
@@ -131,9 +107,31 @@ pub fn classify_fact(
     entry
 }
 
-/// Look up (and, with an embedder, verify) every fact: [`FETCH_GROUP`] ids per fetch,
-/// then one embedding request per group for the `content` of the facts with a comparable
-/// vector. `progress` gets (done, total). Returns entries by fact id.
+/// The facts' by-id rules: Omi's id, the `content`, [`classify_fact`]'s classes; a
+/// hint survives the verification (`"cosine …; category drift …"`).
+impl ByIdRules<Fact> for Facts {
+    fn key(&self, f: &Fact) -> String {
+        f.id.clone()
+    }
+    fn classify(
+        &self,
+        uid: &str,
+        f: &Fact,
+        record: Option<&Record>,
+        dimension: Option<usize>,
+    ) -> StatusEntry {
+        classify_fact(f, uid, record, dimension)
+    }
+    fn text(&self, f: &Fact) -> String {
+        f.content.clone()
+    }
+    fn keeps_reasons(&self) -> bool {
+        true
+    }
+}
+
+/// Look up (and, with an embedder, verify) every fact ([`lookup_by_id`] with the facts'
+/// rules). `progress` gets (done, total). Returns entries by fact id.
 pub async fn lookup_facts(
     store: &dyn VectorStore,
     embedder: Option<&dyn Embedder>,
@@ -141,64 +139,13 @@ pub async fn lookup_facts(
     uid: &str,
     facts: &[Fact],
     expected_dimension: Option<usize>,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
-    let mut out = BTreeMap::new();
-    let dimension = match embedder {
-        Some(e) => Some(e.learn_dimension().await?),
-        None => expected_dimension,
+    let against = match embedder {
+        Some(e) => Against::Embedder(e),
+        None => Against::Dimension(expected_dimension),
     };
-    for group in facts.chunks(FETCH_GROUP) {
-        let ids: Vec<String> = group.iter().map(|f| fact_vector_id(uid, &f.id)).collect();
-        let records = store.fetch(namespace, &ids).await?;
-        let mut entries: Vec<StatusEntry> = group
-            .iter()
-            .zip(&ids)
-            .map(|(f, id)| classify_fact(f, uid, records.get(id), dimension))
-            .collect();
-        if let Some(embedder) = embedder {
-            let comparable: Vec<usize> = (0..group.len())
-                .filter(|&i| {
-                    matches!(
-                        entries[i].status,
-                        EmbeddingStatus::Present | EmbeddingStatus::Legacy
-                    ) && !group[i].content.is_empty()
-                        && records
-                            .get(&ids[i])
-                            .is_some_and(|r| r.values.len() == embedder.dimension())
-                })
-                .collect();
-            if !comparable.is_empty() {
-                let texts: Vec<String> = comparable
-                    .iter()
-                    .map(|&i| group[i].content.clone())
-                    .collect();
-                let vectors = embedder.embed(&texts).await?;
-                if vectors.len() != texts.len() {
-                    return Err(VerifyError::Embed(EmbedError::BadResponse(format!(
-                        "asked for {} vectors, got {}",
-                        texts.len(),
-                        vectors.len()
-                    ))));
-                }
-                for (&i, current) in comparable.iter().zip(&vectors) {
-                    if let Some(record) = records.get(&ids[i]) {
-                        let keep = entries[i].reason.take();
-                        apply_verification(&mut entries[i], &record.values, current);
-                        entries[i].reason = match (keep, entries[i].reason.take()) {
-                            (Some(a), Some(b)) => Some(format!("{b}; {a}")),
-                            (a, b) => b.or(a),
-                        };
-                    }
-                }
-            }
-        }
-        for (f, e) in group.iter().zip(entries) {
-            out.insert(f.id.clone(), e);
-        }
-        progress(out.len(), facts.len());
-    }
-    Ok(out)
+    lookup_by_id(store, namespace, uid, facts, against, &Facts, progress).await
 }
 
 /// [`lookup_facts`] without verification, with a store error.
@@ -209,33 +156,16 @@ pub async fn lookup_facts_only(
     facts: &[Fact],
     expected_dimension: Option<usize>,
 ) -> Result<BTreeMap<String, StatusEntry>, StoreError> {
-    match lookup_facts(
+    lookup_only(
         store,
-        None,
         namespace,
         uid,
         facts,
         expected_dimension,
+        &Facts,
         |_, _| {},
     )
     .await
-    {
-        Ok(m) => Ok(m),
-        Err(VerifyError::Store(e)) => Err(e),
-        Err(VerifyError::Embed(e)) => Err(StoreError::BadResponse(e.to_string())),
-    }
-}
-
-/// Same as [`lookup_facts`] with an embedder: verify every fact.
-pub async fn verify_facts(
-    store: &dyn VectorStore,
-    embedder: &dyn Embedder,
-    namespace: &str,
-    uid: &str,
-    facts: &[Fact],
-    progress: impl FnMut(usize, usize),
-) -> Result<BTreeMap<String, StatusEntry>, VerifyError> {
-    lookup_facts(store, Some(embedder), namespace, uid, facts, None, progress).await
 }
 
 #[cfg(test)]
