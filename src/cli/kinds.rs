@@ -651,7 +651,7 @@ pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Res
 /// The writer lock of the data dir, as the conversations' reprocess takes it: a second
 /// writer is refused with the holder's pid ("a reprocess of this data dir is running
 /// (pid N)…").
-fn writer_lock(ctx: &Context) -> anyhow::Result<DataDirLock> {
+pub(crate) fn writer_lock(ctx: &Context) -> anyhow::Result<DataDirLock> {
     Ok(DataDirLock::acquire(
         &ctx.settings.data_dir,
         Role::Reprocess,

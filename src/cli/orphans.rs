@@ -56,6 +56,13 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
         )
         .await;
     }
+    // A delete holds the writer lock from the scan to the last delete, as every kind's
+    // does: no reprocess or TUI indexing writes beside it.
+    let _lock = if args.delete && args.yes {
+        Some(super::kinds::writer_lock(ctx)?)
+    } else {
+        None
+    };
     let export = load_export(&args.export)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let store = open_store(&ctx.settings).await?;

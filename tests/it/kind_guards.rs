@@ -78,7 +78,7 @@ async fn kind_writes_take_the_writer_lock_and_a_second_writer_is_refused() {
     let data = dir.path().join("data");
     let items = sample("e3-2026.json").display().to_string();
     let facts = sample("e3-facts.json").display().to_string();
-    let writers: [Vec<&str>; 4] = [
+    let writers: [Vec<&str>; 5] = [
         vec![
             "reprocess",
             &items,
@@ -99,6 +99,8 @@ async fn kind_writes_take_the_writer_lock_and_a_second_writer_is_refused() {
         vec![
             "orphans", &facts, "--kind", "facts", "--uid", UID_FACTS, "--delete", "--yes",
         ],
+        // Conversations (`ns1`, no --kind) too.
+        vec!["orphans", &items, "--delete", "--yes"],
     ];
     let before = (emu.records("ns2"), emu.records("ns4"));
 
