@@ -254,7 +254,7 @@ fn pid_of(dir: &Path) -> i32 {
 fn read_pid(file: &Path) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Some(pid) = std::fs::read_to_string(&file)
+        if let Some(pid) = std::fs::read_to_string(file)
             .ok()
             .and_then(|s| s.trim().parse().ok())
         {
