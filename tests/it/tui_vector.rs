@@ -173,6 +173,12 @@ async fn index_view_refuses_orphan_deletes_from_an_incomplete_export() {
     let screen = h.screen();
     assert!(screen.contains("orphans 1"), "{screen}");
     assert!(screen.contains(&format!("{UID}-m002")), "{screen}");
+    // The view says so before d is pressed (no "d deletes" hint).
+    assert!(
+        screen.contains("Not deleted here: the export says"),
+        "{screen}"
+    );
+    assert!(!screen.contains("d deletes the orphans"), "{screen}");
     h.key(KeyCode::Char('d'));
     assert!(!h.app.state.index.confirm_delete);
     assert!(!h.app.state.index.deleting);
@@ -197,6 +203,11 @@ async fn index_view_refuses_orphan_deletes_from_an_incomplete_export() {
     open_index(&mut h);
     h.wait_until(|app| !app.state.index.loading).await;
     assert!(h.screen().contains("orphans 1"), "{}", h.screen());
+    assert!(
+        h.screen().contains("d deletes the orphans"),
+        "{}",
+        h.screen()
+    );
     h.key(KeyCode::Char('d'));
     assert!(h.app.state.index.confirm_delete);
     assert!(
