@@ -52,7 +52,7 @@ pub fn run(ctx: &Context, export: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         let (mut setup, services, mut warnings) = startup::build(settings).await;
         // One writer per data dir: a second TUI (or one opened beside a running
         // reprocess) is read-only for writes, and says why.
-        let _lock = startup::take_writer_lock(settings, &mut setup, &mut warnings);
+        let (_lock, read_only_why) = startup::take_writer_lock(settings, &mut setup, &mut warnings);
         let (keymap, key_warnings) =
             keymap::Keymap::from_config_file(settings.config_file.as_deref());
         let format = settings
@@ -60,6 +60,7 @@ pub fn run(ctx: &Context, export: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             .parse()
             .unwrap_or(crate::omi::text::TextFormat::CURRENT);
         let mut state = State::new(setup, keymap, theme::Theme::from_env(), format);
+        state.read_only_why = read_only_why;
         let all: Vec<String> = warnings.into_iter().chain(key_warnings).collect();
         report_warnings(&mut state, &all);
         run_app(state, services, export).await
@@ -106,6 +107,10 @@ pub fn report_warnings(state: &mut State, warnings: &[String]) {
                 warnings.len()
             ),
         );
+    }
+    if !warnings.is_empty() {
+        // The footer shows them pinned; a later message replaces this tag.
+        state.message_tag = Some(crate::tui::state::CONFIG_WARNINGS);
     }
 }
 

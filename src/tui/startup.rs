@@ -8,23 +8,24 @@ use crate::tui::state::Setup;
 
 /// Take the data dir's writer lock for the session ([`DataDirLock`]). When another
 /// process holds it (or it cannot be taken), the session is read-only for writes: no
-/// reprocess, no orphan delete, no auto-indexing; the header says READ-ONLY and a
-/// warning names the holder's pid. `None` in read-only mode (nothing to guard).
+/// reprocess, no orphan delete, no auto-indexing; the header says READ-ONLY, a warning
+/// names the holder's pid, and the reason is returned for every refused write to say.
+/// `(None, None)` in read-only mode (nothing to guard).
 pub fn take_writer_lock(
     settings: &Settings,
     setup: &mut Setup,
     warnings: &mut Vec<String>,
-) -> Option<DataDirLock> {
+) -> (Option<DataDirLock>, Option<String>) {
     if settings.read_only {
-        return None;
+        return (None, None);
     }
     match DataDirLock::acquire(&settings.data_dir, Role::Tui) {
-        Ok(lock) => Some(lock),
+        Ok(lock) => (Some(lock), None),
         Err(e) => {
             setup.read_only = true;
             setup.auto_index = false;
             warnings.push(format!("read-only for writes: {e}"));
-            None
+            (None, Some(e.to_string()))
         }
     }
 }

@@ -21,6 +21,10 @@ use crate::tui::search::SearchPane;
 use crate::tui::theme::Theme;
 use crate::tui::vector::VectorCheck;
 
+/// The [`State::message_tag`] of the configuration warnings' own messages (the footer
+/// shows them pinned, so it does not repeat them).
+pub const CONFIG_WARNINGS: &str = "config warnings";
+
 /// What the header says about the set-up (fixed for the session).
 #[derive(Debug, Clone)]
 pub struct Setup {
@@ -255,6 +259,10 @@ pub struct State {
     /// Configuration warnings found at start: shown in the footer until acted on (the
     /// message log `L` opened, or `Esc` dismissing them).
     pub config_warnings: Vec<String>,
+    /// Why this session is read-only for writes when it is not by `--read-only`: the
+    /// data dir's writer lock was not taken (another process holds it, named with its
+    /// pid; or the data dir cannot be written). Every refused write says it.
+    pub read_only_why: Option<String>,
     /// The memory a vector check (`v`) was asked for: its window opens even when a
     /// filter hides the memory once its verdict (fresh, stale) is known.
     pub vector_for: Option<String>,
@@ -325,6 +333,7 @@ impl State {
             popup: None,
             popup_after: None,
             config_warnings: Vec::new(),
+            read_only_why: None,
             vector_for: None,
             filter_input: None,
             details_scroll: 0,
@@ -494,6 +503,16 @@ impl State {
                 }
             })
             .collect()
+    }
+
+    /// What a refused write says in a read-only session: `refused` ("writes are
+    /// disabled") and why — the writer lock's holder when another process has the data
+    /// dir, else read-only mode (`--read-only`).
+    pub fn write_refusal(&self, refused: &str) -> String {
+        match &self.read_only_why {
+            Some(why) => format!("{refused}: {why}"),
+            None => format!("read-only mode: {refused}"),
+        }
     }
 
     /// Show a message in the status line, keep it in the message log and write it to the

@@ -114,6 +114,123 @@ async fn index_view_lists_orphans_and_deletes_only_after_yes() {
     assert!(h.screen().contains("orphans 0"));
 }
 
+/// `d` in the index view trusts no export that says it is incomplete (issue 25): its
+/// missing conversations would read as orphans. It refuses, says why and how to delete
+/// anyway, and deletes nothing; the same store against a complete export deletes the
+/// orphan once confirmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_view_refuses_orphan_deletes_from_an_incomplete_export() {
+    use memlens::store::{MetaValue, Record};
+    use support::tui::harness_on;
+    let dir = tempfile::tempdir().unwrap();
+    // m000 and m001 are in the export; m002's vector is "not in the export".
+    let export_file = |complete: bool| {
+        let conversations: Vec<serde_json::Value> = (0..2)
+            .map(|i| {
+                serde_json::json!({
+                    "id": format!("m{i:03}"),
+                    "created_at": format!("2025-03-0{}T10:00:00+00:00", i + 1),
+                    "status": "completed",
+                    "discarded": false,
+                    "structured": {"title": format!("Walk {i}"), "overview": "A walk.",
+                                   "category": "personal", "action_items": [], "events": []}
+                })
+            })
+            .collect();
+        let export = serde_json::json!({
+            "profile": {"uid": UID},
+            "conversations": conversations,
+            "export_complete": complete
+        });
+        serde_json::to_vec(&export).unwrap()
+    };
+    let seed = || -> Vec<Record> {
+        (0..3)
+            .map(|i| {
+                let mut values = vec![0.0f32; 128];
+                values[i] = 1.0;
+                Record {
+                    id: format!("{UID}-m{i:03}"),
+                    values,
+                    metadata: [("uid".to_string(), MetaValue::String(UID.into()))].into(),
+                }
+            })
+            .collect()
+    };
+    let open_index = |h: &mut support::tui::Harness| {
+        h.key(KeyCode::Char('I'));
+        assert_eq!(h.app.state.popup, Some(Popup::Index));
+    };
+
+    // Incomplete: refused, the way to override named, nothing deleted.
+    let path = dir.path().join("incomplete.json");
+    std::fs::write(&path, export_file(false)).unwrap();
+    let mut h = harness_on(&path, false, Some(UID), seed()).await;
+    let store = h.app.services.store.clone().unwrap();
+    assert!(h.screen().contains("INCOMPLETE EXPORT"), "{}", h.screen());
+    open_index(&mut h);
+    h.wait_until(|app| !app.state.index.loading).await;
+    let screen = h.screen();
+    assert!(screen.contains("orphans 1"), "{screen}");
+    assert!(screen.contains(&format!("{UID}-m002")), "{screen}");
+    // The view says so before d is pressed (no "d deletes" hint).
+    assert!(
+        screen.contains("Not deleted here: the export says"),
+        "{screen}"
+    );
+    assert!(!screen.contains("d deletes the orphans"), "{screen}");
+    h.key(KeyCode::Char('d'));
+    assert!(!h.app.state.index.confirm_delete);
+    assert!(!h.app.state.index.deleting);
+    let (_, message) = h.app.state.message.clone().unwrap();
+    assert!(
+        message.starts_with("not deleting: the export says it is incomplete")
+            && message.contains("--allow-incomplete-export"),
+        "{message}"
+    );
+    assert!(!h.screen().contains("Delete these"), "{}", h.screen());
+    // A y after the refusal confirms nothing.
+    h.key(KeyCode::Char('y'));
+    h.settle().await;
+    assert_eq!(store.stats().await.unwrap().total, 3);
+
+    // Complete: the same orphan goes once confirmed, and only it.
+    let path = dir.path().join("complete.json");
+    std::fs::write(&path, export_file(true)).unwrap();
+    let mut h = harness_on(&path, false, Some(UID), seed()).await;
+    let store = h.app.services.store.clone().unwrap();
+    assert!(!h.screen().contains("INCOMPLETE EXPORT"), "{}", h.screen());
+    open_index(&mut h);
+    h.wait_until(|app| !app.state.index.loading).await;
+    assert!(h.screen().contains("orphans 1"), "{}", h.screen());
+    assert!(
+        h.screen().contains("d deletes the orphans"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Char('d'));
+    assert!(h.app.state.index.confirm_delete);
+    assert!(
+        h.screen().contains("Delete these 1 vector from"),
+        "{}",
+        h.screen()
+    );
+    h.key(KeyCode::Char('y'));
+    h.wait_until(|app| !app.state.index.deleting && !app.state.index.loading)
+        .await;
+    let left = store
+        .fetch(
+            "ns1",
+            &(0..3).map(|i| format!("{UID}-m{i:03}")).collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+    let mut left: Vec<_> = left.into_keys().collect();
+    left.sort();
+    assert_eq!(left, [format!("{UID}-m000"), format!("{UID}-m001")]);
+    assert!(h.screen().contains("orphans 0"), "{}", h.screen());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn index_view_shows_mixed_dimensions_per_namespace() {
     use memlens::store::Record;

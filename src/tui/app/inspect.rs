@@ -311,8 +311,8 @@ impl App {
                     .as_ref()
                     .and_then(|e| e.gaps.incomplete.clone());
                 if self.state.setup.read_only {
-                    self.state
-                        .notify(Level::Error, "read-only mode: deleting is disabled");
+                    let refusal = self.state.write_refusal("deleting is disabled");
+                    self.state.notify(Level::Error, refusal);
                 } else if let Some(why) = incomplete {
                     self.state.notify(
                         Level::Error,

@@ -888,8 +888,8 @@ impl App {
             }
             Command::ReprocessBatch => {
                 if self.state.setup.read_only {
-                    self.state
-                        .notify(Level::Error, "read-only mode: writes are disabled");
+                    let refusal = self.state.write_refusal("writes are disabled");
+                    self.state.notify(Level::Error, refusal);
                 } else {
                     self.state.popup = Some(Popup::BatchChoice);
                 }

@@ -32,7 +32,7 @@ impl App {
     ) -> Result<Arc<Reprocessor>, String> {
         let setup = &self.state.setup;
         if setup.read_only {
-            return Err("read-only mode: writes are disabled".into());
+            return Err(self.state.write_refusal("writes are disabled"));
         }
         let uid = setup
             .uid

@@ -141,11 +141,15 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         used += fit::width(&s);
         second.push(Span::styled(s, t.info));
     }
-    // Configuration warnings stay until acted on; the last message follows them.
+    // Configuration warnings stay until acted on; a later warning or error comes first
+    // (a refusal cut off behind a long pinned warning would look like no answer at all).
     let pinned = pinned_warning(state);
     let message = match (&pinned, &state.message) {
-        (Some(p), Some((level, text))) if *level != crate::tui::action::Level::Info => {
-            Some((*level, format!("{p} · {text}")))
+        (Some(p), Some((level, text)))
+            if *level != crate::tui::action::Level::Info
+                && state.message_tag != Some(crate::tui::state::CONFIG_WARNINGS) =>
+        {
+            Some((*level, format!("{text} · {p}")))
         }
         (Some(p), _) => Some((crate::tui::action::Level::Warn, p.clone())),
         (None, m) => m.clone(),

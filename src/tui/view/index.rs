@@ -165,6 +165,17 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
                             &format!("Delete {}", scan.orphans.len()),
                             crate::tui::confirm::Default::Cancel,
                         ));
+                    } else if let (false, Some(why)) =
+                        (scan.orphans.is_empty(), &scan.export_incomplete)
+                    {
+                        // `d` refuses these: say so before it is pressed.
+                        lines.push(Line::styled(
+                            format!(
+                                "Not deleted here: {}; these may be conversations it lacks (memlens orphans EXPORT --delete --yes --allow-incomplete-export deletes anyway)",
+                                sanitize::line(why)
+                            ),
+                            t.warn,
+                        ));
                     } else if !scan.orphans.is_empty() && !setup.read_only {
                         lines.push(Line::from(vec![
                             Span::styled("d", t.key),
