@@ -6,7 +6,7 @@
 //! `.ci/run` installs tmux); nothing here can panic outside a test body.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -121,9 +121,16 @@ impl Tmux {
         );
     }
 
-    /// Wait until the screen satisfies `pred` (bounded), returning it.
+    /// Wait until the screen satisfies `pred` (bounded), returning it. The bound only
+    /// turns a hang into a failure; it is no timing assertion.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        self.wait_for_within(Duration::from_secs(60), what, pred)
+    }
+
+    /// [`Self::wait_for`] with its own bound: for screens that wait on CPU-bound work
+    /// (the model's first batch in a debug build beside a whole test suite took over 60 s).
+    fn wait_for_within(&self, bound: Duration, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + bound;
         loop {
             let screen = self.screen();
             if pred(&screen) {
@@ -200,43 +207,61 @@ impl Drop for Tmux {
     }
 }
 
+/// The memlens binary under test (`MEMLENS_E2E_BIN` runs another build: a copy looped
+/// while the tree is rebuilt).
+fn memlens_bin() -> String {
+    std::env::var("MEMLENS_E2E_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_memlens").to_string())
+}
+
 /// The memlens command line for the demo export with a fresh data dir, as a shell
 /// word list; it writes its pid to `dir/pid` first (`exec` keeps the pid).
 fn memlens_command(dir: &Path) -> String {
-    // MEMLENS_E2E_BIN runs another build (a copy looped while the tree is rebuilt).
-    let bin = std::env::var("MEMLENS_E2E_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_memlens").to_string());
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-export.json");
-    let config = dir.join("config.toml");
+    memlens_command_on(dir, &dir.join("pid"), "", &demo)
+}
+
+/// The memlens command line on `export` with the data dir `data`, writing its pid to
+/// `pid` first; `args` go before the export.
+fn memlens_command_on(data: &Path, pid: &Path, args: &str, export: &Path) -> String {
+    let config = data.join("config.toml");
+    std::fs::create_dir_all(data).unwrap();
     std::fs::write(&config, "").unwrap();
     format!(
         "sh -c 'echo $$ > {pid}; exec env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u PINECONE_API_KEY \
          -u PINECONE_INDEX_NAME -u PINECONE_INDEX_HOST -u MEMLENS_UID -u NO_COLOR \
-         MEMLENS_DATA_DIR={data} {bin} --config {config} {demo}'",
-        pid = dir.join("pid").display(),
-        data = dir.display(),
+         MEMLENS_DATA_DIR={data} {bin} --config {config} {args} {export}'",
+        pid = pid.display(),
+        data = data.display(),
+        bin = memlens_bin(),
         config = config.display(),
-        demo = demo.display(),
+        export = export.display(),
     )
 }
 
 /// memlens in a non-interactive shell that prints its exit status and the terminal
 /// mode when it ends.
 fn start_memlens(dir: &Path) -> Option<Tmux> {
-    let script = format!(
-        "{}; echo \"EXITED:$?\"; stty -a; sleep 120",
-        memlens_command(dir)
-    );
-    let tmux = Tmux::start(120, 40, &script)?;
+    let tmux = start_command(120, &memlens_command(dir))?;
     tmux.wait_for("the demo export", |s| s.contains("333 memories"));
     Some(tmux)
 }
 
+/// `command` (a memlens command line) in a `w` × 40 terminal, in a shell that prints its
+/// exit status and the terminal mode when it ends.
+fn start_command(w: u16, command: &str) -> Option<Tmux> {
+    let script = format!("{command}; echo \"EXITED:$?\"; stty -a; sleep 120");
+    Tmux::start(w, 40, &script)
+}
+
 fn pid_of(dir: &Path) -> i32 {
-    let file: PathBuf = dir.join("pid");
+    read_pid(&dir.join("pid"))
+}
+
+/// The pid a [`memlens_command_on`] wrote to `file` (waits, bounded, for it).
+fn read_pid(file: &Path) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Some(pid) = std::fs::read_to_string(&file)
+        if let Some(pid) = std::fs::read_to_string(file)
             .ok()
             .and_then(|s| s.trim().parse().ok())
         {
@@ -435,7 +460,8 @@ fn e2e_sigterm_and_sighup_restore_the_terminal() {
             return;
         };
         // The auto-index has written something (the gauge shows a count above 0).
-        tmux.wait_for("the auto-index writing", |s| {
+        // The model's first batch is CPU-bound: its bound is generous (see wait_for_within).
+        tmux.wait_for_within(Duration::from_secs(600), "the auto-index writing", |s| {
             s.lines().any(|l| {
                 l.split("indexing ▕").nth(1).is_some_and(|rest| {
                     rest.split('▏')
@@ -450,7 +476,10 @@ fn e2e_sigterm_and_sighup_restore_the_terminal() {
         unsafe {
             libc::kill(pid_of(dir.path()), signal);
         }
-        let screen = tmux.wait_for("exit", |s| s.contains("EXITED:") && s.contains("icanon"));
+        // Exiting waits for the batch being embedded: CPU-bound, so a generous bound.
+        let screen = tmux.wait_for_within(Duration::from_secs(600), "exit", |s| {
+            s.contains("EXITED:") && s.contains("icanon")
+        });
         assert!(
             screen.contains(&format!("EXITED:{status}")),
             "signal {signal}:\n{screen}"
@@ -482,4 +511,185 @@ fn e2e_sigterm_and_sighup_restore_the_terminal() {
             .unwrap();
         assert!(done > 0, "signal {signal}: nothing recorded as done");
     }
+}
+
+/// An export of completed walks `m{i:03}` for `ids`, under the uid `u-lock`.
+fn walks_export(path: &Path, ids: &[u32]) {
+    let records: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("m{i:03}"),
+                "created_at": format!("2025-03-{:02}T10:00:00+00:00", 1 + i),
+                "status": "completed",
+                "discarded": false,
+                "structured": {
+                    "title": format!("Walk number {i}"),
+                    "overview": format!("A walk along the river, number {i}."),
+                    "emoji": "🚶",
+                    "category": "personal",
+                    "action_items": [],
+                    "events": []
+                }
+            })
+        })
+        .collect();
+    let export = serde_json::json!({
+        "profile": {"name": "Lock", "uid": "u-lock"},
+        "conversations": records,
+        "export_complete": true
+    });
+    std::fs::write(path, serde_json::to_vec_pretty(&export).unwrap()).unwrap();
+}
+
+/// What the data dir holds: the local store's vector ids, and the journal's runs and
+/// writes (read-only connections: both TUIs may have the files open).
+fn data_dir_contents(data: &Path) -> (Vec<String>, i64, i64) {
+    use rusqlite::{Connection, OpenFlags};
+    let ro = |name: &str| {
+        Connection::open_with_flags(data.join(name), OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+    };
+    let store = ro("store.db");
+    let mut stmt = store
+        .prepare("SELECT id FROM vectors WHERE namespace = 'ns1' ORDER BY id")
+        .unwrap();
+    let ids = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<Vec<String>, _>>()
+        .unwrap();
+    let journal = ro("journal.db");
+    let count = |table: &str| -> i64 {
+        journal
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    (ids, count("runs"), count("writes"))
+}
+
+/// Two TUIs on one data dir (issue 25): the first holds the writer lock; the second
+/// opens READ-ONLY and names the first's pid, and its write keys — `R` (reprocess) and
+/// `d` (orphan delete) — refuse with that reason and write nothing; the first still
+/// reprocesses and deletes.
+#[test]
+fn e2e_a_second_tui_on_one_data_dir_is_read_only_for_writes() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // The store holds m000…m003; the TUIs open m000…m002 and m004: m003's vector is an
+    // orphan, m004 has none yet. The static embedder: no auto-index writes on open.
+    let (seed, export) = (dir.path().join("seed.json"), dir.path().join("walks.json"));
+    walks_export(&seed, &[0, 1, 2, 3]);
+    walks_export(&export, &[0, 1, 2, 4]);
+    let first_cmd = memlens_command_on(
+        &data,
+        &dir.path().join("pid1"),
+        "--embedder static",
+        &export,
+    );
+    let out = Command::new(memlens_bin())
+        .env("MEMLENS_DATA_DIR", &data)
+        .env_remove("MEMLENS_UID")
+        .env_remove("MEMLENS_EMBEDDER")
+        .env_remove("MEMLENS_STORE")
+        .env_remove("MEMLENS_READ_ONLY")
+        .arg("--config")
+        .arg(data.join("config.toml"))
+        .args(["--embedder", "static", "reprocess", "--all", "--yes"])
+        .arg(&seed)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "seeding the store: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let vid = |n: u32| format!("u-lock-m{n:03}");
+    let seeded = data_dir_contents(&data);
+    assert_eq!(seeded.0, [vid(0), vid(1), vid(2), vid(3)]);
+
+    // The first TUI takes the writer lock (before it draws anything).
+    let Some(first) = start_command(160, &first_cmd) else {
+        return;
+    };
+    first.wait_for("the first TUI's statuses", |s| {
+        s.contains("4 memories") && s.contains("missing 1")
+    });
+    let first_pid = read_pid(&dir.path().join("pid1"));
+    assert!(!first.screen().contains("READ-ONLY"));
+
+    // The second says it is read-only for writes and who holds the lock.
+    let holder =
+        format!("a memlens terminal UI has this data dir open for writes (pid {first_pid})");
+    let second_cmd = memlens_command_on(
+        &data,
+        &dir.path().join("pid2"),
+        "--embedder static",
+        &export,
+    );
+    let second = start_command(160, &second_cmd).expect("tmux ran a moment ago");
+    let screen = second.wait_for("the second TUI, read-only", |s| {
+        s.contains("4 memories") && s.contains("missing 1")
+    });
+    assert!(
+        screen.lines().next().unwrap().contains("READ-ONLY"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(&format!("read-only for writes: {holder}")),
+        "{screen}"
+    );
+
+    // R (reprocess many) refuses with that reason: no choice of memories, no plan.
+    second.keys(&["R"]);
+    let screen = second.wait_for("R refused", |s| {
+        s.contains(&format!("writes are disabled: {holder}"))
+    });
+    assert!(!screen.contains("which memories?"), "{screen}");
+    // d (delete the orphans) in the index view refuses with that reason: no confirm.
+    second.keys(&["I"]);
+    let screen = second.wait_for("the index view", |s| s.contains("orphans 1"));
+    assert!(screen.contains(&vid(3)), "{screen}");
+    second.keys(&["d"]);
+    let screen = second.wait_for("d refused", |s| {
+        s.contains(&format!("deleting is disabled: {holder}"))
+    });
+    assert!(!screen.contains("Delete these"), "{screen}");
+    // Both keys have been handled (their refusals are on screen): nothing was written.
+    assert_eq!(data_dir_contents(&data), seeded);
+    second.keys(&["Escape"]);
+    second.wait_for("the index view closed", |s| !s.contains("orphans 1"));
+    let screen = second.quit();
+    assert!(screen.contains("EXITED:0"), "{screen}");
+    assert_eq!(data_dir_contents(&data), seeded);
+
+    // The first keeps working: r reprocesses the selected memory (m004, the newest) …
+    first.keys(&["r"]);
+    first.wait_for("the plan", |s| {
+        s.contains("Confirm reprocess")
+            && s.contains("vector id     u-lock-m004")
+            && s.contains("y Write it")
+    });
+    first.keys(&["y"]);
+    first.wait_for("the reprocess", |s| {
+        s.contains("reprocessed 1 memory: written and verified")
+    });
+    // … and d deletes the orphan once confirmed.
+    first.keys(&["I"]);
+    first.wait_for("the index view", |s| s.contains("orphans 1"));
+    first.keys(&["d"]);
+    first.wait_for("the delete confirm", |s| {
+        s.contains("Delete these 1 vector")
+    });
+    first.keys(&["y"]);
+    first.wait_for("the orphan deleted", |s| s.contains("orphans 0"));
+    let (ids, runs, writes) = data_dir_contents(&data);
+    assert_eq!(ids, [vid(0), vid(1), vid(2), vid(4)]);
+    assert_eq!((runs, writes), (seeded.1 + 1, seeded.2 + 1));
+    first.keys(&["Escape"]);
+    first.wait_for("the index view closed", |s| !s.contains("orphans 0"));
+    let screen = first.quit();
+    assert!(screen.contains("EXITED:0"), "{screen}");
 }
