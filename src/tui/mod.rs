@@ -13,6 +13,7 @@ pub mod facts;
 pub mod fit;
 pub mod index;
 pub mod jobs;
+pub mod kinds;
 pub mod keymap;
 pub mod list;
 pub mod loader;

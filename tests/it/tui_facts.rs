@@ -73,7 +73,7 @@ async fn switch_filter_details_and_jump_to_the_conversation() {
     );
 
     let id = select_fact(&mut h, "marathon");
-    assert_eq!(h.app.state.facts.visible.len(), 1);
+    assert_eq!(h.app.state.facts.list.visible.len(), 1);
     let screen = h.screen();
     assert!(screen.contains("Facts 1/11 · /marathon"), "{screen}");
     assert!(screen.contains("Portland Marathon"), "{screen}");
@@ -106,10 +106,10 @@ async fn switch_filter_details_and_jump_to_the_conversation() {
 
     // Back to the facts: the filter is kept; Esc in the list clears it.
     h.key(KeyCode::Char('2'));
-    assert_eq!(h.app.state.facts.visible.len(), 1);
+    assert_eq!(h.app.state.facts.list.visible.len(), 1);
     h.key(KeyCode::Char('/'));
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.state.facts.visible.len(), 11);
+    assert_eq!(h.app.state.facts.list.visible.len(), 11);
     h.key(KeyCode::Char('1'));
     assert_eq!(h.app.state.tab, Tab::Conversations);
 }

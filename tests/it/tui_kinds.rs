@@ -1,0 +1,473 @@
+//! Headless tests of the kind tabs (`3` action items `ns4`, `4` transcript chunks
+//! `ns_tchunks`) on real engines (built-in embedder, local SQLite store): the tabs, their
+//! list / filter / details, candidates and exports without an `action_items` section, a
+//! conversation's chunks and action items in its details (`Enter` picks, `Enter` opens),
+//! and a write of one conversation's chunk set after its confirmation (Omi's ids and
+//! metadata, the orphan tail cleared, `ns1` untouched, read-only refused). Snapshots at
+//! 120×40 and 80×24. Fixtures: the demo export and `e3-2026.json` (action items, a
+//! candidate, a 16-line transcript).
+
+use std::path::{Path, PathBuf};
+
+use crate::support;
+
+use crossterm::event::KeyCode;
+use memlens::omi::chunks::{chunk_vector_id, transcript_chunks};
+use memlens::omi::record_kind::Kind;
+use memlens::store::{MetaValue, Record};
+use memlens::sync::kinds::status::RecordStatus;
+use memlens::tui::kinds::{RowStatus, Tab};
+use memlens::tui::state::{Focus, Popup};
+use support::tui::{Harness, UID, harness, harness_on};
+
+/// The uid of `e3-2026.json`'s profile.
+const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
+/// Its conversation with a 16-line transcript, two action items and a candidate.
+const OFFSITE: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
+
+fn e3_2026() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e3-2026.json")
+}
+
+async fn e3() -> Harness {
+    harness_on(&e3_2026(), false, Some(E3_UID), Vec::new()).await
+}
+
+/// The screen at `w` × `h` with the temp dir (store path) redacted.
+fn redacted(h: &Harness, w: u16, rows: u16) -> String {
+    let dir = h.dir.path().display().to_string();
+    let base = h
+        .dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    h.screen_at(w, rows)
+        .replace(&dir, "[tmp]")
+        .replace(&base, "[tmp]")
+        .lines()
+        .map(|l| match (l.find("│ local "), l.find("looked up ")) {
+            // At 80 columns the store path is cut anywhere: keep only its start.
+            (Some(i), _) if !l.contains("[tmp]") => format!("{}│ local [tmp]…", &l[..i]),
+            // The conversations' lookup time (cut at 80 columns).
+            (_, Some(i)) => format!("{}looked up [time]", &l[..i]),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Select conversation `id` in the conversations tab (by filter) and focus its details.
+fn open_conversation(h: &mut Harness, id: &str) {
+    h.key(KeyCode::Char('1'));
+    let index = h
+        .app
+        .state
+        .memories()
+        .iter()
+        .position(|m| m.id == id)
+        .unwrap();
+    let row = h
+        .app
+        .state
+        .list
+        .visible
+        .iter()
+        .position(|i| *i as usize == index)
+        .unwrap();
+    h.app.state.list.select(row);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.focus, Focus::Details);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_tabs_with_list_filter_and_details_on_the_demo() {
+    let mut h = harness(false, Some(UID)).await;
+    let screen = h.screen_at(80, 24);
+    // Four short tabs on the header's second line, at 80 columns too.
+    let tabs = screen.lines().nth(1).unwrap();
+    for label in ["[1:conversations (333)]", "2:facts", "3:items", "4:chunks"] {
+        assert!(tabs.contains(label), "{label} in {tabs}");
+    }
+
+    h.key(KeyCode::Char('3'));
+    assert_eq!(h.app.state.tab, Tab::ActionItems);
+    let items = &h.app.state.items;
+    assert_eq!(items.records, 54);
+    // The store is empty: every item is missing from ns4.
+    assert!(
+        items
+            .rows
+            .iter()
+            .all(|r| r.status == RowStatus::Record(RecordStatus::Missing)),
+        "{:?}",
+        items.rows.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    let screen = h.screen_at(200, 40);
+    assert!(screen.contains("Action items 54/54"), "{screen}");
+    assert!(
+        screen.contains("ns4 holds 0 of this export's 54 action items"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("memlens reprocess demo-export.json --kind action-items --missing"),
+        "{screen}"
+    );
+
+    // The filter, then the details with Omi's vector id and text.
+    h.key(KeyCode::Char('/'));
+    h.type_text("job post");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.items.list.visible.len(), 1);
+    let screen = h.screen_at(200, 40);
+    assert!(screen.contains("Action items 1/54 · /job post"), "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "{UID}-ai-fca36db8-33b6-4968-b997-144e988cf0dd"
+        )),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("│ Write the backend engineer job post"),
+        "{screen}"
+    );
+    // Enter opens the details, Enter there opens the item's conversation.
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.focus, Focus::Details);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.tab, Tab::Conversations);
+    assert_eq!(
+        h.app.state.selected().unwrap().1.id,
+        "509ff883-9920-41f5-b01a-e1faea3e31ad"
+    );
+
+    // Back to 3: the filter is kept; Esc clears it.
+    h.key(KeyCode::Char('3'));
+    assert_eq!(h.app.state.items.list.visible.len(), 1);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.state.items.list.visible.len(), 54);
+
+    // 4: every conversation's chunks, all missing, and why that is normal.
+    h.key(KeyCode::Char('4'));
+    assert_eq!(h.app.state.tab, Tab::Chunks);
+    let expected: usize = h
+        .app
+        .state
+        .memories()
+        .iter()
+        .map(|m| transcript_chunks(m).len())
+        .sum();
+    assert_eq!(h.app.state.chunks.records, expected);
+    let screen = h.screen_at(200, 40);
+    assert!(
+        screen.contains(&format!(
+            "ns_tchunks holds 0 of this export's {} transcript chunks",
+            h.app.state.chunks.writable()
+        )),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Omi writes chunks only by an operator's backfill"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("memlens reprocess demo-export.json --kind chunks --missing --yes"),
+        "{screen}"
+    );
+    // Conversation-only keys say so.
+    h.key(KeyCode::Char('o'));
+    let (_, text) = h.app.state.message.clone().unwrap();
+    assert!(text.contains("not on the transcript chunks tab"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidates_and_an_export_without_action_items() {
+    let mut h = e3().await;
+    h.key(KeyCode::Char('3'));
+    let items = &h.app.state.items;
+    assert_eq!(items.records, 3);
+    assert_eq!(items.rows.len(), 4);
+    let candidate = items
+        .rows
+        .iter()
+        .position(|r| r.status == RowStatus::Candidate)
+        .expect("the task_data candidate is listed");
+    assert_eq!(items.rows[candidate].label, "Book the shuttle bus");
+    h.app.state.items.select_row(candidate);
+    let screen = h.screen_at(200, 40);
+    assert!(screen.contains("- candidate"), "{screen}");
+    assert!(screen.contains("candidate: Omi writes no vector"), "{screen}");
+    assert!(
+        screen.contains("— (Omi writes no vector for a candidate)"),
+        "{screen}"
+    );
+    // r on a candidate writes nothing and says why.
+    h.key(KeyCode::Char('r'));
+    assert_eq!(h.app.state.popup, None);
+    let (_, text) = h.app.state.message.clone().unwrap();
+    assert_eq!(text, "candidate: Omi writes no vector");
+
+    // An export with no action_items section says so.
+    let e3_old =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e2.json");
+    let mut h = harness_on(&e3_old, false, Some(UID), Vec::new()).await;
+    assert!(!h.app.state.export.as_ref().unwrap().action_items().present);
+    h.key(KeyCode::Char('3'));
+    let screen = h.screen_at(200, 40);
+    assert!(
+        screen.contains("This export has no action items: this export has no"),
+        "{screen}"
+    );
+    assert!(screen.contains("action_items section"), "{screen}");
+    assert!(screen.contains("3:items]"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversations_details_list_its_chunks_and_items_and_enter_opens_one() {
+    let mut h = e3().await;
+    open_conversation(&mut h, OFFSITE);
+    let screen = h.screen_at(200, 60);
+    assert!(screen.contains("Vectors of this conversation"), "{screen}");
+    assert!(
+        screen.contains("chunks (2, ns_tchunks; 4 shows them)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("action items (3, ns4; 3 shows them)"),
+        "{screen}"
+    );
+    assert!(screen.contains("○ missing   c0 "), "{screen}");
+    assert!(
+        screen.contains("○ missing   Send the deposit invoice to finance"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("- candidate Book the shuttle bus"),
+        "{screen}"
+    );
+
+    // Enter picks the first chunk, j moves to the second, Enter opens it in tab 4.
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.linked, Some(0));
+    h.key(KeyCode::Char('j'));
+    assert_eq!(h.app.state.linked, Some(1));
+    assert!(h.screen_at(200, 60).contains("› ○ missing   c1 "));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.tab, Tab::Chunks);
+    assert_eq!(h.app.state.focus, Focus::Details);
+    let (_, row) = h.app.state.chunks.selected().unwrap();
+    assert_eq!(row.owner, OFFSITE);
+    assert_eq!(row.chunk_index, Some(1));
+    // The chunk's lines, exactly as Omi embeds them.
+    let m = h
+        .app
+        .state
+        .memories()
+        .iter()
+        .find(|m| m.id == OFFSITE)
+        .unwrap();
+    let chunk = &transcript_chunks(m)[1];
+    let screen = h.screen_at(160, 60);
+    for line in chunk.lines() {
+        assert!(screen.contains(&format!("│ {line}")), "{line} in {screen}");
+    }
+    assert!(screen.contains("transcript chunk c1 of 2"), "{screen}");
+
+    // Back in the conversation, the last pick (an action item) opens in tab 3.
+    open_conversation(&mut h, OFFSITE);
+    h.key(KeyCode::Enter);
+    let n = h.app.state.linked_rows(OFFSITE).len();
+    assert_eq!(n, 5);
+    for _ in 0..n + 2 {
+        h.key(KeyCode::Char('j'));
+    }
+    // The pick stops at the last one.
+    assert_eq!(h.app.state.linked, Some(n - 1));
+    // Esc drops the pick, Enter picks again from the first.
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.state.linked, None);
+    h.key(KeyCode::Enter);
+    for _ in 0..n {
+        h.key(KeyCode::Char('j'));
+    }
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.tab, Tab::ActionItems);
+    let (_, row) = h.app.state.items.selected().unwrap();
+    assert_eq!(row.label, "Book the shuttle bus");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
+    let mut h = e3().await;
+    let store = h.app.services.store.clone().unwrap();
+    // A shortened transcript's old tail: c7 is beyond the conversation's 2 chunks.
+    let tail = chunk_vector_id(E3_UID, OFFSITE, 7);
+    let dim = h.app.state.setup.embedder_dimension;
+    store
+        .upsert(
+            "ns_tchunks",
+            vec![Record {
+                id: tail.clone(),
+                values: vec![0.5; dim],
+                metadata: Default::default(),
+            }],
+        )
+        .await
+        .unwrap();
+    h.key(KeyCode::Char('4'));
+    h.key(KeyCode::F(5));
+    h.settle().await;
+    let chunks = &h.app.state.chunks;
+    let orphan = chunks
+        .rows
+        .iter()
+        .position(|r| r.status == RowStatus::Orphan)
+        .expect("the tail chunk is an orphan");
+    assert!(
+        chunks.rows[orphan]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("beyond the conversation's 2 chunk(s)"),
+        "{:?}",
+        chunks.rows[orphan]
+    );
+    let first = chunks.rows.iter().position(|r| r.owner == OFFSITE).unwrap();
+    h.app.state.chunks.select_row(first);
+
+    // r plans the conversation's chunk set; the dialog says what and where.
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmKindWrite));
+    let screen = h.screen();
+    assert!(screen.contains("Confirm write"), "{screen}");
+    assert!(
+        screen.contains("the transcript chunks of Offsite venue and catering"),
+        "{screen}"
+    );
+    assert!(screen.contains("namespace     ns_tchunks"), "{screen}");
+    assert!(screen.contains("2 records with Omi's ids and metadata"), "{screen}");
+    assert!(screen.contains("1 orphan id: the conversation's orphan tail"), "{screen}");
+    assert!(screen.contains("[ y Write 3 records ]"), "{screen}");
+    // n cancels: nothing written.
+    h.key(KeyCode::Char('n'));
+    assert_eq!(h.app.state.popup, None);
+    assert_eq!(store.stats().await.unwrap().namespaces.get("ns_tchunks"), Some(&1));
+
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    h.key(KeyCode::Char('y'));
+    h.settle().await;
+    let (_, text) = h.app.state.message.clone().unwrap();
+    assert_eq!(text, "wrote 2 records to ns_tchunks, deleted 1 orphan id");
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.namespaces.get("ns_tchunks"), Some(&2));
+    assert_eq!(stats.namespaces.get("ns1"), None);
+    assert_eq!(stats.namespaces.get("ns4"), None);
+    // Omi's ids and metadata, exactly.
+    let m = h
+        .app
+        .state
+        .memories()
+        .iter()
+        .find(|m| m.id == OFFSITE)
+        .unwrap()
+        .clone();
+    for c in transcript_chunks(&m) {
+        let id = chunk_vector_id(E3_UID, OFFSITE, c.chunk_index);
+        let got = store.fetch("ns_tchunks", std::slice::from_ref(&id)).await.unwrap();
+        let meta = &got[&id].metadata;
+        assert_eq!(meta.len(), 4, "{meta:?}");
+        assert_eq!(meta["uid"], MetaValue::String(E3_UID.into()));
+        assert_eq!(meta["conversation_id"], MetaValue::String(OFFSITE.into()));
+        assert_eq!(meta["chunk_index"], MetaValue::Number(c.chunk_index as f64));
+        assert_eq!(meta["created_at"], MetaValue::Number(c.created_at as f64));
+    }
+    // The statuses were looked up again: present, and the orphan is gone.
+    let chunks = &h.app.state.chunks;
+    assert!(chunks.rows.iter().all(|r| r.status != RowStatus::Orphan));
+    assert!(
+        chunks
+            .rows
+            .iter()
+            .filter(|r| r.owner == OFFSITE)
+            .all(|r| r.status == RowStatus::Record(RecordStatus::Present))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_a_kind_write() {
+    let mut h = e3().await;
+    h.app.state.setup.read_only = true;
+    h.key(KeyCode::Char('4'));
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, None);
+    let (_, text) = h.app.state.message.clone().unwrap();
+    assert_eq!(text, "read-only mode: writes are disabled");
+    h.key(KeyCode::Char('R'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, None);
+    let store = h.app.services.store.clone().unwrap();
+    assert_eq!(store.stats().await.unwrap().total, 0);
+    assert_eq!(h.app.state.chunks.report.as_ref().unwrap().kind, Kind::Chunks);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_action_items_tab_120x40() {
+    let mut h = e3().await;
+    h.key(KeyCode::Char('3'));
+    insta::assert_snapshot!(redacted(&h, 120, 40));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_action_items_tab_80x24() {
+    let mut h = e3().await;
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Char('G'));
+    insta::assert_snapshot!(redacted(&h, 80, 24));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_chunks_tab_120x40() {
+    let mut h = e3().await;
+    h.key(KeyCode::Char('4'));
+    h.key(KeyCode::Char('j'));
+    insta::assert_snapshot!(redacted(&h, 120, 40));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_chunks_tab_80x24() {
+    let mut h = e3().await;
+    h.key(KeyCode::Char('4'));
+    insta::assert_snapshot!(redacted(&h, 80, 24));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_details_with_chunks_and_items_120x40() {
+    let mut h = e3().await;
+    open_conversation(&mut h, OFFSITE);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('j'));
+    insta::assert_snapshot!(redacted(&h, 120, 40));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_details_with_chunks_and_items_80x24() {
+    let mut h = e3().await;
+    h.app.state.size = (80, 24);
+    open_conversation(&mut h, OFFSITE);
+    h.key(KeyCode::Enter);
+    insta::assert_snapshot!(redacted(&h, 80, 24));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_chunk_write_confirm_120x40() {
+    let mut h = e3().await;
+    h.key(KeyCode::Char('4'));
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmKindWrite));
+    insta::assert_snapshot!(redacted(&h, 120, 40));
+}
