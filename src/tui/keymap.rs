@@ -249,7 +249,7 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::Global, "2", Command::TabFacts, "facts tab (ns2)", ""),
     (Scope::Global, "3", Command::TabActionItems, "action items tab (ns4)", ""),
     (Scope::Global, "4", Command::TabChunks, "transcript chunks tab (ns_tchunks)", ""),
-    (Scope::Details, "enter", Command::OpenLinked, "open what it links to: its conversation, a chunk or item", ""),
+    (Scope::Details, "enter", Command::OpenLinked, "open the linked conversation, chunk or item", ""),
     (Scope::Global, "L", Command::MessageLog, "message log: every message and error in full", "log"),
     (Scope::Global, "h", Command::FocusLeft, "focus the left pane (list)", ""),
     (Scope::Global, "left", Command::FocusLeft, "focus the left pane (list)", ""),

@@ -471,9 +471,10 @@ impl KindTab {
                 tag: "orphan".into(),
                 vector_id: Some(o.vector_id.clone()),
                 text: String::new(),
-                conversation_id: o.conversation_id.clone().or_else(|| {
-                    (kind == Kind::Chunks).then(|| o.owner.clone()).flatten()
-                }),
+                conversation_id: o
+                    .conversation_id
+                    .clone()
+                    .or_else(|| (kind == Kind::Chunks).then(|| o.owner.clone()).flatten()),
                 status: RowStatus::Orphan,
                 reason: Some(o.cause.clone()),
                 similarity: None,
@@ -517,7 +518,9 @@ impl KindTab {
             .filter(|r| {
                 matches!(
                     r.status,
-                    RowStatus::Record(RecordStatus::Present | RecordStatus::Fresh | RecordStatus::Stale)
+                    RowStatus::Record(
+                        RecordStatus::Present | RecordStatus::Fresh | RecordStatus::Stale
+                    )
                 )
             })
             .count()

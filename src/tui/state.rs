@@ -392,7 +392,10 @@ impl State {
     }
 
     /// The kind tab of `kind` (action items, chunks); `None` for the other kinds.
-    pub fn kind_tab(&self, kind: crate::omi::record_kind::Kind) -> Option<&crate::tui::kinds::KindTab> {
+    pub fn kind_tab(
+        &self,
+        kind: crate::omi::record_kind::Kind,
+    ) -> Option<&crate::tui::kinds::KindTab> {
         use crate::omi::record_kind::Kind;
         match kind {
             Kind::ActionItems => Some(&self.items),
@@ -476,10 +479,7 @@ impl State {
         use crate::omi::record_kind::Kind;
         let mut out = Vec::new();
         for kind in [Kind::Chunks, Kind::ActionItems] {
-            if let Some(rows) = self
-                .kind_tab(kind)
-                .and_then(|t| t.by_conversation.get(id))
-            {
+            if let Some(rows) = self.kind_tab(kind).and_then(|t| t.by_conversation.get(id)) {
                 out.extend(rows.iter().map(|r| (kind, *r)));
             }
         }

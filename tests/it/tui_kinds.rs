@@ -123,9 +123,7 @@ async fn four_tabs_with_list_filter_and_details_on_the_demo() {
     let screen = h.screen_at(200, 40);
     assert!(screen.contains("Action items 1/54 · /job post"), "{screen}");
     assert!(
-        screen.contains(&format!(
-            "{UID}-ai-fca36db8-33b6-4968-b997-144e988cf0dd"
-        )),
+        screen.contains(&format!("{UID}-ai-fca36db8-33b6-4968-b997-144e988cf0dd")),
         "{screen}"
     );
     assert!(
@@ -197,7 +195,10 @@ async fn candidates_and_an_export_without_action_items() {
     h.app.state.items.select_row(candidate);
     let screen = h.screen_at(200, 40);
     assert!(screen.contains("- candidate"), "{screen}");
-    assert!(screen.contains("candidate: Omi writes no vector"), "{screen}");
+    assert!(
+        screen.contains("candidate: Omi writes no vector"),
+        "{screen}"
+    );
     assert!(
         screen.contains("— (Omi writes no vector for a candidate)"),
         "{screen}"
@@ -209,8 +210,7 @@ async fn candidates_and_an_export_without_action_items() {
     assert_eq!(text, "candidate: Omi writes no vector");
 
     // An export with no action_items section says so.
-    let e3_old =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e2.json");
+    let e3_old = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e2.json");
     let mut h = harness_on(&e3_old, false, Some(UID), Vec::new()).await;
     assert!(!h.app.state.export.as_ref().unwrap().action_items().present);
     h.key(KeyCode::Char('3'));
@@ -347,13 +347,22 @@ async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
         "{screen}"
     );
     assert!(screen.contains("namespace     ns_tchunks"), "{screen}");
-    assert!(screen.contains("2 records with Omi's ids and metadata"), "{screen}");
-    assert!(screen.contains("1 orphan id: the conversation's orphan tail"), "{screen}");
+    assert!(
+        screen.contains("2 records with Omi's ids and metadata"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("1 orphan id: the conversation's orphan tail"),
+        "{screen}"
+    );
     assert!(screen.contains("[ y Write 3 records ]"), "{screen}");
     // n cancels: nothing written.
     h.key(KeyCode::Char('n'));
     assert_eq!(h.app.state.popup, None);
-    assert_eq!(store.stats().await.unwrap().namespaces.get("ns_tchunks"), Some(&1));
+    assert_eq!(
+        store.stats().await.unwrap().namespaces.get("ns_tchunks"),
+        Some(&1)
+    );
 
     h.key(KeyCode::Char('r'));
     h.settle().await;
@@ -376,7 +385,10 @@ async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
         .clone();
     for c in transcript_chunks(&m) {
         let id = chunk_vector_id(E3_UID, OFFSITE, c.chunk_index);
-        let got = store.fetch("ns_tchunks", std::slice::from_ref(&id)).await.unwrap();
+        let got = store
+            .fetch("ns_tchunks", std::slice::from_ref(&id))
+            .await
+            .unwrap();
         let meta = &got[&id].metadata;
         assert_eq!(meta.len(), 4, "{meta:?}");
         assert_eq!(meta["uid"], MetaValue::String(E3_UID.into()));
@@ -411,7 +423,10 @@ async fn read_only_refuses_a_kind_write() {
     assert_eq!(h.app.state.popup, None);
     let store = h.app.services.store.clone().unwrap();
     assert_eq!(store.stats().await.unwrap().total, 0);
-    assert_eq!(h.app.state.chunks.report.as_ref().unwrap().kind, Kind::Chunks);
+    assert_eq!(
+        h.app.state.chunks.report.as_ref().unwrap().kind,
+        Kind::Chunks
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,7 +49,11 @@ impl App {
         }
         match c {
             Command::Filter => {
-                let q = self.state.rows().map(|l| l.query.clone()).unwrap_or_default();
+                let q = self
+                    .state
+                    .rows()
+                    .map(|l| l.query.clone())
+                    .unwrap_or_default();
                 let n = q.chars().count();
                 self.state.filter_input = Some(Input::new(q).with_cursor(n));
                 self.state.focus = Focus::List;
@@ -265,6 +269,10 @@ impl App {
         let Some(export) = self.state.export.clone() else {
             return;
         };
+        // Off the draw loop only: without a runtime (a bare unit test) nothing runs.
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         let uid = self.state.setup.uid.clone();
         let store = self.services.store.clone();
         let format = self.state.text_format;
@@ -276,7 +284,6 @@ impl App {
         let lookup = uid.is_some() && store.is_some();
         tab.lookup_running = lookup;
         let tx = self.tx.clone();
-        let handle = tokio::runtime::Handle::current();
         spawn_reporting(&self.tx, "record status lookup", async move {
             let found = tokio::task::spawn_blocking(move || {
                 let export = export.kinds_export();
@@ -374,7 +381,12 @@ impl App {
 
     /// Plan a write of `kind` in the background (Omi's ids and metadata, from the last
     /// status lookup); the plan then waits for a yes.
-    pub(super) fn start_kind_plan(&mut self, kind: Kind, selection: KindSelection, subject: String) {
+    pub(super) fn start_kind_plan(
+        &mut self,
+        kind: Kind,
+        selection: KindSelection,
+        subject: String,
+    ) {
         if self.state.setup.read_only {
             self.state
                 .notify(Level::Error, "read-only mode: writes are disabled");
@@ -490,8 +502,10 @@ impl App {
         let (Some(embedder), Some(store)) =
             (self.services.embedder.clone(), self.services.store.clone())
         else {
-            self.state
-                .notify(Level::Error, "no embedder or store is connected (see the log)");
+            self.state.notify(
+                Level::Error,
+                "no embedder or store is connected (see the log)",
+            );
             return;
         };
         let read_only = self.state.setup.read_only;
@@ -543,7 +557,10 @@ impl App {
                     "wrote {} to {ns}{}",
                     crate::words::counted(a.upserted, "record"),
                     if a.deleted > 0 {
-                        format!(", deleted {}", crate::words::counted(a.deleted, "orphan id"))
+                        format!(
+                            ", deleted {}",
+                            crate::words::counted(a.deleted, "orphan id")
+                        )
                     } else {
                         String::new()
                     }

@@ -920,7 +920,9 @@ impl App {
                 Command::Up | Command::Down if self.state.linked.is_some() => {
                     return self.move_linked(if c == Command::Up { -1 } else { 1 });
                 }
-                Command::ClosePopup if self.state.linked.is_some() && self.state.popup.is_none() => {
+                Command::ClosePopup
+                    if self.state.linked.is_some() && self.state.popup.is_none() =>
+                {
                     self.state.linked = None;
                     return;
                 }

@@ -116,8 +116,7 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
             pieces.push((Piece::new("ns2", 1), t.dim));
             for (status, n) in state.facts.status_counts() {
                 pieces.push((
-                    Piece::new(format!("{} {} {n}", status.glyph(), status.word()), 1)
-                        .or(format!("{} {n}", status.glyph())),
+                    count_piece(status.glyph(), status.word(), n),
                     t.status(status),
                 ));
             }
@@ -135,11 +134,7 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
             if let Some(tab) = state.kind_tab(kind) {
                 for (status, n) in tab.status_counts() {
                     let e = status.embedding();
-                    pieces.push((
-                        Piece::new(format!("{} {} {n}", e.glyph(), status.word()), 1)
-                            .or(format!("{} {n}", e.glyph())),
-                        t.status(e),
-                    ));
+                    pieces.push((count_piece(e.glyph(), status.word(), n), t.status(e)));
                 }
                 if tab.lookup_running || !tab.prepared {
                     pieces.push((
@@ -159,8 +154,7 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
             }
             for (status, n) in state.status_counts() {
                 pieces.push((
-                    Piece::new(format!("{} {} {n}", status.glyph(), status.word()), 1)
-                        .or(format!("{} {n}", status.glyph())),
+                    count_piece(status.glyph(), status.word(), n),
                     t.status(status),
                 ));
             }
@@ -186,7 +180,13 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
                     "looked up"
                 };
                 pieces.push((
-                    Piece::new(format!("status {how} {when}"), 3).or(format!("{how} {when}")),
+                    {
+                        // A time cut short says nothing (`2026-12-0…`): dropped whole.
+                        let mut p = Piece::new(format!("status {how} {when}"), 3)
+                            .or(format!("{how} {when}"));
+                        p.cuttable = false;
+                        p
+                    },
                     t.dim,
                 ));
             }
@@ -209,11 +209,19 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
             match tab {
                 Tab::Conversations => Some(e.memories.len()),
                 Tab::Facts => Some(e.facts.len()),
-                Tab::ActionItems => e.action_items().present.then(|| e.action_items().items.len()),
+                Tab::ActionItems => e
+                    .action_items()
+                    .present
+                    .then(|| e.action_items().items.len()),
                 Tab::Chunks => state.chunks.prepared.then_some(state.chunks.records),
             }
         };
-        let tabs = [Tab::Conversations, Tab::Facts, Tab::ActionItems, Tab::Chunks];
+        let tabs = [
+            Tab::Conversations,
+            Tab::Facts,
+            Tab::ActionItems,
+            Tab::Chunks,
+        ];
         for (i, tab) in tabs.into_iter().enumerate() {
             let text = match count(tab) {
                 Some(n) => format!("{} ({n})", tab.label()),
@@ -240,6 +248,14 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
         out.push(Span::styled(text, style));
     }
     out
+}
+
+/// A status count (`● present 323`, shorter `● 323`): dropped rather than cut, since a
+/// cut count (`● 3…`) would read as another number.
+fn count_piece(glyph: char, word: &str, n: usize) -> Piece {
+    let mut p = Piece::new(format!("{glyph} {word} {n}"), 1).or(format!("{glyph} {n}"));
+    p.cuttable = false;
+    p
 }
 
 /// The store target with its path cut to the file name (`local …/store.db`).

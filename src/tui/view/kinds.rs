@@ -135,7 +135,9 @@ pub(super) fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &State) {
         format!("This export has no {noun}: {note}.")
     } else if tab.rows.is_empty() {
         match kind {
-            Kind::Chunks => "The export's conversations hold no transcript lines: no chunks.".into(),
+            Kind::Chunks => {
+                "The export's conversations hold no transcript lines: no chunks.".into()
+            }
             _ => format!("The export holds no {noun}."),
         }
     } else {
@@ -152,7 +154,10 @@ pub(super) fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &State) {
         area,
         state,
         (title, &tab.list, &empty),
-        Columns { status: 11, tag: 10 },
+        Columns {
+            status: 11,
+            tag: 10,
+        },
         &|i| {
             let r = &tab.rows[i];
             RowCells {
@@ -291,7 +296,10 @@ fn row_lines(
                         .filter(|&&i| tab.rows[i].status != RowStatus::Orphan)
                         .count()
                 });
-            format!("transcript chunk c{} of {of}", row.chunk_index.unwrap_or_default())
+            format!(
+                "transcript chunk c{} of {of}",
+                row.chunk_index.unwrap_or_default()
+            )
         }
         (_, RowStatus::Candidate) => "task_data candidate".to_string(),
         (_, RowStatus::Orphan) => "action item id (orphan)".to_string(),
@@ -350,7 +358,11 @@ fn row_lines(
     }
     out.push(Line::from(status));
     if let Some(s) = row.similarity {
-        out.push(field(t, "cosine", format!("{s:.5} with Omi's current text")));
+        out.push(field(
+            t,
+            "cosine",
+            format!("{s:.5} with Omi's current text"),
+        ));
     }
     if let Some(c) = row.stored_created_at {
         out.push(field(t, "stored at", format!("created_at {c}")));
@@ -383,7 +395,10 @@ pub(super) fn confirm_write(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let remote = state.setup.store_is_remote;
     let mut lines = vec![
-        kv("for", sanitize::line(&state.kind_write.subject).into_owned()),
+        kv(
+            "for",
+            sanitize::line(&state.kind_write.subject).into_owned(),
+        ),
         kv(
             "store",
             format!(
@@ -473,9 +488,7 @@ pub(super) fn linked_lines(
     out.push(Line::from(""));
     out.push(Line::styled(
         fit::fit(
-            &format!(
-                "Vectors of this conversation ({open} picks one, {open} again opens it)"
-            ),
+            &format!("Vectors of this conversation ({open} picks one, {open} again opens it)"),
             width,
         )
         .into_owned(),
@@ -513,7 +526,11 @@ pub(super) fn linked_lines(
             ),
             _ => r.label.clone(),
         };
-        let head = format!("{}{:<11} ", if picked { "› " } else { "  " }, r.status.text());
+        let head = format!(
+            "{}{:<11} ",
+            if picked { "› " } else { "  " },
+            r.status.text()
+        );
         let room = width.saturating_sub(fit::width(&head));
         let line = Line::from(vec![
             Span::styled(head, t.status(r.status.embedding())),
