@@ -144,6 +144,17 @@ impl RowList {
         self.selected = next as usize;
     }
 
+    /// The rows in a window of `height` rows from the first shown: (selected, row index).
+    pub fn window(&self, height: usize) -> impl Iterator<Item = (bool, usize)> + '_ {
+        let selected = self.selected;
+        self.visible
+            .iter()
+            .enumerate()
+            .skip(self.offset)
+            .take(height)
+            .map(move |(pos, &i)| (pos == selected, i))
+    }
+
     /// Keep the selected row inside a window of `rows` rows.
     pub fn scroll_into_view(&mut self, rows: usize) {
         let rows = rows.max(1);

@@ -12,30 +12,7 @@ use memlens::sync::EmbeddingStatus;
 use memlens::tui::action::Level;
 use memlens::tui::facts::Tab;
 use memlens::tui::state::{Focus, Popup};
-use support::tui::{Harness, UID, harness};
-
-/// The screen with the temp dir (store path) redacted, at `w` × `h`.
-fn redacted(h: &Harness, w: u16, rows: u16) -> String {
-    let dir = h.dir.path().display().to_string();
-    let base = h
-        .dir
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
-    h.screen_at(w, rows)
-        .replace(&dir, "[tmp]")
-        .replace(&base, "[tmp]")
-        .lines()
-        .map(|l| match l.find("│ local ") {
-            // At 80 columns the store path is cut anywhere: keep only its start.
-            Some(i) if !l.contains("[tmp]") => format!("{}│ local [tmp]…", &l[..i]),
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use support::tui::{Harness, UID, harness, redacted};
 
 fn select_fact(h: &mut Harness, words: &str) -> String {
     h.key(KeyCode::Char('/'));

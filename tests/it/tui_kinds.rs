@@ -18,7 +18,7 @@ use memlens::store::{MetaValue, Record};
 use memlens::sync::kinds::status::RecordStatus;
 use memlens::tui::kinds::{RowStatus, Tab};
 use memlens::tui::state::{Focus, Popup};
-use support::tui::{Harness, UID, harness, harness_on};
+use support::tui::{Harness, UID, harness, harness_on, redacted};
 
 /// The uid of `e3-2026.json`'s profile.
 const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
@@ -33,41 +33,24 @@ async fn e3() -> Harness {
     harness_on(&e3_2026(), false, Some(E3_UID), Vec::new()).await
 }
 
-/// The screen at `w` × `h` with the temp dir (store path) redacted.
-fn redacted(h: &Harness, w: u16, rows: u16) -> String {
-    let dir = h.dir.path().display().to_string();
-    let base = h
-        .dir
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
-    h.screen_at(w, rows)
-        .replace(&dir, "[tmp]")
-        .replace(&base, "[tmp]")
-        .lines()
-        .map(|l| match (l.find("│ local "), l.find("looked up ")) {
-            // At 80 columns the store path is cut anywhere: keep only its start.
-            (Some(i), _) if !l.contains("[tmp]") => format!("{}│ local [tmp]…", &l[..i]),
-            // The conversations' lookup time (cut at 80 columns).
-            (_, Some(i)) => format!("{}looked up [time]", &l[..i]),
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// Assert that `screen` shows every one of `parts`.
+fn shows(screen: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(screen.contains(part), "{part:?} not in\n{screen}");
+    }
 }
 
-/// Select conversation `id` in the conversations tab (by filter) and focus its details.
+/// The export's conversation `id`.
+fn memory(h: &Harness, id: &str) -> memlens::omi::Memory {
+    let m = h.app.state.memories().iter().find(|m| m.id == id);
+    m.expect("the conversation is in the export").clone()
+}
+
+/// Select conversation `id` in the conversations tab and focus its details.
 fn open_conversation(h: &mut Harness, id: &str) {
     h.key(KeyCode::Char('1'));
-    let index = h
-        .app
-        .state
-        .memories()
-        .iter()
-        .position(|m| m.id == id)
-        .unwrap();
+    let memories = h.app.state.memories();
+    let index = memories.iter().position(|m| m.id == id).unwrap();
     let row = h
         .app
         .state
@@ -105,14 +88,13 @@ async fn four_tabs_with_list_filter_and_details_on_the_demo() {
         items.rows.iter().map(|r| r.status).collect::<Vec<_>>()
     );
     let screen = h.screen_at(200, 40);
-    assert!(screen.contains("Action items 54/54"), "{screen}");
-    assert!(
-        screen.contains("ns4 holds 0 of this export's 54 action items"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("memlens reprocess demo-export.json --kind action-items --missing"),
-        "{screen}"
+    shows(
+        &screen,
+        &[
+            "Action items 54/54",
+            "ns4 holds 0 of this export's 54 action items",
+            "memlens reprocess demo-export.json --kind action-items --missing",
+        ],
     );
 
     // The filter, then the details with Omi's vector id and text.
@@ -121,14 +103,13 @@ async fn four_tabs_with_list_filter_and_details_on_the_demo() {
     h.key(KeyCode::Enter);
     assert_eq!(h.app.state.items.list.visible.len(), 1);
     let screen = h.screen_at(200, 40);
-    assert!(screen.contains("Action items 1/54 · /job post"), "{screen}");
-    assert!(
-        screen.contains(&format!("{UID}-ai-fca36db8-33b6-4968-b997-144e988cf0dd")),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("│ Write the backend engineer job post"),
-        "{screen}"
+    shows(
+        &screen,
+        &[
+            "Action items 1/54 · /job post",
+            &format!("{UID}-ai-fca36db8-33b6-4968-b997-144e988cf0dd"),
+            "│ Write the backend engineer job post",
+        ],
     );
     // Enter opens the details, Enter there opens the item's conversation.
     h.key(KeyCode::Enter);
@@ -158,20 +139,16 @@ async fn four_tabs_with_list_filter_and_details_on_the_demo() {
         .sum();
     assert_eq!(h.app.state.chunks.records, expected);
     let screen = h.screen_at(200, 40);
-    assert!(
-        screen.contains(&format!(
-            "ns_tchunks holds 0 of this export's {} transcript chunks",
-            h.app.state.chunks.writable()
-        )),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("Omi writes chunks only by an operator's backfill"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("memlens reprocess demo-export.json --kind chunks --missing --yes"),
-        "{screen}"
+    shows(
+        &screen,
+        &[
+            &format!(
+                "ns_tchunks holds 0 of this export's {} transcript chunks",
+                h.app.state.chunks.writable()
+            ),
+            "Omi writes chunks only by an operator's backfill",
+            "memlens reprocess demo-export.json --kind chunks --missing --yes",
+        ],
     );
     // Conversation-only keys say so.
     h.key(KeyCode::Char('o'));
@@ -194,14 +171,13 @@ async fn candidates_and_an_export_without_action_items() {
     assert_eq!(items.rows[candidate].label, "Book the shuttle bus");
     h.app.state.items.select_row(candidate);
     let screen = h.screen_at(200, 40);
-    assert!(screen.contains("- candidate"), "{screen}");
-    assert!(
-        screen.contains("candidate: Omi writes no vector"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("— (Omi writes no vector for a candidate)"),
-        "{screen}"
+    shows(
+        &screen,
+        &[
+            "- candidate",
+            "candidate: Omi writes no vector",
+            "— (Omi writes no vector for a candidate)",
+        ],
     );
     // r on a candidate writes nothing and says why.
     h.key(KeyCode::Char('r'));
@@ -215,12 +191,14 @@ async fn candidates_and_an_export_without_action_items() {
     assert!(!h.app.state.export.as_ref().unwrap().action_items().present);
     h.key(KeyCode::Char('3'));
     let screen = h.screen_at(200, 40);
-    assert!(
-        screen.contains("This export has no action items: this export has no"),
-        "{screen}"
+    shows(
+        &screen,
+        &[
+            "This export has no action items: this export has no",
+            "action_items section",
+            "3:items]",
+        ],
     );
-    assert!(screen.contains("action_items section"), "{screen}");
-    assert!(screen.contains("3:items]"), "{screen}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,23 +206,16 @@ async fn a_conversations_details_list_its_chunks_and_items_and_enter_opens_one()
     let mut h = e3().await;
     open_conversation(&mut h, OFFSITE);
     let screen = h.screen_at(200, 60);
-    assert!(screen.contains("Vectors of this conversation"), "{screen}");
-    assert!(
-        screen.contains("chunks (2, ns_tchunks; 4 shows them)"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("action items (3, ns4; 3 shows them)"),
-        "{screen}"
-    );
-    assert!(screen.contains("○ missing   c0 "), "{screen}");
-    assert!(
-        screen.contains("○ missing   Send the deposit invoice to finance"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("- candidate Book the shuttle bus"),
-        "{screen}"
+    shows(
+        &screen,
+        &[
+            "Vectors of this conversation",
+            "chunks (2, ns_tchunks; 4 shows them)",
+            "action items (3, ns4; 3 shows them)",
+            "○ missing   c0 ",
+            "○ missing   Send the deposit invoice to finance",
+            "- candidate Book the shuttle bus",
+        ],
     );
 
     // Enter picks the first chunk, j moves to the second, Enter opens it in tab 4.
@@ -260,14 +231,8 @@ async fn a_conversations_details_list_its_chunks_and_items_and_enter_opens_one()
     assert_eq!(row.owner, OFFSITE);
     assert_eq!(row.chunk_index, Some(1));
     // The chunk's lines, exactly as Omi embeds them.
-    let m = h
-        .app
-        .state
-        .memories()
-        .iter()
-        .find(|m| m.id == OFFSITE)
-        .unwrap();
-    let chunk = &transcript_chunks(m)[1];
+    let m = memory(&h, OFFSITE);
+    let chunk = &transcript_chunks(&m)[1];
     let screen = h.screen_at(160, 60);
     for line in chunk.lines() {
         assert!(screen.contains(&format!("│ {line}")), "{line} in {screen}");
@@ -341,21 +306,17 @@ async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
     h.settle().await;
     assert_eq!(h.app.state.popup, Some(Popup::ConfirmKindWrite));
     let screen = h.screen();
-    assert!(screen.contains("Confirm write"), "{screen}");
-    assert!(
-        screen.contains("the transcript chunks of Offsite venue and catering"),
-        "{screen}"
+    shows(
+        &screen,
+        &[
+            "Confirm write",
+            "the transcript chunks of Offsite venue and catering",
+            "namespace     ns_tchunks",
+            "2 records with Omi's ids and metadata",
+            "1 orphan id: the conversation's orphan tail",
+            "[ y Write 3 records ]",
+        ],
     );
-    assert!(screen.contains("namespace     ns_tchunks"), "{screen}");
-    assert!(
-        screen.contains("2 records with Omi's ids and metadata"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("1 orphan id: the conversation's orphan tail"),
-        "{screen}"
-    );
-    assert!(screen.contains("[ y Write 3 records ]"), "{screen}");
     // n cancels: nothing written.
     h.key(KeyCode::Char('n'));
     assert_eq!(h.app.state.popup, None);
@@ -375,14 +336,7 @@ async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
     assert_eq!(stats.namespaces.get("ns1"), None);
     assert_eq!(stats.namespaces.get("ns4"), None);
     // Omi's ids and metadata, exactly.
-    let m = h
-        .app
-        .state
-        .memories()
-        .iter()
-        .find(|m| m.id == OFFSITE)
-        .unwrap()
-        .clone();
+    let m = memory(&h, OFFSITE);
     for c in transcript_chunks(&m) {
         let id = chunk_vector_id(E3_UID, OFFSITE, c.chunk_index);
         let got = store
@@ -429,60 +383,58 @@ async fn read_only_refuses_a_kind_write() {
     );
 }
 
+/// `e3-2026.json` after `keys` (a conversation's details first when `details`), at
+/// `w` × `rows` (the app's own size too, so scrolling follows the screen).
+async fn screen_after(details: bool, keys: &[KeyCode], w: u16, rows: u16) -> String {
+    let mut h = e3().await;
+    h.app.state.size = (w, rows);
+    if details {
+        open_conversation(&mut h, OFFSITE);
+    }
+    for k in keys {
+        h.key(*k);
+    }
+    h.settle().await;
+    redacted(&h, w, rows)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_action_items_tab_120x40() {
-    let mut h = e3().await;
-    h.key(KeyCode::Char('3'));
-    insta::assert_snapshot!(redacted(&h, 120, 40));
+    insta::assert_snapshot!(screen_after(false, &[KeyCode::Char('3')], 120, 40).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_action_items_tab_80x24() {
-    let mut h = e3().await;
-    h.key(KeyCode::Char('3'));
-    h.key(KeyCode::Char('G'));
-    insta::assert_snapshot!(redacted(&h, 80, 24));
+    let keys = [KeyCode::Char('3'), KeyCode::Char('G')];
+    insta::assert_snapshot!(screen_after(false, &keys, 80, 24).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_chunks_tab_120x40() {
-    let mut h = e3().await;
-    h.key(KeyCode::Char('4'));
-    h.key(KeyCode::Char('j'));
-    insta::assert_snapshot!(redacted(&h, 120, 40));
+    let keys = [KeyCode::Char('4'), KeyCode::Char('j')];
+    insta::assert_snapshot!(screen_after(false, &keys, 120, 40).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_chunks_tab_80x24() {
-    let mut h = e3().await;
-    h.key(KeyCode::Char('4'));
-    insta::assert_snapshot!(redacted(&h, 80, 24));
+    insta::assert_snapshot!(screen_after(false, &[KeyCode::Char('4')], 80, 24).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_details_with_chunks_and_items_120x40() {
-    let mut h = e3().await;
-    open_conversation(&mut h, OFFSITE);
-    h.key(KeyCode::Enter);
-    h.key(KeyCode::Char('j'));
-    insta::assert_snapshot!(redacted(&h, 120, 40));
+    let keys = [KeyCode::Enter, KeyCode::Char('j')];
+    insta::assert_snapshot!(screen_after(true, &keys, 120, 40).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_details_with_chunks_and_items_80x24() {
-    let mut h = e3().await;
-    h.app.state.size = (80, 24);
-    open_conversation(&mut h, OFFSITE);
-    h.key(KeyCode::Enter);
-    insta::assert_snapshot!(redacted(&h, 80, 24));
+    insta::assert_snapshot!(screen_after(true, &[KeyCode::Enter], 80, 24).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snapshot_chunk_write_confirm_120x40() {
-    let mut h = e3().await;
-    h.key(KeyCode::Char('4'));
-    h.key(KeyCode::Char('r'));
-    h.settle().await;
-    assert_eq!(h.app.state.popup, Some(Popup::ConfirmKindWrite));
-    insta::assert_snapshot!(redacted(&h, 120, 40));
+    let keys = [KeyCode::Char('4'), KeyCode::Char('r')];
+    let screen = screen_after(false, &keys, 120, 40).await;
+    assert!(screen.contains("Confirm write"), "{screen}");
+    insta::assert_snapshot!(screen);
 }

@@ -130,44 +130,7 @@ impl App {
     /// Plan a facts reprocess (Omi's `ns2` upsert) in the background; the plan waits for
     /// a yes in the same popup as conversations.
     pub(super) fn start_fact_plan(&mut self, selection: Selection, single: bool) {
-        if self.state.reprocess.busy() {
-            self.state.notify(
-                Level::Warn,
-                "a reprocess is already planned or running (J shows it)",
-            );
-            return;
-        }
-        let rp = match self.reprocessor_for(Kind::Facts) {
-            Ok(rp) => rp,
-            Err(e) => {
-                self.state.notify(Level::Error, e);
-                return;
-            }
-        };
-        let facts = self.state.fact_list().to_vec();
-        let known = self.state.facts.entries.clone();
-        let ui = &mut self.state.reprocess;
-        ui.generation += 1;
-        let generation = ui.generation;
-        ui.planning = Some(generation);
-        ui.single = single;
-        let tx = self.tx.clone();
-        let handle = tokio::runtime::Handle::current();
-        spawn_reporting(&self.tx, "fact reprocess plan", async move {
-            let planned = tokio::task::spawn_blocking(move || {
-                handle.block_on(rp.plan_facts(&facts, &selection, Some(&known)))
-            })
-            .await;
-            let outcome = match planned {
-                Ok(r) => r.map(Box::new).map_err(|e| e.to_string()),
-                Err(e) => Err(format!("the planner crashed: {e}")),
-            };
-            let _ = tx.send(Action::PlanReady {
-                generation,
-                outcome,
-            });
-        });
-        self.state.notify(Level::Info, "planning…");
+        self.start_plan_of(Kind::Facts, selection, single);
     }
 
     /// Run Omi's `ns2` search for `query` (filter `{uid}`, top-k 10).

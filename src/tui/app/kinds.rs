@@ -499,13 +499,7 @@ impl App {
     /// Run a confirmed plan: embed Omi's texts and upsert Omi's records (and delete the
     /// conversation's orphan chunk ids), in the background.
     fn start_kind_write(&mut self, plan: kind_write::WritePlan) {
-        let (Some(embedder), Some(store)) =
-            (self.services.embedder.clone(), self.services.store.clone())
-        else {
-            self.state.notify(
-                Level::Error,
-                "no embedder or store is connected (see the log)",
-            );
+        let Some((embedder, store)) = self.backends() else {
             return;
         };
         let read_only = self.state.setup.read_only;

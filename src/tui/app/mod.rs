@@ -169,6 +169,20 @@ impl App {
         self.state.golden_last = crate::sync::golden::load_newest_run(dir, &file);
     }
 
+    /// The embedder and the store, or `None` after saying that they are not connected.
+    pub(super) fn backends(&mut self) -> Option<(Arc<dyn Embedder>, Arc<dyn VectorStore>)> {
+        match (self.services.embedder.clone(), self.services.store.clone()) {
+            (Some(e), Some(s)) => Some((e, s)),
+            _ => {
+                self.state.notify(
+                    Level::Error,
+                    "no embedder or store is connected (see the log)",
+                );
+                None
+            }
+        }
+    }
+
     /// The channel background tasks report to.
     pub fn sender(&self) -> UnboundedSender<Action> {
         self.tx.clone()

@@ -74,18 +74,11 @@ pub(super) fn draw_rows(
     let tag_w: u16 = if inner >= 50 { columns.tag } else { 0 };
     let text_w = inner.saturating_sub(1 + 1 + columns.status + 1 + 1 + tag_w) as usize;
     let rows: Vec<Row<'_>> = list
-        .visible
-        .iter()
-        .enumerate()
-        .skip(list.offset)
-        .take(height)
-        .map(|(pos, &i)| {
+        .window(height)
+        .map(|(selected, i)| {
             let c = row(i);
             let row = Row::new(vec![
-                Cell::from(Span::styled(
-                    if pos == list.selected { "›" } else { " " },
-                    t.marked,
-                )),
+                Cell::from(Span::styled(if selected { "›" } else { " " }, t.marked)),
                 Cell::from(Span::styled(c.status_text, t.status(c.status))),
                 Cell::from(fit::fit(&sanitize::line(&c.text), text_w).into_owned()),
                 Cell::from(Span::styled(
@@ -93,11 +86,7 @@ pub(super) fn draw_rows(
                     t.dim,
                 )),
             ]);
-            if pos == list.selected {
-                row.style(t.selected)
-            } else {
-                row
-            }
+            if selected { row.style(t.selected) } else { row }
         })
         .collect();
     let widths = [
