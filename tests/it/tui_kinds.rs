@@ -438,3 +438,76 @@ async fn snapshot_chunk_write_confirm_120x40() {
     assert!(screen.contains("Confirm write"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r_on_a_picked_chunk_writes_the_conversations_chunk_set() {
+    let mut h = e3().await;
+    open_conversation(&mut h, OFFSITE);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.linked, Some(0));
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmKindWrite));
+    shows(
+        &h.screen(),
+        &[
+            "the transcript chunks of Offsite venue and catering",
+            "[ y Write 2 records ]",
+        ],
+    );
+    h.key(KeyCode::Char('y'));
+    h.settle().await;
+    let store = h.app.services.store.clone().unwrap();
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.namespaces.get("ns_tchunks"), Some(&2));
+    assert_eq!(stats.namespaces.get("ns1"), None);
+    // Esc drops the pick; without one, r is the conversation's own reprocess (ns1).
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.state.linked, None);
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmPlan));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_text_is_drawn_inert_in_the_kind_tabs() {
+    let hostile = "evil \u{1b}]52;c;cGF5bG9hZA==\u{7} \u{1b}[2J\u{1b}[31mred";
+    let segment = |i: usize| {
+        serde_json::json!({"text": format!("{hostile} line {i}"), "speaker": "SPEAKER_00",
+            "is_user": true, "start": i as f64, "end": i as f64 + 1.0})
+    };
+    let export = serde_json::json!({
+        "profile": {"uid": E3_UID},
+        "conversations": [{
+            "id": "hostile", "created_at": "2026-10-01T10:00:00+00:00", "status": "completed",
+            "structured": {"title": format!("title {hostile}"), "overview": "o", "category": "work"},
+            "transcript_segments": (0..3).map(segment).collect::<Vec<_>>(),
+        }],
+        "action_items": [{"id": "a1", "description": format!("item {hostile}"),
+            "created_at": "2026-10-01T10:00:00+00:00", "conversation_id": "hostile"}],
+        "task_data": {"candidates": [{"id": "c1", "description": format!("cand {hostile}"),
+            "conversation_id": "hostile"}]},
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.json");
+    std::fs::write(&path, export.to_string()).unwrap();
+    let mut h = harness_on(&path, false, Some(E3_UID), Vec::new()).await;
+    let mut screens = Vec::new();
+    for key in ['3', 'G', '4'] {
+        h.key(KeyCode::Char(key));
+        screens.push(h.screen());
+    }
+    open_conversation(&mut h, "hostile");
+    screens.push(h.screen());
+    for screen in &screens {
+        assert!(
+            !screen.contains('\u{1b}'),
+            "an escape reached the screen:\n{screen}"
+        );
+        assert!(
+            !screen.contains('\u{7}'),
+            "a BEL reached the screen:\n{screen}"
+        );
+        assert!(screen.contains('␛'), "{screen}");
+    }
+}

@@ -106,43 +106,9 @@ impl App {
                 }
             }
             Command::Reprocess => {
-                let Some((_, row)) = self.state.shown_kind_tab().and_then(|t| t.selected()) else {
-                    return true;
-                };
-                let (owner, subject) = match (kind, row.status) {
-                    (_, RowStatus::Candidate) => {
-                        self.state.notify(Level::Info, crate::tui::kinds::CANDIDATE);
-                        return true;
-                    }
-                    (Kind::Chunks, _) => {
-                        let cid = row.owner.clone();
-                        let title = self
-                            .state
-                            .memories()
-                            .iter()
-                            .find(|m| m.id == cid)
-                            .map(|m| crate::omi::model::shown_title(&m.structured.title))
-                            .unwrap_or("(not in the export)");
-                        (cid.clone(), format!("the transcript chunks of {title} ({cid})"))
-                    }
-                    (_, RowStatus::Orphan) => {
-                        self.state.notify(
-                            Level::Info,
-                            "an orphan has no record in the export to write (memlens orphans --kind action-items deletes it)",
-                        );
-                        return true;
-                    }
-                    _ => (row.owner.clone(), format!("the action item {}", row.label)),
-                };
-                self.start_kind_plan(
-                    kind,
-                    KindSelection {
-                        owners: vec![owner],
-                        clear_orphans: kind == Kind::Chunks,
-                        ..KindSelection::default()
-                    },
-                    subject,
-                );
+                if let Some(i) = self.state.shown_kind_tab().and_then(|t| t.list.selected_index()) {
+                    self.plan_row_write(kind, i);
+                }
             }
             Command::ReprocessBatch => {
                 let noun = kind.spec().noun;
@@ -166,6 +132,51 @@ impl App {
             c => return self.on_rows_command(c),
         }
         true
+    }
+
+    /// `r` on a record of a kind tab (or picked in a conversation's details): plan Omi's
+    /// write of its conversation's whole chunk set (clearing the conversation's orphan
+    /// tail), or of the action item.
+    pub(super) fn plan_row_write(&mut self, kind: Kind, index: usize) {
+        let Some(row) = self.state.kind_tab(kind).and_then(|t| t.rows.get(index)) else {
+            return;
+        };
+        let (owner, subject) = match (kind, row.status) {
+            (_, RowStatus::Candidate) => {
+                self.state.notify(Level::Info, crate::tui::kinds::CANDIDATE);
+                return;
+            }
+            (Kind::Chunks, _) => {
+                let cid = row.owner.clone();
+                let title = self
+                    .state
+                    .memories()
+                    .iter()
+                    .find(|m| m.id == cid)
+                    .map_or("(not in the export)", |m| {
+                        crate::omi::model::shown_title(&m.structured.title)
+                    });
+                let subject = format!("the transcript chunks of {title} ({cid})");
+                (cid, subject)
+            }
+            (_, RowStatus::Orphan) => {
+                self.state.notify(
+                    Level::Info,
+                    "an orphan has no record in the export to write (memlens orphans --kind action-items deletes it)",
+                );
+                return;
+            }
+            _ => (row.owner.clone(), format!("the action item {}", row.label)),
+        };
+        self.start_kind_plan(
+            kind,
+            KindSelection {
+                owners: vec![owner],
+                clear_orphans: kind == Kind::Chunks,
+                ..KindSelection::default()
+            },
+            subject,
+        );
     }
 
     /// Select conversation `cid` in the conversations tab and show its details.
@@ -233,6 +244,18 @@ impl App {
         self.state.focus = Focus::Details;
         self.state.right = RightPane::Details;
         self.state.filter_input = None;
+    }
+
+    /// `r` with a chunk or action item picked in a conversation's details: write it (a
+    /// chunk: the conversation's whole chunk set).
+    pub(super) fn write_linked_record(&mut self) {
+        let Some((_, m)) = self.state.selected() else {
+            return;
+        };
+        let linked = self.state.linked_rows(&m.id);
+        if let Some(&(kind, row)) = self.state.linked.and_then(|i| linked.get(i)) {
+            self.plan_row_write(kind, row);
+        }
     }
 
     /// Move the pick among the selected conversation's chunks and items.

@@ -931,6 +931,9 @@ impl App {
             // j/k move the pick, Enter opens it, Esc drops the pick.
             Tab::Conversations if self.state.focus == Focus::Details => match c {
                 Command::OpenLinked => return self.open_linked_record(),
+                Command::Reprocess if self.state.linked.is_some() => {
+                    return self.write_linked_record();
+                }
                 Command::Up | Command::Down if self.state.linked.is_some() => {
                     return self.move_linked(if c == Command::Up { -1 } else { 1 });
                 }
@@ -1211,7 +1214,16 @@ impl App {
             MouseEventKind::Down(_) if over_list => {
                 self.state.focus = Focus::List;
                 let inner_top = areas.list.y + 1;
-                if m.row >= inner_top {
+                if let Some(list) = self.state.rows_mut() {
+                    // A record tab: its own rows.
+                    if m.row >= inner_top {
+                        let row = (m.row - inner_top) as usize + list.offset;
+                        if row < list.visible.len() {
+                            list.selected = row;
+                            list.details_scroll = 0;
+                        }
+                    }
+                } else if m.row >= inner_top {
                     let row = (m.row - inner_top) as usize + self.state.list.offset;
                     if row < self.state.list.visible.len() {
                         self.state.list.select(row);
