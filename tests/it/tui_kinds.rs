@@ -511,3 +511,19 @@ async fn export_text_is_drawn_inert_in_the_kind_tabs() {
         assert!(screen.contains('␛'), "{screen}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_gauge_stays_whole_beside_the_four_tabs() {
+    let mut h = harness(false, Some(UID)).await;
+    let ui = &mut h.app.state.indexing;
+    (ui.running, ui.embeddable, ui.done, ui.rate_per_sec) = (true, 323, 12, 41.0);
+    for (w, rows) in [(120, 40), (80, 24)] {
+        let screen = h.screen_at(w, rows);
+        let line = screen.lines().nth(1).unwrap();
+        assert!(
+            line.contains("indexing ▕░░░░░░░░░░▏ 12/323 · 41/s"),
+            "{w}: {line}"
+        );
+        assert!(line.contains("[1:conversations (333)]"), "{w}: {line}");
+    }
+}

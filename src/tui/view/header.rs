@@ -147,10 +147,10 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
         _ => {
             // The auto-index gauge first: it is what the user waits for.
             if let Some(gauge) = state.indexing.gauge() {
-                pieces.push((
-                    Piece::new(format!("{} {gauge}", super::spinner(state.tick)), 0),
-                    t.info,
-                ));
+                // Whole or not at all: a cut gauge loses its count.
+                let mut p = Piece::new(format!("{} {gauge}", super::spinner(state.tick)), 0);
+                p.cuttable = false;
+                pieces.push((p, t.info));
             }
             for (status, n) in state.status_counts() {
                 pieces.push((
@@ -230,7 +230,9 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
             let piece = if tab == state.tab {
                 (Piece::new(format!("[{text}]"), 0).keep(), t.selected)
             } else {
-                let mut p = Piece::new(text, 0).or(tab.label());
+                // Below the gauge (0), beside the status counts (1), which give way
+                // first; a tab's count goes before its name.
+                let mut p = Piece::new(text, 1).or(tab.label());
                 p.cuttable = false;
                 (p, t.dim)
             };
