@@ -75,7 +75,12 @@ pub enum Command {
     TabConversations,
     /// Show the facts tab (`2`).
     TabFacts,
-    /// Facts tab: open the selected fact's conversation in the conversations tab.
+    /// Show the action items tab (`3`).
+    TabActionItems,
+    /// Show the transcript chunks tab (`4`).
+    TabChunks,
+    /// In a record's details: open what it links to (a fact's or item's conversation,
+    /// a conversation's chunk or action item).
     OpenLinked,
     /// The message log: every message of the session in full.
     MessageLog,
@@ -95,7 +100,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for config parsing.
-    pub const ALL: [Command; 48] = [
+    pub const ALL: [Command; 50] = [
         Self::Quit,
         Self::ForceQuit,
         Self::Help,
@@ -136,6 +141,8 @@ impl Command {
         Self::DriftBatch,
         Self::TabConversations,
         Self::TabFacts,
+        Self::TabActionItems,
+        Self::TabChunks,
         Self::OpenLinked,
         Self::MessageLog,
         Self::FocusLeft,
@@ -189,6 +196,8 @@ impl Command {
             Self::DriftBatch => "drift_batch",
             Self::TabConversations => "tab_conversations",
             Self::TabFacts => "tab_facts",
+            Self::TabActionItems => "tab_action_items",
+            Self::TabChunks => "tab_chunks",
             Self::OpenLinked => "open_conversation",
             Self::MessageLog => "messages",
             Self::FocusLeft => "focus_left",
@@ -325,6 +334,28 @@ pub enum Action {
     FactSearchDone {
         generation: u64,
         outcome: Result<Vec<crate::sync::fact_search::FactHit>, String>,
+    },
+    /// A kind tab's rows are computed (dropped unless `generation` is its newest).
+    KindRowsReady {
+        kind: crate::omi::record_kind::Kind,
+        generation: u64,
+        rows: Box<crate::tui::kinds::KindRows>,
+    },
+    /// A kind tab's status lookup finished (dropped unless `generation` is its newest).
+    KindStatusLoaded {
+        kind: crate::omi::record_kind::Kind,
+        generation: u64,
+        outcome: Result<Box<crate::sync::kinds::status::KindReport>, String>,
+    },
+    /// A kind write is planned (dropped unless `generation` is the newest).
+    KindPlanned {
+        generation: u64,
+        outcome: Result<Box<crate::sync::kinds::write::WritePlan>, String>,
+    },
+    /// A kind write ended: what it wrote, or why it stopped.
+    KindWritten {
+        kind: crate::omi::record_kind::Kind,
+        outcome: Result<crate::sync::kinds::write::Applied, String>,
     },
     /// The list filter's scan finished (dropped unless its generation is the newest).
     FilterDone(Box<Ranked>),

@@ -9,39 +9,9 @@ use tui_input::Input;
 use crate::omi::fact::Fact;
 use crate::sync::fact_search::FactHit;
 use crate::sync::{EmbeddingStatus, StatusEntry};
-use crate::tui::action::Command;
+use crate::tui::kinds::RowList;
 
-/// Which tab the list and details show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Tab {
-    /// `1`: conversations (`ns1`).
-    #[default]
-    Conversations,
-    /// `2`: facts (`ns2`).
-    Facts,
-}
-
-/// Commands that act on conversations only: the facts tab answers them with a note, and
-/// its footer does not offer them.
-pub fn conversation_only(c: Command) -> bool {
-    matches!(
-        c,
-        Command::MoreLikeThis
-            | Command::VectorCheck
-            | Command::MapView
-            | Command::DriftBatch
-            | Command::ToggleMark
-            | Command::CycleSort
-            | Command::CycleStatusFilter
-            | Command::CycleCategoryFilter
-            | Command::ToggleTranscript
-            | Command::CycleFormat
-            | Command::EditRange
-            | Command::TopKUp
-            | Command::TopKDown
-            | Command::ExportResults
-    )
-}
+pub use crate::tui::kinds::{Tab, conversation_only};
 
 /// How much of the export's facts `ns2` holds, from the last status lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,14 +42,9 @@ pub struct FactSearchUi {
 /// The facts tab's state.
 #[derive(Debug, Default)]
 pub struct FactsTab {
-    /// Indices into the export's facts, in order, after the filter.
-    pub visible: Vec<usize>,
-    /// Row of `visible` selected.
-    pub selected: usize,
-    /// First row shown.
-    pub offset: usize,
-    /// The filter (case-insensitive words over content, id and category).
-    pub query: String,
+    /// The rows (indices into the export's facts), the filter (words over content, id
+    /// and category), the selection and the details scroll.
+    pub list: RowList,
     /// Status per fact, aligned with the export's facts.
     pub statuses: Vec<EmbeddingStatus>,
     /// Looked-up entries by fact id.
@@ -87,7 +52,6 @@ pub struct FactsTab {
     /// Generation of the newest status lookup.
     pub generation: u64,
     pub lookup_running: bool,
-    pub details_scroll: u16,
     /// The search query being typed, if any.
     pub search_input: Option<Input>,
     /// The last search (shown instead of the details while `Some`).
@@ -97,66 +61,28 @@ pub struct FactsTab {
 impl FactsTab {
     /// Recompute the visible rows for `facts`, keeping the selection in range.
     pub fn refresh(&mut self, facts: &[Fact]) {
-        let words: Vec<String> = self
-            .query
-            .split_whitespace()
-            .map(str::to_lowercase)
-            .collect();
-        self.visible = facts
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| {
-                if words.is_empty() {
-                    return true;
-                }
-                let hay = format!("{} {} {}", f.content, f.id, f.category.raw()).to_lowercase();
-                words.iter().all(|w| hay.contains(w))
-            })
-            .map(|(i, _)| i)
-            .collect();
+        self.list.refresh(facts.len(), |i| {
+            let f = &facts[i];
+            format!("{} {} {}", f.content, f.id, f.category.raw())
+                .to_lowercase()
+                .into()
+        });
         if self.statuses.len() != facts.len() {
             self.statuses = vec![EmbeddingStatus::Unknown; facts.len()];
         }
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
     /// Index (into the facts) of the selected row.
     pub fn selected_index(&self) -> Option<usize> {
-        self.visible.get(self.selected).copied()
-    }
-
-    /// Move the selection by `delta` rows (clamped).
-    pub fn move_by(&mut self, delta: isize) {
-        if self.visible.is_empty() {
-            return;
-        }
-        let max = self.visible.len() as isize - 1;
-        let next = (self.selected as isize).saturating_add(delta).clamp(0, max);
-        if next as usize != self.selected {
-            self.details_scroll = 0;
-        }
-        self.selected = next as usize;
-    }
-
-    /// Keep the selected row inside a window of `rows` rows.
-    pub fn scroll_into_view(&mut self, rows: usize) {
-        let rows = rows.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + rows {
-            self.offset = self.selected + 1 - rows;
-        }
+        self.list.selected_index()
     }
 
     /// Select the fact with this index (clearing a filter that hides it).
     pub fn select_fact(&mut self, facts: &[Fact], index: usize) {
-        if !self.visible.contains(&index) {
-            self.query.clear();
+        if !self.list.select(index) {
+            self.list.query.clear();
             self.refresh(facts);
-        }
-        if let Some(row) = self.visible.iter().position(|i| *i == index) {
-            self.selected = row;
-            self.details_scroll = 0;
+            self.list.select(index);
         }
     }
 
@@ -229,14 +155,14 @@ mod tests {
         let fs = facts();
         let mut t = FactsTab::default();
         t.refresh(&fs);
-        assert_eq!(t.visible, [0, 1, 2]);
-        t.query = "TRAIL".into();
+        assert_eq!(t.list.visible, [0, 1, 2]);
+        t.list.query = "TRAIL".into();
         t.refresh(&fs);
-        assert_eq!(t.visible, [1]);
+        assert_eq!(t.list.visible, [1]);
         t.select_fact(&fs, 2);
-        assert!(t.query.is_empty());
+        assert!(t.list.query.is_empty());
         assert_eq!(t.selected_index(), Some(2));
-        t.move_by(-5);
+        t.list.move_by(-5);
         assert_eq!(t.selected_index(), Some(0));
     }
 }

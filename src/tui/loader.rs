@@ -29,6 +29,10 @@ pub struct LoadedExport {
     /// Whether the file is all of the user's conversations (the `export_complete`
     /// marker, unreadable records): orphan deletes are refused while it is not.
     pub gaps: crate::sync::orphans::ExportGaps,
+    /// The rest of the engine's export (its `action_items` section, completeness, …)
+    /// with the memories and facts moved out to the fields above: what the record
+    /// kinds read, joined again by [`LoadedExport::kinds_export`].
+    pub base: Arc<crate::omi::export::Export>,
 }
 
 impl LoadedExport {
@@ -46,7 +50,37 @@ impl LoadedExport {
             facts: Vec::new(),
             facts_note: None,
             gaps: Default::default(),
+            base: Arc::new(crate::omi::export::Export {
+                name: path.display().to_string(),
+                shape: crate::omi::export::Shape::E4,
+                memories: Vec::new(),
+                bad_records: Vec::new(),
+                duplicates: Vec::new(),
+                profile_name: None,
+                profile_uid: None,
+                total_records: 0,
+                bytes: 0,
+                fact_section: Default::default(),
+                facts: Vec::new(),
+                wrapper: None,
+                completeness: Default::default(),
+                action_items: Default::default(),
+            }),
         }
+    }
+
+    /// The whole engine export again (memories and facts cloned in), for the record
+    /// kinds' machinery. Clones every memory: call it off the draw loop.
+    pub fn kinds_export(&self) -> crate::omi::export::Export {
+        let mut export = (*self.base).clone();
+        export.memories = self.memories.clone();
+        export.fact_section.facts = self.facts.clone();
+        export
+    }
+
+    /// Whether the export has an `action_items` section, and its items and candidates.
+    pub fn action_items(&self) -> &crate::omi::action_items::ActionItemSection {
+        &self.base.action_items
     }
 }
 
@@ -56,7 +90,7 @@ pub fn load_blocking(
     path: &Path,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<LoadedExport, String> {
-    let export = crate::omi::export::load_path_with_progress(path, &mut |done, total| {
+    let mut export = crate::omi::export::load_path_with_progress(path, &mut |done, total| {
         progress(done as u64, total as u64)
     })
     .map_err(|e| e.to_string())?;
@@ -65,7 +99,7 @@ pub fn load_blocking(
     let mut loaded = LoadedExport::new(
         path,
         format!("{} {}", export.shape.code(), export.shape.description()),
-        export.memories,
+        std::mem::take(&mut export.memories),
     );
     loaded.bad_records = export
         .bad_records
@@ -85,7 +119,7 @@ pub fn load_blocking(
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
     loaded.gaps = gaps;
     loaded.facts_note = facts_note;
-    loaded.profile_uid = export.profile_uid.or_else(|| {
+    loaded.profile_uid = export.profile_uid.clone().or_else(|| {
         // Facts carry their uid: one shared by all of them names the user.
         let mut uids = export
             .fact_section
@@ -95,6 +129,7 @@ pub fn load_blocking(
         let first = uids.next()?;
         uids.all(|u| u == first).then_some(first)
     });
-    loaded.facts = export.fact_section.facts;
+    loaded.facts = std::mem::take(&mut export.fact_section.facts);
+    loaded.base = Arc::new(export);
     Ok(loaded)
 }

@@ -14,6 +14,7 @@ pub mod fit;
 pub mod index;
 pub mod jobs;
 pub mod keymap;
+pub mod kinds;
 pub mod list;
 pub mod loader;
 pub mod matching;

@@ -107,6 +107,8 @@ pub enum Popup {
     Messages,
     /// `y`: copy the id, vector id or text.
     Copy,
+    /// A write of an action item or a conversation's transcript chunks, waiting for a yes.
+    ConfirmKindWrite,
 }
 
 impl Popup {
@@ -120,6 +122,7 @@ impl Popup {
                 | Popup::DriftConfirm
                 | Popup::Resume
                 | Popup::Copy
+                | Popup::ConfirmKindWrite
         )
     }
 }
@@ -296,10 +299,20 @@ pub struct State {
     pub tick: u64,
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
-    /// Which tab the list and details show (`1` conversations, `2` facts).
-    pub tab: crate::tui::facts::Tab,
+    /// Which tab the list and details show (`1` conversations, `2` facts, `3` action
+    /// items, `4` transcript chunks).
+    pub tab: crate::tui::kinds::Tab,
     /// The facts tab.
     pub facts: crate::tui::facts::FactsTab,
+    /// The action items tab (`ns4`).
+    pub items: crate::tui::kinds::KindTab,
+    /// The transcript chunks tab (`ns_tchunks`).
+    pub chunks: crate::tui::kinds::KindTab,
+    /// A write of a kind (one conversation's chunks, one item, the missing ones).
+    pub kind_write: crate::tui::kinds::KindWriteUi,
+    /// The record of the selected conversation's chunks and action items that `Enter`
+    /// opens (an index into [`State::linked_rows`]); `None` until `Enter` in the details.
+    pub linked: Option<usize>,
 }
 
 impl State {
@@ -351,8 +364,12 @@ impl State {
             suspend_requested: false,
             tick: 0,
             size: (80, 24),
-            tab: crate::tui::facts::Tab::default(),
+            tab: crate::tui::kinds::Tab::default(),
             facts: crate::tui::facts::FactsTab::default(),
+            items: Default::default(),
+            chunks: Default::default(),
+            kind_write: Default::default(),
+            linked: None,
         }
     }
 
@@ -380,7 +397,102 @@ impl State {
 
     /// True when the facts tab is shown.
     pub fn on_facts_tab(&self) -> bool {
-        self.tab == crate::tui::facts::Tab::Facts
+        self.tab == crate::tui::kinds::Tab::Facts
+    }
+
+    /// The kind tab of `kind` (action items, chunks); `None` for the other kinds.
+    pub fn kind_tab(
+        &self,
+        kind: crate::omi::record_kind::Kind,
+    ) -> Option<&crate::tui::kinds::KindTab> {
+        use crate::omi::record_kind::Kind;
+        match kind {
+            Kind::ActionItems => Some(&self.items),
+            Kind::Chunks => Some(&self.chunks),
+            _ => None,
+        }
+    }
+
+    /// The kind tab of `kind`, to change.
+    pub fn kind_tab_mut(
+        &mut self,
+        kind: crate::omi::record_kind::Kind,
+    ) -> Option<&mut crate::tui::kinds::KindTab> {
+        use crate::omi::record_kind::Kind;
+        match kind {
+            Kind::ActionItems => Some(&mut self.items),
+            Kind::Chunks => Some(&mut self.chunks),
+            _ => None,
+        }
+    }
+
+    /// The kind tab shown (`3` or `4`), if one is.
+    pub fn shown_kind_tab(&self) -> Option<&crate::tui::kinds::KindTab> {
+        self.kind_tab(self.tab.kind())
+    }
+
+    /// True when a tab other than conversations is shown (facts or a kind tab): its own
+    /// list and details, the narrower list.
+    pub fn on_record_tab(&self) -> bool {
+        self.tab != crate::tui::kinds::Tab::Conversations
+    }
+
+    /// The row list of the record tab shown (facts or a kind tab); `None` on the
+    /// conversations tab.
+    pub fn rows_mut(&mut self) -> Option<&mut crate::tui::kinds::RowList> {
+        use crate::tui::kinds::Tab;
+        match self.tab {
+            Tab::Conversations => None,
+            Tab::Facts => Some(&mut self.facts.list),
+            Tab::ActionItems => Some(&mut self.items.list),
+            Tab::Chunks => Some(&mut self.chunks.list),
+        }
+    }
+
+    /// The row list of the record tab shown, to read.
+    pub fn rows(&self) -> Option<&crate::tui::kinds::RowList> {
+        use crate::tui::kinds::Tab;
+        match self.tab {
+            Tab::Conversations => None,
+            Tab::Facts => Some(&self.facts.list),
+            Tab::ActionItems => Some(&self.items.list),
+            Tab::Chunks => Some(&self.chunks.list),
+        }
+    }
+
+    /// Set the shown record tab's filter and recompute its rows (first row selected).
+    pub fn set_rows_query(&mut self, query: &str) {
+        if let Some(list) = self.rows_mut() {
+            list.query = query.to_string();
+            list.selected = 0;
+        }
+        self.refresh_rows();
+    }
+
+    /// Recompute the shown record tab's rows after its filter changed.
+    pub fn refresh_rows(&mut self) {
+        use crate::tui::kinds::Tab;
+        match self.tab {
+            Tab::Conversations => {}
+            Tab::Facts => {
+                let facts = self.export.as_ref().map_or(&[][..], |e| &e.facts[..]);
+                self.facts.refresh(facts);
+            }
+            Tab::ActionItems => self.items.refresh(),
+            Tab::Chunks => self.chunks.refresh(),
+        }
+    }
+
+    /// The transcript chunks, then the action items, of conversation `id`: (kind, row).
+    pub fn linked_rows(&self, id: &str) -> Vec<(crate::omi::record_kind::Kind, usize)> {
+        use crate::omi::record_kind::Kind;
+        let mut out = Vec::new();
+        for kind in [Kind::Chunks, Kind::ActionItems] {
+            if let Some(rows) = self.kind_tab(kind).and_then(|t| t.by_conversation.get(id)) {
+                out.extend(rows.iter().map(|r| (kind, *r)));
+            }
+        }
+        out
     }
 
     /// The selected memory and its index.
@@ -457,6 +569,9 @@ impl State {
             || self.reprocess.busy()
             || self.drift.running
             || self.facts.lookup_running
+            || self.items.lookup_running
+            || self.chunks.lookup_running
+            || self.kind_write.busy()
             || self.facts.search.as_ref().is_some_and(|s| s.running)
             || self.explain.running.is_some()
             || matches!(self.load, LoadState::Loading { .. })

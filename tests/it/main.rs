@@ -43,6 +43,7 @@ mod tui_app;
 mod tui_autoindex;
 mod tui_facts;
 mod tui_hybrid;
+mod tui_kinds;
 mod tui_layout;
 mod tui_moment;
 mod tui_reprocess;

@@ -12,30 +12,7 @@ use memlens::sync::EmbeddingStatus;
 use memlens::tui::action::Level;
 use memlens::tui::facts::Tab;
 use memlens::tui::state::{Focus, Popup};
-use support::tui::{Harness, UID, harness};
-
-/// The screen with the temp dir (store path) redacted, at `w` × `h`.
-fn redacted(h: &Harness, w: u16, rows: u16) -> String {
-    let dir = h.dir.path().display().to_string();
-    let base = h
-        .dir
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .to_string();
-    h.screen_at(w, rows)
-        .replace(&dir, "[tmp]")
-        .replace(&base, "[tmp]")
-        .lines()
-        .map(|l| match l.find("│ local ") {
-            // At 80 columns the store path is cut anywhere: keep only its start.
-            Some(i) if !l.contains("[tmp]") => format!("{}│ local [tmp]…", &l[..i]),
-            _ => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use support::tui::{Harness, UID, harness, redacted};
 
 fn select_fact(h: &mut Harness, words: &str) -> String {
     h.key(KeyCode::Char('/'));
@@ -73,7 +50,7 @@ async fn switch_filter_details_and_jump_to_the_conversation() {
     );
 
     let id = select_fact(&mut h, "marathon");
-    assert_eq!(h.app.state.facts.visible.len(), 1);
+    assert_eq!(h.app.state.facts.list.visible.len(), 1);
     let screen = h.screen();
     assert!(screen.contains("Facts 1/11 · /marathon"), "{screen}");
     assert!(screen.contains("Portland Marathon"), "{screen}");
@@ -106,10 +83,10 @@ async fn switch_filter_details_and_jump_to_the_conversation() {
 
     // Back to the facts: the filter is kept; Esc in the list clears it.
     h.key(KeyCode::Char('2'));
-    assert_eq!(h.app.state.facts.visible.len(), 1);
+    assert_eq!(h.app.state.facts.list.visible.len(), 1);
     h.key(KeyCode::Char('/'));
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.state.facts.visible.len(), 11);
+    assert_eq!(h.app.state.facts.list.visible.len(), 11);
     h.key(KeyCode::Char('1'));
     assert_eq!(h.app.state.tab, Tab::Conversations);
 }

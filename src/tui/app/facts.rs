@@ -5,7 +5,7 @@
 use super::*;
 use crate::omi::fact_conventions::{FACTS_NAMESPACE, Kind};
 use crate::sync::fact_search::fact_hits;
-use crate::tui::facts::{FactSearchUi, Tab};
+use crate::tui::facts::FactSearchUi;
 
 impl App {
     /// Look up the facts' `ns2` statuses in the background (facts live in `ns2`:
@@ -48,85 +48,23 @@ impl App {
         });
     }
 
-    /// Switch tabs.
-    pub(super) fn show_tab(&mut self, tab: Tab) {
-        if tab == Tab::Facts && self.state.fact_list().is_empty() {
-            self.state.notify(
-                Level::Info,
-                "this export holds no facts (2 shows them when it does)",
-            );
-            return;
-        }
-        self.state.tab = tab;
-        self.state.focus = Focus::List;
-        self.state.right = RightPane::Details;
-        self.state.filter_input = None;
-    }
-
     /// Commands while the facts tab is shown. Returns false for commands it leaves to
     /// the conversation handlers (quit, help, popups, tab switches, index, jobs).
     pub(super) fn on_facts_command(&mut self, c: Command) -> bool {
-        let page = self.page() as isize;
         let details = self.state.focus == Focus::Details;
+        // The search's hits take the movement keys while the search is shown.
+        if let Some(delta) = crate::tui::kinds::movement(c, self.page())
+            && let Some(search) = self.state.facts.search.as_mut().filter(|_| details)
+        {
+            let max = search.hits.len().saturating_sub(1) as isize;
+            search.selected = (search.selected as isize + delta).clamp(0, max) as usize;
+            return true;
+        }
         match c {
-            Command::Up
-            | Command::Down
-            | Command::PageUp
-            | Command::PageDown
-            | Command::HalfPageUp
-            | Command::HalfPageDown
-            | Command::Top
-            | Command::Bottom => {
-                let delta: isize = match c {
-                    Command::Up => -1,
-                    Command::Down => 1,
-                    Command::PageUp => -page,
-                    Command::PageDown => page,
-                    Command::HalfPageUp => -(page / 2).max(1),
-                    Command::HalfPageDown => (page / 2).max(1),
-                    Command::Top => -1_000_000,
-                    _ => 1_000_000,
-                };
-                let tab = &mut self.state.facts;
-                if let Some(search) = tab.search.as_mut().filter(|_| details) {
-                    let max = search.hits.len().saturating_sub(1) as isize;
-                    search.selected = (search.selected as isize + delta).clamp(0, max) as usize;
-                } else if details {
-                    tab.details_scroll = (tab.details_scroll as isize + delta).clamp(0, 500) as u16;
-                } else {
-                    tab.move_by(delta);
-                }
-            }
-            Command::Filter => {
-                let q = self.state.facts.query.clone();
-                let n = q.chars().count();
-                self.state.filter_input = Some(Input::new(q).with_cursor(n));
+            Command::ClosePopup if self.state.facts.search.is_some() => {
+                // Back to the list, where the search's note sends the user (R).
+                self.state.facts.search = None;
                 self.state.focus = Focus::List;
-            }
-            Command::ClearFilters => {
-                self.state.facts.query.clear();
-                let facts = self.state.fact_list().to_vec();
-                self.state.facts.refresh(&facts);
-            }
-            Command::FocusNext | Command::FocusPrev => {
-                self.state.focus = if self.state.focus == Focus::List {
-                    Focus::Details
-                } else {
-                    Focus::List
-                };
-            }
-            Command::ClosePopup => {
-                if self.state.facts.search.is_some() {
-                    // Back to the list, where the search's note sends the user (R).
-                    self.state.facts.search = None;
-                    self.state.focus = Focus::List;
-                } else if !self.state.facts.query.is_empty() {
-                    self.state.facts.query.clear();
-                    let facts = self.state.fact_list().to_vec();
-                    self.state.facts.refresh(&facts);
-                } else {
-                    self.state.message = None;
-                }
             }
             Command::Refresh => self.start_fact_lookup(),
             Command::OpenLinked if self.state.facts.search.is_some() => self.open_fact_hit(),
@@ -143,13 +81,7 @@ impl App {
                 self.state.facts.search_input = Some(Input::default());
                 self.state.focus = Focus::Details;
             }
-            c if crate::tui::facts::conversation_only(c) => {
-                self.state.notify(
-                    Level::Info,
-                    "not on the facts tab (1 returns to conversations)",
-                );
-            }
-            _ => return false,
+            c => return self.on_rows_command(c),
         }
         true
     }
@@ -166,35 +98,7 @@ impl App {
             );
             return;
         };
-        let Some(index) = self.state.memories().iter().position(|m| m.id == cid) else {
-            self.state.notify(
-                Level::Warn,
-                format!(
-                    "conversation {} is not in this export (deleted without cascade?)",
-                    crate::tui::sanitize::line(&cid)
-                ),
-            );
-            return;
-        };
-        self.state.tab = Tab::Conversations;
-        if !self.state.list.visible.contains(&(index as u32)) {
-            self.state.list.query.clear();
-            self.state.list.status_filter = None;
-            self.state.list.category_filter = None;
-            self.state.refresh_list();
-        }
-        if let Some(row) = self
-            .state
-            .list
-            .visible
-            .iter()
-            .position(|i| *i as usize == index)
-        {
-            self.state.list.select(row);
-        }
-        self.state.details_scroll = 0;
-        self.state.focus = Focus::Details;
-        self.state.right = RightPane::Details;
+        self.open_conversation(&cid);
     }
 
     /// Enter on an `ns2` search hit: select its fact.
@@ -226,44 +130,7 @@ impl App {
     /// Plan a facts reprocess (Omi's `ns2` upsert) in the background; the plan waits for
     /// a yes in the same popup as conversations.
     pub(super) fn start_fact_plan(&mut self, selection: Selection, single: bool) {
-        if self.state.reprocess.busy() {
-            self.state.notify(
-                Level::Warn,
-                "a reprocess is already planned or running (J shows it)",
-            );
-            return;
-        }
-        let rp = match self.reprocessor_for(Kind::Facts) {
-            Ok(rp) => rp,
-            Err(e) => {
-                self.state.notify(Level::Error, e);
-                return;
-            }
-        };
-        let facts = self.state.fact_list().to_vec();
-        let known = self.state.facts.entries.clone();
-        let ui = &mut self.state.reprocess;
-        ui.generation += 1;
-        let generation = ui.generation;
-        ui.planning = Some(generation);
-        ui.single = single;
-        let tx = self.tx.clone();
-        let handle = tokio::runtime::Handle::current();
-        spawn_reporting(&self.tx, "fact reprocess plan", async move {
-            let planned = tokio::task::spawn_blocking(move || {
-                handle.block_on(rp.plan_facts(&facts, &selection, Some(&known)))
-            })
-            .await;
-            let outcome = match planned {
-                Ok(r) => r.map(Box::new).map_err(|e| e.to_string()),
-                Err(e) => Err(format!("the planner crashed: {e}")),
-            };
-            let _ = tx.send(Action::PlanReady {
-                generation,
-                outcome,
-            });
-        });
-        self.state.notify(Level::Info, "planning…");
+        self.start_plan_of(Kind::Facts, selection, single);
     }
 
     /// Run Omi's `ns2` search for `query` (filter `{uid}`, top-k 10).

@@ -7,6 +7,7 @@ mod copy;
 mod facts;
 mod filter;
 mod inspect;
+mod kinds;
 mod lookups;
 pub(crate) mod paste;
 mod reprocess;
@@ -168,6 +169,20 @@ impl App {
         self.state.golden_last = crate::sync::golden::load_newest_run(dir, &file);
     }
 
+    /// The embedder and the store, or `None` after saying that they are not connected.
+    pub(super) fn backends(&mut self) -> Option<(Arc<dyn Embedder>, Arc<dyn VectorStore>)> {
+        match (self.services.embedder.clone(), self.services.store.clone()) {
+            (Some(e), Some(s)) => Some((e, s)),
+            _ => {
+                self.state.notify(
+                    Level::Error,
+                    "no embedder or store is connected (see the log)",
+                );
+                None
+            }
+        }
+    }
+
     /// The channel background tasks report to.
     pub fn sender(&self) -> UnboundedSender<Action> {
         self.tx.clone()
@@ -184,10 +199,18 @@ impl App {
             changed = true;
         }
         self.dispatch_filter();
+        if self.state.linked.is_some()
+            && (self.state.focus != Focus::Details || self.state.on_record_tab())
+        {
+            self.state.linked = None;
+        }
         if changed {
             let rows = view::list_rows(self.state.size) as usize;
             self.state.list.scroll_into_view(rows);
-            self.state.facts.scroll_into_view(rows);
+            // Every tab's list is as tall as the conversations'.
+            if let Some(list) = self.state.rows_mut() {
+                list.scroll_into_view(rows);
+            }
         }
         changed
     }
@@ -228,6 +251,13 @@ impl App {
                 self.state.statuses = self.state.policy_statuses(|_, _| EmbeddingStatus::Unknown);
                 self.state.facts = crate::tui::facts::FactsTab::default();
                 self.state.facts.refresh(&facts);
+                for tab in [&mut self.state.items, &mut self.state.chunks] {
+                    // Generations only grow: a result of the last export is dropped.
+                    let generation = tab.generation;
+                    *tab = crate::tui::kinds::KindTab::default();
+                    tab.generation = generation;
+                }
+                self.state.linked = None;
                 self.state.load = LoadState::Loaded;
                 self.start_fulltext();
                 self.state.list.invalidate();
@@ -251,6 +281,8 @@ impl App {
                 }
                 self.start_status_lookup(false);
                 self.start_fact_lookup();
+                self.start_kind_lookup(crate::omi::record_kind::Kind::ActionItems);
+                self.start_kind_lookup(crate::omi::record_kind::Kind::Chunks);
                 self.check_unfinished_run();
                 self.start_auto_index();
                 true
@@ -454,6 +486,8 @@ impl App {
             }
             Action::ChunkIndexDone(outcome) => {
                 self.on_chunk_index_done(outcome);
+                // The chunks tab's statuses changed.
+                self.start_kind_lookup(crate::omi::record_kind::Kind::Chunks);
                 true
             }
             Action::JobProgress(p) => {
@@ -625,6 +659,21 @@ impl App {
                 }
                 true
             }
+            Action::KindRowsReady {
+                kind,
+                generation,
+                rows,
+            } => self.on_kind_rows(kind, generation, *rows),
+            Action::KindStatusLoaded {
+                kind,
+                generation,
+                outcome,
+            } => self.on_kind_status(kind, generation, outcome),
+            Action::KindPlanned {
+                generation,
+                outcome,
+            } => self.on_kind_planned(generation, outcome),
+            Action::KindWritten { kind, outcome } => self.on_kind_written(kind, outcome),
             Action::FilterDone(ranked) => self.on_filter_done(*ranked),
             Action::Notify(level, text) => {
                 self.state.notify(level, text);
@@ -760,6 +809,10 @@ impl App {
                 self.copy(key.code);
                 return true;
             }
+            Some(Popup::ConfirmKindWrite) => {
+                self.on_kind_confirm_key(key.code);
+                return true;
+            }
             Some(Popup::ConfirmQuit) => {
                 match confirm::answer(key.code, confirm::Default::Cancel) {
                     confirm::Answer::Confirm => self.state.should_quit = true,
@@ -792,26 +845,24 @@ impl App {
             self.on_search_key(key, field);
             return true;
         }
-        if self.state.on_facts_tab()
+        if self.state.on_record_tab()
             && let Some(input) = &mut self.state.filter_input
         {
             match key.code {
                 KeyCode::Esc => {
                     self.state.filter_input = None;
-                    self.state.facts.query.clear();
+                    self.state.set_rows_query("");
                 }
                 KeyCode::Enter | KeyCode::Down | KeyCode::Up | KeyCode::Tab => {
                     self.state.filter_input = None;
                 }
                 _ => {
                     if input.handle_event(&Event::Key(key)).is_some() {
-                        self.state.facts.query = input.value().to_string();
-                        self.state.facts.selected = 0;
+                        let value = input.value().to_string();
+                        self.state.set_rows_query(&value);
                     }
                 }
             }
-            let facts = self.state.fact_list().to_vec();
-            self.state.facts.refresh(&facts);
             return true;
         }
         if let Some(input) = &mut self.state.filter_input {
@@ -864,15 +915,37 @@ impl App {
     }
 
     fn on_command(&mut self, c: Command) {
+        use crate::tui::kinds::Tab;
         match c {
-            Command::TabConversations => {
-                return self.show_tab(crate::tui::facts::Tab::Conversations);
-            }
-            Command::TabFacts => return self.show_tab(crate::tui::facts::Tab::Facts),
+            Command::TabConversations => return self.show_tab(Tab::Conversations),
+            Command::TabFacts => return self.show_tab(Tab::Facts),
+            Command::TabActionItems => return self.show_tab(Tab::ActionItems),
+            Command::TabChunks => return self.show_tab(Tab::Chunks),
             _ => {}
         }
-        if self.state.on_facts_tab() && self.on_facts_command(c) {
-            return;
+        let tab = self.state.tab;
+        match tab {
+            Tab::Facts if self.on_facts_command(c) => return,
+            Tab::ActionItems | Tab::Chunks if self.on_kind_command(c) => return,
+            // A conversation's details: Enter picks one of its chunks and action items,
+            // j/k move the pick, Enter opens it, Esc drops the pick.
+            Tab::Conversations if self.state.focus == Focus::Details => match c {
+                Command::OpenLinked => return self.open_linked_record(),
+                Command::Reprocess if self.state.linked.is_some() => {
+                    return self.write_linked_record();
+                }
+                Command::Up | Command::Down if self.state.linked.is_some() => {
+                    return self.move_linked(if c == Command::Up { -1 } else { 1 });
+                }
+                Command::ClosePopup
+                    if self.state.linked.is_some() && self.state.popup.is_none() =>
+                {
+                    self.state.linked = None;
+                    return;
+                }
+                _ => {}
+            },
+            _ => {}
         }
         // Commands that start work need the whole app.
         match c {
@@ -1026,6 +1099,8 @@ impl App {
             | Command::Jobs
             | Command::TabConversations
             | Command::TabFacts
+            | Command::TabActionItems
+            | Command::TabChunks
             | Command::OpenLinked => {}
             Command::Up
             | Command::Down
@@ -1035,16 +1110,7 @@ impl App {
             | Command::HalfPageDown
             | Command::Top
             | Command::Bottom => {
-                let delta: isize = match c {
-                    Command::Up => -1,
-                    Command::Down => 1,
-                    Command::PageUp => -(page as isize),
-                    Command::PageDown => page as isize,
-                    Command::HalfPageUp => -((page / 2).max(1) as isize),
-                    Command::HalfPageDown => (page / 2).max(1) as isize,
-                    Command::Top => isize::MIN / 2,
-                    _ => isize::MAX / 2,
-                };
+                let delta = crate::tui::kinds::movement(c, page).unwrap_or_default();
                 if searching {
                     state.search.move_by(delta.clamp(-1000, 1000));
                 } else if details {
@@ -1148,7 +1214,16 @@ impl App {
             MouseEventKind::Down(_) if over_list => {
                 self.state.focus = Focus::List;
                 let inner_top = areas.list.y + 1;
-                if m.row >= inner_top {
+                if let Some(list) = self.state.rows_mut() {
+                    // A record tab: its own rows.
+                    if m.row >= inner_top {
+                        let row = (m.row - inner_top) as usize + list.offset;
+                        if row < list.visible.len() {
+                            list.selected = row;
+                            list.details_scroll = 0;
+                        }
+                    }
+                } else if m.row >= inner_top {
                     let row = (m.row - inner_top) as usize + self.state.list.offset;
                     if row < self.state.list.visible.len() {
                         self.state.list.select(row);

@@ -66,11 +66,8 @@ impl App {
         if let Some(input) = &mut self.state.filter_input {
             *input = insert_str(input, &text);
             let value = input.value().to_string();
-            if self.state.on_facts_tab() {
-                self.state.facts.query = value;
-                self.state.facts.selected = 0;
-                let facts = self.state.fact_list().to_vec();
-                self.state.facts.refresh(&facts);
+            if self.state.on_record_tab() {
+                self.state.set_rows_query(&value);
             } else if value != self.state.list.query {
                 self.state.list.set_typed_query(&value);
                 self.state.refresh_list();

@@ -86,7 +86,24 @@ impl App {
 
     /// Plan a reprocess of `selection` in the background; the plan then waits for a yes.
     pub(super) fn start_plan(&mut self, selection: Selection, single: bool) {
-        if self.state.indexing.busy() {
+        self.start_plan_of(
+            crate::omi::fact_conventions::Kind::Conversations,
+            selection,
+            single,
+        );
+    }
+
+    /// Plan a reprocess of conversations (`ns1`) or facts (`ns2`) in the background, from
+    /// what the last lookup knows; the plan then waits for a yes in the one popup.
+    pub(super) fn start_plan_of(
+        &mut self,
+        kind: crate::omi::fact_conventions::Kind,
+        selection: Selection,
+        single: bool,
+    ) {
+        let facts = kind == crate::omi::fact_conventions::Kind::Facts;
+        // The auto-index writes ns1: a conversation plan waits for it.
+        if !facts && self.state.indexing.busy() {
             self.state.notify(
                 Level::Warn,
                 "the export is being indexed into the local store; reprocess when it is done",
@@ -100,15 +117,28 @@ impl App {
             );
             return;
         }
-        let rp = match self.reprocessor() {
+        let rp = match self.reprocessor_for(kind) {
             Ok(rp) => rp,
             Err(e) => {
                 self.state.notify(Level::Error, e);
                 return;
             }
         };
-        let memories = self.state.memories().to_vec();
-        let known = self.state.status_entries.clone();
+        let memories = if facts {
+            Vec::new()
+        } else {
+            self.state.memories().to_vec()
+        };
+        let fact_list = if facts {
+            self.state.fact_list().to_vec()
+        } else {
+            Vec::new()
+        };
+        let known = if facts {
+            self.state.facts.entries.clone()
+        } else {
+            self.state.status_entries.clone()
+        };
         let ui = &mut self.state.reprocess;
         ui.generation += 1;
         let generation = ui.generation;
@@ -120,7 +150,13 @@ impl App {
         let handle = tokio::runtime::Handle::current();
         spawn_reporting(&self.tx, "reprocess plan", async move {
             let planned = tokio::task::spawn_blocking(move || {
-                handle.block_on(rp.plan(&memories, &selection, Some(&known)))
+                handle.block_on(async {
+                    if facts {
+                        rp.plan_facts(&fact_list, &selection, Some(&known)).await
+                    } else {
+                        rp.plan(&memories, &selection, Some(&known)).await
+                    }
+                })
             })
             .await;
             let outcome = match planned {

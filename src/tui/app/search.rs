@@ -171,13 +171,7 @@ impl App {
                 .notify(Level::Error, "no uid set: start memlens with --uid UID");
             return;
         };
-        let (Some(embedder), Some(store)) =
-            (self.services.embedder.clone(), self.services.store.clone())
-        else {
-            self.state.notify(
-                Level::Error,
-                "no embedder or store is connected (see the log)",
-            );
+        let Some((embedder, store)) = self.backends() else {
             return;
         };
         let range = self

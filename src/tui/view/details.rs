@@ -97,6 +97,9 @@ pub struct DetailsParts<'a> {
     pub head: Vec<Line<'a>>,
     pub transcript: std::sync::Arc<Vec<Line<'static>>>,
     pub tail: Vec<Line<'a>>,
+    /// The line (in `head`) of each of the conversation's chunks and action items, in
+    /// [`State::linked_rows`] order.
+    pub linked_at: Vec<usize>,
 }
 
 impl DetailsParts<'_> {
@@ -142,6 +145,7 @@ pub fn details_parts<'a>(state: &State, width: u16) -> DetailsParts<'a> {
             head: vec![Line::styled("Nothing selected.", t.dim)],
             transcript: Default::default(),
             tail: Vec::new(),
+            linked_at: Vec::new(),
         };
     };
     let s = &m.structured;
@@ -264,7 +268,12 @@ pub fn details_parts<'a>(state: &State, width: u16) -> DetailsParts<'a> {
             ));
         }
     }
-    out.push(Line::from(""));
+    // Its chunks and action items with their vector status, one line each.
+    let mut head = wrap_long(out, width);
+    let (linked, at) = super::kinds::linked_lines(state, &m.id, width);
+    let linked_at = at.into_iter().map(|a| a + head.len()).collect();
+    head.extend(linked);
+    let mut out = vec![Line::from("")];
     transcript_heading(&mut out, state, m);
     let transcript = if state.transcript_expanded {
         transcript_lines(state, index, m, width).0
@@ -273,17 +282,19 @@ pub fn details_parts<'a>(state: &State, width: u16) -> DetailsParts<'a> {
     };
     let mut tail = vec![Line::from("")];
     embedding(&mut tail, state, index, m, width);
+    head.extend(wrap_long(out, width));
     DetailsParts {
-        head: wrap_long(out, width),
+        head,
         transcript,
         tail: wrap_long(tail, width),
+        linked_at,
     }
 }
 
 /// Lines wider than the pane (a long id, vector id, address, status reason) wrap under
 /// their value instead of being cut: the first span (the label) stays, the rest wraps
 /// with a hanging indent as wide as the label.
-fn wrap_long(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
+pub(super) fn wrap_long(lines: Vec<Line<'_>>, width: usize) -> Vec<Line<'_>> {
     let mut out = Vec::with_capacity(lines.len());
     for line in lines {
         if line.width() <= width || line.spans.len() < 2 || width < 20 {
@@ -553,6 +564,13 @@ fn embedding<'a>(out: &mut Vec<Line<'a>>, state: &State, index: usize, m: &Memor
         t.label,
     ));
     out.extend(wrapped(&text, width, "  │ ", t.base));
+}
+
+/// The details line of the picked chunk or action item (`State::linked`), if any.
+pub fn linked_line(state: &State) -> Option<usize> {
+    let i = state.linked?;
+    let width = super::layout(state.size).details.width.saturating_sub(2);
+    details_parts(state, width).linked_at.get(i).copied()
 }
 
 /// How many lines the details pane has for the selection (for scroll limits).

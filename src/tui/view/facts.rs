@@ -2,92 +2,48 @@
 //! fact's details with its `ns2` block, and the `ns2` search with Omi's thresholds.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::details::{date_field, field, meta_value, wrapped};
 use crate::omi::fact_conventions::{FACTS_NAMESPACE, fact_skip, fact_vector_id};
 use crate::sync::fact_search::thresholds_before;
 use crate::sync::fact_status::{category_drift, stale_text_candidate};
 use crate::tui::action::Command;
-use crate::tui::fit;
 use crate::tui::keymap::Scope;
 use crate::tui::sanitize;
 use crate::tui::state::{Focus, State};
 
 /// The facts list.
 pub(super) fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &State) {
-    let t = &state.theme;
     let tab = &state.facts;
     let facts = state.fact_list();
-    let mut title = format!(" Facts {}/{}", tab.visible.len(), facts.len());
-    if !tab.query.is_empty() {
-        title.push_str(&format!(" · /{}", sanitize::line(&tab.query)));
-    }
-    title.push(' ');
-    // A long filter is cut with `…`, never silently by the border.
-    let title = fit::fit(&title, area.width.saturating_sub(2) as usize).into_owned();
-    let focused = state.focus == Focus::List && state.popup.is_none();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(title)
-        .border_style(if focused { t.border_focused } else { t.border });
-    if tab.visible.is_empty() {
-        let msg = if facts.is_empty() {
-            "The export holds no facts."
-        } else {
-            "No fact matches the filter (Esc clears it)."
-        };
-        frame.render_widget(Paragraph::new(msg).style(t.dim).block(block), area);
-        return;
-    }
-    let height = area.height.saturating_sub(2) as usize;
-    // Column widths: marker 1, status 10, content (the rest), category 11 when it fits;
-    // one column of spacing between each. Cut values end in `…`.
-    let inner = area.width.saturating_sub(2);
-    let category_w: u16 = if inner >= 50 { 11 } else { 0 };
-    let content_w = inner.saturating_sub(1 + 1 + 10 + 1 + 1 + category_w) as usize;
-    let rows: Vec<Row<'_>> = tab
-        .visible
-        .iter()
-        .enumerate()
-        .skip(tab.offset)
-        .take(height)
-        .map(|(pos, &i)| {
+    let title = format!(" Facts {}/{}", tab.list.visible.len(), facts.len());
+    let empty = if facts.is_empty() {
+        "The export holds no facts."
+    } else {
+        "No fact matches the filter (Esc clears it)."
+    };
+    super::kinds::draw_rows(
+        frame,
+        area,
+        state,
+        (title, &tab.list, empty),
+        super::kinds::Columns {
+            status: 10,
+            tag: 11,
+        },
+        &|i| {
             let f = &facts[i];
             let status = tab.status_of(i);
-            let row = Row::new(vec![
-                Cell::from(Span::styled(
-                    if pos == tab.selected { "›" } else { " " },
-                    t.marked,
-                )),
-                Cell::from(Span::styled(
-                    format!("{} {}", status.glyph(), status.word()),
-                    t.status(status),
-                )),
-                Cell::from(fit::fit(&sanitize::line(&f.content), content_w).into_owned()),
-                Cell::from(Span::styled(
-                    fit::fit(&sanitize::line(f.category.raw()), category_w as usize).into_owned(),
-                    t.dim,
-                )),
-            ]);
-            if pos == tab.selected {
-                row.style(t.selected)
-            } else {
-                row
+            super::kinds::RowCells {
+                status,
+                status_text: format!("{} {}", status.glyph(), status.word()),
+                text: f.content.clone(),
+                tag: f.category.raw().to_string(),
             }
-        })
-        .collect();
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(10),
-        Constraint::Fill(1),
-        Constraint::Length(category_w),
-    ];
-    frame.render_widget(
-        Table::new(rows, widths).column_spacing(1).block(block),
-        area,
+        },
     );
 }
 
@@ -342,7 +298,7 @@ pub(super) fn draw_details(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Paragraph::new(lines)
             .block(block)
             .wrap(ratatui::widgets::Wrap { trim: false })
-            .scroll((tab.details_scroll, 0)),
+            .scroll((tab.list.details_scroll, 0)),
         area,
     );
 }

@@ -98,10 +98,8 @@ fn pane_hints(state: &State) -> Vec<(String, String)> {
         if command == Command::Help {
             continue;
         }
-        // The facts tab offers its own keys only.
-        if state.tab == crate::tui::facts::Tab::Facts
-            && crate::tui::facts::conversation_only(command)
-        {
+        // The other tabs offer their own keys only.
+        if state.on_record_tab() && crate::tui::kinds::conversation_only(command) {
             continue;
         }
         out.push((keys, what.to_string()));

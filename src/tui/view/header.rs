@@ -32,8 +32,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         None => Piece::new("uid not set", 1),
     };
     let target = sanitize::line(&setup.store_target).into_owned();
-    let namespace = if state.on_facts_tab() {
-        crate::omi::fact_conventions::FACTS_NAMESPACE.to_string()
+    let namespace = if state.on_record_tab() {
+        state.tab.kind().default_namespace().to_string()
     } else {
         setup.namespace.clone()
     };
@@ -91,6 +91,7 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
     let t = &state.theme;
     let mut pieces: Vec<(Piece, ratatui::style::Style)> = Vec::new();
     let facts_tab = state.on_facts_tab();
+    let record_tab = state.on_record_tab();
     match &state.load {
         LoadState::Loading { done, total } => {
             let pct = if *total > 0 { done * 100 / total } else { 0 };
@@ -115,8 +116,7 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
             pieces.push((Piece::new("ns2", 1), t.dim));
             for (status, n) in state.facts.status_counts() {
                 pieces.push((
-                    Piece::new(format!("{} {} {n}", status.glyph(), status.word()), 1)
-                        .or(format!("{} {n}", status.glyph())),
+                    count_piece(status.glyph(), status.word(), n),
                     t.status(status),
                 ));
             }
@@ -127,18 +127,34 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
                 ));
             }
         }
+        _ if record_tab => {
+            let kind = state.tab.kind();
+            let ns = kind.default_namespace();
+            pieces.push((Piece::new(ns, 1), t.dim));
+            if let Some(tab) = state.kind_tab(kind) {
+                for (status, n) in tab.status_counts() {
+                    let e = status.embedding();
+                    pieces.push((count_piece(e.glyph(), status.word(), n), t.status(e)));
+                }
+                if tab.lookup_running || !tab.prepared {
+                    pieces.push((
+                        Piece::new(format!("{} checking {ns}", super::spinner(state.tick)), 2),
+                        t.info,
+                    ));
+                }
+            }
+        }
         _ => {
             // The auto-index gauge first: it is what the user waits for.
             if let Some(gauge) = state.indexing.gauge() {
-                pieces.push((
-                    Piece::new(format!("{} {gauge}", super::spinner(state.tick)), 0),
-                    t.info,
-                ));
+                // Whole or not at all: a cut gauge loses its count.
+                let mut p = Piece::new(format!("{} {gauge}", super::spinner(state.tick)), 0);
+                p.cuttable = false;
+                pieces.push((p, t.info));
             }
             for (status, n) in state.status_counts() {
                 pieces.push((
-                    Piece::new(format!("{} {} {n}", status.glyph(), status.word()), 1)
-                        .or(format!("{} {n}", status.glyph())),
+                    count_piece(status.glyph(), status.word(), n),
                     t.status(status),
                 ));
             }
@@ -164,47 +180,64 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
                     "looked up"
                 };
                 pieces.push((
-                    Piece::new(format!("status {how} {when}"), 3).or(format!("{how} {when}")),
+                    {
+                        // A time cut short says nothing (`2026-12-0…`): dropped whole.
+                        let mut p = Piece::new(format!("status {how} {when}"), 3)
+                            .or(format!("{how} {when}"));
+                        p.cuttable = false;
+                        p
+                    },
                     t.dim,
                 ));
             }
         }
     }
     if let Some(e) = &state.export
-        && !facts_tab
+        && !record_tab
     {
+        // Beside the tabs only the shape's code (`E3`) fits.
         let shape = sanitize::line(&e.shape).into_owned();
         let short = shape.split_whitespace().next().unwrap_or("").to_string();
-        // Beside the tabs only the shape's code (`E3`) fits.
-        let piece = if e.facts.is_empty() {
-            Piece::new(shape, 4).or(short)
-        } else {
-            Piece::new(short, 4)
-        };
-        pieces.insert(0, (piece, t.dim));
+        pieces.insert(0, (Piece::new(short, 4), t.dim));
     }
-    if let Some(e) = &state.export
-        && !e.facts.is_empty()
-    {
-        // The tabs, when there is a second one to show; the shown one in brackets (not
-        // by colour alone).
-        let tab = |active: bool, text: String| {
-            if active {
-                (Piece::new(format!("[{text}]"), 0).keep(), t.selected)
-            } else {
-                (Piece::new(text, 0).keep(), t.dim)
+    if let Some(e) = &state.export {
+        // The tabs; the shown one in brackets (not by colour alone). `key:name (count)`,
+        // as tmux lists windows: the digit is the key that shows the tab, never read as
+        // a count (`1 conversations` was). A tab not shown gives way to its bare name.
+        use crate::tui::kinds::Tab;
+        let count = |tab: Tab| -> Option<usize> {
+            match tab {
+                Tab::Conversations => Some(e.memories.len()),
+                Tab::Facts => Some(e.facts.len()),
+                Tab::ActionItems => e
+                    .action_items()
+                    .present
+                    .then(|| e.action_items().items.len()),
+                Tab::Chunks => state.chunks.prepared.then_some(state.chunks.records),
             }
         };
-        // `key:name (count)`, as tmux lists windows: the digit is the key that shows
-        // the tab, never read as a count (`1 conversations` was).
-        pieces.insert(0, tab(facts_tab, format!("2:facts ({})", e.facts.len())));
-        pieces.insert(
-            0,
-            tab(
-                !facts_tab,
-                format!("1:conversations ({})", e.memories.len()),
-            ),
-        );
+        let tabs = [
+            Tab::Conversations,
+            Tab::Facts,
+            Tab::ActionItems,
+            Tab::Chunks,
+        ];
+        for (i, tab) in tabs.into_iter().enumerate() {
+            let text = match count(tab) {
+                Some(n) => format!("{} ({n})", tab.label()),
+                None => tab.label().to_string(),
+            };
+            let piece = if tab == state.tab {
+                (Piece::new(format!("[{text}]"), 0).keep(), t.selected)
+            } else {
+                // Below the gauge (0), beside the status counts (1), which give way
+                // first; a tab's count goes before its name.
+                let mut p = Piece::new(text, 1).or(tab.label());
+                p.cuttable = false;
+                (p, t.dim)
+            };
+            pieces.insert(i, piece);
+        }
     }
     let only: Vec<Piece> = pieces.iter().map(|(p, _)| p.clone()).collect();
     let shown = fit::by_priority(&only, "  ", room);
@@ -217,6 +250,14 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
         out.push(Span::styled(text, style));
     }
     out
+}
+
+/// A status count (`● present 323`, shorter `● 323`): dropped rather than cut, since a
+/// cut count (`● 3…`) would read as another number.
+fn count_piece(glyph: char, word: &str, n: usize) -> Piece {
+    let mut p = Piece::new(format!("{glyph} {word} {n}"), 1).or(format!("{glyph} {n}"));
+    p.cuttable = false;
+    p
 }
 
 /// The store target with its path cut to the file name (`local …/store.db`).

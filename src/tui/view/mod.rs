@@ -9,6 +9,7 @@ mod footer;
 mod header;
 mod index;
 mod input;
+mod kinds;
 mod list;
 mod map;
 mod popup;
@@ -21,7 +22,10 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use crate::tui::state::{RightPane, State};
 
-pub use details::{DetailsParts, details_line_count, details_lines, details_parts, moment_scroll};
+pub use details::{
+    DetailsParts, details_line_count, details_lines, details_parts, linked_line, moment_scroll,
+};
+pub use kinds::holding_note;
 pub use popup::help_lines;
 
 /// Lines in the help overlay.
@@ -51,15 +55,16 @@ pub fn layout_for(size: (u16, u16), right: RightPane) -> Areas {
 
 /// The areas of the screen `state` shows (its size, tab and right-hand pane).
 pub fn areas(state: &State) -> Areas {
-    if state.on_facts_tab() {
+    if state.on_record_tab() {
         layout_facts(state.size, state.right)
     } else {
         layout_for(state.size, state.right)
     }
 }
 
-/// The facts tab's areas: its rows are one short sentence and a category, so the
-/// details beside them keep the wider share at 120 columns (a vector id on one line).
+/// A record tab's areas (facts, action items, chunks): its rows are one short sentence
+/// and a short column, so the details beside them keep the wider share at 120 columns
+/// (a vector id on one line).
 fn layout_facts(size: (u16, u16), right: RightPane) -> Areas {
     split(size, right, false)
 }
@@ -106,12 +111,18 @@ pub fn draw(frame: &mut Frame<'_>, state: &State) {
     let size = (frame.area().width, frame.area().height);
     let areas = layout_for(size, state.right);
     header::draw(frame, areas.header, state);
-    if state.on_facts_tab() {
+    if state.on_record_tab() {
         let areas = layout_facts(size, state.right);
-        facts::draw_list(frame, areas.list, state);
-        facts::draw_details(frame, areas.details, state);
+        if state.on_facts_tab() {
+            facts::draw_list(frame, areas.list, state);
+            facts::draw_details(frame, areas.details, state);
+        } else {
+            kinds::draw_list(frame, areas.list, state);
+            kinds::draw_details(frame, areas.details, state);
+        }
         footer::draw(frame, areas.footer, state);
         popup::draw(frame, frame.area(), state);
+        clear_straddling(frame.buffer_mut());
         return;
     }
     list::draw(frame, areas.list, state);

@@ -30,6 +30,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         Some(Popup::DriftResults) => super::drift::results(frame, area, state),
         Some(Popup::Messages) => messages(frame, area, state),
         Some(Popup::Copy) => copy(frame, area, state),
+        Some(Popup::ConfirmKindWrite) => super::kinds::confirm_write(frame, area, state),
         Some(Popup::Help) => {
             let lines = help_lines(state);
             let height = lines.len() as u16 + 2;

@@ -205,3 +205,28 @@ impl Harness {
             .collect()
     }
 }
+
+/// The screen at `w` × `rows` for a snapshot: the temp dir (store path) redacted, and
+/// the conversations' lookup time (cut at 80 columns).
+pub fn redacted(h: &Harness, w: u16, rows: u16) -> String {
+    let dir = h.dir.path().display().to_string();
+    let base = h
+        .dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    h.screen_at(w, rows)
+        .replace(&dir, "[tmp]")
+        .replace(&base, "[tmp]")
+        .lines()
+        .map(|l| match (l.find("│ local "), l.find("looked up ")) {
+            // At 80 columns the store path is cut anywhere: keep only its start.
+            (Some(i), _) if !l.contains("[tmp]") => format!("{}│ local [tmp]…", &l[..i]),
+            (_, Some(i)) => format!("{}looked up [time]", &l[..i]),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
