@@ -449,3 +449,65 @@ fn check_says_whether_the_export_is_complete() {
     assert!(run(r#""export_complete": true"#).contains("yes"));
     assert!(run("").contains("assumed"));
 }
+
+// ---- 4. never into a namespace of another kind ----
+
+/// A conversation is never written into, nor its orphans deleted from, the namespace Omi
+/// keeps another kind in: `--namespace ns2` (Omi's facts) refuses both, naming the reason,
+/// and the emulator sees no upsert and no delete. Before the guard the reprocess wrote a
+/// conversation vector into `ns2`, and the orphan scan called every fact an orphan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_never_go_into_another_kinds_namespace() {
+    let (openai, emu) = backends(&["tiny-embed"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    emu.seed(
+        "ns2",
+        (0..3).map(|i| {
+            (
+                format!("{UID}-fact{i}"),
+                StoredVector {
+                    values: fake_openai::vector_for_text("a fact", DIM),
+                    metadata: memlens::omi::fact_conventions::fact_metadata(
+                        UID,
+                        &format!("fact{i}"),
+                        "interests",
+                        1_740_823_200,
+                    ),
+                },
+            )
+        }),
+    );
+    let export = write_export(dir.path(), "e.json", &export_json(4, &[], ""));
+    let runs: [&[&str]; 2] = [
+        &["reprocess", "--id", "m000", "--yes"],
+        &["orphans", "--delete", "--yes"],
+    ];
+    for args in runs {
+        let out = memlens(dir.path(), &openai, "tiny-embed", &emu)
+            .args(["--namespace", "ns2"])
+            .arg(args[0])
+            .arg(&export)
+            .args(&args[1..])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}: {}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("namespace ns2 holds Omi's facts"),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert!(emu.requests_to("/vectors/upsert").is_empty(), "{args:?}");
+        assert!(emu.requests_to("/vectors/delete").is_empty(), "{args:?}");
+        assert_eq!(emu.records("ns2").len(), 3, "{args:?}");
+    }
+    // Its own namespace works as before.
+    let out = memlens(dir.path(), &openai, "tiny-embed", &emu)
+        .arg("reprocess")
+        .arg(&export)
+        .args(["--id", "m000", "--yes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(emu.records(NS).len(), 1);
+}

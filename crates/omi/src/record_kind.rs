@@ -157,6 +157,26 @@ impl Kind {
         self.spec().namespace
     }
 
+    /// Why records of this kind must never be written to or deleted from `namespace`:
+    /// it is the namespace Omi keeps another kind in (`ns1`, `ns2`, `ns4`, `ns_tchunks`,
+    /// or a versioned projection of one such as `ns2__v2`). A conversation written into
+    /// `ns2` would be found by Omi's facts search, and a conversation orphan scan of `ns2`
+    /// would call every fact an orphan. `None` for the kind's own namespace and for names
+    /// Omi does not use (a namespace the user chose for experiments).
+    pub fn foreign_namespace(self, namespace: &str) -> Option<String> {
+        let base = namespace.split_once("__").map_or(namespace, |(b, _)| b);
+        let owner = Kind::ALL
+            .into_iter()
+            .find(|k| k.default_namespace() == base)?;
+        (owner != self).then(|| {
+            format!(
+                "namespace {namespace} holds Omi's {}: {} are never written to or deleted from it",
+                owner.word().replace('-', " "),
+                self.word().replace('-', " ")
+            )
+        })
+    }
+
     /// The `--kind` value: `conversations`, `facts`, `action-items`, `chunks`.
     pub fn word(self) -> &'static str {
         match self {
@@ -197,5 +217,21 @@ mod tests {
         assert_eq!(Kind::Chunks.spec().search.top_k, 60);
         assert_eq!(Kind::ActionItems.spec().search.threshold, Some(0.3));
         assert!("tasks".parse::<Kind>().is_err());
+    }
+
+    #[test]
+    fn a_kind_never_touches_another_kinds_namespace() {
+        assert_eq!(Kind::Conversations.foreign_namespace("ns1"), None);
+        assert_eq!(Kind::Facts.foreign_namespace("ns2"), None);
+        assert_eq!(Kind::Conversations.foreign_namespace("mine"), None);
+        assert_eq!(Kind::Conversations.foreign_namespace("ns1__v2"), None);
+        let why = Kind::Conversations.foreign_namespace("ns2").unwrap();
+        assert!(why.contains("holds Omi's facts"), "{why}");
+        assert!(why.contains("conversations are never written"), "{why}");
+        assert!(Kind::Conversations.foreign_namespace("ns2__v2").is_some());
+        assert!(Kind::Facts.foreign_namespace("ns1").is_some());
+        let why = Kind::Facts.foreign_namespace("ns4").unwrap();
+        assert!(why.contains("holds Omi's action items"), "{why}");
+        assert!(Kind::Chunks.foreign_namespace("ns1").is_some());
     }
 }

@@ -18,6 +18,7 @@ use crate::omi::conventions::{
     user_prefix,
 };
 use crate::omi::policy::{self, Overrides};
+use crate::omi::record_kind::Kind;
 use crate::store::{MetaValue, Metadata, StoreError, VectorStore, limits};
 
 /// A vector whose memory is not in the export.
@@ -410,7 +411,11 @@ pub async fn delete_orphans(
     if read_only {
         return Err(OrphanError::ReadOnly);
     }
-    if let Some(why) = crate::omi::fact_conventions::read_only_namespace(&plan.namespace) {
+    // This scan is of conversations (`ns1`): in another kind's namespace every record
+    // would look like an orphan.
+    if let Some(why) = crate::omi::fact_conventions::read_only_namespace(&plan.namespace)
+        .or_else(|| Kind::Conversations.foreign_namespace(&plan.namespace))
+    {
         return Err(OrphanError::ReadOnlyNamespace(why));
     }
     if plan.uid.trim().is_empty() {

@@ -196,6 +196,9 @@ fn check(plan: &WritePlan, confirmed: bool, read_only: bool) -> Result<(), Orpha
     // it is one memlens does not model; the other kinds only in their own.
     let chosen = matches!(plan.kind, Kind::Conversations | Kind::Facts)
         && crate::omi::fact_conventions::read_only_namespace(&plan.namespace).is_none();
+    if let Some(why) = plan.kind.foreign_namespace(&plan.namespace) {
+        return Err(OrphanError::ReadOnlyNamespace(why));
+    }
     if plan.namespace != plan.kind.default_namespace() && !chosen {
         return Err(OrphanError::ReadOnlyNamespace(format!(
             "{} live in {}, not {}",

@@ -326,6 +326,7 @@ impl Reprocessor {
             return Err(ReprocessError::ReadOnly(self.store.target()));
         }
         if let Some(why) = crate::omi::fact_conventions::read_only_namespace(&self.config.namespace)
+            .or_else(|| self.config.kind.foreign_namespace(&self.config.namespace))
         {
             return Err(ReprocessError::Config(format!("refusing to write: {why}")));
         }
