@@ -522,9 +522,9 @@ fn chunks_status(
     }
     writeln!(
         out,
-        "{} · {} · uid {} · namespace {} · {store}{}",
+        "{} · {} Omi's backfill would write · uid {} · namespace {} · {store}{}",
         counted(export.memories.len(), "conversation"),
-        counted(r.omi_would_hold(), "chunk Omi's backfill would write"),
+        counted(r.omi_would_hold(), "chunk"),
         r.uid,
         r.namespace,
         if r.verified { " · verified" } else { "" }

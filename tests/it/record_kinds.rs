@@ -306,6 +306,14 @@ async fn status_and_orphans_give_every_chunk_and_item_its_state() {
     );
     assert_eq!(v["namespace"], "ns_tchunks");
     assert_eq!(v["uid"], UID);
+    // The text header says it in words ("3 chunk Omi's backfill would writes" before).
+    let text = ok(&memlens(&emu, dir.path(), &["status", &e, "--kind", "chunks"]).await);
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|l| l.contains(" chunks Omi's backfill would write · uid ")),
+        "{text}"
+    );
     let (states_, orphans) = states(&v, "chunks");
     let want: BTreeMap<String, String> = [
         (cid(A, 0), "fresh"),

@@ -100,6 +100,8 @@ async fn four_tabs_with_list_filter_and_details_on_the_demo() {
     // The filter, then the details with Omi's vector id and text.
     h.key(KeyCode::Char('/'));
     h.type_text("job post");
+    // While typing, the footer counts this tab's rows (it counted the conversations).
+    shows(&h.screen_at(200, 40), &["/job post", "1 match "]);
     h.key(KeyCode::Enter);
     assert_eq!(h.app.state.items.list.visible.len(), 1);
     let screen = h.screen_at(200, 40);

@@ -39,7 +39,15 @@ fn editing_hints(state: &State) -> Option<(String, Vec<(String, String)>)> {
             if state.list.is_filtering() {
                 "filtering…".to_string()
             } else {
-                format!("{} matches", state.list.visible.len())
+                // The rows of the tab being filtered, not the conversations.
+                let shown = if state.on_facts_tab() {
+                    state.facts.list.visible.len()
+                } else if let Some(tab) = state.shown_kind_tab() {
+                    tab.list.visible.len()
+                } else {
+                    state.list.visible.len()
+                };
+                crate::words::count(shown, "match", "matches")
             },
             vec![h("Enter", "keep"), h("↑/↓", "move"), h("Esc", "clear")],
         ));
