@@ -331,7 +331,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
                 anyhow::bail!("{}", NO_TERMINAL);
             }
-            crate::tui::run(&ctx, cli.export)
+            crate::tui::run(&ctx.settings, cli.export)
         }
     }
 }

@@ -35,14 +35,15 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::cli::Context;
 use crate::tui::action::{Action, Level};
 use crate::tui::app::{App, Services, spawn_reporting};
 use crate::tui::state::{LoadState, State};
 
 /// Open the terminal UI on an export.
-pub fn run(ctx: &Context, export: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let settings = &ctx.settings;
+pub fn run(
+    settings: &crate::config::Settings,
+    export: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&settings.data_dir).ok();
     let _log = init_logging(&settings.data_dir);
     let runtime = tokio::runtime::Builder::new_multi_thread()
