@@ -43,7 +43,7 @@ fn format(ctx: &Context) -> anyhow::Result<TextFormat> {
 }
 
 /// The export's note for a kind it cannot hold (`None` when it can).
-fn absent(export: &Export, kind: Kind) -> Option<String> {
+pub(super) fn absent(export: &Export, kind: Kind) -> Option<String> {
     match kind {
         Kind::ActionItems => export
             .action_items
@@ -775,7 +775,6 @@ pub async fn orphans(
 
 /// What `reprocess --kind action-items|chunks` was asked.
 pub struct ReprocessAsk<'a> {
-    pub export: &'a Path,
     pub kind: Kind,
     pub ids: &'a [String],
     pub missing: bool,
@@ -787,31 +786,33 @@ pub struct ReprocessAsk<'a> {
     pub allow_incomplete_export: bool,
 }
 
-/// `memlens reprocess --kind action-items|chunks EXPORT (--id ID… | --missing | --all)
-/// [--limit N] [--clear-orphans]`: the plan first, then Omi's exact records in batches of
-/// 100 (chunks: Omi's backfill rules, §1.3; action items: `created_at` = upsert time, §2.1).
-pub async fn reprocess(
+/// The record kind a command works on, conversations rendered in the settings' format.
+pub(super) fn record_kind_of(
     ctx: &Context,
+    kind: Kind,
+) -> anyhow::Result<Box<dyn crate::sync::kinds::RecordKind>> {
+    Ok(record_kind(kind, format(ctx)?))
+}
+
+/// `memlens reprocess --kind action-items|chunks EXPORT (--id ID… | --missing | --all)
+/// [--limit N] [--clear-orphans]`, inside `reprocess`'s flow (lock, journal, unfinished
+/// runs, progress, summary — [`super::reprocess::execute`]): the plan first, then Omi's
+/// exact records through the journalled job `rp` (batches of 100; chunks: Omi's backfill
+/// rules, §1.3; action items: `created_at` = upsert time, §2.1), then the orphan ids
+/// deleted. `--json`: JSON lines (`plan`, `progress`…, `summary`, `deleted`).
+pub(super) async fn reprocess(
+    ctx: &Context,
+    o: &mut super::reprocess::Output<'_>,
+    rp: &crate::sync::reprocess::Reprocessor,
+    export: &Export,
     ask: &ReprocessAsk<'_>,
-) -> anyhow::Result<(String, ExitCode)> {
-    let export = load_export(ask.export)?;
-    if let Some(note) = absent(&export, ask.kind) {
-        bail!("{note}");
-    }
-    let uid = resolve_uid(&ctx.settings, Some(&export))?;
-    // One writer per data dir, as for the conversations' reprocess: held from the plan to
-    // the last write; a dry run takes none.
-    let _lock = if ask.dry_run {
-        None
-    } else {
-        Some(writer_lock(ctx)?)
-    };
-    let store = open_store(&ctx.settings).await?;
-    let rk = record_kind(ask.kind, format(ctx)?);
-    let needs_report = ask.missing || ask.clear_orphans;
-    let report = if needs_report {
+    cancel: &crate::sync::reprocess::CancelFlag,
+) -> anyhow::Result<ExitCode> {
+    let uid = rp.uid()?.to_string();
+    let rk = record_kind_of(ctx, ask.kind)?;
+    let report = if ask.missing || ask.clear_orphans {
         Some(
-            kind_status(store.as_ref(), rk.as_ref(), &export, &uid, None, |_, _| {})
+            kind_status(rp.store(), rk.as_ref(), export, &uid, None, |_, _| {})
                 .await
                 .context("cannot look up what is stored")?,
         )
@@ -824,15 +825,70 @@ pub async fn reprocess(
         only_needed: ask.missing,
         clear_orphans: ask.clear_orphans,
     };
-    let plan = write::plan(rk.as_ref(), &export, &uid, report.as_ref(), &selection)?;
-    let mut out = String::new();
-    writeln!(
-        out,
-        "plan: upsert {} and delete {} in {} for uid {uid} ({}) · {} ({}) · {}",
+    let plan = write::plan(rk.as_ref(), export, &uid, report.as_ref(), &selection)?;
+    let incomplete = export.incomplete_reason();
+    if o.json {
+        o.event(
+            "plan",
+            json!({"plan": plan, "dry_run": ask.dry_run, "export_incomplete": incomplete}),
+        )?;
+    } else {
+        o.text(&render_write_plan(
+            &plan,
+            rp.store().target(),
+            ask,
+            incomplete.as_deref(),
+        ))?;
+    }
+    if !ask.dry_run
+        && !plan.deletes.is_empty()
+        && !ask.allow_incomplete_export
+        && let Some(why) = incomplete
+    {
+        return Err(crate::sync::orphans::OrphanError::IncompleteExport(why).into());
+    }
+    if ask.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if plan.upserts.is_empty() && plan.deletes.is_empty() {
+        if !o.json {
+            o.text("nothing to write\n")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(code) = super::reprocess::refuse(rp, o, rp.store().is_remote(), ask.yes, "")? {
+        return Ok(code);
+    }
+    let done = write::apply(rp, &plan, true, |p| o.progress(p), cancel).await;
+    o.end_progress();
+    let done = done?;
+    super::reprocess::print_summary(o, &done.summary)?;
+    if o.json {
+        o.event("deleted", json!({"deleted": done.deleted}))?;
+    } else if !plan.deletes.is_empty() {
+        o.text(&format!("deleted {}\n", counted(done.deleted, "orphan id")))?;
+    }
+    Ok(if done.summary.is_complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A kind's write plan, for people; a dry run says that nothing was written.
+fn render_write_plan(
+    plan: &write::WritePlan,
+    target: String,
+    ask: &ReprocessAsk<'_>,
+    incomplete: Option<&str>,
+) -> String {
+    let batches = plan.upserts.len().div_ceil(write::BATCH);
+    let mut out = format!(
+        "plan: upsert {} and delete {} in {} for uid {} ({target}) · {} ({}) · {}\n",
         counted(plan.upserts.len(), "record"),
         counted(plan.deletes.len(), "orphan id"),
         plan.namespace,
-        store.target(),
+        plan.uid,
         counted(
             plan.owners,
             if ask.kind == Kind::Chunks {
@@ -842,80 +898,25 @@ pub async fn reprocess(
             }
         ),
         ask.kind.spec().spec,
-        if plan.upserts.len().div_ceil(write::BATCH) == 1 {
+        if batches == 1 {
             "1 batch".to_string()
         } else {
-            format!(
-                "{} batches of up to {}",
-                plan.upserts.len().div_ceil(write::BATCH),
-                write::BATCH
-            )
+            format!("{batches} batches of up to {}", write::BATCH)
         }
-    )?;
+    );
     for (key, why) in &plan.skipped {
-        writeln!(out, "  skip  {key}  ({why})")?;
+        let _ = writeln!(out, "  skip  {}  ({})", one_line(key), one_line(why));
     }
     for id in &plan.deletes {
-        writeln!(out, "  delete  {id}")?;
+        let _ = writeln!(out, "  delete  {}", one_line(id));
     }
-    let incomplete = export.incomplete_reason();
-    if let Some(why) = &incomplete {
-        writeln!(out, "warning: {why}")?;
+    if let Some(why) = incomplete {
+        let _ = writeln!(out, "warning: {why}");
     }
-    if !ask.dry_run
-        && !plan.deletes.is_empty()
-        && !ask.allow_incomplete_export
-        && let Some(why) = incomplete
-    {
-        return Err(crate::sync::orphans::OrphanError::IncompleteExport(why).into());
+    if ask.dry_run {
+        out.push_str("dry run: nothing written\n");
     }
-    if ask.dry_run || (plan.upserts.is_empty() && plan.deletes.is_empty()) {
-        if ctx.json {
-            out = format!(
-                "{}\n",
-                serde_json::to_string_pretty(&json!({"plan": plan, "dry_run": true}))?
-            );
-        }
-        return Ok((out, ExitCode::SUCCESS));
-    }
-    if store.is_remote() && !ask.yes {
-        writeln!(out, "a remote store: add --yes to write")?;
-        return Ok((out, ExitCode::from(2)));
-    }
-    let embedder = open_embedder(&ctx.settings)?;
-    store
-        .check_compatible(&plan.namespace, embedder.dimension())
-        .await
-        .context("cannot write these vectors")?;
-    let done = write::apply(
-        store.as_ref(),
-        embedder.as_ref(),
-        &plan,
-        true,
-        ctx.settings.read_only,
-        |n| eprint!("\rwritten {n}/{}", plan.upserts.len()),
-    )
-    .await?;
-    if !plan.upserts.is_empty() {
-        eprintln!();
-    }
-    if ctx.json {
-        out = format!(
-            "{}\n",
-            serde_json::to_string_pretty(
-                &json!({"plan": plan, "applied": done, "dry_run": false})
-            )?
-        );
-    } else {
-        writeln!(
-            out,
-            "upserted {} in {}, deleted {}",
-            counted(done.upserted, "record"),
-            counted(done.batches, "batch"),
-            counted(done.deleted, "orphan id")
-        )?;
-    }
-    Ok((out, ExitCode::SUCCESS))
+    out
 }
 
 /// `memlens search --kind action-items|chunks QUERY`: Omi's search of the namespace

@@ -136,30 +136,13 @@ impl ReprocessArgs {
 /// Run `memlens reprocess`.
 pub fn run(ctx: &Context, args: ReprocessArgs) -> anyhow::Result<ExitCode> {
     let kind = args.kind.one("reprocess")?;
-    if args.kind.generic() {
-        if args.stale {
-            anyhow::bail!(
-                "--stale needs a verify: memlens status --kind {} EXPORT --verify lists stale records; reprocess them with --id",
-                kind.word()
-            );
-        }
-        let ask = super::kinds::ReprocessAsk {
-            export: &args.export,
-            kind,
-            ids: &args.ids,
-            missing: args.missing,
-            limit: args.limit,
-            clear_orphans: args.clear_orphans,
-            dry_run: args.dry_run,
-            yes: args.yes,
-            allow_incomplete_export: args.allow_incomplete_export,
-        };
-        let (text, code) =
-            super::search::runtime()?.block_on(super::kinds::reprocess(ctx, &ask))?;
-        print!("{text}");
-        return Ok(code);
+    if args.kind.generic() && args.stale {
+        anyhow::bail!(
+            "--stale needs a verify: memlens status --kind {} EXPORT --verify lists stale records; reprocess them with --id",
+            kind.word()
+        );
     }
-    if args.limit.is_some() || args.clear_orphans {
+    if !args.kind.generic() && (args.limit.is_some() || args.clear_orphans) {
         anyhow::bail!("--limit and --clear-orphans are for --kind action-items and --kind chunks");
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -180,9 +163,9 @@ pub fn run(ctx: &Context, args: ReprocessArgs) -> anyhow::Result<ExitCode> {
 /// Writes lines: JSON to stdout with `--json` (progress events included, in-flight
 /// batches too), else text to stdout and progress to stderr: a status line redrawn in
 /// place on a terminal, plain lines now and then otherwise.
-struct Output<'a> {
+pub(super) struct Output<'a> {
     out: &'a mut (dyn Write + Send),
-    json: bool,
+    pub(super) json: bool,
     tty: bool,
     /// When a plain (non-terminal) progress line was last written.
     last_plain: Option<std::time::Instant>,
@@ -192,7 +175,7 @@ struct Output<'a> {
 const PLAIN_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Output<'_> {
-    fn event(&mut self, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
+    pub(super) fn event(&mut self, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
         let mut v = json!({ "type": kind });
         if let (Some(o), serde_json::Value::Object(b)) = (v.as_object_mut(), body) {
             o.extend(b);
@@ -202,13 +185,13 @@ impl Output<'_> {
         Ok(())
     }
 
-    fn text(&mut self, s: &str) -> anyhow::Result<()> {
+    pub(super) fn text(&mut self, s: &str) -> anyhow::Result<()> {
         self.out.write_all(s.as_bytes())?;
         self.out.flush()?;
         Ok(())
     }
 
-    fn progress(&mut self, p: &Progress) {
+    pub(super) fn progress(&mut self, p: &Progress) {
         if self.json {
             let body = serde_json::to_value(p).unwrap_or_default();
             let _ = self.event("progress", body);
@@ -255,7 +238,7 @@ impl Output<'_> {
         }
     }
 
-    fn end_progress(&self) {
+    pub(super) fn end_progress(&self) {
         if !self.json && self.tty {
             eprintln!();
         }
@@ -278,7 +261,14 @@ pub async fn execute(
     let s = &ctx.settings;
     let export = load_path(&args.export)?;
     // Conversations from a file of facts: say so (with --kind facts they are the input).
-    if let Some(note) = export.facts_note().filter(|_| !args.kind.facts()) {
+    let kind = args.kind.kind();
+    if let Some(absent) = super::kinds::absent(&export, kind) {
+        anyhow::bail!("{absent}");
+    }
+    if let Some(note) = export
+        .facts_note()
+        .filter(|_| kind == crate::omi::record_kind::Kind::Conversations)
+    {
         if o.json {
             o.event(
                 "facts",
@@ -316,9 +306,13 @@ pub async fn execute(
         return Err(crate::sync::reprocess::ReprocessError::NoUid.into());
     }
     let facts = args.kind.facts();
-    if facts {
-        config.kind = args.kind.kind();
-        config.namespace = super::namespace_for(s, args.kind.kind());
+    if kind != crate::omi::record_kind::Kind::Conversations {
+        config.kind = kind;
+        config.namespace = super::namespace_for(s, kind);
+    }
+    if args.kind.generic() {
+        // Omi's chunk backfill and ns4 writes send at most 100 records per upsert.
+        config.batch_size = config.batch_size.min(crate::sync::kinds::write::BATCH);
     }
     let embedder = crate::embed::from_settings(s).context("cannot set up the embedder")?;
     let store = open_from_settings(s)
@@ -393,7 +387,19 @@ pub async fn execute(
             } else {
                 o.text(&resume_text(&info))?;
             }
-            let summary = if facts {
+            let summary = if args.kind.generic() {
+                let rk = super::kinds::record_kind_of(ctx, kind)?;
+                crate::sync::kinds::write::resume(
+                    &rp,
+                    rk.as_ref(),
+                    &export,
+                    &info.header.run_id,
+                    |p| o.progress(p),
+                    cancel,
+                )
+                .await
+                .map_err(anyhow::Error::from)
+            } else if facts {
                 rp.resume_facts(
                     &info.header.run_id,
                     &export.fact_section.facts,
@@ -401,6 +407,7 @@ pub async fn execute(
                     cancel,
                 )
                 .await
+                .map_err(anyhow::Error::from)
             } else {
                 rp.resume(
                     &info.header.run_id,
@@ -409,6 +416,7 @@ pub async fn execute(
                     cancel,
                 )
                 .await
+                .map_err(anyhow::Error::from)
             };
             o.end_progress();
             let summary = summary?;
@@ -420,6 +428,20 @@ pub async fn execute(
         }
     }
 
+    if args.kind.generic() && args.selection().is_some() {
+        let ask = super::kinds::ReprocessAsk {
+            kind,
+            ids: &args.ids,
+            missing: args.missing,
+            limit: args.limit,
+            clear_orphans: args.clear_orphans,
+            dry_run: args.dry_run,
+            yes: args.yes,
+            allow_incomplete_export: args.allow_incomplete_export,
+        };
+        let code = super::kinds::reprocess(ctx, &mut o, &rp, &export, &ask, cancel).await?;
+        return Ok(if failed { ExitCode::FAILURE } else { code });
+    }
     let Some(selection) = args.selection() else {
         return Ok(if failed {
             ExitCode::FAILURE
@@ -472,7 +494,7 @@ pub async fn execute(
 
 /// Refuse a write in read-only mode (an error) or to a remote store without `--yes`
 /// (exit status 2).
-fn refuse(
+pub(super) fn refuse(
     rp: &Reprocessor,
     o: &mut Output<'_>,
     remote: bool,
@@ -599,7 +621,7 @@ pub fn render_plan(plan: &Plan, dry_run: bool) -> String {
     s
 }
 
-fn print_summary(o: &mut Output<'_>, summary: &Summary) -> anyhow::Result<()> {
+pub(super) fn print_summary(o: &mut Output<'_>, summary: &Summary) -> anyhow::Result<()> {
     if o.json {
         return o.event("summary", serde_json::to_value(summary)?);
     }

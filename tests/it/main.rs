@@ -20,6 +20,7 @@ mod hostile_exports;
 mod hybrid_search;
 mod index_knowledge;
 mod kind_guards;
+mod kind_journal;
 mod local_search;
 mod local_store_crash;
 mod minilm_embedder;

@@ -177,6 +177,14 @@ impl Kind {
         })
     }
 
+    /// True for kinds whose metadata `created_at` is the time of the upsert, not of the
+    /// record: facts (omi-facts.md §F5.1: `int(now)`) and action items
+    /// (omi-namespaces-2026.md §2.1). A conversation's is the conversation's, a chunk's
+    /// its conversation's (§1.2).
+    pub fn records_upsert_time(self) -> bool {
+        matches!(self, Self::Facts | Self::ActionItems)
+    }
+
     /// The `--kind` value: `conversations`, `facts`, `action-items`, `chunks`.
     pub fn word(self) -> &'static str {
         match self {

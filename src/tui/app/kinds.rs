@@ -522,11 +522,15 @@ impl App {
     /// Run a confirmed plan: embed Omi's texts and upsert Omi's records (and delete the
     /// conversation's orphan chunk ids), in the background.
     fn start_kind_write(&mut self, plan: kind_write::WritePlan) {
-        let Some((embedder, store)) = self.backends() else {
-            return;
-        };
-        let read_only = self.state.setup.read_only;
         let kind = plan.kind;
+        let rp = match self.reprocessor_with(
+            kind,
+            kind_write::BATCH,
+            crate::sync::reprocess::ReprocessConfig::default().concurrency,
+        ) {
+            Ok(rp) => rp,
+            Err(e) => return self.state.notify(Level::Error, e),
+        };
         self.state.kind_write.running = true;
         self.state.notify_while(
             "kind-write",
@@ -540,14 +544,8 @@ impl App {
         let handle = tokio::runtime::Handle::current();
         spawn_reporting(&self.tx, "record write", async move {
             let done = tokio::task::spawn_blocking(move || {
-                handle.block_on(kind_write::apply(
-                    store.as_ref(),
-                    embedder.as_ref(),
-                    &plan,
-                    true,
-                    read_only,
-                    |_| {},
-                ))
+                let cancel = crate::sync::reprocess::CancelFlag::new();
+                handle.block_on(kind_write::apply(&rp, &plan, true, |_| {}, &cancel))
             })
             .await;
             let outcome = match done {
@@ -568,6 +566,23 @@ impl App {
         self.state.finish("kind-write");
         let ns = kind.default_namespace();
         match outcome {
+            Ok(a) if !a.summary.is_complete() => self.state.notify(
+                Level::Error,
+                format!(
+                    "wrote {} of {} to {ns}; {} failed ({}), {} pending: run {} resumes with \
+                     memlens reprocess --kind {} --resume",
+                    a.upserted,
+                    crate::words::counted(a.summary.total, "record"),
+                    a.summary.failed.len(),
+                    a.summary
+                        .failed_by_cause
+                        .first()
+                        .map_or_else(String::new, |g| g.line()),
+                    a.summary.pending,
+                    a.summary.run_id,
+                    kind.word()
+                ),
+            ),
             Ok(a) => self.state.notify(
                 Level::Info,
                 format!(

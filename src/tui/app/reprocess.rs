@@ -51,14 +51,13 @@ impl App {
                 j
             }
         };
-        let facts = kind == crate::omi::fact_conventions::Kind::Facts;
         let config = ReprocessConfig {
             uid: Some(uid),
             kind,
-            namespace: if facts {
-                crate::omi::fact_conventions::FACTS_NAMESPACE.to_string()
-            } else {
-                setup.namespace.clone()
+            // Conversations in the namespace chosen at start; every other kind in Omi's.
+            namespace: match kind {
+                crate::omi::fact_conventions::Kind::Conversations => setup.namespace.clone(),
+                other => other.default_namespace().to_string(),
             },
             format: self.state.text_format,
             created_at_policy: setup.created_at_policy,

@@ -304,6 +304,11 @@ impl PineconeEmulator {
         self.lock().poisoned.extend(ids);
     }
 
+    /// Accept every record's upsert again.
+    pub fn unpoison(&self) {
+        self.lock().poisoned.clear();
+    }
+
     /// How many requests went to one path.
     pub fn count_to(&self, path: &str) -> usize {
         self.lock()

@@ -1,20 +1,24 @@
 //! Omi's writes for a record kind, written once: a [`WritePlan`] (what would be upserted
-//! and deleted, shown first), then [`apply`]: embed Omi's texts and upsert Omi's exact ids
-//! and metadata in batches of [`BATCH`] (Omi's chunk backfill and ns4 writes use 100,
-//! omi-namespaces-2026.md §1.2), and delete orphan ids of the selected owners (a
-//! conversation's orphan chunk tail). Refused when read-only, unconfirmed, outside the
-//! kind's namespace or outside the user's `{uid}-` prefix.
+//! and deleted, shown first), then [`apply`]: Omi's texts embedded and Omi's exact ids and
+//! metadata upserted by the same journalled job as conversations and facts
+//! ([`crate::sync::reprocess`]: batches of [`BATCH`] — Omi's chunk backfill and ns4 writes
+//! use 100, omi-namespaces-2026.md §1.2 — retries, one bad item failing alone, every record
+//! fetched back and compared, [`resume`] after a crash), then the orphan ids of the
+//! selected owners deleted (a conversation's orphan chunk tail). Refused when read-only,
+//! unconfirmed, outside the kind's namespace or outside the user's `{uid}-` prefix.
 
 use serde::Serialize;
 
 use super::status::KindReport;
 use super::{Expected, RecordKind};
-use crate::embed::Embedder;
-use crate::omi::conventions::{KEY_CREATED_AT, strip_uid_prefix, user_prefix};
+use crate::omi::conventions::{strip_uid_prefix, user_prefix};
 use crate::omi::export::Export;
 use crate::omi::record_kind::Kind;
-use crate::store::{MetaValue, Record, VectorStore};
+use crate::store::VectorStore;
 use crate::sync::orphans::OrphanError;
+use crate::sync::reprocess::{
+    CancelFlag, Progress, Rebuilt, ReprocessConfig, ReprocessError, Reprocessor, Summary,
+};
 
 /// Records per embed + upsert batch (Omi's `upsert_transcript_chunk_vectors`: 100).
 pub const BATCH: usize = 100;
@@ -158,29 +162,133 @@ pub fn plan(
 }
 
 /// What [`apply`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Applied {
+    /// Records upserted and verified (fetched back equal) in this run.
     pub upserted: usize,
+    /// Orphan ids deleted.
     pub deleted: usize,
-    /// Upsert requests (batches).
-    pub batches: usize,
+    /// The journalled run: its id, failures grouped by cause, what is left pending.
+    pub summary: Summary,
 }
 
-/// Carry out `plan`: refused (nothing written) when `read_only`, not `confirmed`, the
-/// uid is empty, the namespace is not the kind's, or an id lacks the `{uid}-` prefix.
-/// Metadata `created_at` of kinds that record the upsert time (facts, action items) is
-/// the time of each batch's upsert (§2.1). `progress` gets the records written so far.
+/// Why [`apply`] or [`resume`] wrote nothing, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Refused before anything was written (read-only, unconfirmed, foreign namespace or
+    /// ids, an incomplete export for deletes).
+    #[error(transparent)]
+    Refused(#[from] OrphanError),
+    /// The job could not start, or stopped at a permanent error (the run stays
+    /// resumable: `reprocess --kind … --resume`).
+    #[error(transparent)]
+    Job(#[from] ReprocessError),
+}
+
+/// Carry out `plan` with `rp` (an engine configured for the plan's kind, namespace and
+/// uid; [`engine_config`]): Omi's records go through the reprocess job — the journal
+/// (`journal.db`: a crash or `kill -9` leaves a run that [`resume`] finishes), batches of
+/// [`BATCH`], retries of transient errors, one bad item failing alone, each record
+/// fetched back and compared — then the plan's orphan ids are deleted (groups of 100),
+/// unless the job stopped. Refused, nothing written, when `read_only`, not
+/// `confirmed`, the uid is empty, the namespace is not the kind's, or an id lacks the
+/// `{uid}-` prefix. Metadata `created_at` of action items is the time of each batch's
+/// upsert (§2.1). `progress` gets the job's [`Progress`].
 pub async fn apply(
-    store: &dyn VectorStore,
-    embedder: &dyn Embedder,
+    rp: &Reprocessor,
     plan: &WritePlan,
     confirmed: bool,
-    read_only: bool,
-    mut progress: impl FnMut(usize),
-) -> Result<Applied, OrphanError> {
-    check(plan, confirmed, read_only)?;
-    let upsert_time = matches!(plan.kind, Kind::Facts | Kind::ActionItems);
-    run(store, embedder, plan, upsert_time, &mut progress).await
+    progress: impl FnMut(&Progress) + Send,
+    cancel: &CancelFlag,
+) -> Result<Applied, WriteError> {
+    check(plan, confirmed, rp.config().read_only)?;
+    same_target(rp, plan.kind, &plan.namespace, &plan.uid)?;
+    let summary = rp.run_records(&plan.upserts, progress, cancel).await?;
+    let deleted = if summary.cancelled {
+        0
+    } else {
+        delete_groups(rp.store(), &plan.namespace, &plan.deletes).await?
+    };
+    Ok(Applied {
+        upserted: summary.done,
+        deleted,
+        summary,
+    })
+}
+
+/// Finish an unfinished run of `kind` (cancelled, interrupted or killed): its pending and
+/// failed items are rebuilt from `export` by vector id — Omi's text and metadata as
+/// they are now — and written; done items are left alone. A record the export no longer
+/// holds, or that Omi would no longer write (a conversation discarded since), fails alone
+/// with the reason.
+pub async fn resume(
+    rp: &Reprocessor,
+    kind: &dyn RecordKind,
+    export: &Export,
+    run_id: &str,
+    progress: impl FnMut(&Progress) + Send,
+    cancel: &CancelFlag,
+) -> Result<Summary, WriteError> {
+    let uid = rp.uid()?.to_string();
+    same_target(rp, kind.kind(), &rp.config().namespace, &uid)?;
+    let expected = kind.expected(export, &uid, chrono::Utc::now().timestamp());
+    let by_id: std::collections::HashMap<&str, &Expected> =
+        expected.iter().map(|e| (e.vector_id.as_str(), e)).collect();
+    let rebuild = |vector_id: &str, _: &str, _: &str| -> Option<Result<Rebuilt, String>> {
+        by_id.get(vector_id).map(|e| match &e.skip {
+            Some(why) => Err(format!(
+                "not written: skipped ({why}); Omi would not write it"
+            )),
+            None => Ok(Rebuilt {
+                text: e.text.clone(),
+                omi_metadata: Some(e.metadata.clone()),
+                ..Rebuilt::default()
+            }),
+        })
+    };
+    let noun = kind.spec().noun;
+    Ok(rp
+        .resume_with(run_id, &rebuild, noun, progress, cancel)
+        .await?)
+}
+
+/// The reprocess configuration that writes `kind` for `uid` in the kind's namespace:
+/// batches of [`BATCH`] (Omi's), `read_only` as given.
+pub fn engine_config(kind: Kind, uid: &str, read_only: bool) -> ReprocessConfig {
+    ReprocessConfig {
+        uid: Some(uid.to_string()),
+        kind,
+        namespace: kind.default_namespace().to_string(),
+        read_only,
+        batch_size: BATCH,
+        ..ReprocessConfig::default()
+    }
+}
+
+/// The engine must write what the plan was made for.
+fn same_target(rp: &Reprocessor, kind: Kind, namespace: &str, uid: &str) -> Result<(), WriteError> {
+    let c = rp.config();
+    if c.kind != kind || c.namespace != namespace || c.uid.as_deref() != Some(uid) {
+        return Err(WriteError::Job(ReprocessError::Config(format!(
+            "the plan writes {} to {namespace} for uid {uid}; this engine writes {} to {} for uid {}: plan again",
+            kind.word(),
+            c.kind.word(),
+            c.namespace,
+            c.uid.as_deref().unwrap_or("(none)")
+        ))));
+    }
+    Ok(())
+}
+
+async fn delete_groups(
+    store: &dyn VectorStore,
+    namespace: &str,
+    ids: &[String],
+) -> Result<usize, OrphanError> {
+    for group in ids.chunks(crate::store::limits::FETCH_GROUP) {
+        store.delete(namespace, group).await?;
+    }
+    Ok(ids.len())
 }
 
 /// The refusals of [`apply`] and [`delete_ids`].
@@ -226,49 +334,6 @@ fn check(plan: &WritePlan, confirmed: bool, read_only: bool) -> Result<(), Orpha
     Ok(())
 }
 
-/// Carry out `plan` once [`check`]ed (see [`apply`]).
-async fn run(
-    store: &dyn VectorStore,
-    embedder: &dyn Embedder,
-    plan: &WritePlan,
-    upsert_time: bool,
-    progress: &mut dyn FnMut(usize),
-) -> Result<Applied, OrphanError> {
-    let mut done = Applied::default();
-    for batch in plan.upserts.chunks(BATCH) {
-        let texts: Vec<String> = batch.iter().map(|e| e.text.clone()).collect();
-        let vectors = embedder.embed(&texts).await.map_err(|e| {
-            OrphanError::Store(crate::store::StoreError::Unavailable(format!(
-                "embedding failed, nothing more written: {e}"
-            )))
-        })?;
-        let now = chrono::Utc::now().timestamp();
-        let records: Vec<Record> = batch
-            .iter()
-            .zip(vectors)
-            .map(|(e, values)| {
-                let mut metadata = e.metadata.clone();
-                if upsert_time {
-                    metadata.insert(KEY_CREATED_AT.into(), MetaValue::Number(now as f64));
-                }
-                Record {
-                    id: e.vector_id.clone(),
-                    values,
-                    metadata,
-                }
-            })
-            .collect();
-        done.upserted += store.upsert(&plan.namespace, records).await?;
-        done.batches += 1;
-        progress(done.upserted);
-    }
-    for group in plan.deletes.chunks(crate::store::limits::FETCH_GROUP) {
-        store.delete(&plan.namespace, group).await?;
-        done.deleted += group.len();
-    }
-    Ok(done)
-}
-
 /// Delete orphan ids of a kind (`orphans --kind … --delete --yes`): the same refusals as
 /// [`apply`].
 pub async fn delete_ids(
@@ -305,8 +370,5 @@ pub async fn delete_ids_in(
         owners: 0,
     };
     check(&plan, confirmed, read_only)?;
-    for group in ids.chunks(crate::store::limits::FETCH_GROUP) {
-        store.delete(&plan.namespace, group).await?;
-    }
-    Ok(ids.len())
+    delete_groups(store, &plan.namespace, ids).await
 }

@@ -79,7 +79,7 @@ impl Reprocessor {
         let by_id: BTreeMap<&str, &Fact> = facts.iter().map(|f| (f.id.as_str(), f)).collect();
         // A fact rejected, deleted, superseded or emptied since the run was planned is
         // not written.
-        let rebuild = |id: &str, uid: &str| -> Option<Result<Rebuilt, String>> {
+        let rebuild = |_: &str, id: &str, uid: &str| -> Option<Result<Rebuilt, String>> {
             by_id.get(id).map(|f| {
                 if let Some(why) = fact_skip(f, uid) {
                     return Err(format!(
@@ -91,6 +91,7 @@ impl Reprocessor {
                     text: f.content.clone(),
                     created_at: f.created_at.as_ref().map(|d| d.timestamp()),
                     category: Some(f.category.raw().to_string()),
+                    ..Rebuilt::default()
                 })
             })
         };

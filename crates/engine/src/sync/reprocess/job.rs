@@ -122,6 +122,8 @@ struct Work {
     /// Facts: the category for `ns2` metadata (then `created_at` is the upsert time and
     /// the metadata is Omi's fact metadata).
     category: Option<String>,
+    /// Action items and chunks: Omi's metadata, written exactly ([`exact_metadata`]).
+    omi_metadata: Option<Metadata>,
     /// The stored metadata as first read in this session (`Some(None)`: no record).
     /// Retries carry it over rather than what a failed attempt may have left behind.
     existing: Option<Option<Metadata>>,
@@ -145,15 +147,40 @@ impl ItemFailure {
 
 type ItemResult = (Work, Result<(), ItemFailure>);
 
-/// Rebuilds a journalled item for a resume from its id and the run's uid: `None` when the
-/// id is not in the export, `Err(why)` when it must not be written any more.
-pub(super) type RebuildFn<'a> = dyn Fn(&str, &str) -> Option<Result<Rebuilt, String>> + Sync + 'a;
+/// Rebuilds a journalled item for a resume from its vector id, its memory id (the
+/// journal's `memory_id`: conversation, fact or item id, or a chunk's key) and the run's
+/// uid: `None` when the record is not in the export, `Err(why)` when it must not be
+/// written any more.
+pub type RebuildFn<'a> = dyn Fn(&str, &str, &str) -> Option<Result<Rebuilt, String>> + Sync + 'a;
 
 /// An item of an unfinished run, rebuilt from the export for a resume.
-pub(super) struct Rebuilt {
+#[derive(Debug, Clone, Default)]
+pub struct Rebuilt {
+    /// Omi's embedding text.
     pub text: String,
+    /// Conversations: the memory's `created_at`, Unix seconds.
     pub created_at: Option<i64>,
+    /// Facts: the category.
     pub category: Option<String>,
+    /// Action items and chunks: Omi's metadata ([`exact_metadata`]).
+    pub omi_metadata: Option<Metadata>,
+}
+
+/// The metadata of an action item or chunk record as Omi's upsert writes it: exactly
+/// Omi's keys (a Pinecone upsert replaces the record, and Omi's `ns4`/`ns_tchunks` writes
+/// build the metadata whole), with `created_at` = the upsert time (`now`, Unix seconds)
+/// for kinds that record it (action items, omi-namespaces-2026.md §2.1; a chunk keeps
+/// its own, §1.2).
+pub fn exact_metadata(
+    kind: crate::omi::record_kind::Kind,
+    metadata: &Metadata,
+    now: i64,
+) -> Metadata {
+    let mut out = metadata.clone();
+    if kind.records_upsert_time() {
+        out.insert(KEY_CREATED_AT.into(), MetaValue::Number(now as f64));
+    }
+    out
 }
 
 /// One text's vector, or why it has none.
@@ -325,7 +352,11 @@ impl Reprocessor {
         if self.config.read_only {
             return Err(ReprocessError::ReadOnly(self.store.target()));
         }
-        if let Some(why) = crate::omi::fact_conventions::read_only_namespace(&self.config.namespace)
+        // A kind's own namespace is never read-only to it.
+        let own = self.config.namespace == self.config.kind.default_namespace();
+        if let Some(why) = (!own)
+            .then(|| crate::omi::fact_conventions::read_only_namespace(&self.config.namespace))
+            .flatten()
             .or_else(|| self.config.kind.foreign_namespace(&self.config.namespace))
         {
             return Err(ReprocessError::Config(format!("refusing to write: {why}")));
@@ -410,8 +441,6 @@ impl Reprocessor {
                 header.format
             )));
         }
-        let dim_check = OnceCell::new();
-        self.preflight(&dim_check).await?;
         let works: Vec<Work> = plan
             .items
             .iter()
@@ -422,9 +451,53 @@ impl Reprocessor {
                 text_hash: i.text_hash.clone(),
                 memory_created_at: i.memory_created_at,
                 category: i.category.clone(),
+                omi_metadata: i.omi_metadata.clone(),
                 existing: None,
             })
             .collect();
+        self.start(header, works, progress, cancel).await
+    }
+
+    /// Write Omi's records of a kind written whole (action items, chunks: each with its
+    /// exact metadata, [`exact_metadata`]) as a journalled run: the same job as a plan's,
+    /// batches of [`ReprocessConfig::batch_size`](super::ReprocessConfig::batch_size).
+    /// `records` must not be skipped ones ([`crate::sync::kinds::Expected::skip`]); the
+    /// journal's `memory_id` of each item is the record's key (`{cid} c{n}` for a chunk).
+    pub async fn run_records(
+        &self,
+        records: &[crate::sync::kinds::Expected],
+        progress: impl FnMut(&Progress) + Send,
+        cancel: &CancelFlag,
+    ) -> Result<Summary, ReprocessError> {
+        self.refuse_read_only()?;
+        let header = self.header(new_run_id())?;
+        let works = records
+            .iter()
+            .map(|e| Work {
+                memory_id: e.key.clone(),
+                vector_id: e.vector_id.clone(),
+                text_hash: text_hash(&e.text),
+                text: e.text.clone(),
+                memory_created_at: None,
+                category: None,
+                omi_metadata: Some(e.metadata.clone()),
+                existing: None,
+            })
+            .collect();
+        self.start(header, works, progress, cancel).await
+    }
+
+    /// Start a new run of `works`: the dimension check, the run and its items in the
+    /// journal (all pending), then the job.
+    async fn start(
+        &self,
+        header: RunHeader,
+        works: Vec<Work>,
+        progress: impl FnMut(&Progress) + Send,
+        cancel: &CancelFlag,
+    ) -> Result<Summary, ReprocessError> {
+        let dim_check = OnceCell::new();
+        self.preflight(&dim_check).await?;
         if works.is_empty() {
             return Ok(Summary {
                 run_id: header.run_id,
@@ -473,7 +546,7 @@ impl Reprocessor {
             include_discarded: true,
             include_unfinished: true,
         };
-        let rebuild = |id: &str, uid: &str| -> Option<Result<Rebuilt, String>> {
+        let rebuild = |_: &str, id: &str, uid: &str| -> Option<Result<Rebuilt, String>> {
             by_id.get(id).map(|m| {
                 if let Some(r) = crate::omi::policy::skip_reason(m, Some(uid), never) {
                     return Err(format!(
@@ -484,7 +557,7 @@ impl Reprocessor {
                 Ok(Rebuilt {
                     text: render(&m.structured, format),
                     created_at: m.created_at.as_ref().map(|d| d.timestamp()),
-                    category: None,
+                    ..Rebuilt::default()
                 })
             })
         };
@@ -496,7 +569,7 @@ impl Reprocessor {
     /// fact id, for the run's uid): `None` when the id is not in the export, `Err(why)`
     /// when the item must not be written any more (deleted, locked or invalid since the
     /// run was planned); `what` names an item in messages.
-    pub(super) async fn resume_with(
+    pub async fn resume_with(
         &self,
         run_id: &str,
         rebuild: &RebuildFn<'_>,
@@ -538,7 +611,7 @@ impl Reprocessor {
             if item.state == ItemState::Done {
                 continue;
             }
-            match rebuild(item.memory_id.as_str(), &h.uid) {
+            match rebuild(&item.vector_id, &item.memory_id, &h.uid) {
                 Some(Err(why)) => lost.push(Outcome {
                     result: Err(why),
                     vector_id: item.vector_id,
@@ -553,6 +626,7 @@ impl Reprocessor {
                         text: r.text,
                         memory_created_at: r.created_at,
                         category: r.category,
+                        omi_metadata: r.omi_metadata,
                         existing: None,
                     });
                 }
@@ -1125,6 +1199,9 @@ impl Reprocessor {
                 CreatedAtPolicy::Now => now,
             };
             let metadata = match &w.category {
+                _ if w.omi_metadata.is_some() => {
+                    exact_metadata(self.config.kind, w.omi_metadata.as_ref().unwrap(), now)
+                }
                 // Omi's ns2 upsert: created_at is always int(now) (omi-facts.md §F5.1).
                 Some(category) => carry_over_fact_metadata(
                     old.as_ref(),

@@ -65,7 +65,7 @@ mod verify;
 
 pub use causes::{Cause, CauseGroup};
 pub use inflight::{InFlight, Stage};
-pub use job::{FailedItem, Progress, Summary};
+pub use job::{FailedItem, Progress, RebuildFn, Rebuilt, Summary, exact_metadata};
 pub use plan::{
     Change, Plan, PlanCounts, PlanItem, RequestEstimate, Selection, SkipReason, SkippedItem,
 };
@@ -313,6 +313,11 @@ impl Reprocessor {
     /// The configuration in use.
     pub fn config(&self) -> &ReprocessConfig {
         &self.config
+    }
+
+    /// The vector store written to.
+    pub fn store(&self) -> &dyn VectorStore {
+        self.store.as_ref()
     }
 
     /// The journal.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{ReprocessError, Reprocessor, Target, text_hash};
 use crate::omi::Memory;
 use crate::omi::policy;
-use crate::store::limits;
+use crate::store::{Metadata, limits};
 use crate::sync::kinds::Conversations;
 use crate::sync::kinds::lookup::{self, ByIdRules};
 use crate::sync::status::{self, EmbeddingStatus, StatusEntry};
@@ -68,6 +68,10 @@ pub struct PlanItem {
     /// Facts only: the category written into `ns2` metadata (the stored value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// Action items and chunks: Omi's metadata, written exactly
+    /// ([`super::exact_metadata`]); `None` for conversations and facts.
+    #[serde(skip)]
+    pub omi_metadata: Option<Metadata>,
 }
 
 /// Why a selected memory is not written.
@@ -491,6 +495,7 @@ impl Reprocessor {
                 memory_created_at: (kind.created_at)(t),
                 change,
                 category: (kind.category)(t),
+                omi_metadata: None,
             });
         }
         counts.selected += counts.not_in_export;
