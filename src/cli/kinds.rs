@@ -687,7 +687,7 @@ pub async fn orphans(
         .map(|o| o.vector_id.clone())
         .collect();
     let missing = r.counts().get("missing").copied().unwrap_or(0);
-    let incomplete = export.incomplete_reason();
+    let incomplete = r.export_incomplete.clone();
     let deleting = delete && yes && !ids.is_empty();
     if deleting
         && !allow_incomplete_export
@@ -723,6 +723,8 @@ pub async fn orphans(
             "requests": r.requests,
             "missing": missing,
             "orphans": orphans_json(&r),
+            "unreadable": r.unreadable,
+            "export_incomplete": r.export_incomplete,
             "deleted": deleted.unwrap_or(0),
             "dry_run": deleted.is_none(),
         });
@@ -742,6 +744,13 @@ pub async fn orphans(
         writeln!(
             out,
             "warning: {why}: these vectors are not in this export, which does not make them orphans"
+        )?;
+    }
+    for id in &r.unreadable {
+        writeln!(
+            out,
+            "  kept  {}  (its record is in the export but could not be read: never an orphan)",
+            one_line(id)
         )?;
     }
     for o in &r.orphans {
@@ -826,7 +835,7 @@ pub(super) async fn reprocess(
         clear_orphans: ask.clear_orphans,
     };
     let plan = write::plan(rk.as_ref(), export, &uid, report.as_ref(), &selection)?;
-    let incomplete = export.incomplete_reason();
+    let incomplete = crate::sync::kinds::incomplete_reason(ask.kind, export);
     if o.json {
         o.event(
             "plan",

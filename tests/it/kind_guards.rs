@@ -207,3 +207,84 @@ async fn kind_orphan_deletes_refuse_an_incomplete_export_unless_allowed() {
         assert!(!emu.records(ns).contains_key(orphan), "{base:?}");
     }
 }
+
+/// An action item record the export holds but cannot read (its `description` is not a
+/// string): its `ns4` vector is not an orphan. Without `--allow-incomplete-export` the
+/// delete of the real orphan is refused (the section is not fully read); with it, the
+/// real orphan goes and the unreadable item's vector stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_action_item_keeps_its_vector_and_blocks_a_plain_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sample("e3-2026.json")).unwrap()).unwrap();
+    let items = v["action_items"].as_array_mut().unwrap();
+    let broken = items[0]["id"].as_str().unwrap().to_string();
+    items[0]["description"] = serde_json::json!(42);
+    let export = dir.path().join("unreadable-item.json");
+    std::fs::write(&export, serde_json::to_string(&v).unwrap()).unwrap();
+    let e = export.display().to_string();
+    let emu = with_orphans().await;
+    let mut values = vec![0.0; DIMENSION];
+    values[1] = 1.0;
+    let kept = format!("{UID_2026}-ai-{broken}");
+    emu.seed(
+        "ns4",
+        [(
+            kept.clone(),
+            StoredVector {
+                values,
+                metadata: action_item_metadata(UID_2026, &broken, 1_790_000_000),
+            },
+        )],
+    );
+
+    let listed = ok(&memlens(
+        &emu,
+        dir.path(),
+        &["orphans", &e, "--kind", "action-items", "--json"],
+    )
+    .await);
+    let j: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(j["unreadable"], serde_json::json!([kept]), "{listed}");
+    let orphans: Vec<&str> = j["orphans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["vector_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(orphans, [format!("{UID_2026}-ai-{GONE_ITEM}")]);
+    assert!(
+        j["export_incomplete"]
+            .as_str()
+            .unwrap()
+            .contains("1 action item record of the export could not be read"),
+        "{listed}"
+    );
+
+    let refused = memlens(
+        &emu,
+        dir.path(),
+        &["orphans", &e, "--kind", "action-items", "--delete", "--yes"],
+    )
+    .await;
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("refusing to delete"));
+    assert_eq!(emu.records("ns4").len(), 2, "nothing deleted");
+
+    ok(&memlens(
+        &emu,
+        dir.path(),
+        &[
+            "orphans",
+            &e,
+            "--kind",
+            "action-items",
+            "--delete",
+            "--yes",
+            "--allow-incomplete-export",
+        ],
+    )
+    .await);
+    let left: Vec<String> = emu.records("ns4").into_keys().collect();
+    assert_eq!(left, [kept], "only the real orphan is deleted");
+}

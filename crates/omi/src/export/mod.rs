@@ -177,7 +177,16 @@ impl Export {
     /// be read. Anything that reads "absent from the export" as "gone" (orphan deletes)
     /// must refuse when this is `Some`, unless the user names the risk.
     pub fn incomplete_reason(&self) -> Option<String> {
-        let marker = match self.completeness {
+        join_reasons(
+            self.marker_reason(),
+            unreadable_note(&self.bad_records, "record"),
+        )
+    }
+
+    /// Why the file's own completeness marker says records may be missing (every section
+    /// after the cut is short too), or `None`.
+    pub fn marker_reason(&self) -> Option<String> {
+        match self.completeness {
             Completeness::MarkedIncomplete => Some(
                 "the export says it is incomplete (\"export_complete\" is not true): its last conversations are missing"
                     .to_string(),
@@ -187,18 +196,6 @@ impl Export {
                     .to_string(),
             ),
             Completeness::Complete | Completeness::NoMarker => None,
-        };
-        let unreadable = (!self.bad_records.is_empty()).then(|| {
-            let n = self.bad_records.len();
-            format!(
-                "{n} record{} of the export could not be read (an unreadable record is not an absent one)",
-                if n == 1 { "" } else { "s" }
-            )
-        });
-        match (marker, unreadable) {
-            (None, None) => None,
-            (Some(a), None) | (None, Some(a)) => Some(a),
-            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
         }
     }
 
@@ -340,6 +337,27 @@ pub fn load_bytes_with_progress(
     progress: Progress,
 ) -> Result<Export, ExportError> {
     loader::load(name, bytes, progress)
+}
+
+/// "3 fact records of the export could not be read (…)" for a section's bad records, or
+/// `None` when every record loaded.
+pub fn unreadable_note(bad: &[BadRecord], noun: &str) -> Option<String> {
+    (!bad.is_empty()).then(|| {
+        let n = bad.len();
+        format!(
+            "{n} {noun}{} of the export could not be read (an unreadable record is not an absent one)",
+            if n == 1 { "" } else { "s" }
+        )
+    })
+}
+
+/// Two reasons as one ("a; b"), either, or `None`.
+pub fn join_reasons(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (None, None) => None,
+        (Some(a), None) | (None, Some(a)) => Some(a),
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+    }
 }
 
 #[cfg(test)]

@@ -328,6 +328,33 @@ impl RecordKind for Chunks {
     }
 }
 
+/// The records of `kind`'s section of the export that could not be read: conversations
+/// (for conversations and their chunks), facts, or action items.
+pub fn unreadable_records(kind: Kind, export: &Export) -> &[crate::omi::export::BadRecord] {
+    match kind {
+        Kind::Conversations | Kind::Chunks => &export.bad_records,
+        Kind::Facts => &export.fact_section.bad_records,
+        Kind::ActionItems => &export.action_items.bad_records,
+    }
+}
+
+/// Why `export` cannot be read as all of the user's records of `kind`, so that a stored
+/// record absent from it is not known to be gone: the file's completeness marker, or
+/// records of the kind's own section that could not be read. Orphan deletes of the kind
+/// are refused while this is `Some`, unless the user names the risk
+/// (`--allow-incomplete-export`).
+pub fn incomplete_reason(kind: Kind, export: &Export) -> Option<String> {
+    let noun = match kind {
+        Kind::Conversations | Kind::Chunks => "record",
+        Kind::Facts => "fact record",
+        Kind::ActionItems => "action item record",
+    };
+    crate::omi::export::join_reasons(
+        export.marker_reason(),
+        crate::omi::export::unreadable_note(unreadable_records(kind, export), noun),
+    )
+}
+
 /// Chunk counts per conversation, for grouping a chunk status by conversation.
 pub fn chunks_per_conversation(expected: &[Expected]) -> HashMap<&str, usize> {
     let mut out: HashMap<&str, usize> = HashMap::new();

@@ -104,6 +104,14 @@ pub struct KindReport {
     /// Records Omi would hold or skip, in export order.
     pub records: Vec<RecordState>,
     pub orphans: Vec<KindOrphan>,
+    /// Stored ids whose record is in the export but could not be read
+    /// ([`super::unreadable_records`]): never orphans, never deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
+    /// [`super::incomplete_reason`]: set, the orphans are only "not in this export", and
+    /// deleting them is refused unless the user names the risk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_incomplete: Option<String>,
 }
 
 impl KindReport {
@@ -226,14 +234,26 @@ pub async fn kind_status_in(
         .iter()
         .map(|e| state(e, listed.contains(e.vector_id.as_str())))
         .collect();
-    let orphan_ids: Vec<(String, String)> = ids
+    // A record that could not be read is not an absent one: its stored ids stay.
+    let unreadable_owners: HashSet<&str> = super::unreadable_records(kind.kind(), export)
         .iter()
-        .filter(|id| !wanted.contains(id.as_str()))
-        .filter_map(|id| {
-            kind.orphan_cause(export, uid, id)
-                .map(|cause| (id.clone(), cause))
-        })
+        .filter_map(|b| b.id.as_deref())
         .collect();
+    let mut unreadable = Vec::new();
+    let mut orphan_ids: Vec<(String, String)> = Vec::new();
+    for id in ids.iter().filter(|id| !wanted.contains(id.as_str())) {
+        let Some(cause) = kind.orphan_cause(export, uid, id) else {
+            continue;
+        };
+        if kind
+            .owner_of(uid, id)
+            .is_some_and(|o| unreadable_owners.contains(o.as_str()))
+        {
+            unreadable.push(id.clone());
+        } else {
+            orphan_ids.push((id.clone(), cause));
+        }
+    }
     let group_ids: Vec<String> = orphan_ids.iter().map(|(id, _)| id.clone()).collect();
     let fetched = fetch_all(store, namespace, &group_ids, &mut requests, |n| {
         progress("fetch", n)
@@ -282,6 +302,8 @@ pub async fn kind_status_in(
         verified: embedder.is_some(),
         records,
         orphans,
+        unreadable,
+        export_incomplete: super::incomplete_reason(kind.kind(), export),
     })
 }
 
