@@ -9,9 +9,7 @@ use serde_json::json;
 
 use super::Context;
 use super::search::{load_export, open_store, resolve_uid, runtime};
-use crate::sync::orphans::{
-    DEFAULT_PAGE_SIZE, DeletePlan, ExportGaps, delete_orphans, scan_orphans,
-};
+use crate::sync::orphans::{DEFAULT_PAGE_SIZE, DeletePlan, delete_orphans, scan_orphans};
 use crate::sync::search::hit_date;
 use crate::words::{count, counted};
 
@@ -71,8 +69,7 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
         store.as_ref(),
         ns,
         &uid,
-        &export.memories,
-        &ExportGaps::of(&export),
+        &export,
         DEFAULT_PAGE_SIZE,
         |_, _| {},
     )

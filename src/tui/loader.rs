@@ -28,7 +28,7 @@ pub struct LoadedExport {
     pub facts_note: Option<String>,
     /// Whether the file is all of the user's conversations (the `export_complete`
     /// marker, unreadable records): orphan deletes are refused while it is not.
-    pub gaps: crate::sync::orphans::ExportGaps,
+    pub incomplete: Option<String>,
     /// The rest of the engine's export (its `action_items` section, completeness, …)
     /// with the memories and facts moved out to the fields above: what the record
     /// kinds read, joined again by [`LoadedExport::kinds_export`].
@@ -49,23 +49,11 @@ impl LoadedExport {
             profile_uid: None,
             facts: Vec::new(),
             facts_note: None,
-            gaps: Default::default(),
-            base: Arc::new(crate::omi::export::Export {
-                name: path.display().to_string(),
-                shape: crate::omi::export::Shape::E4,
-                memories: Vec::new(),
-                bad_records: Vec::new(),
-                duplicates: Vec::new(),
-                profile_name: None,
-                profile_uid: None,
-                total_records: 0,
-                bytes: 0,
-                fact_section: Default::default(),
-                facts: Vec::new(),
-                wrapper: None,
-                completeness: Default::default(),
-                action_items: Default::default(),
-            }),
+            incomplete: None,
+            base: Arc::new(crate::omi::export::Export::of_memories(
+                path.display().to_string(),
+                Vec::new(),
+            )),
         }
     }
 
@@ -95,7 +83,7 @@ pub fn load_blocking(
     })
     .map_err(|e| e.to_string())?;
     let facts_note = export.facts_note();
-    let gaps = crate::sync::orphans::ExportGaps::of(&export);
+    let incomplete = export.incomplete_reason();
     let mut loaded = LoadedExport::new(
         path,
         format!("{} {}", export.shape.code(), export.shape.description()),
@@ -117,7 +105,7 @@ pub fn load_blocking(
         })
         .collect();
     loaded.duplicates = export.duplicates.iter().map(|d| d.id.clone()).collect();
-    loaded.gaps = gaps;
+    loaded.incomplete = incomplete;
     loaded.facts_note = facts_note;
     loaded.profile_uid = export.profile_uid.clone().or_else(|| {
         // Facts carry their uid: one shared by all of them names the user.

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use memlens::embed::fake::FakeEmbedder;
 use memlens::omi::conventions::{memory_metadata, vector_id};
+use memlens::omi::export::Export;
 use memlens::omi::text::{TextFormat, render};
 use memlens::omi::{ActionItem, Event, Memory, Structured};
 use memlens::store::local::LocalStore;
@@ -18,7 +19,7 @@ use memlens::store::{
     IndexStats, ListPage, Match, MetaValue, Metadata, Query, Record, StoreError, VectorStore,
 };
 use memlens::sync::drift::{DriftCache, DriftOutcome, check_drift};
-use memlens::sync::orphans::{DeletePlan, ExportGaps, OrphanError, delete_orphans, scan_orphans};
+use memlens::sync::orphans::{DeletePlan, OrphanError, delete_orphans, scan_orphans};
 use memlens::sync::status::{EmbeddingStatus, lookup, verify};
 use support::pinecone_emulator::{Fault, PineconeEmulator, StoredVector};
 
@@ -318,8 +319,7 @@ async fn orphans_are_listed_across_pages_and_fetched_in_groups() {
         &store,
         NS,
         UID,
-        &kept,
-        &ExportGaps::default(),
+        &Export::of_memories("test", kept.clone()),
         4,
         |stage, n| {
             if stage == "list" {
@@ -378,8 +378,7 @@ async fn deleting_orphans_is_guarded() {
         &store,
         NS,
         UID,
-        &kept,
-        &ExportGaps::default(),
+        &Export::of_memories("test", kept.clone()),
         100,
         |_, _| {},
     )
@@ -432,8 +431,7 @@ async fn deleting_orphans_is_guarded() {
         &store,
         NS,
         UID,
-        &kept,
-        &ExportGaps::default(),
+        &Export::of_memories("test", kept.clone()),
         100,
         |_, _| {},
     )
@@ -495,9 +493,16 @@ impl VectorStore for NoList {
 async fn a_store_that_cannot_list_gets_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let store = NoList(LocalStore::open(&dir.path().join("s.db")).unwrap());
-    let e = scan_orphans(&store, NS, UID, &[], &ExportGaps::default(), 100, |_, _| {})
-        .await
-        .unwrap_err();
+    let e = scan_orphans(
+        &store,
+        NS,
+        UID,
+        &Export::of_memories("test", Vec::new()),
+        100,
+        |_, _| {},
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, OrphanError::CannotList(_)));
     let msg = e.to_string();
     assert!(
@@ -505,7 +510,15 @@ async fn a_store_that_cannot_list_gets_a_clear_message() {
         "{msg}"
     );
     assert!(matches!(
-        scan_orphans(&store, NS, " ", &[], &ExportGaps::default(), 100, |_, _| {}).await,
+        scan_orphans(
+            &store,
+            NS,
+            " ",
+            &Export::of_memories("test", Vec::new()),
+            100,
+            |_, _| {}
+        )
+        .await,
         Err(OrphanError::NoUid)
     ));
 
@@ -521,8 +534,7 @@ async fn a_store_that_cannot_list_gets_a_clear_message() {
         &pinecone,
         NS,
         UID,
-        &[],
-        &ExportGaps::default(),
+        &Export::of_memories("test", Vec::new()),
         100,
         |_, _| {},
     )
@@ -536,8 +548,7 @@ async fn a_store_that_cannot_list_gets_a_clear_message() {
         &pinecone,
         NS,
         UID,
-        &[],
-        &ExportGaps::default(),
+        &Export::of_memories("test", Vec::new()),
         100,
         |_, _| {},
     )
@@ -551,8 +562,7 @@ async fn a_store_that_cannot_list_gets_a_clear_message() {
         &pinecone,
         NS,
         UID,
-        &[],
-        &ExportGaps::default(),
+        &Export::of_memories("test", Vec::new()),
         100,
         |_, _| {},
     )

@@ -236,13 +236,10 @@ impl App {
         };
         let uid = self.state.setup.uid.clone();
         let namespace = self.state.setup.namespace.clone();
-        let memories = self.state.memories().to_vec();
-        let gaps = self
-            .state
-            .export
-            .as_ref()
-            .map(|e| e.gaps.clone())
-            .unwrap_or_default();
+        let export = match &self.state.export {
+            Some(e) => e.kinds_export(),
+            None => crate::omi::export::Export::of_memories("", self.state.memories().to_vec()),
+        };
         self.state.index.loading = true;
         self.state.index.confirm_delete = false;
         let tx = self.tx.clone();
@@ -257,8 +254,7 @@ impl App {
                             store.as_ref(),
                             &namespace,
                             &uid,
-                            &memories,
-                            &gaps,
+                            &export,
                             1000,
                             |_, _| {},
                         )
@@ -309,7 +305,7 @@ impl App {
                     .state
                     .export
                     .as_ref()
-                    .and_then(|e| e.gaps.incomplete.clone());
+                    .and_then(|e| e.incomplete.clone());
                 if self.state.setup.read_only {
                     let refusal = self.state.write_refusal("deleting is disabled");
                     self.state.notify(Level::Error, refusal);

@@ -52,7 +52,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     if state
         .export
         .as_ref()
-        .is_some_and(|e| e.gaps.incomplete.is_some())
+        .is_some_and(|e| e.incomplete.is_some())
     {
         pieces.push(Piece::new("INCOMPLETE EXPORT", 0).keep());
     }

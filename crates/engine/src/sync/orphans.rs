@@ -12,14 +12,15 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
-use crate::omi::Memory;
 use crate::omi::conventions::{
     KEY_CREATED_AT, VectorIdKind, is_legacy_created_at, parse_vector_id, strip_uid_prefix,
     user_prefix,
 };
-use crate::omi::policy::{self, Overrides};
+use crate::omi::export::Export;
 use crate::omi::record_kind::Kind;
 use crate::store::{MetaValue, Metadata, StoreError, VectorStore, limits};
+use crate::sync::kinds::status::{Unwanted, sort_unwanted};
+use crate::sync::kinds::{Conversations, RecordKind};
 
 /// A vector whose memory is not in the export.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -58,7 +59,8 @@ pub struct OrphanScan {
     #[serde(default)]
     pub deleted_in_export: usize,
     pub orphans: Vec<Orphan>,
-    /// Why the export cannot be read as all of the user's items ([`ExportGaps`]): set,
+    /// Why the export cannot be read as all of the user's conversations
+    /// ([`crate::sync::kinds::incomplete_reason`]): set,
     /// the orphans are only "not in this export", and deleting them is refused unless
     /// the user names the risk.
     #[serde(default)]
@@ -67,25 +69,6 @@ pub struct OrphanScan {
     /// orphans, never deleted.
     #[serde(default)]
     pub unreadable: Vec<String>,
-}
-
-/// What an export lacks that "absent from the export" would otherwise read as "gone".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExportGaps {
-    /// [`crate::omi::export::Export::incomplete_reason`].
-    pub incomplete: Option<String>,
-    /// Ids of records that could not be read.
-    pub unreadable_ids: Vec<String>,
-}
-
-impl ExportGaps {
-    /// The gaps of a loaded export.
-    pub fn of(export: &crate::omi::export::Export) -> Self {
-        Self {
-            incomplete: export.incomplete_reason(),
-            unreadable_ids: export.unreadable_ids(),
-        }
-    }
 }
 
 /// Why a scan or a delete failed or was refused.
@@ -205,37 +188,18 @@ pub(crate) fn list_error(e: StoreError, first_page: bool) -> OrphanError {
     }
 }
 
-/// List the user's vectors and compare with the export: orphans are fetched (groups of
-/// 100) with their metadata. `progress` gets (stage, done) — stage `"list"` with the ids
-/// listed, then `"fetch"` with the orphans fetched.
+/// List the user's vectors (pages of `page_size`) and compare with the export by the
+/// conversations' record-kind rules ([`crate::sync::kinds::status::sort_unwanted`] over
+/// [`Conversations`]: the same orphan rule, unreadable-record rule and per-kind
+/// incompleteness as every kind's status); orphans are fetched (groups of 100) with their
+/// metadata and notes (legacy ids, Omi's 2024 `created_at` bug, a metadata uid that is
+/// not the user's). `progress` gets (stage, done) — stage `"list"` with the ids listed,
+/// then `"fetch"` with the orphans fetched.
 pub async fn scan_orphans(
     store: &dyn VectorStore,
     namespace: &str,
     uid: &str,
-    memories: &[Memory],
-    gaps: &ExportGaps,
-    page_size: usize,
-    progress: impl FnMut(&'static str, usize),
-) -> Result<OrphanScan, OrphanError> {
-    let items: Vec<(&str, bool, bool)> = memories
-        .iter()
-        .map(|m| {
-            let wanted = policy::skip_reason(m, Some(uid.trim()), Overrides::default()).is_none();
-            (m.id.as_str(), wanted, m.deleted)
-        })
-        .collect();
-    scan_orphans_of(store, namespace, uid, &items, gaps, page_size, progress).await
-}
-
-/// [`scan_orphans`] over any items of an export (conversations or facts): `(id, should
-/// have a vector, deleted)` triples; `missing` counts those that should have a vector and
-/// have none listed; a deleted item's vector is an orphan (marked `deleted_in_export`).
-pub async fn scan_orphans_of(
-    store: &dyn VectorStore,
-    namespace: &str,
-    uid: &str,
-    items: &[(&str, bool, bool)],
-    gaps: &ExportGaps,
+    export: &Export,
     page_size: usize,
     mut progress: impl FnMut(&'static str, usize),
 ) -> Result<OrphanScan, OrphanError> {
@@ -245,52 +209,34 @@ pub async fn scan_orphans_of(
     }
     let (ids, pages) =
         list_user_ids(store, namespace, uid, page_size, |n| progress("list", n)).await?;
-    // A deleted item's vector is an orphan, whatever the export says of it.
-    let known: HashSet<&str> = items
+    // Only ids and skip reasons are read: the text format does not matter here.
+    let kind = Conversations {
+        format: crate::omi::text::TextFormat::CURRENT,
+    };
+    let expected = kind.expected(export, uid, 0);
+    let wanted: HashSet<&str> = expected
         .iter()
-        .filter(|(_, _, deleted)| !deleted)
-        .map(|(id, _, _)| *id)
+        .filter(|e| e.skip.is_none())
+        .map(|e| e.vector_id.as_str())
         .collect();
-    let deleted: HashSet<&str> = items
-        .iter()
-        .filter(|(_, _, deleted)| *deleted)
-        .map(|(id, _, _)| *id)
-        .collect();
-    let unreadable_ids: HashSet<&str> = gaps.unreadable_ids.iter().map(String::as_str).collect();
-    let mut in_export = 0;
-    let mut listed_memories: HashSet<&str> = HashSet::new();
-    let mut orphan_ids = Vec::new();
-    let mut unreadable = Vec::new();
-    for id in &ids {
-        match strip_uid_prefix(uid, id) {
-            Some(m) if known.contains(m) => {
-                in_export += 1;
-                listed_memories.insert(m);
-            }
-            // A record that could not be read is not an absent one.
-            Some(m) if unreadable_ids.contains(m) && !deleted.contains(m) => {
-                unreadable.push(id.clone());
-            }
-            // The prefix was asked for; anything else the store sent is not ours.
-            None => {}
-            Some(_) => orphan_ids.push(id.clone()),
-        }
-    }
-    let missing = items
-        .iter()
-        .filter(|(id, wanted, _)| *wanted && !listed_memories.contains(id))
-        .count();
+    let listed: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let missing = wanted.iter().filter(|id| !listed.contains(*id)).count();
+    let Unwanted {
+        orphans: orphan_ids,
+        unreadable,
+    } = sort_unwanted(&kind, export, uid, &ids, &wanted);
     let mut fetched: BTreeMap<String, crate::store::Record> = BTreeMap::new();
     for group in orphan_ids.chunks(limits::FETCH_GROUP) {
-        fetched.extend(store.fetch(namespace, group).await?);
+        let group: Vec<String> = group.iter().map(|(id, _)| id.clone()).collect();
+        fetched.extend(store.fetch(namespace, &group).await?);
         progress("fetch", fetched.len());
     }
     let orphans: Vec<Orphan> = orphan_ids
         .into_iter()
-        .map(|id| {
+        .map(|(id, _)| {
             let metadata = fetched.remove(&id).map(|r| r.metadata);
             let mut o = orphan(uid, id, metadata);
-            if deleted.contains(o.memory_id.as_str()) {
+            if export.get(&o.memory_id).is_some_and(|m| m.deleted) {
                 o.deleted_in_export = true;
                 o.notes.insert(
                     0,
@@ -308,11 +254,11 @@ pub async fn scan_orphans_of(
         uid: uid.to_string(),
         listed: ids.len(),
         pages,
-        in_export,
+        in_export: ids.len() - orphans.len() - unreadable.len(),
         missing,
         deleted_in_export,
         orphans,
-        export_incomplete: gaps.incomplete.clone(),
+        export_incomplete: crate::sync::kinds::incomplete_reason(Kind::Conversations, export),
         unreadable,
     })
 }

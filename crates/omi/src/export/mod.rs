@@ -172,6 +172,27 @@ pub const STREAMED_EXPORT_KEYS: &[&str] = &[
 ];
 
 impl Export {
+    /// An export of just these conversations (shape E4, nothing else read, no
+    /// completeness marker): for callers that hold conversations rather than a file.
+    pub fn of_memories(name: impl Into<String>, memories: Vec<Memory>) -> Self {
+        Self {
+            name: name.into(),
+            shape: Shape::E4,
+            memories,
+            bad_records: Vec::new(),
+            duplicates: Vec::new(),
+            profile_name: None,
+            profile_uid: None,
+            total_records: 0,
+            bytes: 0,
+            fact_section: Default::default(),
+            facts: Vec::new(),
+            wrapper: None,
+            completeness: Default::default(),
+            action_items: Default::default(),
+        }
+    }
+
     /// Why this export cannot be read as all of the user's conversations, for people,
     /// or `None` when it can: the file says it is incomplete, or some records could not
     /// be read. Anything that reads "absent from the export" as "gone" (orphan deletes)

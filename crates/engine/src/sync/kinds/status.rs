@@ -234,26 +234,10 @@ pub async fn kind_status_in(
         .iter()
         .map(|e| state(e, listed.contains(e.vector_id.as_str())))
         .collect();
-    // A record that could not be read is not an absent one: its stored ids stay.
-    let unreadable_owners: HashSet<&str> = super::unreadable_records(kind.kind(), export)
-        .iter()
-        .filter_map(|b| b.id.as_deref())
-        .collect();
-    let mut unreadable = Vec::new();
-    let mut orphan_ids: Vec<(String, String)> = Vec::new();
-    for id in ids.iter().filter(|id| !wanted.contains(id.as_str())) {
-        let Some(cause) = kind.orphan_cause(export, uid, id) else {
-            continue;
-        };
-        if kind
-            .owner_of(uid, id)
-            .is_some_and(|o| unreadable_owners.contains(o.as_str()))
-        {
-            unreadable.push(id.clone());
-        } else {
-            orphan_ids.push((id.clone(), cause));
-        }
-    }
+    let Unwanted {
+        orphans: orphan_ids,
+        unreadable,
+    } = sort_unwanted(kind, export, uid, &ids, &wanted);
     let group_ids: Vec<String> = orphan_ids.iter().map(|(id, _)| id.clone()).collect();
     let fetched = fetch_all(store, namespace, &group_ids, &mut requests, |n| {
         progress("fetch", n)
@@ -305,6 +289,49 @@ pub async fn kind_status_in(
         unreadable,
         export_incomplete: super::incomplete_reason(kind.kind(), export),
     })
+}
+
+/// The listed ids that are not records Omi would write, sorted by the kind's rules.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Unwanted {
+    /// Orphans: (vector id, likely cause), in listing order.
+    pub orphans: Vec<(String, String)>,
+    /// Ids whose record is in the export but could not be read
+    /// ([`super::unreadable_records`]): never orphans, never deleted.
+    pub unreadable: Vec<String>,
+}
+
+/// Sort the listed `ids` that are not `wanted` (the vector ids of records Omi would
+/// write): an orphan when the kind's [`RecordKind::orphan_cause`] gives a cause, unless
+/// the record it names could not be read; ids of a record Omi skips but the export holds
+/// (a discarded conversation's vector) are neither.
+pub fn sort_unwanted(
+    kind: &dyn RecordKind,
+    export: &Export,
+    uid: &str,
+    ids: &[String],
+    wanted: &HashSet<&str>,
+) -> Unwanted {
+    // A record that could not be read is not an absent one: its stored ids stay.
+    let unreadable_owners: HashSet<&str> = super::unreadable_records(kind.kind(), export)
+        .iter()
+        .filter_map(|b| b.id.as_deref())
+        .collect();
+    let mut out = Unwanted::default();
+    for id in ids.iter().filter(|id| !wanted.contains(id.as_str())) {
+        let Some(cause) = kind.orphan_cause(export, uid, id) else {
+            continue;
+        };
+        if kind
+            .owner_of(uid, id)
+            .is_some_and(|o| unreadable_owners.contains(o.as_str()))
+        {
+            out.unreadable.push(id.clone());
+        } else {
+            out.orphans.push((id.clone(), cause));
+        }
+    }
+    out
 }
 
 fn state(e: &Expected, stored: bool) -> RecordState {
