@@ -60,6 +60,18 @@ async fn assert_exactly_omis(emu: &PineconeEmulator, export: &Path) {
     assert_eq!(emu.records("ns_tchunks"), want);
 }
 
+/// `memlens reprocess EXPORT --kind chunks ARGS…` against `emu` with the data dir `data`.
+async fn reprocess_chunks(
+    emu: &PineconeEmulator,
+    data: &Path,
+    export: &Path,
+    args: &[&str],
+) -> std::process::Output {
+    let mut all = vec!["reprocess", export.to_str().unwrap(), "--kind", "chunks"];
+    all.extend_from_slice(args);
+    memlens(emu, data, &all).await
+}
+
 /// JSON lines of a run, by `type`.
 fn events(out: &str) -> Vec<Value> {
     out.lines()
@@ -99,16 +111,7 @@ async fn a_poisoned_chunk_fails_alone_and_resume_writes_only_it() {
     let emu = PineconeEmulator::start(DIMENSION).await;
     let bad = ids[1].clone();
     emu.poison([bad.clone()]);
-    let args = [
-        "reprocess",
-        e.to_str().unwrap(),
-        "--kind",
-        "chunks",
-        "--all",
-        "--yes",
-        "--json",
-    ];
-    let o = memlens(&emu, dir.path(), &args).await;
+    let o = reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes", "--json"]).await;
     assert_eq!(o.status.code(), Some(1), "one item failed: exit 1");
     let out = String::from_utf8(o.stdout).unwrap();
     let s = summary(&out);
@@ -124,35 +127,10 @@ async fn a_poisoned_chunk_fails_alone_and_resume_writes_only_it() {
     // The run finished (every item done or failed): nothing to resume, and --missing
     // plans exactly the chunk that failed.
     emu.unpoison();
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &[
-            "reprocess",
-            e.to_str().unwrap(),
-            "--kind",
-            "chunks",
-            "--resume",
-            "--yes",
-        ],
-    )
-    .await;
+    let o = reprocess_chunks(&emu, dir.path(), &e, &["--resume", "--yes"]).await;
     assert!(ok(&o).contains("nothing to resume"));
     emu.clear_requests();
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &[
-            "reprocess",
-            e.to_str().unwrap(),
-            "--kind",
-            "chunks",
-            "--missing",
-            "--yes",
-            "--json",
-        ],
-    )
-    .await;
+    let o = reprocess_chunks(&emu, dir.path(), &e, &["--missing", "--yes", "--json"]).await;
     let out = ok(&o);
     let plan = &events(&out)[0];
     assert_eq!(
@@ -184,19 +162,7 @@ async fn a_refused_key_stops_the_chunk_run_at_once_and_resume_finishes_it() {
     let emu = PineconeEmulator::start(DIMENSION).await;
     // The first upsert is refused as a bad key would be: permanent, no retry, no split.
     emu.inject(Fault::status(401).on("/vectors/upsert"));
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &[
-            "reprocess",
-            e.to_str().unwrap(),
-            "--kind",
-            "chunks",
-            "--all",
-            "--yes",
-        ],
-    )
-    .await;
+    let o = reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes"]).await;
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(
@@ -213,37 +179,13 @@ async fn a_refused_key_stops_the_chunk_run_at_once_and_resume_finishes_it() {
     assert!(emu.records("ns_tchunks").is_empty());
 
     // Running again without --resume reports the unfinished run and leaves it alone.
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &[
-            "reprocess",
-            e.to_str().unwrap(),
-            "--kind",
-            "chunks",
-            "--all",
-            "--dry-run",
-        ],
-    )
-    .await;
+    let o = reprocess_chunks(&emu, dir.path(), &e, &["--all", "--dry-run"]).await;
     let out = ok(&o);
     assert!(out.contains("note: unfinished run"), "{out}");
     assert!(out.contains("dry run: nothing written"), "{out}");
     assert!(emu.records("ns_tchunks").is_empty());
 
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &[
-            "reprocess",
-            e.to_str().unwrap(),
-            "--kind",
-            "chunks",
-            "--resume",
-            "--yes",
-        ],
-    )
-    .await;
+    let o = reprocess_chunks(&emu, dir.path(), &e, &["--resume", "--yes"]).await;
     let out = ok(&o);
     assert!(
         out.contains(&format!("{} of {} done", ids.len(), ids.len())),
