@@ -25,7 +25,7 @@ const NEEDS_CONFIRMATION: u8 = 2;
 
 /// Arguments of `memlens reprocess`.
 #[derive(Debug, clap::Args)]
-#[command(group(ArgGroup::new("selection").required(true).multiple(true).args(["ids", "missing", "stale", "all", "resume"])))]
+#[command(group(ArgGroup::new("selection").required(true).multiple(true).args(["ids", "missing", "stale", "all", "resume", "limit"])))]
 #[command(group(ArgGroup::new("new_selection").args(["ids", "missing", "stale", "all"])))]
 #[command(after_long_help = "\
 Pipeline per memory (Omi's, by hand): text in the chosen --format, embed, upsert as \
@@ -428,7 +428,8 @@ pub async fn execute(
         }
     }
 
-    if args.kind.generic() && args.selection().is_some() {
+    // Action items and chunks: `--limit N` alone is Omi's backfill `--limit N`.
+    if args.kind.generic() && (args.selection().is_some() || args.limit.is_some()) {
         let ask = super::kinds::ReprocessAsk {
             kind,
             ids: &args.ids,

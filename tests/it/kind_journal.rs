@@ -198,3 +198,22 @@ async fn a_refused_key_stops_the_chunk_run_at_once_and_resume_finishes_it() {
         assert!(emu.records(ns).is_empty(), "{ns} written");
     }
 }
+
+/// `--limit N` alone is a selection for chunks (Omi's backfill `--limit N`), and a dry run
+/// says it wrote nothing and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_alone_selects_the_newest_conversations_and_a_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = export(dir.path());
+    let emu = PineconeEmulator::start(DIMENSION).await;
+    let out = ok(&reprocess_chunks(&emu, dir.path(), &e, &["--limit", "1", "--dry-run"]).await);
+    assert!(out.contains("· 1 conversation ("), "{out}");
+    assert!(out.ends_with("dry run: nothing written\n"), "{out}");
+    assert!(emu.requests_to("/vectors/upsert").is_empty());
+    let j = Journal::open_in(dir.path()).unwrap();
+    assert!(
+        j.unfinished_runs(&emu.url(), "ns_tchunks", UID)
+            .unwrap()
+            .is_empty()
+    );
+}
