@@ -529,3 +529,86 @@ async fn the_index_gauge_stays_whole_beside_the_four_tabs() {
         assert!(line.contains("[1:conversations (333)]"), "{w}: {line}");
     }
 }
+
+/// A chunk write killed mid-run leaves its run in the journal (state `running`, items
+/// pending): at start-up the app offers it like a conversation run, and `y` finishes it
+/// through the same job, with Omi's records (the kind's write is journalled as every
+/// kind's is).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_chunk_run_is_offered_and_resumed() {
+    use memlens::sync::journal::{Journal, RunHeader};
+    let mut h = e3().await;
+    let store = h.app.services.store.clone().unwrap();
+    let embedder = h.app.services.embedder.clone().unwrap();
+    let m = memory(&h, OFFSITE);
+    let chunks = transcript_chunks(&m);
+    let journal = Journal::open_in(&h.app.state.setup.data_dir).unwrap();
+    let header = RunHeader {
+        run_id: "20261205T000000.000-dead".into(),
+        target: store.target(),
+        namespace: "ns_tchunks".into(),
+        uid: E3_UID.into(),
+        model: embedder.model_id().into(),
+        format: Kind::Chunks.word().into(),
+    };
+    let items: Vec<(String, String, String)> = chunks
+        .iter()
+        .map(|c| {
+            (
+                chunk_vector_id(E3_UID, OFFSITE, c.chunk_index),
+                format!("{OFFSITE} c{}", c.chunk_index),
+                memlens::sync::reprocess::text_hash(&c.text),
+            )
+        })
+        .collect();
+    journal.start_run(&header, &items).unwrap();
+    drop(journal);
+
+    h.app.check_unfinished_run();
+    h.wait_until(|app| app.state.popup == Some(Popup::Resume))
+        .await;
+    assert_eq!(
+        h.app
+            .state
+            .reprocess
+            .unfinished
+            .as_ref()
+            .unwrap()
+            .header
+            .kind(),
+        Kind::Chunks
+    );
+    let screen = h.screen();
+    shows(
+        &screen,
+        &["A reprocess run of transcript chunks (ns_tchunks) did not"],
+    );
+    h.key(KeyCode::Char('y'));
+    h.settle().await;
+    let s = h.app.state.reprocess.summary.clone().unwrap();
+    assert_eq!(
+        (s.done, s.total, s.namespace.as_str()),
+        (2, 2, "ns_tchunks"),
+        "{s:?}"
+    );
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.namespaces.get("ns_tchunks"), Some(&2));
+    assert_eq!(stats.namespaces.get("ns1"), None);
+    for c in &chunks {
+        let id = chunk_vector_id(E3_UID, OFFSITE, c.chunk_index);
+        let got = store
+            .fetch("ns_tchunks", std::slice::from_ref(&id))
+            .await
+            .unwrap();
+        assert_eq!(
+            got[&id].metadata,
+            memlens::omi::chunks::chunk_metadata(E3_UID, OFFSITE, c.chunk_index, c.created_at)
+        );
+    }
+    // Nothing is left to offer.
+    h.app.state.reprocess.unfinished = None;
+    h.app.state.popup = None;
+    h.app.check_unfinished_run();
+    h.settle().await;
+    assert_eq!(h.app.state.popup, None);
+}

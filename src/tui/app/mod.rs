@@ -40,11 +40,16 @@ use crate::tui::view;
 /// What a reprocess job does: run a confirmed plan, or resume an unfinished run.
 enum JobWork {
     Run(Box<Plan>),
-    Resume(String, Vec<crate::omi::Memory>),
+    /// An unfinished run of any kind, rebuilt from the export.
+    Resume {
+        run_id: String,
+        kind: crate::omi::record_kind::Kind,
+        export: Box<crate::omi::export::Export>,
+    },
 }
 
 impl JobWork {
-    /// Facts or conversations: a plan made for facts journals the `fact-content` format.
+    /// The kind written: a plan made for facts journals the `fact-content` format.
     fn kind(&self) -> crate::omi::fact_conventions::Kind {
         match self {
             JobWork::Run(p)
@@ -52,7 +57,8 @@ impl JobWork {
             {
                 crate::omi::fact_conventions::Kind::Facts
             }
-            _ => crate::omi::fact_conventions::Kind::Conversations,
+            JobWork::Run(_) => crate::omi::fact_conventions::Kind::Conversations,
+            JobWork::Resume { kind, .. } => *kind,
         }
     }
 }
@@ -556,6 +562,18 @@ impl App {
                 // The statuses changed: look them up again.
                 self.start_status_lookup(true);
                 self.start_fact_lookup();
+                for kind in [
+                    crate::omi::record_kind::Kind::ActionItems,
+                    crate::omi::record_kind::Kind::Chunks,
+                ] {
+                    if self
+                        .state
+                        .kind_tab(kind)
+                        .is_some_and(|t| t.report.is_some())
+                    {
+                        self.start_kind_lookup(kind);
+                    }
+                }
                 true
             }
             Action::UnfinishedRun(info) => {

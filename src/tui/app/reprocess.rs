@@ -3,15 +3,6 @@
 use super::*;
 
 impl App {
-    pub(super) fn reprocessor(&mut self) -> Result<Arc<Reprocessor>, String> {
-        let defaults = ReprocessConfig::default();
-        self.reprocessor_with(
-            crate::omi::fact_conventions::Kind::Conversations,
-            defaults.batch_size,
-            defaults.concurrency,
-        )
-    }
-
     /// An engine for the default batch size and concurrency, for conversations or facts.
     pub(super) fn reprocessor_for(
         &mut self,
@@ -69,15 +60,26 @@ impl App {
         Ok(Arc::new(Reprocessor::new(embedder, store, journal, config)))
     }
 
-    /// Look for an unfinished reprocess run in the journal (start-up).
+    /// Look for an unfinished reprocess run of any kind in the journal (start-up):
+    /// conversations in the setup's namespace, facts, action items and chunks in Omi's;
+    /// the first found is offered.
     pub fn check_unfinished_run(&mut self) {
-        let Ok(rp) = self.reprocessor() else {
+        let engines: Vec<Arc<Reprocessor>> = crate::omi::record_kind::Kind::ALL
+            .into_iter()
+            .filter_map(|k| self.reprocessor_for(k).ok())
+            .collect();
+        if engines.is_empty() {
             return;
-        };
+        }
         let tx = self.tx.clone();
         spawn_reporting(&self.tx, "journal check", async move {
-            let found = tokio::task::spawn_blocking(move || rp.unfinished_run()).await;
-            if let Ok(Ok(Some(info))) = found {
+            let found = tokio::task::spawn_blocking(move || {
+                engines
+                    .iter()
+                    .find_map(|rp| rp.unfinished_run().ok().flatten())
+            })
+            .await;
+            if let Ok(Some(info)) = found {
                 let _ = tx.send(Action::UnfinishedRun(Box::new(info)));
             }
         });
@@ -197,10 +199,17 @@ impl App {
         let Some(info) = self.state.reprocess.unfinished.take() else {
             return;
         };
-        let memories = self.state.memories().to_vec();
+        let export = match &self.state.export {
+            Some(e) => e.kinds_export(),
+            None => crate::omi::export::Export::of_memories("", self.state.memories().to_vec()),
+        };
         self.launch_job(
             info.total(),
-            JobWork::Resume(info.header.run_id.clone(), memories),
+            JobWork::Resume {
+                run_id: info.header.run_id.clone(),
+                kind: info.header.kind(),
+                export: Box::new(export),
+            },
         );
     }
 
@@ -236,15 +245,47 @@ impl App {
             let progress = move |p: &crate::sync::reprocess::Progress| {
                 let _ = progress_tx.send(Action::JobProgress(Box::new(p.clone())));
             };
+            use crate::omi::record_kind::Kind;
             let outcome = match work {
-                JobWork::Run(plan) => rp.run(&plan, progress, &cancel).await,
-                JobWork::Resume(run_id, memories) => {
-                    rp.resume(&run_id, &memories, progress, &cancel).await
+                JobWork::Run(plan) => rp
+                    .run(&plan, progress, &cancel)
+                    .await
+                    .map_err(|e| e.to_string()),
+                JobWork::Resume {
+                    run_id,
+                    kind: Kind::Conversations,
+                    export,
+                } => rp
+                    .resume(&run_id, &export.memories, progress, &cancel)
+                    .await
+                    .map_err(|e| e.to_string()),
+                JobWork::Resume {
+                    run_id,
+                    kind: Kind::Facts,
+                    export,
+                } => rp
+                    .resume_facts(&run_id, &export.fact_section.facts, progress, &cancel)
+                    .await
+                    .map_err(|e| e.to_string()),
+                JobWork::Resume {
+                    run_id,
+                    kind,
+                    export,
+                } => {
+                    let rk = crate::sync::kinds::record_kind(kind, rp.config().format);
+                    crate::sync::kinds::write::resume(
+                        &rp,
+                        rk.as_ref(),
+                        &export,
+                        &run_id,
+                        progress,
+                        &cancel,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())
                 }
             };
-            let _ = tx.send(Action::JobDone(
-                outcome.map(Box::new).map_err(|e| e.to_string()),
-            ));
+            let _ = tx.send(Action::JobDone(outcome.map(Box::new)));
         });
     }
 
@@ -364,6 +405,6 @@ impl App {
 fn written_ids_into(ui: &mut crate::tui::jobs::ReprocessUi, work: &JobWork) {
     ui.writing = match work {
         JobWork::Run(plan) => plan.items.iter().map(|i| i.memory_id.clone()).collect(),
-        JobWork::Resume(..) => Vec::new(),
+        JobWork::Resume { .. } => Vec::new(),
     };
 }

@@ -398,7 +398,9 @@ pub(super) fn resume(frame: &mut Frame<'_>, area: Rect, state: &State) {
     };
     let lines = vec![
         Line::from(format!(
-            "A reprocess run did not finish: {} of {} done, {} failed, {} pending.",
+            "A reprocess run of {} ({}) did not finish: {} of {} done, {} failed, {} pending.",
+            info.header.kind().spec().noun,
+            crate::tui::sanitize::line(&info.header.namespace),
             info.done,
             info.total(),
             info.failed,
@@ -415,7 +417,7 @@ pub(super) fn resume(frame: &mut Frame<'_>, area: Rect, state: &State) {
     ];
     boxed(
         frame,
-        centered(area, 76, 8),
+        centered(area, 76, 9),
         " Unfinished reprocess ",
         lines,
         t,

@@ -159,6 +159,22 @@ pub struct RunHeader {
     pub format: String,
 }
 
+impl RunHeader {
+    /// Which kind the run writes, from the format it journals
+    /// ([`crate::sync::reprocess::Reprocessor::target`]: facts `fact-content`, action
+    /// items and chunks their `--kind` word, conversations their text format).
+    pub fn kind(&self) -> crate::omi::record_kind::Kind {
+        use crate::omi::record_kind::Kind;
+        if self.format == crate::omi::fact_conventions::FACT_TEXT_FORMAT {
+            return Kind::Facts;
+        }
+        [Kind::ActionItems, Kind::Chunks]
+            .into_iter()
+            .find(|k| k.word() == self.format)
+            .unwrap_or(Kind::Conversations)
+    }
+}
+
 /// A run as the journal knows it, with item counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunInfo {
