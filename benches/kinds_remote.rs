@@ -191,5 +191,71 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             wall.as_secs_f64()
         );
     }
+    write_missing_chunks(&emu, store, &export).await
+}
+
+/// The write of missing chunks through the journalled job (`memlens reprocess --kind
+/// chunks --id …`): the 500 conversations without chunks, split in two halves of 250
+/// (4,000 chunks each). Baseline in the same run: one batch of 100 at a time, the shape
+/// of Omi's backfill loop; then memlens's default of 4 batches in flight. Each batch
+/// embeds (a 4-d fake embedder: the store's side is measured), fetches the existing
+/// metadata, upserts, and fetches back to verify.
+async fn write_missing_chunks(
+    emu: &PineconeEmulator,
+    store: PineconeStore,
+    export: &memlens::omi::export::Export,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use memlens::embed::fake::FakeEmbedder;
+    use memlens::sync::journal::Journal;
+    use memlens::sync::kinds::write::{self, Selection};
+    use memlens::sync::reprocess::{CancelFlag, Reprocessor};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir()?;
+    let journal = Arc::new(Journal::open_in(dir.path())?);
+    let store: Arc<dyn memlens::store::VectorStore> = Arc::new(store);
+    let rk = record_kind(Kind::Chunks, TextFormat::default());
+    println!(
+        "\n| chunk write (8,000 missing, 2 × 4,000) | batches in flight | upsert | fetch | embed calls | wall time |\n| --- | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for (half, concurrency) in [(0, 1), (1, 4)] {
+        let owners: Vec<String> = (4_500 + half * 250..4_750 + half * 250).map(cid).collect();
+        let plan = write::plan(
+            rk.as_ref(),
+            export,
+            UID,
+            None,
+            &Selection {
+                owners,
+                ..Selection::default()
+            },
+        )?;
+        let mut config = write::engine_config(Kind::Chunks, UID, false);
+        config.concurrency = concurrency;
+        let embedder = Arc::new(FakeEmbedder::new(DIM));
+        let rp = Reprocessor::new(
+            embedder.clone(),
+            Arc::clone(&store),
+            Arc::clone(&journal),
+            config,
+        );
+        emu.clear_requests();
+        let t = Instant::now();
+        let done = write::apply(&rp, &plan, true, |_| {}, &CancelFlag::new()).await?;
+        let wall = t.elapsed();
+        assert!(done.summary.is_complete(), "{:?}", done.summary);
+        assert_eq!(done.upserted, 4_000);
+        println!(
+            "| {} | {concurrency} | {} | {} | {} | {:.1} s |",
+            if concurrency == 1 {
+                "one batch at a time (Omi's backfill loop's shape)"
+            } else {
+                "memlens default"
+            },
+            emu.count_to("/vectors/upsert"),
+            emu.count_to("/vectors/fetch"),
+            embedder.calls(),
+            wall.as_secs_f64()
+        );
+    }
     Ok(())
 }
