@@ -791,6 +791,8 @@ pub struct ReprocessAsk<'a> {
     pub clear_orphans: bool,
     pub dry_run: bool,
     pub yes: bool,
+    /// `--force`: rewrite records the journal says are unchanged.
+    pub force: bool,
     /// `--allow-incomplete-export`: clear orphans even from an incomplete export.
     pub allow_incomplete_export: bool,
 }
@@ -834,7 +836,10 @@ pub(super) async fn reprocess(
         only_needed: ask.missing,
         clear_orphans: ask.clear_orphans,
     };
-    let plan = write::plan(rk.as_ref(), export, &uid, report.as_ref(), &selection)?;
+    let mut plan = write::plan(rk.as_ref(), export, &uid, report.as_ref(), &selection)?;
+    if !ask.force {
+        write::skip_unchanged(rp, &mut plan).await?;
+    }
     let incomplete = crate::sync::kinds::incomplete_reason(ask.kind, export);
     if o.json {
         o.event(
@@ -913,8 +918,27 @@ fn render_write_plan(
             format!("{batches} batches of up to {}", write::BATCH)
         }
     );
+    // Skipped records by reason: the first few of each, then how many more.
+    const SHOWN: usize = 10;
+    let mut by_reason: Vec<(&str, Vec<&str>)> = Vec::new();
     for (key, why) in &plan.skipped {
-        let _ = writeln!(out, "  skip  {}  ({})", one_line(key), one_line(why));
+        match by_reason.iter_mut().find(|(w, _)| *w == why.as_str()) {
+            Some((_, keys)) => keys.push(key),
+            None => by_reason.push((why, vec![key])),
+        }
+    }
+    for (why, keys) in &by_reason {
+        for key in keys.iter().take(SHOWN) {
+            let _ = writeln!(out, "  skip  {}  ({})", one_line(key), one_line(why));
+        }
+        if keys.len() > SHOWN {
+            let _ = writeln!(
+                out,
+                "  … and {} more skipped ({}; --json lists them all)",
+                keys.len() - SHOWN,
+                one_line(why)
+            );
+        }
     }
     for id in &plan.deletes {
         let _ = writeln!(out, "  delete  {}", one_line(id));

@@ -438,6 +438,7 @@ pub async fn execute(
             clear_orphans: args.clear_orphans,
             dry_run: args.dry_run,
             yes: args.yes,
+            force: args.force,
             allow_incomplete_export: args.allow_incomplete_export,
         };
         let code = super::kinds::reprocess(ctx, &mut o, &rp, &export, &ask, cancel).await?;

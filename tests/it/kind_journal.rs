@@ -217,3 +217,48 @@ async fn limit_alone_selects_the_newest_conversations_and_a_dry_run_writes_nothi
             .is_empty()
     );
 }
+
+/// As for conversations, a record the journal saw written with the same text, model and
+/// format, and still stored, is "unchanged": `--all` again writes nothing, `--force`
+/// rewrites, and a record deleted from the store since is written again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_chunks_are_not_rewritten_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = export(dir.path());
+    let ids: Vec<String> = omi_chunks(&e).keys().cloned().collect();
+    let emu = PineconeEmulator::start(DIMENSION).await;
+    ok(&reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes"]).await);
+    emu.clear_requests();
+    let out = ok(&reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes"]).await);
+    assert!(out.starts_with("plan: upsert 0 records"), "{out}");
+    assert!(
+        out.contains("(unchanged: the journal's last write"),
+        "{out}"
+    );
+    assert!(emu.requests_to("/vectors/upsert").is_empty());
+
+    // A record gone from the store is not unchanged.
+    let gone = ids[0].clone();
+    let store = memlens::store::pinecone::PineconeStore::connect(emu.config())
+        .await
+        .unwrap();
+    memlens::store::VectorStore::delete(&store, "ns_tchunks", std::slice::from_ref(&gone))
+        .await
+        .unwrap();
+    let out = ok(&reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes", "--json"]).await);
+    assert_eq!(
+        events(&out)[0]["plan"]["upsert_ids"],
+        serde_json::json!([gone])
+    );
+
+    emu.clear_requests();
+    let out = ok(&reprocess_chunks(
+        &emu,
+        dir.path(),
+        &e,
+        &["--all", "--force", "--yes", "--json"],
+    )
+    .await);
+    assert_eq!(summary(&out)["done"], ids.len());
+    assert_exactly_omis(&emu, &e).await;
+}

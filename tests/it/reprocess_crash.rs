@@ -16,19 +16,66 @@ use std::time::Duration;
 use memlens::cli::Context;
 use memlens::cli::reprocess::{ReprocessArgs, execute};
 use memlens::config::{Inputs, Settings};
-use memlens::omi::conventions::vector_id;
+use memlens::omi::chunks::{chunk_metadata, chunk_vector_id, transcript_chunks};
+use memlens::omi::conventions::{memory_metadata, vector_id};
 use memlens::omi::export::load_path;
 use memlens::omi::text::{TextFormat, render};
+use memlens::store::VectorStore;
 use memlens::store::local::LocalStore;
 use memlens::store::pinecone::PineconeStore;
-use memlens::store::{MetaValue, VectorStore};
 use memlens::sync::journal::Journal;
 use memlens::sync::reprocess::{CancelFlag, cosine};
 use support::fake_openai::{self, FakeOpenAi, Options, ServerKind};
 use support::pinecone_emulator::{Fault, PineconeEmulator};
 
 const UID: &str = "u1";
-const NS: &str = "ns1";
+
+/// What a crash test writes: conversations (`ns1`, the default) or, with
+/// `REPROCESS_CRASH_KIND=chunks`, their transcript chunks (`ns_tchunks`) through the same
+/// journalled job.
+#[derive(Clone, Copy, PartialEq)]
+enum Written {
+    Conversations,
+    Chunks,
+}
+
+impl Written {
+    fn namespace(self) -> &'static str {
+        match self {
+            Written::Conversations => "ns1",
+            Written::Chunks => "ns_tchunks",
+        }
+    }
+
+    /// Every record Omi would hold for the export: (vector id, text, metadata).
+    fn expected(self, export: &Path) -> Vec<(String, String, memlens::store::Metadata)> {
+        let memories = load_path(export).unwrap().memories;
+        match self {
+            Written::Conversations => memories
+                .iter()
+                .map(|m| {
+                    (
+                        vector_id(UID, &m.id),
+                        render(&m.structured, TextFormat::CURRENT),
+                        memory_metadata(UID, &m.id, m.created_at.as_ref().unwrap().timestamp()),
+                    )
+                })
+                .collect(),
+            Written::Chunks => memories
+                .iter()
+                .flat_map(|m| {
+                    transcript_chunks(m).into_iter().map(|c| {
+                        (
+                            chunk_vector_id(UID, &m.id, c.chunk_index),
+                            c.text.clone(),
+                            chunk_metadata(UID, &m.id, c.chunk_index, c.created_at),
+                        )
+                    })
+                })
+                .collect(),
+        }
+    }
+}
 /// Kills per store: 5 in CI; `MEMLENS_CRASH_ROUNDS=50` for the long run in RELIABILITY.md.
 fn kills() -> usize {
     std::env::var("MEMLENS_CRASH_ROUNDS")
@@ -62,7 +109,7 @@ fn child_run() {
         #[command(flatten)]
         a: ReprocessArgs,
     }
-    let args = Wrap::try_parse_from([
+    let mut argv = vec![
         "memlens",
         &export,
         "--all",
@@ -72,9 +119,12 @@ fn child_run() {
         "5",
         "--concurrency",
         "2",
-    ])
-    .unwrap()
-    .a;
+    ];
+    let kind = std::env::var("REPROCESS_CRASH_KIND").unwrap_or_default();
+    if !kind.is_empty() {
+        argv.extend(["--kind", kind.as_str()]);
+    }
+    let args = Wrap::try_parse_from(argv).unwrap().a;
     let ctx = Context {
         settings,
         json: true,
@@ -98,8 +148,17 @@ fn child_run() {
 fn write_export(dir: &Path) -> PathBuf {
     let list: Vec<serde_json::Value> = (0..memory_count())
         .map(|i| {
+            // 14 transcript lines: two chunks per conversation (windows of 8, step 6).
+            let segments: Vec<serde_json::Value> = (0..14)
+                .map(|n| {
+                    serde_json::json!({"text": format!("line {n} of talk {i} about seeds"),
+                        "is_user": n % 2 == 0, "speaker_id": 1, "start": n as f64, "end": n as f64 + 0.5})
+                })
+                .collect();
             serde_json::json!({
                 "id": format!("mem-{i:04}"),
+                "status": "completed",
+                "transcript_segments": segments,
                 "created_at": format!("2025-05-{:02}T08:{:02}:00Z", 1 + i % 28, i % 60),
                 "structured": {
                     "title": format!("Conversation {i}"),
@@ -148,7 +207,16 @@ async fn wait(child: &mut Child) -> std::process::ExitStatus {
 }
 
 /// Kill children at random points, then finish; check the store and the journal.
-async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn VectorStore) {
+async fn kill_and_resume(
+    written: Written,
+    mut env: Vec<(String, String)>,
+    data: &Path,
+    store: &dyn VectorStore,
+) {
+    let ns = written.namespace();
+    if written == Written::Chunks {
+        env.push(("REPROCESS_CRASH_KIND".into(), "chunks".into()));
+    }
     let dir = data.parent().unwrap();
     let export = write_export(dir);
     let seed = fastrand::u64(..);
@@ -164,7 +232,7 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
         let journal = Journal::open_in(data).unwrap();
         let started = std::time::Instant::now();
         while started.elapsed() < Duration::from_secs(20) {
-            let runs = journal.unfinished_runs(&store.target(), NS, UID).unwrap();
+            let runs = journal.unfinished_runs(&store.target(), ns, UID).unwrap();
             if runs.first().is_some_and(|r| r.done > done_before) {
                 break;
             }
@@ -178,7 +246,7 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
         wait(&mut child).await;
         // Mid-run: the child had confirmed more items and left the run unfinished.
         let journal = Journal::open_in(data).unwrap();
-        let unfinished = journal.unfinished_runs(&store.target(), NS, UID).unwrap();
+        let unfinished = journal.unfinished_runs(&store.target(), ns, UID).unwrap();
         if let Some(run) = unfinished.first() {
             if run.done > done_before {
                 mid_run += 1;
@@ -201,25 +269,20 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
         "no kill landed mid-run (seed {seed}); the test proved nothing"
     );
 
-    // Nothing lost: every memory written with the vector of its text and its metadata.
-    let memories = load_path(&export).unwrap().memories;
-    let ids: Vec<String> = memories.iter().map(|m| vector_id(UID, &m.id)).collect();
-    let stored = store.fetch(NS, &ids).await.unwrap();
-    assert_eq!(stored.len(), memory_count());
+    // Nothing lost: every record written with the vector of its text and Omi's metadata.
+    let expected = written.expected(&export);
+    let ids: Vec<String> = expected.iter().map(|(id, _, _)| id.clone()).collect();
+    let stored = store.fetch(ns, &ids).await.unwrap();
+    assert_eq!(stored.len(), expected.len());
     let journal = Journal::open_in(data).unwrap();
-    for m in &memories {
-        let id = vector_id(UID, &m.id);
-        let rec = &stored[&id];
-        let want = fake_openai::vector_for_text(&render(&m.structured, TextFormat::CURRENT), DIM);
+    for (id, text, metadata) in &expected {
+        let rec = &stored[id];
+        let want = fake_openai::vector_for_text(text, DIM);
         assert!(cosine(&rec.values, &want) > 0.99999, "{id}");
-        assert_eq!(rec.metadata["memory_id"], MetaValue::String(m.id.clone()));
-        assert_eq!(
-            rec.metadata["created_at"],
-            MetaValue::Number(m.created_at.as_ref().unwrap().timestamp() as f64)
-        );
+        assert_eq!(&rec.metadata, metadata, "{id}");
         // Nothing redone: exactly one confirmed write per vector over all the runs.
         let done = journal
-            .writes_of(&id)
+            .writes_of(id)
             .unwrap()
             .iter()
             .filter(|w| w.outcome == "done")
@@ -228,7 +291,7 @@ async fn kill_and_resume(env: Vec<(String, String)>, data: &Path, store: &dyn Ve
     }
     assert!(
         journal
-            .unfinished_runs(&store.target(), NS, UID)
+            .unfinished_runs(&store.target(), ns, UID)
             .unwrap()
             .is_empty()
     );
@@ -260,11 +323,22 @@ async fn kill_mid_run_then_resume_local_store() {
     let env = openai_env(&fake, &data);
     std::fs::create_dir_all(&data).unwrap();
     let store = LocalStore::open(&LocalStore::default_path(&data)).unwrap();
-    kill_and_resume(env, &data, &store).await;
+    kill_and_resume(Written::Conversations, env, &data, &store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_mid_run_then_resume_pinecone() {
+    kill_pinecone(Written::Conversations).await;
+}
+
+/// Action items and chunks are written by the same journalled job: a chunk write killed
+/// at random points resumes without losing or redoing a chunk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_a_chunk_write_mid_run_then_resume_pinecone() {
+    kill_pinecone(Written::Chunks).await;
+}
+
+async fn kill_pinecone(written: Written) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let fake = FakeOpenAi::start(slow_openai()).await;
@@ -280,7 +354,7 @@ async fn kill_mid_run_then_resume_pinecone() {
         ("PINECONE_INDEX_HOST".to_string(), emu.url()),
     ]);
     let store = PineconeStore::connect(emu.config()).await.unwrap();
-    kill_and_resume(env, &data, &store).await;
+    kill_and_resume(written, env, &data, &store).await;
 }
 
 /// The full name of a test of this module inside the one `it` test binary

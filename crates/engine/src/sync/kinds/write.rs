@@ -161,6 +161,60 @@ pub fn plan(
     })
 }
 
+/// Leave out of `plan` the records the journal says are unchanged, as a conversation
+/// plan does: the last successful write of the same vector id to the same store and
+/// namespace had the same text (hash), model and format, and the record is still stored
+/// (checked by fetching just those ids, groups of 100). Each goes to `plan.skipped` as
+/// "unchanged"; `--force` keeps them. Returns how many were left out.
+pub async fn skip_unchanged(rp: &Reprocessor, plan: &mut WritePlan) -> Result<usize, WriteError> {
+    let target = rp.target()?;
+    let last = rp
+        .journal()
+        .last_writes(&target.store, &plan.namespace, &plan.upsert_ids)
+        .map_err(ReprocessError::from)?;
+    let candidates: Vec<String> = plan
+        .upserts
+        .iter()
+        .filter(|e| {
+            last.get(&e.vector_id).is_some_and(|w| {
+                w.matches(
+                    &crate::sync::reprocess::text_hash(&e.text),
+                    &target.model,
+                    &target.format,
+                )
+            })
+        })
+        .map(|e| e.vector_id.clone())
+        .collect();
+    let mut stored = std::collections::HashSet::new();
+    for group in candidates.chunks(crate::store::limits::FETCH_GROUP) {
+        stored.extend(
+            rp.store()
+                .fetch(&plan.namespace, group)
+                .await
+                .map_err(OrphanError::from)?
+                .into_keys(),
+        );
+    }
+    let before = plan.upserts.len();
+    let mut kept = Vec::with_capacity(before);
+    for e in std::mem::take(&mut plan.upserts) {
+        if stored.contains(&e.vector_id) {
+            plan.skipped.push((
+                e.key.clone(),
+                "unchanged: the journal's last write had the same text, model and format \
+                 (--force rewrites it)"
+                    .into(),
+            ));
+        } else {
+            kept.push(e);
+        }
+    }
+    plan.upserts = kept;
+    plan.upsert_ids = plan.upserts.iter().map(|e| e.vector_id.clone()).collect();
+    Ok(before - plan.upserts.len())
+}
+
 /// What [`apply`] did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Applied {
