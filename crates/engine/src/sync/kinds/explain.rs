@@ -627,7 +627,7 @@ fn checks(f: &CheckInputs<'_>) -> Vec<Check> {
     } else {
         let created = f.place.and_then(|p| p.created_at);
         match created {
-            Some(c) if c == 0.0 => {
+            Some(0.0) => {
                 let what = "created_at 0 (the conversation has no date)";
                 if f.range.is_unbounded() {
                     pass(
@@ -645,6 +645,7 @@ fn checks(f: &CheckInputs<'_>) -> Vec<Check> {
         }
     });
     out.push(match (f.place, f.expected) {
+        (None, _) => na("fresh", no_vector),
         (Some(p), _) if !p.stored => na("fresh", no_vector),
         (Some(p), Some(_)) => match p.similarity {
             Some(s) if s >= FRESH_THRESHOLD => pass(
@@ -704,10 +705,7 @@ fn omi_writes_check(f: &CheckInputs<'_>) -> Check {
         }
         Some(e) => match &e.skip {
             Some(why) => fail(NAME, format!("{why}: Omi writes no vector")),
-            None => pass(
-                NAME,
-                format!("Omi writes it ({})", f.kind.spec().write_rule),
-            ),
+            None => pass(NAME, format!("Omi writes it: {}", f.kind.spec().write_rule)),
         },
         None => na(NAME, "no record of the export to judge"),
     }
@@ -718,6 +716,7 @@ fn stored_check(f: &CheckInputs<'_>) -> Check {
     let missing = || {
         f.expected
             .map(|e| e.missing_reason.clone())
+            .or_else(|| f.owner.no_record.clone())
             .unwrap_or_else(|| match f.kind {
                 Kind::Chunks => super::CHUNKS_MISSING.to_string(),
                 _ => "Omi never wrote it, or it was deleted".into(),
@@ -921,14 +920,23 @@ fn fix(f: &CheckInputs<'_>, checks: &[Check]) -> String {
     if failed(checks, "fresh").is_some() {
         return format!("reprocess it ({reprocess}): the stored vector is of an older text");
     }
-    if failed(checks, "threshold").is_some() || failed(checks, "in_top_k").is_some() {
+    let score = f
+        .place
+        .and_then(|p| p.score)
+        .map_or("?".into(), |s| format!("{s:.4}"));
+    if let Some(t) = f.kind.spec().search.threshold
+        && failed(checks, "threshold").is_some()
+    {
+        return format!(
+            "its vector is current and well-formed; the query is not close enough to its text \
+             (score {score} < {t}, Omi's threshold): reword the query after its text"
+        );
+    }
+    if failed(checks, "in_top_k").is_some() {
         return format!(
             "its vector is current and well-formed; the query is just closer to other {} \
-             (score {}): reword the query after its text",
-            f.kind.spec().noun,
-            f.place
-                .and_then(|p| p.score)
-                .map_or("?".into(), |s| format!("{s:.4}"))
+             (score {score}): reword the query after its text",
+            f.kind.spec().noun
         );
     }
     match f.place.and_then(|p| p.rank) {
