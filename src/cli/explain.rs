@@ -220,16 +220,23 @@ pub fn render_text(e: &Explanation) -> String {
             let _ = writeln!(out, "full text: no export given (--export FILE)");
         }
     }
+    write_checks(&mut out, &e.checks, &e.fix);
+    out
+}
+
+/// The `checks:` block (one `pass`/`FAIL`/`n/a` line each) and the `fix:` line, as every
+/// explain prints them. Ids, metadata and titles come from the export and the store:
+/// shown inert, on one line each.
+pub(super) fn write_checks(out: &mut String, checks: &[crate::sync::explain::Check], fix: &str) {
     let _ = writeln!(out, "checks:");
-    for c in &e.checks {
+    for c in checks {
         let _ = writeln!(
             out,
             "  {:<4}  {:<20} {}",
             c.outcome.word(),
             c.name,
-            c.detail
+            super::kinds::one_line(&c.detail)
         );
     }
-    let _ = writeln!(out, "fix: {}", e.fix);
-    out
+    let _ = writeln!(out, "fix: {}", super::kinds::one_line(fix));
 }

@@ -175,17 +175,6 @@ pub fn render_text(e: &KindExplanation) -> String {
             );
         }
     }
-    let _ = writeln!(out, "checks:");
-    for c in &e.checks {
-        let _ = writeln!(
-            out,
-            "  {:<4}  {:<20} {}",
-            c.outcome.word(),
-            c.name,
-            one_line(&c.detail)
-        );
-    }
-    // Ids and metadata come from the export and the store: shown inert.
-    let _ = writeln!(out, "fix: {}", one_line(&e.fix));
+    super::explain::write_checks(&mut out, &e.checks, &e.fix);
     out
 }

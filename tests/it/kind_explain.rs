@@ -14,9 +14,19 @@ use crate::record_kinds::{self, A, B, ITEM1, ITEM2, ITEM3, UID, aid, cid};
 use crate::support::pinecone_emulator::PineconeEmulator;
 use crate::support::{memlens_on_emulator as memlens, ok};
 
-async fn explain(emu: &PineconeEmulator, dir: &Path, args: &[&str]) -> Value {
-    let mut all = vec!["explain"];
-    all.extend_from_slice(args);
+/// `memlens explain QUERY --id ID --kind KIND --export EXPORT [more…] --json`: one object.
+async fn explain(
+    emu: &PineconeEmulator,
+    dir: &Path,
+    (kind, export): (&str, &str),
+    query: &str,
+    id: &str,
+    more: &[&str],
+) -> Value {
+    let mut all = vec![
+        "explain", query, "--id", id, "--kind", kind, "--export", export,
+    ];
+    all.extend_from_slice(more);
     all.push("--json");
     let out = ok(&memlens(emu, dir, &all).await);
     assert_eq!(out.lines().count(), 1, "one JSON object: {out}");
@@ -54,15 +64,10 @@ async fn action_items_found_below_the_threshold_and_missing() {
     let v = explain(
         &emu,
         dir.path(),
-        &[
-            "Send the deposit invoice to finance",
-            "--id",
-            ITEM1,
-            "--kind",
-            "action-items",
-            "--export",
-            &e,
-        ],
+        ("action-items", &e),
+        "Send the deposit invoice to finance",
+        ITEM1,
+        &[],
     )
     .await;
     assert_eq!(v["request"]["kind"], "action-items");
@@ -101,15 +106,10 @@ async fn action_items_found_below_the_threshold_and_missing() {
     let v = explain(
         &emu,
         dir.path(),
-        &[
-            "quarterly tax filing for the offshore subsidiary",
-            "--id",
-            ITEM3,
-            "--kind",
-            "action-items",
-            "--export",
-            &e,
-        ],
+        ("action-items", &e),
+        "quarterly tax filing for the offshore subsidiary",
+        ITEM3,
+        &[],
     )
     .await;
     let r = explained(&v);
@@ -131,15 +131,10 @@ async fn action_items_found_below_the_threshold_and_missing() {
     let v = explain(
         &emu,
         dir.path(),
-        &[
-            "Draft the offsite agenda",
-            "--id",
-            ITEM2,
-            "--kind",
-            "action-items",
-            "--export",
-            &e,
-        ],
+        ("action-items", &e),
+        "Draft the offsite agenda",
+        ITEM2,
+        &[],
     )
     .await;
     assert_eq!(explained(&v)["stored"], false);
@@ -160,15 +155,10 @@ async fn action_items_found_below_the_threshold_and_missing() {
     let v = explain(
         &emu,
         dir.path(),
-        &[
-            "shuttle bus",
-            "--id",
-            "cand-1",
-            "--kind",
-            "action-items",
-            "--export",
-            &e,
-        ],
+        ("action-items", &e),
+        "shuttle bus",
+        "cand-1",
+        &[],
     )
     .await;
     assert_eq!(check(&v, "omi_writes").0, "fail");
@@ -194,12 +184,7 @@ async fn chunks_a_stale_one_and_one_outside_the_range() {
     // A's c1 holds the vector of an older text: the query is that text, so c1 is the best
     // chunk, found (rank 1, no threshold for chunks) but stale.
     let old = "[Conversation on 14 Oct 2026, 09:02]\nUser: Bye!\nSpeaker 1: See you.";
-    let v = explain(
-        &emu,
-        dir.path(),
-        &[old, "--id", A, "--kind", "chunks", "--export", &e],
-    )
-    .await;
+    let v = explain(&emu, dir.path(), ("chunks", &e), old, A, &[]).await;
     assert_eq!(v["top_k"], 60);
     assert!(v["search"]["threshold"].is_null());
     let keys: Vec<&str> = v["records"]
@@ -230,17 +215,10 @@ async fn chunks_a_stale_one_and_one_outside_the_range() {
     let v = explain(
         &emu,
         dir.path(),
-        &[
-            "dentist appointment",
-            "--id",
-            B,
-            "--kind",
-            "chunks",
-            "--export",
-            &e,
-            "--range",
-            "2026-10-01..2026-10-31",
-        ],
+        ("chunks", &e),
+        "dentist appointment",
+        B,
+        &["--range", "2026-10-01..2026-10-31"],
     )
     .await;
     let r = explained(&v);
@@ -338,15 +316,10 @@ async fn facts_found_and_locked() {
     let v = explain(
         &emu,
         dir.path(),
-        &[
-            "Is training for the Ridgeline 50K trail race in June",
-            "--id",
-            facts::F1,
-            "--kind",
-            "facts",
-            "--export",
-            &e,
-        ],
+        ("facts", &e),
+        "Is training for the Ridgeline 50K trail race in June",
+        facts::F1,
+        &[],
     )
     .await;
     assert_eq!(v["request"]["namespace"], "ns2");
@@ -380,15 +353,10 @@ async fn facts_found_and_locked() {
     let v = explain(
         &emu,
         dir.path(),
-        &[
-            "Allergic to penicillin",
-            "--id",
-            facts::F3,
-            "--kind",
-            "facts",
-            "--export",
-            &e,
-        ],
+        ("facts", &e),
+        "Allergic to penicillin",
+        facts::F3,
+        &[],
     )
     .await;
     let r = explained(&v);
