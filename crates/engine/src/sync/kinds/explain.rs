@@ -705,7 +705,14 @@ fn omi_writes_check(f: &CheckInputs<'_>) -> Check {
         }
         Some(e) => match &e.skip {
             Some(why) => fail(NAME, format!("{why}: Omi writes no vector")),
-            None => pass(NAME, format!("Omi writes it: {}", f.kind.spec().write_rule)),
+            None => pass(
+                NAME,
+                format!(
+                    "no skip reason (Omi's rule for {}: {})",
+                    f.kind.spec().noun,
+                    f.kind.spec().write_rule
+                ),
+            ),
         },
         None => na(NAME, "no record of the export to judge"),
     }
