@@ -10,7 +10,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::facts;
-use crate::record_kinds::{self, A, B, ITEM1, ITEM2, ITEM3, UID, aid, cid};
+use crate::record_kinds::{self, A, B, ITEM1, ITEM2, ITEM3, M, UID, aid, cid};
 use crate::support::pinecone_emulator::PineconeEmulator;
 use crate::support::{memlens_on_emulator as memlens, ok};
 
@@ -291,6 +291,18 @@ async fn chunks_a_stale_one_and_one_outside_the_range() {
     assert!(lines[2].ends_with("◀"), "{out}");
     assert!(out.contains("  FAIL  created_at_in_range "), "{out}");
     assert!(out.contains("\nfix: widen the range"), "{out}");
+
+    // A merged-away conversation: not in the export, its chunks still stored (found by
+    // listing its prefix), ranked, and dropped: a left-over, not a typo.
+    let v = explain(&emu, dir.path(), ("chunks", &e), "merged 0", M, &[]).await;
+    assert_eq!(v["records"].as_array().unwrap().len(), 2);
+    assert_eq!(explained(&v)["vector_id"], cid(M, 0));
+    assert_eq!(explained(&v)["rank"], 1);
+    assert_eq!(v["found"], false);
+    assert_eq!(check(&v, "in_export").0, "fail");
+    let fix = v["fix"].as_str().unwrap();
+    assert!(fix.contains("is stored but no conversation"), "{fix}");
+    assert!(fix.contains("merged away"), "{fix}");
     assert_eq!(
         emu.records("ns_tchunks"),
         before,

@@ -195,7 +195,6 @@ fn owner<'a>(kind: &dyn RecordKind, export: Option<&'a Export>, uid: &str, id: &
         title: None,
         export,
     };
-    let noun = kind.spec().noun;
     out.in_export = match kind.kind() {
         Kind::Facts => match x.fact_section.get(id) {
             Some(f) => {
@@ -276,9 +275,6 @@ fn owner<'a>(kind: &dyn RecordKind, export: Option<&'a Export>, uid: &str, id: &
             ),
         },
     };
-    if out.in_export.outcome == Outcome::Fail {
-        out.in_export.detail = format!("{} (explaining {noun})", out.in_export.detail);
-    }
     out
 }
 
@@ -700,6 +696,7 @@ fn omi_writes_check(f: &CheckInputs<'_>) -> Check {
         return fail(NAME, why.clone());
     }
     match f.expected {
+        _ if f.owner.export.is_none() => na(NAME, "no export given: Omi's rule is unknown"),
         _ if f.owner.in_export.outcome != Outcome::Pass => {
             na(NAME, "the export does not hold it: Omi's rule is unknown")
         }
@@ -880,10 +877,22 @@ fn fix(f: &CheckInputs<'_>, checks: &[Check]) -> String {
     let word = f.kind.word();
     let reprocess = format!("memlens reprocess EXPORT --kind {word} --id {} --yes", f.id);
     if let Some(c) = failed(checks, "in_export") {
-        return format!(
-            "not in the export (typo?): {}; memlens text EXPORT --kind {word} lists its ids",
-            c.detail
-        );
+        if let Some(p) = f.place.filter(|p| p.stored) {
+            // Stored, but the export has nothing of it: a left-over vector, not a typo.
+            return format!(
+                "{} is stored but {}: a left-over vector ({}); memlens orphans EXPORT --kind {word} lists it",
+                p.vector_id,
+                c.detail,
+                p.dropped
+                    .as_deref()
+                    .unwrap_or("Omi's hydration has nothing to show")
+            );
+        }
+        let lists = match f.kind {
+            Kind::Chunks => "memlens list EXPORT lists its conversations".to_string(),
+            _ => format!("memlens text EXPORT --kind {word} lists its ids"),
+        };
+        return format!("not in the export (typo?): {}; {lists}", c.detail);
     }
     if let Some(c) = failed(checks, "omi_writes") {
         let stored = f.place.is_some_and(|p| p.stored);
