@@ -26,22 +26,26 @@ use crate::sync::search::DEFAULT_TOP_K;
 pub struct ExplainArgs {
     /// The query the memory should be found by.
     pub query: String,
-    /// The memory id.
+    /// The memory id; with --kind: the fact id, the action item id, or (chunks) the
+    /// conversation id.
     #[arg(long, value_name = "ID")]
     pub id: String,
-    /// The export holding the memory (skip reason, format drift, full-text rank).
+    /// The export holding the memory (skip reason, format drift, full-text rank; with
+    /// --kind: Omi's records, texts, skip reasons).
     #[arg(long, value_name = "EXPORT")]
     pub export: Option<PathBuf>,
-    /// The k the memory should be within.
-    #[arg(long, default_value_t = DEFAULT_TOP_K, value_name = "N")]
-    pub top_k: usize,
+    /// The k the memory should be within (default 10; with --kind, Omi's top_k for it).
+    #[arg(long, value_name = "N")]
+    pub top_k: Option<usize>,
+    #[command(flatten)]
+    pub kind: super::KindArg,
     /// A date range: 2024-08-01..2024-09-01, 2024-08-01.., ..2024-09-01, 2024-08-01, 7d.
     #[arg(long, value_name = "R")]
     pub range: Option<String>,
-    /// The mode the query was searched in (as `search --mode`): the memory is ranked in it
-    /// first, then each side.
-    #[arg(long, value_name = "MODE", default_value = "hybrid")]
-    pub mode: SearchMode,
+    /// The mode the query was searched in (as `search --mode`; default hybrid): the
+    /// memory is ranked in it first, then each side. Conversations only.
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<SearchMode>,
     /// Do not index what the local store lacks of the export first (say what each
     /// namespace holds instead).
     #[arg(long)]
@@ -50,6 +54,11 @@ pub struct ExplainArgs {
 
 /// Run `memlens explain`.
 pub fn run(ctx: &Context, args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let kind = args.kind.one("explain")?;
+    if kind != crate::omi::record_kind::Kind::Conversations {
+        let text = runtime()?.block_on(super::kind_explain::execute(ctx, &args, kind))?;
+        return super::kinds::emit(&text);
+    }
     let text = runtime()?.block_on(execute(ctx, &args))?;
     print!("{text}");
     Ok(ExitCode::SUCCESS)
@@ -87,8 +96,8 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
         query: args.query.clone(),
         memory_id: args.id.trim().to_string(),
         range,
-        top_k: args.top_k,
-        mode: args.mode,
+        top_k: args.top_k.unwrap_or(DEFAULT_TOP_K),
+        mode: args.mode.unwrap_or(SearchMode::Hybrid),
     };
     let mut cache = DriftCache::load(&ctx.settings.data_dir);
     let explanation = explain(
@@ -211,16 +220,23 @@ pub fn render_text(e: &Explanation) -> String {
             let _ = writeln!(out, "full text: no export given (--export FILE)");
         }
     }
+    write_checks(&mut out, &e.checks, &e.fix);
+    out
+}
+
+/// The `checks:` block (one `pass`/`FAIL`/`n/a` line each) and the `fix:` line, as every
+/// explain prints them. Ids, metadata and titles come from the export and the store:
+/// shown inert, on one line each.
+pub(super) fn write_checks(out: &mut String, checks: &[crate::sync::explain::Check], fix: &str) {
     let _ = writeln!(out, "checks:");
-    for c in &e.checks {
+    for c in checks {
         let _ = writeln!(
             out,
             "  {:<4}  {:<20} {}",
             c.outcome.word(),
             c.name,
-            c.detail
+            super::kinds::one_line(&c.detail)
         );
     }
-    let _ = writeln!(out, "fix: {}", e.fix);
-    out
+    let _ = writeln!(out, "fix: {}", super::kinds::one_line(fix));
 }

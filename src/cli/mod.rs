@@ -18,6 +18,7 @@ pub mod facts;
 pub mod golden;
 pub mod index;
 pub mod indexing;
+pub mod kind_explain;
 pub mod kinds;
 pub mod list;
 pub mod orphans;
@@ -106,7 +107,8 @@ pub enum Command {
     Index(index::IndexArgs),
     /// Search as Omi does (semantic), by full text, or both fused (hybrid, the default).
     Search(search::SearchArgs),
-    /// Why a memory is or is not found for a query: exact ranks, scores, checks, the fix.
+    /// Why a memory (or with --kind a fact, action item or conversation's chunks) is or is
+    /// not found for a query: exact ranks, scores, checks, the fix.
     Explain(explain::ExplainArgs),
     /// Golden queries: add (query → expected memory id) and run (ranks, recall@k, MRR).
     Golden(golden::GoldenArgs),

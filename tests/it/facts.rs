@@ -16,17 +16,17 @@ use memlens::store::MetaValue;
 use serde_json::Value;
 use support::pinecone_emulator::{PineconeEmulator, StoredVector};
 
-const UID: &str = "Xq3kP9vT2mWbR7nLcA5sD8fGh1J2";
-const F1: &str = "93716633-d258-4ae2-b710-9ccee07b13f0";
+pub(crate) const UID: &str = "Xq3kP9vT2mWbR7nLcA5sD8fGh1J2";
+pub(crate) const F1: &str = "93716633-d258-4ae2-b710-9ccee07b13f0";
 const F2: &str = "ec1e4394-c9bd-4996-8825-1167b29ec5e8";
-const F3: &str = "20e08207-1119-40e2-9daa-d4ccabd96481";
+pub(crate) const F3: &str = "20e08207-1119-40e2-9daa-d4ccabd96481";
 const F4: &str = "d661f2f9-a981-427a-b7d7-5170c1f98253";
 const F5: &str = "1932fc72-ca5b-4419-832c-7c36afa19b6e";
 const F6: &str = "ebb61570-956e-4ca3-8bd1-1d9e9d668b20";
 const ORPHAN: &str = "0b7e3c55-1111-4a2b-9c3d-5e6f7a8b9c0d";
 const CONVERSATION: &str = "3f9c2a71-8d4e-4b6a-9a1f-52c7e0d4b813";
 
-fn sample() -> PathBuf {
+pub(crate) fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e3-facts.json")
 }
 
@@ -66,7 +66,7 @@ fn the_sample_loads_three_conversations_and_six_facts() {
 
 /// The emulator preloaded per §F8: F1–F5 present (F4 with the vector of its pre-edit
 /// text, F5 with category `auto`), F6 missing, one orphan fact vector, one ns1 vector.
-async fn preloaded() -> (PineconeEmulator, BuiltinEmbedder) {
+pub(crate) async fn preloaded() -> (PineconeEmulator, BuiltinEmbedder) {
     let emu = PineconeEmulator::start(DIMENSION).await;
     let e = BuiltinEmbedder::new().unwrap();
     let export = load_path(&sample()).unwrap();

@@ -28,14 +28,14 @@ use memlens::omi::fact_conventions::fact_metadata;
 use serde_json::Value;
 use support::pinecone_emulator::{PineconeEmulator, StoredVector};
 
-const UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
-const A: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
-const B: &str = "7d2e9b44-1f3a-4e8c-b2d6-5a9c0e1f2b03";
+pub(crate) const UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
+pub(crate) const A: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
+pub(crate) const B: &str = "7d2e9b44-1f3a-4e8c-b2d6-5a9c0e1f2b03";
 const D: &str = "d0d0d0d0-0000-4000-8000-00000000000d";
-const M: &str = "0e0e0e0e-1111-4222-8333-444455556666";
-const ITEM1: &str = "0Hq2bN7xT4mK9pL1sD6f";
-const ITEM2: &str = "3Rz8cV1wY5nJ2qE7tG0k";
-const ITEM3: &str = "9Wm4xA6bC2dE8fH0jK3l";
+pub(crate) const M: &str = "0e0e0e0e-1111-4222-8333-444455556666";
+pub(crate) const ITEM1: &str = "0Hq2bN7xT4mK9pL1sD6f";
+pub(crate) const ITEM2: &str = "3Rz8cV1wY5nJ2qE7tG0k";
+pub(crate) const ITEM3: &str = "9Wm4xA6bC2dE8fH0jK3l";
 const GONE_CASCADE: &str = "Zc4sc4d3D3l3t3dXXXX1";
 const GONE_SWIPE: &str = "Zsw1p3dXXXXXXXXXXXX2";
 
@@ -44,7 +44,7 @@ fn sample() -> PathBuf {
 }
 
 /// The sample with conversation A's gone item and the cascade-deleted conversation D.
-fn fixture(dir: &Path) -> PathBuf {
+pub(crate) fn fixture(dir: &Path) -> PathBuf {
     let mut v: Value = serde_json::from_slice(&std::fs::read(sample()).unwrap()).unwrap();
     let convs = v["conversations"].as_array_mut().unwrap();
     let a = convs.iter_mut().find(|c| c["id"] == A).unwrap();
@@ -62,11 +62,11 @@ fn fixture(dir: &Path) -> PathBuf {
     path
 }
 
-fn cid(c: &str, n: usize) -> String {
+pub(crate) fn cid(c: &str, n: usize) -> String {
     format!("{UID}-{c}-c{n}")
 }
 
-fn aid(a: &str) -> String {
+pub(crate) fn aid(a: &str) -> String {
     format!("{UID}-ai-{a}")
 }
 
@@ -74,7 +74,7 @@ async fn embed(e: &BuiltinEmbedder, text: &str) -> Vec<f32> {
     e.embed(&[text.to_string()]).await.unwrap().remove(0)
 }
 
-async fn preloaded(export: &Path) -> PineconeEmulator {
+pub(crate) async fn preloaded(export: &Path) -> PineconeEmulator {
     let emu = PineconeEmulator::start(DIMENSION).await;
     let e = BuiltinEmbedder::new().unwrap();
     let x = load_path(export).unwrap();

@@ -804,7 +804,7 @@ fn full_text_check(text: Option<&TextRank>) -> Check {
     }
 }
 
-fn pass(name: &'static str, detail: String) -> Check {
+pub(crate) fn pass(name: &'static str, detail: String) -> Check {
     Check {
         name,
         outcome: Outcome::Pass,
@@ -812,7 +812,7 @@ fn pass(name: &'static str, detail: String) -> Check {
     }
 }
 
-fn fail(name: &'static str, detail: String) -> Check {
+pub(crate) fn fail(name: &'static str, detail: String) -> Check {
     Check {
         name,
         outcome: Outcome::Fail,
@@ -820,7 +820,7 @@ fn fail(name: &'static str, detail: String) -> Check {
     }
 }
 
-fn na(name: &'static str, detail: &str) -> Check {
+pub(crate) fn na(name: &'static str, detail: &str) -> Check {
     Check {
         name,
         outcome: Outcome::NotApplicable,
@@ -828,7 +828,7 @@ fn na(name: &'static str, detail: &str) -> Check {
     }
 }
 
-fn created_at_check(has_vector: bool, created: Option<f64>, range: DateRange) -> Check {
+pub(crate) fn created_at_check(has_vector: bool, created: Option<f64>, range: DateRange) -> Check {
     const NAME: &str = "created_at_in_range";
     if !has_vector {
         return na(NAME, "no vector");
@@ -1035,7 +1035,7 @@ async fn semantic_place(
     Ok(place)
 }
 
-fn failed<'a>(checks: &'a [Check], name: &str) -> Option<&'a Check> {
+pub(crate) fn failed<'a>(checks: &'a [Check], name: &str) -> Option<&'a Check> {
     checks
         .iter()
         .find(|c| c.name == name && c.outcome == Outcome::Fail)
@@ -1225,7 +1225,7 @@ fn created_at_fix(f: &FixInputs<'_>, c: &Check, reprocess: &str) -> String {
 }
 
 /// `2025-02-19` (UTC).
-fn day(secs: i64) -> String {
+pub(crate) fn day(secs: i64) -> String {
     chrono::DateTime::<chrono::Utc>::from_timestamp(secs, 0)
         .map_or_else(|| secs.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }

@@ -31,6 +31,7 @@ use crate::omi::record_kind::{Kind, KindSpec};
 use crate::omi::text::{TextFormat, render};
 use crate::store::Metadata;
 
+pub mod explain;
 pub mod facts;
 pub mod lookup;
 pub mod search;

@@ -61,19 +61,59 @@ pub async fn kind_search(
     top_k: Option<usize>,
 ) -> Result<KindHits, KindSearchError> {
     let search = kind.spec().search;
-    if !search.date_range && !range.is_unbounded() {
+    check_range(kind, range)?;
+    let vector = embed_query(embedder, query).await?;
+    let top_k = top_k.unwrap_or(search.top_k);
+    let namespace = kind.default_namespace();
+    let matches = query_kind(store, kind, namespace, uid, vector, range, top_k).await?;
+    let threshold = search.threshold.unwrap_or(f32::NEG_INFINITY);
+    let (hits, below): (Vec<KindHit>, Vec<KindHit>) =
+        matches.into_iter().partition(|m| m.score >= threshold);
+    Ok(KindHits {
+        kind,
+        namespace: namespace.to_string(),
+        search,
+        top_k,
+        hits,
+        below_threshold: below.len(),
+    })
+}
+
+/// A date range on a kind whose Omi search has none is refused.
+pub fn check_range(kind: Kind, range: DateRange) -> Result<(), KindSearchError> {
+    if !kind.spec().search.date_range && !range.is_unbounded() {
         return Err(KindSearchError::NoDateFilter(kind.spec().noun));
     }
-    let vector = embedder
+    Ok(())
+}
+
+/// The query's embedding, as Omi makes it (one text, one vector).
+pub async fn embed_query(
+    embedder: &dyn Embedder,
+    query: &str,
+) -> Result<Vec<f32>, KindSearchError> {
+    Ok(embedder
         .embed(&[query.to_string()])
         .await
         .map_err(|e| KindSearchError::Embed(e.to_string()))?
         .pop()
-        .unwrap_or_default();
-    let top_k = top_k.unwrap_or(search.top_k);
+        .unwrap_or_default())
+}
+
+/// Query `namespace` with `vector` under Omi's filter for `kind` (`{"uid": uid}` plus the
+/// `created_at` range), `top_k` deep: every match, best first, no threshold applied.
+pub async fn query_kind(
+    store: &dyn VectorStore,
+    kind: Kind,
+    namespace: &str,
+    uid: &str,
+    vector: Vec<f32>,
+    range: DateRange,
+    top_k: usize,
+) -> Result<Vec<KindHit>, crate::store::StoreError> {
     let matches = store
         .query(Query {
-            namespace: kind.default_namespace().to_string(),
+            namespace: namespace.to_string(),
             target: QueryTarget::Vector(vector),
             top_k,
             filter: Some(query_filter(uid, range.start, range.end)),
@@ -81,11 +121,8 @@ pub async fn kind_search(
             include_metadata: true,
         })
         .await?;
-    let threshold = search.threshold.unwrap_or(f32::NEG_INFINITY);
-    let below = matches.iter().filter(|m| m.score < threshold).count();
-    let hits = matches
+    Ok(matches
         .into_iter()
-        .filter(|m| m.score >= threshold)
         .map(|m| {
             let (owner, chunk_index) = match kind {
                 Kind::Chunks => match parse_chunk_vector_id(uid, &m.id) {
@@ -112,13 +149,5 @@ pub async fn kind_search(
                 score: m.score,
             }
         })
-        .collect();
-    Ok(KindHits {
-        kind,
-        namespace: kind.default_namespace().to_string(),
-        search,
-        top_k,
-        hits,
-        below_threshold: below,
-    })
+        .collect())
 }
