@@ -413,3 +413,38 @@ async fn facts_found_and_locked() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// An action item the export holds but cannot read is neither "not in the export" nor
+/// a left-over vector: explain says the record is unreadable and the fix is to repair the
+/// export (its stored vector is never an orphan, as `orphans` says too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_action_item_is_said_to_be_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = record_kinds::fixture(dir.path());
+    let emu = record_kinds::preloaded(&export).await;
+    let mut x: Value = serde_json::from_slice(&std::fs::read(&export).unwrap()).unwrap();
+    let item = x["action_items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["id"] == ITEM1)
+        .unwrap();
+    item["description"] = serde_json::json!(["not", "a", "string"]);
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, serde_json::to_vec(&x).unwrap()).unwrap();
+    let v = explain(
+        &emu,
+        dir.path(),
+        ("action-items", broken.to_str().unwrap()),
+        "Send the deposit invoice to finance",
+        ITEM1,
+        &[],
+    )
+    .await;
+    let (outcome, detail) = check(&v, "in_export");
+    assert_eq!(outcome, "fail");
+    assert!(detail.contains("could not read it"), "{detail}");
+    let fix = v["fix"].as_str().unwrap();
+    assert!(fix.starts_with("repair the export"), "{fix}");
+    assert!(!fix.contains("orphans"), "{fix}");
+}

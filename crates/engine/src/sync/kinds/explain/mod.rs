@@ -164,6 +164,8 @@ struct Owner<'a> {
     locked: bool,
     title: Option<String>,
     export: Option<&'a Export>,
+    /// The export holds the id but could not read its record (why).
+    unreadable: Option<String>,
 }
 
 fn owner<'a>(kind: &dyn RecordKind, export: Option<&'a Export>, uid: &str, id: &str) -> Owner<'a> {
@@ -175,8 +177,34 @@ fn owner<'a>(kind: &dyn RecordKind, export: Option<&'a Export>, uid: &str, id: &
             locked: false,
             title: None,
             export,
+            unreadable: None,
         };
     };
+    // A record that could not be read is not an absent one (nor its vector an orphan).
+    if let Some(bad) = super::unreadable_records(kind.kind(), x)
+        .iter()
+        .find(|b| b.id.as_deref() == Some(id))
+    {
+        let why = format!(
+            "the export holds {} {id} but could not read it (record {}: {})",
+            match kind.kind() {
+                Kind::Facts => "fact",
+                Kind::ActionItems => "action item",
+                _ => "conversation",
+            },
+            bad.index,
+            bad.reason
+        );
+        return Owner {
+            expected: Vec::new(),
+            in_export: fail("in_export", why.clone()),
+            no_record: None,
+            locked: false,
+            title: None,
+            export,
+            unreadable: Some(why),
+        };
+    }
     let expected: Vec<Expected> = kind
         .expected(x, uid, chrono::Utc::now().timestamp())
         .into_iter()
@@ -194,6 +222,7 @@ fn owner<'a>(kind: &dyn RecordKind, export: Option<&'a Export>, uid: &str, id: &
         locked: false,
         title: None,
         export,
+        unreadable: None,
     };
     out.in_export = match kind.kind() {
         Kind::Facts => match x.fact_section.get(id) {
@@ -559,436 +588,11 @@ fn dropped(
     gone.then(|| format!("Omi's hydration has nothing to show: {cause}"))
 }
 
-fn number(metadata: &Metadata, key: &str) -> Option<f64> {
-    match metadata.get(key) {
-        Some(MetaValue::Number(n)) => Some(*n),
-        _ => None,
-    }
-}
+mod checks;
+mod fix;
 
-fn string<'m>(metadata: &'m Metadata, key: &str) -> Option<&'m str> {
-    match metadata.get(key) {
-        Some(MetaValue::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
-/// What the checks and the fix read.
-struct CheckInputs<'a> {
-    kind: Kind,
-    ns: &'a str,
-    uid: &'a str,
-    id: &'a str,
-    range: DateRange,
-    top_k: usize,
-    candidates: usize,
-    kth_score: Option<f32>,
-    /// The record explained (the best chunk).
-    place: Option<&'a RecordPlace>,
-    expected: Option<&'a Expected>,
-    record: Option<&'a Record>,
-    owner: &'a Owner<'a>,
-    threshold_lines: &'a [ThresholdLine],
-}
-
-/// Every check, in the order Omi's pipeline meets them.
-fn checks(f: &CheckInputs<'_>) -> Vec<Check> {
-    let spec = f.kind.spec();
-    let no_vector = "no vector";
-    let meta = f.record.map(|r| &r.metadata);
-    let mut out = vec![f.owner.in_export.clone()];
-    out.push(omi_writes_check(f));
-    out.push(stored_check(f));
-    out.push(match meta.map(|m| string(m, KEY_UID)) {
-        None => na("uid_metadata", no_vector),
-        Some(Some(u)) if u == f.uid => pass("uid_metadata", format!("uid = {u:?}")),
-        Some(u) => fail(
-            "uid_metadata",
-            format!(
-                "metadata uid is {}: Omi's filter {{\"uid\": {:?}}} never returns it",
-                u.map_or("missing".into(), |u| format!("{u:?}")),
-                f.uid
-            ),
-        ),
-    });
-    out.push(match meta {
-        None => na("metadata", no_vector),
-        Some(m) => metadata_check(f, m),
-    });
-    out.push(if !spec.search.date_range {
-        na(
-            "created_at_in_range",
-            &format!("Omi's search of {} has no date filter", spec.noun),
-        )
-    } else {
-        let created = f.place.and_then(|p| p.created_at);
-        match created {
-            Some(0.0) => {
-                let what = "created_at 0 (the conversation has no date)";
-                if f.range.is_unbounded() {
-                    pass(
-                        "created_at_in_range",
-                        format!("{what}; no date range asked"),
-                    )
-                } else {
-                    fail(
-                        "created_at_in_range",
-                        format!("{what}: never inside a range"),
-                    )
-                }
-            }
-            _ => created_at_check(f.record.is_some(), created, f.range),
-        }
-    });
-    out.push(match (f.place, f.expected) {
-        (None, _) => na("fresh", no_vector),
-        (Some(p), _) if !p.stored => na("fresh", no_vector),
-        (Some(p), Some(_)) => match p.similarity {
-            Some(s) if s >= FRESH_THRESHOLD => pass(
-                "fresh",
-                format!("cosine with a fresh embedding of Omi's text {s:.5} (≥ {FRESH_THRESHOLD})"),
-            ),
-            Some(s) => fail(
-                "fresh",
-                format!(
-                    "cosine with a fresh embedding of Omi's text {s:.5} (< {FRESH_THRESHOLD}): \
-                     the text changed since it was embedded"
-                ),
-            ),
-            None => fail(
-                "fresh",
-                "the stored vector's dimension differs from the embedder's (or Omi's text is empty)"
-                    .into(),
-            ),
-        },
-        _ => na("fresh", "the export does not hold its text"),
-    });
-    out.push(threshold_check(f));
-    out.push(top_k_check(f));
-    out.push(match (f.owner.export, f.place) {
-        (None, _) => na(
-            "hydration",
-            "no export given: what Omi's hydration keeps is unknown",
-        ),
-        (_, Some(p)) if p.stored => match &p.dropped {
-            Some(why) => fail("hydration", why.clone()),
-            None => pass(
-                "hydration",
-                format!("Omi's hydration finds the {} to show", owner_word(f.kind)),
-            ),
-        },
-        _ => na("hydration", no_vector),
-    });
-    out
-}
-
-fn owner_word(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Facts => "fact",
-        Kind::ActionItems => "action item",
-        _ => "chunk's transcript lines",
-    }
-}
-
-fn omi_writes_check(f: &CheckInputs<'_>) -> Check {
-    const NAME: &str = "omi_writes";
-    if let Some(why) = &f.owner.no_record {
-        return fail(NAME, why.clone());
-    }
-    match f.expected {
-        _ if f.owner.export.is_none() => na(NAME, "no export given: Omi's rule is unknown"),
-        _ if f.owner.in_export.outcome != Outcome::Pass => {
-            na(NAME, "the export does not hold it: Omi's rule is unknown")
-        }
-        Some(e) => match &e.skip {
-            Some(why) => fail(NAME, format!("{why}: Omi writes no vector")),
-            None => pass(
-                NAME,
-                format!(
-                    "no skip reason (Omi's rule for {}: {})",
-                    f.kind.spec().noun,
-                    f.kind.spec().write_rule
-                ),
-            ),
-        },
-        None => na(NAME, "no record of the export to judge"),
-    }
-}
-
-fn stored_check(f: &CheckInputs<'_>) -> Check {
-    const NAME: &str = "stored";
-    let missing = || {
-        f.expected
-            .map(|e| e.missing_reason.clone())
-            .or_else(|| f.owner.no_record.clone())
-            .unwrap_or_else(|| match f.kind {
-                Kind::Chunks => super::CHUNKS_MISSING.to_string(),
-                _ => "Omi never wrote it, or it was deleted".into(),
-            })
-    };
-    match f.place {
-        Some(p) if p.stored => {
-            let mut detail = format!("{} is stored in {}", p.vector_id, f.ns);
-            // The facts' own classes and hints (foreign, mismatch, category drift, …).
-            if let (Kind::Facts, Some(fact), Some(r)) = (
-                f.kind,
-                f.owner.export.and_then(|x| x.fact_section.get(f.id)),
-                f.record,
-            ) {
-                let e = super::facts::classify_fact(fact, f.uid, Some(r), None);
-                if let Some(why) = e.reason {
-                    detail = format!("{detail} ({}: {why})", e.status.word());
-                }
-            }
-            pass(NAME, detail)
-        }
-        Some(p) => fail(
-            NAME,
-            format!("no vector {} in {}: {}", p.vector_id, f.ns, missing()),
-        ),
-        None => fail(
-            NAME,
-            format!(
-                "no chunk of conversation {} in {}: {}",
-                f.id,
-                f.ns,
-                missing()
-            ),
-        ),
-    }
-}
-
-/// Omi maps a hit by its metadata: the fact by `memory_id`, the item by `action_item_id`,
-/// the chunk by `conversation_id` and `chunk_index`; and writes exactly the kind's keys.
-fn metadata_check(f: &CheckInputs<'_>, m: &Metadata) -> Check {
-    const NAME: &str = "metadata";
-    let owner_key = match f.kind {
-        Kind::Facts => KEY_MEMORY_ID,
-        Kind::ActionItems => KEY_ACTION_ITEM_ID,
-        _ => crate::omi::chunks::KEY_CONVERSATION_ID,
-    };
-    if let Some(other) = string(m, owner_key).filter(|o| *o != f.id) {
-        return fail(
-            NAME,
-            format!(
-                "metadata {owner_key} is {other:?}, not {:?}: Omi maps the hit to another record",
-                f.id
-            ),
-        );
-    }
-    if let (Some(n), Some(stored)) = (
-        f.place.and_then(|p| p.chunk_index),
-        number(m, crate::omi::chunks::KEY_CHUNK_INDEX),
-    ) && stored != n as f64
-    {
-        return fail(
-            NAME,
-            format!("metadata chunk_index is {stored}, not {n}: Omi rebuilds another chunk's text"),
-        );
-    }
-    let keys = f.kind.spec().metadata_keys;
-    let lacking = super::lookup::lacking(m, keys);
-    if lacking.is_empty() {
-        pass(NAME, format!("{} as Omi writes them", keys.join(", ")))
-    } else {
-        fail(NAME, format!("metadata lacks {}", lacking.join(", ")))
-    }
-}
-
-fn threshold_check(f: &CheckInputs<'_>) -> Check {
-    const NAME: &str = "threshold";
-    let search = f.kind.spec().search;
-    let Some(score) = f.place.and_then(|p| p.score) else {
-        return na(NAME, "no vector, no score");
-    };
-    let lines: String = f
-        .threshold_lines
-        .iter()
-        .map(|l| {
-            format!(
-                "; the {} line ({}): {}",
-                l.score,
-                l.what,
-                if l.passes { "above" } else { "below" }
-            )
-        })
-        .collect();
-    match search.threshold {
-        None => pass(
-            NAME,
-            format!(
-                "score {score:.4}; Omi's search of {} keeps every score (no threshold)",
-                f.kind.spec().noun
-            ),
-        ),
-        Some(t) if score >= t => pass(
-            NAME,
-            format!("score {score:.4} ≥ {t} (Omi's threshold){lines}"),
-        ),
-        Some(t) => fail(
-            NAME,
-            format!("score {score:.4} < {t}: Omi's search drops it{lines}"),
-        ),
-    }
-}
-
-fn top_k_check(f: &CheckInputs<'_>) -> Check {
-    const NAME: &str = "in_top_k";
-    let k = f.top_k;
-    let bar = match f.kth_score {
-        Some(b) => format!("the {} match scores {b:.4}", ordinal(k)),
-        None => format!("fewer than {k} records pass the filter"),
-    };
-    let Some(p) = f.place.filter(|p| p.stored) else {
-        return fail(NAME, "no vector: Omi's search cannot return it".into());
-    };
-    let score = p.score.map_or("?".into(), |s| format!("{s:.4}"));
-    match p.rank {
-        Some(r) if r <= k => pass(
-            NAME,
-            format!(
-                "rank {r} of {} with {score}; Omi asks for top_k={k}; {bar}",
-                f.candidates
-            ),
-        ),
-        Some(r) => fail(
-            NAME,
-            format!(
-                "ranked {} of {} with {score}; Omi asks for top_k={k}: {bar}",
-                ordinal(r),
-                f.candidates
-            ),
-        ),
-        None => fail(
-            NAME,
-            format!(
-                "Omi's filter keeps it out{}",
-                p.rank_if_passed
-                    .map(|r| format!(" (with {score} it would rank {})", ordinal(r)))
-                    .unwrap_or_default()
-            ),
-        ),
-    }
-}
-
-/// The fix to try, from the first failing check that explains the rest; a write
-/// (`reprocess`) only when a write is the cure.
-fn fix(f: &CheckInputs<'_>, checks: &[Check]) -> String {
-    let word = f.kind.word();
-    let reprocess = format!("memlens reprocess EXPORT --kind {word} --id {} --yes", f.id);
-    if let Some(c) = failed(checks, "in_export") {
-        if let Some(p) = f.place.filter(|p| p.stored) {
-            // Stored, but the export has nothing of it: a left-over vector, not a typo.
-            return format!(
-                "{} is stored but {}: a left-over vector ({}); memlens orphans EXPORT --kind {word} lists it",
-                p.vector_id,
-                c.detail,
-                p.dropped
-                    .as_deref()
-                    .unwrap_or("Omi's hydration has nothing to show")
-            );
-        }
-        let lists = match f.kind {
-            Kind::Chunks => "memlens list EXPORT lists its conversations".to_string(),
-            _ => format!("memlens text EXPORT --kind {word} lists its ids"),
-        };
-        return format!("not in the export (typo?): {}; {lists}", c.detail);
-    }
-    if let Some(c) = failed(checks, "omi_writes") {
-        let stored = f.place.is_some_and(|p| p.stored);
-        return if stored {
-            format!(
-                "{}; its stored vector is left over: memlens orphans EXPORT --kind {word} lists it",
-                c.detail
-            )
-        } else {
-            format!(
-                "nothing to fix in the index: {}; Omi leaves it out on purpose",
-                c.detail
-            )
-        };
-    }
-    if failed(checks, "stored").is_some() {
-        let normal = if f.kind == Kind::Chunks {
-            format!(" ({}, so missing is normal)", super::CHUNKS_MISSING)
-        } else {
-            String::new()
-        };
-        return format!("write it ({reprocess}): it has no vector{normal}");
-    }
-    if failed(checks, "uid_metadata").is_some() || failed(checks, "metadata").is_some() {
-        return format!(
-            "reprocess it ({reprocess}): the upsert rewrites Omi's metadata (check --uid first if the uid is the one that differs)"
-        );
-    }
-    if let Some(c) = failed(checks, "hydration") {
-        if f.owner.locked {
-            return format!("nothing memlens can fix: {}; unlock it in Omi", c.detail);
-        }
-        return format!(
-            "{}: clear the left-over vectors (memlens reprocess EXPORT --kind {word} --id {} --clear-orphans --yes)",
-            c.detail, f.id
-        );
-    }
-    if let Some(c) = failed(checks, "created_at_in_range") {
-        return created_at_fix(f, c, &reprocess);
-    }
-    if failed(checks, "fresh").is_some() {
-        return format!("reprocess it ({reprocess}): the stored vector is of an older text");
-    }
-    let score = f
-        .place
-        .and_then(|p| p.score)
-        .map_or("?".into(), |s| format!("{s:.4}"));
-    if let Some(t) = f.kind.spec().search.threshold
-        && failed(checks, "threshold").is_some()
-    {
-        return format!(
-            "its vector is current and well-formed; the query is not close enough to its text \
-             (score {score} < {t}, Omi's threshold): reword the query after its text"
-        );
-    }
-    if failed(checks, "in_top_k").is_some() {
-        return format!(
-            "its vector is current and well-formed; the query is just closer to other {} \
-             (score {score}): reword the query after its text",
-            f.kind.spec().noun
-        );
-    }
-    match f.place.and_then(|p| p.rank) {
-        Some(r) => format!("nothing to fix: Omi's search finds it at rank {r}"),
-        None => "nothing to fix that memlens can see".into(),
-    }
-}
-
-/// A chunk's `created_at` outside the range: a re-upsert cures a date that is not the
-/// conversation's (when the conversation's is inside the range); a date simply outside
-/// the range is cured by a wider range (a re-upsert writes the same date).
-fn created_at_fix(f: &CheckInputs<'_>, c: &Check, reprocess: &str) -> String {
-    let stored = f.place.and_then(|p| p.created_at).map(|t| t as i64);
-    let own = f
-        .expected
-        .and_then(|e| number(&e.metadata, KEY_CREATED_AT))
-        .map(|t| t as i64);
-    let inside =
-        |t: i64| f.range.start.is_none_or(|s| t >= s) && f.range.end.is_none_or(|e| t <= e);
-    if let Some(own) = own
-        && stored != Some(own)
-        && inside(own)
-    {
-        return format!(
-            "reprocess it ({reprocess}): the stored created_at is not the conversation's ({}), which is inside the range",
-            day(own)
-        );
-    }
-    let t = stored.unwrap_or_default();
-    let from = f.range.start.map(|s| day(s.min(t))).unwrap_or_default();
-    let to = f.range.end.map(|e| day(e.max(t))).unwrap_or_default();
-    format!(
-        "widen the range (e.g. --range {from}..{to}): {}; reprocessing would write the same date",
-        c.detail
-    )
-}
+use checks::*;
+use fix::*;
 
 #[cfg(test)]
 mod tests {
