@@ -91,7 +91,7 @@ const SPECS: [KindSpec; 4] = [
         id_shape: "{uid}-{fact_id}",
         metadata_keys: &["uid", "memory_id", "category", "created_at"],
         text: "the fact's content exactly",
-        write_rule: "on extraction and edit, unless deleted, locked or empty",
+        write_rule: "on extraction and edit (locked facts too, omi-facts.md §F5.3), unless rejected, deleted, superseded or empty",
         statuses: &["present", "missing", "skipped", "fresh", "stale"],
         orphan_rule: "a {uid}- id whose fact is not in the export or is deleted",
         search: OmiSearch {
