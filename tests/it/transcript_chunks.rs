@@ -139,3 +139,36 @@ async fn a_remote_store_with_no_chunks_says_so_before_the_results() {
         "nothing written"
     );
 }
+
+/// A kind's search goes through the search every namespace shares: action items written
+/// by the static model are not ranked against a query embedded by all-MiniLM-L6-v2 (the
+/// local store records which model made a namespace), and the error names both.
+#[test]
+fn a_kind_search_refuses_a_namespace_made_by_another_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e3-2026.json");
+    let e = export.to_str().unwrap();
+    let mut write = Command::new(env!("CARGO_BIN_EXE_memlens"));
+    write
+        .env_clear()
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["--store", "local", "--embedder", "static", "--data-dir"])
+        .arg(dir.path())
+        .args(["reprocess", e, "--kind", "action-items", "--all"]);
+    ok(&write.output().unwrap());
+    let out = memlens_minilm(dir.path())
+        .args([
+            "search",
+            "--kind",
+            "action-items",
+            "deposit invoice",
+            "--export",
+            e,
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("namespace ns4 holds vectors made by"), "{err}");
+}

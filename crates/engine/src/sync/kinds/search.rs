@@ -8,10 +8,11 @@ use serde::Serialize;
 use crate::embed::Embedder;
 use crate::omi::action_items::parse_action_item_vector_id;
 use crate::omi::chunks::parse_chunk_vector_id;
-use crate::omi::conventions::{KEY_CREATED_AT, query_filter, strip_uid_prefix};
+use crate::omi::conventions::{KEY_CREATED_AT, strip_uid_prefix};
 use crate::omi::record_kind::{Kind, OmiSearch};
-use crate::store::{MetaValue, Query, QueryTarget, VectorStore};
+use crate::store::{MetaValue, VectorStore};
 use crate::sync::daterange::DateRange;
+use crate::sync::search::{SearchRequest, SearchTarget, search_embedded};
 
 /// One match of a kind search.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,10 +43,10 @@ pub struct KindHits {
 /// Why a kind search failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KindSearchError {
-    #[error("embedding the query failed: {0}")]
-    Embed(String),
-    #[error("querying the vector store failed: {0}")]
-    Store(#[from] crate::store::StoreError),
+    /// The shared search refused or failed (empty query, no uid, a namespace made by
+    /// another model, the embedder or the store).
+    #[error(transparent)]
+    Search(#[from] crate::sync::search::SearchError),
     #[error("Omi's {0} search has no date filter: drop the date range")]
     NoDateFilter(&'static str),
 }
@@ -62,10 +63,13 @@ pub async fn kind_search(
 ) -> Result<KindHits, KindSearchError> {
     let search = kind.spec().search;
     check_range(kind, range)?;
-    let vector = embed_query(embedder, query).await?;
+    let embedded = embed_query(embedder, query).await?;
     let top_k = top_k.unwrap_or(search.top_k);
     let namespace = kind.default_namespace();
-    let matches = query_kind(store, kind, namespace, uid, vector, range, top_k).await?;
+    let matches = query_kind(
+        store, embedder, kind, namespace, uid, query, embedded, range, top_k,
+    )
+    .await?;
     let threshold = search.threshold.unwrap_or(f32::NEG_INFINITY);
     let (hits, below): (Vec<KindHit>, Vec<KindHit>) =
         matches.into_iter().partition(|m| m.score >= threshold);
@@ -87,63 +91,65 @@ pub fn check_range(kind: Kind, range: DateRange) -> Result<(), KindSearchError> 
     Ok(())
 }
 
-/// The query's embedding, as Omi makes it (one text, one vector).
+/// The query's embedding, as Omi makes it (one text, one vector), and the milliseconds
+/// it took ([`crate::sync::search::embed_query`]: an empty query is refused).
 pub async fn embed_query(
     embedder: &dyn Embedder,
     query: &str,
-) -> Result<Vec<f32>, KindSearchError> {
-    Ok(embedder
-        .embed(&[query.to_string()])
-        .await
-        .map_err(|e| KindSearchError::Embed(e.to_string()))?
-        .pop()
-        .unwrap_or_default())
+) -> Result<(Vec<f32>, f64), KindSearchError> {
+    Ok(crate::sync::search::embed_query(embedder, query).await?)
 }
 
-/// Query `namespace` with `vector` under Omi's filter for `kind` (`{"uid": uid}` plus the
-/// `created_at` range), `top_k` deep: every match, best first, no threshold applied.
+/// Query `namespace` with the query's embedding (`embedded`, from [`embed_query`]) under
+/// Omi's filter for `kind` (`{"uid": uid}` plus the `created_at` range), `top_k` deep
+/// (1 to [`crate::store::limits::MAX_TOP_K`]): every match, best first, no threshold
+/// applied. The query goes through the search every namespace shares
+/// ([`crate::sync::search::search_embedded`]), so a namespace the store records as
+/// another model's is refused rather than ranked by noise.
+#[allow(clippy::too_many_arguments)]
 pub async fn query_kind(
     store: &dyn VectorStore,
+    embedder: &dyn Embedder,
     kind: Kind,
     namespace: &str,
     uid: &str,
-    vector: Vec<f32>,
+    query: &str,
+    embedded: (Vec<f32>, f64),
     range: DateRange,
     top_k: usize,
-) -> Result<Vec<KindHit>, crate::store::StoreError> {
-    let matches = store
-        .query(Query {
-            namespace: namespace.to_string(),
-            target: QueryTarget::Vector(vector),
-            top_k,
-            filter: Some(query_filter(uid, range.start, range.end)),
-            include_values: false,
-            include_metadata: true,
-        })
-        .await?;
+) -> Result<Vec<KindHit>, KindSearchError> {
+    let request = SearchRequest {
+        uid: uid.to_string(),
+        namespace: namespace.to_string(),
+        target: SearchTarget::Text(query.to_string()),
+        top_k,
+        range,
+    };
+    let results = search_embedded(embedder, store, &request, Some(embedded)).await?;
+    let matches = results.hits;
     Ok(matches
         .into_iter()
         .map(|m| {
             let (owner, chunk_index) = match kind {
-                Kind::Chunks => match parse_chunk_vector_id(uid, &m.id) {
+                Kind::Chunks => match parse_chunk_vector_id(uid, &m.vector_id) {
                     Some((c, i)) => (Some(c.to_string()), Some(i)),
                     None => (None, None),
                 },
                 Kind::ActionItems => (
-                    parse_action_item_vector_id(uid, &m.id).map(str::to_string),
+                    parse_action_item_vector_id(uid, &m.vector_id).map(str::to_string),
                     None,
                 ),
-                _ => (strip_uid_prefix(uid, &m.id).map(str::to_string), None),
+                _ => (
+                    strip_uid_prefix(uid, &m.vector_id).map(str::to_string),
+                    None,
+                ),
             };
             KindHit {
-                created_at: m
-                    .metadata
-                    .as_ref()
-                    .and_then(|md| match md.get(KEY_CREATED_AT) {
-                        Some(MetaValue::Number(n)) => Some(*n),
-                        _ => None,
-                    }),
-                vector_id: m.id,
+                created_at: m.metadata.get(KEY_CREATED_AT).and_then(|v| match v {
+                    MetaValue::Number(n) => Some(*n),
+                    _ => None,
+                }),
+                vector_id: m.vector_id,
                 owner,
                 chunk_index,
                 score: m.score,

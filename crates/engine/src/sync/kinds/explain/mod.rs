@@ -387,13 +387,16 @@ pub async fn explain_kind(
         .cloned()
         .collect();
     let stored = fetch_all(store, ns, &valid, &mut Requests::default(), |_| {}).await?;
-    let query_vector = embed_query(embedder, &request.query).await?;
+    let embedded = embed_query(embedder, &request.query).await?;
+    let query_vector = embedded.0.clone();
     let ranked = query_kind(
         store,
+        embedder,
         kind,
         ns,
         uid,
-        query_vector.clone(),
+        &request.query,
+        embedded,
         request.range,
         limits::MAX_TOP_K,
     )
@@ -634,6 +637,7 @@ mod tests {
             locked: false,
             title: None,
             export: None,
+            unreadable: None,
         }
     }
 
