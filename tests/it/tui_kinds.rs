@@ -212,8 +212,8 @@ async fn a_conversations_details_list_its_chunks_and_items_and_enter_opens_one()
         &screen,
         &[
             "Vectors of this conversation",
-            "chunks (2, ns_tchunks; 4 shows them)",
-            "action items (3, ns4; 3 shows them)",
+            "2 transcript chunks (ns_tchunks, tab 4)",
+            "2 action items, 1 candidate (ns4, tab 3)",
             "○ missing   c0 ",
             "○ missing   Send the deposit invoice to finance",
             "- candidate Book the shuttle bus",

@@ -1,0 +1,81 @@
+//! Headless tests of the kind tabs' fixes of issue #24 (on real engines: the built-in
+//! embedder, a local SQLite store, `e3-2026.json` with two action items and a
+//! `task_data` candidate in one conversation): candidates counted apart from a
+//! conversation's action items.
+
+use std::path::{Path, PathBuf};
+
+use crate::support;
+
+use crossterm::event::KeyCode;
+use memlens::tui::state::Focus;
+use support::tui::{Harness, harness_on};
+
+/// The uid of `e3-2026.json`'s profile.
+const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
+/// Its conversation with a 16-line transcript, two action items and a candidate.
+const OFFSITE: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
+
+fn e3_2026() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e3-2026.json")
+}
+
+async fn e3() -> Harness {
+    harness_on(&e3_2026(), false, Some(E3_UID), Vec::new()).await
+}
+
+/// Assert that `screen` shows every one of `parts`.
+fn shows(screen: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(screen.contains(part), "{part:?} not in\n{screen}");
+    }
+}
+
+/// Select conversation `id` in the conversations tab and focus its details.
+fn open_conversation(h: &mut Harness, id: &str) {
+    h.key(KeyCode::Char('1'));
+    let index = h.app.state.memories().iter().position(|m| m.id == id);
+    let index = index.expect("the conversation is in the export");
+    let row = h
+        .app
+        .state
+        .list
+        .visible
+        .iter()
+        .position(|i| *i as usize == index);
+    h.app
+        .state
+        .list
+        .select(row.expect("the conversation is listed"));
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.state.focus, Focus::Details);
+}
+
+/// A `task_data` candidate has no vector: a conversation's details and the action items
+/// tab count it apart from the conversation's action items.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidates_are_counted_apart_from_action_items() {
+    let mut h = e3().await;
+    open_conversation(&mut h, OFFSITE);
+    let screen = h.screen_at(200, 60);
+    shows(
+        &screen,
+        &[
+            "2 transcript chunks (ns_tchunks, tab 4)",
+            "2 action items, 1 candidate (ns4, tab 3)",
+            "- candidate Book the shuttle bus",
+        ],
+    );
+    assert!(!screen.contains("action items (3"), "{screen}");
+    // The tab: 3 action items of the export, the candidate apart.
+    h.key(KeyCode::Char('3'));
+    let screen = h.screen_at(200, 40);
+    shows(&screen, &["Action items 3/3 · candidates 1/1"]);
+    h.key(KeyCode::Char('/'));
+    h.type_text("shuttle");
+    h.key(KeyCode::Enter);
+    shows(
+        &h.screen_at(200, 40),
+        &["Action items 0/3 · candidates 1/1"],
+    );
+}
