@@ -74,7 +74,19 @@ pub fn conversation_only(c: Command) -> bool {
             | Command::TopKUp
             | Command::TopKDown
             | Command::ExportResults
+            | Command::Explain
     )
+}
+
+/// True when `tab` answers `command` with its own work (the footer offers only these):
+/// the record tabs leave out the conversation-only commands, and the kind tabs also the
+/// search (`s` there only says how to search their namespace from the command line).
+pub fn offers(tab: Tab, command: Command) -> bool {
+    match tab {
+        Tab::Conversations => true,
+        Tab::Facts => !conversation_only(command),
+        Tab::ActionItems | Tab::Chunks => !conversation_only(command) && command != Command::Search,
+    }
 }
 
 /// How far a movement command moves, for a page of `page` rows (`None`: not a movement).

@@ -1,7 +1,7 @@
 //! Headless tests of the kind tabs' fixes of issue #24 (on real engines: the built-in
 //! embedder, a local SQLite store, `e3-2026.json` with two action items and a
 //! `task_data` candidate in one conversation): candidates counted apart from a
-//! conversation's action items.
+//! conversation's action items; the footer's keys and messages follow the tab.
 
 use std::path::{Path, PathBuf};
 
@@ -78,4 +78,52 @@ async fn candidates_are_counted_apart_from_action_items() {
         &h.screen_at(200, 40),
         &["Action items 0/3 · candidates 1/1"],
     );
+}
+
+/// The footer's two lines of the screen.
+fn footer(h: &Harness, w: u16, rows: u16) -> String {
+    let screen = h.screen_at(w, rows);
+    let lines: Vec<&str> = screen.lines().collect();
+    lines[lines.len() - 2..].join("\n")
+}
+
+/// Switching tabs (`1`–`4`) switches the footer: its hints are the shown tab's keys, and
+/// a message naming another tab's keys (the first run's "press R then a … then s to
+/// search", meant for the conversations) is not shown beside them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_footer_follows_the_tab() {
+    let mut h = e3().await;
+    let first_run = "press R then a to embed every missing memory";
+    shows(&footer(&h, 200, 40), &["s search", "o sort", first_run]);
+    // The message waits for its tab (the message log keeps it).
+    h.key(KeyCode::Char('4'));
+    assert!(!footer(&h, 200, 40).contains(first_run));
+    h.key(KeyCode::Char('1'));
+    shows(&footer(&h, 200, 40), &[first_run]);
+    for (tab, label) in [('3', "action items"), ('4', "chunks")] {
+        h.key(KeyCode::Char(tab));
+        for focus in ["list", "details"] {
+            let f = footer(&h, 200, 40);
+            assert!(!f.contains(first_run), "{label} {focus}:\n{f}");
+            // Keys the tab does not answer (the conversations' search, sort, marks).
+            for other in ["s search", "o sort", "Space mark", "m like", "t transcript"] {
+                assert!(!f.contains(other), "{other:?} on {label} {focus}:\n{f}");
+            }
+            shows(&f, &["? help", "r reprocess", "F5 refresh"]);
+            // y copies the shown row's values, never the hidden conversation's.
+            h.key(KeyCode::Char('y'));
+            let screen = h.screen_at(200, 40);
+            let (_, row) = h.app.state.shown_kind_tab().unwrap().selected().unwrap();
+            let vector_id = row.vector_id.clone().unwrap();
+            // The popup is narrower than a chunk's id: its start is shown, the whole is copied.
+            let shown = format!("v  vector id      {E3_UID}-");
+            shows(&screen, &["Copy (OSC 52)", &shown]);
+            h.key(KeyCode::Char('v'));
+            assert_eq!(h.app.state.clipboard.take(), Some(vector_id));
+            h.key(KeyCode::Tab);
+        }
+    }
+    // Back on the conversations, their keys again.
+    h.key(KeyCode::Char('1'));
+    shows(&footer(&h, 200, 40), &["s search", "o sort"]);
 }

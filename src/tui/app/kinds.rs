@@ -74,8 +74,9 @@ impl App {
                 }
             }
             c if crate::tui::kinds::conversation_only(c) => {
-                let noun = self.state.tab.kind().spec().noun;
-                self.state.notify(
+                let (tab, noun) = (self.state.tab, self.state.tab.kind().spec().noun);
+                self.state.notify_on(
+                    tab,
                     Level::Info,
                     format!("not on the {noun} tab (1 returns to conversations)"),
                 );
@@ -121,7 +122,8 @@ impl App {
                     format!("every missing one of this export's {noun}"),
                 );
             }
-            Command::Search => self.state.notify(
+            Command::Search => self.state.notify_on(
+                self.state.tab,
                 Level::Info,
                 format!(
                     "search {} with memlens search --kind {} (the TUI searches conversations: 1, then s)",

@@ -983,7 +983,9 @@ impl App {
                 return;
             }
             Command::Copy => {
-                if self.state.selected().is_some() || self.state.focus == Focus::Search {
+                // The shown tab's selection (a record tab's row, never the hidden
+                // conversation's).
+                if !crate::tui::clipboard::choices(&self.state).is_empty() {
                     self.state.popup = Some(Popup::Copy);
                 }
                 return;

@@ -106,8 +106,8 @@ fn pane_hints(state: &State) -> Vec<(String, String)> {
         if command == Command::Help {
             continue;
         }
-        // The other tabs offer their own keys only.
-        if state.on_record_tab() && crate::tui::kinds::conversation_only(command) {
+        // Each tab offers its own keys only.
+        if !crate::tui::kinds::offers(state.tab, command) {
             continue;
         }
         out.push((keys, what.to_string()));
@@ -150,7 +150,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     // Configuration warnings stay until acted on; a later warning or error comes first
     // (a refusal cut off behind a long pinned warning would look like no answer at all).
     let pinned = pinned_warning(state);
-    let message = match (&pinned, &state.message) {
+    // A message about another tab's keys waits for that tab.
+    let message = match (&pinned, state.shown_message()) {
         (Some(p), Some((level, text)))
             if *level != crate::tui::action::Level::Info
                 && state.message_tag != Some(crate::tui::state::CONFIG_WARNINGS) =>
@@ -158,7 +159,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Some((*level, format!("{text} · {p}")))
         }
         (Some(p), _) => Some((crate::tui::action::Level::Warn, p.clone())),
-        (None, m) => m.clone(),
+        (None, m) => m.cloned(),
     };
     if let Some((level, text)) = &message {
         let clean = sanitize::line(text).into_owned();
