@@ -236,6 +236,9 @@ impl RowStatus {
     }
 }
 
+/// Why a record this session wrote is fresh.
+pub const WRITTEN: &str = "written by this session from Omi's current text";
+
 /// What a candidate's status says (omi-namespaces-2026.md §2.2).
 pub const CANDIDATE: &str = "candidate: Omi writes no vector";
 
@@ -398,6 +401,11 @@ pub struct KindTab {
     pub error: Option<String>,
     /// Row indices by conversation id (for a conversation's details).
     pub by_conversation: HashMap<String, Vec<usize>>,
+    /// Records this session wrote (`r`, `R`): vector id → the text its vector was embedded
+    /// from. A lookup that does not verify says only `present`; such a record is known
+    /// fresh while its row's text is still that text. Kept across lookups (a new export
+    /// starts a new tab).
+    pub written: HashMap<String, String>,
 }
 
 impl KindTab {
@@ -478,6 +486,7 @@ impl KindTab {
                 row.similarity = s.similarity;
             }
         }
+        self.mark_written();
         let uid = report.uid.clone();
         let kind = report.kind;
         self.rows.extend(report.orphans.iter().map(|o| {
@@ -506,6 +515,41 @@ impl KindTab {
         }));
         self.report = Some(report);
         self.error = None;
+        self.reindex();
+    }
+
+    /// Rows whose record this session wrote (`written`) and that a lookup found stored
+    /// without verifying: fresh, since their vector was embedded from their text.
+    fn mark_written(&mut self) {
+        for row in &mut self.rows {
+            let Some(id) = row.vector_id.as_deref() else {
+                continue;
+            };
+            if row.status == RowStatus::Record(RecordStatus::Present)
+                && self.written.get(id) == Some(&row.text)
+            {
+                row.status = RowStatus::Record(RecordStatus::Fresh);
+                row.reason = Some(WRITTEN.into());
+            }
+        }
+    }
+
+    /// A write of this tab's kind ended: `written` (vector id, text embedded) are stored
+    /// now, each vector made from that text — fresh at once, before any lookup.
+    pub fn apply_written(&mut self, written: &[(String, String)]) {
+        for (id, text) in written {
+            self.written.insert(id.clone(), text.clone());
+        }
+        for row in &mut self.rows {
+            let Some(id) = row.vector_id.as_deref() else {
+                continue;
+            };
+            if self.written.get(id) == Some(&row.text) {
+                row.status = RowStatus::Record(RecordStatus::Fresh);
+                row.reason = Some(WRITTEN.into());
+                row.similarity = None;
+            }
+        }
         self.reindex();
     }
 

@@ -352,7 +352,8 @@ async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
         assert_eq!(meta["chunk_index"], MetaValue::Number(c.chunk_index as f64));
         assert_eq!(meta["created_at"], MetaValue::Number(c.created_at as f64));
     }
-    // The statuses were looked up again: present, and the orphan is gone.
+    // The statuses were looked up again: the written chunks fresh (known from the write),
+    // and the orphan gone.
     let chunks = &h.app.state.chunks;
     assert!(chunks.rows.iter().all(|r| r.status != RowStatus::Orphan));
     assert!(
@@ -360,7 +361,7 @@ async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
             .rows
             .iter()
             .filter(|r| r.owner == OFFSITE)
-            .all(|r| r.status == RowStatus::Record(RecordStatus::Present))
+            .all(|r| r.status == RowStatus::Record(RecordStatus::Fresh))
     );
 }
 

@@ -1,14 +1,17 @@
 //! Headless tests of the kind tabs' fixes of issue #24 (on real engines: the built-in
 //! embedder, a local SQLite store, `e3-2026.json` with two action items and a
 //! `task_data` candidate in one conversation): candidates counted apart from a
-//! conversation's action items; the footer's keys and messages follow the tab.
+//! conversation's action items; the footer's keys and messages follow the tab; records
+//! written from the TUI are fresh.
 
 use std::path::{Path, PathBuf};
 
 use crate::support;
 
 use crossterm::event::KeyCode;
-use memlens::tui::state::Focus;
+use memlens::sync::kinds::status::RecordStatus;
+use memlens::tui::kinds::RowStatus;
+use memlens::tui::state::{Focus, Popup};
 use support::tui::{Harness, harness_on};
 
 /// The uid of `e3-2026.json`'s profile.
@@ -126,4 +129,64 @@ async fn the_footer_follows_the_tab() {
     // Back on the conversations, their keys again.
     h.key(KeyCode::Char('1'));
     shows(&footer(&h, 200, 40), &["s search", "o sort"]);
+}
+
+/// A record the TUI just embedded from Omi's text and upserted is known fresh: `r` and a
+/// yes on an action item (and on a conversation's chunk set) leave its rows `fresh`, not
+/// the `present` a re-list would guess, and a later lookup (`F5`) keeps that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_written_from_the_tui_are_fresh() {
+    let mut h = e3().await;
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::F(5));
+    h.settle().await;
+    let (index, item) = h
+        .app
+        .state
+        .items
+        .selected()
+        .map(|(i, r)| (i, r.clone()))
+        .unwrap();
+    assert_eq!(item.status, RowStatus::Record(RecordStatus::Missing));
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    assert_eq!(h.app.state.popup, Some(Popup::ConfirmKindWrite));
+    h.key(KeyCode::Char('y'));
+    h.settle().await;
+    let fresh = RowStatus::Record(RecordStatus::Fresh);
+    assert_eq!(h.app.state.items.rows[index].status, fresh);
+    // The others were not written: still missing.
+    let missing = RowStatus::Record(RecordStatus::Missing);
+    assert_eq!(
+        h.app
+            .state
+            .items
+            .rows
+            .iter()
+            .filter(|r| r.status == missing)
+            .count(),
+        2
+    );
+    shows(
+        &h.screen_at(200, 40),
+        &["✓ fresh 1", "✓ fresh     Send the deposit invoice"],
+    );
+    h.key(KeyCode::F(5));
+    h.settle().await;
+    assert_eq!(h.app.state.items.rows[index].status, fresh);
+
+    // A conversation's chunk set, written from its details' pick.
+    open_conversation(&mut h, OFFSITE);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('r'));
+    h.settle().await;
+    h.key(KeyCode::Char('y'));
+    h.settle().await;
+    let chunks = &h.app.state.chunks;
+    let of = chunks.by_conversation[OFFSITE].clone();
+    assert_eq!(of.len(), 2);
+    for i in of {
+        assert_eq!(chunks.rows[i].status, fresh, "{:?}", chunks.rows[i]);
+    }
+    shows(&h.screen_at(200, 60), &["› ✓ fresh     c0 "]);
 }

@@ -569,6 +569,10 @@ impl App {
         self.state.kind_write.running = false;
         self.state.finish("kind-write");
         let ns = kind.default_namespace();
+        // What was written is fresh, from the write itself (a re-list says only present).
+        if let (Ok(a), Some(tab)) = (&outcome, self.state.kind_tab_mut(kind)) {
+            tab.apply_written(&a.written);
+        }
         match outcome {
             Ok(a) => self.state.notify(
                 Level::Info,

@@ -158,12 +158,17 @@ pub fn plan(
 }
 
 /// What [`apply`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Applied {
     pub upserted: usize,
     pub deleted: usize,
     /// Upsert requests (batches).
     pub batches: usize,
+    /// Each upserted record: its vector id and the text its vector was just embedded
+    /// from. Such a record is known fresh while that text is Omi's (no re-embedding
+    /// needed to say so).
+    #[serde(skip)]
+    pub written: Vec<(String, String)>,
 }
 
 /// Carry out `plan`: refused (nothing written) when `read_only`, not `confirmed`, the
@@ -260,6 +265,8 @@ async fn run(
             .collect();
         done.upserted += store.upsert(&plan.namespace, records).await?;
         done.batches += 1;
+        done.written
+            .extend(batch.iter().map(|e| (e.vector_id.clone(), e.text.clone())));
         progress(done.upserted);
     }
     for group in plan.deletes.chunks(crate::store::limits::FETCH_GROUP) {
