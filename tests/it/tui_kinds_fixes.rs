@@ -2,7 +2,7 @@
 //! embedder, a local SQLite store, `e3-2026.json` with two action items and a
 //! `task_data` candidate in one conversation): candidates counted apart from a
 //! conversation's action items; the footer's keys and messages follow the tab; records
-//! written from the TUI are fresh.
+//! written from the TUI are fresh; the write confirmation wraps under its values.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use crossterm::event::KeyCode;
 use memlens::sync::kinds::status::RecordStatus;
 use memlens::tui::kinds::RowStatus;
 use memlens::tui::state::{Focus, Popup};
-use support::tui::{Harness, harness_on};
+use support::tui::{Harness, harness_on, redacted};
 
 /// The uid of `e3-2026.json`'s profile.
 const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
@@ -189,4 +189,59 @@ async fn rows_written_from_the_tui_are_fresh() {
         assert_eq!(chunks.rows[i].status, fresh, "{:?}", chunks.rows[i]);
     }
     shows(&h.screen_at(200, 60), &["› ✓ fresh     c0 "]);
+}
+
+/// `e3-2026.json` after `keys`, at `w` × `rows` (the app's own size too), redacted.
+async fn screen_after(keys: &[KeyCode], w: u16, rows: u16) -> String {
+    let mut h = e3().await;
+    h.app.state.size = (w, rows);
+    for k in keys {
+        h.key(*k);
+    }
+    h.settle().await;
+    redacted(&h, w, rows)
+}
+
+/// The kind write's confirmation at 80 columns: a value too long for one row wraps under
+/// the value column (a hanging indent as wide as the labels), never back to the dialog's
+/// first column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_kind_write_confirm_80x24() {
+    let keys = [KeyCode::Char('4'), KeyCode::Char('r')];
+    let screen = screen_after(&keys, 80, 24).await;
+    assert!(screen.contains("Confirm write"), "{screen}");
+    // Inside the dialog (between its top and bottom borders), every row is a label, a
+    // blank, the buttons, or a continuation under the value column (14 columns in).
+    let rows: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("┌ Confirm write"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| l.trim_start_matches('│'))
+        .collect();
+    let labels = [
+        "for",
+        "store",
+        "namespace",
+        "uid",
+        "model",
+        "upsert",
+        "delete",
+        "skip",
+        "rule",
+    ];
+    let mut continued = 0;
+    for row in &rows {
+        let label = row.split_whitespace().next().unwrap_or("");
+        if row.trim().is_empty() || labels.contains(&label) || row.starts_with("▸[ ") {
+            continue;
+        }
+        assert!(
+            row.starts_with(&" ".repeat(14)),
+            "not under the values: {row:?}\n{screen}"
+        );
+        continued += 1;
+    }
+    assert!(continued > 0, "no value wrapped at 80 columns:\n{screen}");
+    insta::assert_snapshot!(screen);
 }

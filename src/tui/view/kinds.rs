@@ -455,7 +455,12 @@ pub(super) fn confirm_write(frame: &mut Frame<'_>, area: Rect, state: &State) {
             crate::tui::confirm::Default::for_write(remote),
         ));
     }
-    let height = (lines.len() as u16 + 4).min(area.height);
+    // A value too long for a row wraps under the value column (a hanging indent as
+    // wide as the labels), not back at the dialog's edge.
+    let rect = super::centered(area, 100, 12);
+    let lines = super::details::wrap_long(lines, rect.width.saturating_sub(2) as usize);
+    // Each line is one row now: the box holds them and its borders exactly.
+    let height = (lines.len() as u16 + 2).min(area.height);
     super::popup_box(
         frame,
         super::centered(area, 100, height.max(12)),
