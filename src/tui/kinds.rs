@@ -55,13 +55,46 @@ impl Tab {
     }
 }
 
+/// A verify's progress (`v` on a record tab: every stored record's vector compared with
+/// a fresh embedding of Omi's text), for the footer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyProgress {
+    /// `start`, then the engine's stages: `list`, `fetch`, `verify`.
+    pub stage: &'static str,
+    pub done: usize,
+    /// Records to embed, when known (the stored ones of the last lookup).
+    pub total: Option<usize>,
+}
+
+impl VerifyProgress {
+    /// What the footer says: `verifying ns4: embedding 2/3`.
+    pub fn text(&self, namespace: &str) -> String {
+        let how = match (self.stage, self.total) {
+            ("list", _) => format!("listing ids ({})", self.done),
+            ("fetch", _) => format!("fetching orphans ({})", self.done),
+            ("verify", Some(total)) => format!("embedding {}/{total}", self.done),
+            ("verify", None) => format!("embedding {}", self.done),
+            _ => "starting".to_string(),
+        };
+        format!("verifying {namespace}: {how}")
+    }
+}
+
+/// The key that verifies a record tab (the vector check's `v`; its first key when the
+/// user bound others).
+pub fn verify_key(keymap: &crate::tui::keymap::Keymap) -> String {
+    let keys = keymap.keys_for(Command::VectorCheck, crate::tui::keymap::Scope::List);
+    let mut all = keys.split('/');
+    let first = all.clone().next().unwrap_or("v");
+    all.find(|k| *k == "v").unwrap_or(first).to_string()
+}
+
 /// Commands that act on conversations only: the other tabs answer them with a note, and
 /// their footers do not offer them.
 pub fn conversation_only(c: Command) -> bool {
     matches!(
         c,
         Command::MoreLikeThis
-            | Command::VectorCheck
             | Command::MapView
             | Command::DriftBatch
             | Command::ToggleMark
@@ -398,6 +431,8 @@ pub struct KindTab {
     /// Generation of the newest lookup; older results are dropped.
     pub generation: u64,
     pub lookup_running: bool,
+    /// The running lookup verifies (`v`): its progress.
+    pub verifying: Option<VerifyProgress>,
     pub error: Option<String>,
     /// Row indices by conversation id (for a conversation's details).
     pub by_conversation: HashMap<String, Vec<usize>>,

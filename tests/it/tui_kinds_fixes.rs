@@ -2,17 +2,21 @@
 //! embedder, a local SQLite store, `e3-2026.json` with two action items and a
 //! `task_data` candidate in one conversation): candidates counted apart from a
 //! conversation's action items; the footer's keys and messages follow the tab; records
-//! written from the TUI are fresh; the write confirmation wraps under its values.
+//! written from the TUI are fresh; the write confirmation wraps under its values; `v`
+//! verifies tabs 2–4 off the draw loop.
 
 use std::path::{Path, PathBuf};
 
 use crate::support;
 
 use crossterm::event::KeyCode;
+use memlens::omi::fact_conventions::{fact_metadata, fact_vector_id};
+use memlens::store::{Metadata, Record};
+use memlens::sync::EmbeddingStatus;
 use memlens::sync::kinds::status::RecordStatus;
 use memlens::tui::kinds::RowStatus;
 use memlens::tui::state::{Focus, Popup};
-use support::tui::{Harness, harness_on, redacted};
+use support::tui::{Harness, UID, harness_on, redacted};
 
 /// The uid of `e3-2026.json`'s profile.
 const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
@@ -244,4 +248,163 @@ async fn snapshot_kind_write_confirm_80x24() {
     }
     assert!(continued > 0, "no value wrapped at 80 columns:\n{screen}");
     insta::assert_snapshot!(screen);
+}
+
+/// Press `v` and apply the background results one at a time until the verify ends
+/// (bounded); the footer after each step. Every step is an Action the app applies in
+/// order, so the progress seen is the same every run.
+async fn verify_watching_the_footer(h: &mut Harness) -> Vec<String> {
+    h.key(KeyCode::Char('v'));
+    let mut footers = vec![footer(h, 200, 40)];
+    let running = |h: &Harness| {
+        let s = &h.app.state;
+        s.items.lookup_running || s.chunks.lookup_running || s.facts.lookup_running
+    };
+    for _ in 0..1000 {
+        if !running(h) {
+            return footers;
+        }
+        let next = tokio::time::timeout(std::time::Duration::from_secs(60), h.rx.recv()).await;
+        let action = next
+            .expect("the verify reports")
+            .expect("the channel is open");
+        h.app.update(action);
+        footers.push(footer(h, 200, 40));
+    }
+    panic!("the verify did not end");
+}
+
+/// Upsert `vectors` of `texts` under `ids` into `namespace`, with `metadata`.
+async fn seed(h: &Harness, namespace: &str, rows: Vec<(String, String, Metadata)>) {
+    let embedder = h.app.services.embedder.clone().unwrap();
+    let texts: Vec<String> = rows.iter().map(|r| r.1.clone()).collect();
+    let vectors = embedder.embed(&texts).await.unwrap();
+    let records = rows
+        .into_iter()
+        .zip(vectors)
+        .map(|((id, _, metadata), values)| Record {
+            id,
+            values,
+            metadata,
+        })
+        .collect();
+    let store = h.app.services.store.clone().unwrap();
+    store.upsert(namespace, records).await.unwrap();
+}
+
+/// `v` on the action items and chunks tabs verifies the tab's kind off the draw loop:
+/// the footer shows its progress, then each stored record is fresh or stale with its
+/// cosine in the details.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v_verifies_the_kind_tabs() {
+    let mut h = e3().await;
+    for (tab, ns) in [('3', "ns4"), ('4', "ns_tchunks")] {
+        h.key(KeyCode::Char(tab));
+        let rows = h.app.state.shown_kind_tab().unwrap().rows.clone();
+        let (a, b) = (&rows[0], &rows[1]);
+        // a: its own text's vector (fresh); b: another text's (stale).
+        let other = "Penguins waddle across the frozen bay at dawn".to_string();
+        seed(
+            &h,
+            ns,
+            vec![
+                (
+                    a.vector_id.clone().unwrap(),
+                    a.text.clone(),
+                    Metadata::new(),
+                ),
+                (b.vector_id.clone().unwrap(), other, Metadata::new()),
+            ],
+        )
+        .await;
+        h.key(KeyCode::F(5));
+        h.settle().await;
+        let present = RowStatus::Record(RecordStatus::Present);
+        let tab_rows = &h.app.state.shown_kind_tab().unwrap().rows;
+        assert_eq!((tab_rows[0].status, tab_rows[1].status), (present, present));
+        let f = footer(&h, 200, 40);
+        shows(&f, &["v verify"]);
+        shows(
+            &h.screen_at(200, 40),
+            &["v verifies them: embeds Omi's texts and compares each with its stored vector"],
+        );
+
+        let footers = verify_watching_the_footer(&mut h).await;
+        shows(&footers[0], &[&format!("verifying {ns}: starting")]);
+        assert!(
+            footers
+                .iter()
+                .any(|f| f.contains(&format!("verifying {ns}: embedding 2/2"))),
+            "{footers:#?}"
+        );
+        assert!(
+            !footers.last().unwrap().contains("verifying"),
+            "{footers:#?}"
+        );
+        let tab = h.app.state.shown_kind_tab().unwrap();
+        assert!(tab.report.as_ref().unwrap().verified);
+        let (fresh, stale) = (tab.rows[0].clone(), tab.rows[1].clone());
+        assert_eq!(
+            fresh.status,
+            RowStatus::Record(RecordStatus::Fresh),
+            "{fresh:?}"
+        );
+        assert_eq!(
+            stale.status,
+            RowStatus::Record(RecordStatus::Stale),
+            "{stale:?}"
+        );
+        assert!(fresh.similarity.unwrap() > 0.999, "{fresh:?}");
+        assert!(stale.similarity.unwrap() < 0.9, "{stale:?}");
+        // The details say so, with the cosine.
+        let screen = h.screen_at(200, 40);
+        shows(
+            &screen,
+            &["✓ fresh", "cosine      1.00000 with Omi's current text"],
+        );
+        h.key(KeyCode::Char('j'));
+        let cosine = format!(
+            "cosine      {:.5} with Omi's current text",
+            stale.similarity.unwrap()
+        );
+        shows(&h.screen_at(200, 40), &["stale", &cosine]);
+    }
+}
+
+/// `v` on the facts tab verifies `ns2` the same way (the demo export's facts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v_verifies_the_facts_tab() {
+    let mut h = support::tui::harness(false, Some(UID)).await;
+    h.key(KeyCode::Char('2'));
+    let facts = h.app.state.fact_list().to_vec();
+    let (a, b) = (&facts[0], &facts[1]);
+    let meta = |id: &str| fact_metadata(UID, id, "other", 1_767_225_600);
+    seed(
+        &h,
+        "ns2",
+        vec![
+            (fact_vector_id(UID, &a.id), a.content.clone(), meta(&a.id)),
+            (
+                fact_vector_id(UID, &b.id),
+                "Penguins waddle across the frozen bay at dawn".into(),
+                meta(&b.id),
+            ),
+        ],
+    )
+    .await;
+    h.key(KeyCode::F(5));
+    h.settle().await;
+    shows(&footer(&h, 200, 40), &["v verify"]);
+    let footers = verify_watching_the_footer(&mut h).await;
+    shows(&footers[0], &["verifying ns2: 0/11"]);
+    assert!(
+        !footers.last().unwrap().contains("verifying"),
+        "{footers:#?}"
+    );
+    let tab = &h.app.state.facts;
+    assert_eq!(tab.status_of(0), EmbeddingStatus::Fresh);
+    assert_eq!(tab.status_of(1), EmbeddingStatus::Stale);
+    assert_eq!(tab.status_of(2), EmbeddingStatus::Missing);
+    h.app.state.facts.select_fact(&facts, 1);
+    shows(&h.screen_at(200, 60), &["with the fact's current content"]);
 }

@@ -627,6 +627,7 @@ impl App {
                     return false;
                 }
                 self.state.facts.lookup_running = false;
+                self.state.facts.verifying = None;
                 match outcome {
                     Ok(entries) => {
                         let facts = self.state.fact_list().to_vec();
@@ -669,6 +670,24 @@ impl App {
                 generation,
                 outcome,
             } => self.on_kind_status(kind, generation, outcome),
+            Action::KindProgress {
+                kind,
+                generation,
+                stage,
+                done,
+            } => self.on_kind_progress(kind, generation, stage, done),
+            Action::FactProgress {
+                generation,
+                done,
+                total,
+            } => {
+                let facts = &mut self.state.facts;
+                if generation != facts.generation || facts.verifying.is_none() {
+                    return false;
+                }
+                facts.verifying = Some((done, total));
+                true
+            }
             Action::KindPlanned {
                 generation,
                 outcome,

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::omi::record_kind::Kind;
 use crate::tui::action::Command;
 use crate::tui::fit;
 use crate::tui::keymap::Scope;
@@ -110,6 +111,14 @@ fn pane_hints(state: &State) -> Vec<(String, String)> {
         if !crate::tui::kinds::offers(state.tab, command) {
             continue;
         }
+        // On a record tab the vector check verifies the tab's kind: offered as `v`.
+        if command == Command::VectorCheck && state.on_record_tab() {
+            out.push((
+                crate::tui::kinds::verify_key(&state.keymap),
+                "verify".into(),
+            ));
+            continue;
+        }
         out.push((keys, what.to_string()));
     }
     out
@@ -139,6 +148,21 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     let mut used = 0usize;
     if let Some((done, total)) = state.lookup.running {
         let s = format!("{} status {done}/{total}  ", super::spinner(state.tick));
+        used += fit::width(&s);
+        second.push(Span::styled(s, t.info));
+    }
+    // A record tab's verify (`v`), wherever it runs.
+    let mut verifying: Vec<String> = Vec::new();
+    if let Some((done, total)) = state.facts.verifying {
+        verifying.push(format!("verifying ns2: {done}/{total}"));
+    }
+    for kind in [Kind::ActionItems, Kind::Chunks] {
+        if let Some(p) = state.kind_tab(kind).and_then(|t| t.verifying) {
+            verifying.push(p.text(kind.default_namespace()));
+        }
+    }
+    for v in verifying {
+        let s = format!("{} {v}  ", super::spinner(state.tick));
         used += fit::width(&s);
         second.push(Span::styled(s, t.info));
     }

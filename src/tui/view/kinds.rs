@@ -201,6 +201,13 @@ pub fn holding_note(state: &State, kind: Kind) -> Vec<String> {
     let mut out = vec![format!(
         "{ns} holds {stored} of this export's {writable} {noun}"
     )];
+    let verified = tab.report.as_ref().is_some_and(|r| r.verified);
+    if stored > 0 && !verified {
+        let verify = crate::tui::kinds::verify_key(&state.keymap);
+        out.push(format!(
+            "{verify} verifies them: embeds Omi's texts and compares each with its stored vector (fresh or stale)"
+        ));
+    }
     if stored < writable {
         let export = state
             .export
