@@ -3,7 +3,7 @@
 //! `task_data` candidate in one conversation): candidates counted apart from a
 //! conversation's action items; the footer's keys and messages follow the tab; records
 //! written from the TUI are fresh; the write confirmation wraps under its values; `v`
-//! verifies tabs 2–4 off the draw loop.
+//! verifies tabs 2–4 off the draw loop; the header says the export shape in words.
 
 use std::path::{Path, PathBuf};
 
@@ -407,4 +407,45 @@ async fn v_verifies_the_facts_tab() {
     assert_eq!(tab.status_of(2), EmbeddingStatus::Missing);
     h.app.state.facts.select_fact(&facts, 1);
     shows(&h.screen_at(200, 60), &["with the fact's current content"]);
+}
+
+/// The header's export shape is said in words (`E3: server export …`, shorter where
+/// that fits) in the room the rest of the line leaves, or left out; never a bare `E3`,
+/// and never at the cost of the tabs' counts or the status words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_explains_the_export_shape() {
+    let bare = |line: &str| line.split_whitespace().any(|w| w == "E3");
+    let h = e3().await;
+    let second = |w: u16, rows: u16| h.screen_at(w, rows).lines().nth(1).unwrap().to_string();
+    shows(
+        &second(200, 40),
+        &["4:chunks (3)  E3: server export omi-export.json (2026-02..)  ○ missing 3"],
+    );
+    shows(
+        &second(150, 40),
+        &["4:chunks (3)  E3: server export  ○ missing 3"],
+    );
+    // At 120 columns the rest of the line fills it: left out, the rest whole.
+    let line = second(120, 40);
+    assert!(!bare(&line) && !line.contains("E3:"), "{line}");
+    shows(
+        &line,
+        &[
+            "[1:conversations (3)]  2:facts (0)  3:items (3)  4:chunks (3)  ○ missing 3  status looked up",
+        ],
+    );
+    let narrow = h.screen_at(80, 24);
+    let line = narrow.lines().nth(1).unwrap();
+    assert!(!bare(line) && !line.contains("E3:"), "{line}");
+    assert!(line.starts_with("[1:conversations (3)]"), "{line}");
+    // The list keeps its titles at 80 columns.
+    shows(&narrow, &["Offsite venue and cat", "Quick call with the d"]);
+    // The demo export (more tabs' counts): the same rule.
+    let h = support::tui::harness(false, Some(UID)).await;
+    for (w, rows) in [(120, 40), (80, 24)] {
+        let screen = h.screen_at(w, rows);
+        let line = screen.lines().nth(1).unwrap();
+        assert!(!bare(line), "{w}: {line}");
+        assert!(line.starts_with("[1:conversations (333)]"), "{w}: {line}");
+    }
 }
