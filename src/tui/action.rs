@@ -90,7 +90,7 @@ pub enum Command {
     FocusRight,
     /// Copy the memory id, vector id or embedding text (OSC 52).
     Copy,
-    /// Cycle the search mode: semantic → text → hybrid.
+    /// Cycle the search mode: hybrid → semantic → text → chunks.
     CycleSearchMode,
     /// Explain the selected hit (or memory) for the active query.
     Explain,

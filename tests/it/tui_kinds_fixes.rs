@@ -3,7 +3,8 @@
 //! `task_data` candidate in one conversation): candidates counted apart from a
 //! conversation's action items; the footer's keys and messages follow the tab; records
 //! written from the TUI are fresh; the write confirmation wraps under its values; `v`
-//! verifies tabs 2–4 off the draw loop; the header says the export shape in words.
+//! verifies tabs 2–4 off the draw loop; the header says the export shape in words; the
+//! help covers the kind tabs, the details pick, every search mode and `candidate`.
 
 use std::path::{Path, PathBuf};
 
@@ -448,4 +449,44 @@ async fn the_header_explains_the_export_shape() {
         assert!(!bare(line), "{w}: {line}");
         assert!(line.starts_with("[1:conversations (333)]"), "{w}: {line}");
     }
+}
+
+/// The help overlay (`?`) covers the kind tabs (3, 4), the pick in a conversation's
+/// details (Enter picks a chunk or action item, Enter again opens it), every search mode
+/// (chunks too) and the `candidate` status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_help_covers_the_kind_tabs_the_pick_and_candidates() {
+    let mut h = e3().await;
+    h.key(KeyCode::Char('?'));
+    assert_eq!(h.app.state.popup, Some(Popup::Help));
+    let help: Vec<String> = memlens::tui::view::help_lines(&h.app.state)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let text = help.join("\n");
+    let has = |line: &str| help.iter().any(|l| l.trim_end() == line);
+    for line in [
+        "Action items (3) and transcript chunks (4) tabs",
+        "  j/↓ k/↑               move; / filters the rows (Esc clears)",
+        "  v                     verify: embed Omi's texts, compare with the stored vectors (fresh, stale)",
+        "  r                     write this record (a chunk: its conversation's whole chunk set; confirm first)",
+        "  R                     write every missing one (a plan, then confirm)",
+        "  Enter                 in the details: open the record's conversation",
+        "Conversation details: its chunks and action items",
+        "  Enter                 pick its first chunk or action item; Enter again opens it in its tab",
+        "  j/↓ k/↑               move the pick",
+        "  r                     write the picked one (a chunk: the conversation's chunk set)",
+        "  Esc                   drop the pick",
+        "  t                     search mode: hybrid, semantic (Omi's), text, chunks",
+    ] {
+        assert!(has(line), "{line:?} not in the help:\n{text}");
+    }
+    let candidate = help
+        .iter()
+        .find(|l| l.trim_start().starts_with("- candidate"))
+        .unwrap_or_else(|| panic!("no candidate in the legend:\n{text}"));
+    assert!(
+        candidate.contains("task_data candidate: Omi writes no vector"),
+        "{candidate}"
+    );
 }

@@ -91,6 +91,7 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(""));
     }
+    lines.extend(kind_help(state));
     lines.push(Line::styled(
         "Skipped: memories Omi would not embed (never written)",
         t.title,
@@ -119,6 +120,18 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
             Span::raw(status_meaning(status)),
         ]));
     }
+    let candidate = crate::tui::kinds::RowStatus::Candidate;
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!(
+                "  {} {:<20}",
+                candidate.embedding().glyph(),
+                candidate.word()
+            ),
+            t.status(candidate.embedding()),
+        ),
+        Span::raw("a task_data candidate: Omi writes no vector (tab 3)"),
+    ]));
     lines.push(Line::from(""));
     lines.push(Line::styled("Dialogs", t.title));
     lines.push(Line::from(format!("  {}", crate::tui::confirm::RULE)));
@@ -133,6 +146,95 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
         t.dim,
     ));
     lines
+}
+
+/// The help's sections for the kind tabs (`3`, `4`) and for the pick in a conversation's
+/// details, with the keys as bound.
+fn kind_help(state: &State) -> Vec<Line<'static>> {
+    use crate::tui::action::Command as C;
+    use crate::tui::keymap::Scope;
+    let t = &state.theme;
+    let keys = |c: C, scope: Scope| state.keymap.keys_for(c, scope);
+    // The first key bound (not from `keys`: `/` is a key as well as its separator).
+    let first = |c: C, scope: Scope| {
+        state
+            .keymap
+            .bindings
+            .iter()
+            .find(|b| b.command == c && (b.scope == scope || b.scope == Scope::Global))
+            .map(|b| {
+                let chords: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
+                chords.join(" ")
+            })
+            .unwrap_or_default()
+    };
+    let row = |k: String, what: String| {
+        Line::from(vec![
+            Span::styled(format!("  {k:<22}"), t.key),
+            Span::raw(what),
+        ])
+    };
+    let open = first(C::OpenLinked, Scope::Details);
+    vec![
+        Line::styled("Action items (3) and transcript chunks (4) tabs", t.title),
+        row(
+            format!(
+                "{} {}",
+                keys(C::Down, Scope::List),
+                keys(C::Up, Scope::List)
+            ),
+            format!(
+                "move; {} filters the rows ({} clears)",
+                first(C::Filter, Scope::List),
+                first(C::ClosePopup, Scope::Global)
+            ),
+        ),
+        row(
+            open.clone(),
+            "in the details: open the record's conversation".into(),
+        ),
+        row(
+            first(C::Reprocess, Scope::List),
+            "write this record (a chunk: its conversation's whole chunk set; confirm first)".into(),
+        ),
+        row(
+            first(C::ReprocessBatch, Scope::List),
+            "write every missing one (a plan, then confirm)".into(),
+        ),
+        row(
+            crate::tui::kinds::verify_key(&state.keymap),
+            "verify: embed Omi's texts, compare with the stored vectors (fresh, stale)".into(),
+        ),
+        row(
+            first(C::Refresh, Scope::Global),
+            "look up what the namespace holds (present, missing, orphans)".into(),
+        ),
+        row(
+            first(C::Copy, Scope::List),
+            "copy the record's id, vector id or text (OSC 52)".into(),
+        ),
+        Line::styled("  (the facts tab, 2, alike; its s searches ns2)", t.dim),
+        Line::from(""),
+        Line::styled("Conversation details: its chunks and action items", t.title),
+        row(
+            open.clone(),
+            format!("pick its first chunk or action item; {open} again opens it in its tab"),
+        ),
+        row(
+            format!(
+                "{} {}",
+                keys(C::Down, Scope::Details),
+                keys(C::Up, Scope::Details)
+            ),
+            "move the pick".into(),
+        ),
+        row(
+            first(C::Reprocess, Scope::Details),
+            "write the picked one (a chunk: the conversation's chunk set)".into(),
+        ),
+        row(first(C::ClosePopup, Scope::Global), "drop the pick".into()),
+        Line::from(""),
+    ]
 }
 
 /// What a status means, for the legend in the help.
