@@ -21,20 +21,20 @@ use memlens::tui::state::{Focus, Popup};
 use support::tui::{Harness, UID, harness, harness_on, redacted};
 
 /// The uid of `e3-2026.json`'s profile.
-const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
+pub(crate) const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
 /// Its conversation with a 16-line transcript, two action items and a candidate.
-const OFFSITE: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
+pub(crate) const OFFSITE: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
 
-fn e3_2026() -> PathBuf {
+pub(crate) fn e3_2026() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e3-2026.json")
 }
 
-async fn e3() -> Harness {
+pub(crate) async fn e3() -> Harness {
     harness_on(&e3_2026(), false, Some(E3_UID), Vec::new()).await
 }
 
 /// Assert that `screen` shows every one of `parts`.
-fn shows(screen: &str, parts: &[&str]) {
+pub(crate) fn shows(screen: &str, parts: &[&str]) {
     for part in parts {
         assert!(screen.contains(part), "{part:?} not in\n{screen}");
     }
@@ -47,7 +47,7 @@ fn memory(h: &Harness, id: &str) -> memlens::omi::Memory {
 }
 
 /// Select conversation `id` in the conversations tab and focus its details.
-fn open_conversation(h: &mut Harness, id: &str) {
+pub(crate) fn open_conversation(h: &mut Harness, id: &str) {
     h.key(KeyCode::Char('1'));
     let memories = h.app.state.memories();
     let index = memories.iter().position(|m| m.id == id).unwrap();
@@ -388,7 +388,7 @@ async fn read_only_refuses_a_kind_write() {
 
 /// `e3-2026.json` after `keys` (a conversation's details first when `details`), at
 /// `w` × `rows` (the app's own size too, so scrolling follows the screen).
-async fn screen_after(details: bool, keys: &[KeyCode], w: u16, rows: u16) -> String {
+pub(crate) async fn screen_after(details: bool, keys: &[KeyCode], w: u16, rows: u16) -> String {
     let mut h = e3().await;
     h.app.state.size = (w, rows);
     if details {

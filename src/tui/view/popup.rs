@@ -168,73 +168,79 @@ fn kind_help(state: &State) -> Vec<Line<'static>> {
             })
             .unwrap_or_default()
     };
-    let row = |k: String, what: String| {
-        Line::from(vec![
-            Span::styled(format!("  {k:<22}"), t.key),
-            Span::raw(what),
-        ])
-    };
     let open = first(C::OpenLinked, Scope::Details);
-    vec![
-        Line::styled("Action items (3) and transcript chunks (4) tabs", t.title),
-        row(
-            format!(
-                "{} {}",
-                keys(C::Down, Scope::List),
-                keys(C::Up, Scope::List)
-            ),
+    let moves = |scope: Scope| format!("{} {}", keys(C::Down, scope), keys(C::Up, scope));
+    let tabs: Vec<(String, String)> = vec![
+        (
+            moves(Scope::List),
             format!(
                 "move; {} filters the rows ({} clears)",
                 first(C::Filter, Scope::List),
                 first(C::ClosePopup, Scope::Global)
             ),
         ),
-        row(
+        (
             open.clone(),
             "in the details: open the record's conversation".into(),
         ),
-        row(
+        (
             first(C::Reprocess, Scope::List),
             "write this record (a chunk: its conversation's whole chunk set; confirm first)".into(),
         ),
-        row(
+        (
             first(C::ReprocessBatch, Scope::List),
             "write every missing one (a plan, then confirm)".into(),
         ),
-        row(
+        (
             crate::tui::kinds::verify_key(&state.keymap),
             "verify: embed Omi's texts, compare with the stored vectors (fresh, stale)".into(),
         ),
-        row(
+        (
             first(C::Refresh, Scope::Global),
             "look up what the namespace holds (present, missing, orphans)".into(),
         ),
-        row(
+        (
             first(C::Copy, Scope::List),
             "copy the record's id, vector id or text (OSC 52)".into(),
         ),
-        Line::styled("  (the facts tab, 2, alike; its s searches ns2)", t.dim),
-        Line::from(""),
-        Line::styled("Conversation details: its chunks and action items", t.title),
-        row(
+    ];
+    let pick: Vec<(String, String)> = vec![
+        (
             open.clone(),
             format!("pick its first chunk or action item; {open} again opens it in its tab"),
         ),
-        row(
-            format!(
-                "{} {}",
-                keys(C::Down, Scope::Details),
-                keys(C::Up, Scope::Details)
-            ),
-            "move the pick".into(),
-        ),
-        row(
+        (moves(Scope::Details), "move the pick".into()),
+        (
             first(C::Reprocess, Scope::Details),
             "write the picked one (a chunk: the conversation's chunk set)".into(),
         ),
-        row(first(C::ClosePopup, Scope::Global), "drop the pick".into()),
-        Line::from(""),
-    ]
+        (first(C::ClosePopup, Scope::Global), "drop the pick".into()),
+    ];
+    let rows = |rows: Vec<(String, String)>| {
+        rows.into_iter().map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!("  {k:<22}"), t.key),
+                Span::raw(what),
+            ])
+        })
+    };
+    let mut out = vec![Line::styled(
+        "Action items (3) and transcript chunks (4) tabs",
+        t.title,
+    )];
+    out.extend(rows(tabs));
+    out.push(Line::styled(
+        "  (the facts tab, 2, alike; its s searches ns2)",
+        t.dim,
+    ));
+    out.push(Line::from(""));
+    out.push(Line::styled(
+        "Conversation details: its chunks and action items",
+        t.title,
+    ));
+    out.extend(rows(pick));
+    out.push(Line::from(""));
+    out
 }
 
 /// What a status means, for the legend in the help.
