@@ -90,7 +90,7 @@ pub enum Command {
     FocusRight,
     /// Copy the memory id, vector id or embedding text (OSC 52).
     Copy,
-    /// Cycle the search mode: semantic → text → hybrid.
+    /// Cycle the search mode: hybrid → semantic → text → chunks.
     CycleSearchMode,
     /// Explain the selected hit (or memory) for the active query.
     Explain,
@@ -346,6 +346,20 @@ pub enum Action {
         kind: crate::omi::record_kind::Kind,
         generation: u64,
         outcome: Result<Box<crate::sync::kinds::status::KindReport>, String>,
+    },
+    /// A kind tab's verify (`v`) made progress: `stage` is `list`, `fetch` or `verify`,
+    /// `done` how far it is in it (dropped unless `generation` is the tab's newest).
+    KindProgress {
+        kind: crate::omi::record_kind::Kind,
+        generation: u64,
+        stage: &'static str,
+        done: usize,
+    },
+    /// The facts tab's verify (`v`) made progress: facts done of total.
+    FactProgress {
+        generation: u64,
+        done: usize,
+        total: usize,
     },
     /// A kind write is planned (dropped unless `generation` is the newest).
     KindPlanned {

@@ -5,7 +5,11 @@
 use crate::tui::state::{Focus, State};
 
 /// What `y` offers for the selection (or the selected search hit): (key, what, value).
+/// On a record tab, its selected row's.
 pub fn choices(state: &State) -> Vec<(char, &'static str, String)> {
+    if state.on_record_tab() {
+        return record_choices(state);
+    }
     let (memory_id, vector_id, memory) = if state.focus == Focus::Search {
         let Some(hit) = state
             .search
@@ -55,6 +59,47 @@ pub fn choices(state: &State) -> Vec<(char, &'static str, String)> {
             "embedding text",
             crate::omi::text::render(&m.structured, state.text_format),
         ));
+    }
+    out
+}
+
+/// What `y` offers on a record tab: the record's id, Omi's vector id (known with a
+/// uid), the text Omi embeds (a candidate's description; an orphan has none).
+fn record_choices(state: &State) -> Vec<(char, &'static str, String)> {
+    use crate::omi::record_kind::Kind;
+    let mut out = Vec::new();
+    if state.on_facts_tab() {
+        let Some((_, f)) = state.selected_fact() else {
+            return out;
+        };
+        out.push(('i', "fact id", f.id.clone()));
+        if let Some(uid) = &state.setup.uid {
+            out.push((
+                'v',
+                "vector id",
+                crate::omi::fact_conventions::fact_vector_id(uid, &f.id),
+            ));
+        }
+        out.push(('t', "fact text", f.content.clone()));
+        return out;
+    }
+    let kind = state.tab.kind();
+    let Some((_, row)) = state.shown_kind_tab().and_then(|t| t.selected()) else {
+        return out;
+    };
+    if !row.owner.is_empty() {
+        let what = if kind == Kind::Chunks {
+            "conversation id"
+        } else {
+            "action item id"
+        };
+        out.push(('i', what, row.owner.clone()));
+    }
+    if let Some(v) = row.vector_id.as_ref().filter(|_| state.setup.uid.is_some()) {
+        out.push(('v', "vector id", v.clone()));
+    }
+    if !row.text.is_empty() {
+        out.push(('t', "embedding text", row.text.clone()));
     }
     out
 }

@@ -52,6 +52,8 @@ pub struct FactsTab {
     /// Generation of the newest status lookup.
     pub generation: u64,
     pub lookup_running: bool,
+    /// The running lookup verifies (`v`): facts done of total.
+    pub verifying: Option<(usize, usize)>,
     /// The search query being typed, if any.
     pub search_input: Option<Input>,
     /// The last search (shown instead of the details while `Some`).

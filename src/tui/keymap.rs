@@ -258,7 +258,7 @@ pub const DEFAULT_BINDINGS: &[(Scope, &str, Command, &str, &str)] = &[
     (Scope::List, "y", Command::Copy, "copy the id, vector id or text (OSC 52)", "copy"),
     (Scope::Details, "y", Command::Copy, "copy the id, vector id or text (OSC 52)", "copy"),
     (Scope::Search, "y", Command::Copy, "copy the hit's id, vector id or text (OSC 52)", ""),
-    (Scope::Search, "t", Command::CycleSearchMode, "search mode: hybrid, semantic (Omi's), text", "mode"),
+    (Scope::Search, "t", Command::CycleSearchMode, "search mode: hybrid, semantic (Omi's), text, chunks", "mode"),
     (Scope::Search, "w", Command::Explain, "why (not) found: ranks, scores, checks, the fix", "why"),
     (Scope::List, "w", Command::Explain, "why is it (not) found for the active query", ""),
     (Scope::Details, "w", Command::Explain, "why is it (not) found for the active query", ""),

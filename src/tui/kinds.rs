@@ -55,13 +55,46 @@ impl Tab {
     }
 }
 
+/// A verify's progress (`v` on a record tab: every stored record's vector compared with
+/// a fresh embedding of Omi's text), for the footer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyProgress {
+    /// `start`, then the engine's stages: `list`, `fetch`, `verify`.
+    pub stage: &'static str,
+    pub done: usize,
+    /// Records to embed, when known (the stored ones of the last lookup).
+    pub total: Option<usize>,
+}
+
+impl VerifyProgress {
+    /// What the footer says: `verifying ns4: embedding 2/3`.
+    pub fn text(&self, namespace: &str) -> String {
+        let how = match (self.stage, self.total) {
+            ("list", _) => format!("listing ids ({})", self.done),
+            ("fetch", _) => format!("fetching orphans ({})", self.done),
+            ("verify", Some(total)) => format!("embedding {}/{total}", self.done),
+            ("verify", None) => format!("embedding {}", self.done),
+            _ => "starting".to_string(),
+        };
+        format!("verifying {namespace}: {how}")
+    }
+}
+
+/// The key that verifies a record tab (the vector check's `v`; its first key when the
+/// user bound others).
+pub fn verify_key(keymap: &crate::tui::keymap::Keymap) -> String {
+    let keys = keymap.keys_for(Command::VectorCheck, crate::tui::keymap::Scope::List);
+    let mut all = keys.split('/');
+    let first = all.clone().next().unwrap_or("v");
+    all.find(|k| *k == "v").unwrap_or(first).to_string()
+}
+
 /// Commands that act on conversations only: the other tabs answer them with a note, and
 /// their footers do not offer them.
 pub fn conversation_only(c: Command) -> bool {
     matches!(
         c,
         Command::MoreLikeThis
-            | Command::VectorCheck
             | Command::MapView
             | Command::DriftBatch
             | Command::ToggleMark
@@ -74,7 +107,19 @@ pub fn conversation_only(c: Command) -> bool {
             | Command::TopKUp
             | Command::TopKDown
             | Command::ExportResults
+            | Command::Explain
     )
+}
+
+/// True when `tab` answers `command` with its own work (the footer offers only these):
+/// the record tabs leave out the conversation-only commands, and the kind tabs also the
+/// search (`s` there only says how to search their namespace from the command line).
+pub fn offers(tab: Tab, command: Command) -> bool {
+    match tab {
+        Tab::Conversations => true,
+        Tab::Facts => !conversation_only(command),
+        Tab::ActionItems | Tab::Chunks => !conversation_only(command) && command != Command::Search,
+    }
 }
 
 /// How far a movement command moves, for a page of `page` rows (`None`: not a movement).
@@ -223,6 +268,9 @@ impl RowStatus {
         format!("{} {}", self.embedding().glyph(), self.word())
     }
 }
+
+/// Why a record this session wrote is fresh.
+pub const WRITTEN: &str = "written by this session from Omi's current text";
 
 /// What a candidate's status says (omi-namespaces-2026.md §2.2).
 pub const CANDIDATE: &str = "candidate: Omi writes no vector";
@@ -383,9 +431,16 @@ pub struct KindTab {
     /// Generation of the newest lookup; older results are dropped.
     pub generation: u64,
     pub lookup_running: bool,
+    /// The running lookup verifies (`v`): its progress.
+    pub verifying: Option<VerifyProgress>,
     pub error: Option<String>,
     /// Row indices by conversation id (for a conversation's details).
     pub by_conversation: HashMap<String, Vec<usize>>,
+    /// Records this session wrote (`r`, `R`): vector id → the text its vector was embedded
+    /// from. A lookup that does not verify says only `present`; such a record is known
+    /// fresh while its row's text is still that text. Kept across lookups (a new export
+    /// starts a new tab).
+    pub written: HashMap<String, String>,
 }
 
 impl KindTab {
@@ -466,6 +521,7 @@ impl KindTab {
                 row.similarity = s.similarity;
             }
         }
+        self.mark_written();
         let uid = report.uid.clone();
         let kind = report.kind;
         self.rows.extend(report.orphans.iter().map(|o| {
@@ -494,6 +550,41 @@ impl KindTab {
         }));
         self.report = Some(report);
         self.error = None;
+        self.reindex();
+    }
+
+    /// Rows whose record this session wrote (`written`) and that a lookup found stored
+    /// without verifying: fresh, since their vector was embedded from their text.
+    fn mark_written(&mut self) {
+        for row in &mut self.rows {
+            let Some(id) = row.vector_id.as_deref() else {
+                continue;
+            };
+            if row.status == RowStatus::Record(RecordStatus::Present)
+                && self.written.get(id) == Some(&row.text)
+            {
+                row.status = RowStatus::Record(RecordStatus::Fresh);
+                row.reason = Some(WRITTEN.into());
+            }
+        }
+    }
+
+    /// A write of this tab's kind ended: `written` (vector id, text embedded) are stored
+    /// now, each vector made from that text — fresh at once, before any lookup.
+    pub fn apply_written(&mut self, written: &[(String, String)]) {
+        for (id, text) in written {
+            self.written.insert(id.clone(), text.clone());
+        }
+        for row in &mut self.rows {
+            let Some(id) = row.vector_id.as_deref() else {
+                continue;
+            };
+            if self.written.get(id) == Some(&row.text) {
+                row.status = RowStatus::Record(RecordStatus::Fresh);
+                row.reason = Some(WRITTEN.into());
+                row.similarity = None;
+            }
+        }
         self.reindex();
     }
 

@@ -284,6 +284,9 @@ pub struct State {
     /// The work the shown message is about (`"plan"`, `"vector"`): it clears when that
     /// work ends.
     pub message_tag: Option<&'static str>,
+    /// The tab the shown message is about (it names that tab's keys): the footer shows
+    /// it on that tab only. `None`: any tab.
+    pub message_tab: Option<crate::tui::kinds::Tab>,
     /// Every message of the session (newest last), for `L`.
     pub messages: Vec<LoggedMessage>,
     /// Scroll of the message log.
@@ -356,6 +359,7 @@ impl State {
             text_format,
             message: None,
             message_tag: None,
+            message_tab: None,
             messages: Vec::new(),
             messages_scroll: 0,
             transcript_cache: Default::default(),
@@ -649,6 +653,26 @@ impl State {
         });
         self.message = Some((level, text));
         self.message_tag = None;
+        self.message_tab = None;
+    }
+
+    /// [`State::notify`] a message about `tab` (one naming its keys): the footer shows it
+    /// while that tab is shown, and the message log keeps it.
+    pub fn notify_on(
+        &mut self,
+        tab: crate::tui::kinds::Tab,
+        level: Level,
+        text: impl Into<String>,
+    ) {
+        self.notify(level, text);
+        self.message_tab = Some(tab);
+    }
+
+    /// The message the footer shows on the current tab.
+    pub fn shown_message(&self) -> Option<&(Level, String)> {
+        self.message
+            .as_ref()
+            .filter(|_| self.message_tab.is_none_or(|t| t == self.tab))
     }
 
     /// Show a progress message about `work`; [`State::finish`] clears it.

@@ -46,6 +46,7 @@ mod tui_autoindex;
 mod tui_facts;
 mod tui_hybrid;
 mod tui_kinds;
+mod tui_kinds_fixes;
 mod tui_layout;
 mod tui_moment;
 mod tui_reprocess;

@@ -21,20 +21,20 @@ use memlens::tui::state::{Focus, Popup};
 use support::tui::{Harness, UID, harness, harness_on, redacted};
 
 /// The uid of `e3-2026.json`'s profile.
-const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
+pub(crate) const E3_UID: &str = "Kp7rT2vXw9QmL4sB8nF3hJ6dYc1A";
 /// Its conversation with a 16-line transcript, two action items and a candidate.
-const OFFSITE: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
+pub(crate) const OFFSITE: &str = "c3a1f0e2-6b7d-4c11-9a2e-0f5d8b7c6a01";
 
-fn e3_2026() -> PathBuf {
+pub(crate) fn e3_2026() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e3-2026.json")
 }
 
-async fn e3() -> Harness {
+pub(crate) async fn e3() -> Harness {
     harness_on(&e3_2026(), false, Some(E3_UID), Vec::new()).await
 }
 
 /// Assert that `screen` shows every one of `parts`.
-fn shows(screen: &str, parts: &[&str]) {
+pub(crate) fn shows(screen: &str, parts: &[&str]) {
     for part in parts {
         assert!(screen.contains(part), "{part:?} not in\n{screen}");
     }
@@ -47,7 +47,7 @@ fn memory(h: &Harness, id: &str) -> memlens::omi::Memory {
 }
 
 /// Select conversation `id` in the conversations tab and focus its details.
-fn open_conversation(h: &mut Harness, id: &str) {
+pub(crate) fn open_conversation(h: &mut Harness, id: &str) {
     h.key(KeyCode::Char('1'));
     let memories = h.app.state.memories();
     let index = memories.iter().position(|m| m.id == id).unwrap();
@@ -212,8 +212,8 @@ async fn a_conversations_details_list_its_chunks_and_items_and_enter_opens_one()
         &screen,
         &[
             "Vectors of this conversation",
-            "chunks (2, ns_tchunks; 4 shows them)",
-            "action items (3, ns4; 3 shows them)",
+            "2 transcript chunks (ns_tchunks, tab 4)",
+            "2 action items, 1 candidate (ns4, tab 3)",
             "○ missing   c0 ",
             "○ missing   Send the deposit invoice to finance",
             "- candidate Book the shuttle bus",
@@ -352,7 +352,8 @@ async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
         assert_eq!(meta["chunk_index"], MetaValue::Number(c.chunk_index as f64));
         assert_eq!(meta["created_at"], MetaValue::Number(c.created_at as f64));
     }
-    // The statuses were looked up again: present, and the orphan is gone.
+    // The statuses were looked up again: the written chunks fresh (known from the write),
+    // and the orphan gone.
     let chunks = &h.app.state.chunks;
     assert!(chunks.rows.iter().all(|r| r.status != RowStatus::Orphan));
     assert!(
@@ -360,7 +361,7 @@ async fn reprocess_one_conversations_chunk_set_after_its_confirmation() {
             .rows
             .iter()
             .filter(|r| r.owner == OFFSITE)
-            .all(|r| r.status == RowStatus::Record(RecordStatus::Present))
+            .all(|r| r.status == RowStatus::Record(RecordStatus::Fresh))
     );
 }
 
@@ -387,7 +388,7 @@ async fn read_only_refuses_a_kind_write() {
 
 /// `e3-2026.json` after `keys` (a conversation's details first when `details`), at
 /// `w` × `rows` (the app's own size too, so scrolling follows the screen).
-async fn screen_after(details: bool, keys: &[KeyCode], w: u16, rows: u16) -> String {
+pub(crate) async fn screen_after(details: bool, keys: &[KeyCode], w: u16, rows: u16) -> String {
     let mut h = e3().await;
     h.app.state.size = (w, rows);
     if details {

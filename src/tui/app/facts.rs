@@ -11,6 +11,28 @@ impl App {
     /// Look up the facts' `ns2` statuses in the background (facts live in `ns2`:
     /// Omi's `backend/database/vector_db.py`).
     pub fn start_fact_lookup(&mut self) {
+        self.start_fact_status(None);
+    }
+
+    /// `v` on the facts tab: look the `ns2` statuses up and verify every stored fact
+    /// (its vector compared with a fresh embedding of its content: fresh or stale, with
+    /// the cosine), in the background with its progress in the footer.
+    fn start_fact_verify(&mut self) {
+        if self.state.setup.uid.is_none() {
+            self.state.notify(
+                Level::Error,
+                "no uid set: the facts' vector ids need one (--uid UID or MEMLENS_UID)",
+            );
+            return;
+        }
+        let Some((embedder, _)) = self.backends() else {
+            return;
+        };
+        self.start_fact_status(Some(embedder));
+    }
+
+    /// The lookup of [`App::start_fact_lookup`]; with an embedder, a verify.
+    fn start_fact_status(&mut self, embedder: Option<Arc<dyn Embedder>>) {
         let facts = self.state.fact_list().to_vec();
         if facts.is_empty() {
             return;
@@ -22,23 +44,44 @@ impl App {
         let tab = &mut self.state.facts;
         tab.generation += 1;
         tab.lookup_running = true;
+        tab.verifying = embedder.is_some().then_some((0, facts.len()));
         let generation = tab.generation;
         let dimension = Some(self.state.setup.embedder_dimension).filter(|d| *d > 0);
         let tx = self.tx.clone();
+        let progress_tx = self.tx.clone();
         let handle = tokio::runtime::Handle::current();
         spawn_reporting(&self.tx, "fact status lookup", async move {
-            let found = tokio::task::spawn_blocking(move || {
-                handle.block_on(crate::sync::fact_status::lookup_facts_only(
-                    store.as_ref(),
-                    FACTS_NAMESPACE,
-                    &uid,
-                    &facts,
-                    dimension,
-                ))
+            let found = tokio::task::spawn_blocking(move || match embedder {
+                None => handle
+                    .block_on(crate::sync::fact_status::lookup_facts_only(
+                        store.as_ref(),
+                        FACTS_NAMESPACE,
+                        &uid,
+                        &facts,
+                        dimension,
+                    ))
+                    .map_err(|e| e.to_string()),
+                Some(embedder) => handle
+                    .block_on(crate::sync::fact_status::lookup_facts(
+                        store.as_ref(),
+                        Some(embedder.as_ref()),
+                        FACTS_NAMESPACE,
+                        &uid,
+                        &facts,
+                        dimension,
+                        |done, total| {
+                            let _ = progress_tx.send(Action::FactProgress {
+                                generation,
+                                done,
+                                total,
+                            });
+                        },
+                    ))
+                    .map_err(|e| e.to_string()),
             })
             .await;
             let outcome = match found {
-                Ok(r) => r.map_err(|e| e.to_string()),
+                Ok(r) => r,
                 Err(e) => Err(format!("the lookup crashed: {e}")),
             };
             let _ = tx.send(Action::FactStatusLoaded {
@@ -67,6 +110,7 @@ impl App {
                 self.state.focus = Focus::List;
             }
             Command::Refresh => self.start_fact_lookup(),
+            Command::VectorCheck => self.start_fact_verify(),
             Command::OpenLinked if self.state.facts.search.is_some() => self.open_fact_hit(),
             Command::OpenLinked => self.open_linked_conversation(),
             Command::OpenHit => self.open_fact_hit(),

@@ -74,8 +74,9 @@ impl App {
                 }
             }
             c if crate::tui::kinds::conversation_only(c) => {
-                let noun = self.state.tab.kind().spec().noun;
-                self.state.notify(
+                let (tab, noun) = (self.state.tab, self.state.tab.kind().spec().noun);
+                self.state.notify_on(
+                    tab,
                     Level::Info,
                     format!("not on the {noun} tab (1 returns to conversations)"),
                 );
@@ -90,6 +91,7 @@ impl App {
         let kind = self.state.tab.kind();
         match c {
             Command::Refresh => self.start_kind_lookup(kind),
+            Command::VectorCheck => self.start_kind_verify(kind),
             Command::OpenLinked => {
                 let cid = self
                     .state
@@ -121,7 +123,8 @@ impl App {
                     format!("every missing one of this export's {noun}"),
                 );
             }
-            Command::Search => self.state.notify(
+            Command::Search => self.state.notify_on(
+                self.state.tab,
                 Level::Info,
                 format!(
                     "search {} with memlens search --kind {} (the TUI searches conversations: 1, then s)",
@@ -289,6 +292,39 @@ impl App {
     /// rows come first (Omi's records of the export); the status follows when a store
     /// and a uid are set.
     pub fn start_kind_lookup(&mut self, kind: Kind) {
+        self.start_kind_status(kind, None);
+    }
+
+    /// `v` on a kind tab: look the status up and verify every stored record (its vector
+    /// compared with a fresh embedding of Omi's text: fresh or stale, with the cosine),
+    /// in the background with its progress in the footer.
+    pub(super) fn start_kind_verify(&mut self, kind: Kind) {
+        let noun = kind.spec().noun;
+        if self.state.setup.uid.is_none() {
+            self.state.notify(
+                Level::Error,
+                format!("no uid set: the {noun}' vector ids need one (--uid UID or MEMLENS_UID)"),
+            );
+            return;
+        }
+        if self
+            .state
+            .kind_tab(kind)
+            .is_some_and(|t| t.absent.is_some())
+        {
+            self.state
+                .notify(Level::Info, format!("this export has no {noun} to verify"));
+            return;
+        }
+        let Some((embedder, _)) = self.backends() else {
+            return;
+        };
+        self.start_kind_status(kind, Some(embedder));
+    }
+
+    /// The lookup of [`App::start_kind_lookup`]; with an embedder, a verify (the rows,
+    /// already prepared, are not computed again).
+    fn start_kind_status(&mut self, kind: Kind, embedder: Option<Arc<dyn Embedder>>) {
         let Some(export) = self.state.export.clone() else {
             return;
         };
@@ -306,34 +342,56 @@ impl App {
         let generation = tab.generation;
         let lookup = uid.is_some() && store.is_some();
         tab.lookup_running = lookup;
+        let verify = embedder.is_some() && lookup;
+        tab.verifying = verify.then(|| crate::tui::kinds::VerifyProgress {
+            stage: "start",
+            done: 0,
+            total: tab.report.as_ref().map(|_| tab.stored()),
+        });
+        let rows_known = verify && tab.prepared;
         let tx = self.tx.clone();
         spawn_reporting(&self.tx, "record status lookup", async move {
             let found = tokio::task::spawn_blocking(move || {
                 let export = export.kinds_export();
-                let rows = crate::tui::kinds::kind_rows(
-                    &export,
-                    kind,
-                    uid.as_deref().unwrap_or(NO_UID),
-                    format,
-                );
-                let absent = rows.absent.is_some();
-                let _ = tx.send(Action::KindRowsReady {
-                    kind,
-                    generation,
-                    rows: Box::new(rows),
-                });
-                let (Some(uid), Some(store), false) = (uid, store, absent) else {
+                if !rows_known {
+                    let rows = crate::tui::kinds::kind_rows(
+                        &export,
+                        kind,
+                        uid.as_deref().unwrap_or(NO_UID),
+                        format,
+                    );
+                    let absent = rows.absent.is_some();
+                    let _ = tx.send(Action::KindRowsReady {
+                        kind,
+                        generation,
+                        rows: Box::new(rows),
+                    });
+                    if absent {
+                        return None;
+                    }
+                }
+                let (Some(uid), Some(store)) = (uid, store) else {
                     return None;
                 };
                 let rk = crate::sync::kinds::record_kind(kind, format);
+                let progress_tx = tx.clone();
                 let outcome = handle
                     .block_on(kind_status(
                         store.as_ref(),
                         rk.as_ref(),
                         &export,
                         &uid,
-                        None,
-                        |_, _| {},
+                        embedder.as_deref(),
+                        |stage, done| {
+                            if verify {
+                                let _ = progress_tx.send(Action::KindProgress {
+                                    kind,
+                                    generation,
+                                    stage,
+                                    done,
+                                });
+                            }
+                        },
                     ))
                     .map(Box::new)
                     .map_err(|e| e.to_string());
@@ -376,6 +434,27 @@ impl App {
         true
     }
 
+    /// A kind tab's verify made progress.
+    pub(super) fn on_kind_progress(
+        &mut self,
+        kind: Kind,
+        generation: u64,
+        stage: &'static str,
+        done: usize,
+    ) -> bool {
+        let Some(tab) = self.state.kind_tab_mut(kind) else {
+            return false;
+        };
+        match tab.verifying.as_mut() {
+            Some(p) if tab.generation == generation => {
+                p.stage = stage;
+                p.done = done;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A kind tab's status arrived.
     pub(super) fn on_kind_status(
         &mut self,
@@ -390,6 +469,7 @@ impl App {
             return false;
         }
         tab.lookup_running = false;
+        tab.verifying = None;
         match outcome {
             Ok(report) => tab.apply_report(*report),
             Err(e) => {
@@ -565,6 +645,10 @@ impl App {
         self.state.kind_write.running = false;
         self.state.finish("kind-write");
         let ns = kind.default_namespace();
+        // What was written is fresh, from the write itself (a re-list says only present).
+        if let (Ok(a), Some(tab)) = (&outcome, self.state.kind_tab_mut(kind)) {
+            tab.apply_written(&a.written);
+        }
         match outcome {
             Ok(a) if !a.summary.is_complete() => self.state.notify(
                 Level::Error,

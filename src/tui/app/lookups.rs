@@ -28,7 +28,9 @@ impl App {
             let batch = state
                 .keymap
                 .keys_for(Command::ReprocessBatch, crate::tui::keymap::Scope::List);
-            state.notify(
+            // Conversation keys (R then a, s): shown on the conversations tab only.
+            state.notify_on(
+                crate::tui::kinds::Tab::Conversations,
                 Level::Info,
                 format!(
                     "The store has no vectors for these memories yet: press {batch} then a to embed every missing memory (a plan comes first), then s to search."

@@ -645,6 +645,7 @@ impl App {
                     return false;
                 }
                 self.state.facts.lookup_running = false;
+                self.state.facts.verifying = None;
                 match outcome {
                     Ok(entries) => {
                         let facts = self.state.fact_list().to_vec();
@@ -687,6 +688,24 @@ impl App {
                 generation,
                 outcome,
             } => self.on_kind_status(kind, generation, outcome),
+            Action::KindProgress {
+                kind,
+                generation,
+                stage,
+                done,
+            } => self.on_kind_progress(kind, generation, stage, done),
+            Action::FactProgress {
+                generation,
+                done,
+                total,
+            } => {
+                let facts = &mut self.state.facts;
+                if generation != facts.generation || facts.verifying.is_none() {
+                    return false;
+                }
+                facts.verifying = Some((done, total));
+                true
+            }
             Action::KindPlanned {
                 generation,
                 outcome,
@@ -1001,7 +1020,9 @@ impl App {
                 return;
             }
             Command::Copy => {
-                if self.state.selected().is_some() || self.state.focus == Focus::Search {
+                // The shown tab's selection (a record tab's row, never the hidden
+                // conversation's).
+                if !crate::tui::clipboard::choices(&self.state).is_empty() {
                     self.state.popup = Some(Popup::Copy);
                 }
                 return;

@@ -148,6 +148,13 @@ pub fn fact_details_lines<'a>(state: &State, width: u16) -> Vec<Line<'a>> {
         ));
     }
     out.push(Line::from(spans));
+    if let Some(s) = entry.and_then(|e| e.similarity) {
+        out.push(field(
+            t,
+            "  cosine",
+            format!("{s:.5} with the fact's current content"),
+        ));
+    }
     if let Some(why) = uid.and_then(|u| fact_skip(f, u)) {
         out.push(field(t, "  not embedded", why.describe()));
     }

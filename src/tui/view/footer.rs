@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::omi::record_kind::Kind;
 use crate::tui::action::Command;
 use crate::tui::fit;
 use crate::tui::keymap::Scope;
@@ -106,8 +107,16 @@ fn pane_hints(state: &State) -> Vec<(String, String)> {
         if command == Command::Help {
             continue;
         }
-        // The other tabs offer their own keys only.
-        if state.on_record_tab() && crate::tui::kinds::conversation_only(command) {
+        // Each tab offers its own keys only.
+        if !crate::tui::kinds::offers(state.tab, command) {
+            continue;
+        }
+        // On a record tab the vector check verifies the tab's kind: offered as `v`.
+        if command == Command::VectorCheck && state.on_record_tab() {
+            out.push((
+                crate::tui::kinds::verify_key(&state.keymap),
+                "verify".into(),
+            ));
             continue;
         }
         out.push((keys, what.to_string()));
@@ -142,6 +151,21 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
         used += fit::width(&s);
         second.push(Span::styled(s, t.info));
     }
+    // A record tab's verify (`v`), wherever it runs.
+    let mut verifying: Vec<String> = Vec::new();
+    if let Some((done, total)) = state.facts.verifying {
+        verifying.push(format!("verifying ns2: {done}/{total}"));
+    }
+    for kind in [Kind::ActionItems, Kind::Chunks] {
+        if let Some(p) = state.kind_tab(kind).and_then(|t| t.verifying) {
+            verifying.push(p.text(kind.default_namespace()));
+        }
+    }
+    for v in verifying {
+        let s = format!("{} {v}  ", super::spinner(state.tick));
+        used += fit::width(&s);
+        second.push(Span::styled(s, t.info));
+    }
     if let Some(job) = state.reprocess.footer() {
         let s = format!("{} {job}  ", super::spinner(state.tick));
         used += fit::width(&s);
@@ -150,7 +174,8 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
     // Configuration warnings stay until acted on; a later warning or error comes first
     // (a refusal cut off behind a long pinned warning would look like no answer at all).
     let pinned = pinned_warning(state);
-    let message = match (&pinned, &state.message) {
+    // A message about another tab's keys waits for that tab.
+    let message = match (&pinned, state.shown_message()) {
         (Some(p), Some((level, text)))
             if *level != crate::tui::action::Level::Info
                 && state.message_tag != Some(crate::tui::state::CONFIG_WARNINGS) =>
@@ -158,7 +183,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, area: Rect, state: &State) {
             Some((*level, format!("{text} · {p}")))
         }
         (Some(p), _) => Some((crate::tui::action::Level::Warn, p.clone())),
-        (None, m) => m.clone(),
+        (None, m) => m.cloned(),
     };
     if let Some((level, text)) = &message {
         let clean = sanitize::line(text).into_owned();

@@ -192,14 +192,12 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
             }
         }
     }
-    if let Some(e) = &state.export
-        && !record_tab
-    {
-        // Beside the tabs only the shape's code (`E3`) fits.
-        let shape = sanitize::line(&e.shape).into_owned();
-        let short = shape.split_whitespace().next().unwrap_or("").to_string();
-        pieces.insert(0, (Piece::new(short, 4), t.dim));
-    }
+    // The export's shape takes only the room the rest leaves (below).
+    let shape = state
+        .export
+        .as_ref()
+        .filter(|_| !record_tab)
+        .and_then(|e| shape_piece(&e.shape));
     if let Some(e) = &state.export {
         // The tabs; the shown one in brackets (not by colour alone). `key:name (count)`,
         // as tmux lists windows: the digit is the key that shows the tab, never read as
@@ -240,7 +238,26 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
         }
     }
     let only: Vec<Piece> = pieces.iter().map(|(p, _)| p.clone()).collect();
-    let shown = fit::by_priority(&only, "  ", room);
+    let mut shown = fit::by_priority(&only, "  ", room);
+    // The shape, after the tabs, only where every other piece is shown whole: its
+    // longest form that fits the room left, or nothing.
+    let whole = shown
+        .iter()
+        .zip(&only)
+        .all(|(s, p)| s.as_deref() == Some(p.text.as_str()));
+    if let (Some(shape), true) = (shape, whole) {
+        let used: usize = shown.iter().flatten().map(|s| fit::width(s) + 2).sum();
+        let left = room.saturating_sub(used);
+        let form = std::iter::once(&shape.text)
+            .chain(&shape.shorter)
+            .find(|f| fit::width(f) <= left)
+            .cloned();
+        if let Some(form) = form {
+            let at = if state.export.is_some() { 4 } else { 0 }.min(shown.len());
+            shown.insert(at, Some(form));
+            pieces.insert(at, (shape, t.dim));
+        }
+    }
     let mut out = Vec::new();
     for (text, (_, style)) in shown.into_iter().zip(pieces) {
         let Some(text) = text else { continue };
@@ -250,6 +267,18 @@ fn second_line(state: &State, room: usize) -> Vec<Span<'static>> {
         out.push(Span::styled(text, style));
     }
     out
+}
+
+/// The export's shape, said in words: `E3: server export omi-export.json (2026-02..)`,
+/// shorter `E3: server export`; left out when neither fits in the room the rest of the
+/// line leaves (its code alone, `E3`, said nothing to whoever had not read omi.md).
+fn shape_piece(shape: &str) -> Option<Piece> {
+    let code = shape.split_whitespace().next()?;
+    let known = crate::omi::export::Shape::from_code(code)?;
+    let mut p = Piece::new(format!("{code}: {}", known.description()), 4)
+        .or(format!("{code}: {}", known.short_name()));
+    p.cuttable = false;
+    Some(p)
 }
 
 /// A status count (`● present 323`, shorter `● 323`): dropped rather than cut, since a

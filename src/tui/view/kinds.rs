@@ -132,12 +132,19 @@ pub(super) fn draw_list(frame: &mut Frame<'_>, area: Rect, state: &State) {
     } else {
         "No row matches the filter (Esc clears it).".into()
     };
-    let title = format!(
+    // Candidates are not records Omi holds: counted apart (`· candidates 1/1`).
+    let candidate = |i: &usize| tab.rows[*i].status == RowStatus::Candidate;
+    let shown_candidates = tab.list.visible.iter().filter(|i| candidate(i)).count();
+    let candidates = (0..tab.rows.len()).filter(candidate).count();
+    let mut title = format!(
         " {} {}/{}",
         title_noun(kind),
-        tab.list.visible.len(),
-        tab.rows.len()
+        tab.list.visible.len() - shown_candidates,
+        tab.rows.len() - candidates
     );
+    if candidates > 0 {
+        title.push_str(&format!(" · candidates {shown_candidates}/{candidates}"));
+    }
     draw_rows(
         frame,
         area,
@@ -194,6 +201,13 @@ pub fn holding_note(state: &State, kind: Kind) -> Vec<String> {
     let mut out = vec![format!(
         "{ns} holds {stored} of this export's {writable} {noun}"
     )];
+    let verified = tab.report.as_ref().is_some_and(|r| r.verified);
+    if stored > 0 && !verified {
+        let verify = crate::tui::kinds::verify_key(&state.keymap);
+        out.push(format!(
+            "{verify} verifies them: embeds Omi's texts and compares each with its stored vector (fresh or stale)"
+        ));
+    }
     if stored < writable {
         let export = state
             .export
@@ -448,7 +462,12 @@ pub(super) fn confirm_write(frame: &mut Frame<'_>, area: Rect, state: &State) {
             crate::tui::confirm::Default::for_write(remote),
         ));
     }
-    let height = (lines.len() as u16 + 4).min(area.height);
+    // A value too long for a row wraps under the value column (a hanging indent as
+    // wide as the labels), not back at the dialog's edge.
+    let rect = super::centered(area, 100, 12);
+    let lines = super::details::wrap_long(lines, rect.width.saturating_sub(2) as usize);
+    // Each line is one row now: the box holds them and its borders exactly.
+    let height = (lines.len() as u16 + 2).min(area.height);
     super::popup_box(
         frame,
         super::centered(area, 100, height.max(12)),
@@ -489,13 +508,12 @@ pub(super) fn linked_lines(
             continue;
         };
         if last != Some(kind) {
-            let count = linked.iter().filter(|(k, _)| *k == kind).count();
             let digit = if kind == Kind::Chunks { 4 } else { 3 };
             out.push(Line::styled(
                 fit::fit(
                     &format!(
-                        "  {} ({count}, {}; {digit} shows them)",
-                        title_noun(kind).to_lowercase(),
+                        "  {} ({}, tab {digit})",
+                        linked_count(tab, kind, &linked),
                         kind.default_namespace()
                     ),
                     width,
@@ -529,6 +547,36 @@ pub(super) fn linked_lines(
         out.push(if picked { line.style(t.selected) } else { line });
     }
     (out, at)
+}
+
+/// How many of a conversation's linked rows of `kind` are its records, candidates and
+/// orphans: `2 action items, 1 candidate`. A `task_data` candidate has no vector and an
+/// orphan no record in the export: neither is counted as one of the conversation's
+/// records.
+fn linked_count(tab: &KindTab, kind: Kind, linked: &[(Kind, usize)]) -> String {
+    let rows = linked
+        .iter()
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, i)| tab.rows[*i].status);
+    let (mut records, mut candidates, mut orphans) = (0, 0, 0);
+    for status in rows {
+        match status {
+            RowStatus::Candidate => candidates += 1,
+            RowStatus::Orphan => orphans += 1,
+            _ => records += 1,
+        }
+    }
+    let noun = match kind {
+        Kind::Chunks => "transcript chunk",
+        _ => "action item",
+    };
+    let mut out = crate::words::counted(records, noun);
+    for (n, what) in [(candidates, "candidate"), (orphans, "orphan")] {
+        if n > 0 {
+            out.push_str(&format!(", {}", crate::words::counted(n, what)));
+        }
+    }
+    out
 }
 
 /// A chunk's first transcript line (its text starts with the date header).

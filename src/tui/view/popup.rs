@@ -91,6 +91,7 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
         }
         lines.push(Line::from(""));
     }
+    lines.extend(kind_help(state));
     lines.push(Line::styled(
         "Skipped: memories Omi would not embed (never written)",
         t.title,
@@ -119,6 +120,18 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
             Span::raw(status_meaning(status)),
         ]));
     }
+    let candidate = crate::tui::kinds::RowStatus::Candidate;
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!(
+                "  {} {:<20}",
+                candidate.embedding().glyph(),
+                candidate.word()
+            ),
+            t.status(candidate.embedding()),
+        ),
+        Span::raw("a task_data candidate: Omi writes no vector (tab 3)"),
+    ]));
     lines.push(Line::from(""));
     lines.push(Line::styled("Dialogs", t.title));
     lines.push(Line::from(format!("  {}", crate::tui::confirm::RULE)));
@@ -133,6 +146,101 @@ pub fn help_lines(state: &State) -> Vec<Line<'static>> {
         t.dim,
     ));
     lines
+}
+
+/// The help's sections for the kind tabs (`3`, `4`) and for the pick in a conversation's
+/// details, with the keys as bound.
+fn kind_help(state: &State) -> Vec<Line<'static>> {
+    use crate::tui::action::Command as C;
+    use crate::tui::keymap::Scope;
+    let t = &state.theme;
+    let keys = |c: C, scope: Scope| state.keymap.keys_for(c, scope);
+    // The first key bound (not from `keys`: `/` is a key as well as its separator).
+    let first = |c: C, scope: Scope| {
+        state
+            .keymap
+            .bindings
+            .iter()
+            .find(|b| b.command == c && (b.scope == scope || b.scope == Scope::Global))
+            .map(|b| {
+                let chords: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
+                chords.join(" ")
+            })
+            .unwrap_or_default()
+    };
+    let open = first(C::OpenLinked, Scope::Details);
+    let moves = |scope: Scope| format!("{} {}", keys(C::Down, scope), keys(C::Up, scope));
+    let tabs: Vec<(String, String)> = vec![
+        (
+            moves(Scope::List),
+            format!(
+                "move; {} filters the rows ({} clears)",
+                first(C::Filter, Scope::List),
+                first(C::ClosePopup, Scope::Global)
+            ),
+        ),
+        (
+            open.clone(),
+            "in the details: open the record's conversation".into(),
+        ),
+        (
+            first(C::Reprocess, Scope::List),
+            "write this record (a chunk: its conversation's whole chunk set; confirm first)".into(),
+        ),
+        (
+            first(C::ReprocessBatch, Scope::List),
+            "write every missing one (a plan, then confirm)".into(),
+        ),
+        (
+            crate::tui::kinds::verify_key(&state.keymap),
+            "verify: embed Omi's texts, compare with the stored vectors (fresh, stale)".into(),
+        ),
+        (
+            first(C::Refresh, Scope::Global),
+            "look up what the namespace holds (present, missing, orphans)".into(),
+        ),
+        (
+            first(C::Copy, Scope::List),
+            "copy the record's id, vector id or text (OSC 52)".into(),
+        ),
+    ];
+    let pick: Vec<(String, String)> = vec![
+        (
+            open.clone(),
+            format!("pick its first chunk or action item; {open} again opens it in its tab"),
+        ),
+        (moves(Scope::Details), "move the pick".into()),
+        (
+            first(C::Reprocess, Scope::Details),
+            "write the picked one (a chunk: the conversation's chunk set)".into(),
+        ),
+        (first(C::ClosePopup, Scope::Global), "drop the pick".into()),
+    ];
+    let rows = |rows: Vec<(String, String)>| {
+        rows.into_iter().map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!("  {k:<22}"), t.key),
+                Span::raw(what),
+            ])
+        })
+    };
+    let mut out = vec![Line::styled(
+        "Action items (3) and transcript chunks (4) tabs",
+        t.title,
+    )];
+    out.extend(rows(tabs));
+    out.push(Line::styled(
+        "  (the facts tab, 2, alike; its s searches ns2)",
+        t.dim,
+    ));
+    out.push(Line::from(""));
+    out.push(Line::styled(
+        "Conversation details: its chunks and action items",
+        t.title,
+    ));
+    out.extend(rows(pick));
+    out.push(Line::from(""));
+    out
 }
 
 /// What a status means, for the legend in the help.

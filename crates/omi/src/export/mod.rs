@@ -54,6 +54,25 @@ impl Shape {
         }
     }
 
+    /// The shape of a [`Shape::code`] (`E3`).
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::E0, Self::E1, Self::E2, Self::E3, Self::E4, Self::E5]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+
+    /// A few words for where the file came from, where [`Shape::description`] is too
+    /// long (a screen's header): `server export`.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Self::E0 => "mobile app file",
+            Self::E1 | Self::E2 => "app file",
+            Self::E3 => "server export",
+            Self::E4 => "API JSON",
+            Self::E5 => "webhook body",
+        }
+    }
+
     /// What the shape is, for people.
     pub fn description(self) -> &'static str {
         match self {

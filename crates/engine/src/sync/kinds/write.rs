@@ -224,6 +224,12 @@ pub struct Applied {
     pub deleted: usize,
     /// The journalled run: its id, failures grouped by cause, what is left pending.
     pub summary: Summary,
+    /// Each record upserted and verified: its vector id and the text its vector was just
+    /// embedded from. Such a record is known fresh while that text is Omi's (no
+    /// re-embedding needed to say so). Empty when the run was cancelled with items
+    /// pending (which of them were written is in the journal, not here).
+    #[serde(skip)]
+    pub written: Vec<(String, String)>,
 }
 
 /// Why [`apply`] or [`resume`] wrote nothing, or stopped.
@@ -263,10 +269,25 @@ pub async fn apply(
     } else {
         delete_groups(rp.store(), &plan.namespace, &plan.deletes).await?
     };
+    let written = if summary.pending == 0 {
+        let failed: std::collections::HashSet<&str> = summary
+            .failed
+            .iter()
+            .map(|f| f.vector_id.as_str())
+            .collect();
+        plan.upserts
+            .iter()
+            .filter(|e| !failed.contains(e.vector_id.as_str()))
+            .map(|e| (e.vector_id.clone(), e.text.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Applied {
         upserted: summary.done,
         deleted,
         summary,
+        written,
     })
 }
 
