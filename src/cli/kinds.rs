@@ -321,7 +321,7 @@ pub async fn status(
     kind: Kind,
     verify: bool,
 ) -> anyhow::Result<String> {
-    let export = load_export(path)?;
+    let export = load_export(path, Some(kind))?;
     if kind == Kind::Facts {
         return super::facts::status(ctx, &export, verify).await;
     }
@@ -586,7 +586,7 @@ const NO_CHUNKS: &str = "this account has no transcript chunks: Omi writes them 
 /// `memlens status --kind all EXPORT`: per namespace, what Omi would hold for the export,
 /// what the store holds, and the counts per status (the same machinery for every kind).
 pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Result<String> {
-    let export = load_export(path)?;
+    let export = load_export(path, None)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let mut rows = Vec::new();
     for kind in Kind::ALL {
@@ -671,7 +671,7 @@ pub async fn orphans(
     yes: bool,
     allow_incomplete_export: bool,
 ) -> anyhow::Result<(String, ExitCode)> {
-    let export = load_export(path)?;
+    let export = load_export(path, Some(kind))?;
     if let Some(note) = absent(&export, kind) {
         bail!("{note}");
     }
@@ -794,7 +794,7 @@ pub async fn reprocess(
     ctx: &Context,
     ask: &ReprocessAsk<'_>,
 ) -> anyhow::Result<(String, ExitCode)> {
-    let export = load_export(ask.export)?;
+    let export = load_export(ask.export, Some(ask.kind))?;
     if let Some(note) = absent(&export, ask.kind) {
         bail!("{note}");
     }
@@ -929,7 +929,9 @@ pub async fn search(
     top_k: Option<usize>,
     export_path: Option<&Path>,
 ) -> anyhow::Result<String> {
-    let export = export_path.map(load_export).transpose()?;
+    let export = export_path
+        .map(|p| load_export(p, Some(kind)))
+        .transpose()?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;

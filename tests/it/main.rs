@@ -19,6 +19,7 @@ mod heavy_user;
 mod hostile_exports;
 mod hybrid_search;
 mod index_knowledge;
+mod kind_cli;
 mod kind_guards;
 mod local_search;
 mod local_store_crash;
