@@ -165,6 +165,9 @@ pub fn text(
         }
         Kind::ActionItems => {
             let section = &export.action_items;
+            if let Some(note) = section.empty_note() {
+                eprintln!("note: {}: {note}", export.name);
+            }
             for id in ids {
                 if section.get(id).is_none() {
                     bail!("{}: no action item with id {id:?}", export.name);

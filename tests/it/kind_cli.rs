@@ -75,3 +75,58 @@ fn the_facts_note_is_printed_only_for_conversations() {
         assert_eq!(err.contains(NOTE), noted, "{args:?}\nstderr:\n{err}");
     }
 }
+
+/// A copy of the 2026 sample (`e3-2026.json`) with `edit` applied, written into `dir`.
+fn sample_with(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/samples/e3-2026.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(sample).unwrap()).unwrap();
+    edit(&mut v);
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    path
+}
+
+/// An `action_items` section that is present but empty is an answer, not silence: one
+/// line on stderr and exit 0 (text and `--json`, nothing on stdout). A missing section
+/// stays an error.
+#[test]
+fn text_of_an_empty_action_items_section_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = sample_with(dir.path(), "empty.json", |v| {
+        v["action_items"] = serde_json::json!([]);
+        v.as_object_mut().unwrap().remove("task_data");
+    });
+    let e = empty.display().to_string();
+    for json in [false, true] {
+        let mut args = vec!["text", e.as_str(), "--kind", "action-items"];
+        if json {
+            args.push("--json");
+        }
+        let (out, err) = ok(&memlens(dir.path(), &args));
+        assert_eq!(out, "", "{args:?}");
+        assert!(
+            err.contains(
+                "the export's action_items section is empty: Omi holds no ns4 vectors for it"
+            ),
+            "{args:?}: {err}"
+        );
+    }
+    let missing = sample_with(dir.path(), "missing.json", |v| {
+        v.as_object_mut().unwrap().remove("action_items");
+    });
+    let o = memlens(
+        dir.path(),
+        &[
+            "text",
+            &missing.display().to_string(),
+            "--kind",
+            "action-items",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("has no action_items section"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
