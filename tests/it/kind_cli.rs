@@ -130,3 +130,71 @@ fn text_of_an_empty_action_items_section_says_so() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+const DISCARDED: &str = "28497272-dd48-44b1-8f8d-c4412356e078";
+
+/// A conversation Omi's chunk backfill skips (discarded, deleted, not completed) has no
+/// chunks: not a `c0` row counted as "skipped" beside the chunks Omi writes. The demo
+/// export: 1,470 chunks of 323 conversations, 10 conversations skipped; the TUI's chunks
+/// tab shows the same 1,470 rows, and a plan for a skipped conversation names it.
+#[test]
+fn a_skipped_conversation_has_no_chunk_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = demo().display().to_string();
+    let (out, _) = ok(&memlens(
+        dir.path(),
+        &["status", &e, "--kind", "chunks", "--json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let chunks = v["chunks"].as_array().unwrap();
+    assert_eq!(chunks.len(), 1470);
+    assert!(chunks.iter().all(|c| c["status"] == "missing"));
+    assert_eq!(v["counts"]["missing"], 1470);
+    assert_eq!(v["counts"].get("skipped"), None, "{}", v["counts"]);
+    let conversations = v["conversations"].as_array().unwrap();
+    let skipped: Vec<_> = conversations
+        .iter()
+        .filter(|c| !c["skip"].is_null())
+        .collect();
+    assert_eq!(skipped.len(), 10);
+    assert!(
+        skipped
+            .iter()
+            .all(|c| c["would_write"] == 0 && c["counts"] == serde_json::json!({}))
+    );
+    let d = conversations
+        .iter()
+        .find(|c| c["conversation_id"] == DISCARDED)
+        .unwrap();
+    assert!(d["skip"].as_str().unwrap().starts_with("discarded"));
+
+    let export = memlens::omi::export::load_path(&demo()).unwrap();
+    let rows = memlens::tui::kinds::kind_rows(
+        &export,
+        memlens::omi::record_kind::Kind::Chunks,
+        "demo-sam-rivera",
+        memlens::omi::text::TextFormat::default(),
+    );
+    assert_eq!((rows.rows.len(), rows.records), (1470, 1470));
+    assert!(rows.rows.iter().all(|r| r.owner != DISCARDED));
+
+    let (out, _) = ok(&memlens(
+        dir.path(),
+        &[
+            "reprocess",
+            &e,
+            "--kind",
+            "chunks",
+            "--id",
+            DISCARDED,
+            "--dry-run",
+        ],
+    ));
+    assert!(
+        out.contains(&format!(
+            "skip  {DISCARDED}  (discarded: Omi's backfill skips it)"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("upsert 0 records"), "{out}");
+}

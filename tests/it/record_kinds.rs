@@ -319,8 +319,8 @@ async fn status_and_orphans_give_every_chunk_and_item_its_state() {
         (cid(A, 0), "fresh"),
         (cid(A, 1), "stale"),
         (cid(B, 0), "fresh"),
-        // D is deleted: Omi's backfill skips it.
-        (cid(D, 0), "skipped"),
+        // D is deleted: Omi's backfill skips it, so it has no chunk rows (its
+        // conversation row says why, below).
     ]
     .into_iter()
     .map(|(a, b)| (a, b.to_string()))

@@ -103,6 +103,9 @@ pub struct KindReport {
     pub verified: bool,
     /// Records Omi would hold or skip, in export order.
     pub records: Vec<RecordState>,
+    /// Owners Omi would write no record for at all ([`RecordKind::skipped_owners`]:
+    /// conversations the chunk backfill skips), counted in their own unit.
+    pub skipped_owners: Vec<super::SkippedOwner>,
     pub orphans: Vec<KindOrphan>,
 }
 
@@ -281,6 +284,7 @@ pub async fn kind_status_in(
         requests,
         verified: embedder.is_some(),
         records,
+        skipped_owners: kind.skipped_owners(export),
         orphans,
     })
 }

@@ -69,11 +69,20 @@ pub fn plan(
     selection: &Selection,
 ) -> Result<WritePlan, PlanError> {
     let expected = kind.expected(export, uid, chrono::Utc::now().timestamp());
+    let skipped_owners = kind.skipped_owners(export);
     let mut owners: Vec<(&str, i64)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for e in &expected {
         if seen.insert(e.owner.as_str()) {
             owners.push((&e.owner, e.date));
+        }
+    }
+    // Owners with no record at all (a conversation the chunk backfill skips) can be named
+    // too: the plan says why nothing is written for them. (The date only orders owners
+    // for `limit`, which keeps eligible owners alone.)
+    for s in &skipped_owners {
+        if seen.insert(s.owner.as_str()) {
+            owners.push((&s.owner, 0));
         }
     }
     if !selection.owners.is_empty() {
@@ -129,6 +138,12 @@ pub fn plan(
         }
         upserts.push(e.clone());
     }
+    skipped.extend(
+        skipped_owners
+            .iter()
+            .filter(|s| chosen.contains(s.owner.as_str()))
+            .map(|s| (s.owner.clone(), s.reason.clone())),
+    );
     // The selected owners' orphans (with no selection: every orphan of the kind).
     let deletes = match report {
         Some(r) if selection.clear_orphans => r
