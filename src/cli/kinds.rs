@@ -309,6 +309,9 @@ fn status_json(r: &KindReport, store: &str, rows: serde_json::Value) -> anyhow::
         "listed": r.listed,
         "requests": r.requests,
         "counts": counts_json(r),
+        "unit": unit(r.kind),
+        "skipped_owners": r.skipped_owners.len(),
+        "owner_unit": owner_unit(r.kind).1,
     });
     if let (Some(o), serde_json::Value::Object(rows)) = (v.as_object_mut(), rows) {
         o.extend(rows);
@@ -432,12 +435,45 @@ fn action_items_status(
             .unwrap_or_default();
         writeln!(out, "  {:<8} {}  {}{via}", "orphan", o.vector_id, o.cause)?;
     }
-    writeln!(out, "counts: {}", summary(r))?;
+    writeln!(out, "{}", summary(r))?;
     Ok(())
 }
 
+/// What a kind's counts count: `conversations`, `facts`, `action items`, `chunks` (each
+/// a record of the kind's namespace).
+fn unit(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Chunks => "chunks",
+        other => other.spec().noun,
+    }
+}
+
+/// What the kind's owners are: a chunk's is a conversation, the others own themselves.
+fn owner_unit(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Chunks | Kind::Conversations => ("conversation", "conversations"),
+        Kind::Facts => ("fact", "facts"),
+        Kind::ActionItems => ("action item", "action items"),
+    }
+}
+
+/// The counts of a report with their units, the same in the account view and in a kind's
+/// own status: `chunks: 1470 missing, 2 orphan; 10 conversations skipped (no chunks)` —
+/// the records of the kind's namespace per status, then the owners Omi writes no record
+/// for, counted as what they are.
 fn summary(r: &KindReport) -> String {
-    counts_line(r.counts())
+    let mut out = format!("{}: {}", unit(r.kind), counts_line(r.counts()));
+    if !r.skipped_owners.is_empty() {
+        let (one, many) = owner_unit(r.kind);
+        write!(
+            out,
+            "; {} skipped (no {})",
+            crate::words::count(r.skipped_owners.len(), one, many),
+            unit(r.kind)
+        )
+        .expect("writing to a String");
+    }
+    out
 }
 
 /// Per conversation: Omi's chunk count, stored, and the counts per status.
@@ -579,7 +615,7 @@ fn chunks_status(
             "missing: {CHUNKS_MISSING}, so a missing chunk is normal"
         )?;
     }
-    writeln!(out, "counts: {}", summary(r))?;
+    writeln!(out, "{}", summary(r))?;
     Ok(())
 }
 
@@ -611,6 +647,9 @@ pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Res
                     "stored": r.listed,
                     "counts": counts_json(r),
                     "requests": r.requests,
+                    "unit": unit(*k),
+                    "skipped_owners": r.skipped_owners.len(),
+                    "owner_unit": owner_unit(*k).1,
                 }),
                 Err(note) => {
                     json!({"kind": k.word(), "namespace": k.default_namespace(), "note": note})
@@ -648,6 +687,10 @@ pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Res
             )?,
         }
     }
+    writeln!(
+        out,
+        "Omi holds and stored count each row's own records (conversations, facts, action items, chunks)"
+    )?;
     Ok(out)
 }
 

@@ -198,3 +198,58 @@ fn a_skipped_conversation_has_no_chunk_rows() {
     );
     assert!(out.contains("upsert 0 records"), "{out}");
 }
+
+/// `status --kind all` (the account view) states the unit of every count: each row's
+/// counts are records of its own namespace, and the conversations the chunk backfill skips
+/// are counted as conversations, not mixed into the chunk counts. `--json` keeps its keys
+/// and adds `unit`, `skipped_owners` and `owner_unit`.
+#[test]
+fn the_account_view_states_the_unit_of_every_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = demo().display().to_string();
+    let (out, _) = ok(&memlens(dir.path(), &["status", &e, "--kind", "all"]));
+    let row = |ns: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{ns} ")))
+            .unwrap_or_else(|| panic!("no {ns} row:\n{out}"))
+            .to_string()
+    };
+    assert!(
+        row("ns1").ends_with("conversations: 323 missing, 10 skipped"),
+        "{out}"
+    );
+    assert!(row("ns2").ends_with("facts: 11 missing"), "{out}");
+    assert!(row("ns4").ends_with("action items: 54 missing"), "{out}");
+    assert!(
+        row("ns_tchunks").ends_with("chunks: 1470 missing; 10 conversations skipped (no chunks)"),
+        "{out}"
+    );
+    // The single kind's status ends with the same words.
+    let (out, _) = ok(&memlens(dir.path(), &["status", &e, "--kind", "chunks"]));
+    assert_eq!(
+        out.lines().last(),
+        Some("chunks: 1470 missing; 10 conversations skipped (no chunks)"),
+        "{out}"
+    );
+
+    let (out, _) = ok(&memlens(
+        dir.path(),
+        &["status", &e, "--kind", "all", "--json"],
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let chunks = &v["kinds"][3];
+    assert_eq!(chunks["kind"], "chunks");
+    // The keys of before, unchanged…
+    assert_eq!(chunks["omi_would_hold"], 1470);
+    assert_eq!(chunks["stored"], 0);
+    assert_eq!(chunks["counts"]["missing"], 1470);
+    assert_eq!(chunks["namespace"], "ns_tchunks");
+    // …and the units beside them.
+    assert_eq!(chunks["unit"], "chunks");
+    assert_eq!(chunks["skipped_owners"], 10);
+    assert_eq!(chunks["owner_unit"], "conversations");
+    let conversations = &v["kinds"][0];
+    assert_eq!(conversations["unit"], "conversations");
+    assert_eq!(conversations["counts"]["skipped"], 10);
+    assert_eq!(conversations["skipped_owners"], 0);
+}
