@@ -463,67 +463,23 @@ async fn namespaces_memlens_does_not_model_are_listed_and_never_written() {
         .await;
         assert!(ok(&o).starts_with(&id));
     }
-    // Orphans there are listed, but deleting is refused: ns3 is read-only, ns4 holds
-    // another kind.
-    for (ns, why) in [
-        ("ns3", "read-only"),
-        (
-            "ns4",
-            "conversations are never written to or deleted from it",
-        ),
+    // Orphans there are listed, but deleting is refused, and so is a reprocess: ns3 is
+    // read-only, ns4 holds another kind.
+    const OTHER_KIND: &str = "conversations are never written to or deleted from it";
+    for (ns, deleting, writing) in [
+        ("ns3", "read-only", "does not model"),
+        ("ns4", OTHER_KIND, OTHER_KIND),
     ] {
-        let o = memlens(
-            &emu,
-            dir.path(),
-            &[
-                "orphans",
-                &e,
-                "--namespace",
-                ns,
-                "--uid",
-                UID,
-                "--delete",
-                "--yes",
-            ],
-        )
-        .await;
-        assert!(!o.status.success());
-        assert!(
-            String::from_utf8_lossy(&o.stderr).contains(why),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert_eq!(emu.records(ns).len(), 1);
-    }
-    for (ns, why) in [
-        ("ns3", "does not model"),
-        (
-            "ns4",
-            "conversations are never written to or deleted from it",
-        ),
-    ] {
-        let o = memlens(
-            &emu,
-            dir.path(),
-            &[
-                "reprocess",
-                &e,
-                "--namespace",
-                ns,
-                "--uid",
-                UID,
-                "--all",
-                "--yes",
-            ],
-        )
-        .await;
-        assert!(!o.status.success());
-        assert!(
-            String::from_utf8_lossy(&o.stderr).contains(why),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert_eq!(emu.records(ns).len(), 1);
+        for (command, tail, why) in [
+            ("orphans", "--delete", deleting),
+            ("reprocess", "--all", writing),
+        ] {
+            let args = [command, &e, "--namespace", ns, "--uid", UID, tail, "--yes"];
+            let o = memlens(&emu, dir.path(), &args).await;
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(!o.status.success() && err.contains(why), "{args:?}: {err}");
+            assert_eq!(emu.records(ns).len(), 1);
+        }
     }
 }
 
