@@ -96,24 +96,6 @@ pub(super) fn emit(text: &str) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// One `text --kind chunks --json` line (fields in this order).
-#[derive(serde::Serialize)]
-struct ChunkLine<'a> {
-    id: &'a str,
-    conversation_id: &'a str,
-    chunk_index: usize,
-    created_at: i64,
-    text: &'a str,
-}
-
-/// One `text --kind action-items --json` line (fields in this order).
-#[derive(serde::Serialize)]
-struct ItemLine<'a> {
-    id: &'a str,
-    action_item_id: &'a str,
-    text: &'a str,
-}
-
 /// `memlens text --kind facts|action-items|chunks EXPORT [--id ID]…`: Omi's exact texts
 /// (facts: the content, omi-facts.md §F5.1; chunks: §1.1; action items: the description,
 /// §2.1). `--id` names conversations for chunks, facts and items for the others.
@@ -126,71 +108,14 @@ pub fn text(
     if let Some(note) = absent(export, kind) {
         bail!("{note}");
     }
-    let uid = resolve_uid(&ctx.settings, Some(export)).unwrap_or_default();
-    let mut out = String::new();
-    match kind {
-        Kind::Chunks => {
-            for id in ids {
-                if export.get(id).is_none() {
-                    bail!("{}: no conversation with id {id:?}", export.name);
-                }
-            }
-            let chosen: Vec<_> = export
-                .memories
-                .iter()
-                .filter(|m| ids.is_empty() || ids.contains(&m.id))
-                .collect();
-            let chunks: Vec<_> = chosen
-                .iter()
-                .flat_map(|m| transcript_chunks(m).into_iter().map(move |c| (*m, c)))
-                .collect();
-            let rows = chunks
-                .iter()
-                .map(|(m, c)| {
-                    let id = crate::omi::chunks::chunk_vector_id(&uid, &m.id, c.chunk_index);
-                    let line = serde_json::to_string(&ChunkLine {
-                        id: &id,
-                        conversation_id: &m.id,
-                        chunk_index: c.chunk_index,
-                        created_at: c.created_at,
-                        text: &c.text,
-                    })?;
-                    Ok((id, line, c.text.as_str()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            write_texts(&mut out, ctx.json, &rows)?;
-            if chunks.is_empty() {
-                eprintln!("note: no transcript lines, so no chunks (§1.1 step 3)");
-            }
-        }
+    let out = match kind {
+        Kind::Chunks => records_text(ctx, export, kind, ids)?,
         Kind::ActionItems => {
             let section = &export.action_items;
             if let Some(note) = section.empty_note() {
                 eprintln!("note: {}: {note}", export.name);
             }
-            for id in ids {
-                if section.get(id).is_none() {
-                    bail!("{}: no action item with id {id:?}", export.name);
-                }
-            }
-            let chosen: Vec<_> = section
-                .items
-                .iter()
-                .filter(|i| ids.is_empty() || ids.contains(&i.id))
-                .collect();
-            let rows = chosen
-                .iter()
-                .map(|item| {
-                    let id = crate::omi::action_items::action_item_vector_id(&uid, &item.id);
-                    let line = serde_json::to_string(&ItemLine {
-                        id: &id,
-                        action_item_id: &item.id,
-                        text: &item.description,
-                    })?;
-                    Ok((id, line, item.description.as_str()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            write_texts(&mut out, ctx.json, &rows)?;
+            let mut out = records_text(ctx, export, kind, ids)?;
             if ids.is_empty() {
                 for c in &section.candidates {
                     let line = format!(
@@ -204,11 +129,88 @@ pub fn text(
                     }
                 }
             }
+            out
         }
-        Kind::Facts => out = facts_text(ctx, export, ids)?,
+        Kind::Facts => facts_text(ctx, export, ids)?,
         other => bail!("memlens text --kind {} is printed elsewhere", other.word()),
-    }
+    };
     emit(&out)
+}
+
+/// True when the export holds the owner `id` names: a conversation for chunks, an item
+/// for action items (`--id` of `text`).
+fn owner_in_export(export: &Export, kind: Kind, id: &str) -> bool {
+    match kind {
+        Kind::ActionItems => export.action_items.get(id).is_some(),
+        Kind::Facts => export.fact_section.get(id).is_some(),
+        Kind::Conversations | Kind::Chunks => export.get(id).is_some(),
+    }
+}
+
+/// `text --kind action-items|chunks`, written once over the kind's records
+/// ([`crate::sync::kinds::RecordKind::expected`]): each record's exact text, or with
+/// `--json` one line per record: `id` (the vector id), the metadata Omi writes that the
+/// export determines (the kind's metadata keys but `uid`, and but `created_at` when Omi
+/// stamps the upsert time), then `text` — chunks `{"id","conversation_id","chunk_index",
+/// "created_at","text"}`, action items `{"id","action_item_id","text"}`. `ids` name
+/// owners; a named owner Omi writes no record for (a conversation the chunk backfill
+/// skips) is said on stderr.
+fn records_text(
+    ctx: &Context,
+    export: &Export,
+    kind: Kind,
+    ids: &[String],
+) -> anyhow::Result<String> {
+    let (noun, _) = owner_unit(kind);
+    for id in ids {
+        if !owner_in_export(export, kind, id) {
+            bail!("{}: no {noun} with id {id:?}", export.name);
+        }
+    }
+    let uid = resolve_uid(&ctx.settings, Some(export)).unwrap_or_default();
+    let rk = record_kind(kind, format(ctx)?);
+    let spec = kind.spec();
+    let keys: Vec<&str> = spec
+        .metadata_keys
+        .iter()
+        .copied()
+        .filter(|k| *k != "uid" && !(spec.upsert_time && *k == "created_at"))
+        .collect();
+    let expected = rk.expected(export, &uid, 0);
+    let rows = expected
+        .iter()
+        .filter(|e| ids.is_empty() || ids.contains(&e.owner))
+        .map(|e| Ok((e.vector_id.clone(), json_line(e, &keys)?, e.text.as_str())))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut out = String::new();
+    write_texts(&mut out, ctx.json, &rows)?;
+    let named_skips: Vec<_> = rk
+        .skipped_owners(export)
+        .into_iter()
+        .filter(|s| ids.contains(&s.owner))
+        .collect();
+    for s in &named_skips {
+        eprintln!("note: {noun} {}: {}: no {}", s.owner, s.reason, unit(kind));
+    }
+    if rows.is_empty() && named_skips.is_empty() && kind == Kind::Chunks {
+        eprintln!("note: no transcript lines, so no chunks (§1.1 step 3)");
+    }
+    Ok(out)
+}
+
+/// One `--json` line of [`records_text`]: `{"id":…,<keys from the metadata>…,"text":…}`,
+/// in that order, compact (numbers the metadata holds as integers print as integers).
+fn json_line(e: &crate::sync::kinds::Expected, keys: &[&str]) -> anyhow::Result<String> {
+    let mut line = format!("{{\"id\":{}", serde_json::to_string(&e.vector_id)?);
+    for key in keys {
+        let value = e
+            .metadata
+            .get(*key)
+            .map_or(serde_json::Value::Null, crate::store::filter::meta_json);
+        write!(line, ",{}:{value}", serde_json::to_string(key)?)?;
+    }
+    write!(line, ",\"text\":{}}}", serde_json::to_string(&e.text)?)?;
+    Ok(line)
 }
 
 /// `text --kind facts`: the content alone for one `--id`, else each under `=== id

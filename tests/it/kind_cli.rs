@@ -178,18 +178,16 @@ fn a_skipped_conversation_has_no_chunk_rows() {
     assert_eq!((rows.rows.len(), rows.records), (1470, 1470));
     assert!(rows.rows.iter().all(|r| r.owner != DISCARDED));
 
-    let (out, _) = ok(&memlens(
-        dir.path(),
-        &[
-            "reprocess",
-            &e,
-            "--kind",
-            "chunks",
-            "--id",
-            DISCARDED,
-            "--dry-run",
-        ],
-    ));
+    let plan = [
+        "reprocess",
+        &e,
+        "--kind",
+        "chunks",
+        "--id",
+        DISCARDED,
+        "--dry-run",
+    ];
+    let (out, _) = ok(&memlens(dir.path(), &plan));
     assert!(
         out.contains(&format!(
             "skip  {DISCARDED}  (discarded: Omi's backfill skips it)"
@@ -252,4 +250,73 @@ fn the_account_view_states_the_unit_of_every_count() {
     assert_eq!(conversations["unit"], "conversations");
     assert_eq!(conversations["counts"]["skipped"], 10);
     assert_eq!(conversations["skipped_owners"], 0);
+}
+
+/// `text --kind chunks|action-items` is one printer over the kind's records: the `--json`
+/// lines keep the issue's shapes byte for byte (chunks
+/// `{"id","conversation_id","chunk_index","created_at","text"}`, action items
+/// `{"id","action_item_id","text"}`), and a conversation the chunk backfill skips has no
+/// chunk to print: `--id` of one says why on stderr.
+#[test]
+fn text_prints_each_kinds_records_in_its_fixed_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = demo().display().to_string();
+    let raw: serde_json::Value = serde_json::from_slice(&std::fs::read(demo()).unwrap()).unwrap();
+    let uid = raw["profile"]["uid"].as_str().unwrap();
+
+    let (out, _) = ok(&memlens(
+        dir.path(),
+        &["text", &e, "--kind", "action-items", "--json"],
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    let items = raw["action_items"].as_array().unwrap();
+    assert_eq!(lines.len(), items.len());
+    for (line, item) in lines.iter().zip(items) {
+        let id = item["id"].as_str().unwrap();
+        let want = format!(
+            r#"{{"id":"{uid}-ai-{id}","action_item_id":"{id}","text":{}}}"#,
+            serde_json::to_string(&item["description"]).unwrap()
+        );
+        assert_eq!(*line, want);
+    }
+
+    let (out, _) = ok(&memlens(
+        dir.path(),
+        &["text", &e, "--kind", "chunks", "--json"],
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1470);
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let want = format!(
+            r#"{{"id":{},"conversation_id":{},"chunk_index":{},"created_at":{},"text":{}}}"#,
+            v["id"], v["conversation_id"], v["chunk_index"], v["created_at"], v["text"]
+        );
+        assert_eq!(line, want);
+        assert!(
+            v["chunk_index"].is_u64() && v["created_at"].is_i64(),
+            "{line}"
+        );
+        assert!(!line.contains(DISCARDED), "{line}");
+    }
+
+    let o = memlens(
+        dir.path(),
+        &["text", &e, "--kind", "chunks", "--id", DISCARDED],
+    );
+    let (out, err) = ok(&o);
+    assert_eq!(out, "");
+    assert!(
+        err.contains(&format!(
+            "conversation {DISCARDED}: discarded: Omi's backfill skips it: no chunks"
+        )),
+        "{err}"
+    );
+    // An id the export lacks is still an error, named in the kind's words.
+    let o = memlens(
+        dir.path(),
+        &["text", &e, "--kind", "action-items", "--id", "nope"],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no action item with id \"nope\""));
 }

@@ -194,7 +194,7 @@ pub async fn apply(
     mut progress: impl FnMut(usize),
 ) -> Result<Applied, OrphanError> {
     check(plan, confirmed, read_only)?;
-    let upsert_time = matches!(plan.kind, Kind::Facts | Kind::ActionItems);
+    let upsert_time = plan.kind.spec().upsert_time;
     run(store, embedder, plan, upsert_time, &mut progress).await
 }
 
