@@ -835,13 +835,60 @@ pub struct ReprocessAsk<'a> {
     pub allow_incomplete_export: bool,
 }
 
+/// The lines of a kind's reprocess: text, or with `--json` JSON lines shaped like the
+/// conversations' reprocess (`{"type": "plan"|"progress"|"refused"|"summary", …}`, one
+/// compact object per line, written as they happen).
+struct Lines<'a> {
+    out: &'a mut dyn std::io::Write,
+    json: bool,
+}
+
+impl Lines<'_> {
+    fn event(&mut self, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
+        super::reprocess::write_event(self.out, kind, body)
+    }
+
+    fn text(&mut self, s: &str) -> anyhow::Result<()> {
+        super::reprocess::write_text(self.out, s)
+    }
+
+    /// The last line: what was written (`dry_run`: nothing was).
+    fn summary(&mut self, done: write::Applied, dry_run: bool) -> anyhow::Result<()> {
+        if self.json {
+            let mut body = serde_json::to_value(done)?;
+            body["dry_run"] = dry_run.into();
+            return self.event("summary", body);
+        }
+        if dry_run {
+            return self.text("dry run: nothing written\n");
+        }
+        if done == write::Applied::default() {
+            return self.text("nothing to write\n");
+        }
+        self.text(&format!(
+            "upserted {} in {}, deleted {}\n",
+            counted(done.upserted, "record"),
+            counted(done.batches, "batch"),
+            counted(done.deleted, "orphan id")
+        ))
+    }
+}
+
 /// `memlens reprocess --kind action-items|chunks EXPORT (--id ID… | --missing | --all)
 /// [--limit N] [--clear-orphans]`: the plan first, then Omi's exact records in batches of
 /// 100 (chunks: Omi's backfill rules, §1.3; action items: `created_at` = upsert time, §2.1).
+/// Prints to `out` as it goes: the plan, progress (JSON lines with `--json`, else on
+/// stderr), then the summary; a dry run says it wrote nothing. Returns the exit status
+/// (2: a remote write needs `--yes`).
 pub async fn reprocess(
     ctx: &Context,
     ask: &ReprocessAsk<'_>,
-) -> anyhow::Result<(String, ExitCode)> {
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    let mut o = Lines {
+        out,
+        json: ctx.json,
+    };
     let export = load_export(ask.export, Some(ask.kind))?;
     if let Some(note) = absent(&export, ask.kind) {
         bail!("{note}");
@@ -873,42 +920,21 @@ pub async fn reprocess(
         clear_orphans: ask.clear_orphans,
     };
     let plan = write::plan(rk.as_ref(), &export, &uid, report.as_ref(), &selection)?;
-    let mut out = String::new();
-    writeln!(
-        out,
-        "plan: upsert {} and delete {} in {} for uid {uid} ({}) · {} ({}) · {}",
-        counted(plan.upserts.len(), "record"),
-        counted(plan.deletes.len(), "orphan id"),
-        plan.namespace,
-        store.target(),
-        counted(
-            plan.owners,
-            if ask.kind == Kind::Chunks {
-                "conversation"
-            } else {
-                "item"
-            }
-        ),
-        ask.kind.spec().spec,
-        if plan.upserts.len().div_ceil(write::BATCH) == 1 {
-            "1 batch".to_string()
-        } else {
-            format!(
-                "{} batches of up to {}",
-                plan.upserts.len().div_ceil(write::BATCH),
-                write::BATCH
-            )
-        }
-    )?;
-    for (key, why) in &plan.skipped {
-        writeln!(out, "  skip  {key}  ({why})")?;
-    }
-    for id in &plan.deletes {
-        writeln!(out, "  delete  {id}")?;
-    }
     let incomplete = export.incomplete_reason();
-    if let Some(why) = &incomplete {
-        writeln!(out, "warning: {why}")?;
+    let nothing = plan.upserts.is_empty() && plan.deletes.is_empty();
+    if o.json {
+        let mut body = serde_json::to_value(&plan)?;
+        body["store"] = store.target().into();
+        body["warnings"] = json!(incomplete.iter().collect::<Vec<_>>());
+        body["dry_run"] = ask.dry_run.into();
+        o.event("plan", body)?;
+    } else {
+        o.text(&plan_text(
+            &plan,
+            &uid,
+            &store.target(),
+            incomplete.as_deref(),
+        ))?;
     }
     if !ask.dry_run
         && !plan.deletes.is_empty()
@@ -917,53 +943,92 @@ pub async fn reprocess(
     {
         return Err(crate::sync::orphans::OrphanError::IncompleteExport(why).into());
     }
-    if ask.dry_run || (plan.upserts.is_empty() && plan.deletes.is_empty()) {
-        if ctx.json {
-            out = format!(
-                "{}\n",
-                serde_json::to_string_pretty(&json!({"plan": plan, "dry_run": true}))?
-            );
-        }
-        return Ok((out, ExitCode::SUCCESS));
+    if ask.dry_run || nothing {
+        o.summary(write::Applied::default(), ask.dry_run)?;
+        return Ok(ExitCode::SUCCESS);
     }
     if store.is_remote() && !ask.yes {
-        writeln!(out, "a remote store: add --yes to write")?;
-        return Ok((out, ExitCode::from(2)));
+        let msg = format!(
+            "refusing to write to the remote store {} without --yes (run again with --yes, or --dry-run to only plan)",
+            store.target()
+        );
+        if o.json {
+            o.event("refused", json!({"reason": msg}))?;
+        } else {
+            o.text("a remote store: add --yes to write\n")?;
+        }
+        return Ok(ExitCode::from(2));
     }
     let embedder = open_embedder(&ctx.settings)?;
     store
         .check_compatible(&plan.namespace, embedder.dimension())
         .await
         .context("cannot write these vectors")?;
+    let total = plan.upserts.len();
+    let json = o.json;
+    let mut progress_error = None;
     let done = write::apply(
         store.as_ref(),
         embedder.as_ref(),
         &plan,
         true,
         ctx.settings.read_only,
-        |n| eprint!("\rwritten {n}/{}", plan.upserts.len()),
+        |n| {
+            if json {
+                if let Err(e) = o.event("progress", json!({"done": n, "total": total})) {
+                    progress_error.get_or_insert(e);
+                }
+            } else {
+                eprint!("\rwritten {n}/{total}");
+            }
+        },
     )
     .await?;
-    if !plan.upserts.is_empty() {
+    if let Some(e) = progress_error {
+        return Err(e);
+    }
+    if !json && total > 0 {
         eprintln!();
     }
-    if ctx.json {
-        out = format!(
-            "{}\n",
-            serde_json::to_string_pretty(
-                &json!({"plan": plan, "applied": done, "dry_run": false})
-            )?
-        );
-    } else {
-        writeln!(
-            out,
-            "upserted {} in {}, deleted {}",
-            counted(done.upserted, "record"),
-            counted(done.batches, "batch"),
-            counted(done.deleted, "orphan id")
-        )?;
+    o.summary(done, false)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The plan of a kind's reprocess, for people.
+fn plan_text(plan: &write::WritePlan, uid: &str, store: &str, incomplete: Option<&str>) -> String {
+    let mut out = String::new();
+    let batches = plan.upserts.len().div_ceil(write::BATCH);
+    let _ = writeln!(
+        out,
+        "plan: upsert {} and delete {} in {} for uid {uid} ({store}) · {} ({}) · {}",
+        counted(plan.upserts.len(), "record"),
+        counted(plan.deletes.len(), "orphan id"),
+        plan.namespace,
+        counted(
+            plan.owners,
+            if plan.kind == Kind::Chunks {
+                "conversation"
+            } else {
+                "item"
+            }
+        ),
+        plan.kind.spec().spec,
+        if batches == 1 {
+            "1 batch".to_string()
+        } else {
+            format!("{batches} batches of up to {}", write::BATCH)
+        }
+    );
+    for (key, why) in &plan.skipped {
+        let _ = writeln!(out, "  skip  {key}  ({why})");
     }
-    Ok((out, ExitCode::SUCCESS))
+    for id in &plan.deletes {
+        let _ = writeln!(out, "  delete  {id}");
+    }
+    if let Some(why) = incomplete {
+        let _ = writeln!(out, "warning: {why}");
+    }
+    out
 }
 
 /// `memlens search --kind action-items|chunks QUERY`: Omi's search of the namespace

@@ -154,10 +154,8 @@ pub fn run(ctx: &Context, args: ReprocessArgs) -> anyhow::Result<ExitCode> {
             yes: args.yes,
             allow_incomplete_export: args.allow_incomplete_export,
         };
-        let (text, code) =
-            super::search::runtime()?.block_on(super::kinds::reprocess(ctx, &ask))?;
-        print!("{text}");
-        return Ok(code);
+        let mut out = std::io::stdout();
+        return super::search::runtime()?.block_on(super::kinds::reprocess(ctx, &ask, &mut out));
     }
     if args.limit.is_some() || args.clear_orphans {
         anyhow::bail!("--limit and --clear-orphans are for --kind action-items and --kind chunks");
@@ -191,21 +189,37 @@ struct Output<'a> {
 /// Plain progress lines on a non-terminal stderr: at most one per this interval.
 const PLAIN_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// One reprocess event as a JSON line, `{"type": kind, …body}`, flushed: the shape of
+/// every kind's `reprocess --json` (conversations and facts here, action items and chunks
+/// in [`super::kinds::reprocess`]).
+pub(super) fn write_event(
+    out: &mut dyn Write,
+    kind: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<()> {
+    let mut v = json!({ "type": kind });
+    if let (Some(o), serde_json::Value::Object(b)) = (v.as_object_mut(), body) {
+        o.extend(b);
+    }
+    writeln!(out, "{v}")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Text to `out`, flushed (progress interleaves with it).
+pub(super) fn write_text(out: &mut dyn Write, s: &str) -> anyhow::Result<()> {
+    out.write_all(s.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 impl Output<'_> {
     fn event(&mut self, kind: &str, body: serde_json::Value) -> anyhow::Result<()> {
-        let mut v = json!({ "type": kind });
-        if let (Some(o), serde_json::Value::Object(b)) = (v.as_object_mut(), body) {
-            o.extend(b);
-        }
-        writeln!(self.out, "{v}")?;
-        self.out.flush()?;
-        Ok(())
+        write_event(self.out, kind, body)
     }
 
     fn text(&mut self, s: &str) -> anyhow::Result<()> {
-        self.out.write_all(s.as_bytes())?;
-        self.out.flush()?;
-        Ok(())
+        write_text(self.out, s)
     }
 
     fn progress(&mut self, p: &Progress) {

@@ -59,14 +59,7 @@ fn the_facts_note_is_printed_only_for_conversations() {
         (&["text", &e, "--kind", "chunks"], false),
         (&["orphans", &e, "--kind", "chunks"], false),
         (
-            &[
-                "reprocess",
-                &e,
-                "--kind",
-                "action-items",
-                "--all",
-                "--dry-run",
-            ],
+            &["reprocess", &e, "--kind", "chunks", "--all", "--dry-run"],
             false,
         ),
     ];
@@ -319,4 +312,96 @@ fn text_prints_each_kinds_records_in_its_fixed_shape() {
     );
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("no action item with id \"nope\""));
+}
+
+/// Every stdout line of a `--json` run: one compact JSON object each (JSON lines).
+fn json_lines(out: &str) -> Vec<serde_json::Value> {
+    out.lines()
+        .map(|l| {
+            assert!(
+                l.starts_with('{') && l.ends_with('}'),
+                "not a JSON line: {l:?}"
+            );
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))
+        })
+        .collect()
+}
+
+/// `reprocess --kind action-items|chunks --json` prints JSON lines shaped like the
+/// conversations' reprocess: a `plan` line, a `progress` line per batch written, a
+/// `summary` line last; `dry_run` says whether anything was written (a dry run also says
+/// so in words without `--json`).
+#[test]
+fn kind_reprocess_json_is_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = demo().display().to_string();
+
+    let mut dry = vec![
+        "reprocess",
+        &e,
+        "--kind",
+        "action-items",
+        "--all",
+        "--dry-run",
+    ];
+    let (out, _) = ok(&memlens(dir.path(), &dry));
+    assert!(
+        out.lines().any(|l| l == "dry run: nothing written"),
+        "{out}"
+    );
+    dry.push("--json");
+    let (out, _) = ok(&memlens(dir.path(), &dry));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["type"], "plan");
+    assert_eq!(lines[0]["dry_run"], true);
+    assert_eq!(lines[0]["kind"], "action-items");
+    assert_eq!(lines[0]["namespace"], "ns4");
+    assert_eq!(lines[0]["upsert_ids"].as_array().unwrap().len(), 54);
+    assert_eq!(lines[1]["type"], "summary");
+    assert_eq!(lines[1]["dry_run"], true);
+    assert_eq!(lines[1]["upserted"], 0);
+
+    // A real run on the local store (no confirmation needed): 1,470 chunks in 15 batches.
+    let run = ["reprocess", &e, "--kind", "chunks", "--all", "--json"];
+    let (out, _) = ok(&memlens(dir.path(), &run));
+    let lines = json_lines(&out);
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(types.first(), Some(&"plan"), "{out}");
+    assert_eq!(types.last(), Some(&"summary"), "{out}");
+    assert_eq!(
+        types.iter().filter(|t| **t == "progress").count(),
+        15,
+        "{out}"
+    );
+    assert_eq!(lines[0]["dry_run"], false);
+    assert_eq!(lines[0]["upsert_ids"].as_array().unwrap().len(), 1470);
+    let done: Vec<u64> = lines[1..16]
+        .iter()
+        .map(|l| l["done"].as_u64().unwrap())
+        .collect();
+    assert_eq!(done.first(), Some(&100));
+    assert_eq!(done.last(), Some(&1470));
+    assert!(lines[1..16].iter().all(|l| l["total"] == 1470));
+    let summary = &lines[16];
+    assert_eq!(
+        (
+            &summary["upserted"],
+            &summary["batches"],
+            &summary["deleted"],
+            &summary["dry_run"]
+        ),
+        (&1470.into(), &15.into(), &0.into(), &false.into())
+    );
+    // Nothing left to write: the plan, then a summary of nothing.
+    let again = ["reprocess", &e, "--kind", "chunks", "--missing", "--json"];
+    let (out, _) = ok(&memlens(dir.path(), &again));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["upsert_ids"], serde_json::json!([]));
+    assert_eq!(
+        (&lines[1]["type"], &lines[1]["upserted"]),
+        (&"summary".into(), &0.into())
+    );
+    assert_eq!(lines[1]["dry_run"], false);
 }
