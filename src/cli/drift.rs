@@ -11,6 +11,7 @@ use anyhow::bail;
 use super::Context;
 use super::search::{load_export, open_embedder, open_store, resolve_uid, runtime};
 use crate::omi::Memory;
+use crate::omi::record_kind::Kind;
 use crate::sync::drift::{DriftCache, DriftOutcome, check_drift};
 
 /// Arguments of `memlens drift`.
@@ -43,7 +44,7 @@ pub async fn execute(ctx: &Context, args: &DriftArgs) -> anyhow::Result<(String,
     if args.kind.facts() {
         return super::facts::drift(ctx, &args.export, &args.ids).await;
     }
-    let export = load_export(&args.export)?;
+    let export = load_export(&args.export, Some(Kind::Conversations))?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let mut chosen: Vec<&Memory> = Vec::new();
     let mut unknown = Vec::new();

@@ -13,6 +13,7 @@ use anyhow::Context as _;
 
 use super::Context;
 use super::search::{load_export, open_embedder, open_fulltext, open_store, resolve_uid, runtime};
+use crate::omi::record_kind::Kind;
 use crate::sync::daterange::DateRange;
 use crate::sync::drift::DriftCache;
 use crate::sync::explain::{
@@ -70,7 +71,11 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
         Some(r) => DateRange::parse(r, chrono::Utc::now()).context("bad date range")?,
         None => DateRange::ALL,
     };
-    let export = args.export.as_deref().map(load_export).transpose()?;
+    let export = args
+        .export
+        .as_deref()
+        .map(|p| load_export(p, Some(Kind::Conversations)))
+        .transpose()?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
     let fulltext = match &export {
         Some(e) => Some(open_fulltext(&ctx.settings.data_dir, &e.memories).await?),

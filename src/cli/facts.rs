@@ -150,7 +150,9 @@ pub async fn search_facts(
     top_k: usize,
     export_path: Option<&std::path::Path>,
 ) -> anyhow::Result<String> {
-    let export = export_path.map(load_export).transpose()?;
+    let export = export_path
+        .map(|p| load_export(p, Some(Kind::Facts)))
+        .transpose()?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
     let target = match (like, query) {
         (Some(id), _) => SearchTarget::LikeMemory(id.to_string()),
@@ -242,7 +244,7 @@ pub async fn drift(
     export_path: &std::path::Path,
     ids: &[String],
 ) -> anyhow::Result<(String, ExitCode)> {
-    let export = load_export(export_path)?;
+    let export = load_export(export_path, Some(Kind::Facts))?;
     if export.fact_section.source.is_none() {
         return Err(no_facts(&export));
     }

@@ -13,6 +13,7 @@ use serde_json::json;
 use super::Context;
 use super::indexing::ensure_searchable;
 use super::search::{load_export, open_embedder, open_fulltext, open_store, resolve_uid, runtime};
+use crate::omi::record_kind::Kind;
 use crate::sync::golden::{
     GoldenFile, GoldenRun, RunChange, RunOptions, add_to_file, compare, load_last_run,
     run as run_golden, save_last_run,
@@ -104,7 +105,7 @@ pub async fn table(
     export: &Path,
     no_index: bool,
 ) -> anyhow::Result<(String, bool)> {
-    let export = load_export(export)?;
+    let export = load_export(export, Some(Kind::Conversations))?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
@@ -242,7 +243,10 @@ pub async fn execute(ctx: &Context, args: &GoldenArgs) -> anyhow::Result<String>
                     .map_err(|e: String| anyhow::anyhow!("{}: {e}", path.display()))?,
                 (None, None) => SearchMode::Hybrid,
             };
-            let export = export.as_deref().map(load_export).transpose()?;
+            let export = export
+                .as_deref()
+                .map(|p| load_export(p, Some(Kind::Conversations)))
+                .transpose()?;
             let uid = resolve_uid(&ctx.settings, export.as_ref())?;
             let fulltext = match (&export, mode, *detail) {
                 (Some(e), SearchMode::Text | SearchMode::Hybrid, _) | (Some(e), _, true) => {

@@ -31,7 +31,11 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs, kind: Kind) -> anyhow::R
         Some(r) => DateRange::parse(r, chrono::Utc::now()).context("bad date range")?,
         None => DateRange::ALL,
     };
-    let export = args.export.as_deref().map(load_export).transpose()?;
+    let export = args
+        .export
+        .as_deref()
+        .map(|p| load_export(p, Some(kind)))
+        .transpose()?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;

@@ -96,24 +96,6 @@ pub(super) fn emit(text: &str) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// One `text --kind chunks --json` line (fields in this order).
-#[derive(serde::Serialize)]
-struct ChunkLine<'a> {
-    id: &'a str,
-    conversation_id: &'a str,
-    chunk_index: usize,
-    created_at: i64,
-    text: &'a str,
-}
-
-/// One `text --kind action-items --json` line (fields in this order).
-#[derive(serde::Serialize)]
-struct ItemLine<'a> {
-    id: &'a str,
-    action_item_id: &'a str,
-    text: &'a str,
-}
-
 /// `memlens text --kind facts|action-items|chunks EXPORT [--id ID]…`: Omi's exact texts
 /// (facts: the content, omi-facts.md §F5.1; chunks: §1.1; action items: the description,
 /// §2.1). `--id` names conversations for chunks, facts and items for the others.
@@ -126,68 +108,14 @@ pub fn text(
     if let Some(note) = absent(export, kind) {
         bail!("{note}");
     }
-    let uid = resolve_uid(&ctx.settings, Some(export)).unwrap_or_default();
-    let mut out = String::new();
-    match kind {
-        Kind::Chunks => {
-            for id in ids {
-                if export.get(id).is_none() {
-                    bail!("{}: no conversation with id {id:?}", export.name);
-                }
-            }
-            let chosen: Vec<_> = export
-                .memories
-                .iter()
-                .filter(|m| ids.is_empty() || ids.contains(&m.id))
-                .collect();
-            let chunks: Vec<_> = chosen
-                .iter()
-                .flat_map(|m| transcript_chunks(m).into_iter().map(move |c| (*m, c)))
-                .collect();
-            let rows = chunks
-                .iter()
-                .map(|(m, c)| {
-                    let id = crate::omi::chunks::chunk_vector_id(&uid, &m.id, c.chunk_index);
-                    let line = serde_json::to_string(&ChunkLine {
-                        id: &id,
-                        conversation_id: &m.id,
-                        chunk_index: c.chunk_index,
-                        created_at: c.created_at,
-                        text: &c.text,
-                    })?;
-                    Ok((id, line, c.text.as_str()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            write_texts(&mut out, ctx.json, &rows)?;
-            if chunks.is_empty() {
-                eprintln!("note: no transcript lines, so no chunks (§1.1 step 3)");
-            }
-        }
+    let out = match kind {
+        Kind::Chunks => records_text(ctx, export, kind, ids)?,
         Kind::ActionItems => {
             let section = &export.action_items;
-            for id in ids {
-                if section.get(id).is_none() {
-                    bail!("{}: no action item with id {id:?}", export.name);
-                }
+            if let Some(note) = section.empty_note() {
+                eprintln!("note: {}: {note}", export.name);
             }
-            let chosen: Vec<_> = section
-                .items
-                .iter()
-                .filter(|i| ids.is_empty() || ids.contains(&i.id))
-                .collect();
-            let rows = chosen
-                .iter()
-                .map(|item| {
-                    let id = crate::omi::action_items::action_item_vector_id(&uid, &item.id);
-                    let line = serde_json::to_string(&ItemLine {
-                        id: &id,
-                        action_item_id: &item.id,
-                        text: &item.description,
-                    })?;
-                    Ok((id, line, item.description.as_str()))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            write_texts(&mut out, ctx.json, &rows)?;
+            let mut out = records_text(ctx, export, kind, ids)?;
             if ids.is_empty() {
                 for c in &section.candidates {
                     let line = format!(
@@ -201,11 +129,88 @@ pub fn text(
                     }
                 }
             }
+            out
         }
-        Kind::Facts => out = facts_text(ctx, export, ids)?,
+        Kind::Facts => facts_text(ctx, export, ids)?,
         other => bail!("memlens text --kind {} is printed elsewhere", other.word()),
-    }
+    };
     emit(&out)
+}
+
+/// True when the export holds the owner `id` names: a conversation for chunks, an item
+/// for action items (`--id` of `text`).
+fn owner_in_export(export: &Export, kind: Kind, id: &str) -> bool {
+    match kind {
+        Kind::ActionItems => export.action_items.get(id).is_some(),
+        Kind::Facts => export.fact_section.get(id).is_some(),
+        Kind::Conversations | Kind::Chunks => export.get(id).is_some(),
+    }
+}
+
+/// `text --kind action-items|chunks`, written once over the kind's records
+/// ([`crate::sync::kinds::RecordKind::expected`]): each record's exact text, or with
+/// `--json` one line per record: `id` (the vector id), the metadata Omi writes that the
+/// export determines (the kind's metadata keys but `uid`, and but `created_at` when Omi
+/// stamps the upsert time), then `text` — chunks `{"id","conversation_id","chunk_index",
+/// "created_at","text"}`, action items `{"id","action_item_id","text"}`. `ids` name
+/// owners; a named owner Omi writes no record for (a conversation the chunk backfill
+/// skips) is said on stderr.
+fn records_text(
+    ctx: &Context,
+    export: &Export,
+    kind: Kind,
+    ids: &[String],
+) -> anyhow::Result<String> {
+    let (noun, _) = owner_unit(kind);
+    for id in ids {
+        if !owner_in_export(export, kind, id) {
+            bail!("{}: no {noun} with id {id:?}", export.name);
+        }
+    }
+    let uid = resolve_uid(&ctx.settings, Some(export)).unwrap_or_default();
+    let rk = record_kind(kind, format(ctx)?);
+    let spec = kind.spec();
+    let keys: Vec<&str> = spec
+        .metadata_keys
+        .iter()
+        .copied()
+        .filter(|k| *k != "uid" && !(spec.upsert_time && *k == "created_at"))
+        .collect();
+    let expected = rk.expected(export, &uid, 0);
+    let rows = expected
+        .iter()
+        .filter(|e| ids.is_empty() || ids.contains(&e.owner))
+        .map(|e| Ok((e.vector_id.clone(), json_line(e, &keys)?, e.text.as_str())))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut out = String::new();
+    write_texts(&mut out, ctx.json, &rows)?;
+    let named_skips: Vec<_> = rk
+        .skipped_owners(export)
+        .into_iter()
+        .filter(|s| ids.contains(&s.owner))
+        .collect();
+    for s in &named_skips {
+        eprintln!("note: {noun} {}: {}: no {}", s.owner, s.reason, unit(kind));
+    }
+    if rows.is_empty() && named_skips.is_empty() && kind == Kind::Chunks {
+        eprintln!("note: no transcript lines, so no chunks (§1.1 step 3)");
+    }
+    Ok(out)
+}
+
+/// One `--json` line of [`records_text`]: `{"id":…,<keys from the metadata>…,"text":…}`,
+/// in that order, compact (numbers the metadata holds as integers print as integers).
+fn json_line(e: &crate::sync::kinds::Expected, keys: &[&str]) -> anyhow::Result<String> {
+    let mut line = format!("{{\"id\":{}", serde_json::to_string(&e.vector_id)?);
+    for key in keys {
+        let value = e
+            .metadata
+            .get(*key)
+            .map_or(serde_json::Value::Null, crate::store::filter::meta_json);
+        write!(line, ",{}:{value}", serde_json::to_string(key)?)?;
+    }
+    write!(line, ",\"text\":{}}}", serde_json::to_string(&e.text)?)?;
+    Ok(line)
 }
 
 /// `text --kind facts`: the content alone for one `--id`, else each under `=== id
@@ -306,6 +311,9 @@ fn status_json(r: &KindReport, store: &str, rows: serde_json::Value) -> anyhow::
         "listed": r.listed,
         "requests": r.requests,
         "counts": counts_json(r),
+        "unit": unit(r.kind),
+        "skipped_owners": r.skipped_owners.len(),
+        "owner_unit": owner_unit(r.kind).1,
     });
     if let (Some(o), serde_json::Value::Object(rows)) = (v.as_object_mut(), rows) {
         o.extend(rows);
@@ -321,7 +329,7 @@ pub async fn status(
     kind: Kind,
     verify: bool,
 ) -> anyhow::Result<String> {
-    let export = load_export(path)?;
+    let export = load_export(path, Some(kind))?;
     if kind == Kind::Facts {
         return super::facts::status(ctx, &export, verify).await;
     }
@@ -429,12 +437,45 @@ fn action_items_status(
             .unwrap_or_default();
         writeln!(out, "  {:<8} {}  {}{via}", "orphan", o.vector_id, o.cause)?;
     }
-    writeln!(out, "counts: {}", summary(r))?;
+    writeln!(out, "{}", summary(r))?;
     Ok(())
 }
 
+/// What a kind's counts count: `conversations`, `facts`, `action items`, `chunks` (each
+/// a record of the kind's namespace).
+fn unit(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Chunks => "chunks",
+        other => other.spec().noun,
+    }
+}
+
+/// What the kind's owners are: a chunk's is a conversation, the others own themselves.
+fn owner_unit(kind: Kind) -> (&'static str, &'static str) {
+    match kind {
+        Kind::Chunks | Kind::Conversations => ("conversation", "conversations"),
+        Kind::Facts => ("fact", "facts"),
+        Kind::ActionItems => ("action item", "action items"),
+    }
+}
+
+/// The counts of a report with their units, the same in the account view and in a kind's
+/// own status: `chunks: 1470 missing, 2 orphan; 10 conversations skipped (no chunks)` —
+/// the records of the kind's namespace per status, then the owners Omi writes no record
+/// for, counted as what they are.
 fn summary(r: &KindReport) -> String {
-    counts_line(r.counts())
+    let mut out = format!("{}: {}", unit(r.kind), counts_line(r.counts()));
+    if !r.skipped_owners.is_empty() {
+        let (one, many) = owner_unit(r.kind);
+        write!(
+            out,
+            "; {} skipped (no {})",
+            crate::words::count(r.skipped_owners.len(), one, many),
+            unit(r.kind)
+        )
+        .expect("writing to a String");
+    }
+    out
 }
 
 /// Per conversation: Omi's chunk count, stored, and the counts per status.
@@ -576,7 +617,7 @@ fn chunks_status(
             "missing: {CHUNKS_MISSING}, so a missing chunk is normal"
         )?;
     }
-    writeln!(out, "counts: {}", summary(r))?;
+    writeln!(out, "{}", summary(r))?;
     Ok(())
 }
 
@@ -586,7 +627,7 @@ const NO_CHUNKS: &str = "this account has no transcript chunks: Omi writes them 
 /// `memlens status --kind all EXPORT`: per namespace, what Omi would hold for the export,
 /// what the store holds, and the counts per status (the same machinery for every kind).
 pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Result<String> {
-    let export = load_export(path)?;
+    let export = load_export(path, None)?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let mut rows = Vec::new();
     for kind in Kind::ALL {
@@ -608,6 +649,9 @@ pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Res
                     "stored": r.listed,
                     "counts": counts_json(r),
                     "requests": r.requests,
+                    "unit": unit(*k),
+                    "skipped_owners": r.skipped_owners.len(),
+                    "owner_unit": owner_unit(*k).1,
                 }),
                 Err(note) => {
                     json!({"kind": k.word(), "namespace": k.default_namespace(), "note": note})
@@ -645,6 +689,10 @@ pub async fn status_all(ctx: &Context, path: &Path, verify: bool) -> anyhow::Res
             )?,
         }
     }
+    writeln!(
+        out,
+        "Omi holds and stored count each row's own records (conversations, facts, action items, chunks)"
+    )?;
     Ok(out)
 }
 
@@ -671,7 +719,7 @@ pub async fn orphans(
     yes: bool,
     allow_incomplete_export: bool,
 ) -> anyhow::Result<(String, ExitCode)> {
-    let export = load_export(path)?;
+    let export = load_export(path, Some(kind))?;
     if let Some(note) = absent(&export, kind) {
         bail!("{note}");
     }
@@ -842,10 +890,12 @@ pub(super) async fn reprocess(
     }
     let incomplete = crate::sync::kinds::incomplete_reason(ask.kind, export);
     if o.json {
-        o.event(
-            "plan",
-            json!({"plan": plan, "dry_run": ask.dry_run, "export_incomplete": incomplete}),
-        )?;
+        // The plan's own fields, as the conversations' `plan` line carries its plan's.
+        let mut body = serde_json::to_value(&plan)?;
+        body["store"] = rp.store().target().into();
+        body["warnings"] = json!(incomplete.iter().collect::<Vec<_>>());
+        body["dry_run"] = ask.dry_run.into();
+        o.event("plan", body)?;
     } else {
         o.text(&render_write_plan(
             &plan,
@@ -861,11 +911,12 @@ pub(super) async fn reprocess(
     {
         return Err(crate::sync::orphans::OrphanError::IncompleteExport(why).into());
     }
-    if ask.dry_run {
-        return Ok(ExitCode::SUCCESS);
-    }
-    if plan.upserts.is_empty() && plan.deletes.is_empty() {
-        if !o.json {
+    // The last line says what was written: nothing for a dry run or an empty plan.
+    let nothing = json!({"upserted": 0, "deleted": 0, "batches": 0, "dry_run": ask.dry_run});
+    if ask.dry_run || (plan.upserts.is_empty() && plan.deletes.is_empty()) {
+        if o.json {
+            o.event("summary", nothing)?;
+        } else if !ask.dry_run {
             o.text("nothing to write\n")?;
         }
         return Ok(ExitCode::SUCCESS);
@@ -876,11 +927,20 @@ pub(super) async fn reprocess(
     let done = write::apply(rp, &plan, true, |p| o.progress(p), cancel).await;
     o.end_progress();
     let done = done?;
-    super::reprocess::print_summary(o, &done.summary)?;
     if o.json {
-        o.event("deleted", json!({"deleted": done.deleted}))?;
-    } else if !plan.deletes.is_empty() {
-        o.text(&format!("deleted {}\n", counted(done.deleted, "orphan id")))?;
+        // The job's summary (as the conversations' last line), with what this kind's
+        // write adds: records upserted, orphan ids deleted, batches planned.
+        let mut body = serde_json::to_value(&done.summary)?;
+        body["upserted"] = done.upserted.into();
+        body["deleted"] = done.deleted.into();
+        body["batches"] = plan.upserts.len().div_ceil(rp.config().batch_size).into();
+        body["dry_run"] = false.into();
+        o.event("summary", body)?;
+    } else {
+        super::reprocess::print_summary(o, &done.summary)?;
+        if !plan.deletes.is_empty() {
+            o.text(&format!("deleted {}\n", counted(done.deleted, "orphan id")))?;
+        }
     }
     Ok(if done.summary.is_complete() {
         ExitCode::SUCCESS
@@ -963,7 +1023,9 @@ pub async fn search(
     top_k: Option<usize>,
     export_path: Option<&Path>,
 ) -> anyhow::Result<String> {
-    let export = export_path.map(load_export).transpose()?;
+    let export = export_path
+        .map(|p| load_export(p, Some(kind)))
+        .transpose()?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::Context;
 use super::search::{load_export, open_store, resolve_uid, runtime};
+use crate::omi::record_kind::Kind;
 use crate::sync::orphans::{DEFAULT_PAGE_SIZE, DeletePlan, delete_orphans, scan_orphans};
 use crate::sync::search::hit_date;
 use crate::words::{count, counted};
@@ -61,7 +62,7 @@ pub async fn execute(ctx: &Context, args: &OrphansArgs) -> anyhow::Result<(Strin
     } else {
         None
     };
-    let export = load_export(&args.export)?;
+    let export = load_export(&args.export, Some(Kind::Conversations))?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let store = open_store(&ctx.settings).await?;
     let ns = ctx.settings.namespace.as_str();

@@ -17,6 +17,7 @@ use super::Context;
 use crate::config::Settings;
 use crate::embed::Embedder;
 use crate::omi::export::{Export, load_path};
+use crate::omi::record_kind::Kind;
 use crate::store::{VectorStore, open_from_settings};
 use crate::sync::daterange::DateRange;
 use crate::sync::fulltext::FullText;
@@ -83,8 +84,13 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Load an export, warning about skipped records on stderr.
-pub(crate) fn load_export(path: &Path) -> anyhow::Result<Export> {
+/// Load an export for a command on `kind` (`None`: `--kind all`), warning about skipped
+/// records on stderr. The facts note ("11 Omi facts set aside: facts are not
+/// conversations…") is about the conversations the facts were set aside from, so only a
+/// command on conversations prints it: for facts it would deny what the command does, for
+/// action items and chunks it is beside the point, and `--kind all` shows the facts in
+/// their own row.
+pub(crate) fn load_export(path: &Path, kind: Option<Kind>) -> anyhow::Result<Export> {
     let export = load_path(path)?;
     if !export.bad_records.is_empty() || !export.duplicates.is_empty() {
         eprintln!(
@@ -94,7 +100,9 @@ pub(crate) fn load_export(path: &Path) -> anyhow::Result<Export> {
             export.duplicates.len()
         );
     }
-    if let Some(note) = export.facts_note() {
+    if kind == Some(Kind::Conversations)
+        && let Some(note) = export.facts_note()
+    {
         eprintln!("note: {}: {note}", export.name);
     }
     Ok(export)
@@ -184,7 +192,11 @@ pub async fn execute(ctx: &Context, args: &SearchArgs) -> anyhow::Result<String>
         None => DateRange::from_bounds(args.from.as_deref(), args.to.as_deref()),
     }
     .context("bad date range")?;
-    let export = args.export.as_deref().map(load_export).transpose()?;
+    let export = args
+        .export
+        .as_deref()
+        .map(|p| load_export(p, Some(Kind::Conversations)))
+        .transpose()?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
     let target = match (&args.like, &args.query) {
         (Some(id), _) => SearchTarget::LikeMemory(id.clone()),

@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::Context;
 use super::search::{load_export, open_embedder, open_store, resolve_uid, runtime};
+use crate::omi::record_kind::Kind;
 use crate::omi::text::TextFormat;
 use crate::sync::EmbeddingStatus;
 use crate::sync::status::{counts, lookup, verify};
@@ -43,7 +44,7 @@ pub async fn execute(ctx: &Context, args: &StatusArgs) -> anyhow::Result<String>
     if args.kind.generic() || args.kind.facts() {
         return super::kinds::status(ctx, &args.export, args.kind.kind(), args.verify).await;
     }
-    let export = load_export(&args.export)?;
+    let export = load_export(&args.export, Some(Kind::Conversations))?;
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let ns = ctx.settings.namespace.as_str();
     let store = open_store(&ctx.settings).await?;

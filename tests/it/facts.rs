@@ -412,88 +412,75 @@ async fn orphans_and_text_for_facts() {
     assert!(out.contains("Omi conversations"), "{out}");
 }
 
+/// `ns3` (screen activity) is a namespace memlens does not model: listed as read-only,
+/// readable, never written. `ns4` (action items) is modelled (`--kind action-items`
+/// writes it), yet the conversation paths still refuse to write into it: it holds another
+/// kind (issue 24).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn namespaces_memlens_does_not_model_are_listed_and_never_written() {
     let (emu, _) = preloaded().await;
     let dir = tempfile::tempdir().unwrap();
     let e = sample().display().to_string();
-    emu.seed(
-        "ns4",
-        [(
-            format!("{UID}-ai-0001"),
-            StoredVector {
-                values: vec![0.1; DIMENSION],
-                metadata: Default::default(),
-            },
-        )],
-    );
+    for ns in ["ns3", "ns4"] {
+        emu.seed(
+            ns,
+            [(
+                format!("{UID}-ai-0001"),
+                StoredVector {
+                    values: vec![0.1; DIMENSION],
+                    metadata: Default::default(),
+                },
+            )],
+        );
+    }
     let o = memlens(&emu, dir.path(), &["index", "stats", "--json"]).await;
     let v: Value = serde_json::from_str(&ok(&o)).unwrap();
+    assert_eq!(v["namespace_info"]["ns3"]["holds"], "screen activity");
+    assert_eq!(v["namespace_info"]["ns3"]["modelled"], false);
     assert_eq!(v["namespace_info"]["ns4"]["holds"], "action items");
-    assert_eq!(v["namespace_info"]["ns4"]["modelled"], false);
+    assert_eq!(v["namespace_info"]["ns4"]["modelled"], true);
     assert_eq!(v["namespace_info"]["ns4"]["dimension"], DIMENSION);
     assert_eq!(v["namespace_info"]["ns2"]["vectors"], 6);
+    let o = memlens(&emu, dir.path(), &["index", "stats"]).await;
+    let out = ok(&o);
+    assert!(out.contains("Omi screen activity (read-only)"), "{out}");
+    assert!(out.contains("Omi action items\n"), "{out}");
     let prefix = format!("{UID}-");
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &["index", "list", "--namespace", "ns4", "--prefix", &prefix],
-    )
-    .await;
-    assert_eq!(ok(&o), format!("{UID}-ai-0001\n"));
-    let id = format!("{UID}-ai-0001");
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &["index", "fetch", "--namespace", "ns4", &id],
-    )
-    .await;
-    assert!(ok(&o).starts_with(&id));
-    // Orphans there are listed, but deleting is refused.
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &[
-            "orphans",
-            &e,
-            "--namespace",
-            "ns4",
-            "--uid",
-            UID,
-            "--delete",
-            "--yes",
-        ],
-    )
-    .await;
-    assert!(!o.status.success());
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("read-only"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(emu.records("ns4").len(), 1);
-    let o = memlens(
-        &emu,
-        dir.path(),
-        &[
-            "reprocess",
-            &e,
-            "--namespace",
-            "ns4",
-            "--uid",
-            UID,
-            "--all",
-            "--yes",
-        ],
-    )
-    .await;
-    assert!(!o.status.success());
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("does not model"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(emu.records("ns4").len(), 1);
+    for ns in ["ns3", "ns4"] {
+        let o = memlens(
+            &emu,
+            dir.path(),
+            &["index", "list", "--namespace", ns, "--prefix", &prefix],
+        )
+        .await;
+        assert_eq!(ok(&o), format!("{UID}-ai-0001\n"));
+        let id = format!("{UID}-ai-0001");
+        let o = memlens(
+            &emu,
+            dir.path(),
+            &["index", "fetch", "--namespace", ns, &id],
+        )
+        .await;
+        assert!(ok(&o).starts_with(&id));
+    }
+    // Orphans there are listed, but deleting is refused, and so is a reprocess: ns3 is
+    // read-only, ns4 holds another kind.
+    const OTHER_KIND: &str = "conversations are never written to or deleted from it";
+    for (ns, deleting, writing) in [
+        ("ns3", "read-only", "does not model"),
+        ("ns4", OTHER_KIND, OTHER_KIND),
+    ] {
+        for (command, tail, why) in [
+            ("orphans", "--delete", deleting),
+            ("reprocess", "--all", writing),
+        ] {
+            let args = [command, &e, "--namespace", ns, "--uid", UID, tail, "--yes"];
+            let o = memlens(&emu, dir.path(), &args).await;
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(!o.status.success() && err.contains(why), "{args:?}: {err}");
+            assert_eq!(emu.records(ns).len(), 1);
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -134,7 +134,7 @@ async fn a_poisoned_chunk_fails_alone_and_resume_writes_only_it() {
     let out = ok(&o);
     let plan = &events(&out)[0];
     assert_eq!(
-        plan["plan"]["upsert_ids"],
+        plan["upsert_ids"],
         serde_json::json!([bad]),
         "{out}"
     );
@@ -247,7 +247,7 @@ async fn unchanged_chunks_are_not_rewritten_unless_forced() {
         .unwrap();
     let out = ok(&reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes", "--json"]).await);
     assert_eq!(
-        events(&out)[0]["plan"]["upsert_ids"],
+        events(&out)[0]["upsert_ids"],
         serde_json::json!([gone])
     );
 

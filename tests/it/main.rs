@@ -19,6 +19,7 @@ mod heavy_user;
 mod hostile_exports;
 mod hybrid_search;
 mod index_knowledge;
+mod kind_cli;
 mod kind_explain;
 mod kind_guards;
 mod kind_journal;

@@ -319,8 +319,8 @@ async fn status_and_orphans_give_every_chunk_and_item_its_state() {
         (cid(A, 0), "fresh"),
         (cid(A, 1), "stale"),
         (cid(B, 0), "fresh"),
-        // D is deleted: Omi's backfill skips it.
-        (cid(D, 0), "skipped"),
+        // D is deleted: Omi's backfill skips it, so it has no chunk rows (its
+        // conversation row says why, below).
     ]
     .into_iter()
     .map(|(a, b)| (a, b.to_string()))
@@ -692,4 +692,163 @@ async fn search_chunks_as_omis_chat_groups_by_conversation_with_rebuilt_text() {
         "{out}"
     );
     assert!(out.contains("not in the export"), "{out}");
+}
+
+/// The ids of the listing test: more than a page under `u-`, beginning with every kind of
+/// character Pinecone accepts after the prefix — the id that is the prefix itself, control
+/// characters (130 of them, so that they fill more than the first page), printable ones,
+/// and DEL — beside ids under other prefixes that must not be listed.
+fn listing_ids() -> (Vec<String>, Vec<String>) {
+    let mut under: Vec<String> = (0..150)
+        .map(|i| match i % 3 {
+            0 => format!("u-{:08x}-4abc-8def-0123456789ab-c{}", i * 7919, i % 5),
+            1 => format!("u-ai-{i:020}"),
+            _ => format!("u-Zz{i}~"),
+        })
+        .collect();
+    under.extend((0..130).map(|i| format!("u-\u{2}{i:03}")));
+    under.extend(
+        [
+            "u-",
+            "u-\u{0}nul",
+            "u-\u{1f}unit",
+            "u-\t",
+            "u- space",
+            "u-~tilde",
+        ]
+        .map(String::from),
+    );
+    under.extend((0..3).map(|i| format!("u-\u{7f}del{i}")));
+    let other = ["u", "t-\u{7f}", "v-\u{1}", "u_x", "u\u{7f}"].map(String::from);
+    (under, other.to_vec())
+}
+
+/// `list_prefix` (every kind's status lists the user's prefix with it) is complete: on
+/// Pinecone, whose ids are ASCII, the shards cover every printable character and DEL, and
+/// the ids that sort before them (control characters, the prefix itself) come from the
+/// head of the plain listing, followed only while it holds them. A store whose ids may be
+/// any UTF-8 (`u-é…`) is listed without shards. (It sharded by printable ASCII alone, and
+/// missed DEL, control characters, the bare prefix and non-ASCII ids.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_prefix_finds_every_id_whatever_follows_the_prefix() {
+    use memlens::store::pinecone::PineconeStore;
+    use memlens::store::{Record, VectorStore};
+    use memlens::sync::kinds::status::list_prefix;
+
+    let (under, other) = listing_ids();
+    let mut want = under.clone();
+    want.sort();
+    let emu = PineconeEmulator::start(4).await;
+    let vector = |id: &String| {
+        (
+            id.clone(),
+            StoredVector {
+                values: vec![0.5; 4],
+                metadata: Default::default(),
+            },
+        )
+    };
+    emu.seed("ns_tchunks", under.iter().chain(&other).map(vector));
+    let store = PineconeStore::connect(emu.config()).await.unwrap();
+    emu.clear_requests();
+    let (ids, pages) = list_prefix(&store, "ns_tchunks", "u-", 100, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(ids, want);
+    assert_eq!(pages, emu.count_to("/vectors/list"));
+    // The first page and the one after it (the 130 control-character ids fill the
+    // first), then the 96 shards, none over a page: no plain listing walked to the end.
+    assert_eq!(pages, 2 + 96);
+    // The premise of the shard set: an id that is not ASCII is refused (by memlens's
+    // client before Pinecone, which answers 400 "ID must be ASCII"; so does the emulator).
+    let refused = store
+        .upsert(
+            "ns_tchunks",
+            vec![Record {
+                id: "u-éclair".into(),
+                values: vec![0.5; 4],
+                metadata: Default::default(),
+            }],
+        )
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+
+    // A store that can hold any UTF-8 id (the same emulator, seeded past Pinecone's
+    // rule, behind a store that says so): listed whole, without shards.
+    let mut all = under.clone();
+    all.extend(["u-éclair", "u-\u{80}", "u-\u{10ffff}", "u-日本"].map(String::from));
+    emu.seed("ns_tchunks", all.iter().map(vector));
+    let any = AnyUtf8(store);
+    emu.clear_requests();
+    let (ids, pages) = list_prefix(&any, "ns_tchunks", "u-", 100, |_| {})
+        .await
+        .unwrap();
+    all.sort();
+    assert_eq!(ids, all);
+    assert_eq!(pages, all.len().div_ceil(100));
+    assert_eq!(pages, emu.count_to("/vectors/list"));
+}
+
+/// A Pinecone store that claims it may hold ids that are not ASCII (as a store that does
+/// not check them would). Only `list` is used: it is forwarded; the rest is refused.
+struct AnyUtf8(memlens::store::pinecone::PineconeStore);
+
+type StoreResult<T> = Result<T, memlens::store::StoreError>;
+
+fn unused<T>() -> StoreResult<T> {
+    Err(memlens::store::StoreError::Unsupported(
+        "this test store only lists".into(),
+    ))
+}
+
+#[async_trait::async_trait]
+impl memlens::store::VectorStore for AnyUtf8 {
+    fn target(&self) -> String {
+        "any-utf8".into()
+    }
+    fn is_remote(&self) -> bool {
+        true
+    }
+    fn ascii_ids(&self) -> bool {
+        false
+    }
+    async fn list(
+        &self,
+        ns: &str,
+        prefix: Option<&str>,
+        limit: Option<usize>,
+        token: Option<String>,
+    ) -> StoreResult<memlens::store::ListPage> {
+        self.0.list(ns, prefix, limit, token).await
+    }
+    async fn upsert(&self, _: &str, _: Vec<memlens::store::Record>) -> StoreResult<usize> {
+        unused()
+    }
+    async fn fetch(
+        &self,
+        _: &str,
+        _: &[String],
+    ) -> StoreResult<BTreeMap<String, memlens::store::Record>> {
+        unused()
+    }
+    async fn query(&self, _: memlens::store::Query) -> StoreResult<Vec<memlens::store::Match>> {
+        unused()
+    }
+    async fn delete(&self, _: &str, _: &[String]) -> StoreResult<()> {
+        unused()
+    }
+    async fn update_metadata(
+        &self,
+        _: &str,
+        _: &str,
+        _: memlens::store::Metadata,
+    ) -> StoreResult<()> {
+        unused()
+    }
+    async fn stats(&self) -> StoreResult<memlens::store::IndexStats> {
+        unused()
+    }
+    async fn check_compatible(&self, _: &str, _: usize) -> StoreResult<()> {
+        unused()
+    }
 }

@@ -129,7 +129,9 @@ async fn four_tabs_with_list_filter_and_details_on_the_demo() {
     h.key(KeyCode::Esc);
     assert_eq!(h.app.state.items.list.visible.len(), 54);
 
-    // 4: every conversation's chunks, all missing, and why that is normal.
+    // 4: the chunks of every conversation Omi's backfill takes, all missing, and why that
+    // is normal. A conversation it skips (discarded, not completed) has no chunk rows: the
+    // rows are exactly the chunks Omi would write (1,470 of the demo, not 1,480).
     h.key(KeyCode::Char('4'));
     assert_eq!(h.app.state.tab, Tab::Chunks);
     let expected: usize = h
@@ -137,9 +139,12 @@ async fn four_tabs_with_list_filter_and_details_on_the_demo() {
         .state
         .memories()
         .iter()
+        .filter(|m| memlens::sync::kinds::chunk_skip(m).is_none())
         .map(|m| transcript_chunks(m).len())
         .sum();
+    assert_eq!(expected, 1470);
     assert_eq!(h.app.state.chunks.records, expected);
+    assert_eq!(h.app.state.chunks.rows.len(), expected);
     let screen = h.screen_at(200, 40);
     shows(
         &screen,

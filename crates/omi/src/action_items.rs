@@ -80,6 +80,15 @@ impl ActionItemSection {
         )
     }
 
+    /// What to say when the section is present but holds no item (and none failed to
+    /// load): Omi exports every stored item but deleted ones (§2.4), so it holds no `ns4`
+    /// vector for this export. `None` otherwise.
+    pub fn empty_note(&self) -> Option<&'static str> {
+        (self.present && self.items.is_empty() && self.bad_records.is_empty()).then_some(
+            "the export's action_items section is empty: Omi holds no ns4 vectors for it",
+        )
+    }
+
     /// Parse the raw JSON text of `action_items` and of `task_data` (either may be `None`:
     /// the key was absent). Python-style `NaN` sentinels are values like any other here:
     /// a record whose read fields do not fit is reported, the rest load.
@@ -339,5 +348,10 @@ mod tests {
         assert!(missing_reason(&s.items[0]).starts_with("created before 2026-04-20"));
         let none = ActionItemSection::parse(None, None);
         assert!(!none.present && none.absent_note().is_some());
+        assert_eq!(none.empty_note(), None);
+        assert_eq!(s.empty_note(), None);
+        let empty = ActionItemSection::parse(Some("[]"), None);
+        assert_eq!(empty.absent_note(), None);
+        assert!(empty.empty_note().unwrap().contains("section is empty"));
     }
 }

@@ -101,7 +101,8 @@ pub fn fact_skip(fact: &Fact, uid: &str) -> Option<FactSkip> {
 pub struct NamespaceInfo {
     /// What Omi keeps there (`conversations`, `facts`, …).
     pub holds: String,
-    /// True for the namespaces memlens models (reads and writes): `ns1`, `ns2`.
+    /// True for the namespaces memlens models (reads and writes, each through its own
+    /// record kind): `ns1`, `ns2`, `ns4`, `ns_tchunks`.
     pub modelled: bool,
 }
 
@@ -117,8 +118,8 @@ pub fn known_namespace(namespace: &str) -> Option<NamespaceInfo> {
         "ns1" => ("conversations", true),
         "ns2" => ("facts", true),
         "ns3" => ("screen activity", false),
-        "ns4" => ("action items", false),
-        "ns_tchunks" => ("transcript chunks", false),
+        "ns4" => ("action items", true),
+        "ns_tchunks" => ("transcript chunks", true),
         "ns_x" => ("X posts", false),
         "workstream-association-v1" => ("workstreams", false),
         _ => return None,
@@ -136,8 +137,10 @@ pub fn known_namespace(namespace: &str) -> Option<NamespaceInfo> {
 }
 
 /// Why memlens must not write to or delete from `namespace`: one of Omi's namespaces
-/// memlens does not model (`ns3`, `ns4`, `ns_tchunks`, `ns_x`, workstreams, versioned
-/// projections, §F6), which it only reads. `None` for `ns1`, `ns2` and unknown names.
+/// memlens does not model (`ns3`, `ns_x`, workstreams, versioned projections, §F6),
+/// which it only reads. `None` for the modelled ones (`ns1`, `ns2`, `ns4`, `ns_tchunks`)
+/// and unknown names. A modelled namespace is written only by its own kind: that guard is
+/// [`crate::record_kind::Kind::foreign_namespace`], which every write path asks too.
 pub fn read_only_namespace(namespace: &str) -> Option<String> {
     known_namespace(namespace).filter(|k| !k.modelled).map(|k| {
         format!(
@@ -203,7 +206,22 @@ mod tests {
             "facts (projection v2)"
         );
         assert_eq!(known_namespace("mine"), None);
-        assert!(read_only_namespace("ns4").unwrap().contains("action items"));
+        assert!(
+            read_only_namespace("ns3")
+                .unwrap()
+                .contains("screen activity")
+        );
+        // Modelled since `--kind action-items|chunks`: not read-only, but only their own
+        // kind writes there.
+        assert!(known_namespace("ns4").unwrap().modelled);
+        assert!(known_namespace("ns_tchunks").unwrap().modelled);
+        assert_eq!(read_only_namespace("ns4"), None);
+        assert_eq!(read_only_namespace("ns_tchunks"), None);
+        assert!(
+            crate::record_kind::Kind::Conversations
+                .foreign_namespace("ns4")
+                .is_some()
+        );
         assert!(read_only_namespace("ns2__v2").is_some());
         assert_eq!(read_only_namespace("ns2"), None);
         assert_eq!(read_only_namespace("mine"), None);

@@ -52,6 +52,10 @@ pub struct KindSpec {
     pub id_shape: &'static str,
     /// The metadata keys Omi writes, exactly.
     pub metadata_keys: &'static [&'static str],
+    /// True when the `created_at` Omi writes is the time of the upsert (facts, action
+    /// items), not a date of the record: it is stamped at write time and is not part of
+    /// what the export determines.
+    pub upsert_time: bool,
     /// What Omi embeds.
     pub text: &'static str,
     /// When Omi writes a vector.
@@ -73,6 +77,7 @@ const SPECS: [KindSpec; 4] = [
         namespace: DEFAULT_NAMESPACE,
         id_shape: "{uid}-{conversation_id}",
         metadata_keys: &["uid", "memory_id", "created_at"],
+        upsert_time: false,
         text: "the structured summary in one of Omi's five text formats",
         write_rule: "on processing, unless discarded, deleted, empty or locked (policy)",
         statuses: &["present", "missing", "skipped", "fresh", "stale"],
@@ -90,6 +95,7 @@ const SPECS: [KindSpec; 4] = [
         namespace: FACTS_NAMESPACE,
         id_shape: "{uid}-{fact_id}",
         metadata_keys: &["uid", "memory_id", "category", "created_at"],
+        upsert_time: true,
         text: "the fact's content exactly",
         write_rule: "on extraction and edit (locked facts too, omi-facts.md §F5.3), unless rejected, deleted, superseded or empty",
         statuses: &["present", "missing", "skipped", "fresh", "stale"],
@@ -107,6 +113,7 @@ const SPECS: [KindSpec; 4] = [
         namespace: ACTION_ITEMS_NAMESPACE,
         id_shape: "{uid}-ai-{action_item_id}",
         metadata_keys: &["uid", "action_item_id", "created_at"],
+        upsert_time: true,
         text: "the item's description exactly",
         write_rule: "every stored item (since 2026-04-20); candidates get none",
         statuses: &["present", "missing", "skipped", "fresh", "stale", "orphan"],
@@ -124,6 +131,7 @@ const SPECS: [KindSpec; 4] = [
         namespace: CHUNKS_NAMESPACE,
         id_shape: "{uid}-{conversation_id}-c{chunk_index}",
         metadata_keys: &["uid", "conversation_id", "chunk_index", "created_at"],
+        upsert_time: false,
         text: "8 transcript lines, step 6, under a date header",
         write_rule: "only by an operator's backfill: completed, not discarded, not deleted",
         statuses: &["present", "missing", "skipped", "fresh", "stale", "orphan"],
@@ -175,14 +183,6 @@ impl Kind {
                 self.word().replace('-', " ")
             )
         })
-    }
-
-    /// True for kinds whose metadata `created_at` is the time of the upsert, not of the
-    /// record: facts (omi-facts.md §F5.1: `int(now)`) and action items
-    /// (omi-namespaces-2026.md §2.1). A conversation's is the conversation's, a chunk's
-    /// its conversation's (§1.2).
-    pub fn records_upsert_time(self) -> bool {
-        matches!(self, Self::Facts | Self::ActionItems)
     }
 
     /// The `--kind` value: `conversations`, `facts`, `action-items`, `chunks`.

@@ -121,6 +121,13 @@ pub trait VectorStore: Send + Sync {
     fn target(&self) -> String;
     /// True for stores on another machine (writes need confirmation).
     fn is_remote(&self) -> bool;
+    /// True when every id the store can hold is ASCII (Pinecone refuses any other: 400 "ID
+    /// must be ASCII"), so listing a prefix can be split by the ASCII character that
+    /// follows it and miss nothing (`sync::kinds::status::list_prefix`). False (the
+    /// default) for a store that holds any UTF-8 id.
+    fn ascii_ids(&self) -> bool {
+        false
+    }
     /// Insert or replace records (values and metadata replaced whole). Returns the count.
     async fn upsert(&self, namespace: &str, records: Vec<Record>) -> Result<usize, StoreError>;
     /// Records by id; absent ids are simply absent.

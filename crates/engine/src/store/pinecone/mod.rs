@@ -371,6 +371,12 @@ impl VectorStore for PineconeStore {
         true
     }
 
+    /// Pinecone refuses a record id that is not ASCII (`ID must be ASCII, but got …`,
+    /// code 3; ids are at most 512 ASCII characters, wire.md).
+    fn ascii_ids(&self) -> bool {
+        true
+    }
+
     async fn upsert(&self, namespace: &str, records: Vec<Record>) -> Result<usize, StoreError> {
         let Some(dim) = validate_upsert(&records)? else {
             return Ok(0);

@@ -62,6 +62,15 @@ pub struct Expected {
     pub date: i64,
 }
 
+/// An owner of the export Omi would write no record for at all (chunks: a conversation
+/// Omi's backfill skips), and why. Not a record: it has no vector id and no row; plans
+/// name it as skipped and reports count it in its own unit (conversations).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SkippedOwner {
+    pub owner: String,
+    pub reason: String,
+}
+
 /// One kind of Omi's vectors (see the module docs).
 pub trait RecordKind: Send + Sync {
     /// Which kind.
@@ -75,6 +84,13 @@ pub trait RecordKind: Send + Sync {
     /// The records Omi would hold for `export`, in export order (skipped ones included).
     /// `now` is the upsert time for kinds whose metadata records it.
     fn expected(&self, export: &Export, uid: &str, now: i64) -> Vec<Expected>;
+    /// The owners for which Omi would write no record at all, in export order, with the
+    /// reason: their records are not in [`RecordKind::expected`] (a skipped conversation
+    /// has no chunks to list). Default: none (for conversations, facts and action items a
+    /// skipped owner is one skipped record).
+    fn skipped_owners(&self, _export: &Export) -> Vec<SkippedOwner> {
+        Vec::new()
+    }
     /// Why a listed id is an orphan; `None` when it belongs to a record of the export.
     /// Called for every listed id that no unskipped [`Expected`] has.
     fn orphan_cause(&self, export: &Export, uid: &str, vector_id: &str) -> Option<String>;
@@ -286,10 +302,17 @@ impl RecordKind for Chunks {
     fn list_prefix(&self, uid: &str) -> String {
         user_prefix(uid)
     }
+    /// The chunks of every conversation Omi's backfill takes (§1.3). A conversation it
+    /// skips (deleted, discarded, not completed) has no chunks at all — not chunks that
+    /// are skipped: its transcript is never chunked, so it is one of
+    /// [`RecordKind::skipped_owners`], and a stored chunk of it is an orphan. (Listing
+    /// its would-be chunks as skipped records made a discarded conversation's `c0` a
+    /// chunk row of its own, counted beside the chunks Omi writes, and a stored one both
+    /// `present` and an orphan.) A conversation without transcript lines has none either
+    /// (§1.1 step 3).
     fn expected(&self, export: &Export, uid: &str, _now: i64) -> Vec<Expected> {
         let mut out = Vec::new();
-        for m in &export.memories {
-            let skip = chunk_skip(m);
+        for m in export.memories.iter().filter(|m| chunk_skip(m).is_none()) {
             for c in transcript_chunks(m) {
                 out.push(Expected {
                     owner: m.id.clone(),
@@ -297,13 +320,25 @@ impl RecordKind for Chunks {
                     vector_id: chunk_vector_id(uid, &m.id, c.chunk_index),
                     metadata: chunk_metadata(uid, &m.id, c.chunk_index, c.created_at),
                     text: c.text,
-                    skip: skip.clone(),
+                    skip: None,
                     missing_reason: CHUNKS_MISSING.into(),
                     date: conversation_date(m),
                 });
             }
         }
         out
+    }
+    fn skipped_owners(&self, export: &Export) -> Vec<SkippedOwner> {
+        export
+            .memories
+            .iter()
+            .filter_map(|m| {
+                chunk_skip(m).map(|reason| SkippedOwner {
+                    owner: m.id.clone(),
+                    reason,
+                })
+            })
+            .collect()
     }
     fn orphan_cause(&self, export: &Export, uid: &str, id: &str) -> Option<String> {
         let (cid, index) = parse_chunk_vector_id(uid, id)?;
@@ -399,12 +434,16 @@ mod tests {
         let k = Chunks;
         let e = k.expected(&x, "u", 0);
         let ids: Vec<&str> = e.iter().map(|r| r.vector_id.as_str()).collect();
-        assert_eq!(
-            ids,
-            ["u-old-c0", "u-old-c1", "u-new-c0", "u-gone-c0", "u-wip-c0"]
-        );
-        assert!(e[3].skip.as_deref().unwrap().starts_with("discarded"));
-        assert!(e[4].skip.as_deref().unwrap().contains("status processing"));
+        // The discarded and the unfinished conversation have no chunks (the backfill
+        // never chunks them): they are skipped owners, not skipped chunk rows.
+        assert_eq!(ids, ["u-old-c0", "u-old-c1", "u-new-c0"]);
+        assert!(e.iter().all(|r| r.skip.is_none()));
+        let skipped = k.skipped_owners(&x);
+        let owners: Vec<&str> = skipped.iter().map(|s| s.owner.as_str()).collect();
+        assert_eq!(owners, ["gone", "wip"]);
+        assert!(skipped[0].reason.starts_with("discarded"));
+        assert!(skipped[1].reason.contains("status processing"));
+        assert!(ActionItems.skipped_owners(&x).is_empty());
         assert_eq!(k.orphan_cause(&x, "u", "u-old-c1"), None);
         assert!(
             k.orphan_cause(&x, "u", "u-old-c2")

@@ -73,11 +73,20 @@ pub fn plan(
     selection: &Selection,
 ) -> Result<WritePlan, PlanError> {
     let expected = kind.expected(export, uid, chrono::Utc::now().timestamp());
+    let skipped_owners = kind.skipped_owners(export);
     let mut owners: Vec<(&str, i64)> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for e in &expected {
         if seen.insert(e.owner.as_str()) {
             owners.push((&e.owner, e.date));
+        }
+    }
+    // Owners with no record at all (a conversation the chunk backfill skips) can be named
+    // too: the plan says why nothing is written for them. (The date only orders owners
+    // for `limit`, which keeps eligible owners alone.)
+    for s in &skipped_owners {
+        if seen.insert(s.owner.as_str()) {
+            owners.push((&s.owner, 0));
         }
     }
     if !selection.owners.is_empty() {
@@ -133,6 +142,12 @@ pub fn plan(
         }
         upserts.push(e.clone());
     }
+    skipped.extend(
+        skipped_owners
+            .iter()
+            .filter(|s| chosen.contains(s.owner.as_str()))
+            .map(|s| (s.owner.clone(), s.reason.clone())),
+    );
     // The selected owners' orphans (with no selection: every orphan of the kind).
     let deletes = match report {
         Some(r) if selection.clear_orphans => r
@@ -309,7 +324,18 @@ pub async fn resume(
     let expected = kind.expected(export, &uid, chrono::Utc::now().timestamp());
     let by_id: std::collections::HashMap<&str, &Expected> =
         expected.iter().map(|e| (e.vector_id.as_str(), e)).collect();
+    // An owner Omi writes nothing for any more (a conversation discarded since).
+    let skipped: std::collections::HashMap<String, String> = kind
+        .skipped_owners(export)
+        .into_iter()
+        .map(|s| (s.owner, s.reason))
+        .collect();
     let rebuild = |vector_id: &str, _: &str, _: &str| -> Option<Result<Rebuilt, String>> {
+        if let Some(why) = kind.owner_of(&uid, vector_id).and_then(|o| skipped.get(&o)) {
+            return Some(Err(format!(
+                "not written: skipped ({why}); Omi would not write it"
+            )));
+        }
         by_id.get(vector_id).map(|e| match &e.skip {
             Some(why) => Err(format!(
                 "not written: skipped ({why}); Omi would not write it"

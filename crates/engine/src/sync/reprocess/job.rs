@@ -177,7 +177,7 @@ pub fn exact_metadata(
     now: i64,
 ) -> Metadata {
     let mut out = metadata.clone();
-    if kind.records_upsert_time() {
+    if kind.spec().upsert_time {
         out.insert(KEY_CREATED_AT.into(), MetaValue::Number(now as f64));
     }
     out
