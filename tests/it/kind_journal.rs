@@ -133,11 +133,7 @@ async fn a_poisoned_chunk_fails_alone_and_resume_writes_only_it() {
     let o = reprocess_chunks(&emu, dir.path(), &e, &["--missing", "--yes", "--json"]).await;
     let out = ok(&o);
     let plan = &events(&out)[0];
-    assert_eq!(
-        plan["upsert_ids"],
-        serde_json::json!([bad]),
-        "{out}"
-    );
+    assert_eq!(plan["upsert_ids"], serde_json::json!([bad]), "{out}");
     let s = summary(&out);
     assert_eq!(s["done"], 1, "{s}");
     // Only the failed chunk was embedded and upserted again.
@@ -246,10 +242,7 @@ async fn unchanged_chunks_are_not_rewritten_unless_forced() {
         .await
         .unwrap();
     let out = ok(&reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes", "--json"]).await);
-    assert_eq!(
-        events(&out)[0]["upsert_ids"],
-        serde_json::json!([gone])
-    );
+    assert_eq!(events(&out)[0]["upsert_ids"], serde_json::json!([gone]));
 
     emu.clear_requests();
     let out = ok(&reprocess_chunks(
