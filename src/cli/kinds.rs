@@ -336,6 +336,11 @@ pub async fn status(
     if let Some(note) = absent(&export, kind) {
         bail!("{note}");
     }
+    if kind == Kind::ActionItems
+        && let Some(note) = export.action_items.empty_note()
+    {
+        eprintln!("note: {}: {note}", export.name);
+    }
     let uid = resolve_uid(&ctx.settings, Some(&export))?;
     let r = report(ctx, &export, kind, &uid, verify).await?;
     let store = open_store(&ctx.settings).await?.target();

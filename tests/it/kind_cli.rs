@@ -104,6 +104,12 @@ fn text_of_an_empty_action_items_section_says_so() {
             "{args:?}: {err}"
         );
     }
+    // `status` says it too.
+    let (_, err) = ok(&memlens(
+        dir.path(),
+        &["status", e.as_str(), "--kind", "action-items"],
+    ));
+    assert!(err.contains("action_items section is empty"), "{err}");
     let missing = sample_with(dir.path(), "missing.json", |v| {
         v.as_object_mut().unwrap().remove("action_items");
     });

@@ -91,6 +91,12 @@ pub trait RecordKind: Send + Sync {
     fn skipped_owners(&self, _export: &Export) -> Vec<SkippedOwner> {
         Vec::new()
     }
+    /// Why an owner the export holds has no record of this kind although Omi would take
+    /// it (a completed conversation without transcript lines has no chunks); `None`
+    /// (the default) when the export does not hold `owner`.
+    fn empty_owner(&self, _export: &Export, _owner: &str) -> Option<String> {
+        None
+    }
     /// Why a listed id is an orphan; `None` when it belongs to a record of the export.
     /// Called for every listed id that no unskipped [`Expected`] has.
     fn orphan_cause(&self, export: &Export, uid: &str, vector_id: &str) -> Option<String>;
@@ -340,6 +346,12 @@ impl RecordKind for Chunks {
             })
             .collect()
     }
+    fn empty_owner(&self, export: &Export, owner: &str) -> Option<String> {
+        export.get(owner).map(|_| {
+            "no transcript lines: Omi's chunker makes no chunks (omi-namespaces-2026.md §1.1)"
+                .to_string()
+        })
+    }
     fn orphan_cause(&self, export: &Export, uid: &str, id: &str) -> Option<String> {
         let (cid, index) = parse_chunk_vector_id(uid, id)?;
         let Some(m) = export.get(cid) else {
@@ -483,6 +495,27 @@ mod tests {
                 .contains("PR #15950")
         );
         assert_eq!(k.list_prefix("u"), "u-ai-");
+    }
+
+    #[test]
+    fn a_conversation_without_transcript_lines_is_said_to_have_no_chunks() {
+        let text = r#"{"profile":{"uid":"u"},"conversations":[
+            {"id":"quiet","created_at":"2026-01-01T00:00:00+00:00","status":"completed","transcript_segments":[]}]}"#;
+        let x = load_bytes("omi-export.json", text.as_bytes()).unwrap();
+        let sel = write::Selection {
+            owners: vec!["quiet".into()],
+            ..Default::default()
+        };
+        let p = write::plan(&Chunks, &x, "u", None, &sel).unwrap();
+        assert!(p.upserts.is_empty());
+        assert_eq!(p.skipped.len(), 1);
+        assert!(p.skipped[0].1.starts_with("no transcript lines"), "{p:?}");
+        // An id the export does not hold is still unknown.
+        let sel = write::Selection {
+            owners: vec!["nope".into()],
+            ..Default::default()
+        };
+        assert!(write::plan(&Chunks, &x, "u", None, &sel).is_err());
     }
 
     #[test]

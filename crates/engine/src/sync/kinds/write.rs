@@ -89,11 +89,20 @@ pub fn plan(
             owners.push((&s.owner, 0));
         }
     }
+    // Owners named that the export holds with no record of this kind: said, not unknown.
+    let mut empty: Vec<(String, String)> = Vec::new();
     if !selection.owners.is_empty() {
         let unknown: Vec<String> = selection
             .owners
             .iter()
             .filter(|o| !owners.iter().any(|(x, _)| x == o))
+            .filter(|o| match kind.empty_owner(export, o) {
+                Some(why) => {
+                    empty.push(((*o).clone(), why));
+                    false
+                }
+                None => true,
+            })
             .map(|o| format!("{o:?}"))
             .collect();
         if !unknown.is_empty() {
@@ -127,7 +136,7 @@ pub fn plan(
         .unwrap_or_default();
     let status_of = |id: &str| stored.get(id).copied();
     let mut upserts = Vec::new();
-    let mut skipped = Vec::new();
+    let mut skipped = empty;
     for e in expected
         .iter()
         .filter(|e| chosen.contains(e.owner.as_str()))
