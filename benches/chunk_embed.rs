@@ -369,6 +369,7 @@ fn time_to_fully_searchable(embedder: Arc<MiniLmEmbedder>) {
         let plan = tchunks::index_export(
             embedder.as_ref(),
             store.as_ref(),
+            rp.journal(),
             uid,
             &export.memories,
             |_| {},

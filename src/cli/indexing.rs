@@ -70,7 +70,8 @@ pub async fn ensure_searchable(
         super::search::auto_index(settings, embedder, store, uid, export).await?;
     }
     if indexing && wants_chunks {
-        index_chunks(embedder, store, uid, export).await?;
+        let journal = crate::sync::journal::Journal::open_in(&settings.data_dir)?;
+        index_chunks(embedder, store, &journal, uid, export).await?;
     }
     let mut cov = Coverage::default();
     // Counting needs the store's id listing (Pinecone pod indexes have none): a failed
@@ -155,13 +156,20 @@ async fn memory_coverage(
 pub async fn index_chunks(
     embedder: &Arc<dyn Embedder>,
     store: &Arc<dyn VectorStore>,
+    journal: &crate::sync::journal::Journal,
     uid: &str,
     export: &Export,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal as _;
-    let plan = tchunks::plan(embedder.as_ref(), store.as_ref(), uid, &export.memories)
-        .await
-        .context("cannot index transcript chunks into the local store (--no-index skips this)")?;
+    let plan = tchunks::plan(
+        embedder.as_ref(),
+        store.as_ref(),
+        journal,
+        uid,
+        &export.memories,
+    )
+    .await
+    .context("cannot index transcript chunks into the local store (--no-index skips this)")?;
     if let Some(note) = &plan.note {
         eprintln!("note: {note}");
     }
@@ -181,6 +189,7 @@ pub async fn index_chunks(
     let done = tchunks::run(
         embedder.as_ref(),
         store.as_ref(),
+        journal,
         uid,
         &plan,
         |p| {

@@ -1087,7 +1087,15 @@ pub async fn search(
         hits.top_k,
         hits.below_threshold
     )?;
-    if hits.hits.is_empty() {
+    if hits.hits.is_empty() && hits.below_threshold > 0 {
+        // Records matched, none closely enough: the index is not the problem.
+        writeln!(
+            out,
+            "nothing close enough: {} scored below Omi's threshold {:.2}; reword the query",
+            counted(hits.below_threshold, "record"),
+            hits.search.threshold.unwrap_or_default()
+        )?;
+    } else if hits.hits.is_empty() {
         writeln!(
             out,
             "nothing found: memlens status --kind {} EXPORT says what {} holds; memlens reprocess --kind {} EXPORT --all fills it",

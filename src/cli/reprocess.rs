@@ -153,11 +153,26 @@ pub fn run(ctx: &Context, args: ReprocessArgs) -> anyhow::Result<ExitCode> {
     let cancel = CancelFlag::new();
     let on_signal = cancel.clone();
     rt.spawn(async move {
+        // The first Ctrl-C stops the run between batches (what is done stays done, the
+        // rest resumes with --resume); a second one stops the process at once (the
+        // journal holds every outcome already committed).
         if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ncancelling: no new batch starts; the ones in flight finish (Ctrl-C again stops now)"
+            );
             on_signal.cancel();
         }
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("stopped; memlens reprocess --resume finishes the run");
+            std::process::exit(130);
+        }
     });
-    rt.block_on(execute(ctx, &args, &mut std::io::stdout(), &cancel))
+    let result = rt.block_on(execute(ctx, &args, &mut std::io::stdout(), &cancel));
+    // An embedding of a batch the cancel left behind may still be computing on a
+    // blocking thread (the built-in model takes seconds per batch): nothing of it is
+    // written any more, so the process does not wait for it.
+    rt.shutdown_background();
+    result
 }
 
 /// Writes lines: JSON to stdout with `--json` (progress events included, in-flight
@@ -641,7 +656,7 @@ pub(super) fn print_summary(o: &mut Output<'_>, summary: &Summary) -> anyhow::Re
         summary.pending,
         summary.elapsed_ms as f64 / 1000.0,
         if summary.cancelled {
-            " (cancelled: run again to finish)"
+            " (cancelled: memlens reprocess --resume finishes it)"
         } else {
             ""
         }

@@ -415,3 +415,31 @@ fn kind_reprocess_json_is_json_lines() {
     );
     assert_eq!(lines[1]["dry_run"], false);
 }
+
+/// When records match but none reaches Omi's threshold, the advice is to reword the
+/// query, not to fill the namespace (found by a new-user trial).
+#[test]
+fn a_search_under_the_threshold_says_to_reword_not_to_reprocess() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = demo().display().to_string();
+    ok(&memlens(
+        dir.path(),
+        &["reprocess", &e, "--kind", "action-items", "--all"],
+    ));
+    let (out, _) = ok(&memlens(
+        dir.path(),
+        &[
+            "search",
+            "--kind",
+            "action-items",
+            "zzqx unrelated quantum flux",
+            "--export",
+            &e,
+        ],
+    ));
+    assert!(
+        out.contains("scored below Omi's threshold 0.30; reword the query"),
+        "{out}"
+    );
+    assert!(!out.contains("reprocess"), "{out}");
+}

@@ -255,3 +255,35 @@ async fn unchanged_chunks_are_not_rewritten_unless_forced() {
     assert_eq!(summary(&out)["done"], ids.len());
     assert_exactly_omis(&emu, &e).await;
 }
+
+/// A plain re-run after an interrupted run writes what the old run left; `--resume` then
+/// finds those records written since (same text, model and format, still stored) and
+/// settles them as done without writing them a second time (found by a new-user trial:
+/// the resume re-embedded and re-upserted 1,070 chunks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_does_not_rewrite_what_a_later_run_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = export(dir.path());
+    let ids: Vec<String> = omi_chunks(&e).keys().cloned().collect();
+    let emu = PineconeEmulator::start(DIMENSION).await;
+    emu.inject(Fault::status(401).on("/vectors/upsert"));
+    let o = reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes"]).await;
+    assert!(!o.status.success());
+    let out = ok(&reprocess_chunks(&emu, dir.path(), &e, &["--all", "--yes"]).await);
+    assert!(out.contains("note: unfinished run"), "{out}");
+    assert_eq!(emu.records("ns_tchunks").len(), ids.len());
+    emu.clear_requests();
+    let out = ok(&reprocess_chunks(&emu, dir.path(), &e, &["--resume", "--yes", "--json"]).await);
+    let s = summary(&out);
+    assert_eq!(
+        (s["done"].as_u64(), s["total"].as_u64()),
+        (Some(ids.len() as u64), Some(ids.len() as u64)),
+        "{s}"
+    );
+    assert_eq!(s["done_before"], ids.len(), "{s}");
+    assert!(
+        emu.requests_to("/vectors/upsert").is_empty(),
+        "nothing written twice"
+    );
+    assert!(done_writes(dir.path()).values().all(|&n| n == 1));
+}

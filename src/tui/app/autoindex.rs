@@ -53,6 +53,7 @@ impl App {
         let chunk_embedder = Arc::clone(&embedder);
         let chunk_store = Arc::clone(&store);
         let chunk_memories = memories.clone();
+        let chunk_rp = Arc::clone(&rp);
         let tx = self.tx.clone();
         // The planner's future is not `Send`: it runs on a blocking thread driven by the
         // runtime's handle, then the run goes on there too (its embedding calls hop to
@@ -105,6 +106,7 @@ impl App {
                     let plan = crate::sync::tchunks::plan(
                         chunk_embedder.as_ref(),
                         chunk_store.as_ref(),
+                        chunk_rp.journal(),
                         &uid,
                         &chunk_memories,
                     )
@@ -119,6 +121,7 @@ impl App {
                     crate::sync::tchunks::run(
                         chunk_embedder.as_ref(),
                         chunk_store.as_ref(),
+                        chunk_rp.journal(),
                         &uid,
                         &plan,
                         move |p| {

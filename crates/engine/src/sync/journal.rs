@@ -452,6 +452,36 @@ impl Journal {
         tx.commit().map_err(self.err("recording outcomes"))
     }
 
+    /// Mark items of `run_id` done because another run wrote them since (same text, model
+    /// and format): `written_by` names that run. The write log is not touched (this run
+    /// wrote nothing); the item keeps the note in its `error` column.
+    pub fn settle(&self, run_id: &str, items: &[(String, String)]) -> Result<(), JournalError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.err("settling items"))?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "UPDATE items SET state = 'done', error = ?3, updated_ms = ?4
+                     WHERE run_id = ?1 AND vector_id = ?2",
+                )
+                .map_err(self.err("settling items"))?;
+            let now = now_ms();
+            for (vector_id, written_by) in items {
+                stmt.execute(params![
+                    run_id,
+                    vector_id,
+                    format!("written by run {written_by} since"),
+                    now
+                ])
+                .map_err(self.err("settling items"))?;
+            }
+        }
+        tx.commit().map_err(self.err("settling items"))
+    }
+
     /// Set a run's state.
     pub fn set_state(&self, run_id: &str, state: RunState) -> Result<(), JournalError> {
         self.conn()

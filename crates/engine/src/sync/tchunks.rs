@@ -5,18 +5,19 @@
 //! **Indexing.** Every conversation Omi's backfill would chunk (§1.3: completed, not
 //! discarded, not deleted; here also not locked and with a valid id) is cut by the one
 //! chunker, [`memlens_omi::chunks::transcript_chunks`], and each chunk is embedded by the
-//! built-in model and upserted under Omi's id and metadata. The local record also keeps
-//! [`KEY_TEXT_SHA256`] (the first 16 hex digits of the SHA-256 of the chunk text), so
-//! re-opening an export embeds only what is missing or stale (the text changed); chunk
-//! ids a shorter transcript no longer makes are deleted. Newest conversation first, in
-//! batches of [`BATCH`], upserted batch by batch: an interrupted run resumes where it
-//! stopped. Only ever the local store.
+//! built-in model and upserted under Omi's id and exactly Omi's metadata. Each write goes
+//! into the reprocess journal's write log (format `chunks`, the text's SHA-256), the log
+//! `memlens reprocess --kind chunks` writes and reads too: re-opening an export embeds
+//! only what is missing or changed (no journaled write of the same text and model), and a
+//! chunk either of them wrote is unchanged to the other. Chunk ids a shorter transcript no
+//! longer makes are deleted. Newest conversation first, in batches of [`BATCH`], upserted
+//! batch by batch: an interrupted run resumes where it stopped. Only ever the local store.
 //!
 //! **Searching.** One query (the query embedding shared with `ns1`) of up to
 //! `max(60, 3 × top_k)` chunks with Omi's filter (`{"uid"}` plus `created_at`
 //! `$gte`/`$lte`); a conversation scores by its best chunk.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -28,12 +29,12 @@ use crate::omi::chunks::{
     chunk_vector_id, parse_chunk_vector_id, transcript_chunks,
 };
 use crate::omi::conventions;
-use crate::omi::policy::{Overrides, SkipReason, skip_reason};
 use crate::store::{
     MetaValue, Query, QueryTarget, Record, StoreError, VectorStore, limits, list_all_ids,
 };
 use crate::sync::autoindex::is_builtin_model;
 use crate::sync::daterange::DateRange;
+use crate::sync::journal::{Journal, Outcome, RunHeader};
 use crate::sync::reprocess::CancelFlag;
 
 /// The namespace searched and indexed: Omi's.
@@ -41,25 +42,17 @@ pub const NAMESPACE: &str = CHUNKS_NAMESPACE;
 /// Chunks per embedding call while indexing (progress and searchability advance every
 /// second or so).
 pub const BATCH: usize = 32;
-/// The metadata key of the local record's text hash (memlens's, beside Omi's four keys;
-/// never written to a remote store).
-pub const KEY_TEXT_SHA256: &str = "text_sha256";
 
-/// True when Omi's backfill would chunk this conversation (§1.3).
-pub fn chunkable(memory: &Memory, uid: &str) -> bool {
-    matches!(
-        skip_reason(memory, Some(uid), Overrides::default()),
-        None | Some(SkipReason::Empty) | Some(SkipReason::Invalid(_))
-    )
+/// True when Omi's backfill would chunk this conversation (§1.3): the chunk kind's own
+/// rule ([`crate::sync::kinds::chunk_skip`]), so the auto-index and `reprocess --kind
+/// chunks` agree on which conversations have chunks. `uid` is unused (kept for callers).
+pub fn chunkable(memory: &Memory, _uid: &str) -> bool {
+    crate::sync::kinds::chunk_skip(memory).is_none()
 }
 
-/// The first 16 hex digits of the SHA-256 of a chunk text.
-pub fn text_hash(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// The journal's format word for chunk writes (what `reprocess --kind chunks` journals).
+fn journal_format() -> &'static str {
+    crate::omi::record_kind::Kind::Chunks.word()
 }
 
 /// One chunk to embed.
@@ -71,6 +64,7 @@ pub struct ChunkItem {
     /// Omi's `created_at` of the chunk (Unix seconds).
     pub created_at: i64,
     pub text: String,
+    /// The hex SHA-256 of `text` (the journal's text hash).
     pub hash: String,
 }
 
@@ -108,7 +102,7 @@ pub fn export_chunks(memories: &[Memory], uid: &str) -> Vec<ChunkItem> {
                 conversation_id: m.id.clone(),
                 chunk_index: c.chunk_index,
                 created_at: c.created_at,
-                hash: text_hash(&c.text),
+                hash: crate::sync::reprocess::text_hash(&c.text),
                 text: c.text,
             });
         }
@@ -147,15 +141,17 @@ pub fn coverage_line(held: usize, total: usize) -> String {
 pub async fn plan(
     embedder: &dyn Embedder,
     store: &dyn VectorStore,
+    journal: &Journal,
     uid: &str,
     memories: &[Memory],
-) -> Result<ChunkPlan, StoreError> {
+) -> Result<ChunkPlan, ChunkIndexError> {
     if store.is_remote() {
         return Err(StoreError::Unsupported(
             "index transcript chunks into a remote store (memlens writes ns_tchunks only \
              locally)"
                 .into(),
-        ));
+        )
+        .into());
     }
     let model = embedder.model_id();
     let mut note = None;
@@ -169,7 +165,8 @@ pub async fn plan(
                     "{NAMESPACE} of the local store holds {} vectors made by {other}, not \
                      {model}; chunk indexing leaves them alone",
                     ids.len()
-                )));
+                ))
+                .into());
             }
             for group in ids.chunks(limits::MAX_DELETE_IDS) {
                 store.delete(NAMESPACE, group).await?;
@@ -199,17 +196,16 @@ pub async fn plan(
         .filter(|c| stored.contains(&c.vector_id))
         .map(|c| c.vector_id.clone())
         .collect();
-    let mut hashes: HashMap<String, String> = HashMap::new();
-    for group in present.chunks(limits::FETCH_GROUP) {
-        for (id, rec) in store.fetch(NAMESPACE, group).await? {
-            if let Some(MetaValue::String(h)) = rec.metadata.get(KEY_TEXT_SHA256) {
-                hashes.insert(id, h.clone());
-            }
-        }
-    }
+    // Current: stored, and the journal's last write of it had this text and model.
+    let last = journal.last_writes(&store.target(), NAMESPACE, &present)?;
     let items: Vec<ChunkItem> = want
         .into_iter()
-        .filter(|c| hashes.get(&c.vector_id) != Some(&c.hash))
+        .filter(|c| {
+            !(stored.contains(&c.vector_id)
+                && last
+                    .get(&c.vector_id)
+                    .is_some_and(|w| w.matches(&c.hash, model, journal_format())))
+        })
         .collect();
     Ok(ChunkPlan {
         indexed: total - items.len(),
@@ -237,6 +233,8 @@ pub enum ChunkIndexError {
     Embed(#[from] EmbedError),
     #[error("writing transcript chunks failed: {0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Journal(#[from] crate::sync::journal::JournalError),
 }
 
 /// Embed and upsert the plan's chunks in batches of [`BATCH`] (each batch is written
@@ -245,12 +243,23 @@ pub enum ChunkIndexError {
 pub async fn run(
     embedder: &dyn Embedder,
     store: &dyn VectorStore,
+    journal: &Journal,
     uid: &str,
     plan: &ChunkPlan,
     mut progress: impl FnMut(ChunkProgress),
     cancel: &CancelFlag,
 ) -> Result<usize, ChunkIndexError> {
     let started = std::time::Instant::now();
+    // The write log's rows of this indexing (not a resumable run: the next opening plans
+    // again from the log).
+    let header = RunHeader {
+        run_id: format!("index-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f")),
+        target: store.target(),
+        namespace: NAMESPACE.to_string(),
+        uid: uid.to_string(),
+        model: embedder.model_id().to_string(),
+        format: journal_format().to_string(),
+    };
     if !plan.items.is_empty() {
         store
             .claim_namespace(NAMESPACE, embedder.model_id(), embedder.dimension())
@@ -274,18 +283,23 @@ pub async fn run(
         let records = batch
             .iter()
             .zip(vectors)
-            .map(|(c, values)| {
-                let mut metadata =
-                    chunk_metadata(uid, &c.conversation_id, c.chunk_index, c.created_at);
-                metadata.insert(KEY_TEXT_SHA256.into(), MetaValue::String(c.hash.clone()));
-                Record {
-                    id: c.vector_id.clone(),
-                    values,
-                    metadata,
-                }
+            .map(|(c, values)| Record {
+                id: c.vector_id.clone(),
+                values,
+                metadata: chunk_metadata(uid, &c.conversation_id, c.chunk_index, c.created_at),
             })
             .collect();
         store.upsert(NAMESPACE, records).await?;
+        let outcomes: Vec<Outcome> = batch
+            .iter()
+            .map(|c| Outcome {
+                vector_id: c.vector_id.clone(),
+                memory_id: format!("{} c{}", c.conversation_id, c.chunk_index),
+                text_hash: c.hash.clone(),
+                result: Ok(()),
+            })
+            .collect();
+        journal.record(&header, &outcomes)?;
         done += batch.len();
         progress(ChunkProgress {
             done,
@@ -303,12 +317,22 @@ pub async fn run(
 pub async fn index_export(
     embedder: &dyn Embedder,
     store: &dyn VectorStore,
+    journal: &Journal,
     uid: &str,
     memories: &[Memory],
     progress: impl FnMut(ChunkProgress),
 ) -> Result<ChunkPlan, ChunkIndexError> {
-    let plan = plan(embedder, store, uid, memories).await?;
-    run(embedder, store, uid, &plan, progress, &CancelFlag::new()).await?;
+    let plan = plan(embedder, store, journal, uid, memories).await?;
+    run(
+        embedder,
+        store,
+        journal,
+        uid,
+        &plan,
+        progress,
+        &CancelFlag::new(),
+    )
+    .await?;
     Ok(plan)
 }
 
@@ -466,15 +490,23 @@ mod tests {
         m
     }
 
-    fn setup() -> (tempfile::TempDir, LocalStore, FakeEmbedder) {
+    fn meta_created_at(m: &crate::store::Metadata) -> i64 {
+        match m.get("created_at") {
+            Some(MetaValue::Number(n)) => *n as i64,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn setup() -> (tempfile::TempDir, LocalStore, FakeEmbedder, Journal) {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalStore::open(&dir.path().join("store.db")).unwrap();
-        (dir, store, FakeEmbedder::new(16))
+        let journal = Journal::open_in(dir.path()).unwrap();
+        (dir, store, FakeEmbedder::new(16), journal)
     }
 
     #[tokio::test]
     async fn indexes_newest_first_then_only_what_is_missing_or_stale() {
-        let (_dir, store, emb) = setup();
+        let (_dir, store, emb, j) = setup();
         let mut convs = vec![
             conversation("old", "2024-01-01T10:00:00Z", 9),
             conversation("new", "2025-01-01T10:00:00Z", 3),
@@ -482,7 +514,7 @@ mod tests {
         let mut discarded = conversation("gone", "2025-02-01T10:00:00Z", 3);
         discarded.discarded = true;
         convs.push(discarded);
-        let plan = plan(&emb, &store, "u", &convs).await.unwrap();
+        let plan = plan(&emb, &store, &j, "u", &convs).await.unwrap();
         assert_eq!((plan.total, plan.indexed, plan.items.len()), (3, 0, 3));
         assert_eq!(
             plan.items[0].vector_id, "u-new-c0",
@@ -495,16 +527,18 @@ mod tests {
             ..plan.clone()
         };
         assert_eq!(
-            run(&emb, &store, "u", &one, |_| {}, &cancel).await.unwrap(),
+            run(&emb, &store, &j, "u", &one, |_| {}, &cancel)
+                .await
+                .unwrap(),
             1
         );
-        let again = super::plan(&emb, &store, "u", &convs).await.unwrap();
+        let again = super::plan(&emb, &store, &j, "u", &convs).await.unwrap();
         assert_eq!((again.indexed, again.items.len()), (1, 2));
-        run(&emb, &store, "u", &again, |_| {}, &cancel)
+        run(&emb, &store, &j, "u", &again, |_| {}, &cancel)
             .await
             .unwrap();
         let texts = emb.texts_embedded();
-        let done = super::plan(&emb, &store, "u", &convs).await.unwrap();
+        let done = super::plan(&emb, &store, &j, "u", &convs).await.unwrap();
         assert_eq!(
             (done.indexed, done.items.len()),
             (3, 0),
@@ -517,18 +551,22 @@ mod tests {
             Some(&MetaValue::String("old".into()))
         );
         assert_eq!(meta.get("chunk_index"), Some(&MetaValue::Number(1.0)));
-        assert!(matches!(meta.get(KEY_TEXT_SHA256), Some(MetaValue::String(h)) if h.len() == 16));
+        // Exactly Omi's metadata; the text hash is in the journal's write log.
+        assert_eq!(meta, &chunk_metadata("u", "old", 1, meta_created_at(meta)));
+        let log = j.writes_of("u-old-c1").unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(log[0].format, "chunks");
         // A segment edited: that chunk is stale; a shorter transcript: c1 is deleted.
         convs[1].transcript[0].text = "new line 0 about the balance".into();
         convs[0].transcript.truncate(8);
-        let stale = super::plan(&emb, &store, "u", &convs).await.unwrap();
+        let stale = super::plan(&emb, &store, &j, "u", &convs).await.unwrap();
         assert_eq!(
             stale.items.len(),
             1,
             "new-c0 changed text (old-c0 is the same)"
         );
         assert_eq!(stale.stale_ids, ["u-old-c1"]);
-        run(&emb, &store, "u", &stale, |_| {}, &cancel)
+        run(&emb, &store, &j, "u", &stale, |_| {}, &cancel)
             .await
             .unwrap();
         assert_eq!(emb.texts_embedded(), texts + 1);
@@ -542,14 +580,70 @@ mod tests {
         assert_eq!(coverage(&store, "u", &convs).await.unwrap(), (2, 2));
     }
 
+    /// The auto-index and `reprocess --kind chunks` share the journal's write log: what
+    /// one wrote is unchanged to the other, so neither rewrites the other's chunks.
+    #[tokio::test]
+    async fn indexed_chunks_are_unchanged_to_a_chunk_reprocess_and_back() {
+        use crate::sync::kinds::{Chunks, write};
+        use crate::sync::reprocess::Reprocessor;
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn VectorStore> =
+            Arc::new(LocalStore::open(&dir.path().join("store.db")).unwrap());
+        let emb = Arc::new(FakeEmbedder::new(16));
+        let journal = Arc::new(Journal::open_in(dir.path()).unwrap());
+        let convs = vec![
+            conversation("a", "2025-01-01T10:00:00Z", 14),
+            conversation("b", "2025-02-01T10:00:00Z", 3),
+        ];
+        let export = crate::omi::export::Export::of_memories("x", convs.clone());
+        // The auto-index writes a's chunks only.
+        let mut plan = plan(emb.as_ref(), store.as_ref(), &journal, "u", &convs)
+            .await
+            .unwrap();
+        plan.items.retain(|c| c.conversation_id == "a");
+        run(
+            emb.as_ref(),
+            store.as_ref(),
+            &journal,
+            "u",
+            &plan,
+            |_| {},
+            &CancelFlag::new(),
+        )
+        .await
+        .unwrap();
+        let rp = Reprocessor::new(
+            emb.clone(),
+            Arc::clone(&store),
+            Arc::clone(&journal),
+            write::engine_config(crate::omi::record_kind::Kind::Chunks, "u", false),
+        );
+        let mut wp = write::plan(&Chunks, &export, "u", None, &Default::default()).unwrap();
+        assert_eq!(wp.upserts.len(), 3);
+        assert_eq!(write::skip_unchanged(&rp, &mut wp).await.unwrap(), 2);
+        assert_eq!(
+            wp.upsert_ids,
+            ["u-b-c0"],
+            "only b's chunk is new to the reprocess"
+        );
+        write::apply(&rp, &wp, true, |_| {}, &CancelFlag::new())
+            .await
+            .unwrap();
+        // And the reprocess's write is current to the auto-index.
+        let again = super::plan(emb.as_ref(), store.as_ref(), &journal, "u", &convs)
+            .await
+            .unwrap();
+        assert_eq!((again.indexed, again.items.len()), (3, 0));
+    }
+
     #[tokio::test]
     async fn searches_by_best_chunk_with_omis_filter() {
-        let (_dir, store, emb) = setup();
+        let (_dir, store, emb, j) = setup();
         let convs = vec![
             conversation("a", "2024-01-01T10:00:00Z", 14),
             conversation("b", "2025-01-01T10:00:00Z", 3),
         ];
-        index_export(&emb, &store, "u", &convs, |_| {})
+        index_export(&emb, &store, &j, "u", &convs, |_| {})
             .await
             .unwrap();
         let q = emb.vector("a line 7 about the deposit");

@@ -282,19 +282,22 @@ impl RecordKind for ActionItems {
 pub struct Chunks;
 
 /// Why Omi's backfill would not chunk a conversation (§1.3): not completed, discarded,
-/// deleted.
+/// deleted. An export without a `status` field (E1/E2 app exports, API shapes) is read
+/// as completed, the rule memlens applies to `ns1` too (README, the status table): the
+/// field is absent from the file, not from the conversation Omi holds. The one rule for
+/// every chunk writer (`reprocess --kind chunks` and the local auto-index).
 pub fn chunk_skip(m: &Memory) -> Option<String> {
     if m.deleted {
         Some("deleted: Omi's backfill skips it".into())
     } else if m.discarded {
         Some("discarded: Omi's backfill skips it".into())
-    } else if m.status.as_deref() != Some("completed") {
-        Some(format!(
-            "status {}: Omi's backfill takes completed conversations only",
-            m.status.as_deref().unwrap_or("unset")
-        ))
     } else {
-        None
+        m.status
+            .as_deref()
+            .filter(|s| *s != "completed")
+            .map(|status| {
+                format!("status {status}: Omi's backfill takes completed conversations only")
+            })
     }
 }
 

@@ -642,9 +642,48 @@ impl Reprocessor {
             }
         }
         self.journal.record(h, &lost)?;
+        // Items another run has written since, with the same text, model and format, and
+        // still stored: done already (a plain re-run after a cancel wrote them), not
+        // written twice.
+        let ids: Vec<String> = works.iter().map(|w| w.vector_id.clone()).collect();
+        let last = self.journal.last_writes(&h.target, &h.namespace, &ids)?;
+        let elsewhere: Vec<(String, String)> = works
+            .iter()
+            .filter_map(|w| {
+                last.get(&w.vector_id)
+                    .filter(|e| e.run_id != run_id && e.matches(&w.text_hash, &h.model, &h.format))
+                    .map(|e| (w.vector_id.clone(), e.run_id.clone()))
+            })
+            .collect();
+        let mut settled: Vec<(String, String)> = Vec::new();
+        for group in elsewhere.chunks(crate::store::limits::FETCH_GROUP) {
+            let ids: Vec<String> = group.iter().map(|(id, _)| id.clone()).collect();
+            let stored = self
+                .store
+                .fetch(&h.namespace, &ids)
+                .await
+                .map_err(store_fatal_error)?;
+            settled.extend(
+                group
+                    .iter()
+                    .filter(|(id, _)| stored.contains_key(id))
+                    .cloned(),
+            );
+        }
+        self.journal.settle(run_id, &settled)?;
+        let settled_ids: std::collections::HashSet<&str> =
+            settled.iter().map(|(id, _)| id.as_str()).collect();
+        works.retain(|w| !settled_ids.contains(w.vector_id.as_str()));
         self.journal.set_state(run_id, RunState::Running)?;
         let mut summary = self
-            .execute(h, works, info.done, &dim_check, progress, cancel)
+            .execute(
+                h,
+                works,
+                info.done + settled.len(),
+                &dim_check,
+                progress,
+                cancel,
+            )
             .await?;
         summary.total += lost.len();
         summary.failed.extend(lost.into_iter().map(|o| FailedItem {
