@@ -65,8 +65,11 @@ pub fn run(ctx: &Context, args: ExplainArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Explain and return what it prints.
-pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String> {
+/// The `--range` and the `--export` (loaded for `kind`) of an explain.
+pub(super) fn range_and_export(
+    args: &ExplainArgs,
+    kind: Kind,
+) -> anyhow::Result<(DateRange, Option<crate::omi::export::Export>)> {
     let range = match &args.range {
         Some(r) => DateRange::parse(r, chrono::Utc::now()).context("bad date range")?,
         None => DateRange::ALL,
@@ -74,8 +77,14 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String
     let export = args
         .export
         .as_deref()
-        .map(|p| load_export(p, Some(Kind::Conversations)))
+        .map(|p| load_export(p, Some(kind)))
         .transpose()?;
+    Ok((range, export))
+}
+
+/// Explain and return what it prints.
+pub async fn execute(ctx: &Context, args: &ExplainArgs) -> anyhow::Result<String> {
+    let (range, export) = range_and_export(args, Kind::Conversations)?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
     let fulltext = match &export {
         Some(e) => Some(open_fulltext(&ctx.settings.data_dir, &e.memories).await?),

@@ -7,14 +7,13 @@
 
 use std::fmt::Write as _;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 
 use super::Context;
 use super::explain::ExplainArgs;
 use super::kinds::one_line;
-use super::search::{load_export, open_embedder, open_store, resolve_uid};
+use super::search::{open_embedder, open_store, resolve_uid};
 use crate::omi::record_kind::Kind;
-use crate::sync::daterange::DateRange;
 use crate::sync::explain::ordinal;
 use crate::sync::kinds::explain::{KindExplainRequest, KindExplanation, RecordPlace, explain_kind};
 
@@ -27,15 +26,7 @@ pub async fn execute(ctx: &Context, args: &ExplainArgs, kind: Kind) -> anyhow::R
             kind.spec().search.top_k
         );
     }
-    let range = match &args.range {
-        Some(r) => DateRange::parse(r, chrono::Utc::now()).context("bad date range")?,
-        None => DateRange::ALL,
-    };
-    let export = args
-        .export
-        .as_deref()
-        .map(|p| load_export(p, Some(kind)))
-        .transpose()?;
+    let (range, export) = super::explain::range_and_export(args, kind)?;
     let uid = resolve_uid(&ctx.settings, export.as_ref())?;
     let store = open_store(&ctx.settings).await?;
     let embedder = open_embedder(&ctx.settings)?;
