@@ -63,12 +63,16 @@ impl Filter {
         self.shape().into_value()
     }
 
-    /// The JSON shape: a single `$eq` becomes a bare value, and an `And` of distinct keys
+    /// The JSON shape: a single `$eq` becomes a bare value, an `And` of one filter is that
+    /// filter, and an `And` of distinct keys
     /// becomes one flat object (`{"uid": "u1", "created_at": {...}}`, in that order);
     /// anything else uses `$and` / `$or`.
     fn shape(&self) -> Shape {
         match self {
             Filter::Field { key, conds } => field_shape(key, conds),
+            // An `And` of one filter is that filter (parsing `{"$and": [x]}` gives it back
+            // as one part, so this keeps serialise → parse → serialise a fixed point).
+            Filter::And(parts) if parts.len() == 1 => parts[0].shape(),
             Filter::Or(parts) => Shape::Object(vec![(
                 "$or".into(),
                 Shape::Array(parts.iter().map(Filter::shape).collect()),
@@ -445,6 +449,20 @@ impl From<Vec<String>> for MetaValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the property test on a CI run: nested one-part `And`s serialised as
+    /// `$and` but parsed back flatter, so serialise → parse → serialise was not a fixed
+    /// point.
+    #[test]
+    fn nested_single_and_round_trips_to_a_fixed_point() {
+        let f = Filter::And(vec![Filter::And(vec![Filter::And(vec![Filter::eq(
+            "uid", "",
+        )])])]);
+        let text = serde_json::to_string(&f).unwrap();
+        assert_eq!(text, r#"{"uid":""}"#);
+        let back = Filter::parse(&text).unwrap();
+        assert_eq!(back.to_json(), f.to_json());
+    }
     use serde_json::json;
 
     fn meta(v: Value) -> Metadata {
