@@ -530,6 +530,16 @@ fn chunks_status(
             *c.counts.entry(s.status.word()).or_default() += 1;
         }
     }
+    // A conversation Omi's backfill takes but whose transcript makes no chunk says so.
+    for (id, c) in per.iter_mut() {
+        if c.skip.is_none() && c.would_write == 0 {
+            c.skip = crate::sync::kinds::RecordKind::empty_owner(
+                &crate::sync::kinds::Chunks,
+                export,
+                id,
+            );
+        }
+    }
     let mut elsewhere: Vec<&crate::sync::kinds::status::KindOrphan> = Vec::new();
     for o in &r.orphans {
         match o.owner.as_deref().and_then(|c| per.get_mut(c)) {
@@ -590,7 +600,11 @@ fn chunks_status(
             out,
             "  {}  {}  {} · {} stored{}{skip}",
             c.conversation_id,
-            one_line(&c.title),
+            if c.title.trim().is_empty() {
+                "(untitled)".to_string()
+            } else {
+                one_line(&c.title)
+            },
             counted(c.would_write, "chunk"),
             c.stored,
             if counts.is_empty() {

@@ -443,3 +443,24 @@ fn a_search_under_the_threshold_says_to_reword_not_to_reprocess() {
     );
     assert!(!out.contains("reprocess"), "{out}");
 }
+
+/// A conversation Omi's backfill takes whose transcript makes no chunk says why it has
+/// none, and an untitled conversation is named "(untitled)" (new-user trial).
+#[test]
+fn a_conversation_without_transcript_lines_says_why_it_has_no_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let e3 = sample_with(dir.path(), "e3.json", |_| {});
+    let (out, _) = ok(&memlens(
+        dir.path(),
+        &["status", &e3.display().to_string(), "--kind", "chunks"],
+    ));
+    assert!(
+        out.contains("Silent recording  0 chunks · 0 stored  (no transcript lines"),
+        "{out}"
+    );
+    let (out, _) = ok(&memlens(
+        dir.path(),
+        &["status", &demo().display().to_string(), "--kind", "chunks"],
+    ));
+    assert!(out.contains("  (untitled)  0 chunks"), "{out}");
+}
