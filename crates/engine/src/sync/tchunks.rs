@@ -45,8 +45,8 @@ pub const BATCH: usize = 32;
 
 /// True when Omi's backfill would chunk this conversation (§1.3): the chunk kind's own
 /// rule ([`crate::sync::kinds::chunk_skip`]), so the auto-index and `reprocess --kind
-/// chunks` agree on which conversations have chunks. `uid` is unused (kept for callers).
-pub fn chunkable(memory: &Memory, _uid: &str) -> bool {
+/// chunks` agree on which conversations have chunks.
+pub fn chunkable(memory: &Memory) -> bool {
     crate::sync::kinds::chunk_skip(memory).is_none()
 }
 
@@ -86,7 +86,7 @@ pub struct ChunkPlan {
 
 /// The export's chunks, newest conversation first: `(item, conversation created_at)`.
 pub fn export_chunks(memories: &[Memory], uid: &str) -> Vec<ChunkItem> {
-    let mut convs: Vec<&Memory> = memories.iter().filter(|m| chunkable(m, uid)).collect();
+    let mut convs: Vec<&Memory> = memories.iter().filter(|m| chunkable(m)).collect();
     convs.sort_by_key(|m| {
         std::cmp::Reverse(
             m.created_at

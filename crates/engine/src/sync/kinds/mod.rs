@@ -13,8 +13,6 @@
 //! which prefix enumerates the user's stored records ([`RecordKind::list_prefix`]), and
 //! why a stored id is an orphan ([`RecordKind::orphan_cause`]).
 
-use std::collections::HashMap;
-
 use crate::omi::Memory;
 use crate::omi::action_items::{
     self, OrphanConversation, action_item_id_prefix, action_item_metadata, action_item_skip,
@@ -404,15 +402,6 @@ pub fn incomplete_reason(kind: Kind, export: &Export) -> Option<String> {
         export.marker_reason(),
         crate::omi::export::unreadable_note(unreadable_records(kind, export), noun),
     )
-}
-
-/// Chunk counts per conversation, for grouping a chunk status by conversation.
-pub fn chunks_per_conversation(expected: &[Expected]) -> HashMap<&str, usize> {
-    let mut out: HashMap<&str, usize> = HashMap::new();
-    for e in expected {
-        *out.entry(e.owner.as_str()).or_default() += 1;
-    }
-    out
 }
 
 #[cfg(test)]

@@ -66,10 +66,14 @@ pub async fn kind_search(
     let embedded = embed_query(embedder, query).await?;
     let top_k = top_k.unwrap_or(search.top_k);
     let namespace = kind.default_namespace();
-    let matches = query_kind(
-        store, embedder, kind, namespace, uid, query, embedded, range, top_k,
-    )
-    .await?;
+    let request = SearchRequest {
+        uid: uid.to_string(),
+        namespace: namespace.to_string(),
+        target: SearchTarget::Text(query.to_string()),
+        top_k,
+        range,
+    };
+    let matches = query_kind(store, embedder, kind, &request, embedded).await?;
     let threshold = search.threshold.unwrap_or(f32::NEG_INFINITY);
     let (hits, below): (Vec<KindHit>, Vec<KindHit>) =
         matches.into_iter().partition(|m| m.score >= threshold);
@@ -100,32 +104,21 @@ pub async fn embed_query(
     Ok(crate::sync::search::embed_query(embedder, query).await?)
 }
 
-/// Query `namespace` with the query's embedding (`embedded`, from [`embed_query`]) under
-/// Omi's filter for `kind` (`{"uid": uid}` plus the `created_at` range), `top_k` deep
-/// (1 to [`crate::store::limits::MAX_TOP_K`]): every match, best first, no threshold
-/// applied. The query goes through the search every namespace shares
-/// ([`crate::sync::search::search_embedded`]), so a namespace the store records as
-/// another model's is refused rather than ranked by noise.
-#[allow(clippy::too_many_arguments)]
+/// Run `request` (a text search: the kind's namespace, `{"uid": uid}` plus its
+/// `created_at` range, `top_k` deep, 1 to [`crate::store::limits::MAX_TOP_K`]) with the
+/// query's embedding (`embedded`, from [`embed_query`]): every match, best first, no
+/// threshold applied, each named by `kind`'s id shape. The query goes through the search
+/// every namespace shares ([`crate::sync::search::search_embedded`]), so a namespace the
+/// store records as another model's is refused rather than ranked by noise.
 pub async fn query_kind(
     store: &dyn VectorStore,
     embedder: &dyn Embedder,
     kind: Kind,
-    namespace: &str,
-    uid: &str,
-    query: &str,
+    request: &SearchRequest,
     embedded: (Vec<f32>, f64),
-    range: DateRange,
-    top_k: usize,
 ) -> Result<Vec<KindHit>, KindSearchError> {
-    let request = SearchRequest {
-        uid: uid.to_string(),
-        namespace: namespace.to_string(),
-        target: SearchTarget::Text(query.to_string()),
-        top_k,
-        range,
-    };
-    let results = search_embedded(embedder, store, &request, Some(embedded)).await?;
+    let uid = request.uid.as_str();
+    let results = search_embedded(embedder, store, request, Some(embedded)).await?;
     let matches = results.hits;
     Ok(matches
         .into_iter()

@@ -401,7 +401,7 @@ async fn delete_groups(
     Ok(ids.len())
 }
 
-/// The refusals of [`apply`] and [`delete_ids`].
+/// The refusals of [`apply`] and [`delete_ids_in`].
 fn check(plan: &WritePlan, confirmed: bool, read_only: bool) -> Result<(), OrphanError> {
     if read_only {
         return Err(OrphanError::ReadOnly);
@@ -444,21 +444,8 @@ fn check(plan: &WritePlan, confirmed: bool, read_only: bool) -> Result<(), Orpha
     Ok(())
 }
 
-/// Delete orphan ids of a kind (`orphans --kind … --delete --yes`): the same refusals as
-/// [`apply`].
-pub async fn delete_ids(
-    store: &dyn VectorStore,
-    kind: Kind,
-    uid: &str,
-    ids: &[String],
-    confirmed: bool,
-    read_only: bool,
-) -> Result<usize, OrphanError> {
-    let namespace = kind.default_namespace();
-    delete_ids_in(store, kind, namespace, uid, ids, confirmed, read_only).await
-}
-
-/// [`delete_ids`] in `namespace` (refused unless it is the kind's own, or for
+/// Delete orphan ids of a kind (`orphans --kind … --delete --yes`) in `namespace`, with
+/// the refusals of [`apply`] (refused unless it is the kind's own, or for
 /// conversations and facts a namespace memlens models).
 pub async fn delete_ids_in(
     store: &dyn VectorStore,

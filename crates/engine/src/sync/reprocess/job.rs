@@ -1237,16 +1237,17 @@ impl Reprocessor {
                 CreatedAtPolicy::Memory => w.memory_created_at.or(old_created).unwrap_or(now),
                 CreatedAtPolicy::Now => now,
             };
-            let metadata = match &w.category {
-                _ if w.omi_metadata.is_some() => {
-                    exact_metadata(self.config.kind, w.omi_metadata.as_ref().unwrap(), now)
-                }
+            let metadata = match (&w.omi_metadata, &w.category) {
+                // Action items and chunks: Omi's records whole.
+                (Some(m), _) => exact_metadata(self.config.kind, m, now),
                 // Omi's ns2 upsert: created_at is always int(now) (omi-facts.md §F5.1).
-                Some(category) => carry_over_fact_metadata(
+                (None, Some(category)) => carry_over_fact_metadata(
                     old.as_ref(),
                     fact_metadata(uid, &w.memory_id, category, now),
                 ),
-                None => carry_over(old.as_ref(), memory_metadata(uid, &w.memory_id, created_at)),
+                (None, None) => {
+                    carry_over(old.as_ref(), memory_metadata(uid, &w.memory_id, created_at))
+                }
             };
             let record = Record {
                 id: w.vector_id.clone(),

@@ -389,18 +389,14 @@ pub async fn explain_kind(
     let stored = fetch_all(store, ns, &valid, &mut Requests::default(), |_| {}).await?;
     let embedded = embed_query(embedder, &request.query).await?;
     let query_vector = embedded.0.clone();
-    let ranked = query_kind(
-        store,
-        embedder,
-        kind,
-        ns,
-        uid,
-        &request.query,
-        embedded,
-        request.range,
-        limits::MAX_TOP_K,
-    )
-    .await?;
+    let search = crate::sync::search::SearchRequest {
+        uid: uid.to_string(),
+        namespace: ns.to_string(),
+        target: crate::sync::search::SearchTarget::Text(request.query.clone()),
+        top_k: limits::MAX_TOP_K,
+        range: request.range,
+    };
+    let ranked = query_kind(store, embedder, kind, &search, embedded).await?;
     let fresh = freshness(embedder, &owner.expected, &stored).await?;
 
     let threshold = spec.search.threshold.unwrap_or(f32::NEG_INFINITY);
